@@ -1,0 +1,159 @@
+"""The catalog: every tool of the fleet with a provider-safe exposed name, a content hash and a quarantine verdict."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, SchemaError
+from pydantic import BaseModel, Field
+
+SDK_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+PROVIDER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+SEP = "__"
+
+
+class ToolEntry(BaseModel):
+    """One tool of one server."""
+
+    server: str
+    name: str
+    """The tool's real name on its server."""
+    exposed_name: str = ""
+    """The provider-safe name offered to models (server__tool, hashed when needed)."""
+    title: str | None = None
+    description: str = ""
+    input_schema: dict[str, Any] = Field(default_factory=dict)
+    output_schema: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
+    sha256: str = ""
+    """sha256 of the canonical definition (name, description, inputSchema, outputSchema, annotations)."""
+    quarantined: str | None = None
+    """Why this tool is withheld from models, or None."""
+
+    def definition(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "inputSchema": self.input_schema,
+                "outputSchema": self.output_schema, "annotations": self.annotations}
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tool_sha256(definition: dict[str, Any]) -> str:
+    """sha256 of a tool definition's canonical JSON (keys sorted, no whitespace, None fields dropped)."""
+    clean = {k: v for k, v in definition.items() if v is not None}
+    return hashlib.sha256(canonical_json(clean).encode("utf-8")).hexdigest()
+
+
+def _sanitize(s: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", s)
+
+
+def exposed_name(server: str, tool: str) -> str:
+    """'server__tool' made safe for OpenAI and Anthropic (^[a-zA-Z0-9_-]{1,64}$).
+
+    Characters outside the set become '_'; when that changed anything or the result is over 64 characters, a short
+    hash of the real pair is appended so distinct tools never collide. The mapping is kept in the Catalog (reversible).
+    """
+    base = f"{_sanitize(server)}{SEP}{_sanitize(tool)}"
+    if base == f"{server}{SEP}{tool}" and len(base) <= 64:
+        return base
+    digest = hashlib.sha256(f"{server}\x00{tool}".encode()).hexdigest()[:8]
+    return f"{base[:55]}_{digest}"
+
+
+def schema_problems(schema: Any) -> list[str]:
+    """Why an input schema would break a request to OpenAI or Anthropic; empty when it is fine."""
+    problems: list[str] = []
+    if not isinstance(schema, dict):
+        return ["inputSchema is not an object"]
+    if schema.get("type") != "object":
+        problems.append(f"inputSchema root type is {schema.get('type')!r}, not 'object'")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        problems.append(f"inputSchema is not valid JSON Schema: {e.message}")
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            t = node.get("type")
+            if (t == "array" or (isinstance(t, list) and "array" in t)) and "items" not in node:
+                problems.append(f"{path or '/'}: array without 'items' (OpenAI rejects it)")
+            for k, v in node.items():
+                if k in ("properties", "$defs", "definitions", "patternProperties") and isinstance(v, dict):
+                    for pk, pv in v.items():
+                        walk(pv, f"{path}/{k}/{pk}")
+                elif k in ("items", "additionalProperties", "not", "if", "then", "else"):
+                    walk(v, f"{path}/{k}")
+                elif k in ("anyOf", "oneOf", "allOf", "prefixItems") and isinstance(v, list):
+                    for i, x in enumerate(v):
+                        walk(x, f"{path}/{k}/{i}")
+
+    walk(schema, "")
+    return problems
+
+
+class Catalog:
+    """All tools of a fleet, indexed by exposed name; invalid tools are quarantined with a reason."""
+
+    def __init__(self, entries: Iterable[ToolEntry] = ()):
+        self._entries: list[ToolEntry] = []
+        self._by_exposed: dict[str, ToolEntry] = {}
+        for e in entries:
+            self.add(e)
+
+    def add(self, entry: ToolEntry) -> ToolEntry:
+        """Hash, name and vet one tool; returns the stored entry."""
+        e = entry.model_copy()
+        e.sha256 = tool_sha256(e.definition())
+        reasons: list[str] = []
+        if not SDK_NAME.fullmatch(e.name):
+            reasons.append(f"tool name {e.name!r} breaks the MCP naming rule ^[A-Za-z0-9._-]{{1,128}}$")
+        reasons += schema_problems(e.input_schema)
+        e.exposed_name = exposed_name(e.server, e.name)
+        if any(x.server == e.server and x.name == e.name for x in self._entries):
+            reasons.append(f"duplicate tool name {e.name!r} on server {e.server!r}")
+            e.exposed_name = f"{e.exposed_name[:52]}_dup{len(self._entries)}"
+        e.quarantined = "; ".join(reasons) or None
+        self._entries.append(e)
+        self._by_exposed.setdefault(e.exposed_name, e)
+        return e
+
+    def remove_server(self, server: str) -> None:
+        self._entries = [e for e in self._entries if e.server != server]
+        self._by_exposed = {k: v for k, v in self._by_exposed.items() if v.server != server}
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self, servers: Iterable[str] | None = None, *, include_quarantined: bool = False) -> list[ToolEntry]:
+        wanted = set(servers) if servers is not None else None
+        return [e for e in self._entries
+                if (wanted is None or e.server in wanted) and (include_quarantined or e.quarantined is None)]
+
+    def resolve(self, exposed: str) -> ToolEntry | None:
+        """The tool behind an exposed name (reverse of exposed_name), or None."""
+        return self._by_exposed.get(exposed)
+
+    def find(self, server: str, name: str) -> ToolEntry | None:
+        for e in self._entries:
+            if e.server == server and e.name == name:
+                return e
+        return None
+
+    def quarantined(self) -> list[ToolEntry]:
+        return [e for e in self._entries if e.quarantined]
+
+    def hashes(self) -> dict[str, str]:
+        """'server/tool' -> sha256, for run specs and drift detection."""
+        return {f"{e.server}/{e.name}": e.sha256 for e in self._entries}
+
+
+__all__ = ["Catalog", "PROVIDER_NAME", "SDK_NAME", "ToolEntry", "canonical_json", "exposed_name", "schema_problems",
+           "tool_sha256"]

@@ -1,0 +1,27 @@
+"""The `mcpbench` command line. Each command group lives in its own module with a `register(app)` function."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="mcpbench",
+    help="MCP-native live-server benchmark orchestrator: run, score, report, check and discover MCP servers.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMAND_MODULES = ["servers", "models", "synth", "judge", "run", "report", "check", "discover"]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"mcpbench.cli.{_name}").register(app)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,120 @@
+"""The model-provider protocol and its registry. Models are named 'provider/model'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from mcpbench.trajectory import RequestedCall, Retry, Usage
+
+
+class ToolSpec(BaseModel):
+    """A tool as offered to a model: the exposed, provider-safe name and a provider-normalised schema."""
+
+    name: str
+    description: str = ""
+    input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class Message(BaseModel):
+    """Provider-neutral conversation message.
+
+    role='user' | 'assistant' | 'tool'. Assistant messages may carry tool_calls; tool messages answer one call_id.
+    """
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[RequestedCall] = Field(default_factory=list)
+    call_id: str | None = None
+    """tool messages: the id of the call answered."""
+    is_error: bool = False
+    """tool messages: the call failed."""
+
+
+class ModelSettings(BaseModel):
+    """Sampling settings passed through to the provider and recorded in the trajectory."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    reasoning_effort: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelRequest(BaseModel):
+    system: str = ""
+    messages: list[Message]
+    tools: list[ToolSpec] = Field(default_factory=list)
+    settings: ModelSettings = Field(default_factory=ModelSettings)
+    context: dict[str, Any] = Field(default_factory=dict)
+    """Episode context for scripted baselines (e.g. {'task': Task}); real providers ignore it."""
+
+
+class ModelResponse(BaseModel):
+    text: str = ""
+    tool_calls: list[RequestedCall] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    finish_reason: str | None = None
+    retries: list[Retry] = Field(default_factory=list)
+    latency_s: float = 0.0
+
+
+class ModelError(Exception):
+    """The endpoint refused or failed the request for good (after retries). `status` is the HTTP status if any."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
+                 retries: list[Retry] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retries = retries or []
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """One model endpoint. `complete` may raise ModelError."""
+
+    name: str
+    """'provider/model'"""
+
+    async def complete(self, request: ModelRequest) -> ModelResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+ProviderFactory = Callable[..., Provider]
+
+
+@dataclass
+class _Registry:
+    factories: dict[str, ProviderFactory] = field(default_factory=dict)
+    docs: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRY = _Registry()
+
+
+def provider(prefix: str, doc: str = "") -> Callable[[ProviderFactory], ProviderFactory]:
+    """Register a provider factory for names 'prefix/...'. The factory is called as factory(model, **options)."""
+
+    def deco(factory: ProviderFactory) -> ProviderFactory:
+        REGISTRY.factories[prefix] = factory
+        REGISTRY.docs[prefix] = doc or (factory.__doc__ or "").strip().splitlines()[0] if (doc or factory.__doc__) else ""
+        return factory
+
+    return deco
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'openai/gpt-4o' -> ('openai', 'gpt-4o'). Raises ValueError when there is no provider prefix."""
+    prefix, sep, model = name.partition("/")
+    if not sep or not model:
+        raise ValueError(f"model names are 'provider/model' (e.g. openai/gpt-4o, local/qwen2.5-coder-1.5b); got '{name}'")
+    return prefix, model
+
+
+__all__ = ["REGISTRY", "Message", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings", "Provider",
+           "ProviderFactory", "ToolSpec", "provider", "split_name"]
