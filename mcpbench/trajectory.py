@@ -96,6 +96,8 @@ class ErrorEvent(BaseModel):
     turn: int
     kind: Literal["model_error", "infra_error", "timeout", "max_turns"]
     message: str
+    retries: list[Retry] = Field(default_factory=list)
+    """Retried attempts of the model request that finally failed (model_error / infra_error)."""
 
 
 Event = Annotated[ModelTurn | ToolCallEvent | FinalAnswer | ErrorEvent, Field(discriminator="type")]

@@ -66,11 +66,14 @@ class ModelError(Exception):
     """The endpoint refused or failed the request for good (after retries). `status` is the HTTP status if any."""
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
-                 retries: list[Retry] | None = None):
+                 retries: list[Retry] | None = None, infra: bool = False):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.retries = retries or []
+        self.infra = infra
+        """True when the endpoint could not be reached or never answered (connection refused, timeouts): not the
+        model's fault, so the agent loop marks the episode infra_failed instead of model_error."""
 
 
 @runtime_checkable
