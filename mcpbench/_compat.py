@@ -1,0 +1,116 @@
+"""Every quirk of the mcp 2.x SDK lives here: building clients per transport, rendering results, classifying faults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+import anyio
+import mcp_types as t
+from mcp import Client, MCPError, StdioServerParameters
+from mcp.client.sse import sse_client
+from mcp.client.stdio import get_default_environment, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from mcpbench.outcomes import ErrorKind, OutcomeClass, cap_text
+
+
+def safe_env(declared: dict[str, str]) -> dict[str, str]:
+    """The SDK's safe default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER) plus what the server declares."""
+    return {**get_default_environment(), **declared}
+
+
+def stdio_target(command: str, args: list[str], env: dict[str, str], cwd: str | None, errlog: TextIO) -> Any:
+    """A transport for a subprocess server whose stderr goes to `errlog` (a real file)."""
+    params = StdioServerParameters(command=command, args=args, env=env, cwd=cwd)
+    return stdio_client(params, errlog=errlog)
+
+
+def http_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any:
+    import httpx2
+
+    timeout = httpx2.Timeout(30.0, read=read_timeout_s)
+    return streamable_http_client(url, http_client=create_mcp_http_client(headers=headers or None, timeout=timeout))
+
+
+def sse_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any:
+    return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s)
+
+
+def make_client(transport: Any, *, read_timeout_s: float, mode: str = "auto") -> Client:
+    return Client(transport, read_timeout_seconds=read_timeout_s, mode=mode, cache=None)  # type: ignore[arg-type]
+
+
+def _render_block(block: Any) -> str:
+    if isinstance(block, t.TextContent):
+        return block.text
+    if isinstance(block, (t.ImageContent, t.AudioContent)):
+        size = len(block.data) * 3 // 4
+        kind = "image" if isinstance(block, t.ImageContent) else "audio"
+        return f"[{kind} {block.mime_type}, {size} bytes]"
+    if isinstance(block, t.EmbeddedResource):
+        r = block.resource
+        if isinstance(r, t.TextResourceContents):
+            return r.text
+        return f"[resource {r.uri} {r.mime_type or ''}, {len(r.blob) * 3 // 4} bytes]"
+    if isinstance(block, t.ResourceLink):
+        return f"[resource link {block.uri}{': ' + block.description if block.description else ''}]"
+    return f"[{getattr(block, 'type', 'unknown')} content]"
+
+
+def render_result(result: t.CallToolResult, cap: int) -> tuple[str, Any, int, bool]:
+    """(text, structured, original_bytes, truncated). Text blocks are joined by newlines; when a server returns only
+    structured content the text is its JSON. Structured content is dropped when it alone exceeds the cap."""
+    parts = [_render_block(b) for b in result.content]
+    text = "\n".join(parts)
+    structured = result.structured_content
+    if not text and structured is not None:
+        text = json.dumps(structured, ensure_ascii=False, sort_keys=True)
+    text, n, truncated = cap_text(text, cap)
+    if structured is not None and len(json.dumps(structured, default=str)) > cap:
+        structured = None
+        truncated = True
+    return text, structured, n, truncated
+
+
+def classify(exc: BaseException) -> tuple[OutcomeClass, ErrorKind, str]:
+    """Map an exception from call_tool to an outcome class. Protocol-level error answers (invalid params, unknown tool,
+    internal error) are the server's answer to the call: tool_error. Everything about the pipe is infra_error."""
+    if isinstance(exc, MCPError):
+        if exc.code == t.REQUEST_TIMEOUT:
+            return "infra_error", "timeout", f"timed out: {exc.message}"
+        if exc.code == t.CONNECTION_CLOSED:
+            return "infra_error", "connection_closed", f"server connection closed: {exc.message}"
+        return "tool_error", "server_error", f"MCP error {exc.code}: {exc.message}"
+    if isinstance(exc, TimeoutError):
+        return "infra_error", "timeout", "timed out"
+    if isinstance(exc, (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, ConnectionError,
+                        OSError)):
+        return "infra_error", "connection_closed", f"server connection lost: {type(exc).__name__}: {exc}"
+    if isinstance(exc, RuntimeError) and "output schema" in str(exc).lower():
+        return "infra_error", "output_schema_violation", f"server result violates its output schema: {exc}"
+    if isinstance(exc, BaseExceptionGroup):
+        return classify(exc.exceptions[0])
+    return "infra_error", "protocol_error", f"{type(exc).__name__}: {exc}"
+
+
+def describe_connect_error(exc: BaseException) -> str:
+    """One line for a failure to spawn/handshake (nested ExceptionGroups unwrapped)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, FileNotFoundError):
+        return f"command not found: {exc.filename or exc}"
+    if isinstance(exc, MCPError):
+        return f"{exc.message} (MCP error {exc.code})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def tool_to_dict(tool: t.Tool) -> dict[str, Any]:
+    ann = tool.annotations.model_dump(mode="json", exclude_none=True, by_alias=True) if tool.annotations else None
+    return {"name": tool.name, "title": tool.title, "description": tool.description or "",
+            "input_schema": tool.input_schema or {}, "output_schema": tool.output_schema, "annotations": ann or None}
+
+
+__all__ = ["MCPError", "classify", "describe_connect_error", "http_target", "make_client", "render_result", "safe_env",
+           "sse_target", "stdio_target", "tool_to_dict"]

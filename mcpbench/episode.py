@@ -1,0 +1,115 @@
+"""EpisodeTools: the Toolbox an agent sees during one episode (name resolution, argument validation, isolation)."""
+
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from jsonschema import Draft202012Validator
+
+from mcpbench.catalog import ToolEntry, canonical_json
+from mcpbench.connection import Connection
+from mcpbench.models.base import ToolSpec
+from mcpbench.outcomes import ToolOutcome
+from mcpbench.trajectory import RequestedCall, ToolCallEvent
+
+if TYPE_CHECKING:
+    from mcpbench.fleet import Fleet
+
+
+@lru_cache(maxsize=4096)
+def _validator(schema_json: str) -> Draft202012Validator:
+    import json
+
+    return Draft202012Validator(json.loads(schema_json))
+
+
+def argument_errors(entry: ToolEntry, arguments: dict[str, Any]) -> list[str]:
+    """jsonschema violations of `arguments` against the tool's input schema (empty when valid)."""
+    v = _validator(canonical_json(entry.input_schema or {"type": "object"}))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(arguments)][:5]
+
+
+class EpisodeTools:
+    """Implements mcpbench.toolbox.Toolbox over a Fleet for one episode."""
+
+    def __init__(self, fleet: "Fleet", episode_id: str, servers: list[str], *, call_timeout_s: float | None = None):
+        self.fleet = fleet
+        self.episode_id = episode_id
+        self.servers = servers
+        self.call_timeout_s = call_timeout_s
+        self._isolated: dict[str, Connection] = {}
+        self._dirs: list[Path] = []
+        self._locks: dict[str, anyio.Lock] = {}
+
+    def entries(self) -> list[ToolEntry]:
+        return self.fleet.catalog.entries(self.servers)
+
+    def tool_specs(self) -> list[ToolSpec]:
+        return [ToolSpec(name=e.exposed_name, description=e.description, input_schema=e.input_schema)
+                for e in self.entries()]
+
+    async def call(self, call: RequestedCall, *, turn: int) -> ToolCallEvent:
+        base = dict(turn=turn, call_id=call.id, exposed_name=call.name, arguments=call.arguments,
+                    raw_arguments=call.raw_arguments, parallel_group=turn)
+        entry = self.fleet.catalog.resolve(call.name)
+        if entry is None or entry.server not in self.servers or entry.quarantined:
+            return ToolCallEvent(**base, outcome="model_error", error_kind="unknown_tool",
+                                 error=f"no tool named '{call.name}' is available")
+        base.update(server=entry.server, tool=entry.name)
+        if call.arguments is None:
+            return ToolCallEvent(**base, outcome="model_error", error_kind="malformed_arguments",
+                                 error="arguments are not a JSON object")
+        problems = argument_errors(entry, call.arguments)
+        if problems:
+            return ToolCallEvent(**base, outcome="model_error", error_kind="invalid_arguments",
+                                 error="arguments do not match the tool's input schema: " + "; ".join(problems))
+        out = await self.call_real(entry.server, entry.name, call.arguments)
+        return ToolCallEvent(**base, outcome=out.outcome, error_kind=out.error_kind, error=out.error,
+                             content=out.content, structured=out.structured, latency_s=out.latency_s, bytes=out.bytes,
+                             truncated=out.truncated)
+
+    async def call_real(self, server: str, tool: str, arguments: dict[str, Any],
+                        timeout: float | None = None) -> ToolOutcome:
+        """Call by real server/tool name with this episode's isolation (no schema check)."""
+        spec = self.fleet.specs[server]
+        timeout = timeout or self.call_timeout_s
+        if not spec.stateful:
+            return await self.fleet.call(server, tool, arguments, timeout)
+        conn = await self._isolated_conn(server)
+        if conn is None or not conn.alive:
+            st = conn.status if conn else None
+            return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
+                               error=f"server '{server}' could not start for this episode: {st.error if st else '?'}")
+        out = await conn.call(tool, arguments, timeout)
+        if out.error_kind == "connection_closed":
+            conn.stop()
+            self._isolated.pop(server, None)  # the next call in this episode gets a restarted instance
+        return out
+
+    async def _isolated_conn(self, server: str) -> Connection | None:
+        lock = self._locks.setdefault(server, anyio.Lock())
+        async with lock:
+            conn = self._isolated.get(server)
+            if conn is None:
+                conn, data_dir = await self.fleet.start_isolated(self.fleet.specs[server], self.episode_id)
+                self._dirs.append(data_dir)
+                self._isolated[server] = conn
+            return conn
+
+    async def aclose(self) -> None:
+        conns = list(self._isolated.values())
+        for c in conns:
+            c.stop()
+        with anyio.move_on_after(max((c.spec.timeouts.shutdown for c in conns), default=5) + 6):
+            for c in conns:
+                await c.wait_stopped()
+        self._isolated.clear()
+        for d in self._dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+__all__ = ["EpisodeTools", "argument_errors"]
