@@ -1,0 +1,101 @@
+"""The reference chain as a yardstick: step levels, argument comparison and matching calls to reference steps."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from task_synth.task import ReferenceStep
+
+
+@dataclass(frozen=True)
+class CallView:
+    """What matching needs to know about one tool call of the trajectory."""
+
+    index: int
+    turn: int
+    server: str | None
+    tool: str | None
+    arguments: dict[str, Any] | None
+    ok: bool
+
+
+def normalise_value(v: Any) -> Any:
+    """A comparable form of an argument value: strings NFKC + casefolded + whitespace-collapsed, numbers as float."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        return " ".join(unicodedata.normalize("NFKC", v).split()).casefold()
+    if isinstance(v, list):
+        return [normalise_value(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): normalise_value(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def fixed_arguments(step: ReferenceStep) -> dict[str, Any]:
+    """The reference step's arguments that are not bound to an earlier step's output."""
+    return {k: v for k, v in step.arguments.items() if k not in step.bindings}
+
+
+def equal_fixed_arguments(step: ReferenceStep, arguments: dict[str, Any] | None) -> int:
+    """How many of the step's non-bound arguments the call reproduces (normalised equality); -1 when unparsed."""
+    if arguments is None:
+        return -1
+    return sum(1 for k, v in fixed_arguments(step).items()
+               if k in arguments and normalise_value(arguments[k]) == normalise_value(v))
+
+
+def arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None) -> bool:
+    """True when the call gives every non-bound reference argument the reference's value."""
+    return equal_fixed_arguments(step, arguments) == len(fixed_arguments(step))
+
+
+def levels(steps: Sequence[ReferenceStep]) -> list[int]:
+    """Scheduling level of each step: 0 without dependencies, else 1 + the highest level it depends on.
+
+    Steps on the same level are independent and could be issued in one turn. Dependencies that do not point to an
+    earlier step are ignored (a malformed reference must not crash scoring).
+    """
+    out: list[int] = []
+    for j, s in enumerate(steps):
+        deps = [d for d in s.depends_on if 0 <= d < j]
+        out.append(1 + max(out[d] for d in deps) if deps else 0)
+    return out
+
+
+def reference_turns(steps: Sequence[ReferenceStep]) -> int:
+    """Model turns an ideal agent needs: one per level (calls of a level in parallel) plus the answering turn."""
+    return (max(levels(steps)) + 1 if steps else 0) + 1
+
+
+def match_steps(steps: Sequence[ReferenceStep], calls: Sequence[CallView]) -> list[int | None]:
+    """Assign each reference step at most one call of the same server/tool (a call serves one step).
+
+    Steps are matched in order; among free candidate calls the one reproducing most non-bound arguments wins, then an
+    ok outcome, then the earliest. Returns, per step, the index (into `calls`) of its call or None.
+    """
+    taken: set[int] = set()
+    out: list[int | None] = []
+    for step in steps:
+        best: tuple[int, int, int] | None = None
+        best_i: int | None = None
+        for i, c in enumerate(calls):
+            if i in taken or (c.server, c.tool) != (step.server, step.tool):
+                continue
+            key = (equal_fixed_arguments(step, c.arguments), int(c.ok), -i)
+            if best is None or key > best:
+                best, best_i = key, i
+        if best_i is not None:
+            taken.add(best_i)
+        out.append(best_i)
+    return out
+
+
+__all__ = ["CallView", "arguments_match", "equal_fixed_arguments", "fixed_arguments", "levels", "match_steps",
+           "normalise_value", "reference_turns"]

@@ -1,0 +1,179 @@
+"""Rule metrics per call: name validity, input-schema compliance, execution outcome and the SpecTool error taxonomy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator, SchemaError, ValidationError
+from jsonschema.validators import validator_for
+from pydantic import BaseModel, Field
+
+from judges.reference import CallView, arguments_match, match_steps
+from mcpbench.catalog import ToolEntry
+from mcpbench.outcomes import OutcomeClass
+from mcpbench.trajectory import ToolCallEvent, Trajectory
+from task_synth.task import Task
+
+ErrorLabel = Literal[
+    "invalid_format",
+    "wrong_function_name",
+    "wrong_argument_name",
+    "wrong_argument_type",
+    "wrong_argument_value",
+    "repeated_calls",
+    "insufficient_calls",
+]
+"""SpecTool's error patterns. All but insufficient_calls label single calls; insufficient_calls counts reference steps
+that no call covered."""
+
+ERROR_LABELS: tuple[ErrorLabel, ...] = ("invalid_format", "wrong_function_name", "wrong_argument_name",
+                                        "wrong_argument_type", "wrong_argument_value", "repeated_calls",
+                                        "insufficient_calls")
+
+_NAME_KEYWORDS = {"required", "additionalProperties", "unevaluatedProperties", "dependentRequired", "propertyNames",
+                  "dependencies"}
+_TYPE_KEYWORDS = {"type", "anyOf", "oneOf"}
+
+
+class CallVerdict(BaseModel):
+    """The rule verdict on one tool call of a trajectory."""
+
+    index: int
+    """Position among the trajectory's tool calls (0-based)."""
+    turn: int
+    exposed_name: str
+    server: str | None = None
+    """Resolved through the offered tools; None when the name resolves to nothing."""
+    tool: str | None = None
+    outcome: OutcomeClass
+    valid_name: bool
+    """The called name is one of the offered tools."""
+    schema_valid: bool | None = None
+    """Arguments validate against the tool's input schema; None when the name is invalid or the schema unusable."""
+    schema_errors: list[str] = Field(default_factory=list)
+    """jsonschema messages, sorted."""
+    errors: list[ErrorLabel] = Field(default_factory=list)
+    """Taxonomy labels of this call, in ERROR_LABELS order."""
+    step: int | None = None
+    """The reference step this call was matched to, if any."""
+
+    @property
+    def erroneous(self) -> bool:
+        """A call counts as an error for first-error position when it has a label or the tool reported an error."""
+        return bool(self.errors) or self.outcome == "tool_error"
+
+
+class RuleMetrics(BaseModel):
+    """Per-episode call-level rates (docs/metrics.md §1). Rates are None when their denominator is 0."""
+
+    calls: int
+    valid_name_rate: float | None
+    schema_compliance_rate: float | None
+    execution_success_rate: float | None
+    """ok / (ok + tool_error); model_error calls never executed and infra_error calls are not the model's."""
+    infra_error_calls: int
+    errors: dict[str, int]
+    """Count per taxonomy label (every label present)."""
+    first_error_position: float | None
+    """Index of the first erroneous call / calls; 1.0 when no call erred."""
+    invalid_format_share: float | None
+
+
+def _canonical_args(e: ToolCallEvent) -> str:
+    if e.arguments is None:
+        return "raw:" + (e.raw_arguments or "")
+    return json.dumps(e.arguments, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _schema_check(schema: dict[str, Any], arguments: dict[str, Any]) -> tuple[bool | None, list[ValidationError]]:
+    try:
+        cls = validator_for(schema, default=Draft202012Validator)
+        cls.check_schema(schema)
+        errs = list(cls(schema).iter_errors(arguments))
+    except SchemaError:
+        return None, []
+    return not errs, errs
+
+
+def _unknown_keys(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
+    """Keys the schema does not declare (SpecTool's wrong argument name), unless it openly allows extra keys."""
+    props = schema.get("properties")
+    if not isinstance(props, dict) or schema.get("additionalProperties") not in (None, False):
+        return False
+    if schema.get("patternProperties"):
+        return False
+    return any(k not in props for k in arguments)
+
+
+def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEntry]) -> list[CallVerdict]:
+    """Verdicts for every tool call, with taxonomy labels and the reference step each call was matched to."""
+    events = trajectory.tool_calls()
+    views: list[CallView] = []
+    verdicts: list[CallVerdict] = []
+    seen: set[str] = set()
+    for i, e in enumerate(events):
+        entry = tools.get(e.exposed_name)
+        labels: set[ErrorLabel] = set()
+        schema_valid: bool | None = None
+        messages: list[str] = []
+        if e.arguments is None:
+            labels.add("invalid_format")
+        if entry is None:
+            labels.add("wrong_function_name")
+        elif e.arguments is None:
+            schema_valid = False
+        else:
+            schema_valid, errs = _schema_check(entry.input_schema, e.arguments)
+            messages = sorted(f"{'/'.join(map(str, err.absolute_path)) or '/'}: {err.message}" for err in errs)
+            for err in errs:
+                kw = str(err.validator)
+                labels.add("wrong_argument_name" if kw in _NAME_KEYWORDS else
+                           "wrong_argument_type" if kw in _TYPE_KEYWORDS else "wrong_argument_value")
+            if _unknown_keys(entry.input_schema, e.arguments):
+                labels.add("wrong_argument_name")
+            same_tool = [s for s in task.reference if (s.server, s.tool) == (entry.server, entry.name)]
+            if same_tool and not any(arguments_match(s, e.arguments) for s in same_tool):
+                labels.add("wrong_argument_value")
+        key = f"{e.exposed_name}\x00{_canonical_args(e)}"
+        if key in seen:
+            labels.add("repeated_calls")
+        if e.outcome != "infra_error":
+            seen.add(key)
+        server, tool = (entry.server, entry.name) if entry else (None, None)
+        views.append(CallView(i, e.turn, server, tool, e.arguments, e.outcome == "ok"))
+        verdicts.append(CallVerdict(index=i, turn=e.turn, exposed_name=e.exposed_name, server=server, tool=tool,
+                                    outcome=e.outcome, valid_name=entry is not None, schema_valid=schema_valid,
+                                    schema_errors=messages, errors=[x for x in ERROR_LABELS if x in labels]))
+    for step_i, call_i in enumerate(match_steps(task.reference, views)):
+        if call_i is not None:
+            verdicts[call_i].step = step_i
+    return verdicts
+
+
+def _rate(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def rule_metrics(verdicts: list[CallVerdict], reference_steps: int) -> RuleMetrics:
+    """Aggregate call verdicts of one episode; insufficient_calls = reference steps no call was matched to."""
+    n = len(verdicts)
+    named = [v for v in verdicts if v.schema_valid is not None]
+    executed = [v for v in verdicts if v.outcome in ("ok", "tool_error")]
+    counts: dict[str, int] = {label: sum(label in v.errors for v in verdicts) for label in ERROR_LABELS}
+    counts["insufficient_calls"] = reference_steps - sum(v.step is not None for v in verdicts)
+    first = next((v.index for v in verdicts if v.erroneous), None)
+    return RuleMetrics(
+        calls=n,
+        valid_name_rate=_rate(sum(v.valid_name for v in verdicts), n),
+        schema_compliance_rate=_rate(sum(bool(v.schema_valid) for v in named), len(named)),
+        execution_success_rate=_rate(sum(v.outcome == "ok" for v in executed), len(executed)),
+        infra_error_calls=sum(v.outcome == "infra_error" for v in verdicts),
+        errors=counts,
+        first_error_position=None if n == 0 else (1.0 if first is None else first / n),
+        invalid_format_share=_rate(counts["invalid_format"], n),
+    )
+
+
+__all__ = ["ERROR_LABELS", "CallVerdict", "ErrorLabel", "RuleMetrics", "analyse_calls", "rule_metrics"]
