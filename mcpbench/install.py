@@ -1,0 +1,359 @@
+"""Installing the fleet: each PyPI server in its own virtual environment, npm servers into one local prefix.
+
+Layout under ``$MCPBENCH_HOME`` (default ``~/.cache/mcpbench``)::
+
+    servers/<name>/            one venv per PyPI server (made with uv), launched by servers/<name>/bin/<command>
+    servers/<name>/.mcpbench-install.json   marker: the hash of the install spec that built it
+    npm/                       one npm prefix for every npm server, launched by npm/node_modules/.bin/<command>
+    npm/.mcpbench/<name>.json  marker per npm server
+
+Installs are idempotent: a server whose marker records the same spec hash (and whose binary exists) is ``cached``.
+Nothing here ever runs ``npx``/``uvx`` at launch time; those cold starts cost seconds per episode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import anyio
+from pydantic import BaseModel
+
+from mcpbench.config import ServerSpec
+
+InstallKind = Literal["pypi", "npm", "none"]
+InstallStatus = Literal["installed", "cached", "failed"]
+
+MARKER = ".mcpbench-install.json"
+INSTALL_TIMEOUT_S = 900.0
+"""Deadline of one installer command (uv venv, uv pip install, npm install)."""
+PYPI_PARALLEL = 2
+"""PyPI installs run side by side (each in its own venv); npm shares one prefix so it runs as one batch."""
+_TAIL_LINES = 25
+
+
+class InstallError(Exception):
+    """A server could not be installed or its binary is missing; the message says which and what to run."""
+
+
+class InstallResult(BaseModel):
+    """What installing one server did."""
+
+    name: str
+    """The server's name in servers.yaml."""
+    kind: InstallKind
+    """Where it comes from: its own PyPI venv, the shared npm prefix, or nothing to install."""
+    status: InstallStatus
+    """installed (work was done) · cached (marker matched, nothing done) · failed (see error)."""
+    seconds: float = 0.0
+    """Wall time spent on this server."""
+    error: str | None = None
+    """For failures: which step failed and the tail of the installer's output."""
+    bin: str | None = None
+    """Absolute path of the binary that launches the server, when known."""
+
+
+@dataclass(frozen=True)
+class InstallEvent:
+    """Progress reported to ``on_event``: stage is 'start' or the final status of one server."""
+
+    name: str
+    stage: Literal["start", "installed", "cached", "failed"]
+    detail: str = ""
+
+
+OnEvent = Callable[[InstallEvent], None]
+
+
+def home_dir() -> Path:
+    """The cache directory: ``$MCPBENCH_HOME`` or ``~/.cache/mcpbench`` (not created here)."""
+    env = os.environ.get("MCPBENCH_HOME")
+    return Path(env).expanduser().resolve() if env else Path.home() / ".cache" / "mcpbench"
+
+
+def install_kind(spec: ServerSpec) -> InstallKind:
+    if spec.install is None:
+        return "none"
+    return "pypi" if spec.install.pypi else "npm"
+
+
+def server_env_dir(spec: ServerSpec, home: Path | None = None) -> Path | None:
+    """The server's install environment (its venv, or the npm prefix) — what ``${SERVER_ENV}`` expands to."""
+    home = home or home_dir()
+    kind = install_kind(spec)
+    if kind == "pypi":
+        return home / "servers" / spec.name
+    if kind == "npm":
+        return home / "npm"
+    return None
+
+
+def _command_name(spec: ServerSpec) -> str:
+    if not spec.command:
+        raise InstallError(f"server '{spec.name}' has no 'command' to launch")
+    return spec.command
+
+
+def _expected_bin(spec: ServerSpec, home: Path) -> Path | None:
+    """Where the installed binary must be, for servers that mcpbench installs; None for 'none' kind."""
+    kind = install_kind(spec)
+    env = server_env_dir(spec, home)
+    if kind == "none" or env is None or not spec.command:
+        return None
+    cmd = spec.command.replace("${SERVER_ENV}", str(env)).replace("${MCPBENCH_HOME}", str(home))
+    if os.path.isabs(cmd):
+        return Path(cmd)
+    if kind == "pypi":
+        return env / "bin" / cmd
+    return env / "node_modules" / ".bin" / cmd
+
+
+def resolve_command(spec: ServerSpec, home: Path | None = None) -> str:
+    """Absolute path of the binary that launches ``spec``.
+
+    PyPI servers: ``servers/<name>/bin/<command>``; npm servers: ``npm/node_modules/.bin/<command>``; others: the
+    command itself when absolute, else a PATH lookup. Raises InstallError (naming ``mcpbench servers install NAME``)
+    when the binary is missing.
+    """
+    home = home or home_dir()
+    cmd = _command_name(spec)
+    expected = _expected_bin(spec, home)
+    if expected is not None:
+        if expected.is_file() and os.access(expected, os.X_OK):
+            return str(expected)
+        raise InstallError(
+            f"server '{spec.name}' is not installed ({expected} is missing): run `mcpbench servers install {spec.name}`"
+        )
+    if "${" in cmd:
+        raise InstallError(f"server '{spec.name}': command '{cmd}' uses a placeholder but the server installs nothing")
+    if os.path.isabs(cmd):
+        if os.access(cmd, os.X_OK):
+            return cmd
+        raise InstallError(f"server '{spec.name}': '{cmd}' does not exist or is not executable")
+    found = shutil.which(cmd)
+    if found:
+        return found
+    raise InstallError(
+        f"server '{spec.name}': '{cmd}' is not on PATH; add an 'install' section and run "
+        f"`mcpbench servers install {spec.name}`, or install it yourself"
+    )
+
+
+def spec_hash(spec: ServerSpec) -> str:
+    """sha256 of what determines an install: kind, packages, the launched command and (PyPI) the Python version."""
+    assert spec.install is not None
+    doc = {
+        "install": spec.install.model_dump(by_alias=True),
+        "command": spec.command,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}" if spec.install.pypi else None,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _marker_path(spec: ServerSpec, home: Path) -> Path:
+    if install_kind(spec) == "pypi":
+        return home / "servers" / spec.name / MARKER
+    return home / "npm" / ".mcpbench" / f"{spec.name}.json"
+
+
+def is_installed(spec: ServerSpec, home: Path | None = None) -> bool:
+    """True when the marker records the current spec hash and the binary exists (or nothing needs installing)."""
+    home = home or home_dir()
+    if spec.install is None:
+        return True
+    marker = _marker_path(spec, home)
+    try:
+        recorded = json.loads(marker.read_text()).get("spec_hash")
+    except (OSError, ValueError):
+        return False
+    expected = _expected_bin(spec, home)
+    return recorded == spec_hash(spec) and (expected is None or expected.exists())
+
+
+def _write_marker(spec: ServerSpec, home: Path) -> None:
+    marker = _marker_path(spec, home)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"name": spec.name, "spec_hash": spec_hash(spec),
+                               "install": spec.install.model_dump(by_alias=True) if spec.install else None,
+                               "installed_at": time.time()}, indent=1))
+    tmp.replace(marker)
+
+
+def _tail(text: bytes | str, n: int = _TAIL_LINES) -> str:
+    s = text.decode(errors="replace") if isinstance(text, bytes) else text
+    return "\n".join(s.strip().splitlines()[-n:])
+
+
+def uv_bin() -> str:
+    """The uv binary shipped by the ``uv`` Python package (a dependency of mcpbench), else uv on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if found:
+            return found
+        raise InstallError("uv is not available: `pip install uv`") from None
+
+
+async def _run(cmd: Sequence[str], *, what: str, env: dict[str, str] | None = None,
+               timeout: float = INSTALL_TIMEOUT_S) -> None:
+    """Run an installer command under a deadline; raise InstallError with the output tail on failure."""
+    try:
+        with anyio.fail_after(timeout):
+            proc = await anyio.run_process(list(cmd), check=False, env=env, stderr=subprocess.STDOUT)
+    except TimeoutError:
+        raise InstallError(f"{what}: timed out after {timeout:.0f}s: {' '.join(cmd)}") from None
+    except OSError as e:
+        raise InstallError(f"{what}: cannot run {cmd[0]}: {e}") from None
+    if proc.returncode != 0:
+        raise InstallError(f"{what} failed (exit {proc.returncode}):\n{_tail(proc.stdout)}")
+
+
+def _installer_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["UV_PYTHON_DOWNLOADS"] = "never"  # offline-first: use this interpreter, never fetch one
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+async def _install_pypi(spec: ServerSpec, home: Path) -> None:
+    assert spec.install is not None and spec.install.pypi
+    env_dir = home / "servers" / spec.name
+    if env_dir.exists():
+        shutil.rmtree(env_dir)
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    uv = uv_bin()
+    environ = _installer_env()
+    base_python = getattr(sys, "_base_executable", None) or sys.executable
+    await _run([uv, "venv", "--quiet", "--python", base_python, str(env_dir)],
+               what=f"{spec.name}: creating its venv", env=environ)
+    await _run([uv, "pip", "install", "--quiet", "--python", str(env_dir / "bin" / "python"),
+                spec.install.pypi, *spec.install.with_],
+               what=f"{spec.name}: uv pip install {spec.install.pypi}", env=environ)
+
+
+async def _install_npm(specs: list[ServerSpec], home: Path) -> None:
+    prefix = home / "npm"
+    prefix.mkdir(parents=True, exist_ok=True)
+    pkg_json = prefix / "package.json"
+    if not pkg_json.exists():
+        # a package.json here keeps npm from walking up to some parent project
+        pkg_json.write_text(json.dumps({"name": "mcpbench-npm-servers", "private": True}, indent=1))
+    npm = shutil.which("npm")
+    if npm is None:
+        raise InstallError("npm is not on PATH (Node.js ≥ 18 is needed for npm servers)")
+    packages = [s.install.npm for s in specs if s.install and s.install.npm]
+    await _run([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--save-exact",
+                "--loglevel=error", *packages],
+               what=f"{', '.join(s.name for s in specs)}: npm install", env=_installer_env())
+
+
+def _check_bin(spec: ServerSpec, home: Path) -> str:
+    expected = _expected_bin(spec, home)
+    if expected is None or not expected.exists():
+        raise InstallError(f"{spec.name}: installed, but {expected} does not exist; check 'command' in servers.yaml")
+    return str(expected)
+
+
+async def install_servers(specs: Sequence[ServerSpec], home: Path | None = None, *, force: bool = False,
+                          on_event: OnEvent | None = None) -> list[InstallResult]:
+    """Install every server that needs it; return one result per spec, in the order given.
+
+    Idempotent: servers whose marker matches are ``cached`` unless ``force``. PyPI servers install concurrently
+    (each in its own venv); npm servers install in one ``npm install`` into the shared prefix. Failures are
+    results (status 'failed' with the installer's output tail), never exceptions.
+    """
+    home = (home or home_dir()).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    results: dict[str, InstallResult] = {}
+
+    def emit(name: str, stage: Literal["start", "installed", "cached", "failed"], detail: str = "") -> None:
+        if on_event is not None:
+            on_event(InstallEvent(name, stage, detail))
+
+    def finish(spec: ServerSpec, started: float, error: str | None = None, cached: bool = False) -> None:
+        kind = install_kind(spec)
+        status: InstallStatus = "failed" if error else ("cached" if cached else "installed")
+        binary: str | None = None
+        if not error:
+            try:
+                binary = resolve_command(spec, home) if spec.command else None
+            except InstallError as e:
+                status, error = "failed", str(e)
+        results[spec.name] = InstallResult(name=spec.name, kind=kind, status=status,
+                                           seconds=round(time.monotonic() - started, 3), error=error, bin=binary)
+        emit(spec.name, status, error or binary or "")
+
+    todo_pypi: list[ServerSpec] = []
+    todo_npm: list[ServerSpec] = []
+    for spec in specs:
+        t0 = time.monotonic()
+        kind = install_kind(spec)
+        if kind == "none" or not force and is_installed(spec, home):
+            finish(spec, t0, cached=True)
+        elif kind == "pypi":
+            todo_pypi.append(spec)
+        else:
+            todo_npm.append(spec)
+
+    limiter = anyio.CapacityLimiter(PYPI_PARALLEL)
+
+    async def one_pypi(spec: ServerSpec) -> None:
+        async with limiter:
+            t0 = time.monotonic()
+            emit(spec.name, "start", (spec.install.pypi if spec.install else None) or "")
+            try:
+                await _install_pypi(spec, home)
+                _check_bin(spec, home)
+                _write_marker(spec, home)
+            except InstallError as e:
+                finish(spec, t0, error=str(e))
+                return
+            finish(spec, t0)
+
+    async def npm_batch(batch: list[ServerSpec]) -> None:
+        t0 = time.monotonic()
+        for s in batch:
+            emit(s.name, "start", (s.install.npm if s.install else None) or "")
+        try:
+            await _install_npm(batch, home)
+        except InstallError as e:
+            if len(batch) == 1:
+                finish(batch[0], t0, error=str(e))
+                return
+            for s in batch:  # one bad package fails the batch: retry one by one to say which
+                await npm_batch([s])
+            return
+        for s in batch:
+            try:
+                _check_bin(s, home)
+                _write_marker(s, home)
+            except InstallError as e:
+                finish(s, t0, error=str(e))
+                continue
+            finish(s, t0)
+
+    async with anyio.create_task_group() as tg:
+        for spec in todo_pypi:
+            tg.start_soon(one_pypi, spec)
+        if todo_npm:
+            tg.start_soon(npm_batch, todo_npm)
+
+    return [results[s.name] for s in specs]
+
+
+__all__ = ["InstallError", "InstallEvent", "InstallKind", "InstallResult", "InstallStatus", "home_dir",
+           "install_kind", "install_servers", "is_installed", "resolve_command", "server_env_dir", "spec_hash",
+           "uv_bin"]
