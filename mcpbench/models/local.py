@@ -1,0 +1,161 @@
+"""`local/<name>`: a real small model on this machine — llama.cpp's llama-server started on demand, spoken to through
+the OpenAI-compatible provider.
+
+    provider = local_provider("qwen2.5-coder-1.5b")      # nothing starts yet
+    resp = await provider.complete(request)              # first call starts llama-server (once) and waits for health
+    await provider.aclose()                              # stops it (SIGTERM, then SIGKILL), no orphan
+
+Weights: `install_model` (mcpbench.models.local_weights). Runtime: `ensure_runtime` (mcpbench.models.local_server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from mcpbench.models._common import merge_settings
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ModelSettings, provider
+from mcpbench.models.local_server import (LlamaServer, LlamaServerError, RuntimeMissingError, ServerOptions,
+                                          chat_template_path, ensure_runtime)
+from mcpbench.models.local_weights import (DEFAULT_MODEL, LocalModelError, LocalModelInfo, WeightsError, home_dir,
+                                           install_model, installed_models, source_for, verified_weights)
+from mcpbench.models.openai import OpenAIProvider
+from mcpbench.models.retry import Failure, RetryPolicy
+
+DEFAULT_SEED = 1234
+DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED)
+"""Greedy decoding and a fixed seed: a local run is reproducible on the same build and hardware."""
+
+LOCAL_RETRY = RetryPolicy(max_attempts=2, initial_s=0.5, max_s=2.0)
+"""A loopback server either answers or is dead; a deterministic model gives the same answer to the same request."""
+
+_MODEL_FAULT_500 = re.compile(r"pars|tool|json|grammar", re.IGNORECASE)
+"""llama.cpp answers HTTP 500 when it cannot parse the model's own output (e.g. a call naming a tool that was not
+offered). Those are the model's fault; a 500 mentioning none of these words is treated as a server fault."""
+
+
+class _LlamaChat(OpenAIProvider):
+    """OpenAIProvider whose HTTP 500 'could not parse the model output' is final and the model's fault."""
+
+    async def _attempt(self, kwargs: dict[str, Any]) -> Any:
+        try:
+            return await super()._attempt(kwargs)
+        except Failure as f:
+            if f.status == 500 and _MODEL_FAULT_500.search(f.message or ""):
+                raise Failure(reason="HTTP 500 (unparseable model output)",
+                              message=f"llama.cpp could not parse the model's output: {f.message}", status=500,
+                              retryable=False, infra=False) from None
+            raise
+
+
+def _sendable(request: ModelRequest) -> ModelRequest:
+    """llama.cpp re-parses earlier tool-call arguments as JSON and fails the whole request on text that is not JSON.
+    A call whose arguments never parsed is sent back as a JSON string of what the model wrote (it still sees it)."""
+    if not any(c.arguments is None for m in request.messages for c in m.tool_calls):
+        return request
+    messages: list[Message] = []
+    for m in request.messages:
+        if any(c.arguments is None for c in m.tool_calls):
+            calls = [c if c.arguments is not None else
+                     c.model_copy(update={"raw_arguments": json.dumps(c.raw_arguments or "")}) for c in m.tool_calls]
+            m = m.model_copy(update={"tool_calls": calls})
+        messages.append(m)
+    return request.model_copy(update={"messages": messages})
+
+
+class LocalProvider:
+    """A `local/<name>` model. The server starts lazily on the first `complete` (once, under a lock).
+
+    Raises ValueError for a model name mcpbench does not know.
+    `complete` raises ModelError: `infra=True` when the runtime/weights are missing or the server fails to start or
+    dies (never the model's fault); `infra=False` for output llama.cpp could not parse (the model's fault).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, home: Path | None = None, settings: ModelSettings | None = None,
+                 options: ServerOptions | None = None, retry: RetryPolicy | None = None, timeout_s: float = 600.0,
+                 log_path: Path | None = None):
+        try:
+            self.source = source_for(model)
+        except WeightsError as e:
+            raise ValueError(str(e)) from None
+        self.model = self.source.name
+        self.name = f"local/{self.model}"
+        self.home = home
+        self.settings = merge_settings(DEFAULT_SETTINGS, settings)
+        self.options = options or ServerOptions(ctx=self.source.default_ctx * 2)
+        self.retry = retry or LOCAL_RETRY
+        self.timeout_s = timeout_s
+        self.log_path = log_path
+        self.server: LlamaServer | None = None
+        self._chat: _LlamaChat | None = None
+        self._lock = anyio.Lock()
+        self._closed = False
+
+    def describe(self) -> dict[str, Any]:
+        """What to record in a run spec so the run can be rebuilt: weights hash, template hash, settings, options."""
+        template = chat_template_path()
+        return {"provider": "local", "model": self.model, "gguf_sha256": self.source.sha256,
+                "chat_template_sha256": hashlib.sha256(template.read_bytes()).hexdigest(),
+                "settings": self.settings.model_dump(exclude_none=True, exclude={"extra"}),
+                "server": self.options.model_dump(exclude={"ready_timeout_s", "stop_timeout_s"})}
+
+    async def start(self) -> LlamaServer:
+        """Start llama-server if it is not running; returns it. Raises LocalModelError (missing weights/runtime,
+        server failure) with the command that fixes it."""
+        async with self._lock:
+            if self._closed:
+                raise LlamaServerError(f"{self.name} is closed")
+            if self.server is None:
+                gguf = await anyio.to_thread.run_sync(verified_weights, self.model, self.home)
+                log = self.log_path or ((self.home or home_dir()) / "logs" /
+                                        f"llama-server-{self.model}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
+                server = LlamaServer(gguf, options=self.options, log_path=log, binary=ensure_runtime(),
+                                     alias=self.model)
+                await server.start()
+                self.server = server
+                self._chat = _LlamaChat(self.model, base_url=server.openai_base_url, settings=self.settings,
+                                        retry=self.retry, max_concurrency=self.options.parallel,
+                                        timeout_s=self.timeout_s, name=self.name)
+            return self.server
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        try:
+            await self.start()
+        except LocalModelError as e:
+            raise ModelError(f"{self.name}: {e}", infra=True) from None
+        assert self._chat is not None
+        request = _sendable(request.model_copy(update={"settings": merge_settings(self.settings, request.settings)}))
+        return await self._chat.complete(request)
+
+    async def aclose(self) -> None:
+        """Stop the server (bounded, shielded). Safe to call more than once."""
+        async with self._lock:
+            self._closed = True
+            chat, self._chat = self._chat, None
+            server, self.server = self.server, None
+        with anyio.CancelScope(shield=True):
+            if chat is not None:
+                with anyio.move_on_after(5):
+                    await chat.aclose()
+            if server is not None:
+                await server.stop()
+
+
+@provider("local", "A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME)")
+def local_provider(model: str = DEFAULT_MODEL, **options: Any) -> LocalProvider:
+    """A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME).
+
+    Options: home, settings, options (ServerOptions), retry, timeout_s, log_path — see LocalProvider."""
+    return LocalProvider(model.removeprefix("local/"), **options)
+
+
+__all__ = ["DEFAULT_SEED", "DEFAULT_SETTINGS", "LlamaServer", "LocalModelError", "LocalModelInfo", "LocalProvider",
+           "RuntimeMissingError", "ServerOptions", "WeightsError", "ensure_runtime", "install_model",
+           "installed_models", "local_provider"]

@@ -1,0 +1,72 @@
+"""A stand-in for llama-server with its command line and HTTP surface, to test process management and error mapping.
+
+Behaviour is chosen by the extra argument `--fake MODE`:
+  ok            /health ok after a few polls; /v1/chat/completions answers a fixed tool call
+  unknown-tool  /v1/chat/completions answers HTTP 500 like llama.cpp when the output cannot be parsed
+  exit          exits with code 3 during startup after printing an error
+  stubborn      ignores SIGTERM (must be SIGKILLed)
+Every chat request is appended to the file given by `--fake-record PATH` (one JSON line each).
+"""
+
+import argparse
+import json
+import signal
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+p = argparse.ArgumentParser()
+p.add_argument("--port", type=int, required=True)
+p.add_argument("--host", default="127.0.0.1")
+p.add_argument("--fake", default="ok")
+p.add_argument("--fake-record", default=None)
+args, _unknown = p.parse_known_args()
+
+print(f"fake llama-server argv: {sys.argv[1:]}", file=sys.stderr, flush=True)
+if args.fake == "exit":
+    print("error: failed to load model (fake)", file=sys.stderr, flush=True)
+    sys.exit(3)
+if args.fake == "stubborn":
+    signal.signal(signal.SIGTERM, lambda *a: print("ignoring SIGTERM", file=sys.stderr, flush=True))
+
+polls = {"n": 0}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):  # keep the log readable
+        pass
+
+    def _send(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/health":
+            polls["n"] += 1
+            if polls["n"] < 3:
+                return self._send(503, {"error": {"code": 503, "message": "Loading model",
+                                                  "type": "unavailable_error"}})
+            return self._send(200, {"status": "ok"})
+        self._send(404, {"error": {"code": 404, "message": "not found"}})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if args.fake_record:
+            with open(args.fake_record, "a") as f:
+                f.write(json.dumps(body) + "\n")
+        if args.fake == "unknown-tool":
+            message = "Failed to parse input at pos 12: ```json\n{\"name\": \"nope\""
+            return self._send(500, {"error": {"code": 500, "type": "server_error", "message": message}})
+        self._send(200, {
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body.get("model", "x"),
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None,
+                "tool_calls": [{"id": "c1", "type": "function",
+                                "function": {"name": "get_current_time", "arguments": "{\"timezone\": \"UTC\"}"}}]}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+
+
+ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
