@@ -69,7 +69,9 @@ def extract_numbers(text: str) -> list[float]:
 
 def normalise_text(s: str, *, case_sensitive: bool = False) -> str:
     """NFKC, whitespace collapsed, surrounding quotes and a final period stripped, casefolded unless case-sensitive."""
-    s = " ".join(unicodedata.normalize("NFKC", s).split()).strip().strip("\"'`").rstrip(".").strip()
+    s = " ".join(unicodedata.normalize("NFKC", s).split())
+    while (stripped := s.strip("\"'`\u201c\u201d\u2018\u2019 ").rstrip(".")) != s:  # '"x".' and '"x."' alike
+        s = stripped
     return s if case_sensitive else s.casefold()
 
 

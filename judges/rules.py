@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator, SchemaError, ValidationError
+from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, Field
 
-from judges.reference import CallView, arguments_match, match_steps
+from judges.reference import CallView, fixed_arguments, match_steps, normalise_value
 from mcpbench.catalog import ToolEntry
 from mcpbench.outcomes import OutcomeClass
 from mcpbench.trajectory import ToolCallEvent, Trajectory
-from task_synth.task import Task
+from task_synth.task import ReferenceStep, Task
 
 ErrorLabel = Literal[
     "invalid_format",
@@ -87,13 +89,23 @@ def _canonical_args(e: ToolCallEvent) -> str:
     return json.dumps(e.arguments, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _schema_check(schema: dict[str, Any], arguments: dict[str, Any]) -> tuple[bool | None, list[ValidationError]]:
+@functools.lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Validator | None:
+    """A validator for a canonical schema text, None when the schema itself is invalid (checking is the slow part)."""
+    schema = json.loads(schema_json)
+    cls = validator_for(schema, default=Draft202012Validator)
     try:
-        cls = validator_for(schema, default=Draft202012Validator)
         cls.check_schema(schema)
-        errs = list(cls(schema).iter_errors(arguments))
     except SchemaError:
+        return None
+    return cls(schema)
+
+
+def _schema_check(schema: dict[str, Any], arguments: dict[str, Any]) -> tuple[bool | None, list[ValidationError]]:
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if validator is None:
         return None, []
+    errs = list(validator.iter_errors(arguments))
     return not errs, errs
 
 
@@ -105,6 +117,14 @@ def _unknown_keys(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
     if schema.get("patternProperties"):
         return False
     return any(k not in props for k in arguments)
+
+
+def _values_agree(step: ReferenceStep, arguments: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """The call gives the step's non-bound arguments the reference values. A missing required argument is left to
+    wrong_argument_name (one mistake, one label); a missing optional one is a different value (the default)."""
+    required = set(schema.get("required") or [])
+    return all(normalise_value(arguments[k]) == normalise_value(v) if k in arguments else k in required
+               for k, v in fixed_arguments(step).items())
 
 
 def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEntry]) -> list[CallVerdict]:
@@ -134,7 +154,7 @@ def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
             if _unknown_keys(entry.input_schema, e.arguments):
                 labels.add("wrong_argument_name")
             same_tool = [s for s in task.reference if (s.server, s.tool) == (entry.server, entry.name)]
-            if same_tool and not any(arguments_match(s, e.arguments) for s in same_tool):
+            if same_tool and not any(_values_agree(s, e.arguments, entry.input_schema) for s in same_tool):
                 labels.add("wrong_argument_value")
         key = f"{e.exposed_name}\x00{_canonical_args(e)}"
         if key in seen:
