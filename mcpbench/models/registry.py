@@ -1,0 +1,63 @@
+"""Resolve 'provider/model' names to providers, and describe what is available on this machine."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from typing import Any
+
+from mcpbench.models.base import REGISTRY, Provider, split_name
+
+BUILTIN_MODULES = ("mcpbench.models.openai", "mcpbench.models.anthropic", "mcpbench.models.scripted",
+                   "mcpbench.models.local")
+"""Modules whose import registers a provider prefix (local is optional: added by the local-model work)."""
+
+ENDPOINT_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
+"""Environment variables that configure endpoints. Only their names are ever shown, never their values."""
+
+
+def load_builtin_providers() -> None:
+    """Import every built-in provider module so its @provider registration runs (idempotent)."""
+    for mod in BUILTIN_MODULES:
+        if importlib.util.find_spec(mod) is not None:
+            importlib.import_module(mod)
+
+
+def known_providers() -> dict[str, str]:
+    """prefix -> one-line description, for every registered provider."""
+    load_builtin_providers()
+    return dict(sorted(REGISTRY.docs.items()))
+
+
+def get_provider(name: str, **options: Any) -> Provider:
+    """Build the provider for 'prefix/model', passing `options` to its factory.
+
+    Raises ValueError for a name without a prefix or with an unknown one (the message lists the known prefixes), and
+    whatever the factory raises for bad options (ValueError: missing key, unreadable script; TypeError: bad option).
+    """
+    prefix, model = split_name(name)
+    load_builtin_providers()
+    factory = REGISTRY.factories.get(prefix)
+    if factory is None:
+        known = ", ".join(sorted(REGISTRY.factories)) or "none"
+        raise ValueError(f"unknown model provider '{prefix}' in '{name}' (known: {known})")
+    return factory(model, **options)
+
+
+def configured_endpoints() -> list[str]:
+    """Names of the endpoint variables set in the environment (never their values)."""
+    return [v for v in ENDPOINT_VARS if os.environ.get(v)]
+
+
+def installed_local_models() -> list[Any]:
+    """`mcpbench.models.local.installed_models()` when the local-model module exists; [] otherwise."""
+    if importlib.util.find_spec("mcpbench.models.local") is None:
+        return []
+    local = importlib.import_module("mcpbench.models.local")
+    fn = getattr(local, "installed_models", None)
+    return list(fn()) if callable(fn) else []
+
+
+__all__ = ["BUILTIN_MODULES", "ENDPOINT_VARS", "configured_endpoints", "get_provider", "installed_local_models",
+           "known_providers", "load_builtin_providers"]
