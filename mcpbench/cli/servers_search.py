@@ -1,7 +1,78 @@
-"""Placeholder: `mcpbench servers search` is added here by the discovery work."""
+"""`mcpbench servers search "QUERY"`: rank every tool of the fleet against a plain-language query."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import anyio
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from mcpbench.catalog import ToolEntry
+from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
+from mcpbench.config import ServerSpec
+from mcpbench.search import RANKERS, SearchHit, rank_tools
+
+
+async def fleet_tools(specs: list[ServerSpec]) -> tuple[list[ToolEntry], dict[str, str]]:
+    """Connect to the fleet (each server under its own connect deadline) and return its tools and the failures."""
+    from mcpbench.fleet import Fleet
+
+    async with Fleet.open(specs) as fleet:
+        failed = {name: str(st.error or "failed") for name, st in fleet.status.items() if st.status != "connected"}
+        return fleet.catalog.entries(), failed
+
+
+def _table(query: str, hits: list[SearchHit]) -> Table:
+    table = Table(title=f"tools for “{escape(query)}”", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("tool")
+    table.add_column("server")
+    table.add_column("score", justify="right")
+    table.add_column("description", overflow="fold", max_width=70)
+    for i, h in enumerate(hits, 1):
+        desc = h.description.strip().splitlines()[0] if h.description.strip() else ""
+        table.add_row(str(i), escape(h.name), escape(h.server), f"{h.score:.3f}", escape(desc))
+    return table
+
+
+def search_command(
+    query: str = typer.Argument(..., help="What you want a tool for, in plain words."),
+    top: int = typer.Option(10, "--top", "-k", min=1, help="How many tools to show."),
+    json_out: bool = JsonOpt,
+    ranker: str = typer.Option("bm25", "--ranker", help=f"Ranking method: {', '.join(sorted(RANKERS))}."),
+    config: Optional[Path] = ConfigOpt,
+    server: Optional[list[str]] = typer.Option(None, "--server", "-s", help="Search only these servers."),
+) -> None:
+    """Search the tools of every server in servers.yaml (connects to the fleet to list them)."""
+    if ranker not in RANKERS:
+        fail(f"unknown ranker '{ranker}' (have: {', '.join(sorted(RANKERS))})")
+    cfg = load_or_exit(config)
+    try:
+        specs = cfg.select(server)
+    except KeyError as e:
+        fail(str(e.args[0]))
+        return
+    entries, failed = anyio.run(fleet_tools, specs)
+    for name, why in sorted(failed.items()):
+        err_console.print(f"[yellow]warning:[/] server {escape(name)} not searched: {escape(why)}", highlight=False)
+    try:
+        hits = rank_tools(entries, query, top_k=top, ranker=ranker)
+    except (ValueError, RuntimeError) as e:
+        fail(str(e))
+        return
+    if json_out:
+        print_json([h.model_dump(mode="json") for h in hits])
+    elif hits:
+        console.print(_table(query, hits))
+    else:
+        console.print(f"No tool matches “{escape(query)}” among {len(entries)} tools.", highlight=False)
 
 
 def register_search(servers_app: typer.Typer) -> None:
-    return None
+    servers_app.command("search")(search_command)
+
+
+__all__ = ["fleet_tools", "register_search", "search_command"]
