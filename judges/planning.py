@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from judges.reference import arguments_match, levels, reference_turns
+from judges.reference import arguments_match, dependencies, levels, reference_turns
 from judges.rules import CallVerdict
 from mcpbench.trajectory import Trajectory
 from task_synth.task import Task
@@ -29,7 +29,8 @@ class PlanningMetrics(BaseModel):
     dependency_order: float | None
     """Reference edges i→j (both matched) whose call of i came in an earlier turn than the call of j / such edges."""
     parallelism: float | None
-    """Pairs of same-level reference steps (both matched) issued in the same turn / such pairs."""
+    """Share of the turns that issuing independent matched steps together could save, that the agent saved:
+    (matched steps - turns they were issued in) / (matched steps - levels they span), clamped to [0, 1]."""
     redundant_share: float | None
     """Repeated identical calls / calls."""
     call_economy: float | None
@@ -52,9 +53,10 @@ def planning_metrics(task: Task, trajectory: Trajectory, verdicts: list[CallVerd
     r, n = len(steps), len(verdicts)
     by_step = {v.step: v for v in verdicts if v.step is not None}
     lv = levels(steps)
-    edges = [(i, j) for j, s in enumerate(steps) for i in sorted(set(s.depends_on)) if 0 <= i < j]
+    edges = [(i, j) for j in range(r) for i in dependencies(steps, j)]
     matched_edges = [(i, j) for i, j in edges if i in by_step and j in by_step]
-    pairs = [(i, j) for i in range(r) for j in range(i + 1, r) if lv[i] == lv[j] and i in by_step and j in by_step]
+    saveable = len(by_step) - len({lv[k] for k in by_step})
+    saved = len(by_step) - len({v.turn for v in by_step.values()})
     ref_tools = {(s.server, s.tool) for s in steps}
     called = {(v.server, v.tool) for v in verdicts if v.valid_name}
     model_turns = trajectory.model_turns()
@@ -71,7 +73,7 @@ def planning_metrics(task: Task, trajectory: Trajectory, verdicts: list[CallVerd
         argument_accuracy=_share(sum(arguments_match(steps[k], calls_args[v.index]) for k, v in by_step.items()),
                                  len(by_step)),
         dependency_order=_share(sum(by_step[i].turn < by_step[j].turn for i, j in matched_edges), len(matched_edges)),
-        parallelism=_share(sum(by_step[i].turn == by_step[j].turn for i, j in pairs), len(pairs)),
+        parallelism=min(1.0, max(0.0, saved / saveable)) if saveable else None,
         redundant_share=_share(sum("repeated_calls" in v.errors for v in verdicts), n),
         call_economy=min(1.0, r / n) if n else None,
         turn_economy=min(1.0, ref_turns / turns) if turns else None,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mcpbench.models.scripted import binding_source
 from task_synth.task import ReferenceStep
 
 
@@ -56,15 +57,20 @@ def arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None) -> bo
     return equal_fixed_arguments(step, arguments) == len(fixed_arguments(step))
 
 
+def dependencies(steps: Sequence[ReferenceStep], j: int) -> list[int]:
+    """The earlier steps step j consumes: its depends_on plus the sources of its bindings ('step[i]:...').
+    Indices that do not point to an earlier step are ignored (a malformed reference must not crash scoring)."""
+    s = steps[j]
+    sources = {binding_source(b) for b in s.bindings.values()}
+    return sorted(d for d in {*s.depends_on, *sources} if d is not None and 0 <= d < j)
+
+
 def levels(steps: Sequence[ReferenceStep]) -> list[int]:
     """Scheduling level of each step: 0 without dependencies, else 1 + the highest level it depends on.
-
-    Steps on the same level are independent and could be issued in one turn. Dependencies that do not point to an
-    earlier step are ignored (a malformed reference must not crash scoring).
-    """
+    Steps on the same level are independent and could be issued in one turn."""
     out: list[int] = []
-    for j, s in enumerate(steps):
-        deps = [d for d in s.depends_on if 0 <= d < j]
+    for j in range(len(steps)):
+        deps = dependencies(steps, j)
         out.append(1 + max(out[d] for d in deps) if deps else 0)
     return out
 
@@ -97,5 +103,5 @@ def match_steps(steps: Sequence[ReferenceStep], calls: Sequence[CallView]) -> li
     return out
 
 
-__all__ = ["CallView", "arguments_match", "equal_fixed_arguments", "fixed_arguments", "levels", "match_steps",
+__all__ = ["CallView", "arguments_match", "dependencies", "equal_fixed_arguments", "fixed_arguments", "levels", "match_steps",
            "normalise_value", "reference_turns"]

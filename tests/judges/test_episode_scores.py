@@ -41,7 +41,7 @@ def test_a_partial_episode_scores_what_the_published_formulas_say():
     Checks: numeric 2500 passes, contains 'Paris' fails -> C = 0.5. Calls: db ok, time tool_error with zone 'Paris'
     (reference: Europe/Paris), calc ok, calc repeated. Steps 0,1,2 matched to calls 0,1,2 -> coverage K = 1; ok
     matched steps 2 -> evidence E = 2/3; argument accuracy A = 2/3 (time's zone differs); V = S = F = 1; recall 1;
-    dependency order 1 (db turn 1 < calc turn 2); parallelism 1 (db, time both turn 1); redundant 1/4;
+    dependency order 1 (db turn 1 < calc turn 2); parallelism 1 (3 matched steps, 2 levels, 2 turns); redundant 1/4;
     call economy min(1, 3/4) = 0.75; turn economy 3 reference turns / 4 turns = 0.75.
       task_completion      = C                               = 0.5
       grounding            = C x E                           = 1/3

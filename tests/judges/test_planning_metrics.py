@@ -33,6 +33,11 @@ def test_levels_put_each_step_one_above_the_highest_step_it_depends_on():
     assert reference_turns([]) == 1
 
 
+def test_a_binding_to_an_earlier_output_is_a_dependency_even_when_depends_on_omits_it():
+    steps = [_step("a", []), ReferenceStep(server="s", tool="b", arguments={}, bindings={"x": r"step[0]:(\d+)"})]
+    assert levels(steps) == [0, 1]
+
+
 def test_the_oracle_schedule_scores_perfectly_on_every_planning_metric():
     p = _plan(oracle())
     assert (p.coverage, p.evidence, p.tool_recall, p.argument_accuracy) == (1.0, 1.0, 1.0, 1.0)
@@ -43,13 +48,15 @@ def test_the_oracle_schedule_scores_perfectly_on_every_planning_metric():
 
 def test_calling_a_dependent_step_in_the_same_turn_as_its_input_breaks_the_dependency_order():
     """Edge 0->2 needs db before calc in an earlier turn; all three in one turn: 0 of 1 edge kept.
-    db and time (both level 0) share the turn: 1 of 1 parallel pair."""
+    Parallelism: 3 matched steps over 2 levels could save 3 - 2 = 1 turn; issued in 1 turn they saved 3 - 1 = 2:
+    min(1, 2/1) = 1 (the broken dependency is charged to dependency order, not here)."""
     p = _plan(trajectory([[DB, TIME, CALC]], "2500 Paris"))
     assert p.dependency_order == 0.0
     assert p.parallelism == 1.0
 
 
 def test_independent_steps_issued_in_separate_turns_are_not_parallel():
+    """Saveable 3 - 2 = 1 turn; issued in 3 turns, saved 3 - 3 = 0: parallelism 0/1."""
     p = _plan(trajectory([[DB], [TIME], [CALC]], "2500 Paris"))
     assert p.parallelism == 0.0
     assert p.dependency_order == 1.0
@@ -95,3 +102,21 @@ def test_tokens_cost_and_latency_are_carried_from_the_trajectory():
     p = _plan(trajectory([[DB]], "x", usage=Usage(input_tokens=1200, output_tokens=80, cost_usd=0.002),
                          model_time_s=3.5, tool_time_s=0.25))
     assert (p.input_tokens, p.output_tokens, p.cost_usd, p.model_time_s, p.tool_time_s) == (1200, 80, 0.002, 3.5, 0.25)
+
+
+def test_any_schedule_as_short_as_the_levels_allow_counts_as_fully_parallel():
+    """Chain a, b(a), c: levels 0, 1, 0. The oracle's order-preserving waves [a], [b, c] take 2 turns, as few as
+    the 2 levels allow: saved (3 - 2) / saveable (3 - 2) = 1, though a and c (same level) are in different turns."""
+    steps = [ReferenceStep(server="db", tool="query", arguments={"sql": SQL}),
+             ReferenceStep(server="calc", tool="calculate", arguments={"expression": "1"}, depends_on=[0]),
+             ReferenceStep(server="time", tool="get_current_time", arguments={"timezone": "Europe/Paris"})]
+    t = task(reference=steps)
+    p = _plan(trajectory([[DB], [Call("calc__calculate", {"expression": "1"}), TIME]], "x"), t)
+    assert p.parallelism == 1.0 and p.turn_economy == 1.0
+
+
+def test_parallelism_is_undefined_for_a_strict_chain():
+    steps = [ReferenceStep(server="db", tool="query", arguments={"sql": SQL}),
+             ReferenceStep(server="calc", tool="calculate", arguments={"expression": "1"}, depends_on=[0])]
+    assert _plan(trajectory([[DB], [Call("calc__calculate", {"expression": "1"})]], "x"), task(reference=steps)
+                 ).parallelism is None
