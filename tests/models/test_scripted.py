@@ -1,0 +1,140 @@
+"""scripted/<path>, scripted/do-nothing, scripted/oracle, and name resolution through the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcpbench.models import get_provider, known_providers
+from mcpbench.models.base import Message, ModelError, ModelRequest
+from mcpbench.models.scripted import (DO_NOTHING_ANSWER, OracleProvider, ScriptedProvider, load_script, plan_waves,
+                                      resolve_binding)
+from mcpbench.trajectory import RequestedCall
+from task_synth.task import Check, ReferenceStep, Task
+
+pytestmark = pytest.mark.anyio
+
+SCRIPT_YAML = """\
+latency_s: 0
+turns:
+  - text: looking
+    tool_calls:
+      - {server: time, tool: get_current_time, arguments: {timezone: UTC}}
+      - {name: calc__add, raw_arguments: '{"a": '}
+    usage: {input_tokens: 3, output_tokens: 4}
+  - text: done
+"""
+
+
+def ask(*assistant_turns: int) -> ModelRequest:
+    msgs = [Message(role="user", content="q")]
+    for _ in assistant_turns:
+        msgs.append(Message(role="assistant", content="..."))
+    return ModelRequest(messages=msgs)
+
+
+async def test_a_yaml_script_plays_its_turns_in_order_then_is_exhausted(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCRIPT_YAML)
+    provider = get_provider(f"scripted/{path}")
+    assert isinstance(provider, ScriptedProvider) and provider.name == f"scripted/{path}"
+    first = await provider.complete(ask())
+    assert first.text == "looking" and (first.usage.input_tokens, first.usage.output_tokens) == (3, 4)
+    assert [(c.id, c.name, c.arguments, c.raw_arguments) for c in first.tool_calls] == [
+        ("call_1_0", "time__get_current_time", {"timezone": "UTC"}, None), ("call_1_1", "calc__add", None, '{"a": ')]
+    assert (await provider.complete(ask(1))).text == "done"
+    with pytest.raises(ModelError, match="script exhausted"):
+        await provider.complete(ask(1, 2))
+
+
+def test_a_bad_script_is_rejected_with_its_file_name(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("turns:\n  - tool_calls: [{arguments: {}}]\n")
+    with pytest.raises(ValueError, match="bad.yaml"):
+        load_script(path)
+    with pytest.raises(ValueError, match="cannot read"):
+        load_script(tmp_path / "missing.json")
+
+
+async def test_do_nothing_answers_at_once_without_calls():
+    provider = get_provider("scripted/do-nothing")
+    resp = await provider.complete(ask())
+    assert resp.text == DO_NOTHING_ANSWER and resp.tool_calls == []
+
+
+def test_unknown_providers_and_bad_names_get_clear_errors():
+    assert {"openai", "anthropic", "scripted"} <= set(known_providers())
+    with pytest.raises(ValueError, match=r"unknown model provider 'nope'.*known: .*anthropic.*openai.*scripted"):
+        get_provider("nope/model")
+    with pytest.raises(ValueError, match="provider/model"):
+        get_provider("gpt-4o")
+    with pytest.raises(TypeError, match="temperature"):
+        get_provider("scripted/do-nothing", temperature=0.1)
+
+
+def test_the_official_endpoint_without_a_key_is_refused_but_a_local_base_url_gets_a_placeholder(monkeypatch):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+        get_provider("openai/gpt-4o")
+    with pytest.raises(ValueError, match="ANTHROPIC_API_KEY"):
+        get_provider("anthropic/claude-haiku-4-5")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    provider = get_provider("openai/qwen")
+    assert provider.name == "openai/qwen" and provider.endpoint == "http://127.0.0.1:9/v1"
+
+
+def task(reference: list[ReferenceStep], answer: str = "42") -> Task:
+    return Task(id="t1", servers=["a"], precise="p", fuzzy="f", checks=[Check(kind="contains", value=answer)],
+                reference=reference, answer=answer)
+
+
+def step(tool: str, deps: list[int] | None = None, bindings: dict[str, str] | None = None, **args) -> ReferenceStep:
+    return ReferenceStep(server="srv", tool=tool, arguments=args, depends_on=deps or [], bindings=bindings or {})
+
+
+def test_independent_consecutive_steps_share_a_turn_and_dependent_ones_wait():
+    t = task([step("a"), step("b"), step("c", deps=[0]), step("d", bindings={"x": "step[2]:(\\d+)"}), step("e")])
+    assert plan_waves(t) == [[0, 1], [2], [3, 4]]
+    assert plan_waves(t, parallel=False) == [[0], [1], [2], [3], [4]]
+
+
+@pytest.mark.parametrize("spec,expected", [("step[0]:id=(\\d+)", "17"), ("step[0]:id=\\d+", "id=17"),
+                                           ("step[1]:$.items[1].name", "beta"), ("step[1]:$.missing", None),
+                                           ("step[0]:nomatch(\\d)", None), ("step[5]:(.*)", None)])
+def test_bindings_extract_by_regex_or_json_path(spec, expected):
+    outputs = {0: "created id=17 ok", 1: '{"items": [{"name": "alpha"}, {"name": "beta"}]}'}
+    assert resolve_binding(spec, outputs) == expected
+
+
+def tool_result(call_id: str, content: str) -> Message:
+    return Message(role="tool", call_id=call_id, content=content)
+
+
+async def test_the_oracle_replays_the_reference_chain_filling_bindings_from_live_results():
+    t = task([step("create", name="n"), step("list"),
+              step("get", deps=[0], bindings={"id": "step[0]:id=(\\d+)"}, id=1)], answer="the thing")
+    oracle = get_provider("scripted/oracle")
+    assert isinstance(oracle, OracleProvider)
+    msgs = [Message(role="user", content="q")]
+    first = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
+        ("oracle_0", "srv__create", {"name": "n"}), ("oracle_1", "srv__list", {})]
+    msgs += [Message(role="assistant", tool_calls=first.tool_calls), tool_result("oracle_0", "made id=99"),
+             tool_result("oracle_1", "[]")]
+    second = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    assert second.tool_calls == [RequestedCall(id="oracle_2", name="srv__get", arguments={"id": 99})]
+    msgs += [Message(role="assistant", tool_calls=second.tool_calls), tool_result("oracle_2", "thing")]
+    final = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    assert final.text == "the thing" and final.tool_calls == []
+
+
+async def test_a_binding_that_finds_nothing_keeps_the_grounded_argument():
+    t = task([step("a"), step("b", deps=[0], bindings={"id": "step[0]:id=(\\d+)"}, id=5)])
+    msgs = [Message(role="user", content="q"), Message(role="assistant"), tool_result("oracle_0", "no id here")]
+    resp = await OracleProvider().complete(ModelRequest(messages=msgs, context={"task": t}))
+    assert resp.tool_calls[0].arguments == {"id": 5}
+
+
+async def test_the_oracle_without_a_task_is_a_model_error():
+    with pytest.raises(ModelError, match="context"):
+        await OracleProvider().complete(ask())
