@@ -48,13 +48,32 @@ def _identity(d: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _package(d: dict[str, Any]) -> str | None:
+    """The PyPI/npm package an entry installs or runs through npx/uvx (normalised), if any."""
     inst = d.get("install")
     if not isinstance(inst, dict):
-        return None
+        return _launched_package(d)
     ref = inst.get("pypi") or inst.get("npm")
-    if not ref:
+    return _norm_pkg(str(ref)) if ref else None
+
+
+def _launched_package(d: dict[str, Any]) -> str | None:
+    """The package an `npx -y PKG` / `uvx PKG` / `pipx run PKG` line runs, so it matches an installed entry."""
+    prog = _program(d.get("command"))
+    args = [str(a) for a in d.get("args") or []]
+    if prog == "pipx" and args[:1] == ["run"]:
+        args = args[1:]
+    elif prog not in ("npx", "uvx", "bunx", "pnpx"):
         return None
-    m = re.match(r"(@?[^@=<>!~ \[]+)", str(ref))
+    for i, a in enumerate(args):
+        if a in ("--from", "--package", "-p", "--with", "--python"):
+            return _norm_pkg(args[i + 1]) if a in ("--from", "--package", "-p") and i + 1 < len(args) else None
+        if not a.startswith("-"):
+            return _norm_pkg(a)
+    return None
+
+
+def _norm_pkg(ref: str) -> str | None:
+    m = re.match(r"(@[^/@\s]+/[^@=<>!~ \[]+|[^@=<>!~ \[]+)", ref)
     return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
 
 
@@ -74,8 +93,13 @@ def _entry(spec: ServerSpec) -> CommentedMap:
     order = ["name", "transport", "command", "args", "url", "headers", "env", "cwd", "install", "description"]
     cm = CommentedMap()
     for key in order + [k for k in data if k not in order]:
-        if key in data:
-            cm[key] = data[key]
+        if key not in data:
+            continue
+        value = data[key]
+        if key in ("args", "install", "tags") and value:  # short lists and maps read best on one line
+            value = CommentedSeq(value) if isinstance(value, list) else CommentedMap(value)
+            value.fa.set_flow_style()
+        cm[key] = value
     return cm
 
 

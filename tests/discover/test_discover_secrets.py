@@ -11,25 +11,18 @@ from mcpbench.discover.secrets import Redactor, looks_like_token, normalize_refs
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "discover"
 
-# Every clear secret planted in the fixtures (all fake).
-SECRETS = [
-    "ghp_FAKEdesktop0123456789abcdefABCDEF", "FAKEpgPassw0rd", "FAKEsentryBearerToken123", "ctx7-FAKEcursorKey987654",
-    "FAKEfigmaQueryKey555", "FAKEpuppeteerArgToken", "FAKEclineHeaderKey42", "github_pat_FAKEgemini0123456789abcdefghij",
-    "xoxb-FAKEzed-123456789012", "FAKEzedRemoteToken", "FAKEzedExtSetting", "ghp_FAKEgoose0123456789abcdefABCDEFGH",
-    "FAKEgooseBearer", "FAKEcontinueSecret77", "FAKEcodexEnvKey31337", "hf_FAKElmstudio0123456789abcdefgh",
-]
 
 
-def test_the_fixtures_really_contain_the_planted_secrets():
+def test_the_fixtures_really_contain_the_planted_secrets(planted_secrets):
     blob = "".join(p.read_text() for p in FIX.iterdir())
-    assert all(s in blob for s in SECRETS)
+    assert all(s in blob for s in planted_secrets)
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in FIX.iterdir() if p.name != "tools.json"))
-def test_no_clear_secret_survives_reading_any_fixture(fixture):
+def test_no_clear_secret_survives_reading_any_fixture(fixture, planted_secrets):
     servers, issues = read_file(FIX / fixture)
     dumped = "".join(s.model_dump_json() for s in servers) + "".join(issues)
-    leaked = [s for s in SECRETS if s in dumped]
+    leaked = [s for s in planted_secrets if s in dumped]
     assert leaked == []
 
 
