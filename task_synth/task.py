@@ -131,4 +131,18 @@ class Suite(BaseModel):
         Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-__all__ = ["Check", "CheckKind", "Provenance", "ReferenceStep", "Suite", "Task"]
+SUITES_DIR = Path(__file__).parent / "suites"
+
+
+def suite_path(name_or_path: str | Path) -> Path:
+    """'smoke' / 'core' -> the shipped suite file; anything else is a path. Raises FileNotFoundError."""
+    p = Path(name_or_path)
+    if p.suffix != ".jsonl" and "/" not in str(name_or_path) and (SUITES_DIR / f"{name_or_path}.jsonl").exists():
+        return SUITES_DIR / f"{name_or_path}.jsonl"
+    if not p.exists():
+        shipped = ", ".join(sorted(x.stem for x in SUITES_DIR.glob("*.jsonl"))) or "none"
+        raise FileNotFoundError(f"no suite '{name_or_path}' (shipped suites: {shipped}; or give a .jsonl path)")
+    return p
+
+
+__all__ = ["SUITES_DIR", "suite_path", "Check", "CheckKind", "Provenance", "ReferenceStep", "Suite", "Task"]

@@ -1,7 +1,104 @@
-"""Placeholder: this command group is filled in by its issue."""
+"""`mcpbench run`: the main job."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import anyio
 import typer
+
+from mcpbench.cli.common import ConfigOpt, console, err_console, fail, print_json
+
+DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
+
+
+def run_cmd(
+    model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="provider/model (repeatable). Default: "
+                                              f"{DEFAULT_MODEL}."),
+    suite: str = typer.Option("smoke", "--suite", "-s", help="smoke | core | FILE.jsonl"),
+    repeats: int = typer.Option(1, "--repeats", "-k", min=1, help="Episodes per task and model (pass@k, pass^k)."),
+    judge: Optional[List[str]] = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
+                                              "None: rule metrics and checks only."),
+    judge_k: int = typer.Option(1, "--judge-samples", min=1, help="Samples per judge (shuffled rubric orders)."),
+    concurrency: int = typer.Option(8, "--concurrency", "-n", min=1, help="Episodes in flight."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<run id>)."),
+    seed: int = typer.Option(0, "--seed"),
+    max_turns: int = typer.Option(20, "--max-turns", min=1),
+    call_timeout: float = typer.Option(60.0, "--call-timeout", help="Seconds per tool call."),
+    episode_timeout: float = typer.Option(600.0, "--episode-timeout", help="Seconds per episode."),
+    temperature: Optional[float] = typer.Option(None, "--temperature"),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai/ models."),
+    distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
+    allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
+    executor: str = typer.Option("local", "--executor", help="local | ray"),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address"),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
+    config: Optional[Path] = ConfigOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display (CI)."),
+) -> None:
+    """Run models on a suite over the live fleet; re-running the same command resumes the same run."""
+    from mcpbench.agent import Limits
+    from mcpbench.config import ConfigError
+    from mcpbench.models.base import ModelSettings
+    from mcpbench.progress import RichProgress, summary_table
+    from mcpbench.runner import NullProgress, RunError, Runner, RunOptions
+
+    models = model or [DEFAULT_MODEL]
+    if executor not in ("local", "ray"):
+        fail(f"--executor must be 'local' or 'ray', not '{executor}'")
+    _check_local_models(models)
+    opts = RunOptions(models=models, suite=suite, repeats=repeats, judges=judge or [], judge_k=judge_k,
+                      concurrency=concurrency, out=out, seed=seed, base_url=base_url, distractors=distractors,
+                      limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout, episode_timeout_s=episode_timeout),
+                      settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
+                      allow_drift=allow_drift, config=config, executor=executor, ray_address=ray_address)
+    progress = NullProgress() if (quiet or json_out) else RichProgress()
+    try:
+        result = anyio.run(Runner(opts, progress).run)
+    except (RunError, ConfigError, ValueError) as e:
+        fail(str(e))
+        return
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted: the run is marked cancelled; re-run the same command to resume[/]")
+        raise typer.Exit(130) from None
+    if not no_report:
+        _write_report(result.run_dir, quiet or json_out)
+    if json_out:
+        print_json(result.model_dump(mode="json"))
+    elif not quiet:
+        console.print(summary_table(result.results))
+        if result.failed_servers:
+            err_console.print(f"[yellow]servers that failed: {', '.join(result.failed_servers)}[/] (their episodes "
+                              "are infra-failed, excluded from scores and counted apart)")
+        console.print(f"run dir: {result.run_dir}")
+
+
+def _check_local_models(models: list[str]) -> None:
+    """A clear message, before any work, when a local model is not installed."""
+    for m in models:
+        if not m.startswith("local/"):
+            continue
+        try:
+            from mcpbench.models.local import check_ready
+        except ImportError:
+            return
+        problem = check_ready(m.split("/", 1)[1])
+        if problem:
+            fail(problem)
+
+
+def _write_report(run_dir: Path, quiet: bool) -> None:
+    try:
+        from mcpbench.report import write_report
+    except ImportError:
+        return
+    paths = write_report(run_dir)
+    if not quiet:
+        err_console.print(f"report: {paths.get('html', run_dir / 'report.html')}")
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("run")(run_cmd)

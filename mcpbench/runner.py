@@ -1,0 +1,307 @@
+"""`mcpbench run`: plan episodes (models × tasks × repeats), execute them concurrently on the live fleet, score them,
+and keep everything in the run store so that re-running the same command resumes where it stopped."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import anyio
+from pydantic import BaseModel, Field
+
+from mcpbench.agent import Limits, run_episode
+from mcpbench.catalog import ToolEntry
+from mcpbench.config import FleetConfig, load_config
+from mcpbench.models.base import ModelSettings, Provider
+from mcpbench.runspec import RunSpec, episode_id, git_commit
+from mcpbench.store import RunStore
+from mcpbench.trajectory import ErrorEvent, Trajectory
+from task_synth.task import Suite, Task, suite_path
+
+
+class RunError(Exception):
+    """A run cannot start (bad suite, unknown server, drift without --allow-drift, wrong run dir)."""
+
+
+class RunOptions(BaseModel):
+    models: list[str]
+    suite: str = "smoke"
+    repeats: int = Field(1, ge=1)
+    judges: list[str] = Field(default_factory=list)
+    judge_k: int = Field(1, ge=1)
+    concurrency: int = Field(8, ge=1)
+    out: Path | None = None
+    seed: int = 0
+    limits: Limits = Field(default_factory=Limits)
+    settings: ModelSettings = Field(default_factory=ModelSettings)
+    base_url: str | None = None
+    distractors: int = Field(0, ge=0)
+    allow_drift: bool = False
+    infra_retries: int = Field(2, ge=0)
+    config: Path | None = None
+    executor: str = "local"
+    ray_address: str | None = None
+    max_episodes: int | None = None
+    """Stop after this many new episodes (for tests of resume)."""
+
+
+@dataclass
+class EpisodePlan:
+    episode_id: str
+    model: str
+    task: Task
+    repeat: int
+    servers: list[str]
+
+
+@dataclass
+class EpisodeOutcome:
+    plan: EpisodePlan
+    trajectory: Trajectory
+    live_outputs: dict[int, str] | None
+    attempts: int
+    infra_errors: list[str] = field(default_factory=list)
+
+
+class Progress(Protocol):
+    def start(self, run_id: str, run_dir: Path, totals: dict[str, int], already_done: dict[str, int]) -> None: ...
+    def episode(self, outcome: EpisodeOutcome, score: Any) -> None: ...
+    def finish(self, state: str) -> None: ...
+
+
+class NullProgress:
+    def start(self, *a: Any) -> None: ...
+    def episode(self, *a: Any) -> None: ...
+    def finish(self, *a: Any) -> None: ...
+
+
+class RunResult(BaseModel):
+    run_id: str
+    run_dir: Path
+    state: str
+    results: dict[str, Any]
+    drift: list[str] = Field(default_factory=list)
+    failed_servers: dict[str, str] = Field(default_factory=dict)
+
+
+def drift_report(tasks: list[Task], hashes: dict[str, str], failed: set[str]) -> list[str]:
+    """Tools whose live definition differs from (or is missing compared to) what the suite was written against."""
+    out = []
+    for key, want in sorted({k: v for t in tasks for k, v in t.provenance.tool_sha256.items()}.items()):
+        server = key.split("/", 1)[0]
+        if server in failed:
+            continue
+        have = hashes.get(key)
+        if have is None:
+            out.append(f"{key}: missing from the live fleet")
+        elif have != want:
+            out.append(f"{key}: definition changed (suite {want[:12]}, live {have[:12]})")
+    return out
+
+
+def plan_episodes(spec: RunSpec, tasks: list[Task], all_servers: list[str]) -> list[EpisodePlan]:
+    plans = []
+    for model in spec.models:
+        for task in tasks:
+            servers = list(task.servers)
+            if spec.distractors:
+                rng = random.Random(f"{spec.seed}/{task.id}")
+                pool = sorted(s for s in all_servers if s not in servers)
+                servers += rng.sample(pool, min(spec.distractors, len(pool)))
+            for r in range(spec.repeats):
+                plans.append(EpisodePlan(episode_id(model, task.id, r), model, task, r, servers))
+    return plans
+
+
+def _infra_errors(traj: Trajectory) -> list[str]:
+    errs = [f"{c.exposed_name}: {c.error}" for c in traj.tool_calls() if c.outcome == "infra_error"]
+    if traj.status == "infra_failed":
+        errs += [e.message for e in traj.events if isinstance(e, ErrorEvent)] or ["infra failure"]
+    return errs
+
+
+async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spec: RunSpec,
+                          attempts_before: int = 0) -> EpisodeOutcome:
+    """Run one episode with infra retries; re-ground live-varying tasks in a separate isolated scope."""
+    task = plan.task
+    errors: list[str] = []
+    attempt = attempts_before
+    while True:
+        attempt += 1
+        async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
+                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
+            traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits, episode_id=plan.episode_id,
+                                     task_id=task.id, model_name=plan.model, context={"task": task})
+        traj.repeat = plan.repeat
+        errs = _infra_errors(traj)
+        if not errs:
+            break
+        errors.extend(errs)
+        if attempt > spec.infra_retries:
+            traj.status = "infra_failed"
+            break
+    live = None
+    if task.live_varying and traj.status != "infra_failed":
+        import task_synth
+
+        async with fleet.episode(f"{plan.episode_id}.live", servers=task.servers,
+                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
+            outputs = await task_synth.replay(task, tools)
+        live = {i: o for i, o in enumerate(outputs)}
+    return EpisodeOutcome(plan, traj, live, attempt, errors)
+
+
+class Runner:
+    """One run: resolve inputs, open the fleet, execute pending episodes, score, aggregate."""
+
+    def __init__(self, options: RunOptions, progress: Progress | None = None):
+        self.o = options
+        self.progress = progress or NullProgress()
+
+    def _load(self) -> tuple[Suite, FleetConfig, list[str]]:
+        try:
+            suite = Suite.load(suite_path(self.o.suite))
+        except (FileNotFoundError, ValueError) as e:
+            raise RunError(str(e)) from None
+        cfg = load_config(self.o.config)
+        needed = sorted({s for t in suite.tasks for s in t.servers})
+        unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
+        if unknown:
+            raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
+        servers = needed if not self.o.distractors else sorted({*needed, *(s.name for s in cfg.enabled())})
+        return suite, cfg, servers
+
+    async def run(self) -> RunResult:
+        from mcpbench.fleet import Fleet
+        from mcpbench.models.registry import get_provider
+
+        suite, cfg, servers = self._load()
+        specs = [cfg.get(s) for s in servers]
+        async with Fleet.open(specs) as fleet:
+            failed = {n: st.error or "failed" for n, st in fleet.status.items() if st.status == "failed"}
+            hashes = fleet.catalog.hashes()
+            drift = drift_report(suite.tasks, hashes, set(failed))
+            if drift and not self.o.allow_drift:
+                raise RunError("tool definitions drifted from the suite (use --allow-drift to run anyway):\n  "
+                               + "\n  ".join(drift))
+            spec_fleet = dict(hashes)
+            for t in suite.tasks:  # failed servers keep the suite's hashes so the run id stays stable
+                spec_fleet.update({k: v for k, v in t.provenance.tool_sha256.items() if k.split("/")[0] in failed})
+            spec = RunSpec(models=self.o.models, model_options=self._model_options(), suite=suite.name,
+                           suite_sha256=suite.sha256, tasks=len(suite.tasks), fleet=dict(sorted(spec_fleet.items())),
+                           judges=self.o.judges, judge_k=self.o.judge_k, limits=self.o.limits, repeats=self.o.repeats,
+                           seed=self.o.seed, distractors=self.o.distractors, infra_retries=self.o.infra_retries,
+                           git_commit=git_commit())
+            run_dir = self.o.out or Path("runs") / spec.run_id
+            store = RunStore(run_dir)
+            try:
+                return await self._run_in(store, spec, suite, fleet, failed, drift, servers, get_provider)
+            finally:
+                store.close()
+
+    def _model_options(self) -> dict[str, dict[str, Any]]:
+        opts: dict[str, Any] = {}
+        settings = self.o.settings.model_dump(exclude_defaults=True)
+        if settings:
+            opts["settings"] = settings
+        if self.o.base_url:
+            opts["base_url"] = self.o.base_url
+        return {m: opts for m in self.o.models} if opts else {}
+
+    async def _run_in(self, store: RunStore, spec: RunSpec, suite: Suite, fleet: Any, failed: dict[str, str],
+                      drift: list[str], servers: list[str], get_provider: Any) -> RunResult:
+        existing = store.get_meta("spec")
+        if existing is not None and RunSpec.model_validate(existing).run_id != spec.run_id:
+            raise RunError(f"{store.dir} holds another run ({RunSpec.model_validate(existing).run_id}); "
+                           f"this command's run id is {spec.run_id}: choose another --out")
+        entries = fleet.catalog.entries(include_quarantined=True)
+        store.set_meta("spec", spec)
+        store.set_meta("run_id", spec.run_id)
+        store.set_meta("tasks", [t.model_dump(mode="json") for t in suite.tasks])
+        store.set_meta("catalog", [e.model_dump(mode="json") for e in entries])
+        store.set_meta("manifest", {
+            "run_id": spec.run_id, "suite": suite.name, "suite_sha256": suite.sha256, "executor": self.o.executor,
+            "concurrency": self.o.concurrency, "allow_drift": self.o.allow_drift, "drift": drift,
+            "servers": {n: fleet.status[n].model_dump(mode="json", exclude={"stderr_tail"}) for n in servers},
+            "failed_servers": failed, "started_at": store.get_meta("manifest", {}).get("started_at", time.time())})
+        store.set_meta("state", "running")
+        plans = plan_episodes(spec, suite.tasks, servers)
+        done = store.done_ids()
+        pending = [p for p in plans if p.episode_id not in done]
+        if self.o.max_episodes is not None:
+            pending = pending[: self.o.max_episodes]
+        totals: dict[str, int] = {}
+        already: dict[str, int] = {}
+        for p in plans:
+            totals[p.model] = totals.get(p.model, 0) + 1
+            if p.episode_id in done:
+                already[p.model] = already.get(p.model, 0) + 1
+        self.progress.start(spec.run_id, store.dir, totals, already)
+        tools_map = {e.exposed_name: e for e in entries}
+        state = "cancelled"
+        providers = {m: get_provider(m, **spec.model_options.get(m, {})) for m in spec.models}
+        panel = [get_provider(j) for j in spec.judges]
+        try:
+            if self.o.executor == "ray":
+                from mcpbench.executors.ray_executor import run_on_ray
+
+                await run_on_ray(self.o, spec, pending, store, lambda out: self._finish(out, spec, store, tools_map,
+                                                                                       panel))
+            else:
+                limiter = anyio.CapacityLimiter(self.o.concurrency)
+
+                async def one(plan: EpisodePlan) -> None:
+                    async with limiter:
+                        out = await execute_episode(fleet, providers[plan.model], plan, spec,
+                                                    store.infra_attempts(plan.episode_id))
+                        await self._finish(out, spec, store, tools_map, panel)
+
+                async with anyio.create_task_group() as tg:
+                    for plan in pending:
+                        tg.start_soon(one, plan)
+            complete = set(store.done_ids()) >= {p.episode_id for p in plans}
+            state = "completed" if complete else "partial"
+        finally:
+            with anyio.CancelScope(shield=True):
+                for p in [*providers.values(), *panel]:
+                    with anyio.move_on_after(15):
+                        await p.aclose()
+                store.set_meta("state", state)
+                results = aggregate_store(store)
+                store.set_meta("results", results)
+                self.progress.finish(state)
+        return RunResult(run_id=spec.run_id, run_dir=store.dir, state=state, results=results, drift=drift,
+                         failed_servers=failed)
+
+    async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
+                      panel: list[Provider]) -> None:
+        from judges import judge_panel, score_episode
+
+        for i, err in enumerate(out.infra_errors):
+            store.record_infra_attempt(out.plan.episode_id, i + 1, err)
+        offered = {n: tools_map[n] for n in out.trajectory.tools if n in tools_map}
+        panel_result = None
+        if panel and out.trajectory.status != "infra_failed":
+            panel_result = await judge_panel(panel, out.plan.task, out.trajectory, k=spec.judge_k, seed=spec.seed)
+        score = score_episode(out.plan.task, out.trajectory, offered, live_outputs=out.live_outputs,
+                              panel=panel_result)
+        store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
+                             judged_by=",".join(spec.judges) or "rules")
+        self.progress.episode(out, score)
+
+
+def aggregate_store(store: RunStore, seed: int | None = None) -> dict[str, Any]:
+    """Aggregate every stored score (per model) into the run's results."""
+    from judges import EpisodeScore, aggregate
+
+    spec = store.get_meta("spec") or {}
+    scores = [EpisodeScore.model_validate(s) for _, s in sorted(store.scores().items())]
+    agg = aggregate(scores, seed=spec.get("seed", 0) if seed is None else seed)
+    return agg.model_dump(mode="json")
+
+
+__all__ = ["EpisodeOutcome", "EpisodePlan", "NullProgress", "Progress", "RunError", "RunOptions", "RunResult",
+           "Runner", "aggregate_store", "drift_report", "execute_episode", "plan_episodes"]

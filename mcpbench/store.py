@@ -1,0 +1,139 @@
+"""The run store: one SQLite file in WAL mode under the run directory. Append-only for episodes; every episode's
+trajectory and score land in one transaction, so killing the process loses at most the episodes in flight."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel
+
+from mcpbench.trajectory import Trajectory
+
+STORE_FILE = "store.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS episodes (
+  episode_id TEXT PRIMARY KEY, model TEXT NOT NULL, task_id TEXT NOT NULL, repeat INTEGER NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL, trajectory TEXT NOT NULL, live_outputs TEXT,
+  finished_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS infra_attempts (
+  episode_id TEXT NOT NULL, attempt INTEGER NOT NULL, error TEXT NOT NULL, at REAL NOT NULL,
+  PRIMARY KEY (episode_id, attempt));
+CREATE TABLE IF NOT EXISTS scores (episode_id TEXT PRIMARY KEY, score TEXT NOT NULL, judged_by TEXT NOT NULL);
+"""
+
+
+def _dumps(obj: Any) -> str:
+    if isinstance(obj, BaseModel):
+        obj = obj.model_dump(mode="json")
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class StoredEpisode(BaseModel):
+    episode_id: str
+    model: str
+    task_id: str
+    repeat: int
+    status: str
+    attempts: int
+    trajectory: Trajectory
+    live_outputs: dict[int, str] | None = None
+
+
+class RunStore:
+    """Open with RunStore(run_dir). All writes are single transactions; reads never block writers (WAL)."""
+
+    def __init__(self, run_dir: str | Path, *, create: bool = True):
+        self.dir = Path(run_dir)
+        path = self.dir / STORE_FILE
+        if not create and not path.exists():
+            raise FileNotFoundError(f"{self.dir} is not a run directory (no {STORE_FILE})")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- meta --------------------------------------------------------------------------------------------------
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                        (key, _dumps(value)))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # ---- episodes ----------------------------------------------------------------------------------------------
+    def record_episode(self, traj: Trajectory, *, attempts: int, live_outputs: dict[int, str] | None,
+                       score: Any | None, judged_by: str = "rules") -> None:
+        """Store a finished episode and its score atomically. A re-recorded episode id replaces the old row."""
+        with self._tx():
+            self.db.execute(
+                "INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?)",
+                (traj.episode_id, traj.model, traj.task_id, traj.repeat, traj.status, attempts, _dumps(traj),
+                 _dumps({str(k): v for k, v in live_outputs.items()}) if live_outputs is not None else None,
+                 time.time()))
+            if score is not None:
+                self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
+                                (traj.episode_id, _dumps(score), judged_by))
+
+    def record_infra_attempt(self, episode_id: str, attempt: int, error: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
+                        (episode_id, attempt, error[:2000], time.time()))
+
+    def infra_attempts(self, episode_id: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?", (episode_id,)).fetchone()[0]
+
+    def done_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT episode_id FROM episodes")}
+
+    def episodes(self) -> Iterator[StoredEpisode]:
+        for row in self.db.execute("SELECT episode_id, model, task_id, repeat, status, attempts, trajectory, "
+                                   "live_outputs FROM episodes ORDER BY model, task_id, repeat"):
+            live = json.loads(row[7]) if row[7] else None
+            yield StoredEpisode(episode_id=row[0], model=row[1], task_id=row[2], repeat=row[3], status=row[4],
+                                attempts=row[5], trajectory=Trajectory.model_validate_json(row[6]),
+                                live_outputs={int(k): v for k, v in live.items()} if live is not None else None)
+
+    def scores(self) -> dict[str, dict[str, Any]]:
+        return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT episode_id, score FROM scores")}
+
+    def replace_scores(self, scores: dict[str, Any], judged_by: str) -> None:
+        with self._tx():
+            for eid, score in scores.items():
+                self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)", (eid, _dumps(score), judged_by))
+
+    def counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT status, COUNT(*) FROM episodes GROUP BY status")}
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection):
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: Any, *_: Any) -> None:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+    def _tx(self) -> "_Tx":
+        return RunStore._Tx(self.db)
+
+
+__all__ = ["RunStore", "STORE_FILE", "StoredEpisode"]
