@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 SDK_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PROVIDER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 SEP = "__"
+TOP_LEVEL_REJECTED = ("oneOf", "anyOf", "allOf", "enum", "not", "const")
+"""Keywords providers refuse at the root of a tool's input schema."""
 
 
 class ToolEntry(BaseModel):
@@ -76,6 +78,11 @@ def schema_problems(schema: Any) -> list[str]:
         Draft202012Validator.check_schema(schema)
     except SchemaError as e:
         problems.append(f"inputSchema is not valid JSON Schema: {e.message}")
+    top = [k for k in TOP_LEVEL_REJECTED if k in schema]
+    if top:
+        # OpenAI: "schema must have type 'object' and not have 'oneOf'/'anyOf'/'allOf'/'enum'/'not' at the top level";
+        # Anthropic: "input_schema does not support oneOf, allOf, or anyOf at the top level".
+        problems.append(f"/: {'/'.join(top)} at the top level (OpenAI and Anthropic reject it)")
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):

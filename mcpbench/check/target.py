@@ -1,0 +1,193 @@
+"""The server under check and how to reach it: a command line (stdio), a URL (streamable HTTP or SSE), or a server of
+servers.yaml. Opens SDK sessions under a connect deadline, with stderr captured and stdout garbage counted."""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import socket
+import tempfile
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Literal, TextIO
+from urllib.parse import urlparse
+
+import anyio
+from mcp import Client
+from pydantic import BaseModel, Field
+
+from mcpbench import _compat
+from mcpbench.config import ServerSpec
+
+TargetTransport = Literal["stdio", "http", "sse"]
+
+
+class ConnectFailed(Exception):
+    """Spawn or handshake failed; the message is one line for the report."""
+
+
+class Target(BaseModel):
+    """A server to check, fully resolved (no placeholders left)."""
+
+    model_config = {"frozen": True}
+
+    name: str = "server"
+    transport: TargetTransport = "stdio"
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    """Declared variables only; the SDK's safe defaults are added at launch (never the orchestrator's environment)."""
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def launches(self) -> bool:
+        """True when mcpbench starts the process itself (stdio, or an http/sse server with a command)."""
+        return self.command is not None
+
+    def describe(self) -> str:
+        if self.transport == "stdio":
+            return shlex.join([self.command or "", *self.args])
+        return f"{self.url} ({self.transport})"
+
+    @classmethod
+    def from_command(cls, argv: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+                     name: str | None = None) -> "Target":
+        if not argv:
+            raise ValueError("no command given")
+        return cls(name=name or Path(argv[0]).name, command=argv[0], args=list(argv[1:]), env=env or {}, cwd=cwd)
+
+    @classmethod
+    def from_url(cls, url: str, transport: TargetTransport | None = None, *,
+                 headers: dict[str, str] | None = None) -> "Target":
+        if transport is None:
+            transport = "sse" if urlparse(url).path.rstrip("/").endswith("/sse") else "http"
+        if transport == "stdio":
+            raise ValueError("a URL needs transport 'http' or 'sse'")
+        return cls(name=urlparse(url).hostname or "server", transport=transport, url=url, headers=headers or {})
+
+    @classmethod
+    def from_spec(cls, spec: ServerSpec, *, home: Path | None = None, episode_dir: Path | None = None) -> "Target":
+        """Resolve a servers.yaml entry the way the fleet does (placeholders, installed binary).
+
+        Raises ConfigError (unset variable), InstallError (binary missing) or FileNotFoundError."""
+        from mcpbench.connection import resolve
+        from mcpbench.install import home_dir
+
+        home = home or home_dir()
+        builtins = {"MCPBENCH_HOME": str(home), "EPISODE_DIR": str(episode_dir or tempfile.mkdtemp(prefix="mcpbench-check-")),
+                    "PORT": str(free_port())}
+        r = resolve(spec, builtins, home)
+        return cls(name=spec.name, transport=spec.transport, command=r.command, args=r.args, env=r.env, cwd=r.cwd,
+                   url=r.url, headers=r.headers)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def launched(target: Target, errlog: TextIO, *, deadline_s: float) -> AsyncIterator[None]:
+    """For an http/sse target with a command: run it for the duration of the block, once its port accepts.
+
+    Raises ConnectFailed when it exits or does not listen before the deadline."""
+    if target.transport == "stdio" or target.command is None:
+        yield
+        return
+    assert target.url
+    proc = await anyio.open_process([target.command, *target.args], env=_compat.safe_env(target.env), cwd=target.cwd,
+                                    stdin=None, stdout=errlog, stderr=errlog, start_new_session=True)
+    try:
+        u = urlparse(target.url)
+        host, port = u.hostname or "127.0.0.1", u.port or (443 if u.scheme == "https" else 80)
+        with anyio.move_on_after(deadline_s) as scope:
+            while True:
+                if proc.returncode is not None:
+                    raise ConnectFailed(f"server process exited with code {proc.returncode} before listening")
+                try:
+                    sock = await anyio.connect_tcp(host, port)
+                    await sock.aclose()
+                    break
+                except OSError:
+                    await anyio.sleep(0.05)  # polling a port: there is no event to wait on
+        if scope.cancelled_caught:
+            raise ConnectFailed(f"server did not listen on {host}:{port} within {deadline_s:g}s")
+        yield
+    finally:
+        with anyio.CancelScope(shield=True):
+            _killpg(proc.pid, 15)
+            with anyio.move_on_after(3):
+                await proc.wait()
+            if proc.returncode is None:
+                _killpg(proc.pid, 9)
+                with anyio.move_on_after(2):
+                    await proc.wait()
+
+
+def _killpg(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@dataclass
+class Session:
+    """A live SDK client plus what the checker counts around it."""
+
+    client: Client
+    garbage_lines: int = 0
+    """Unparseable messages the SDK met on the transport (e.g. log lines on a stdio server's stdout)."""
+
+
+def _transport(target: Target, errlog: TextIO, read_timeout_s: float) -> Any:
+    if target.transport == "stdio":
+        assert target.command
+        return _compat.stdio_target(target.command, target.args, _compat.safe_env(target.env), target.cwd, errlog)
+    assert target.url
+    if target.transport == "sse":
+        return _compat.sse_target(target.url, target.headers, read_timeout_s)
+    return _compat.http_target(target.url, target.headers, read_timeout_s)
+
+
+@asynccontextmanager
+async def open_session(target: Target, *, mode: str, errlog: TextIO, connect_timeout_s: float,
+                       read_timeout_s: float) -> AsyncIterator[Session]:
+    """Connect in `mode` ('auto' or 'legacy') under a connect deadline.
+
+    Raises ConnectFailed (with a one-line reason) when spawn or handshake fails or misses the deadline; exceptions
+    raised inside the block propagate unchanged."""
+    box: list[Session] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, Exception) and box:
+            box[0].garbage_lines += 1
+
+    # The session-wide read timeout bounds the handshake too, so it is the connect deadline; calls and list pages
+    # carry their own (shorter) deadlines.
+    client = Client(_transport(target, errlog, max(read_timeout_s * 2, connect_timeout_s)),
+                    read_timeout_seconds=max(read_timeout_s, connect_timeout_s), mode=mode, cache=None,
+                    message_handler=on_message)
+    entered = False
+    with anyio.CancelScope() as scope:
+        scope.deadline = anyio.current_time() + connect_timeout_s
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(client)
+            except Exception as e:  # noqa: BLE001 — a handshake failure is a finding, not a crash of the checker
+                raise ConnectFailed(_compat.describe_connect_error(e)) from None
+            entered = True
+            scope.deadline = math.inf
+            box.append(Session(client))
+            yield box[0]
+            scope.deadline = anyio.current_time() + 15  # bounded shutdown (SDK: stdin close, 2 s, TERM, 2 s, KILL)
+    if scope.cancelled_caught and not entered:
+        raise ConnectFailed(f"no handshake within the {connect_timeout_s:g}s connect deadline")
+
+
+__all__ = ["ConnectFailed", "Session", "Target", "TargetTransport", "free_port", "launched", "open_session"]
