@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +44,10 @@ _TAIL_LINES = 25
 
 class InstallError(Exception):
     """A server could not be installed or its binary is missing; the message says which and what to run."""
+
+
+class ServerNotInstalled(InstallError, FileNotFoundError):
+    """The binary of a server is missing; the message names `mcpbench servers install NAME`."""
 
 
 class InstallResult(BaseModel):
@@ -69,6 +74,11 @@ class InstallEvent:
     name: str
     stage: Literal["start", "installed", "cached", "failed"]
     detail: str = ""
+
+    def __str__(self) -> str:
+        verb = {"start": "installing", "installed": "installed", "cached": "already installed", "failed": "FAILED"}
+        detail = self.detail.splitlines()[0] if self.detail else ""
+        return f"{self.name}: {verb[self.stage]}" + (f" ({detail})" if detail else "")
 
 
 OnEvent = Callable[[InstallEvent], None]
@@ -130,7 +140,7 @@ def resolve_command(spec: ServerSpec, home: Path | None = None) -> str:
     if expected is not None:
         if expected.is_file() and os.access(expected, os.X_OK):
             return str(expected)
-        raise InstallError(
+        raise ServerNotInstalled(
             f"server '{spec.name}' is not installed ({expected} is missing): run `mcpbench servers install {spec.name}`"
         )
     if "${" in cmd:
@@ -138,11 +148,11 @@ def resolve_command(spec: ServerSpec, home: Path | None = None) -> str:
     if os.path.isabs(cmd):
         if os.access(cmd, os.X_OK):
             return cmd
-        raise InstallError(f"server '{spec.name}': '{cmd}' does not exist or is not executable")
+        raise ServerNotInstalled(f"server '{spec.name}': '{cmd}' does not exist or is not executable")
     found = shutil.which(cmd)
     if found:
         return found
-    raise InstallError(
+    raise ServerNotInstalled(
         f"server '{spec.name}': '{cmd}' is not on PATH; add an 'install' section and run "
         f"`mcpbench servers install {spec.name}`, or install it yourself"
     )
@@ -267,8 +277,14 @@ def _check_bin(spec: ServerSpec, home: Path) -> str:
     return str(expected)
 
 
-async def install_servers(specs: Sequence[ServerSpec], home: Path | None = None, *, force: bool = False,
-                          on_event: OnEvent | None = None) -> list[InstallResult]:
+def install_servers(specs: Sequence[ServerSpec], home: Path | None = None, *, force: bool = False,
+                    on_event: OnEvent | None = None) -> list[InstallResult]:
+    """Install every server that needs it (blocking; see install_servers_async); one result per spec, in order."""
+    return anyio.run(partial(install_servers_async, specs, home, force=force, on_event=on_event))
+
+
+async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None = None, *, force: bool = False,
+                                on_event: OnEvent | None = None) -> list[InstallResult]:
     """Install every server that needs it; return one result per spec, in the order given.
 
     Idempotent: servers whose marker matches are ``cached`` unless ``force``. PyPI servers install concurrently
@@ -354,6 +370,6 @@ async def install_servers(specs: Sequence[ServerSpec], home: Path | None = None,
     return [results[s.name] for s in specs]
 
 
-__all__ = ["InstallError", "InstallEvent", "InstallKind", "InstallResult", "InstallStatus", "home_dir",
-           "install_kind", "install_servers", "is_installed", "resolve_command", "server_env_dir", "spec_hash",
-           "uv_bin"]
+__all__ = ["InstallError", "InstallEvent", "InstallKind", "InstallResult", "InstallStatus", "ServerNotInstalled",
+           "home_dir", "install_kind", "install_servers", "install_servers_async", "is_installed", "resolve_command",
+           "server_env_dir", "spec_hash", "uv_bin"]
