@@ -37,6 +37,8 @@ SYSTEM = (
 )
 
 REFERENCE_OUTPUT_CHARS = 400
+LIVE_NOTE = ("Some reference outputs vary over time (live data): the agent's values may differ from the reference and "
+             "still be right when they match the agent's own tool results.\n")
 
 
 class RubricParseError(ValueError):
@@ -73,14 +75,14 @@ def build_request(task: Task, trajectory: Trajectory, *, order: list[str], seed:
     user = (
         f"## Task (precise statement)\n{task.precise}\n\n"
         f"## Reference solution (executed when the task was made)\n{_reference(task)}\n"
-        f"Reference answer: {task.answer or '(none)'}\n\n"
+        f"Reference answer: {task.answer or '(none)'}\n{LIVE_NOTE if task.live_varying else ''}\n"
         f"## Agent trajectory\n{render_trajectory(trajectory, budget_tokens=budget_tokens)}\n\n"
         f"## Rubric\nScore each dimension from 1 to 10, where the score is the share of that aspect done perfectly "
         f"(10 = all of it, 1 = none of it).\n{rubric}\n\n"
         f"Reply with exactly one JSON object: {{{shape}, \"justification\": \"<two sentences>\"}}"
     )
     return ModelRequest(system=SYSTEM, messages=[Message(role="user", content=user)],
-                        settings=ModelSettings(seed=seed % (2**31), max_tokens=600))
+                        settings=ModelSettings(seed=seed % (2**31), max_tokens=2048))
 
 
 def repair_request(request: ModelRequest, raw: str, reason: str) -> ModelRequest:

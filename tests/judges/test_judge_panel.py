@@ -155,6 +155,13 @@ def test_the_judge_sees_the_precise_task_the_reference_chain_and_the_trajectory(
     assert "call #0 db__query" in text and "[final answer] Order 7 twice over is 2,500" in text
 
 
+def test_judges_of_live_varying_tasks_are_told_that_values_may_have_moved():
+    steady = build_request(task(), oracle(), order=list(RUBRIC_DIMENSIONS), seed=1).messages[0].content
+    live_task = task(reference=[task().reference[0].model_copy(update={"live_varying": True}), *task().reference[1:]])
+    live = build_request(live_task, oracle(), order=list(RUBRIC_DIMENSIONS), seed=1).messages[0].content
+    assert "vary over time" in live and "vary over time" not in steady
+
+
 def test_long_tool_results_are_shortened_deterministically_keeping_head_and_tail_within_the_budget():
     big = "HEAD-" + "x" * 500_000 + "-TAIL"
     traj = trajectory([[Call("db__query", {"sql": SQL}, content=big)]] * 30, "2500 in Paris")
