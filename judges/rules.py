@@ -13,6 +13,7 @@ from jsonschema.validators import validator_for
 from pydantic import BaseModel, Field
 
 from judges.reference import CallView, fixed_arguments, match_steps, normalise_value
+from judges.shorten import clip
 from mcpbench.catalog import ToolEntry
 from mcpbench.outcomes import OutcomeClass
 from mcpbench.trajectory import ToolCallEvent, Trajectory
@@ -33,6 +34,9 @@ that no call covered."""
 ERROR_LABELS: tuple[ErrorLabel, ...] = ("invalid_format", "wrong_function_name", "wrong_argument_name",
                                         "wrong_argument_type", "wrong_argument_value", "repeated_calls",
                                         "insufficient_calls")
+
+MESSAGE_CHARS = 300
+"""jsonschema messages quote the offending value; they are clipped so a huge argument cannot bloat the score."""
 
 _NAME_KEYWORDS = {"required", "additionalProperties", "unevaluatedProperties", "dependentRequired", "propertyNames",
                   "dependencies"}
@@ -146,7 +150,8 @@ def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
             schema_valid = False
         else:
             schema_valid, errs = _schema_check(entry.input_schema, e.arguments)
-            messages = sorted(f"{'/'.join(map(str, err.absolute_path)) or '/'}: {err.message}" for err in errs)
+            messages = sorted(clip(f"{'/'.join(map(str, err.absolute_path)) or '/'}: {err.message}", MESSAGE_CHARS)
+                              for err in errs)
             for err in errs:
                 kw = str(err.validator)
                 labels.add("wrong_argument_name" if kw in _NAME_KEYWORDS else

@@ -109,3 +109,10 @@ def test_rates_are_undefined_rather_than_zero_when_no_call_was_made():
     _, m = _metrics(trajectory([], "nothing"))
     assert (m.valid_name_rate, m.schema_compliance_rate, m.execution_success_rate) == (None, None, None)
     assert m.errors["insufficient_calls"] == 3
+
+
+def test_a_huge_invalid_argument_does_not_bloat_the_recorded_schema_errors():
+    traj = trajectory([[Call("calc__calculate", {"expression": list(range(100_000))}, outcome="model_error")]], "x")
+    verdicts, _ = _metrics(traj)
+    assert verdicts[0].errors == ["wrong_argument_type"]
+    assert verdicts[0].schema_errors and all(len(m) < 400 for m in verdicts[0].schema_errors)
