@@ -129,7 +129,7 @@ def _model_seed(seed: int, model: str) -> int:
 
 
 def _aggregate_model(model: str, episodes: list[EpisodeScore], seed: int, n_boot: int) -> ModelScore:
-    counted = [e for e in episodes if e.counted]
+    counted = sorted((e for e in episodes if e.counted), key=lambda e: (e.task_id, e.repeat, e.episode_id))
     infra = len(episodes) - len(counted)
     by_task: dict[str, list[EpisodeScore]] = defaultdict(list)
     for e in counted:
@@ -141,10 +141,9 @@ def _aggregate_model(model: str, episodes: list[EpisodeScore], seed: int, n_boot
     est = {c: Estimate(mean=_mean([row[i] for row in per_task]), lo=cis[i][0] if cis else None,
                        hi=cis[i][1] if cis else None, n=len(tasks)) for i, c in enumerate(columns)}
     kmax = min((len(by_task[t]) for t in tasks), default=0)
-    pak = {k: sum(pass_at_k(len(by_task[t]), sum(e.passed for e in by_task[t]), k) for t in tasks) / len(tasks)
-           for k in range(1, kmax + 1)}
-    phk = {k: sum(pass_hat_k(len(by_task[t]), sum(e.passed for e in by_task[t]), k) for t in tasks) / len(tasks)
-           for k in range(1, kmax + 1)}
+    trials = [(len(by_task[t]), sum(e.passed for e in by_task[t])) for t in tasks]
+    pak = {k: sum(pass_at_k(n, c, k) for n, c in trials) / len(trials) for k in range(1, kmax + 1)}
+    phk = {k: sum(pass_hat_k(n, c, k) for n, c in trials) / len(trials) for k in range(1, kmax + 1)}
     rules: dict[str, float | None] = {}
     for name in RULE_RATES:
         rules[name] = _mean([v for e in counted if (v := getattr(e.rules, name)) is not None])
