@@ -5,17 +5,20 @@ from __future__ import annotations
 from judges.planning import PlanningMetrics
 from judges.rules import RuleMetrics
 
-FORMULA_VERSION = "1"
+FORMULA_VERSION = "2"
 """Bumped whenever a formula below changes; recorded in every EpisodeScore."""
 
 RADAR: tuple[str, ...] = ("task_completion", "grounding", "tool_selection", "parameter_accuracy", "planning",
                           "efficiency", "schema_understanding", "speed", "cost")
 
 WEIGHTS: dict[str, float] = {
-    "task_completion": 0.30, "grounding": 0.10, "tool_selection": 0.10, "parameter_accuracy": 0.10,
-    "planning": 0.10, "efficiency": 0.10, "schema_understanding": 0.10, "speed": 0.05, "cost": 0.05,
+    "task_completion": 0.35, "grounding": 0.10, "tool_selection": 0.10, "parameter_accuracy": 0.10,
+    "planning": 0.10, "efficiency": 0.10, "schema_understanding": 0.10, "speed": 0.0, "cost": 0.05,
 }
-"""Overall = sum of weight × dimension (weights sum to 1)."""
+"""Overall = sum of weight × dimension (weights sum to 1). Speed is a radar dimension but weighs 0 in the overall:
+it is wall-clock time, which depends on the machine and the endpoint's load, not on the model alone; keeping it out
+makes the overall a pure function of the trajectory's content (recomputable byte-identically, comparable across
+machines)."""
 
 PANEL_FOR: dict[str, str] = {
     "task_completion": "task_fulfillment", "grounding": "grounding", "tool_selection": "tool_appropriateness",

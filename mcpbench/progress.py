@@ -67,30 +67,28 @@ class RichProgress:
 
 
 def summary_table(results: dict[str, Any]) -> Table:
-    """Per-model overall score with CI and every radar dimension."""
+    """One column per model; rows: overall with its 95% CI, every radar dimension, pass@1, infra-failed episodes."""
     models = results.get("models", {})
-    dims: list[str] = []
-    for m in models.values():
-        dims = list(m.get("dimensions", {}))
-        break
-    table = Table(title="scores (mean [95% CI]); infra-failed episodes excluded and counted apart")
-    table.add_column("model")
-    table.add_column("overall")
-    for d in dims:
-        table.add_column(d.replace("_", " "), justify="right")
-    table.add_column("pass@1", justify="right")
-    table.add_column("infra-failed", justify="right")
+    table = Table(title="scores · mean [95% CI] · infra-failed episodes excluded and counted apart")
+    table.add_column("")
+    for name in models:
+        table.add_column(name, justify="right")
 
     def fmt(e: dict[str, Any]) -> str:
         if e.get("mean") is None:
             return "–"
-        return f"{e['mean']:.3f} [{e['lo']:.2f},{e['hi']:.2f}]"
+        return f"{e['mean']:.3f} [{e['lo']:.2f}, {e['hi']:.2f}]"
 
-    for name, m in models.items():
-        table.add_row(name, fmt(m["overall"]), *[f"{m['dimensions'][d]['mean']:.2f}"
-                                                 if m["dimensions"][d]["mean"] is not None else "–" for d in dims],
-                      f"{m.get('pass_at_k', {}).get('1', m.get('pass_at_k', {}).get(1, 0)):.2f}",
-                      f"{m['infra_failed']}/{m['episodes']}")
+    ms = list(models.values())
+    table.add_row("[bold]overall[/]", *[f"[bold]{fmt(m['overall'])}[/]" for m in ms])
+    from judges import RADAR
+
+    present = set(ms[0].get("dimensions", {})) if ms else set()
+    dims = [d for d in RADAR if d in present] + sorted(present - set(RADAR))
+    for d in dims:
+        table.add_row(d.replace("_", " "), *[fmt(m["dimensions"][d]) for m in ms])
+    table.add_row("pass@1", *[f"{(m.get('pass_at_k') or {}).get('1', 0.0):.2f}" for m in ms])
+    table.add_row("infra-failed", *[f"{m['infra_failed']}/{m['episodes']}" for m in ms])
     return table
 
 

@@ -38,6 +38,8 @@ class RunOptions(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     settings: ModelSettings = Field(default_factory=ModelSettings)
     base_url: str | None = None
+    provider_options: dict[str, Any] = Field(default_factory=dict)
+    """Extra provider factory options for every model (e.g. latency_s for scripted models)."""
     distractors: int = Field(0, ge=0)
     allow_drift: bool = False
     infra_retries: int = Field(2, ge=0)
@@ -209,6 +211,7 @@ class Runner:
             opts["settings"] = settings
         if self.o.base_url:
             opts["base_url"] = self.o.base_url
+        opts.update(self.o.provider_options)
         return {m: opts for m in self.o.models} if opts else {}
 
     async def _run_in(self, store: RunStore, spec: RunSpec, suite: Suite, fleet: Any, failed: dict[str, str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,6 +31,8 @@ def run_cmd(
     temperature: Optional[float] = typer.Option(None, "--temperature"),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai/ models."),
+    model_opt: Optional[List[str]] = typer.Option(None, "--model-opt", help="KEY=VALUE passed to every model's "
+                                                  "provider (JSON values allowed), e.g. latency_s=0.1."),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
     executor: str = typer.Option("local", "--executor", help="local | ray"),
@@ -50,7 +53,16 @@ def run_cmd(
     if executor not in ("local", "ray"):
         fail(f"--executor must be 'local' or 'ray', not '{executor}'")
     _check_local_models(models)
-    opts = RunOptions(models=models, suite=suite, repeats=repeats, judges=judge or [], judge_k=judge_k,
+    provider_options = {}
+    for kv in model_opt or []:
+        key, sep, raw = kv.partition("=")
+        if not sep:
+            fail(f"--model-opt takes KEY=VALUE, got '{kv}'")
+        try:
+            provider_options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            provider_options[key] = raw
+    opts = RunOptions(models=models, provider_options=provider_options, suite=suite, repeats=repeats, judges=judge or [], judge_k=judge_k,
                       concurrency=concurrency, out=out, seed=seed, base_url=base_url, distractors=distractors,
                       limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout, episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),

@@ -52,13 +52,13 @@ def test_a_partial_episode_scores_what_the_published_formulas_say():
       schema_understanding = mean(V, S, F)                   = 1
       speed = TC x tau/(tau + t),  tau = 10 s x 3, t = 6 + 4 = 10 s   -> 0.5 x 30/40 = 0.375
       cost  = TC x beta/(beta + tokens), beta = 8000 x 3, tokens = 24000 -> 0.5 x 0.5 = 0.25
-    overall = .3(.5) + .1(1/3) + .1(1) + .1(5/6) + .1(1) + .1(.8125) + .1(1) + .05(.375) + .05(.25) = 0.6791667
+    overall = .35(.5) + .1(1/3) + .1(1) + .1(5/6) + .1(1) + .1(.8125) + .1(1) + 0(.375) + .05(.25) = 0.6854167
     """
     s = score_episode(task(), _partial(), tools())
     expected = {"task_completion": 0.5, "grounding": 1 / 3, "tool_selection": 1.0, "parameter_accuracy": 5 / 6,
                 "planning": 1.0, "efficiency": 0.8125, "schema_understanding": 1.0, "speed": 0.375, "cost": 0.25}
     assert s.dimensions == pytest.approx(expected)
-    assert s.overall == pytest.approx(0.6791667, abs=1e-7)
+    assert s.overall == pytest.approx(0.6854167, abs=1e-7)
     assert s.rules.execution_success_rate == 0.75 and not s.passed
 
 

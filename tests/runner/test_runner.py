@@ -1,0 +1,143 @@
+"""`mcpbench run` end to end on a real subprocess server: baselines, resume after SIGKILL, drift, isolation of runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+
+from fixtures import toy_suite, write_config
+from mcpbench.runner import RunError, RunOptions, Runner
+from mcpbench.store import RunStore
+
+TIMING = {"speed"}
+"""Wall-clock dimensions: real measurements, so they differ between any two runs (docs/metrics.md)."""
+
+
+def _stable(results: dict) -> dict:
+    out = json.loads(json.dumps(results))
+    for m in out["models"].values():
+        for d in TIMING:
+            m["dimensions"].pop(d, None)
+    return out
+
+
+@pytest.fixture
+def world(tmp_path):
+    cfg = write_config(tmp_path / "servers.yaml")
+    suite = tmp_path / "toy.jsonl"
+    toy_suite(4).dump(suite)
+    return cfg, suite
+
+
+def _run(cfg: Path, suite: Path, out: Path, *models: str, **kw) -> object:
+    return anyio.run(Runner(RunOptions(models=list(models), suite=str(suite), config=cfg, out=out, **kw)).run)
+
+
+def test_the_oracle_scores_near_one_and_do_nothing_near_zero(world, tmp_path):
+    cfg, suite = world
+    res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", "scripted/do-nothing")
+    assert res.state == "completed"
+    models = res.results["models"]
+    assert models["scripted/oracle"]["overall"]["mean"] >= 0.95
+    assert models["scripted/do-nothing"]["overall"]["mean"] <= 0.05
+    with RunStore(res.run_dir) as store:
+        assert store.counts() == {"completed": 8}
+        assert store.get_meta("state") == "completed"
+        assert store.get_meta("spec")["suite_sha256"] == store.get_meta("manifest")["suite_sha256"]
+
+
+def test_rerunning_the_same_command_resumes_without_repeating_episodes(world, tmp_path):
+    cfg, suite = world
+    out = tmp_path / "run"
+    first = _run(cfg, suite, out, "scripted/oracle", max_episodes=2)
+    assert first.state == "partial"
+    with RunStore(out) as store:
+        done_before = {e.episode_id: e.trajectory.wall_time_s for e in store.episodes()}
+    assert len(done_before) == 2
+    second = _run(cfg, suite, out, "scripted/oracle")
+    assert second.state == "completed" and second.run_id == first.run_id
+    with RunStore(out) as store:
+        after = {e.episode_id: e.trajectory.wall_time_s for e in store.episodes()}
+    assert len(after) == 4
+    assert all(after[k] == v for k, v in done_before.items())  # the first two were not re-run
+
+
+def test_a_run_killed_mid_way_resumes_to_the_same_final_scores(world, tmp_path):
+    cfg, suite = world
+    reference = _run(cfg, suite, tmp_path / "uninterrupted", "scripted/oracle")
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "mcpbench.cli.__main__", "run", "-m", "scripted/oracle", "--suite", str(suite),
+           "--config", str(cfg), "--out", str(out), "--quiet", "--no-report", "--concurrency", "1",
+           "--model-opt", "latency_s=0.4"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 400
+        while time.monotonic() < deadline:  # polling another process's store: there is nothing to await
+            if (out / "store.sqlite").exists():
+                with RunStore(out) as s:
+                    if len(s.done_ids()) >= 1:
+                        break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the run never recorded an episode: " + proc.stderr.read().decode()[-2000:])
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with RunStore(out) as s:
+        assert s.integrity_ok()
+        partial = len(s.done_ids())
+    assert 1 <= partial < 4
+    resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    with RunStore(out) as s:
+        assert len(s.done_ids()) == 4 and s.get_meta("state") == "completed"
+        results = s.get_meta("results")
+    assert _stable(results) == _stable(reference.results)
+
+
+def test_tool_definition_drift_stops_the_run_unless_allowed(world, tmp_path):
+    cfg, suite = world
+    from task_synth.task import Provenance, Suite
+
+    s = Suite.load(suite)
+    drifted = Suite(name="drift", tasks=[t.model_copy(update={"provenance": Provenance(
+        tool_sha256={"toy/add": "0" * 64})}) for t in s.tasks])
+    path = tmp_path / "drift.jsonl"
+    drifted.dump(path)
+    with pytest.raises(RunError, match="toy/add: definition changed"):
+        _run(cfg, path, tmp_path / "d1", "scripted/oracle")
+    res = _run(cfg, path, tmp_path / "d2", "scripted/oracle", allow_drift=True)
+    assert res.drift and res.state == "completed"
+    with RunStore(res.run_dir) as store:
+        assert store.get_meta("manifest")["allow_drift"] is True
+
+
+def test_a_run_dir_holding_another_run_is_refused(world, tmp_path):
+    cfg, suite = world
+    _run(cfg, suite, tmp_path / "r", "scripted/do-nothing")
+    with pytest.raises(RunError, match="holds another run"):
+        _run(cfg, suite, tmp_path / "r", "scripted/oracle")
+
+
+def test_an_unreachable_server_makes_its_episodes_infra_failed_and_they_are_counted_apart(tmp_path):
+    cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 2}")
+    text = cfg.read_text().replace("args: [", "args: [--stderr-then-exit, ")
+    cfg.write_text(text)
+    suite = tmp_path / "toy.jsonl"
+    toy_suite(2).dump(suite)
+    res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", infra_retries=1)
+    m = res.results["models"]["scripted/oracle"]
+    assert res.failed_servers and "toy" in res.failed_servers
+    assert m["infra_failed"] == 2 and m["counted"] == 0
+    with RunStore(res.run_dir) as store:
+        assert store.counts() == {"infra_failed": 2}
