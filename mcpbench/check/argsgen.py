@@ -89,12 +89,12 @@ def _string(schema: dict[str, Any], name: str) -> str:
         if pattern.search(name):
             candidates.append(value)
             break
-    candidates += ["example", "a", "1", "example-1"]
+    candidates += ["example", "a", "1", "abc", "123", "A1", "example-1"]
     lo, hi = int(schema.get("minLength", 0)), schema.get("maxLength")
     pattern = schema.get("pattern")
     for c in candidates:
         if len(c) < lo:
-            c = c + "x" * (lo - len(c))
+            c = c + c[-1] * (lo - len(c))
         if hi is not None and len(c) > int(hi):
             c = c[: int(hi)]
         if pattern:
@@ -199,13 +199,22 @@ def valid_argument_sets(schema: Any) -> list[tuple[str, dict[str, Any]]]:
             args = object_value(_merged(schema, schema), schema, full=full)
         except (RecursionError, TypeError, ValueError):
             continue
-        if any(args == a for _, a in out):
-            continue
-        try:
-            ok = validator.is_valid(args)
-        except Exception:  # noqa: BLE001 — a broken schema (bad regex, bad $ref) simply yields no valid set
-            ok = False
-        if ok:
+        required = set(schema.get("required") or [])
+        ok = False
+        for _ in range(len(args) + 1):
+            try:
+                errors = list(validator.iter_errors(args))
+            except Exception:  # noqa: BLE001 — a broken schema (bad regex, bad $ref) simply yields no valid set
+                break
+            if not errors:
+                ok = True
+                break
+            # drop optional properties we could not fill validly, keep trying with the rest
+            bad = {e.path[0] for e in errors if e.path and e.path[0] in args and e.path[0] not in required}
+            if not bad:
+                break
+            args = {k: v for k, v in args.items() if k not in bad}
+        if ok and not any(args == a for _, a in out):
             out.append((variant, args))
     return out
 

@@ -57,7 +57,8 @@ class PlannedCall:
     arguments: dict[str, Any]
 
 
-def plan_calls(tools: list[ToolEntry], *, allow_destructive: bool) -> tuple[list[PlannedCall], dict[str, str]]:
+def plan_calls(tools: list[ToolEntry], *, allow_destructive: bool,
+               skip: frozenset[str] = frozenset()) -> tuple[list[PlannedCall], dict[str, str]]:
     """The calls to make (unknown tool first, then per tool: valid sets, one invalid set) and the tools skipped."""
     calls = [PlannedCall(UNKNOWN_TOOL, "unknown", "unknown", {})]
     skipped: dict[str, str] = {}
@@ -66,6 +67,9 @@ def plan_calls(tools: list[ToolEntry], *, allow_destructive: bool) -> tuple[list
         if tool.name in seen:
             continue
         seen.add(tool.name)
+        if tool.name in skip:
+            skipped[tool.name] = "skipped on request (--skip-tool)"
+            continue
         reason = destructive_reason(tool)
         if reason and not allow_destructive:
             skipped[tool.name] = f"looks destructive ({reason})"

@@ -34,6 +34,8 @@ class CheckOptions(BaseModel):
     """Also call tools that look destructive (destructiveHint, or names like delete/remove/write/drop)."""
     max_restarts: int = Field(3, ge=0)
     """Times the server is restarted after a crash to call the remaining tools."""
+    skip_tools: frozenset[str] = frozenset()
+    """Tools not to call at all (still listed and judged on their definitions)."""
 
 
 def _tool_entry(server: str, tool: Any) -> ToolEntry:
@@ -72,7 +74,8 @@ async def _main_session(target: Target, obs: Observations, errlog: TextIO, opts:
             obs.auto = handshake_of(s.client, "auto", time.perf_counter() - t0)
             obs.listings, tools = await walk_all(s.client, obs.auto.capabilities, timeout_s=opts.call_timeout_s)
             obs.tools = [_tool_entry(target.name, tl) for tl in tools]
-            plan, obs.skipped_tools = plan_calls(obs.tools, allow_destructive=opts.allow_destructive)
+            plan, obs.skipped_tools = plan_calls(obs.tools, allow_destructive=opts.allow_destructive,
+                                                   skip=opts.skip_tools)
             pending.extend(plan)
             try:
                 await drive(s.client, pending, obs.calls, timeout_s=opts.call_timeout_s)

@@ -36,6 +36,14 @@ def input_schema_problem(schema: Any) -> str | None:
     return f"not valid JSON Schema: {err}" if err else None
 
 
+def output_schema_problem(schema: Any) -> str | None:
+    """Why a declared outputSchema is unusable (the MCP spec wants an object root), or None."""
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return f"root type is {schema.get('type') if isinstance(schema, dict) else schema!r}, not 'object'"
+    err = json_schema_error(schema)
+    return f"not valid JSON Schema: {err}" if err else None
+
+
 _VALIDITY_PREFIXES = ("inputSchema is not an object", "inputSchema root type", "inputSchema is not valid JSON Schema")
 
 
@@ -198,14 +206,7 @@ def _output(obs: Observations) -> Verdict:
     if not declared:
         return Verdict("pass" if obs.tools else "skip", "no tool declares an outputSchema" if obs.tools
                        else "no tools listed")
-    bad = []
-    for tl in declared:
-        schema = tl.output_schema
-        if not isinstance(schema, dict) or schema.get("type") != "object":
-            bad.append(f"{tl.name}: root type is {schema.get('type') if isinstance(schema, dict) else schema!r}, "
-                       "not 'object'")
-        elif err := json_schema_error(schema):
-            bad.append(f"{tl.name}: not valid JSON Schema: {err}")
+    bad = [f"{tl.name}: {p}" for tl in declared if (p := output_schema_problem(tl.output_schema))]
     if bad:
         return Verdict("fail", f"{len(bad)} invalid output schema(s)", bad)
     return Verdict("pass", f"{len(declared)} valid output schema(s)")
@@ -217,7 +218,7 @@ def _output(obs: Observations) -> Verdict:
        hint="Return structuredContent matching your outputSchema on every successful call.")
 def _conformance(obs: Observations) -> Verdict:
     invalid_schema = {tl.name for tl in obs.tools if tl.output_schema is not None
-                      and (not isinstance(tl.output_schema, dict) or json_schema_error(tl.output_schema))}
+                      and output_schema_problem(tl.output_schema)}  # already schemas.output_schema's finding
     declared = {tl.name for tl in obs.tools if tl.output_schema is not None} - invalid_schema
     recs = [r for r in obs.calls if r.case == "valid" and r.tool in declared]
     if not recs:
@@ -231,5 +232,5 @@ def _conformance(obs: Observations) -> Verdict:
     return Verdict("pass", f"{len(ok)} structured result(s) conform")
 
 
-__all__ = ["MIN_DESCRIPTION", "input_schema_problem", "json_schema_error", "provider_problems",
+__all__ = ["MIN_DESCRIPTION", "input_schema_problem", "json_schema_error", "output_schema_problem", "provider_problems",
            "strict_mode_problems"]

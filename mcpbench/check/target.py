@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import shutil
 import socket
 import tempfile
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -69,20 +70,42 @@ class Target(BaseModel):
             raise ValueError("a URL needs transport 'http' or 'sse'")
         return cls(name=urlparse(url).hostname or "server", transport=transport, url=url, headers=headers or {})
 
-    @classmethod
-    def from_spec(cls, spec: ServerSpec, *, home: Path | None = None, episode_dir: Path | None = None) -> "Target":
-        """Resolve a servers.yaml entry the way the fleet does (placeholders, installed binary).
 
-        Raises ConfigError (unset variable), InstallError (binary missing) or FileNotFoundError."""
-        from mcpbench.connection import resolve
-        from mcpbench.install import home_dir
+def _needs_world(spec: ServerSpec) -> bool:
+    blob = " ".join([spec.command or "", *spec.args, *spec.env.values(), spec.cwd or "", spec.url or ""])
+    return "${WORLD}" in blob or "${WEB_URL}" in blob or bool(spec.isolation.copy_)
 
-        home = home or home_dir()
-        builtins = {"MCPBENCH_HOME": str(home), "EPISODE_DIR": str(episode_dir or tempfile.mkdtemp(prefix="mcpbench-check-")),
-                    "PORT": str(free_port())}
+
+@asynccontextmanager
+async def spec_target(spec: ServerSpec, *, home: Path | None = None) -> AsyncIterator[Target]:
+    """A servers.yaml entry resolved the way the fleet does it for one episode: placeholders filled, the installed
+    binary found, a fresh ${EPISODE_DIR} with the server's isolation copies from the world (served on loopback when
+    the spec refers to it). Everything is torn down when the block ends.
+
+    Raises ConfigError (unset variable), InstallError (binary missing), WorldError or FileNotFoundError."""
+    from mcpbench.connection import resolve
+    from mcpbench.install import home_dir
+
+    home = home or home_dir()
+    async with AsyncExitStack() as stack:
+        episode = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mcpbench-check-")))
+        builtins = {"MCPBENCH_HOME": str(home), "EPISODE_DIR": str(episode), "PORT": str(free_port())}
+        if _needs_world(spec):
+            from mcpbench.world import World
+
+            world = World.ensure(home)
+            web_url = await stack.enter_async_context(world.serve_web())
+            builtins.update(world.builtins(web_url))
+            for rel in spec.isolation.copy_:
+                src, dst = world.root / rel, episode / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.is_dir():
+                    shutil.copytree(src, dst, symlinks=True)
+                elif src.exists():
+                    shutil.copy2(src, dst)
         r = resolve(spec, builtins, home)
-        return cls(name=spec.name, transport=spec.transport, command=r.command, args=r.args, env=r.env, cwd=r.cwd,
-                   url=r.url, headers=r.headers)
+        yield Target(name=spec.name, transport=spec.transport, command=r.command, args=r.args, env=r.env, cwd=r.cwd,
+                     url=r.url, headers=r.headers)
 
 
 def free_port() -> int:
@@ -190,4 +213,5 @@ async def open_session(target: Target, *, mode: str, errlog: TextIO, connect_tim
         raise ConnectFailed(f"no handshake within the {connect_timeout_s:g}s connect deadline")
 
 
-__all__ = ["ConnectFailed", "Session", "Target", "TargetTransport", "free_port", "launched", "open_session"]
+__all__ = ["ConnectFailed", "Session", "Target", "TargetTransport", "free_port", "launched", "open_session",
+           "spec_target"]

@@ -1,14 +1,103 @@
-"""Usability: can models actually use these tools? (placeholder until task synthesis lands)"""
+"""Usability: can models actually use these tools? (`mcpbench check --model M`)
+
+Synthesises a few grounded tasks for the one server (task_synth), runs the model on each through the agent loop on a
+fresh fleet, and scores the final answers with the tasks' verifiable checks (judges.checks). The verdict is the mean
+check score: pass ≥ 0.5, warn below (a weak model is not the server's fault, so this never fails a CI run).
+
+It needs task synthesis, which is being written beside this module; until `task_synth.pipeline` offers a
+`synthesize_for_server(fleet, server, n, seed)` coroutine, `usability()` raises UsabilityUnavailable with a clear
+message (see `unavailable_reason`).
+"""
 
 from __future__ import annotations
+
+import importlib
+import statistics
+from pathlib import Path
+from typing import Any
 
 from mcpbench.check.model import CheckResult
 from mcpbench.config import ServerSpec
 
+NEEDS: tuple[tuple[str, str], ...] = (
+    ("mcpbench.fleet", "Fleet"),
+    ("mcpbench.agent", "run_episode"),
+    ("mcpbench.models.registry", "get_provider"),
+    ("judges.checks", "evaluate_checks"),
+    ("task_synth.pipeline", "synthesize_for_server"),
+)
+PASS_SCORE = 0.5
+
 
 class UsabilityUnavailable(Exception):
-    """The parts the usability check needs are not available (yet)."""
+    """The parts the usability check needs are not importable (yet); the message names them."""
 
 
-async def usability(spec: ServerSpec, model_name: str) -> CheckResult:
-    raise UsabilityUnavailable("usability checks are not available yet")
+def _load(module: str, attr: str) -> Any:
+    return getattr(importlib.import_module(module), attr)
+
+
+def unavailable_reason() -> str | None:
+    """Why `usability` cannot run here, or None when everything it needs is importable."""
+    missing = []
+    for module, attr in NEEDS:
+        try:
+            _load(module, attr)
+        except (ImportError, AttributeError):
+            missing.append(f"{module}.{attr}")
+    if not missing:
+        return None
+    return ("usability checks (--model) are not available yet: they need " + ", ".join(missing) +
+            " (task synthesis is still being built); run without --model for the other checks")
+
+
+async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: int = 0,
+                    home: Path | None = None) -> CheckResult:
+    """Measure whether `model_name` can solve synthesised tasks with this server's tools.
+
+    Raises UsabilityUnavailable when task synthesis or the agent loop is not importable; ValueError for a bad model
+    name. Server and model faults become the result (status fail/warn with the reason), never exceptions."""
+    reason = unavailable_reason()
+    if reason:
+        raise UsabilityUnavailable(reason)
+    fleet_cls = _load("mcpbench.fleet", "Fleet")
+    run_episode = _load("mcpbench.agent", "run_episode")
+    get_provider = _load("mcpbench.models.registry", "get_provider")
+    evaluate_checks = _load("judges.checks", "evaluate_checks")
+    synthesize = _load("task_synth.pipeline", "synthesize_for_server")
+
+    provider = get_provider(model_name)
+    try:
+        async with fleet_cls.open([spec], home=home) as fleet:
+            status = fleet.status.get(spec.name)
+            if status is None or status.status != "connected":
+                why = getattr(status, "error", None) or "not connected"
+                return _result("fail", f"the server did not connect for the usability run: {why}")
+            task_list = list(await synthesize(fleet, spec.name, n=tasks, seed=seed))
+            if not task_list:
+                return _result("skip", "no task could be synthesised for these tools")
+            scores: list[float] = []
+            details: list[str] = []
+            for i, task in enumerate(task_list):
+                async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
+                    traj = await run_episode(provider, tools, task.fuzzy, episode_id=f"usability-{i}",
+                                             task_id=task.id, model_name=model_name)
+                results = evaluate_checks(list(task.checks), traj.final_answer or "")
+                score = statistics.fmean(r.effective_score for r in results) if results else 0.0
+                scores.append(score)
+                details.append(f"{task.id}: {score:.2f} ({traj.status}, {len(traj.tool_calls())} calls)")
+    finally:
+        await provider.aclose()
+    mean = statistics.fmean(scores)
+    status_ = "pass" if mean >= PASS_SCORE else "warn"
+    return _result(status_, f"{model_name} scored {mean:.2f} on {len(scores)} synthesised task(s)", details)
+
+
+def _result(status: str, summary: str, details: list[str] | None = None) -> CheckResult:
+    hint = ("Clearer tool descriptions, parameter descriptions and error messages help models use the tools."
+            if status in ("warn", "fail") else "")
+    return CheckResult(id="usability.model", category="usability", status=status,  # type: ignore[arg-type]
+                       summary=summary, hint=hint, details=details or [])
+
+
+__all__ = ["NEEDS", "UsabilityUnavailable", "unavailable_reason", "usability"]

@@ -1,7 +1,156 @@
-"""Placeholder: this command group is filled in by its issue."""
+"""`mcpbench check`: a compatibility report card for one MCP server (exit code and JUnit XML for CI)."""
 
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import List, Optional
+
+import anyio
 import typer
+
+from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit
+
+HELP = """Check one MCP server: protocol, schemas, robustness, security (and usability with --model).
+
+\b
+  mcpbench check -- uvx my-server --flag
+  mcpbench check --url http://localhost:8000/mcp
+  mcpbench check --url http://localhost:8000/sse --transport sse
+  mcpbench check --server time [--config servers.yaml]
+
+Exit code: 0 when no check fails (warnings too with --fail-on warn), 1 otherwise, 2 for usage errors.
+Every check id, its severity and why it matters: docs/check.md."""
+
+
+def _pairs(items: list[str] | None, sep: str, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, found, value = item.partition(sep)
+        if not found or not key.strip():
+            fail(f"{what} must look like KEY{sep}VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _spec_name(name: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9_-]", "-", name).strip("-_") or "server"
+    return clean[:32] if clean[0].isalnum() else f"s{clean}"[:32]
+
+
+def check_cmd(
+    command: Optional[List[str]] = typer.Argument(None, metavar="[-- COMMAND ARGS...]",
+                                                  help="Launch this stdio server (put it after --)."),
+    url: Optional[str] = typer.Option(None, "--url", help="Check a running server at this URL."),
+    transport: Optional[str] = typer.Option(None, "--transport", help="With --url: 'http' (streamable HTTP, "
+                                            "default unless the path ends in /sse) or 'sse'."),
+    server: Optional[str] = typer.Option(None, "--server", "-s", help="Check this server of servers.yaml."),
+    config: Optional[Path] = ConfigOpt,
+    env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="KEY=VALUE for a launched server (repeat)."),
+    header: Optional[List[str]] = typer.Option(None, "--header", "-H", help="'Name: value' HTTP header (repeat)."),
+    call_timeout: float = typer.Option(30.0, "--call-timeout", min=0.1, help="Deadline of one tool call, seconds."),
+    connect_timeout: float = typer.Option(30.0, "--connect-timeout", min=0.1, help="Spawn + handshake deadline."),
+    allow_destructive: bool = typer.Option(False, "--allow-destructive",
+                                           help="Also call tools that look destructive (delete, write, drop...)."),
+    skip_tool: Optional[List[str]] = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
+                                        "(provider/model)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the card."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Also write JUnit XML to this file."),
+    fail_on: str = typer.Option("error", "--fail-on", help="'error' (default): exit 1 on failed checks; "
+                                "'warn': on warnings too."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
+) -> None:
+    from mcpbench.check import CheckOptions, Target, run_check
+    from mcpbench.check.target import spec_target
+    from mcpbench.check.report import exit_code, render, to_json, to_junit
+    from mcpbench.check.usability import UsabilityUnavailable, usability
+    from mcpbench.config import ConfigError, ServerSpec
+    from mcpbench.install import InstallError
+    from mcpbench.world import WorldError
+
+    if fail_on not in ("warn", "error"):
+        fail("--fail-on must be 'warn' or 'error'")
+    if transport not in (None, "http", "sse"):
+        fail("--transport must be 'http' or 'sse'")
+    given = [x for x, on in (("-- COMMAND", bool(command)), ("--url", bool(url)), ("--server", bool(server))) if on]
+    if len(given) != 1:
+        fail("give exactly one of: -- COMMAND ARGS..., --url URL, --server NAME" +
+             (f" (got {', '.join(given)})" if given else ""))
+    if transport and not url:
+        fail("--transport only applies to --url")
+
+    spec: ServerSpec | None = None
+    target: Target | None = None
+    try:
+        if server:
+            try:
+                spec = load_or_exit(config).get(server)
+            except KeyError as e:
+                fail(str(e.args[0]))
+                return
+        elif url:
+            target = Target.from_url(url, transport, headers=_pairs(header, ":", "--header"))  # type: ignore[arg-type]
+        else:
+            assert command
+            target = Target.from_command(command, env=_pairs(env, "=", "--env"))
+    except (ConfigError, ValueError, OSError) as e:
+        fail(str(e))
+        return
+
+    if model:
+        from mcpbench.check.usability import unavailable_reason
+        from mcpbench.models.base import split_name
+
+        try:
+            split_name(model)
+        except ValueError as e:
+            fail(str(e))
+        reason = unavailable_reason()
+        if reason:
+            fail(reason)
+        if spec is None:
+            assert target is not None
+            spec = ServerSpec(name=_spec_name(target.name), transport=target.transport, command=target.command,
+                              args=target.args, env=target.env, cwd=target.cwd, url=target.url,
+                              headers=target.headers)
+
+    # The SDK logs every unparseable stdout line with a traceback; the report already counts them.
+    mcp_logger = logging.getLogger("mcp")
+    mcp_logger.addHandler(logging.NullHandler())
+    mcp_logger.propagate = False
+    opts = CheckOptions(call_timeout_s=call_timeout, connect_timeout_s=connect_timeout,
+                        allow_destructive=allow_destructive, skip_tools=frozenset(skip_tool or []))
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with AsyncExitStack() as stack:
+            t = target if target is not None else await stack.enter_async_context(spec_target(spec))
+            if not json_out:
+                err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
+            report = await run_check(t, opts)
+        if model and spec is not None:
+            report.results.append(await usability(spec, model))
+        return report
+
+    try:
+        report = anyio.run(go)
+    except UsabilityUnavailable as e:
+        fail(str(e))
+        return
+    except (ConfigError, InstallError, WorldError, OSError) as e:  # resolving --server; already phrased
+        fail(str(e))
+        return
+    if json_out:
+        typer.echo(to_json(report))
+    else:
+        render(report, console, fail_on=fail_on, verbose=verbose)  # type: ignore[arg-type]
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(to_junit(report, fail_on), encoding="utf-8")  # type: ignore[arg-type]
+    raise typer.Exit(exit_code(report, fail_on))  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("check", help=HELP, no_args_is_help=False)(check_cmd)
