@@ -31,13 +31,13 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    max_turns: int = Field(20, ge=1)
+    max_turns: int = Field(default=20, ge=1)
     """Model requests allowed; reaching it without a final answer ends the episode with status max_turns."""
-    call_timeout_s: float = Field(60.0, gt=0)
+    call_timeout_s: float = Field(default=60.0, gt=0)
     """Deadline of one tool call as the loop sees it (the fleet applies its own per-server deadline too)."""
-    episode_timeout_s: float = Field(600.0, gt=0)
+    episode_timeout_s: float = Field(default=600.0, gt=0)
     """Deadline of the whole episode; reaching it ends the episode with status timeout."""
-    output_cap_bytes: int = Field(16384, ge=64)
+    output_cap_bytes: int = Field(default=16384, ge=64)
     """Tool output is capped at this many UTF-8 bytes before the model sees it."""
 
 

@@ -37,11 +37,11 @@ class RetryPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    max_attempts: int = Field(5, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
     """Attempts in total, the first one included."""
-    initial_s: float = Field(1.0, ge=0)
+    initial_s: float = Field(default=1.0, ge=0)
     """Wait before the second attempt; doubles each time."""
-    max_s: float = Field(60.0, ge=0)
+    max_s: float = Field(default=60.0, ge=0)
     """Upper bound of one wait, Retry-After included."""
     jitter: bool = True
     """Add up to `initial_s` of random jitter to each exponential wait."""
@@ -159,7 +159,7 @@ async def call_with_retries(policy: RetryPolicy, attempt: Callable[[], Awaitable
         return await attempt()
 
     try:
-        result = await retrying(run)
+        result: T = await retrying(run)
     except Failure as f:
         attempts = len(retries) + 1
         suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
