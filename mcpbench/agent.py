@@ -79,6 +79,18 @@ def _result_message(event: ToolCallEvent) -> Message:
     return Message(role="tool", call_id=event.call_id, content=content, is_error=failed)
 
 
+def _unique_ids(calls: list[RequestedCall], turn: int, seen: set[str]) -> list[RequestedCall]:
+    """Calls whose ids are unique in the episode: some OpenAI-compatible servers send empty or repeated ids, which
+    would make tool results ambiguous (and Anthropic-style histories invalid)."""
+    out = []
+    for i, call in enumerate(calls):
+        if not call.id or call.id in seen:
+            call = call.model_copy(update={"id": f"{call.id or 'call'}_{turn}_{i}"})
+        seen.add(call.id)
+        out.append(call)
+    return out
+
+
 class _Episode:
     """The mutable state of one run_episode call (kept out of the function so cancellation can read it)."""
 
@@ -88,6 +100,7 @@ class _Episode:
         self.in_flight: dict[int, RequestedCall] = {}
         self.results: dict[int, ToolCallEvent] = {}
         self.call_started = 0.0
+        self.call_ids: set[str] = set()
 
     def record_response(self, resp: ModelResponse, latency: float) -> None:
         self.traj.events.append(ModelTurn(turn=self.turn, text=resp.text, tool_calls=resp.tool_calls,
@@ -157,6 +170,8 @@ async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: li
             traj.events.append(ErrorEvent(turn=ep.turn, kind="infra_error",
                                           message=f"provider {provider.name} raised {type(e).__name__}: {e}"))
             return
+        if resp.tool_calls:
+            resp = resp.model_copy(update={"tool_calls": _unique_ids(resp.tool_calls, ep.turn, ep.call_ids)})
         ep.record_response(resp, time.monotonic() - t0)
         if not resp.tool_calls:
             traj.final_answer = resp.text

@@ -230,3 +230,15 @@ async def test_unparsed_arguments_reach_the_toolbox_as_none_with_the_raw_text():
 async def test_a_scripted_model_error_is_recorded_not_raised():
     traj = await run(scripted({"text": "one", **calls("p__ping")}), MemoryToolbox({}))
     assert traj.status == "model_error" and "script exhausted" in traj.events[-1].message
+
+
+async def test_empty_or_repeated_call_ids_are_made_unique_so_results_stay_unambiguous():
+    async def ping() -> str:
+        return "pong"
+
+    provider = scripted({"tool_calls": [{"name": "p__ping", "id": "x"}, {"name": "p__ping", "id": "x"}]},
+                        {"tool_calls": [{"name": "p__ping", "id": "x"}]}, {"text": "done"})
+    traj = await run(provider, MemoryToolbox({"p__ping": ping}))
+    ids = [e.call_id for e in traj.tool_calls()]
+    assert ids == ["x", "x_1_1", "x_2_0"]
+    assert [c.id for t in traj.model_turns() for c in t.tool_calls] == ids
