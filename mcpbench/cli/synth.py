@@ -1,7 +1,217 @@
-"""Placeholder: this command group is filled in by its issue."""
+"""`mcpbench synth` and `mcpbench tasks list|show|validate`."""
 
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import anyio
 import typer
+from rich.table import Table
+
+from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
+
+tasks_app = typer.Typer(help="Inspect and validate task suites (files, or the shipped 'smoke' and 'core').",
+                        no_args_is_help=True)
+
+
+def _split(csv: str | None) -> list[str]:
+    return [x.strip() for x in (csv or "").split(",") if x.strip()]
+
+
+def _load_suite(name: str) -> Any:
+    from task_synth.task import Suite, suite_path
+
+    try:
+        return Suite.load(suite_path(name))
+    except (FileNotFoundError, ValueError) as e:
+        fail(str(e))
+
+
+async def _open_fleet(specs: list[Any], fn: Any) -> Any:
+    from mcpbench.fleet import Fleet
+
+    async with Fleet.open(specs) as fleet:
+        failed = {n: st.error for n, st in fleet.status.items() if st.status == "failed"}
+        return await fn(fleet, failed)
+
+
+def synth_cmd(
+    out: Path = typer.Option(..., "--out", "-o", help="Output suite (JSONL); FILE.rejected.jsonl is written beside."),
+    servers: str | None = typer.Option(None, "--servers", "-s", help="Comma-separated servers (default: all)."),
+    n: int = typer.Option(10, "--n", help="Tasks wanted."),
+    seed: int = typer.Option(0, "--seed", help="Seed for every choice; same seed, same file."),
+    writer: str | None = typer.Option(None, "--writer", help="provider/model that proposes edges, words tasks "
+                                         "and scores them (default: deterministic templates)."),
+    plans: Path | None = typer.Option(None, "--plans", help="Curated plans (YAML/JSONL) to ground instead of "
+                                         "sampling chains."),
+    work: Path | None = typer.Option(None, "--work", help="Work dir for graph.json, chains.jsonl, grounded.jsonl, "
+                                        "tasks.jsonl, rejected.jsonl (default: FILE.work/)."),
+    min_hops: int = typer.Option(2, "--min-hops"),
+    max_hops: int = typer.Option(5, "--max-hops"),
+    name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
+                             "same seed gives the same bytes wherever the file goes)."),
+    config: Path | None = ConfigOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Synthesize verified multi-hop tasks from the live fleet's tools (or ground curated plans)."""
+    from task_synth import SynthOptions, load_plans, synthesize, write_outputs
+    from task_synth.synth import rejected_path
+
+    cfg = load_or_exit(config)
+    plan_list = None
+    if plans is not None:
+        try:
+            plan_list = load_plans(plans)
+        except (OSError, ValueError) as e:
+            fail(str(e))
+    names = _split(servers)
+    if not names and plan_list:
+        names = sorted({s.server for p in plan_list for s in p.steps})
+    try:
+        specs = cfg.select(names or None)
+    except KeyError as e:
+        fail(str(e.args[0]))
+    options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, min_hops=min_hops,
+                           max_hops=max_hops, id_prefix=name)
+    work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
+
+    async def go(fleet: Any, failed: dict[str, str]) -> Any:
+        if failed:
+            fail("server(s) failed to connect: " + "; ".join(f"{k}: {v}" for k, v in sorted(failed.items())))
+        model = None
+        if writer:
+            from mcpbench.models.registry import get_provider
+
+            try:
+                model = get_provider(writer)
+            except (ValueError, TypeError) as e:
+                fail(str(e))
+        try:
+            return await synthesize(fleet, options, plans=plan_list, model=model, work=work_dir)
+        finally:
+            if model is not None:
+                await model.aclose()
+
+    state = anyio.run(_open_fleet, specs, go)
+    suite = write_outputs(state, out, name)
+    summary = {"out": str(out), "rejected": str(rejected_path(out)), "work": str(work_dir), "tasks": len(suite.tasks),
+               "wanted": None if plan_list else n, "rejected_count": len(state.rejected), "sha256": suite.sha256,
+               "by_hops": dict(sorted(Counter(t.hops for t in suite.tasks).items())),
+               "by_servers": dict(sorted(Counter(len(t.servers) for t in suite.tasks).items())),
+               "live_varying": sum(t.live_varying for t in suite.tasks),
+               "rejected_by_stage": dict(sorted(Counter(r.stage for r in state.rejected).items())),
+               "notes": state.notes}
+    if json_out:
+        print_json(summary)
+    else:
+        _print_summary(summary, state)
+    if not plan_list and len(suite.tasks) < n:
+        raise typer.Exit(1)
+
+
+def _print_summary(s: dict[str, Any], state: Any) -> None:
+    t = Table(title=f"mcpbench synth → {s['out']}")
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("tasks", f"{s['tasks']}" + (f" of {s['wanted']} wanted" if s["wanted"] else ""))
+    t.add_row("hops", ", ".join(f"{k}: {v}" for k, v in s["by_hops"].items()))
+    t.add_row("servers per task", ", ".join(f"{k}: {v}" for k, v in s["by_servers"].items()))
+    t.add_row("live-varying", str(s["live_varying"]))
+    t.add_row("rejected", f"{s['rejected_count']} " + str(s["rejected_by_stage"]) + f" → {s['rejected']}")
+    t.add_row("suite sha256", s["sha256"][:16])
+    t.add_row("work dir", s["work"])
+    console.print(t)
+    reasons = Counter(r.reasons[0].split(":")[0] + ": " + r.reasons[0].split(":", 2)[-1][:60].strip()
+                      for r in state.rejected if r.reasons and r.stage != "select")
+    for reason, k in reasons.most_common(5):
+        console.print(f"  [dim]{k} × {reason}[/]", highlight=False)
+
+
+@tasks_app.command("list")
+def list_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke' / 'core'."), json_out: bool = JsonOpt
+             ) -> None:
+    """One line per task: id, servers, hops, tags and the fuzzy request."""
+    s = _load_suite(suite)
+    rows = [{"id": t.id, "servers": t.servers, "hops": t.hops, "tags": t.tags, "fuzzy": t.fuzzy} for t in s.tasks]
+    if json_out:
+        print_json(rows)
+        return
+    t = Table(title=f"{s.name} v{s.version} · {len(s.tasks)} tasks · sha256 {s.sha256[:12]}")
+    for col in ("id", "servers", "hops", "request"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["id"], ",".join(r["servers"]), str(r["hops"]), r["fuzzy"][:110])
+    console.print(t)
+
+
+@tasks_app.command("show")
+def show_cmd(suite: str = typer.Argument(...), task_id: str = typer.Argument(...), json_out: bool = JsonOpt) -> None:
+    """Everything about one task: requests, reference chain, checks, answer."""
+    s = _load_suite(suite)
+    task = next((t for t in s.tasks if t.id == task_id), None)
+    if task is None:
+        fail(f"no task '{task_id}' in {s.name} (try `mcpbench tasks list {suite}`)")
+    if json_out:
+        print_json(task.model_dump(mode="json"))
+        return
+    console.print(f"[bold]{task.id}[/]  servers: {', '.join(task.servers)}  tags: {', '.join(task.tags)}")
+    console.print(f"[bold]fuzzy:[/] {task.fuzzy}", highlight=False)
+    console.print(f"[bold]precise:[/] {task.precise}", highlight=False)
+    for i, st in enumerate(task.reference):
+        live = " [yellow](live)[/]" if st.live_varying else ""
+        console.print(f"[bold]step {i}[/] {st.server}/{st.tool} {json.dumps(st.arguments, ensure_ascii=False)}{live}",
+                      highlight=False)
+        for arg, spec in st.bindings.items():
+            console.print(f"    {arg} ← {spec}", highlight=False, markup=False)
+        console.print("    → " + st.output[:300].replace("\n", " "), highlight=False, markup=False)
+    for i, c in enumerate(task.checks):
+        src = f" from step {c.from_step} via {c.extract!r}" if c.from_step is not None else ""
+        console.print(f"[bold]check {i}[/] {c.kind} {c.value!r}{src}", highlight=False)
+    console.print(f"[bold]answer:[/] {task.answer}", highlight=False, markup=False)
+
+
+@tasks_app.command("validate")
+def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke' / 'core'."),
+                 config: Path | None = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Schema, rule filters and an oracle replay on the live fleet; exits 1 listing the tasks that fail."""
+    from task_synth import validate_suite
+
+    s = _load_suite(suite)
+    cfg = load_or_exit(config)
+    needed = sorted({x for t in s.tasks for x in t.servers})
+    try:
+        specs = cfg.select(needed) if needed else []
+    except KeyError as e:
+        fail(f"suite '{s.name}' needs {e.args[0]}")
+
+    async def go(fleet: Any, failed: dict[str, str]) -> Any:
+        for name, err in sorted(failed.items()):
+            err_console.print(f"[yellow]warning:[/] server {name} failed to connect: {err}", highlight=False)
+        return await validate_suite(s, fleet)
+
+    results = anyio.run(_open_fleet, specs, go)
+    bad = [r for r in results if not r.ok]
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in results])
+    else:
+        for r in results:
+            for w in r.warnings:
+                console.print(f"[yellow]{r.id}[/]: {w}", highlight=False)
+        for r in bad:
+            console.print(f"[red]FAIL[/] {r.id}", highlight=False)
+            for reason in r.reasons:
+                console.print(f"    {reason}", highlight=False, markup=False)
+        console.print(f"{len(results) - len(bad)}/{len(results)} tasks valid in {s.name} (sha256 {s.sha256[:12]})")
+    if bad:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("synth")(synth_cmd)
+    app.add_typer(tasks_app, name="tasks")
+
+
+__all__ = ["register", "tasks_app"]

@@ -1,0 +1,229 @@
+"""Bindings: how a reference step's argument is derived from earlier steps' outputs, and how answers are re-rendered.
+
+One mini-language, shared by synthesis, live re-grounding (`replay`), the oracle baseline and answer rendering:
+
+- a **reference** `step[i]:<regex>` reads step i's output and takes the regex's first group (the whole match when it
+  has none); `step[i]:$.a.b[0]` reads a JSON path instead. As a binding it replaces the whole argument, converted to
+  the type of the value recorded at grounding time (an int stays an int).
+- a **template** `template:<text>` embeds references as `{{step[i]:<regex>}}` in literal text, e.g.
+  `template:SELECT COUNT(*) FROM {{step[0]:'name': '(\\w+)'}}`. Answers (`Task.answer`) use the same `{{...}}`
+  placeholders when they depend on live values. A reference inside `{{ }}` must not itself contain `}}`.
+- `${VAR}` in arguments and task text names a fleet placeholder (`${WEB_URL}`, `${WORLD}`, ...): tasks are stored with
+  placeholders (the loopback port differs on every run) and expanded with the fleet's values before use.
+
+Regexes run with re.DOTALL, like the answer-key `extract` of judges/checks.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from task_synth.task import ReferenceStep, Task
+
+_REF = re.compile(r"^step\[(\d+)\]:(.*)$", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{\{(step\[\d+\]:.*?)\}\}", re.DOTALL)
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[['\"](.+?)['\"]\]")
+_VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+TEMPLATE = "template:"
+
+Outputs = Mapping[int, str] | Sequence[str]
+
+
+class BindingError(ValueError):
+    """A binding or placeholder could not be resolved: malformed, or nothing matched in the source output."""
+
+
+def _as_mapping(outputs: Outputs) -> Mapping[int, str]:
+    if isinstance(outputs, Mapping):
+        return {int(k): v for k, v in outputs.items()}
+    return dict(enumerate(outputs))
+
+
+def ref_source(ref: str) -> int | None:
+    """The step index a reference 'step[i]:...' reads, or None when it is not a reference."""
+    m = _REF.match(ref)
+    return int(m.group(1)) if m else None
+
+
+def binding_sources(spec: str) -> list[int]:
+    """Every step index a binding (reference or template) reads, in order of appearance."""
+    if spec.startswith(TEMPLATE):
+        return [int(m.group(1)) for m in (_REF.match(r) for r in _PLACEHOLDER.findall(spec)) if m]
+    src = ref_source(spec)
+    return [] if src is None else [src]
+
+
+def template_sources(text: str) -> list[int]:
+    """Step indices referenced by `{{step[i]:...}}` placeholders of a text (answers)."""
+    return [s for r in _PLACEHOLDER.findall(text) if (s := ref_source(r)) is not None]
+
+
+def _json_path(text: str, path: str) -> Any:
+    try:
+        node: Any = json.loads(text)
+    except ValueError:
+        return None
+    for attr, index, quoted in _PATH_TOKEN.findall(path[1:]):
+        key: Any = attr or quoted or int(index)
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def extract(expr: str, text: str) -> Any:
+    """Apply one extraction expression (regex: group 1 or whole match; '$.path': JSON path) to text; None if no hit.
+
+    Raises BindingError for an invalid regex.
+    """
+    if expr.startswith("$"):
+        return _json_path(text, expr)
+    try:
+        m = re.search(expr, text, re.DOTALL)
+    except re.error as e:
+        raise BindingError(f"invalid regex {expr!r}: {e}") from None
+    if m is None:
+        return None
+    return m.group(1) if m.re.groups else m.group(0)
+
+
+def resolve_ref(ref: str, outputs: Outputs) -> Any:
+    """The value a reference 'step[i]:<expr>' reads. Raises BindingError when malformed or nothing matches."""
+    m = _REF.match(ref)
+    if not m:
+        raise BindingError(f"not a reference 'step[i]:<regex>': {ref!r}")
+    i, expr = int(m.group(1)), m.group(2)
+    outs = _as_mapping(outputs)
+    if i not in outs:
+        raise BindingError(f"{ref!r} reads step {i}, which has no output")
+    value = extract(expr, outs[i])
+    if value is None:
+        raise BindingError(f"{expr!r} found nothing in the output of step {i}")
+    return value
+
+
+def placeholder(step: int, expr: str) -> str:
+    """`{{step[i]:<expr>}}`, safe when the regex itself ends with a brace (a `{n}` quantifier)."""
+    if "}}" in expr:
+        raise BindingError(f"a placeholder's regex cannot contain '}}}}': {expr!r}")
+    tail = "(?:)" if expr.endswith("}") else ""
+    return "{{" + f"step[{step}]:{expr}{tail}" + "}}"
+
+
+def _scalar_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def render(text: str, outputs: Outputs) -> str:
+    """Replace every `{{step[i]:<expr>}}` placeholder of `text` by the value it reads. Raises BindingError."""
+    return _PLACEHOLDER.sub(lambda m: _scalar_text(resolve_ref(m.group(1), outputs)), text)
+
+
+def coerce(value: Any, like: Any) -> Any:
+    """Give an extracted string the type of the value recorded at grounding time (ints stay ints, floats floats)."""
+    if not isinstance(value, str) or isinstance(like, bool) or like is None:
+        return value
+    try:
+        if isinstance(like, int):
+            f = float(value)
+            return int(f) if f.is_integer() else f
+        if isinstance(like, float):
+            return float(value)
+    except ValueError:
+        return value
+    return value
+
+
+def resolve_binding(spec: str, outputs: Outputs, like: Any = None) -> Any:
+    """The value of one binding (reference or template) given earlier outputs. Raises BindingError."""
+    if spec.startswith(TEMPLATE):
+        return render(spec[len(TEMPLATE):], outputs)
+    return coerce(resolve_ref(spec, outputs), like)
+
+
+def expand(value: Any, builtins: Mapping[str, str] | None) -> Any:
+    """Fill `${VAR}` placeholders in strings (recursively in lists and dicts); unknown variables stay as they are."""
+    if not builtins:
+        return value
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: builtins.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [expand(v, builtins) for v in value]
+    if isinstance(value, dict):
+        return {k: expand(v, builtins) for k, v in value.items()}
+    return value
+
+
+def placeholders(value: Any, builtins: Mapping[str, str] | None, names: Sequence[str] = ("WEB_URL", "WORLD",
+                 "MCPBENCH_HOME", "EPISODE_DIR")) -> Any:
+    """The reverse of `expand`: write the fleet's run-specific values (longest first) back as `${VAR}`."""
+    if not builtins:
+        return value
+    pairs = sorted(((builtins[n], n) for n in names if builtins.get(n)), key=lambda p: -len(p[0]))
+    if isinstance(value, str):
+        for real, name in pairs:
+            value = value.replace(real, f"${{{name}}}")
+        return value
+    if isinstance(value, list):
+        return [placeholders(v, builtins, names) for v in value]
+    if isinstance(value, dict):
+        return {k: placeholders(v, builtins, names) for k, v in value.items()}
+    return value
+
+
+def resolve_arguments(step: ReferenceStep, outputs: Outputs, *, builtins: Mapping[str, str] | None = None
+                      ) -> dict[str, Any]:
+    """The arguments to send for `step`, given the outputs of the steps before it (index -> text, or a list).
+
+    Bound arguments are re-derived from `outputs`; every other argument is the recorded one. `${VAR}` placeholders
+    are filled from `builtins` (the fleet's values) when given. Raises BindingError when a binding cannot be resolved
+    (the source step's output no longer contains what the binding reads).
+    """
+    args = dict(step.arguments)
+    for arg, spec in step.bindings.items():
+        args[arg] = resolve_binding(spec, outputs, step.arguments.get(arg))
+    return expand(args, builtins)
+
+
+def render_answer(task: Task, outputs: Outputs | None = None) -> str:
+    """The reference final answer: `task.answer` with its `{{step[i]:...}}` placeholders filled from `outputs`
+    (the live outputs of a replay). Without outputs, or when a placeholder cannot be resolved, raises BindingError."""
+    if not _PLACEHOLDER.search(task.answer):
+        return task.answer
+    if outputs is None:
+        raise BindingError(f"task {task.id}: its answer depends on live outputs; give the replayed outputs")
+    return render(task.answer, outputs)
+
+
+def expand_task(task: Task, builtins: Mapping[str, str] | None) -> Task:
+    """The task with `${VAR}` placeholders (e.g. `${WEB_URL}`) filled in its texts and reference arguments, so the
+    agent, the oracle and argument matching all see the values of this fleet."""
+    if not builtins:
+        return task
+    steps = [s.model_copy(update={"arguments": expand(s.arguments, builtins)}) for s in task.reference]
+    return task.model_copy(update={"precise": expand(task.precise, builtins), "fuzzy": expand(task.fuzzy, builtins),
+                                   "reference": steps})
+
+
+__all__ = [
+    "TEMPLATE",
+    "BindingError",
+    "binding_sources",
+    "coerce",
+    "expand",
+    "expand_task",
+    "extract",
+    "placeholder",
+    "placeholders",
+    "ref_source",
+    "render",
+    "render_answer",
+    "resolve_arguments",
+    "resolve_binding",
+    "resolve_ref",
+    "template_sources",
+]

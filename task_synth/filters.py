@@ -1,0 +1,251 @@
+"""Stage 5, filtering: rule filters every task must pass (at synthesis and in `tasks validate`), and assembly.
+
+Rules (each returns the reasons it rejects a task; none = pass):
+- names: the fuzzy request names no tool or server (identifier-shaped names, `server__tool` names, "the X tool").
+- step_list: the fuzzy request is not a numbered list of steps.
+- given_away: no expected value appears in the fuzzy request.
+- checks_pass: the reference answer satisfies every check on every grounding / replay of the reference chain.
+- do_nothing_fails: a refusal or an empty answer fails every check.
+- reproducible: a check on a step that is not live-varying reads the same value in every run.
+- arguments: every reference call's arguments (bindings resolved) satisfy the tool's input schema.
+- hops: the chain length is within the allowed range.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from judges.checks import evaluate_checks, extract_numbers, normalise_text
+from mcpbench.catalog import Catalog
+from mcpbench.episode import argument_errors
+from mcpbench.models.scripted import DO_NOTHING_ANSWER
+from task_synth.assemble import AssembleFailed, assemble
+from task_synth.binding import BindingError, extract, render_answer, resolve_arguments
+from task_synth.pipeline import generator_label
+from task_synth.registry import step
+from task_synth.task import Check, Task
+
+if TYPE_CHECKING:
+    from task_synth.pipeline import SynthState
+
+REFUSALS = (DO_NOTHING_ANSWER, "I cannot help with that.", "")
+_STEP_LIST = re.compile(r"(^|\n)\s*(\d+[.)]\s|step\s+\d|first,.*second,)", re.IGNORECASE | re.DOTALL)
+_IDENTIFIER = re.compile(r"[_.]|-[a-z]|[a-z][A-Z]")
+
+
+@dataclass
+class RuleContext:
+    task: Task
+    runs: list[list[str]]
+    """Raw outputs of the reference chain, one list per grounding or replay."""
+    catalog: Catalog | None = None
+    builtins: dict[str, str] = field(default_factory=dict)
+    hops: tuple[int, int] = (1, 5)
+
+
+Rule = Callable[[RuleContext], list[str]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def deco(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+    return deco
+
+
+def forbidden_names(catalog: Catalog | None, servers: list[str]) -> list[str]:
+    """Names a fuzzy request must not contain: identifier-shaped tool and server names and exposed names."""
+    names: set[str] = set()
+    entries = catalog.entries(include_quarantined=True) if catalog is not None else []
+    for e in entries:
+        names.add(e.exposed_name)
+        if _IDENTIFIER.search(e.name):
+            names.add(e.name)
+    for s in servers + sorted({e.server for e in entries}):
+        if _IDENTIFIER.search(s) or s.lower() in ("sqlite", "duckdb", "motherduck"):
+            names.add(s)
+    return sorted(n for n in names if n)
+
+
+@rule("names")
+def no_tool_or_server_names(ctx: RuleContext) -> list[str]:
+    text = ctx.task.fuzzy
+    out = [f"fuzzy text names '{n}'" for n in forbidden_names(ctx.catalog, ctx.task.servers)
+           if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.IGNORECASE)]
+    tools = sorted({s.tool for s in ctx.task.reference} | set(ctx.task.servers))
+    for n in tools:
+        if re.search(rf"\b(the|a|your)\s+{re.escape(n)}\s+(tool|server|function|api)\b|\b(tool|server|function)\s+"
+                     rf"['\"`]?{re.escape(n)}\b", text, re.IGNORECASE):
+            out.append(f"fuzzy text refers to the '{n}' tool or server")
+    return out
+
+
+@rule("step_list")
+def no_step_list(ctx: RuleContext) -> list[str]:
+    return ["fuzzy text is a numbered list of steps"] if _STEP_LIST.search(ctx.task.fuzzy) else []
+
+
+def expected_values(check: Check, outputs: list[str]) -> list[Any]:
+    """What a check expects on one run: re-derived from the outputs when it reads a step, else its value."""
+    if check.kind == "claims":
+        return list(check.value if isinstance(check.value, list) else [check.value])
+    if check.from_step is not None and 0 <= check.from_step < len(outputs):
+        v = extract(check.extract, outputs[check.from_step]) if check.extract else outputs[check.from_step].strip()
+        return [v] if v is not None else []
+    return [check.value]
+
+
+@rule("given_away")
+def answer_not_given_away(ctx: RuleContext) -> list[str]:
+    out = []
+    text = normalise_text(ctx.task.fuzzy)
+    numbers = extract_numbers(ctx.task.fuzzy)
+    for i, c in enumerate(ctx.task.checks):
+        if c.kind == "regex":
+            continue
+        for v in expected_values(c, ctx.runs[0]) if ctx.runs else [c.value]:
+            if c.kind == "numeric":
+                try:
+                    want = float(str(v).replace(",", ""))
+                except ValueError:
+                    continue
+                tol = max(c.tolerance * (abs(want) if c.relative else 1), 1e-9)
+                if any(abs(x - want) <= tol for x in numbers):
+                    out.append(f"check {i}: the expected number {v} appears in the fuzzy text")
+            elif len(normalise_text(str(v))) >= 2 and normalise_text(str(v)) in text:
+                out.append(f"check {i}: the expected value {v!r} appears in the fuzzy text")
+    return out
+
+
+def _answers(ctx: RuleContext, outputs: list[str]) -> str:
+    try:
+        return render_answer(ctx.task, outputs)
+    except BindingError as e:
+        raise _RuleError(f"reference answer cannot be rendered: {e}") from None
+
+
+class _RuleError(Exception):
+    pass
+
+
+@rule("checks_pass")
+def checks_pass_on_reference(ctx: RuleContext) -> list[str]:
+    if not ctx.task.checks:
+        return ["the task has no checks"]
+    out = []
+    for r, outputs in enumerate(ctx.runs):
+        try:
+            answer = _answers(ctx, outputs)
+        except _RuleError as e:
+            return [str(e)]
+        live = dict(enumerate(outputs))
+        for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):
+            synth_ok = ctx.task.live_varying or res.passed
+            if not (res.effective_passed and synth_ok and res.live_passed is not False):
+                out.append(f"run {r + 1}: check {res.index} ({res.kind}) fails on the reference answer "
+                           f"(expected {res.live_expected if res.live_expected is not None else res.expected!r})"
+                           + (f": {res.note}" if res.note else ""))
+    return out
+
+
+@rule("do_nothing_fails")
+def refusals_fail(ctx: RuleContext) -> list[str]:
+    live = dict(enumerate(ctx.runs[0])) if ctx.runs else None
+    out = []
+    for answer in REFUSALS:
+        for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):
+            if res.effective_score > 0 or res.score > 0:
+                out.append(f"check {res.index} ({res.kind}) passes on the refusal {answer!r}")
+    return out
+
+
+@rule("reproducible")
+def reproducible_or_live(ctx: RuleContext) -> list[str]:
+    out = []
+    if len(ctx.runs) < 2:
+        return out
+    for i, c in enumerate(ctx.task.checks):
+        step = c.from_step
+        if step is None or step >= len(ctx.task.reference) or ctx.task.reference[step].live_varying:
+            continue
+        values = [expected_values(c, run) for run in ctx.runs]
+        if any(v != values[0] for v in values[1:]):
+            out.append(f"check {i}: step {step} is not marked live but reads {values[0]} then {values[1]}")
+    return out
+
+
+@rule("arguments")
+def arguments_match_schemas(ctx: RuleContext) -> list[str]:
+    if ctx.catalog is None or not ctx.runs:
+        return []
+    out = []
+    for i, s in enumerate(ctx.task.reference):
+        entry = ctx.catalog.find(s.server, s.tool)
+        if entry is None:
+            out.append(f"step {i}: no tool {s.server}/{s.tool} in the fleet")
+            continue
+        try:
+            args = resolve_arguments(s, ctx.runs[0][:i], builtins=ctx.builtins)
+        except BindingError as e:
+            out.append(f"step {i}: {e}")
+            continue
+        out += [f"step {i} {s.server}/{s.tool}: {p}" for p in argument_errors(entry, args)]
+    return out
+
+
+@rule("hops")
+def hop_range(ctx: RuleContext) -> list[str]:
+    lo, hi = ctx.hops
+    n = len(ctx.task.reference)
+    return [] if lo <= n <= hi else [f"{n} hops, outside {lo}..{hi}"]
+
+
+def apply_rules(ctx: RuleContext, names: list[str] | None = None) -> list[str]:
+    reasons: list[str] = []
+    for name in names or list(RULES):
+        try:
+            reasons += [f"{name}: {r}" for r in RULES[name](ctx)]
+        except _RuleError as e:
+            reasons.append(f"{name}: {e}")
+    return reasons
+
+
+@step("filter", "rules")
+class RuleFilter:
+    """Assemble every drafted chain into a Task and keep it only when every rule passes."""
+
+    name = "rules"
+
+    async def run(self, state: SynthState) -> None:
+        o = state.options
+        hashes = state.live.catalog.hashes()
+        kept: dict[str, Task] = {}
+        for g in state.grounded:
+            plan = state.plans.get(g.chain_id)
+            draft = state.drafts.get(g.chain_id)
+            if draft is None:
+                continue
+            try:
+                task = assemble(g, draft, task_id_=plan.id if plan else None, prefix=o.id_prefix,
+                                generator=generator_label(o), seed=None if plan else o.seed, tool_sha256=hashes)
+            except AssembleFailed as e:
+                state.reject(g.chain_id, "filter", [f"assemble: {e}"], g)
+                continue
+            ctx = RuleContext(task=task, runs=[g.raw_outputs(0), g.raw_outputs(1)], catalog=state.live.catalog,
+                              builtins=state.builtins, hops=(o.min_hops, o.max_hops))
+            reasons = apply_rules(ctx)
+            if task.id in kept:
+                reasons.append(f"duplicate of task {task.id}")
+            if reasons:
+                state.reject(task.id, "filter", reasons, task)
+            else:
+                kept[task.id] = task
+        state.tasks.extend(kept.values())
+
+
+__all__ = ["REFUSALS", "RULES", "RuleContext", "RuleFilter", "apply_rules", "expected_values", "forbidden_names",
+           "rule"]

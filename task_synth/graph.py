@@ -1,0 +1,185 @@
+"""Stage 1, the tool graph: which tool's output can feed which tool's input, within and across servers.
+
+Nodes are the fleet's tools with the kind of every required parameter. A tool *produces* a kind when its output
+schema or description says so (`schema` evidence), when a live probe's output contains such values (`probe`, see
+probe.py), or when a model proposes it (`llm`, see llm.py). Edges follow: src → dst.param when src produces the
+parameter's kind, or a kind that composes into it (a number into an arithmetic expression).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from mcpbench.catalog import ToolEntry
+from task_synth.artifacts import Edge, Evidence, ToolGraph, ToolNode
+from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
+from task_synth.registry import step
+
+if TYPE_CHECKING:
+    from task_synth.pipeline import SynthState
+
+LITERAL_ONLY = {"enum", "boolean", "repo"}
+"""Kinds filled from the schema or seeds only, never bound to an earlier output."""
+_UNSAFE = re.compile(r"(^|[_\-. ])(write|create|delete|remove|update|insert|move|edit|add|append|set|push|commit|reset"
+                     r"|checkout|toggle|init|drop|gzip|simulate|trigger|rename|upload|send|post|put|patch|kill|exec"
+                     r"|clear|save|store)", re.IGNORECASE)
+_SELECT_ONLY = re.compile(r"\bSELECT\b|SQL query", re.IGNORECASE)
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b")
+
+
+def is_read_only(entry: ToolEntry) -> bool:
+    """Safe to call with generated arguments: readOnlyHint when the server gives it, else the tool's name."""
+    ann = entry.annotations or {}
+    if ann.get("readOnlyHint") is True:
+        return True
+    if ann.get("readOnlyHint") is False:
+        return False
+    return not _UNSAFE.search(entry.name)
+
+
+def _query_only(entry: ToolEntry, params: dict[str, str | None]) -> bool:
+    """A general SQL tool we only ever send composed SELECT queries (e.g. DuckDB's execute_query)."""
+    return (bool(params) and all(k == "sql" for k in params.values()) and bool(_SELECT_ONLY.search(entry.description))
+            and not _WRITES.search(entry.description))
+
+
+def build_node(entry: ToolEntry) -> ToolNode:
+    props = (entry.input_schema or {}).get("properties") or {}
+    required = list((entry.input_schema or {}).get("required") or [])
+    params = {p: param_kind(p, props.get(p) or {}) for p in required}
+    return ToolNode(server=entry.server, tool=entry.name, sha256=entry.sha256, description=entry.description,
+                    params=params, optional=sorted(p for p in props if p not in required),
+                    read_only=is_read_only(entry) or _query_only(entry, params))
+
+
+def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dict[str, list[Any]]:
+    """Literal values per kind: the kinds' seeds, examples quoted in parameter descriptions, the fleet's web root."""
+    pools: dict[str, list[Any]] = {}
+
+    def add(kind: str, value: Any) -> None:
+        vals = pools.setdefault(kind, [])
+        if value not in vals:
+            vals.append(value)
+
+    for e in entries:
+        props = (e.input_schema or {}).get("properties") or {}
+        for name in sorted(props):
+            schema = props[name] or {}
+            kind = param_kind(name, schema)
+            if kind is None or kind in ("enum", "boolean"):
+                continue
+            k = KINDS.get(kind)
+            for ex in schema_examples(schema):
+                if isinstance(ex, str) and k and re.fullmatch(k.pattern, ex) and (k.accept is None
+                                                                                  or k.accept(ex, 0, len(ex))):
+                    add(kind, ex)
+    for kind in sorted(KINDS):
+        for s in KINDS[kind].seeds:
+            add(kind, s)
+    if builtins and builtins.get("WEB_URL"):
+        add("url", "${WEB_URL}/")
+    return pools
+
+
+def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None) -> list[Any]:
+    """Candidate literal values for a parameter of a kind: enum members, the pool, or pool values composed in."""
+    schema = schema or {}
+    if kind == "enum":
+        return list(schema.get("enum") or [])
+    if kind == "boolean":
+        return [bool(schema.get("default", False))]
+    vals = list(graph.pools.get(kind, []))
+    if vals:
+        return vals
+    for comp in composers_into(kind):
+        for v in graph.pools.get(comp.source, []):
+            vals += [t.format(v) for t in comp.templates[:1]]
+    return vals
+
+
+def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any], bound: set[str] = frozenset()) -> bool:
+    """Every required parameter not in `bound` has a literal candidate."""
+    props = entry_schema.get("properties") or {}
+    return node.read_only and all(
+        p in bound or (k is not None and literal_values(graph, k, props.get(p))) for p, k in node.params.items())
+
+
+def connect(graph: ToolGraph) -> None:
+    """Recompute the edges from every node's `produces` (sorted, so the graph is the same on every run)."""
+    edges: dict[tuple[str, str, str, str, str], set[Evidence]] = {}
+    for src in graph.nodes:
+        if not src.read_only:
+            continue
+        for dst in graph.nodes:
+            if not dst.read_only:
+                continue
+            for param, kind in dst.params.items():
+                if kind is None or kind in LITERAL_ONLY:
+                    continue
+                if kind in src.produces and src.key != dst.key:
+                    edges.setdefault((src.key, dst.key, param, kind, "direct"), set()).update(src.produces[kind])
+                for comp in composers_into(kind):
+                    if comp.source in src.produces:
+                        edges.setdefault((src.key, dst.key, param, comp.source, "compose"),
+                                         set()).update(src.produces[comp.source])
+    graph.edges = [Edge(src=s, dst=d, param=p, kind=k, via=v, evidence=sorted(ev))  # type: ignore[arg-type]
+                   for (s, d, p, k, v), ev in sorted(edges.items())]
+
+
+def mark_produces(node: ToolNode, kind: str, evidence: Evidence) -> None:
+    ev = node.produces.setdefault(kind, [])
+    if evidence not in ev:
+        ev.append(evidence)
+        ev.sort()
+
+
+def schema_text(entry: ToolEntry) -> str:
+    """The tool's description plus its output schema's property names and descriptions (not types or titles:
+    `"title": "TimeResult"` says nothing about results)."""
+    words: list[str] = [entry.description]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name, sub in (node.get("properties") or {}).items():
+                words.append(name)
+                if isinstance(sub, dict) and sub.get("description"):
+                    words.append(str(sub["description"]))
+                walk(sub)
+            for key in ("items", "$defs", "definitions"):
+                sub = node.get(key)
+                for v in (sub.values() if isinstance(sub, dict) and key != "items" else [sub]):
+                    walk(v)
+
+    walk(entry.output_schema or {})
+    return "\n".join(words)
+
+
+def init_graph(state: SynthState) -> None:
+    """Nodes and seed pools for the selected tools (once)."""
+    if state.graph.nodes:
+        return
+    state.graph.nodes = [build_node(e) for e in state.entries]
+    state.graph.pools = seed_pools(state.entries, state.builtins)
+
+
+@step("graph", "schema")
+class SchemaSource:
+    """Edges from names, types and descriptions: a tool whose output schema or description names a kind
+    (a `timezone` field, 'List all tables') produces it."""
+
+    name = "schema"
+
+    async def run(self, state: SynthState) -> None:
+        init_graph(state)
+        by_key = {f"{e.server}/{e.name}": e for e in state.entries}
+        for node in state.graph.nodes:
+            text = schema_text(by_key[node.key])
+            for kind in sorted(KINDS):
+                if re.search(KINDS[kind].produced_by, text, re.IGNORECASE):
+                    mark_produces(node, kind, "schema")
+        connect(state.graph)
+
+
+__all__ = ["LITERAL_ONLY", "SchemaSource", "build_node", "can_fill", "connect", "init_graph", "is_read_only",
+           "literal_values", "mark_produces", "schema_text", "seed_pools"]

@@ -1,0 +1,162 @@
+"""Stage 3, live grounding: execute each chain on the live fleet, twice, each run in its own episode.
+
+Run 1 turns bind intents into concrete bindings: it picks (seeded) one value of the wanted kind in the source step's
+output and writes a regex that re-reads it (kinds.reference_regex). Run 2 re-derives every bound argument through
+`binding.resolve_arguments` — exactly what the oracle and the live replay do — so a chain whose bindings do not
+re-resolve never becomes a task. Chains with a failing step are dropped with the reason. A step is live-varying when
+its two outputs differ, when its output mentions today's date, or when it consumes a live-varying step.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from task_synth.artifacts import BoundRef, Chain, ChainStep, Grounded, GroundedStep
+from task_synth.binding import (
+    TEMPLATE,
+    BindingError,
+    binding_sources,
+    expand,
+    placeholder,
+    placeholders,
+    resolve_arguments,
+    resolve_binding,
+)
+from task_synth.kinds import KINDS, pick_references
+from task_synth.normalise import clock_dependent, clock_reading
+from task_synth.probe import looks_like_error, normalise_output
+from task_synth.registry import step
+from task_synth.task import ReferenceStep
+
+if TYPE_CHECKING:
+    from task_synth.pipeline import EpisodeCalls, SynthState
+
+
+class GroundingFailed(Exception):
+    """A chain could not be executed as planned; the message is the rejection reason."""
+
+
+def _like(state: SynthState, s: ChainStep, param: str) -> Any:
+    """A value of the parameter's JSON type, so extracted strings are converted (ints stay ints)."""
+    entry = state.entry(s.server, s.tool)
+    prop = (((entry.input_schema if entry else {}) or {}).get("properties") or {}).get(param) or {}
+    t = prop.get("type")
+    return 0 if t == "integer" else 0.0 if t == "number" else ""
+
+
+async def _call(tools: EpisodeCalls, state: SynthState, i: int, s: ChainStep | ReferenceStep,
+                args: dict[str, Any]) -> str:
+    out = await tools.call_real(s.server, s.tool, args, state.options.call_timeout_s)
+    if not out.ok:
+        raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {out.outcome} ({out.error_kind}): "
+                              f"{(out.error or out.content)[:200]}")
+    if looks_like_error(out.content):
+        raise GroundingFailed(f"step {i} {s.server}/{s.tool}: output is empty or an error: {out.content[:200]!r}")
+    return out.content
+
+
+async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[str], list[dict[str, BoundRef]]]:
+    rng = random.Random(f"task_synth:ground:{chain.seed or chain.id}")
+    args_out: list[dict[str, Any]] = []
+    bindings_out: list[dict[str, str]] = []
+    refs_out: list[dict[str, BoundRef]] = []
+    outputs: list[str] = []
+    for i, s in enumerate(chain.steps):
+        bindings = dict(s.bindings)
+        refs_here: dict[str, BoundRef] = {}
+        for b in s.binds:
+            if not 0 <= b.source < i:
+                raise GroundingFailed(f"step {i}: binds to step {b.source}, which is not an earlier step")
+            refs = pick_references(b.kind, outputs[b.source], f"{chain.steps[b.source].server}/"
+                                   f"{chain.steps[b.source].tool}") if b.kind in KINDS else []
+            if not refs:
+                raise GroundingFailed(f"step {i} {s.server}/{s.tool}: no {b.kind} in the output of step {b.source}")
+            k = rng.randrange(min(len(refs), 4))
+            rx = refs[k][1]
+            refs_here[b.param] = BoundRef(source=b.source, kind=b.kind, ordinal=k, count=len(refs),
+                                          template=b.template, phrase=b.phrase)
+            bindings[b.param] = (TEMPLATE + b.template.replace("{}", placeholder(b.source, rx)) if b.template
+                                 else f"step[{b.source}]:{rx}")
+        literal = expand(dict(s.arguments), state.builtins)
+        try:
+            for arg, spec in bindings.items():
+                literal[arg] = resolve_binding(spec, outputs, _like(state, s, arg))
+        except BindingError as e:
+            raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {e}") from None
+        outputs.append(await _call(tools, state, i, s, literal))
+        args_out.append(literal)
+        bindings_out.append(bindings)
+        refs_out.append(refs_here)
+    return args_out, bindings_out, outputs, refs_out
+
+
+async def _second_run(state: SynthState, steps: list[ReferenceStep], tools: EpisodeCalls) -> list[str]:
+    outputs: list[str] = []
+    for i, s in enumerate(steps):
+        try:
+            args = resolve_arguments(s, outputs, builtins=state.builtins)
+        except BindingError as e:
+            raise GroundingFailed(f"step {i} {s.server}/{s.tool}: binding did not re-resolve: {e}") from None
+        outputs.append(await _call(tools, state, i, s, args))
+    return outputs
+
+
+async def ground_chain(state: SynthState, chain: Chain) -> Grounded:
+    """Execute a chain twice; raises GroundingFailed with the reason when it cannot be grounded."""
+    servers = chain.servers
+    async with state.live.episode(f"{chain.id}.g1", servers=servers,
+                                  call_timeout_s=state.options.call_timeout_s) as tools:
+        args, bindings, raw1, refs = await _first_run(state, chain, tools)
+    recorded = [ReferenceStep(server=s.server, tool=s.tool, arguments=placeholders(a, state.builtins), bindings=b)
+                for s, a, b in zip(chain.steps, args, bindings)]
+    async with state.live.episode(f"{chain.id}.g2", servers=servers,
+                                  call_timeout_s=state.options.call_timeout_s) as tools:
+        raw2 = await _second_run(state, recorded, tools)
+    steps: list[GroundedStep] = []
+    live: list[bool] = []
+    fast: list[bool] = []
+    for i, (s, ref) in enumerate(zip(chain.steps, recorded)):
+        o1, o2 = normalise_output(raw1[i], state.builtins), normalise_output(raw2[i], state.builtins)
+        sources = sorted({j for spec in ref.bindings.values() for j in binding_sources(spec)})
+        fast.append(o1 != o2 or clock_reading(raw1[i], state.now) or any(fast[j] for j in sources))
+        live.append(fast[-1] or clock_dependent(raw1[i], state.now) or any(live[j] for j in sources))
+        steps.append(GroundedStep(server=s.server, tool=s.tool, arguments=ref.arguments, bindings=ref.bindings,
+                                  depends_on=sorted(set(s.depends_on) | set(sources)), outputs=[o1, o2],
+                                  raw=[raw1[i], raw2[i]], live_varying=live[-1], fast_varying=fast[-1],
+                                  refs=refs[i]))
+    return Grounded(chain_id=chain.id, steps=steps)
+
+
+@step("ground", "live")
+class LiveGrounding:
+    """Ground every chain concurrently (bounded); failed chains go to rejected.jsonl with their reason."""
+
+    name = "live"
+
+    async def run(self, state: SynthState) -> None:
+        limiter = anyio.CapacityLimiter(state.options.concurrency)
+        results: dict[str, Grounded | str] = {}
+
+        async def one(chain: Chain) -> None:
+            async with limiter:
+                try:
+                    results[chain.id] = await ground_chain(state, chain)
+                except GroundingFailed as e:
+                    results[chain.id] = str(e)
+
+        async with anyio.create_task_group() as tg:
+            for chain in state.chains:
+                tg.start_soon(one, chain)
+        for chain in state.chains:
+            r = results[chain.id]
+            if isinstance(r, Grounded):
+                state.grounded.append(r)
+            else:
+                state.reject(chain.id, "ground", [r], chain)
+
+
+__all__ = ["GroundingFailed", "LiveGrounding", "ground_chain"]

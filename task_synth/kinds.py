@@ -1,0 +1,302 @@
+"""Value kinds: what a tool parameter takes and what a tool output contains, so outputs can be wired to inputs.
+
+A kind knows (a) which parameters take it (by name, description, JSON type, format), (b) how to find its values in a
+tool's text output, (c) seed values for parameters when no earlier step provides one, and (d) how values of other
+kinds compose into it (a number into an arithmetic expression, a table name into a SQL query). Kinds are data in a
+registry (`register_kind`), so a suite author can teach the graph a new domain without touching the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+NUMBER = r"-?\d+(?:\.\d+)?"
+NEVER = r"(?!)()"
+"""`find` of kinds that are only ever composed or seeded, never read out of an output (SQL, expressions)."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    pattern: str
+    """Regex (no groups) of one value: the capture group of references that read this kind."""
+    params: str = r"(?!)"
+    """Regex fullmatched (case-insensitive) against a parameter name."""
+    described: str = r"(?!)"
+    """Regex searched (case-insensitive) in a parameter's description."""
+    find: str | None = None
+    """Regex with one group locating values in an output (default: `pattern` with word boundaries)."""
+    sources: str | None = None
+    """Regex on 'server/tool' restricting which outputs are searched for this kind (None: every output)."""
+    produced_by: str = r"(?!)"
+    """Regex searched in a tool's output schema and description: schema evidence that the tool yields this kind."""
+    seeds: tuple[Any, ...] = ()
+    noun: str = "value"
+    json_type: str = "string"
+    accept: Callable[[str, int, int], bool] | None = None
+    """Extra test of a found value (text, start, end): e.g. numbers must be quantities, timezones must exist."""
+
+
+@dataclass(frozen=True)
+class Composer:
+    """Build a parameter of kind `into` around one value of kind `source`: `template` has one '{}'."""
+
+    into: str
+    source: str
+    templates: tuple[str, ...]
+    phrases: tuple[str, ...] = ()
+    """Fuzzy wording per template ('{ref}' is the phrase for the bound value)."""
+
+
+KINDS: dict[str, Kind] = {}
+COMPOSERS: list[Composer] = []
+
+
+def register_kind(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def register_composer(composer: Composer) -> Composer:
+    COMPOSERS.append(composer)
+    return composer
+
+
+QUANTITY = re.compile(r"count|total|sum|result|amount|price|quantity|qty|value|difference|avg|mean|min|max|number|"
+                      r"size|population|revenue|cost|units|stock|rows|length|score|balance|budget|target|hours|days",
+                      re.IGNORECASE)
+_KEY_LEFT = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*["']?$""")
+
+
+def is_quantity(text: str, start: int, end: int) -> bool:
+    """A number worth computing with: the whole output, or the value of a field named like a quantity."""
+    if text.strip() == text[start:end]:
+        return True
+    m = _KEY_LEFT.search(text[max(0, start - 80):start])
+    return bool(m and QUANTITY.search(m.group(2)))
+
+
+def is_timezone_name(text: str, start: int, end: int) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(text[start:end])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+IANA = r"(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?"
+
+register_kind(Kind("timezone", IANA, params=r".*time_?zone.*|tz", described=r"IANA|time ?zone",
+                   find=rf"(?<![\w/])({IANA}|UTC)(?![\w/])", produced_by=r"time_?zone", accept=is_timezone_name,
+                   seeds=("Europe/Lisbon", "Asia/Tokyo", "America/New_York", "Pacific/Auckland", "Asia/Singapore",
+                          "America/Denver", "Europe/Berlin", "Australia/Sydney"), noun="timezone"))
+register_kind(Kind("time", r"\d\d:\d\d", params=r"time|clock|hhmm", described=r"HH:MM",
+                   find=r"(?:(?<=T)|(?<![\d:+-]))((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)", produced_by=r"datetime|\btime\b",
+                   seeds=("09:30", "14:00", "17:45", "08:15", "11:20", "16:40"), noun="time"))
+register_kind(Kind("date", r"\d{4}-\d\d-\d\d", params=r".*date.*|day", described=r"YYYY-MM-DD|\bdate\b",
+                   find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date"))
+register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculation", described=r"expression",
+                   find=NEVER,
+                   seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),
+                   noun="expression"))
+register_kind(Kind("number", NUMBER, find=rf"(?<![\w.:/-])({NUMBER})(?![\w.:/-]|-\d)",
+                   produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
+                   noun="number", json_type="number", accept=is_quantity))
+register_kind(Kind("table", r"[A-Za-z_][A-Za-z0-9_]*", params=r"table(_?name)?", described=r"\btable\b",
+                   find=r"""['"]name['"]\s*:\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""", sources=r"list_?tables|show_?tables",
+                   produced_by=r"\btables\b", noun="table"))
+register_kind(Kind("sql", r".+", params=r"query|sql|statement", described=r"\bSQL\b|SELECT", find=NEVER,
+                   noun="query"))
+register_kind(Kind("url", r"https?://[^\s'\"<>)\]]+", params=r"url|uri|href|link", described=r"\bURL\b",
+                   find=r"(?<![\w/])(https?://[^\s'\"<>)\]]+[^\s'\"<>)\].,;:])", produced_by=r"\burl|link",
+                   noun="page"))
+register_kind(Kind("path", r"[\w./-]+\.\w{1,5}", params=r"path|file(_?path|_?name)?", described=r"\bfile\b",
+                   find=r"(?:\[FILE\]\s+|['\"])([\w./-]+\.(?:md|txt|json|csv|yaml|yml|html|py|log))(?![\w])",
+                   sources=r"director|files?\b|list|search|tree", produced_by=r"\bfiles?\b|director",
+                   noun="file"))
+register_kind(Kind("repo", r"\.", params=r"repo(sitory)?(_?path)?", described=r"repositor", seeds=(".",), find=NEVER,
+                   noun="repository"))
+register_kind(Kind("revision", r"[0-9a-f]{7,40}|v\d+\.\d+\.\d+", params=r"revision|commit|sha|ref|target",
+                   described=r"commit|revision|branch|tag",
+                   find=r"(?<![\w])([0-9a-f]{40}|v\d+\.\d+\.\d+)(?![\w])", sources=r"git",
+                   produced_by=r"commit", noun="commit"))
+register_kind(Kind("entity", r"[^\"'\n]{2,80}", params=r"entity_?name|names|name", described=r"\bentit",
+                   find=r"""['"]name['"]\s*:\s*['"]([^"'\n]{2,80})['"]""", sources=r"graph|node|entit",
+                   produced_by=r"\bentit", noun="record"))
+register_kind(Kind("search", r"[^\"'\n]{2,80}", params=r"query|search|keyword|term|pattern", described=r"search",
+                   find=NEVER,
+                   noun="search"))
+
+register_composer(Composer("expression", "number",
+                           ("{} * 2", "{} + 15", "{} / 4", "({} - 3) * 1.5", "{} * 0.23", "{} * 60"),
+                           ("double {ref}", "{ref} plus 15", "{ref} divided by 4", "{ref} minus 3, times 1.5",
+                            "23% of {ref}", "{ref} times 60")))
+register_composer(Composer("sql", "table", ("SELECT COUNT(*) FROM {}",), ("how many rows {ref} holds",)))
+register_composer(Composer("search", "entity", ("{}",), ("{ref}",)))
+
+
+def param_kind(name: str, schema: dict[str, Any]) -> str | None:
+    """The kind a parameter takes, from its name, description, type and format; None when unknown.
+
+    Enums and booleans are literal-only parameters: 'enum' / 'boolean'.
+    """
+    if not isinstance(schema, dict):
+        return None
+    if "enum" in schema:
+        return "enum"
+    desc = str(schema.get("description", "")) + " " + str(schema.get("title", ""))
+    t = schema.get("type")
+    types = set(t) if isinstance(t, list) else {t}
+    if "boolean" in types and len(types - {None}) == 1:
+        return "boolean"
+    if types & {"array", "object"}:
+        return None
+    if schema.get("format") in ("uri", "url"):
+        return "url"
+    numeric = bool(types & {"number", "integer"})
+    for k in KINDS.values():
+        if k.name in ("number", "search"):
+            continue
+        if re.fullmatch(k.params, name, re.IGNORECASE) and (k.json_type == "number") == numeric:
+            # 'query' is SQL only when the description says so; otherwise it is a search query
+            if k.name == "sql" and not re.search(k.described, desc, re.IGNORECASE) and name.lower() != "sql":
+                continue
+            if k.name in ("entity", "revision") and not re.search(k.described, desc, re.IGNORECASE):
+                continue
+            return k.name
+    if re.fullmatch(KINDS["search"].params, name, re.IGNORECASE) and "string" in types:
+        return "search"
+    if numeric:
+        return "number"
+    return None
+
+
+def _find(kind: Kind) -> re.Pattern[str]:
+    return re.compile(kind.find or rf"(?<![\w])({kind.pattern})(?![\w])", re.DOTALL)
+
+
+def find_values(kind_name: str, text: str, source: str = "") -> list[tuple[int, int, str]]:
+    """(start, end, value) of every value of a kind in an output; respects the kind's `sources` restriction."""
+    kind = KINDS[kind_name]
+    if kind.sources and source and not re.search(kind.sources, source, re.IGNORECASE):
+        return []
+    out, seen = [], set()
+    for m in _find(kind).finditer(text):
+        span = m.span(1)
+        if kind.accept is not None and not kind.accept(text, *span):
+            continue
+        if span not in seen:
+            seen.add(span)
+            out.append((span[0], span[1], m.group(1)))
+    return out
+
+
+_KEY = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*$""")
+_KEY_ANY = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*""")
+
+
+def _generalise(s: str) -> str:
+    """A literal context made robust to changing digits and whitespace."""
+    out = []
+    for tok in re.findall(r"\d+|\s+|[^\d\s]+", s):
+        out.append(r"\d+" if tok.isdigit() else r"\s*" if tok.isspace() else re.escape(tok))
+    return "".join(out)
+
+
+def reference_regex(text: str, start: int, end: int, pattern: str) -> str | None:
+    """A regex whose first group reads exactly text[start:end] from `text`, anchored on the nearest JSON-like key
+    to its left (else on the literal context), tolerant of changing digits; None when none can be built.
+
+    The k-th occurrence of an anchor is reached with a `(?:...){k}` prefix.
+    """
+    left = text[max(0, start - 120):start]
+    keys = list(_KEY_ANY.finditer(left))
+    if keys:
+        last = keys[-1]
+        tail = left[last.end():]
+        if "\n" in tail or len(tail) > 40:
+            keys = []
+    if keys:
+        anchor = re.escape(last.group(1) + last.group(2) + last.group(1)) + r"\s*:\s*" + _generalise(tail)
+    else:
+        line = left.rsplit("\n", 1)[-1][-16:]
+        anchor = _generalise(line) if line.strip() else r"(?:^|\n)\s*"
+    body = f"{anchor}({pattern})"
+    try:
+        occurrences = [m.span(1) for m in re.finditer(body, text, re.DOTALL)]
+    except re.error:
+        return None
+    if (start, end) not in occurrences:
+        return None
+    k = occurrences.index((start, end))
+    regex = body if k == 0 else f"(?:{anchor}(?:{pattern}).*?){{{k}}}{body}"
+    m = re.search(regex, text, re.DOTALL)
+    if m is None or m.span(1) != (start, end) or "}}" in regex:
+        return None
+    return regex
+
+
+def pick_references(kind_name: str, text: str, source: str = "", limit: int = 6) -> list[tuple[str, str]]:
+    """Up to `limit` (value, regex) pairs for values of a kind in an output, each regex re-reading its value."""
+    kind = KINDS[kind_name]
+    out: list[tuple[str, str]] = []
+    for s, e, v in find_values(kind_name, text, source):
+        rx = reference_regex(text, s, e, kind.pattern)
+        if rx is not None and all(v != x for x, _ in out):
+            out.append((v, rx))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def composers_into(kind_name: str) -> list[Composer]:
+    return [c for c in COMPOSERS if c.into == kind_name]
+
+
+@dataclass
+class Pools:
+    """Literal values per kind available to fill parameters (seeds, schema examples, probe discoveries)."""
+
+    values: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, kind: str, value: Any) -> None:
+        vals = self.values.setdefault(kind, [])
+        if value not in vals:
+            vals.append(value)
+
+    def get(self, kind: str) -> list[Any]:
+        return list(self.values.get(kind, []))
+
+
+def schema_examples(schema: dict[str, Any]) -> list[str]:
+    """Example values quoted in a parameter's description ('e.g. America/New_York'), plus default/examples."""
+    found: list[Any] = []
+    if "default" in schema and schema["default"] is not None:
+        found.append(schema["default"])
+    found += list(schema.get("examples") or [])
+    found += re.findall(r"'([^'\s]{2,60})'", str(schema.get("description", "")))
+    return found
+
+
+__all__ = [
+    "COMPOSERS",
+    "IANA",
+    "KINDS",
+    "NUMBER",
+    "Composer",
+    "Kind",
+    "Pools",
+    "composers_into",
+    "find_values",
+    "param_kind",
+    "pick_references",
+    "reference_regex",
+    "register_composer",
+    "register_kind",
+    "schema_examples",
+]

@@ -1,0 +1,237 @@
+"""Deterministic English for chain steps: how to state a step precisely, how a user would ask for it, and what can
+be asked of its output when it is the last step.
+
+Known tools of the default fleet have hand-written phrasings (matched on the tool name, any server); every other tool
+gets a generic phrasing from its description. A phrasing never names a tool or a server; precise statements may.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from task_synth.kinds import IANA, NUMBER
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A value the final answer must contain, read from the last step's output."""
+
+    regex: str | None
+    """Regex with one group; None: the kind-based generic choice (see writing.salient)."""
+    check: str
+    """'numeric' or 'contains'."""
+    fuzzy: str
+    """The question, as a user would put it ('what day of the week it is there')."""
+    precise: str
+    answer: str
+    """Reference answer with '{value}' where the value goes."""
+
+
+@dataclass
+class StepView:
+    """A grounded step as the phrasing functions see it."""
+
+    index: int
+    server: str
+    tool: str
+    description: str
+    args: dict[str, Any]
+    bound: dict[str, int]
+    """Bound parameter -> source step index."""
+    composed: dict[str, str] = field(default_factory=dict)
+    """Bound parameter -> the fuzzy phrase of the composed value ('{ref}' for the source)."""
+    templates: dict[str, str] = field(default_factory=dict)
+    """Bound parameter -> the composed value with X standing for the bound part."""
+    refs: dict[int, str] = field(default_factory=dict)
+    """Source step index -> how the user refers to that step's result ('that time')."""
+    picks: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    """Bound parameter -> (kind, ordinal, count): which of the listed values was taken."""
+
+    def is_bound(self, p: str) -> bool:
+        return p in self.bound
+
+    def ref(self, p: str) -> str:
+        """The fuzzy wording of a bound parameter ('that count', 'the second table it lists')."""
+        r = self.refs.get(self.bound[p], "that result")
+        kind, ordinal, count = self.picks.get(p, ("", 0, 1))
+        if count > 1:
+            r = f"the {ORDINALS[ordinal]} {noun(kind)} it lists"
+        phrase = self.composed.get(p)
+        return phrase.replace("{ref}", r) if phrase else r
+
+    def shown(self, p: str) -> str:
+        """The precise wording of a parameter (bound ones say where they come from)."""
+        if p not in self.bound:
+            return str(self.args.get(p))
+        kind, ordinal, count = self.picks.get(p, ("", 0, 1))
+        what = f"the {ORDINALS[ordinal]} {noun(kind)} listed" if count > 1 else f"the {noun(kind)}"
+        src = f"{what} in the result of step {self.bound[p] + 1}"
+        t = self.templates.get(p)
+        return f"`{t}` with X = {src}" if t else src
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def noun(kind: str) -> str:
+    from task_synth.kinds import KINDS
+
+    return KINDS[kind].noun if kind in KINDS else "value"
+
+
+def place(tz: str) -> str:
+    """'America/New_York' -> 'New York'; 'UTC' -> 'UTC'."""
+    return tz.rsplit("/", 1)[-1].replace("_", " ") if "/" in tz else tz
+
+
+def first_sentence(description: str) -> str:
+    s = re.split(r"(?<=[.!?])\s|\n", description.strip(), maxsplit=1)[0].rstrip(".")
+    return s[:1].lower() + s[1:] if s else "use this tool"
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    precise: Callable[[StepView], str]
+    fuzzy: Callable[[StepView], str]
+    ref: str = "that result"
+    asks: tuple[Ask, ...] = ()
+
+
+_TARGET_TIME = r'"target":\s*\{[^{}]*?"datetime":\s*"\d{4}-\d\d-\d\dT(\d\d:\d\d)'
+_DIFF = r'"time_difference":\s*"([+-]?\d+(?:\.\d+)?)h"'
+_WEEKDAY = r'"day_of_week":\s*"(\w+)"'
+
+
+def _tz(v: StepView, p: str, there: str = "there") -> str:
+    return there if v.is_bound(p) else place(str(v.args.get(p)))
+
+
+def _now_fuzzy(v: StepView) -> str:
+    if not v.is_bound("timezone"):
+        return f"check what time it is right now in {_tz(v, 'timezone')}"
+    _, ordinal, count = v.picks.get("timezone", ("", 0, 1))
+    return f"check the current time in the {ORDINALS[ordinal]} of those places" if count > 1 else \
+        "check the current time there"
+
+
+def _convert_fuzzy(v: StepView) -> str:
+    t = v.ref("time") if v.is_bound("time") else str(v.args.get("time"))
+    src = "there" if v.is_bound("source_timezone") else f"in {_tz(v, 'source_timezone')}"
+    dst = "that place" if v.is_bound("target_timezone") else _tz(v, "target_timezone")
+    return f"work out what {t} {src} is in {dst} time"
+
+
+def _calc_fuzzy(v: StepView) -> str:
+    return f"work out {v.ref('expression')}" if v.is_bound("expression") else f"work out {v.args.get('expression')}"
+
+
+def _sql_fuzzy(p: str) -> Callable[[StepView], str]:
+    def f(v: StepView) -> str:
+        if v.is_bound(p):
+            return f"find out {v.ref(p)}"
+        return f"run this query against the database: {v.args.get(p)}"
+    return f
+
+
+def _table_fuzzy(p: str, what: str) -> Callable[[StepView], str]:
+    def f(v: StepView) -> str:
+        return f"see {what} {v.ref(p) if v.is_bound(p) else 'the ' + str(v.args.get(p)) + ' table'} has"
+    return f
+
+
+NUMBER_ASK = Ask(None, "numeric", "what number you get", "Report the resulting number.", "The result is {value}.")
+COUNT_ASK = Ask(None, "numeric", "what the count is", "Report the number returned.", "The count is {value}.")
+
+FIRST_COLUMN_ASK = Ask(r"""['"](?:name|column_name)['"]\s*:\s*['"](\w+)['"]""", "contains",
+                       "what its first column is called", "Report the name of the first column.",
+                       "The first column is {value}.")
+
+PHRASINGS: list[tuple[str, Phrasing]] = [
+    (r"get_current_time", Phrasing(
+        lambda v: f"Get the current time in {v.shown('timezone')}.", _now_fuzzy, "that time",
+        (Ask(_WEEKDAY, "contains", "what day of the week it is there", "Report the day of the week there.",
+             "It is {value} there."),))),
+    (r"convert_time", Phrasing(
+        lambda v: (f"Convert {v.shown('time')} from {v.shown('source_timezone')} to "
+                   f"{v.shown('target_timezone')}."), _convert_fuzzy, "that converted time",
+        (Ask(_TARGET_TIME, "contains", "what the clock will say there", "Report the converted local time (HH:MM).",
+             "It will be {value} there."),
+         Ask(_DIFF, "numeric", "how many hours apart the two places are", "Report the time difference in hours.",
+             "The difference is {value} hours.")))),
+    (r"calculate|calc|evaluate", Phrasing(
+        lambda v: f"Evaluate {v.shown('expression')}.", _calc_fuzzy, "that number", (NUMBER_ASK,))),
+    (r"^(get-sum|add|sum)$", Phrasing(
+        lambda v: f"Add {v.shown('a')} and {v.shown('b')}.",
+        lambda v: f"add {v.ref('a') if v.is_bound('a') else v.args.get('a')} and "
+                  f"{v.ref('b') if v.is_bound('b') else v.args.get('b')}", "that sum", (NUMBER_ASK,))),
+    (r"list_tables", Phrasing(
+        lambda v: "List the tables of the database.", lambda v: "look up which tables the database has",
+        "one of those tables")),
+    (r"describe_table", Phrasing(
+        lambda v: f"Describe the columns of table {v.shown('table_name')}.",
+        _table_fuzzy("table_name", "what columns"), "that table", (FIRST_COLUMN_ASK,))),
+    (r"list_columns", Phrasing(
+        lambda v: f"List the columns of table {v.shown('table')}.", _table_fuzzy("table", "what columns"),
+        "that table", (FIRST_COLUMN_ASK,))),
+    (r"read_query", Phrasing(
+        lambda v: f"Run the SQL query {v.shown('query')}.", _sql_fuzzy("query"), "that count", (COUNT_ASK,))),
+    (r"execute_query", Phrasing(
+        lambda v: f"Run the SQL query {v.shown('sql')}.", _sql_fuzzy("sql"), "that count", (COUNT_ASK,))),
+    (r"search_nodes", Phrasing(
+        lambda v: f"Search the knowledge graph for {v.shown('query')}.",
+        lambda v: f"look up what our notes say about {v.ref('query') if v.is_bound('query') else v.args.get('query')}",
+        "that record")),
+    (r"read_graph", Phrasing(
+        lambda v: "Read the whole knowledge graph.", lambda v: "go through everything in our notes",
+        "one of the records in there")),
+    (r"^fetch$", Phrasing(
+        lambda v: f"Fetch {v.shown('url')}.",
+        lambda v: f"open {'that page' if v.is_bound('url') else 'the page ' + str(v.args.get('url'))}",
+        "that page")),
+]
+
+
+def _generic_precise(v: StepView) -> str:
+    args = ", ".join(f"{k}={v.shown(k)}" for k in sorted(set(v.args) | set(v.bound)))
+    return f"Call {v.server}/{v.tool} ({first_sentence(v.description)})" + (f" with {args}." if args else ".")
+
+
+def _generic_fuzzy(v: StepView) -> str:
+    vals = [v.ref(k) if v.is_bound(k) else str(v.args[k]) for k in sorted(set(v.args) | set(v.bound))]
+    return first_sentence(v.description) + (f" for {', '.join(vals)}" if vals else "")
+
+
+GENERIC = Phrasing(_generic_precise, _generic_fuzzy)
+
+
+def phrasing(tool: str) -> Phrasing:
+    for pattern, p in PHRASINGS:
+        if re.search(pattern, tool, re.IGNORECASE):
+            return p
+    return GENERIC
+
+
+def is_timezone(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(IANA, value))
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(re.fullmatch(NUMBER, value)))
+
+
+__all__ = [
+    "GENERIC",
+    "NUMBER_ASK",
+    "PHRASINGS",
+    "Ask",
+    "Phrasing",
+    "StepView",
+    "first_sentence",
+    "is_number",
+    "is_timezone",
+    "phrasing",
+    "place",
+]

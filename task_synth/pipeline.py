@@ -1,0 +1,177 @@
+"""The synthesis pipeline: registered steps over a shared state, every artifact written to the work dir.
+
+    graph (schema, probe[, llm]) → sample → ground → write → filter
+
+Work dir: graph.json, chains.jsonl, grounded.jsonl, tasks.jsonl, rejected.jsonl (and plans are read from a file).
+Determinism: one seed drives every choice, every collection is iterated in sorted or insertion order, grounding runs
+concurrently but its results are keyed by chain, and run-specific values never reach tasks.jsonl (normalise.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import anyio
+from pydantic import BaseModel, ConfigDict, Field
+
+from mcpbench.catalog import Catalog, ToolEntry
+from mcpbench.models.base import Provider
+from mcpbench.outcomes import ToolOutcome
+from task_synth.artifacts import Chain, Draft, Grounded, Rejection, TaskPlan, ToolGraph
+from task_synth.registry import StepRef
+from task_synth.task import Suite, Task
+
+VERSION = "0.1"
+
+DEFAULT_EXCLUDE = ("everything/get-env", "everything/trigger-long-running-operation", "everything/toggle-*",
+                   "everything/simulate-research-query", "everything/gzip-file-as-resource", "everything/get-tiny-image",
+                   "everything/get-resource-*", "everything/get-annotated-message", "sequential-thinking/*")
+"""Tools left out of sampling by default: machine-specific output (get-env), slow or stateful on a shared session,
+network access, images, and tools whose output is not information (the reference server's demos, scratchpads)."""
+
+
+class EpisodeCalls(Protocol):
+    async def call_real(self, server: str, tool: str, arguments: dict[str, Any],
+                        timeout: float | None = None) -> ToolOutcome: ...
+
+
+class LiveTools(Protocol):
+    """What synthesis needs from the fleet (mcpbench.fleet.Fleet implements it)."""
+
+    catalog: Catalog
+    builtins: dict[str, str]
+
+    def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
+                call_timeout_s: float | None = None) -> AbstractAsyncContextManager[EpisodeCalls]: ...
+
+
+class SynthOptions(BaseModel):
+    """Everything that shapes a synthesis run (recorded, with the steps, in the output's header)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    servers: list[str]
+    n: int = Field(10, ge=1)
+    seed: int = 0
+    writer: str | None = None
+    """'provider/model' for LLM graph proposals, writing and scoring; None: templates only."""
+    min_hops: int = Field(2, ge=1)
+    max_hops: int = Field(5, ge=1)
+    oversample: int = Field(4, ge=1)
+    """Chains sampled per task wanted (grounding and filters drop some)."""
+    cross_server_share: float = Field(0.5, ge=0, le=1)
+    """Share of chains that should span more than one server (when the fleet allows it)."""
+    exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    """'server/tool' glob patterns left out of the graph."""
+    concurrency: int = Field(4, ge=1)
+    call_timeout_s: float = Field(30.0, gt=0)
+    stage_timeout_s: float = Field(1800.0, gt=0)
+    id_prefix: str = "synth"
+
+
+@dataclass
+class SynthState:
+    """Shared by every step of one run."""
+
+    options: SynthOptions
+    live: LiveTools
+    entries: list[ToolEntry]
+    builtins: dict[str, str]
+    model: Provider | None = None
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    graph: ToolGraph = field(default_factory=ToolGraph)
+    chains: list[Chain] = field(default_factory=list)
+    plans: dict[str, TaskPlan] = field(default_factory=dict)
+    """Curated plans by chain id (their drafts come from the plan, not a writer)."""
+    grounded: list[Grounded] = field(default_factory=list)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
+               ) -> None:
+        data = candidate.model_dump(mode="json") if isinstance(candidate, BaseModel) else (candidate or {})
+        self.rejected.append(Rejection(id=cid, stage=stage, reasons=reasons, candidate=data))
+
+    def entry(self, server: str, tool: str) -> ToolEntry | None:
+        return self.live.catalog.find(server, tool)
+
+
+def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepRef]:
+    """The standard pipeline; with a writer model the LLM graph source and scoring filter join in."""
+    llm = options.writer is not None
+    if curated:
+        return [StepRef("ground", "live"), StepRef("filter", "rules")] + ([StepRef("filter", "llm")] if llm else [])
+    steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
+    steps += [StepRef("graph", "llm")] if llm else []
+    steps += [StepRef("sample", "walk"), StepRef("ground", "live"),
+              StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
+    steps += [StepRef("filter", "llm")] if llm else []
+    return steps
+
+
+def select_entries(catalog: Catalog, servers: list[str], exclude: list[str]) -> list[ToolEntry]:
+    """The catalog's usable tools of `servers` minus excluded patterns, in a stable order."""
+    out = [e for e in catalog.entries(servers)
+           if not any(fnmatch.fnmatchcase(f"{e.server}/{e.name}", pat) for pat in exclude)]
+    return sorted(out, key=lambda e: (servers.index(e.server) if e.server in servers else len(servers), e.name))
+
+
+def _jsonl(path: Path, items: list[BaseModel]) -> None:
+    path.write_text("".join(json.dumps(i.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                            for i in items), encoding="utf-8")
+
+
+def write_artifacts(state: SynthState, work: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "graph.json").write_text(json.dumps(state.graph.model_dump(mode="json"), sort_keys=True, indent=1,
+                                                ensure_ascii=False) + "\n", encoding="utf-8")
+    _jsonl(work / "chains.jsonl", list(state.chains))
+    _jsonl(work / "grounded.jsonl", list(state.grounded))
+    _jsonl(work / "tasks.jsonl", list(state.tasks))
+    _jsonl(work / "rejected.jsonl", list(state.rejected))
+
+
+async def run_steps(state: SynthState, steps: list[StepRef], work: Path | None = None) -> SynthState:
+    """Run the steps in order, writing the artifacts after each. Raises TimeoutError when a step overruns
+    `stage_timeout_s`, KeyError for an unknown step."""
+    built = [(ref, ref.build()) for ref in steps]
+    for ref, st in built:
+        with anyio.fail_after(state.options.stage_timeout_s):
+            await st.run(state)
+        state.notes.append(f"{ref.label()}: {len(state.chains)} chains, {len(state.grounded)} grounded, "
+                           f"{len(state.tasks)} tasks, {len(state.rejected)} rejected")
+        if work is not None:
+            write_artifacts(state, work)
+    return state
+
+
+def generator_label(options: SynthOptions) -> str:
+    return f"task_synth {VERSION} " + (f"writer={options.writer}" if options.writer else "templates")
+
+
+def suite_of(state: SynthState, name: str) -> Suite:
+    return Suite(name=name, version="1", tasks=list(state.tasks))
+
+
+__all__ = [
+    "DEFAULT_EXCLUDE",
+    "VERSION",
+    "EpisodeCalls",
+    "LiveTools",
+    "SynthOptions",
+    "SynthState",
+    "default_steps",
+    "generator_label",
+    "run_steps",
+    "select_entries",
+    "suite_of",
+    "write_artifacts",
+]

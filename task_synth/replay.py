@@ -1,0 +1,116 @@
+"""Live re-grounding and validation of tasks.
+
+`replay(task, tools)` re-executes a task's reference chain in an episode (bindings re-derived from the fresh outputs),
+so time-dependent answers are fresh at evaluation time; the runner stores its outputs beside the trajectory and the
+judges re-derive `from_step` checks from them. `validate_suite` is `mcpbench tasks validate`: schema, rule filters,
+and an oracle replay on the live fleet that must satisfy every check while a refusal satisfies none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+from pydantic import BaseModel, Field
+
+from mcpbench.catalog import exposed_name
+from mcpbench.trajectory import RequestedCall
+from task_synth.binding import BindingError, expand_task, resolve_arguments
+from task_synth.task import Suite, Task
+
+STATIC_RULES = ["names", "step_list", "hops"]
+LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments"]
+
+
+async def replay(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,
+                 timeout: float | None = None) -> list[str]:
+    """Re-execute the reference chain on `tools` (an episode: EpisodeTools, or any Toolbox); one text per step.
+
+    `${VAR}` placeholders are filled from `builtins`, else from the episode's fleet. A step that fails, or whose
+    binding no longer resolves, yields a '[replay: ...]' text instead of raising — checks reading it then fail
+    closed (the judge sees no fresh value).
+    """
+    if builtins is None:
+        builtins = getattr(getattr(tools, "fleet", None), "builtins", None)
+    outputs: list[str] = []
+    for i, s in enumerate(task.reference):
+        try:
+            args = resolve_arguments(s, outputs, builtins=builtins)
+        except BindingError as e:
+            outputs.append(f"[replay: step {i}: {e}]")
+            continue
+        if hasattr(tools, "call_real"):
+            out = await tools.call_real(s.server, s.tool, args, timeout)
+            ok, text, err = out.ok, out.content, f"{out.outcome}: {out.error}"
+        else:
+            ev = await tools.call(RequestedCall(id=f"replay_{i}", name=exposed_name(s.server, s.tool),
+                                                arguments=args), turn=0)
+            ok, text, err = ev.outcome == "ok", ev.content, f"{ev.outcome}: {ev.error}"
+        outputs.append(text if ok else f"[replay: step {i} {s.server}/{s.tool}: {err}]")
+    return outputs
+
+
+class TaskValidation(BaseModel):
+    """The verdict of `tasks validate` on one task."""
+
+    id: str
+    ok: bool
+    reasons: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    """e.g. a tool definition that changed since synthesis (its sha256 differs from the provenance)."""
+    outputs: list[str] = Field(default_factory=list, exclude=True)
+
+
+def static_problems(task: Task) -> list[str]:
+    """Rules that need no fleet."""
+    from task_synth.filters import RuleContext, apply_rules
+
+    return apply_rules(RuleContext(task=task, runs=[]), STATIC_RULES)
+
+
+async def validate_task(task: Task, fleet: Any, *, call_timeout_s: float = 60.0) -> TaskValidation:
+    """Replay the task's reference chain on the live fleet and apply every rule to that run."""
+    from task_synth.filters import RuleContext, apply_rules
+
+    reasons = static_problems(task)
+    warnings = []
+    missing = [s for s in task.servers if fleet.status.get(s) is None or fleet.status[s].status == "failed"]
+    if missing:
+        return TaskValidation(id=task.id, ok=False, reasons=reasons + [f"server(s) unavailable: {', '.join(missing)}"])
+    for key, sha in sorted(task.provenance.tool_sha256.items()):
+        server, _, tool = key.partition("/")
+        entry = fleet.catalog.find(server, tool)
+        if entry is not None and entry.sha256 != sha:
+            warnings.append(f"{key}: tool definition changed since synthesis")
+    async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s) as tools:
+        outputs = await replay(task, tools)
+    expanded = expand_task(task, fleet.builtins)
+    ctx = RuleContext(task=expanded, runs=[outputs], catalog=fleet.catalog, builtins=fleet.builtins)
+    reasons += apply_rules(ctx, LIVE_RULES)
+    reasons += [o for o in outputs if o.startswith("[replay:")]
+    return TaskValidation(id=task.id, ok=not reasons, reasons=reasons, warnings=warnings, outputs=outputs)
+
+
+async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 4, call_timeout_s: float = 60.0
+                         ) -> list[TaskValidation]:
+    """Validate every task (concurrently, bounded); results in suite order."""
+    limiter = anyio.CapacityLimiter(concurrency)
+    results: dict[int, TaskValidation] = {}
+    seen: set[str] = set()
+    dup = {i for i, t in enumerate(suite.tasks) if t.id in seen or seen.add(t.id)}  # type: ignore[func-returns-value]
+
+    async def one(i: int, task: Task) -> None:
+        async with limiter:
+            results[i] = await validate_task(task, fleet, call_timeout_s=call_timeout_s)
+        if i in dup:
+            results[i] = results[i].model_copy(update={"ok": False, "reasons": results[i].reasons + ["duplicate id"]})
+
+    async with anyio.create_task_group() as tg:
+        for i, task in enumerate(suite.tasks):
+            tg.start_soon(one, i, task)
+    return [results[i] for i in range(len(suite.tasks))]
+
+
+__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "replay", "static_problems", "validate_suite",
+           "validate_task"]

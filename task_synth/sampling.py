@@ -1,0 +1,189 @@
+"""Stage 2, chain sampling: seeded random walks over the tool graph.
+
+Every step after the first consumes an earlier step's output (an edge of the graph), so chains are dependency
+chains, not lists of unrelated calls. Diversity: start tools are drawn with weights that fall as a tool is used
+(coverage across tools), a tool sequence appears at most `max_per_signature` times, and a chain identical to an
+earlier one (same tools, same literal arguments) is never drawn twice. Single- and cross-server chains are mixed by
+`cross_server_share`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
+from task_synth.graph import LITERAL_ONLY, literal_values
+from task_synth.kinds import composers_into
+from task_synth.registry import step
+
+if TYPE_CHECKING:
+    from task_synth.pipeline import SynthState
+
+HOP_WEIGHTS = {2: 4, 3: 4, 4: 2, 5: 1}
+"""Relative frequency of chain lengths (longer chains are rarer: each hop is a chance to fail grounding)."""
+
+
+class _Walker:
+    def __init__(self, state: SynthState, rng: random.Random):
+        self.state = state
+        self.graph = state.graph
+        self.rng = rng
+        self.nodes = {n.key: n for n in self.graph.nodes if n.read_only}
+        self.schemas = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in state.entries}
+        self.uses: Counter[str] = Counter()
+
+    def literal(self, node: ToolNode, param: str, avoid: list[Any] = ()) -> Any:  # type: ignore[assignment]
+        kind = node.params[param]
+        vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param)) if kind else []
+        vals = [v for v in vals if v not in avoid] or vals
+        return self.rng.choice(vals) if vals else None
+
+    def fillable(self, node: ToolNode, bound: set[str]) -> bool:
+        return all(p in bound or (k is not None and self.literal_probe(node, p)) for p, k in node.params.items())
+
+    def literal_probe(self, node: ToolNode, param: str) -> bool:
+        kind = node.params[param]
+        return bool(kind and literal_values(self.graph, kind, self.schemas.get(node.key, {}).get(param)))
+
+    def weighted(self, items: list[Any], weights: list[float]) -> Any:
+        return self.rng.choices(items, weights=weights, k=1)[0]
+
+    def start(self) -> ToolNode | None:
+        cands = [n for k, n in sorted(self.nodes.items())
+                 if self.fillable(n, set()) and any(e.dst in self.nodes for e in self.graph.out_edges(k))]
+        if not cands:
+            return None
+        return self.weighted(cands, [1.0 / (1 + self.uses[n.key]) for n in cands])
+
+    def next_edges(self, steps: list[ChainStep], cross: bool) -> list[Edge]:
+        """Edges out of the last step (chains are linear: each step consumes its predecessor's output)."""
+        servers = {s.server for s in steps}
+        last = steps[-1]
+        out: list[Edge] = []
+        for e in self.graph.out_edges(f"{last.server}/{last.tool}"):
+            dst = self.nodes.get(e.dst)
+            if dst is None or not self.fillable(dst, {e.param}):
+                continue
+            if not cross and dst.server not in servers:
+                continue
+            same_tool = [s for s in steps if (s.server, s.tool) == (dst.server, dst.tool)]
+            if same_tool and (e.via == "direct" or any(len(steps) - 1 in s.depends_on for s in same_tool)):
+                continue
+            out.append(e)
+        return out
+
+    def extend(self, steps: list[ChainStep], cross: bool) -> bool:
+        options = self.next_edges(steps, cross)
+        if not options:
+            return False
+        servers = {s.server for s in steps}
+        last = len(steps) - 1
+
+        def weight(e: Edge) -> float:
+            w = 1.0 / (1 + self.uses[e.dst])
+            if cross and len(servers) == 1 and e.dst.split("/", 1)[0] not in servers:
+                w *= 4.0
+            return w
+
+        edge = self.weighted(options, [weight(e) for e in options])
+        dst = self.nodes[edge.dst]
+        src = self.nodes[edge.src]
+        param = edge.param
+        if edge.via == "direct":
+            # of several parameters of one kind, the first takes the value (convert *from* that timezone)
+            param = next(p for p, k in dst.params.items() if k == dst.params[edge.param])
+        binds = [self._bind(edge, param, last)]
+        bound_kinds = {dst.params[param]}
+        args: dict[str, Any] = {}
+        for p, kind in dst.params.items():
+            if p == param:
+                continue
+            # keep the chain coherent: a parameter whose kind the previous step also produced takes it from
+            # there (convert *that* time from *that* timezone) — one parameter per kind
+            if kind in src.produces and kind not in LITERAL_ONLY and kind not in bound_kinds:
+                binds.append(BindIntent(param=p, source=last, kind=kind or ""))
+                bound_kinds.add(kind)
+            else:
+                args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
+        steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, depends_on=[last]))
+        return True
+
+    def _used(self, steps: list[ChainStep], kind: str | None) -> list[Any]:
+        out = []
+        for s in steps:
+            node = self.nodes[f"{s.server}/{s.tool}"]
+            out += [v for p, v in s.arguments.items() if node.params.get(p) == kind]
+        return out
+
+    def _bind(self, edge: Edge, param: str, source: int) -> BindIntent:
+        if edge.via == "direct":
+            return BindIntent(param=param, source=source, kind=edge.kind)
+        dst_kind = self.nodes[edge.dst].params[param] or ""
+        comp = next(c for c in composers_into(dst_kind) if c.source == edge.kind)
+        j = self.rng.randrange(len(comp.templates))
+        return BindIntent(param=param, source=source, kind=edge.kind, template=comp.templates[j],
+                          phrase=comp.phrases[j] if j < len(comp.phrases) else "")
+
+    def walk(self, hops: int, cross: bool) -> list[ChainStep] | None:
+        first = self.start()
+        if first is None:
+            return None
+        args: dict[str, Any] = {}
+        for p in first.params:
+            args[p] = self.literal(first, p, avoid=[v for q, v in args.items() if first.params[q] == first.params[p]])
+        steps = [ChainStep(server=first.server, tool=first.tool, arguments=args)]
+        while len(steps) < hops and self.extend(steps, cross):
+            pass
+        return steps
+
+
+@step("sample", "walk")
+class WalkSampler:
+    """Seeded random walks; `n × oversample` chains of `min_hops`..`max_hops` steps."""
+
+    name = "walk"
+
+    def __init__(self, max_per_signature: int = 2, attempts_per_chain: int = 40):
+        self.max_per_signature = max_per_signature
+        self.attempts_per_chain = attempts_per_chain
+
+    async def run(self, state: SynthState) -> None:
+        o = state.options
+        rng = random.Random(f"task_synth:sample:{o.seed}")
+        walker = _Walker(state, rng)
+        want = o.n * o.oversample
+        hops_range = [h for h in sorted(HOP_WEIGHTS) if o.min_hops <= h <= o.max_hops] or [o.min_hops]
+        seen: set[str] = set()
+        per_sig: Counter[tuple[str, ...]] = Counter()
+        chains: list[Chain] = []
+        attempts = 0
+        while len(chains) < want and attempts < want * self.attempts_per_chain:
+            attempts += 1
+            hops = walker.weighted(hops_range, [HOP_WEIGHTS.get(h, 1) for h in hops_range])
+            cross = rng.random() < o.cross_server_share
+            steps = walker.walk(hops, cross)
+            if not steps or len(steps) < o.min_hops:
+                continue
+            if cross and len({s.server for s in steps}) < 2 and len(o.servers) > 1:
+                continue
+            chain = Chain(id=f"{o.id_prefix}-c{len(chains):04d}", steps=steps)
+            key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in steps],
+                             sort_keys=True, default=str)
+            sig = chain.signature()
+            if key in seen or per_sig[sig] >= self.max_per_signature:
+                continue
+            seen.add(key)
+            per_sig[sig] += 1
+            for s in steps:
+                walker.uses[f"{s.server}/{s.tool}"] += 1
+            chains.append(chain.model_copy(update={"seed": f"{o.seed}:{chain.id}"}))
+        state.chains.extend(chains)
+        if len(chains) < want:
+            state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "
+                               f"(the graph of {', '.join(o.servers)} allows no more)")
+
+
+__all__ = ["HOP_WEIGHTS", "WalkSampler"]

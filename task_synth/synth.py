@@ -1,0 +1,89 @@
+"""The synthesis entry points: `synthesize` (sampled chains or curated plans → tasks) and writing the results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from mcpbench.models.base import Provider
+from task_synth.artifacts import Chain, Draft, TaskPlan
+from task_synth.pipeline import LiveTools, SynthOptions, SynthState, default_steps, run_steps, select_entries
+from task_synth.registry import StepRef
+from task_synth.task import Suite
+
+
+def load_plans(path: str | Path) -> list[TaskPlan]:
+    """Curated plans from YAML (a list, or {plans: [...]}) or JSONL. Raises ValueError naming the file and plan."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    if p.suffix == ".jsonl":
+        items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:
+        data = YAML(typ="safe", pure=True).load(text)
+        items = data.get("plans", []) if isinstance(data, dict) else data
+    plans = []
+    for i, item in enumerate(items or []):
+        try:
+            plans.append(TaskPlan.model_validate(item))
+        except ValueError as e:
+            name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+            raise ValueError(f"{p}: plan {name}: {e}") from None
+    ids = [pl.id for pl in plans]
+    dups = sorted({x for x in ids if ids.count(x) > 1})
+    if dups:
+        raise ValueError(f"{p}: duplicate plan ids: {', '.join(dups)}")
+    return plans
+
+
+async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[TaskPlan] | None = None,
+                     model: Provider | None = None, work: Path | None = None,
+                     steps: list[StepRef] | None = None) -> SynthState:
+    """Run the pipeline on a live fleet and return its final state (`state.tasks`, `state.rejected`).
+
+    Without plans: graph → sample → ground → write → filter, then the first `options.n` tasks are kept (chains
+    are sampled in a seeded order). With plans: every plan is grounded and filtered (n does not apply).
+    Raises TimeoutError when a stage overruns, ModelError when a model step cannot reach its model.
+    """
+    exclude = [] if plans else options.exclude
+    entries = select_entries(live.catalog, options.servers, exclude)
+    state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model)
+    if plans:
+        for pl in plans:
+            state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}"))
+            state.plans[pl.id] = pl
+            state.drafts[pl.id] = Draft(precise=pl.precise, fuzzy=pl.fuzzy, answer=pl.answer, checks=pl.checks,
+                                        writer="curated", tags=pl.tags)
+    await run_steps(state, steps or default_steps(options, curated=bool(plans)), work)
+    if not plans and len(state.tasks) > options.n:
+        for t in state.tasks[options.n:]:
+            state.reject(t.id, "select", [f"surplus: {options.n} tasks were wanted"], t)
+        state.tasks = state.tasks[:options.n]
+    if plans:
+        order = {pl.id: i for i, pl in enumerate(plans)}
+        state.tasks.sort(key=lambda t: order.get(t.id, len(order)))
+    if work is not None:
+        from task_synth.pipeline import write_artifacts
+
+        write_artifacts(state, work)
+    return state
+
+
+def rejected_path(out: Path) -> Path:
+    """FILE.jsonl -> FILE.rejected.jsonl"""
+    return out.with_name(out.name.removesuffix(".jsonl") + ".rejected.jsonl")
+
+
+def write_outputs(state: SynthState, out: Path, name: str | None = None) -> Suite:
+    """Write the suite (deterministic bytes) and its rejected candidates beside it."""
+    suite = Suite(name=name or out.name.removesuffix(".jsonl"), version="1", tasks=list(state.tasks))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suite.dump(out)
+    rejected_path(out).write_text(
+        "".join(json.dumps(r.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                for r in state.rejected), encoding="utf-8")
+    return suite
+
+
+__all__ = ["load_plans", "rejected_path", "synthesize", "write_outputs"]
