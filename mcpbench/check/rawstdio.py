@@ -90,11 +90,14 @@ class _Reader:
                     self.scan.error = f"stopped reading after {MAX_BYTES} bytes of stdout"
                     return
                 buf += chunk
+                if oversized:  # drop the rest of a line already counted as too long
+                    end = buf.find(b"\n")
+                    if end < 0:
+                        buf = b""
+                        continue
+                    buf, oversized = buf[end + 1:], False
                 *lines, buf = buf.split(b"\n")
                 for raw in lines:
-                    if oversized:
-                        oversized = False
-                        continue
                     self._line(raw)
                 if len(buf) > MAX_LINE:
                     self.scan.lines += 1
