@@ -38,6 +38,7 @@ class Fleet:
         self._shared: dict[str, Connection] = {}
         self._restart_locks: dict[str, anyio.Lock] = {}
         self._episode_seq = 0
+        self._catalog_dirs: list[Path] = []
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
@@ -64,16 +65,21 @@ class Fleet:
                 fleet = cls(specs, home=home, log_dir=log_dir, builtins=builtins, tg=tg)
                 try:
                     if connect:
-                        await fleet._connect_all(tmp / "shared")
+                        await fleet._connect_all()
                     yield fleet
                 finally:
                     with anyio.CancelScope(shield=True):
                         await fleet._shutdown()
                     tg.cancel_scope.cancel()
 
-    async def _connect_all(self, shared_dir: Path) -> None:
+    async def _connect_all(self) -> None:
         async def one(spec: ServerSpec) -> None:
-            conn = await self._start(spec, self.builtins, f"{spec.name}.log", shared_dir if spec.stateful else None)
+            if spec.stateful:
+                # an instance of its own, with its own copy of the data, just to learn the tools
+                conn, data_dir = await self.start_isolated(spec, "catalog")
+                self._catalog_dirs.append(data_dir)
+            else:
+                conn = await self._start(spec, self.builtins, f"{spec.name}.log", None)
             self.status[spec.name] = conn.status
             if conn.alive:
                 self._register_tools(spec.name, conn.tools)
@@ -118,6 +124,8 @@ class Fleet:
         with anyio.move_on_after(max((c.spec.timeouts.shutdown for c in conns), default=5) + 6):
             for c in conns:
                 await c.wait_stopped()
+        for d in self._catalog_dirs:
+            shutil.rmtree(d, ignore_errors=True)
 
     # ---- calls -----------------------------------------------------------------------------------------------
     async def _shared_conn(self, server: str) -> Connection | None:
