@@ -152,7 +152,7 @@ def test_report_cli_writes_the_files_and_refuses_a_directory_without_a_store(syn
     assert res.exit_code == 0, res.output
     assert set(json.loads(res.stdout)) == {"html", "png", "svg", "json", "md"}
     res = runner.invoke(app, ["report", str(tmp_path / "nothing")])
-    assert res.exit_code == 2 and "not a run directory" in res.output
+    assert res.exit_code == 2 and "not a run directory" in " ".join(res.output.split())
 
 
 @pytest.mark.parametrize("n", [1, 12])
