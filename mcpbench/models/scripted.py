@@ -11,7 +11,6 @@ provider serves any number of concurrent episodes.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -169,68 +168,14 @@ class DoNothingProvider:
         return None
 
 
-_BINDING = re.compile(r"^step\[(\d+)\]:(.*)$", re.S)
-_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[['\"](.+?)['\"]\]")
-
-
-def binding_source(spec: str) -> int | None:
-    """The step index a binding 'step[i]:<regex or $.json.path>' reads from, or None when malformed."""
-    m = _BINDING.match(spec)
-    return int(m.group(1)) if m else None
-
-
-def _json_path(text: str, path: str) -> Any:
-    try:
-        node: Any = json.loads(text)
-    except ValueError:
-        return None
-    for attr, index, quoted in _PATH_TOKEN.findall(path[1:]):
-        key: Any = attr or quoted or int(index)
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-
-
-def resolve_binding(spec: str, outputs: dict[int, str]) -> Any:
-    """Extract a value from an earlier step's output: 'step[i]:<regex>' (group 1, else the whole match) or
-    'step[i]:$.a.b[0]' (a JSON path into the output). None when the step has no output or nothing matches."""
-    m = _BINDING.match(spec)
-    if not m or int(m.group(1)) not in outputs:
-        return None
-    text, expr = outputs[int(m.group(1))], m.group(2)
-    if expr.startswith("$"):
-        return _json_path(text, expr)
-    try:
-        found = re.search(expr, text)
-    except re.error:
-        return None
-    if not found:
-        return None
-    return found.group(1) if found.groups() else found.group(0)
-
-
-def _coerce(value: Any, like: Any) -> Any:
-    """Give an extracted string the type of the value recorded at grounding time (ints stay ints)."""
-    if not isinstance(value, str) or isinstance(like, bool) or like is None:
-        return value
-    try:
-        if isinstance(like, int):
-            return int(value)
-        if isinstance(like, float):
-            return float(value)
-    except ValueError:
-        return value
-    return value
-
-
 def plan_waves(task: Any, *, parallel: bool = True) -> list[list[int]]:
-    """Group the reference steps into turns, keeping their order: a step joins the current turn when it neither
-    depends on (depends_on or bindings) nor follows a step of that turn it consumes."""
+    """Group the reference steps into turns, keeping their order: a step joins the current turn unless it consumes
+    (depends_on, or a binding reading) the output of a step in that turn."""
+    from task_synth.binding import binding_sources
+
     waves: list[list[int]] = []
     for i, step in enumerate(task.reference):
-        deps = set(step.depends_on) | {s for s in map(binding_source, step.bindings.values()) if s is not None}
+        deps = set(step.depends_on) | {j for spec in step.bindings.values() for j in binding_sources(spec)}
         if parallel and waves and not deps & set(waves[-1]):
             waves[-1].append(i)
         else:
@@ -238,8 +183,26 @@ def plan_waves(task: Any, *, parallel: bool = True) -> list[list[int]]:
     return waves
 
 
+def _outputs(request: ModelRequest) -> dict[int, str]:
+    """Step index -> the live result text the oracle got for it (its calls are named oracle_<step>)."""
+    out: dict[int, str] = {}
+    for m in request.messages:
+        if m.role == "tool" and m.call_id and m.call_id.startswith("oracle_"):
+            tail = m.call_id.removeprefix("oracle_")
+            if tail.isdigit():
+                out[int(tail)] = m.content
+    return out
+
+
 class OracleProvider:
-    """The oracle baseline: replays `request.context['task']`'s reference chain, then answers `task.answer`."""
+    """The oracle baseline: replays `request.context['task']`'s reference chain, then answers with the reference
+    answer.
+
+    Bound arguments are re-derived from the live results in the conversation with `task_synth.binding` — the same
+    mini-language the live replay uses; a binding that no longer resolves sends the value recorded at grounding time.
+    `${VAR}` placeholders are filled from `request.context['builtins']` (the fleet's values) when given. Answers with
+    `{{step[i]:...}}` placeholders are rendered from the live results (left as written when they cannot be).
+    """
 
     def __init__(self, *, name: str = "scripted/oracle", latency_s: float = 0.0, parallel: bool = True,
                  settings: ModelSettings | None = None):
@@ -249,27 +212,34 @@ class OracleProvider:
         self.settings = settings or ModelSettings()
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
+        from task_synth.binding import BindingError, expand, render_answer, resolve_binding
+
         task = request.context.get("task")
         if task is None or not hasattr(task, "reference"):
             raise ModelError("scripted/oracle needs the task in the episode context (context={'task': Task})")
+        builtins = request.context.get("builtins")
         if self.latency_s > 0:
             await anyio.sleep(self.latency_s)
         waves = plan_waves(task, parallel=self.parallel)
         k = _turn_index(request)
+        outputs = _outputs(request)
         if k >= len(waves):
-            return ModelResponse(text=task.answer, finish_reason="stop", latency_s=self.latency_s)
-        results = {m.call_id: m.content for m in request.messages if m.role == "tool"}
-        outputs = {int(cid.removeprefix("oracle_")): text for cid, text in results.items()
-                   if cid and cid.startswith("oracle_") and cid.removeprefix("oracle_").isdigit()}
+            try:
+                answer = render_answer(task, outputs)
+            except BindingError:
+                answer = task.answer
+            return ModelResponse(text=expand(answer, builtins), finish_reason="stop", latency_s=self.latency_s)
         calls = []
         for i in waves[k]:
             step = task.reference[i]
             args = dict(step.arguments)
             for arg, spec in step.bindings.items():
-                value = resolve_binding(spec, outputs)
-                if value is not None:
-                    args[arg] = _coerce(value, step.arguments.get(arg))
-            calls.append(RequestedCall(id=f"oracle_{i}", name=exposed_name(step.server, step.tool), arguments=args))
+                try:
+                    args[arg] = resolve_binding(spec, outputs, step.arguments.get(arg))
+                except BindingError:
+                    pass  # the grounded value: the oracle stays a replay, not a solver
+            calls.append(RequestedCall(id=f"oracle_{i}", name=exposed_name(step.server, step.tool),
+                                       arguments=expand(args, builtins)))
         return ModelResponse(tool_calls=calls, finish_reason="tool_calls", latency_s=self.latency_s)
 
     async def aclose(self) -> None:
@@ -299,5 +269,4 @@ def scripted_provider(model: str, *, latency_s: float | None = None, settings: M
 
 
 __all__ = ["DO_NOTHING_ANSWER", "DoNothingProvider", "OracleProvider", "Script", "ScriptCall", "ScriptTurn",
-           "ScriptUsage", "ScriptedProvider", "binding_source", "load_script", "read_script_data", "plan_waves",
-           "resolve_binding", "scripted_provider"]
+           "ScriptUsage", "ScriptedProvider", "load_script", "plan_waves", "read_script_data", "scripted_provider"]

@@ -6,8 +6,7 @@ import pytest
 
 from mcpbench.models import get_provider, known_providers
 from mcpbench.models.base import Message, ModelError, ModelRequest
-from mcpbench.models.scripted import (DO_NOTHING_ANSWER, OracleProvider, ScriptedProvider, load_script, plan_waves,
-                                      resolve_binding)
+from mcpbench.models.scripted import DO_NOTHING_ANSWER, OracleProvider, ScriptedProvider, load_script, plan_waves
 from mcpbench.trajectory import RequestedCall
 from task_synth.task import Check, ReferenceStep, Task
 
@@ -93,17 +92,10 @@ def step(tool: str, deps: list[int] | None = None, bindings: dict[str, str] | No
 
 
 def test_independent_consecutive_steps_share_a_turn_and_dependent_ones_wait():
-    t = task([step("a"), step("b"), step("c", deps=[0]), step("d", bindings={"x": "step[2]:(\\d+)"}), step("e")])
-    assert plan_waves(t) == [[0, 1], [2], [3, 4]]
-    assert plan_waves(t, parallel=False) == [[0], [1], [2], [3], [4]]
-
-
-@pytest.mark.parametrize("spec,expected", [("step[0]:id=(\\d+)", "17"), ("step[0]:id=\\d+", "id=17"),
-                                           ("step[1]:$.items[1].name", "beta"), ("step[1]:$.missing", None),
-                                           ("step[0]:nomatch(\\d)", None), ("step[5]:(.*)", None)])
-def test_bindings_extract_by_regex_or_json_path(spec, expected):
-    outputs = {0: "created id=17 ok", 1: '{"items": [{"name": "alpha"}, {"name": "beta"}]}'}
-    assert resolve_binding(spec, outputs) == expected
+    t = task([step("a"), step("b"), step("c", deps=[0]), step("d", bindings={"x": "step[2]:(\\d+)"}), step("e"),
+              step("f", bindings={"q": "template:SELECT {{step[4]:(\\w+)}}"})])
+    assert plan_waves(t) == [[0, 1], [2], [3, 4], [5]]
+    assert plan_waves(t, parallel=False) == [[0], [1], [2], [3], [4], [5]]
 
 
 def tool_result(call_id: str, content: str) -> Message:
@@ -138,3 +130,20 @@ async def test_a_binding_that_finds_nothing_keeps_the_grounded_argument():
 async def test_the_oracle_without_a_task_is_a_model_error():
     with pytest.raises(ModelError, match="context"):
         await OracleProvider().complete(ask())
+
+
+async def test_the_oracle_fills_templates_placeholders_and_a_live_answer():
+    t = task([step("list", url="${WEB_URL}/items"),
+              step("query", bindings={"sql": "template:SELECT * FROM {{step[0]:table (\\w+)}}"}, sql="x")],
+             answer="The table is {{step[0]:table (\\w+)}}.")
+    oracle = OracleProvider()
+    context = {"task": t, "builtins": {"WEB_URL": "http://127.0.0.1:8123"}}
+    msgs = [Message(role="user", content="q")]
+    first = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    assert first.tool_calls[0].arguments == {"url": "http://127.0.0.1:8123/items"}
+    msgs += [Message(role="assistant", tool_calls=first.tool_calls), tool_result("oracle_0", "table users (3 rows)")]
+    second = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    assert second.tool_calls[0].arguments == {"sql": "SELECT * FROM users"}
+    msgs += [Message(role="assistant", tool_calls=second.tool_calls), tool_result("oracle_1", "...")]
+    final = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    assert final.text == "The table is users."
