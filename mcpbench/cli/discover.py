@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import anyio
 import typer
@@ -58,12 +58,12 @@ def _json(servers: list[DiscoveredServer], probes: list[ProbeResult] | None, iss
 
 
 def discover_command(
-    from_: Optional[list[Path]] = FromOpt,
+    from_: list[Path] | None = FromOpt,
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
     probe_: bool = typer.Option(False, "--probe", help="Connect to each server (concurrently, under deadlines)."),
     timeout: float = typer.Option(20.0, "--timeout", min=1.0, help="Seconds each --probe connection may take."),
     add: bool = typer.Option(False, "--add", help="Append the servers found to servers.yaml (comments kept)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="MCPBENCH_CONFIG",
+    config: Path | None = typer.Option(None, "--config", "-c", envvar="MCPBENCH_CONFIG",
                                           help="servers.yaml that --add writes (default ./servers.yaml)."),
     installed: bool = typer.Option(True, "--installed/--no-installed",
                                    help="Also list installed Python/npm packages that provide MCP servers."),

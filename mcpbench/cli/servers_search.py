@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import anyio
 import typer
@@ -43,8 +42,8 @@ def search_command(
     top: int = typer.Option(10, "--top", "-k", min=1, help="How many tools to show."),
     json_out: bool = JsonOpt,
     ranker: str = typer.Option("bm25", "--ranker", help=f"Ranking method: {', '.join(sorted(RANKERS))}."),
-    config: Optional[Path] = ConfigOpt,
-    server: Optional[list[str]] = typer.Option(None, "--server", "-s", help="Search only these servers."),
+    config: Path | None = ConfigOpt,
+    server: list[str] | None = typer.Option(None, "--server", "-s", help="Search only these servers."),
 ) -> None:
     """Search the tools of every server in servers.yaml (connects to the fleet to list them)."""
     if ranker not in RANKERS:

@@ -60,6 +60,23 @@ def discover(*, home: Path | None = None, cwd: Path | None = None, platform: str
     return result
 
 
-__all__ = ["DiscoveredServer", "FORMATS", "Location", "MergeReport", "ProbeResult", "ScanResult", "SourceError",
-           "SourceKind", "config_format", "discover", "locations", "mcpbench_home", "merge_into_config",
-           "parse_registry", "probe", "read_file", "scan", "spec_name"]
+__all__ = [
+    "FORMATS",
+    "DiscoveredServer",
+    "Location",
+    "MergeReport",
+    "ProbeResult",
+    "ScanResult",
+    "SourceError",
+    "SourceKind",
+    "config_format",
+    "discover",
+    "locations",
+    "mcpbench_home",
+    "merge_into_config",
+    "parse_registry",
+    "probe",
+    "read_file",
+    "scan",
+    "spec_name",
+]

@@ -136,7 +136,8 @@ def parse_goose(doc: Any, ctx: ParseContext) -> list[DiscoveredServer]:
     for key, ext in doc["extensions"].items():
         if not isinstance(ext, dict):
             continue
-        body = ext.get("config") if isinstance(ext.get("config"), dict) else ext
+        config = ext.get("config")
+        body: dict[str, Any] = config if isinstance(config, dict) else ext
         if body.get("type") in ("builtin", "platform", "frontend", "inline_python"):
             continue
         merged = {**body, "enabled": ext.get("enabled", body.get("enabled", True))}
@@ -211,5 +212,12 @@ def detect_formats(doc: Any) -> list[str]:
     return found
 
 
-__all__ = ["ConfigParser", "FORMATS", "ParseContext", "SourceError", "config_format", "detect_formats",
-           "load_document"]
+__all__ = [
+    "FORMATS",
+    "ConfigParser",
+    "ParseContext",
+    "SourceError",
+    "config_format",
+    "detect_formats",
+    "load_document",
+]

@@ -38,7 +38,7 @@ class MergeReport:
 def _program(command: str | None) -> str:
     if not command:
         return ""
-    return re.sub(r"\.(exe|cmd|bat)$", "", PurePath(command.replace("\\", "/")).name, flags=re.I)
+    return re.sub(r"\.(exe|cmd|bat)$", "", PurePath(command.replace("\\", "/")).name, flags=re.IGNORECASE)
 
 
 def _identity(d: dict[str, Any]) -> tuple[str, ...]:
@@ -81,7 +81,7 @@ def _yaml_for(text: str) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    m = re.search(r"^servers:\s*\n(?:\s*#.*\n|\s*\n)*( *)- ", text, re.M)
+    m = re.search(r"^servers:\s*\n(?:\s*#.*\n|\s*\n)*( *)- ", text, re.MULTILINE)
     offset = len(m.group(1)) if m else 2
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     return yaml

@@ -32,6 +32,10 @@ class ProbeResult(BaseModel):
     """Why it failed or was skipped, phrased for the user."""
 
 
+def server_timeouts(connect: float) -> Timeouts:
+    return Timeouts.model_validate({"connect": connect})
+
+
 def _count(tools: Any) -> int | None:
     if tools is None:
         return None
@@ -48,7 +52,7 @@ def probe_specs(found: list[DiscoveredServer], *, timeout: float,
     for i, server in enumerate(found):
         try:
             spec = server.to_spec(name=f"p{i}-{server.spec_name()}"[:32]).model_copy(
-                update={"install": None, "enabled": True, "timeouts": Timeouts(connect=timeout)})
+                update={"install": None, "enabled": True, "timeouts": server_timeouts(timeout)})
         except ValidationError as e:
             specs.append(None)
             early.append(ProbeResult(status="failed", error=f"not a valid server entry: {e.errors()[0]['msg']}"))

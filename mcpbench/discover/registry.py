@@ -137,7 +137,8 @@ def _package_entry(pkg: dict[str, Any]) -> dict[str, Any] | None:
     else:
         ref = f"{ident}@{version}" if version else str(ident)
         lead = runtime
-    transport = pkg.get("transport") if isinstance(pkg.get("transport"), dict) else {}
+    declared = pkg.get("transport")
+    transport: dict[str, Any] = declared if isinstance(declared, dict) else {}
     entry: dict[str, Any] = {"command": runner, "args": [*lead, ref, *_arguments(pkg.get("packageArguments"))],
                              "env": env, "type": transport.get("type") or "stdio"}
     if transport.get("url"):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-SECRET_KEY = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PAT\b|PRIVATE)", re.I)
+SECRET_KEY = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PAT\b|PRIVATE)", re.IGNORECASE)
 """Key names whose values are secret (a superset of what mcpbench.config refuses in clear)."""
 
 _TOKEN_SHAPES = re.compile(
@@ -27,7 +27,7 @@ _FOREIGN_REFS = (
     (re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}"), r"${\1}"),  # opencode
 )
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.I)
+_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
 
 
 def var_name(*parts: str) -> str:
@@ -60,7 +60,7 @@ def normalize_refs(value: str) -> str:
 def is_reference(value: str) -> bool:
     """True when the value is only ${VAR} references and non-secret glue (e.g. 'Bearer ${TOKEN}')."""
     stripped = _REF.sub("", value).strip()
-    return "${" in value and (not stripped or bool(re.fullmatch(r"(Bearer|Basic|Token|Bot)", stripped, re.I)))
+    return "${" in value and (not stripped or bool(re.fullmatch(r"(Bearer|Basic|Token|Bot)", stripped, re.IGNORECASE)))
 
 
 @dataclass
@@ -170,5 +170,13 @@ def mask(value: str) -> str:
     return "***" if looks_like_token(value) else value
 
 
-__all__ = ["Redactor", "SECRET_KEY", "is_reference", "is_secret_key", "looks_like_token", "mask", "normalize_refs",
-           "var_name"]
+__all__ = [
+    "SECRET_KEY",
+    "Redactor",
+    "is_reference",
+    "is_secret_key",
+    "looks_like_token",
+    "mask",
+    "normalize_refs",
+    "var_name",
+]

@@ -21,8 +21,8 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
     },
     "claude.json": {
         "memory": ("stdio", "npx -y @modelcontextprotocol/server-memory"),
-        "postgres": ("stdio", "npx -y @modelcontextprotocol/server-postgres "
-                              "postgresql://app:${POSTGRES_PASSWORD}@localhost/app"),
+        "postgres": ("stdio", ("npx -y @modelcontextprotocol/server-postgres "
+                              "postgresql://app:${POSTGRES_PASSWORD}@localhost/app")),
     },
     "dot_mcp.json": {
         "sentry": ("http", "https://mcp.sentry.dev/mcp"),
@@ -82,8 +82,8 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
     "server_camel.json": {
         "io.github.example/weather": ("stdio", "npx -y @example/weather-mcp@1.4.2 --units metric ${CACHE_DIR}"),
         "io.github.example/weather-pypi": ("stdio", "uvx weather-mcp==1.4.2"),
-        "io.github.example/weather-oci": ("stdio", "docker run -i --rm -e WEATHER_API_KEY "
-                                                   "ghcr.io/example/weather-mcp:1.4.2"),
+        "io.github.example/weather-oci": ("stdio", ("docker run -i --rm -e WEATHER_API_KEY "
+                                                   "ghcr.io/example/weather-mcp:1.4.2")),
         "io.github.example/weather-remote": ("http", "https://weather.example.com/mcp"),
     },
     "server_snake.json": {

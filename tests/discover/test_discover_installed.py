@@ -16,7 +16,7 @@ from mcpbench.discover.installed import looks_like_mcp, npm_servers, python_serv
 def _dist(site: Path, name: str, version: str, scripts: dict[str, str], requires: list[str]) -> None:
     info = site / f"{name.replace('-', '_')}-{version}.dist-info"
     info.mkdir(parents=True)
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {name} summary"]
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {name} summary"]
     meta += [f"Requires-Dist: {r}" for r in requires]
     (info / "METADATA").write_text("\n".join(meta) + "\n")
     if scripts:

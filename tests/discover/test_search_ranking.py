@@ -1,0 +1,107 @@
+"""Tool search rankers on a fixed catalog of real servers' tools, with hand-checked expectations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mcpbench.catalog import Catalog, ToolEntry
+from mcpbench.search import RANKERS, rank_tools, tokenize, tool_fields
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[ToolEntry]:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "discover" / "tools.json"
+    return Catalog(ToolEntry(**d) for d in json.loads(path.read_text())).entries()
+
+
+def top(entries, query, ranker="bm25", k=3):
+    return [h.exposed_name for h in rank_tools(entries, query, top_k=k, ranker=ranker)]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("getCurrentTime", ["current", "time"]),
+    ("convert_time", ["convert", "time"]),
+    ("list-directory", ["list", "directory"]),
+    ("HTTPServer parseURL", ["http", "server", "parse", "url"]),
+    ("timezones between dates", ["timezone", "between", "date"]),
+])
+def test_names_split_on_snake_camel_and_kebab_case_with_light_stemming(text, words):
+    assert tokenize(text) == words
+
+
+def test_parameter_names_and_descriptions_are_indexed_including_nested_ones(entries):
+    create = next(e for e in entries if e.name == "create_entities")
+    fields = tool_fields(create)
+    assert fields["params"].split() == ["entities", "name", "entityType", "observations"]
+    assert "The type of the entity" in fields["param_text"]
+
+
+@pytest.mark.parametrize("query, first", [
+    ("convert a date between timezones", "time__convert_time"),
+    ("run a SQL select query", "sqlite__read_query"),
+    ("evaluate a math expression", "calculator__calculate"),
+    ("list the files in a folder", "filesystem__list_directory"),
+    ("search the knowledge graph", "memory__search_nodes"),
+    ("show the commit history", "git__git_log"),
+    ("create a new git branch", "git__git_create_branch"),
+    ("download a web page as markdown", "fetch__fetch"),
+])
+def test_bm25_ranks_the_right_tool_first(entries, query, first):
+    assert top(entries, query)[0] == first
+
+
+def test_bm25_scores_are_sorted_and_only_matching_tools_are_returned(entries):
+    hits = rank_tools(entries, "evaluate a math expression", top_k=50)
+    assert [h.exposed_name for h in hits] == ["calculator__calculate"]
+    hits = rank_tools(entries, "timezone", top_k=50)
+    assert [h.exposed_name for h in hits] == ["time__convert_time", "time__get_current_time"]
+    assert hits[0].score > hits[1].score > 0
+    assert hits[0].server == "time" and hits[0].name == "convert_time"
+    assert hits[0].description == "Convert time between timezones"
+
+
+def test_a_query_that_matches_nothing_returns_no_hits(entries):
+    assert rank_tools(entries, "quantum chromodynamics", ranker="bm25") == []
+
+
+def test_the_tool_name_weighs_more_than_a_passing_mention_in_a_description():
+    obj = {"type": "object"}
+    tools = [ToolEntry(server="a", name="echo", description="Returns what it is given.", input_schema=obj),
+             ToolEntry(server="b", name="shout", description="Like echo, but louder and in capitals with extra words.",
+                       input_schema=obj)]
+    assert top(Catalog(tools).entries(), "echo") == ["a__echo", "b__shout"]
+
+
+def test_top_k_limits_the_hits(entries):
+    assert len(rank_tools(entries, "file", top_k=2)) == 2
+
+
+def test_unknown_ranker_and_empty_query_are_errors(entries):
+    with pytest.raises(ValueError, match="unknown ranker 'tfidf'"):
+        rank_tools(entries, "x", ranker="tfidf")
+    with pytest.raises(ValueError, match="empty"):
+        rank_tools(entries, "  ")
+    assert set(RANKERS) >= {"bm25", "embedding"}
+
+
+@pytest.mark.parametrize("query, first", [
+    ("convert a date between timezones", "time__convert_time"),
+    ("what time is it now in Tokyo", "time__get_current_time"),  # BM25 puts convert_time first here
+    ("delete rows from a table", "sqlite__write_query"),  # no word in common with the tool's name
+    ("grab the html of a website", "fetch__fetch"),
+    ("compute 17 times 23", "calculator__calculate"),
+])
+def test_the_embedding_ranker_finds_tools_by_meaning(entries, query, first):
+    assert top(entries, query, ranker="embedding")[0] == first
+
+
+def test_embedding_scores_are_cosine_similarities_in_descending_order(entries):
+    hits = rank_tools(entries, "list the files in a folder", top_k=len(entries), ranker="embedding")
+    assert len(hits) == len(entries)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1.0 <= s <= 1.0 for s in scores)
