@@ -6,8 +6,19 @@ check id, its severity and why it matters.
 """
 
 from mcpbench.check import protocol, robustness, schemas, security  # noqa: F401 — importing registers the judges
-from mcpbench.check.model import (CheckInfo, CheckReport, CheckResult, FailOn, Observations, Status, ToolReport,
-                                  Verdict, check, checks, judge)
+from mcpbench.check.model import (
+                                  CheckInfo,
+                                  CheckReport,
+                                  CheckResult,
+                                  FailOn,
+                                  Observations,
+                                  Status,
+                                  ToolReport,
+                                  Verdict,
+                                  check,
+                                  checks,
+                                  judge,
+)
 from mcpbench.check.runner import CheckOptions, build_report, observe, run_check
 from mcpbench.check.target import ConnectFailed, Target
 from mcpbench.check.usability import UsabilityUnavailable, usability

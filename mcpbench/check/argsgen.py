@@ -21,18 +21,18 @@ FORMATS = {
     "ipv6": "::1", "hostname": "example.com", "duration": "PT1M", "regex": ".*",
 }
 NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"time_?zone|^tz$", re.I), "UTC"),
-    (re.compile(r"expression|formula", re.I), "1 + 1"),
-    (re.compile(r"url|uri|link|href", re.I), "https://example.com/"),
-    (re.compile(r"e_?mail", re.I), "user@example.com"),
-    (re.compile(r"^(time|hour)$", re.I), "12:00"),
-    (re.compile(r"date", re.I), "2025-01-15"),
-    (re.compile(r"path|dir|folder|file", re.I), "."),
-    (re.compile(r"lang", re.I), "en"),
-    (re.compile(r"query|search|topic|text|message|prompt|content|input", re.I), "hello"),
+    (re.compile(r"time_?zone|^tz$", re.IGNORECASE), "UTC"),
+    (re.compile(r"expression|formula", re.IGNORECASE), "1 + 1"),
+    (re.compile(r"url|uri|link|href", re.IGNORECASE), "https://example.com/"),
+    (re.compile(r"e_?mail", re.IGNORECASE), "user@example.com"),
+    (re.compile(r"^(time|hour)$", re.IGNORECASE), "12:00"),
+    (re.compile(r"date", re.IGNORECASE), "2025-01-15"),
+    (re.compile(r"path|dir|folder|file", re.IGNORECASE), "."),
+    (re.compile(r"lang", re.IGNORECASE), "en"),
+    (re.compile(r"query|search|topic|text|message|prompt|content|input", re.IGNORECASE), "hello"),
 ]
 _MAX_DEPTH = 6
-_FAILURE_WORD = re.compile(r"error|fail|invalid|exception|crash", re.I)
+_FAILURE_WORD = re.compile(r"error|fail|invalid|exception|crash", re.IGNORECASE)
 
 
 def _deref(schema: Any, root: dict[str, Any]) -> Any:
@@ -91,15 +91,15 @@ def _string(schema: dict[str, Any], name: str) -> str:
             break
     candidates += ["example", "a", "1", "abc", "123", "A1", "example-1"]
     lo, hi = int(schema.get("minLength", 0)), schema.get("maxLength")
-    pattern = schema.get("pattern")
+    regex = schema.get("pattern")
     for c in candidates:
         if len(c) < lo:
             c = c + c[-1] * (lo - len(c))
         if hi is not None and len(c) > int(hi):
             c = c[: int(hi)]
-        if pattern:
+        if regex:
             try:
-                if not re.search(pattern, c):
+                if not re.search(regex, c):
                     continue
             except re.error:
                 pass

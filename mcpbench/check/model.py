@@ -7,8 +7,9 @@ never touch a live session, so every verdict can be recomputed from a saved `Obs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -257,6 +258,29 @@ def checks() -> list[CheckInfo]:
     return [info for info, _ in REGISTRY.values()]
 
 
-__all__ = ["CATEGORIES", "CallCase", "CallRecord", "CallResult", "Category", "CheckInfo", "CheckReport", "CheckResult",
-           "FailOn", "Handshake", "Judge", "Listing", "Observations", "Ping", "REGISTRY", "Severity", "Status",
-           "StderrScan", "StdoutScan", "ToolReport", "Verdict", "check", "checks", "judge"]
+__all__ = [
+    "CATEGORIES",
+    "REGISTRY",
+    "CallCase",
+    "CallRecord",
+    "CallResult",
+    "Category",
+    "CheckInfo",
+    "CheckReport",
+    "CheckResult",
+    "FailOn",
+    "Handshake",
+    "Judge",
+    "Listing",
+    "Observations",
+    "Ping",
+    "Severity",
+    "Status",
+    "StderrScan",
+    "StdoutScan",
+    "ToolReport",
+    "Verdict",
+    "check",
+    "checks",
+    "judge",
+]

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mcpbench.check.model import CATEGORIES, CheckReport, CheckResult, FailOn, REGISTRY
+from mcpbench.check.model import CATEGORIES, REGISTRY, CheckReport, CheckResult, FailOn
 
 GLYPH = {"pass": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "bold red"), "skip": ("–", "dim"),
          "info": ("i", "cyan")}

@@ -258,9 +258,17 @@ def _coverage(obs: Observations) -> Verdict:
     details = [f"{name}: {why}" for name, why in sorted(obs.skipped_tools.items())]
     if any("destructive" in why for why in obs.skipped_tools.values()):
         details.append("pass --allow-destructive to call destructive-looking tools too")
-    status = "info" if obs.skipped_tools else "pass"
-    return Verdict(status, f"{len(called & names)} of {len(names)} tools called", details)
+    return Verdict("info" if obs.skipped_tools else "pass", f"{len(called & names)} of {len(names)} tools called", details)
 
 
-__all__ = ["DESTRUCTIVE_WORDS", "PlannedCall", "UNKNOWN_TOOL", "call_once", "destructive_reason", "drive",
-           "name_words", "plan_calls", "recovery_probe"]
+__all__ = [
+    "DESTRUCTIVE_WORDS",
+    "UNKNOWN_TOOL",
+    "PlannedCall",
+    "call_once",
+    "destructive_reason",
+    "drive",
+    "name_words",
+    "plan_calls",
+    "recovery_probe",
+]

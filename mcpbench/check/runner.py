@@ -40,6 +40,7 @@ class CheckOptions(BaseModel):
 
 def _tool_entry(server: str, tool: Any) -> ToolEntry:
     """A listed tool (an SDK model, or the wire dict of a page the SDK refused) as a hashed ToolEntry."""
+    fields: dict[str, Any]
     if isinstance(tool, dict):
         schema, out, ann = tool.get("inputSchema"), tool.get("outputSchema"), tool.get("annotations")
         fields = {"name": str(tool.get("name", "")), "title": tool.get("title") if isinstance(tool.get("title"), str)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from mcpbench.catalog import ToolEntry
 from mcpbench.check.model import Observations, Verdict, check
@@ -17,26 +18,26 @@ LONG_DESCRIPTION = 2048
 
 HIDDEN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("instruction markup", re.compile(
-        r"<\s*/?\s*(important|system|instructions?|secret|hidden|admin|override|critical|mandatory)\b[^>]*>", re.I)),
-    ("chat-template token", re.compile(r"<\|\s*(im_start|im_end|system|assistant|user)\s*\|>|\[/?(INST|SYS)\]", re.I)),
+        r"<\s*/?\s*(important|system|instructions?|secret|hidden|admin|override|critical|mandatory)\b[^>]*>", re.IGNORECASE)),
+    ("chat-template token", re.compile(r"<\|\s*(im_start|im_end|system|assistant|user)\s*\|>|\[/?(INST|SYS)\]", re.IGNORECASE)),
     ("override phrase", re.compile(
         r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|other|system|"
-        r"original)\b[^.\n]{0,25}\b(instructions?|prompts?|rules|directions|guidelines|messages)\b", re.I)),
+        r"original)\b[^.\n]{0,25}\b(instructions?|prompts?|rules|directions|guidelines|messages)\b", re.IGNORECASE)),
     ("secrecy", re.compile(
         r"\b(do not|don't|never|must not)\b[^.\n]{0,40}\b(tell|mention|inform|reveal|notify|show|disclose|alert)\b"
-        r"[^.\n]{0,40}\b(user|human|anyone|them)\b|\bwithout (telling|informing|notifying|alerting) the user\b", re.I)),
+        r"[^.\n]{0,40}\b(user|human|anyone|them)\b|\bwithout (telling|informing|notifying|alerting) the user\b", re.IGNORECASE)),
 ]
 SUSPICIOUS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("sensitive path", re.compile(
         r"~/\.ssh|\bid_(rsa|ed25519|ecdsa)\b|\.aws/credentials|/etc/(passwd|shadow)|\bmcp\.json\b|"
-        r"claude_desktop_config|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|\bprivate key\b", re.I)),
+        r"claude_desktop_config|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|\bprivate key\b", re.IGNORECASE)),
     ("exfiltration", re.compile(
         r"\b(send|post|upload|forward|transmit|exfiltrate|leak|email)\b[^.\n]{0,60}(https?://|\bwebhook\b)|"
         r"\b(pass|put|include)\b[^.\n]{0,40}\b(contents?|data|keys?|credentials)\b[^.\n]{0,30}\b(as|in|into)\b"
-        r"[^.\n]{0,20}\b(sidenote|side_note|parameter|argument|field)\b", re.I)),
+        r"[^.\n]{0,20}\b(sidenote|side_note|parameter|argument|field)\b", re.IGNORECASE)),
     ("steers other tools", re.compile(
         r"\b(always|must|never|instead of|before|after)\b[^.\n]{0,40}\b(any|every|all|each|other|another)\s+"
-        r"(other\s+)?(tools?|servers?|functions?)\b|\bwhen\b[^.\n]{0,30}\b(other|another)\s+(tool|server)\b", re.I)),
+        r"(other\s+)?(tools?|servers?|functions?)\b|\bwhen\b[^.\n]{0,30}\b(other|another)\s+(tool|server)\b", re.IGNORECASE)),
 ]
 
 INVISIBLE = {0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C,

@@ -9,10 +9,11 @@ import shlex
 import shutil
 import socket
 import tempfile
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Literal, TextIO
+from typing import Any, Literal, TextIO
 from urllib.parse import urlparse
 
 import anyio
@@ -56,14 +57,14 @@ class Target(BaseModel):
 
     @classmethod
     def from_command(cls, argv: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-                     name: str | None = None) -> "Target":
+                     name: str | None = None) -> Target:
         if not argv:
             raise ValueError("no command given")
         return cls(name=name or Path(argv[0]).name, command=argv[0], args=list(argv[1:]), env=env or {}, cwd=cwd)
 
     @classmethod
     def from_url(cls, url: str, transport: TargetTransport | None = None, *,
-                 headers: dict[str, str] | None = None) -> "Target":
+                 headers: dict[str, str] | None = None) -> Target:
         if transport is None:
             transport = "sse" if urlparse(url).path.rstrip("/").endswith("/sse") else "http"
         if transport == "stdio":

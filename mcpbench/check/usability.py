@@ -4,9 +4,9 @@ Synthesises a few grounded tasks for the one server (task_synth), runs the model
 fresh fleet, and scores the final answers with the tasks' verifiable checks (judges.checks). The verdict is the mean
 check score: pass ≥ 0.5, warn below (a weak model is not the server's fault, so this never fails a CI run).
 
-It needs task synthesis, which is being written beside this module; until `task_synth.pipeline` offers a
-`synthesize_for_server(fleet, server, n, seed)` coroutine, `usability()` raises UsabilityUnavailable with a clear
-message (see `unavailable_reason`).
+When any part it needs is not importable, `usability()` raises UsabilityUnavailable naming it (see
+`unavailable_reason`). Offline it runs with the scripted baselines (`scripted/oracle` must pass, `scripted/do-nothing`
+must not) or the local model.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ NEEDS: tuple[tuple[str, str], ...] = (
     ("mcpbench.agent", "run_episode"),
     ("mcpbench.models.registry", "get_provider"),
     ("judges.checks", "evaluate_checks"),
-    ("task_synth.pipeline", "synthesize_for_server"),
+    ("task_synth.synth", "synthesize"),
+    ("task_synth.pipeline", "SynthOptions"),
+    ("task_synth", "replay"),
 )
 PASS_SCORE = 0.5
 
@@ -39,16 +41,18 @@ def _load(module: str, attr: str) -> Any:
 
 def unavailable_reason() -> str | None:
     """Why `usability` cannot run here, or None when everything it needs is importable."""
-    missing = []
+    missing: list[str] = []
+    first_error = ""
     for module, attr in NEEDS:
         try:
             _load(module, attr)
-        except (ImportError, AttributeError):
+        except (ImportError, AttributeError) as e:
             missing.append(f"{module}.{attr}")
+            first_error = first_error or f"{type(e).__name__}: {e}"
     if not missing:
         return None
-    return ("usability checks (--model) are not available yet: they need " + ", ".join(missing) +
-            " (task synthesis is still being built); run without --model for the other checks")
+    return (f"usability checks (--model) are not available yet: they need {', '.join(missing)} ({first_error}); "
+            "run without --model for the other checks")
 
 
 async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: int = 0,
@@ -64,7 +68,9 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
     run_episode = _load("mcpbench.agent", "run_episode")
     get_provider = _load("mcpbench.models.registry", "get_provider")
     evaluate_checks = _load("judges.checks", "evaluate_checks")
-    synthesize = _load("task_synth.pipeline", "synthesize_for_server")
+    synthesize = _load("task_synth.synth", "synthesize")
+    synth_options = _load("task_synth.pipeline", "SynthOptions")
+    replay = _load("task_synth", "replay")
 
     provider = get_provider(model_name)
     try:
@@ -73,16 +79,23 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
             if status is None or status.status != "connected":
                 why = getattr(status, "error", None) or "not connected"
                 return _result("fail", f"the server did not connect for the usability run: {why}")
-            task_list = list(await synthesize(fleet, spec.name, n=tasks, seed=seed))
+            state = await synthesize(fleet, synth_options(servers=[spec.name], n=tasks, seed=seed, min_hops=1,
+                                                          max_hops=3, id_prefix=f"usability-{spec.name}"))
+            task_list = list(state.tasks)
             if not task_list:
-                return _result("skip", "no task could be synthesised for these tools")
+                reasons = sorted({r for rej in state.rejected for r in rej.reasons})[:3]
+                return _result("skip", "no task could be synthesised for these tools", reasons)
             scores: list[float] = []
             details: list[str] = []
             for i, task in enumerate(task_list):
                 async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
                     traj = await run_episode(provider, tools, task.fuzzy, episode_id=f"usability-{i}",
-                                             task_id=task.id, model_name=model_name)
-                results = evaluate_checks(list(task.checks), traj.final_answer or "")
+                                             task_id=task.id, model_name=model_name, context={"task": task})
+                live = None
+                if task.live_varying:  # time-dependent answers: re-run the reference chain now, as the runner does
+                    async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name]) as tools:
+                        live = dict(enumerate(await replay(task, tools)))
+                results = evaluate_checks(list(task.checks), traj.final_answer or "", live)
                 score = statistics.fmean(r.effective_score for r in results) if results else 0.0
                 scores.append(score)
                 details.append(f"{task.id}: {score:.2f} ({traj.status}, {len(traj.tool_calls())} calls)")

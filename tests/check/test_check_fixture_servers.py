@@ -4,7 +4,6 @@ deserves: the set of checks that warn or fail equals the expected set, with the 
 from __future__ import annotations
 
 import pytest
-
 from check_helpers import check_fixture
 
 EXPECTED: dict[str, dict[str, str]] = {

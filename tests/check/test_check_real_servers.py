@@ -7,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import anyio
 import pytest
@@ -140,3 +140,16 @@ async def test_an_http_server_launched_from_its_spec_is_checked_with_its_stderr(
     report = await check_spec(spec, QUICK)
     assert problems(report) == {"schemas.param_descriptions": "warn"}
     assert report.transport == "http" and report.by_id("protocol.stderr_noise").status == "pass"
+
+
+@pytest.mark.parametrize("model,status", [("scripted/oracle", "pass"), ("scripted/do-nothing", "warn")])
+def test_usability_with_the_baselines_separates_the_oracle_from_the_do_nothing_model(installed: None, model: str,
+                                                                                       status: str) -> None:
+    """`--model`: tasks synthesised for the calculator; the oracle (replays the reference chain) must pass, the
+    do-nothing baseline must not — the usability score measures the model, not the checker."""
+    result = CliRunner().invoke(app, ["check", "--json", "--server", "calculator", "--config",
+                                      str(ROOT / "servers.yaml"), "--model", model])
+    assert result.exit_code == 0, result.output
+    usability = next(r for r in json.loads(result.stdout)["results"] if r["id"] == "usability.model")
+    assert usability["status"] == status and usability["category"] == "usability"
+    assert usability["summary"].startswith(f"{model} scored {'1.00' if status == 'pass' else '0.00'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -117,8 +118,7 @@ def test_a_command_that_does_not_exist_fails_the_handshake_checks_with_its_reaso
 
 
 def test_a_model_without_task_synthesis_is_reported_as_not_available_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mcpbench.check.usability as usability
-
+    usability = importlib.import_module("mcpbench.check.usability")
     monkeypatch.setattr(usability, "unavailable_reason", lambda: "usability checks (--model) are not available yet")
     result = runner.invoke(app, ["check", "--model", "scripted/whatever", *fixture_cmd("clean_raw")])
     assert result.exit_code == 2 and "not available yet" in result.output
