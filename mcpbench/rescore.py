@@ -24,12 +24,13 @@ def recompute_scores(store: RunStore, *, panels: dict[str, Any] | None = None) -
     (judge model calls are not repeatable; their recorded raw outputs are what a verifier checks against).
     """
     from judges import PanelResult, score_episode
+    from task_synth.binding import expand_task
 
     tasks, tools, episodes = stored_inputs(store)
     old = store.scores()
     out: dict[str, Any] = {}
     for ep in episodes:
-        task = tasks[ep.task_id]
+        task = expand_task(tasks[ep.task_id], ep.context.get("builtins"))
         offered = {n: tools[n] for n in ep.trajectory.tools if n in tools}
         if panels is not None and ep.episode_id in panels:
             panel = panels[ep.episode_id]
@@ -48,6 +49,8 @@ async def rejudge(store: RunStore, judges: list[str], *, k: int = 1, seed: int |
 
     spec = store.get_meta("spec") or {}
     seed = spec.get("seed", 0) if seed is None else seed
+    from task_synth.binding import expand_task
+
     tasks, _, episodes = stored_inputs(store)
     providers = [get_provider(j) for j in judges]
     panels: dict[str, Any] = {}
@@ -55,7 +58,8 @@ async def rejudge(store: RunStore, judges: list[str], *, k: int = 1, seed: int |
     try:
         async def one(ep: StoredEpisode) -> None:
             async with limiter:
-                panels[ep.episode_id] = await judge_panel(providers, tasks[ep.task_id], ep.trajectory, k=k, seed=seed)
+                task = expand_task(tasks[ep.task_id], ep.context.get("builtins"))
+                panels[ep.episode_id] = await judge_panel(providers, task, ep.trajectory, k=k, seed=seed)
 
         async with anyio.create_task_group() as tg:
             for ep in episodes:

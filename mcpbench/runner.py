@@ -66,6 +66,9 @@ class EpisodeOutcome:
     live_outputs: dict[int, str] | None
     attempts: int
     infra_errors: list[str] = field(default_factory=list)
+    builtins: dict[str, str] = field(default_factory=dict)
+    """The fleet's placeholder values (WEB_URL, WORLD, ...) the episode ran with: scoring needs them to compare
+    arguments with the reference chain, so they are stored with the episode."""
 
 
 class Progress(Protocol):
@@ -128,7 +131,10 @@ def _infra_errors(traj: Trajectory) -> list[str]:
 async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spec: RunSpec,
                           attempts_before: int = 0) -> EpisodeOutcome:
     """Run one episode with infra retries; re-ground live-varying tasks in a separate isolated scope."""
-    task = plan.task
+    from task_synth.binding import expand_task
+
+    builtins = dict(fleet.builtins)
+    task = expand_task(plan.task, builtins)
     errors: list[str] = []
     attempt = attempts_before
     while True:
@@ -136,7 +142,8 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
         async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
                                  call_timeout_s=spec.limits.call_timeout_s) as tools:
             traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits, episode_id=plan.episode_id,
-                                     task_id=task.id, model_name=plan.model, context={"task": task})
+                                     task_id=task.id, model_name=plan.model,
+                                     context={"task": task, "builtins": builtins})
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:
@@ -153,7 +160,12 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                                  call_timeout_s=spec.limits.call_timeout_s) as tools:
             outputs = await task_synth.replay(task, tools)
         live = {i: o for i, o in enumerate(outputs)}
-    return EpisodeOutcome(plan, traj, live, attempt, errors)
+    return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
+
+
+def _portable(builtins: dict[str, str]) -> dict[str, str]:
+    """The builtins worth storing (no temp dirs of this process)."""
+    return {k: v for k, v in builtins.items() if k in ("WEB_URL", "WORLD", "MCPBENCH_HOME")}
 
 
 class Runner:
@@ -282,17 +294,18 @@ class Runner:
     async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
                       panel: list[Provider]) -> None:
         from judges import judge_panel, score_episode
+        from task_synth.binding import expand_task
 
         for i, err in enumerate(out.infra_errors):
             store.record_infra_attempt(out.plan.episode_id, i + 1, err)
         offered = {n: tools_map[n] for n in out.trajectory.tools if n in tools_map}
+        task = expand_task(out.plan.task, out.builtins)
         panel_result = None
         if panel and out.trajectory.status != "infra_failed":
-            panel_result = await judge_panel(panel, out.plan.task, out.trajectory, k=spec.judge_k, seed=spec.seed)
-        score = score_episode(out.plan.task, out.trajectory, offered, live_outputs=out.live_outputs,
-                              panel=panel_result)
+            panel_result = await judge_panel(panel, task, out.trajectory, k=spec.judge_k, seed=spec.seed)
+        score = score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
         store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
-                             judged_by=",".join(spec.judges) or "rules")
+                             judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins})
         self.progress.episode(out, score)
 
 

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS episodes (
   episode_id TEXT PRIMARY KEY, model TEXT NOT NULL, task_id TEXT NOT NULL, repeat INTEGER NOT NULL,
   status TEXT NOT NULL, attempts INTEGER NOT NULL, trajectory TEXT NOT NULL, live_outputs TEXT,
-  finished_at REAL NOT NULL);
+  context TEXT NOT NULL, finished_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS infra_attempts (
   episode_id TEXT NOT NULL, attempt INTEGER NOT NULL, error TEXT NOT NULL, at REAL NOT NULL,
   PRIMARY KEY (episode_id, attempt));
@@ -42,6 +42,8 @@ class StoredEpisode(BaseModel):
     attempts: int
     trajectory: Trajectory
     live_outputs: dict[int, str] | None = None
+    context: dict[str, Any] = {}
+    """What the episode ran with beyond the task: the fleet's placeholder values (builtins) such as WEB_URL."""
 
 
 class RunStore:
@@ -78,14 +80,14 @@ class RunStore:
 
     # ---- episodes ----------------------------------------------------------------------------------------------
     def record_episode(self, traj: Trajectory, *, attempts: int, live_outputs: dict[int, str] | None,
-                       score: Any | None, judged_by: str = "rules") -> None:
+                       score: Any | None, judged_by: str = "rules", context: dict[str, Any] | None = None) -> None:
         """Store a finished episode and its score atomically. A re-recorded episode id replaces the old row."""
         with self._tx():
             self.db.execute(
-                "INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (traj.episode_id, traj.model, traj.task_id, traj.repeat, traj.status, attempts, _dumps(traj),
                  _dumps({str(k): v for k, v in live_outputs.items()}) if live_outputs is not None else None,
-                 time.time()))
+                 _dumps(context or {}), time.time()))
             if score is not None:
                 self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
                                 (traj.episode_id, _dumps(score), judged_by))
@@ -102,11 +104,12 @@ class RunStore:
 
     def episodes(self) -> Iterator[StoredEpisode]:
         for row in self.db.execute("SELECT episode_id, model, task_id, repeat, status, attempts, trajectory, "
-                                   "live_outputs FROM episodes ORDER BY model, task_id, repeat"):
+                                   "live_outputs, context FROM episodes ORDER BY model, task_id, repeat"):
             live = json.loads(row[7]) if row[7] else None
             yield StoredEpisode(episode_id=row[0], model=row[1], task_id=row[2], repeat=row[3], status=row[4],
                                 attempts=row[5], trajectory=Trajectory.model_validate_json(row[6]),
-                                live_outputs={int(k): v for k, v in live.items()} if live is not None else None)
+                                live_outputs={int(k): v for k, v in live.items()} if live is not None else None,
+                                context=json.loads(row[8]))
 
     def scores(self) -> dict[str, dict[str, Any]]:
         return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT episode_id, score FROM scores")}

@@ -17,6 +17,12 @@ ENDPOINT_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTH
 """Environment variables that configure endpoints. Only their names are ever shown, never their values."""
 
 
+PREFIX_MODULES = {"openai": "mcpbench.models.openai", "anthropic": "mcpbench.models.anthropic",
+                  "scripted": "mcpbench.models.scripted", "local": "mcpbench.models.local"}
+"""Where each built-in prefix lives: get_provider imports only the one it needs (the anthropic SDK alone takes
+seconds to import, which a scripted run should not pay)."""
+
+
 def load_builtin_providers() -> None:
     """Import every built-in provider module so its @provider registration runs (idempotent)."""
     for mod in BUILTIN_MODULES:
@@ -37,7 +43,11 @@ def get_provider(name: str, **options: Any) -> Provider:
     whatever the factory raises for bad options (ValueError: missing key, unreadable script; TypeError: bad option).
     """
     prefix, model = split_name(name)
-    load_builtin_providers()
+    if prefix not in REGISTRY.factories:
+        if prefix in PREFIX_MODULES:
+            importlib.import_module(PREFIX_MODULES[prefix])
+        else:
+            load_builtin_providers()
     factory = REGISTRY.factories.get(prefix)
     if factory is None:
         known = ", ".join(sorted(REGISTRY.factories)) or "none"
