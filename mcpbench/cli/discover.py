@@ -20,9 +20,14 @@ FromOpt = typer.Option(None, "--from", help="Read only this file (client config,
                                             "Repeatable.", exists=True, dir_okay=False)
 
 
+def _short(text: str) -> str:
+    home = str(Path.home())
+    return text.replace(home + os.sep, "~" + os.sep) if home not in ("", os.sep) else text
+
+
 def _row(s: DiscoveredServer, p: ProbeResult | None) -> list[str]:
-    row = [escape(s.name) + ("" if s.enabled else " [dim](disabled)[/]"), s.transport, escape(mask(s.target())),
-           escape(s.source)]
+    row = [escape(s.name) + ("" if s.enabled else " [dim](disabled)[/]"), s.transport,
+           escape(_short(mask(s.target()))), escape(_short(s.source))]
     if p is not None:
         colour = {"connected": "green", "failed": "red", "skipped": "yellow"}[p.status]
         detail = f"{p.tools} tools" if p.status == "connected" else escape(p.error or "")
@@ -97,8 +102,8 @@ def discover_command(
             console.print(f"No MCP servers found ({where} looked at).")
         needed = sorted({v for s in servers for v in s.secrets if v not in os.environ})
         if needed:
-            console.print("Set these variables before connecting (secrets and required inputs were replaced by ${VAR} references): "
-                          + ", ".join(needed), highlight=False)
+            console.print("Set these variables before connecting (secrets and required inputs became ${VAR} "
+                          "references): " + ", ".join(needed), highlight=False)
         if report is not None:
             for name, src in report.added:
                 console.print(f"[green]added[/] {name}  ({src})", highlight=False)

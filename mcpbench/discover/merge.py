@@ -156,8 +156,8 @@ def merge_into_config(found: list[DiscoveredServer], path: Path) -> MergeReport:
         name = _unique_name(spec.name, taken)
         spec = spec.model_copy(update={"name": name})
         servers.append(_entry(spec))
-        servers.yaml_set_comment_before_after_key(len(servers) - 1, before=f"found by mcpbench discover: {server.source}",
-                                                  indent=yaml.sequence_dash_offset)
+        note = f"found by mcpbench discover: {server.source}"
+        servers.yaml_set_comment_before_after_key(len(servers) - 1, before=note, indent=yaml.sequence_dash_offset)
         taken.add(name)
         identities[ident] = name
         if pkg:

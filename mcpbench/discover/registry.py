@@ -156,8 +156,8 @@ def parse_server_json(doc: Any, ctx: ParseContext) -> list[DiscoveredServer]:
     for pkg in doc.get("packages") or []:
         built = _package_entry(pkg) if isinstance(pkg, dict) else None
         if built is None:
-            ctx.issues.append(f"{ctx.source}: {name}: package {pkg.get('registryType') if isinstance(pkg, dict) else pkg}"
-                              " cannot be launched from a command line; skipped")
+            kind = pkg.get("registryType") if isinstance(pkg, dict) else pkg
+            ctx.issues.append(f"{ctx.source}: {name}: package {kind} cannot be launched from a command line; skipped")
             continue
         options.append((str(pkg.get("registryType")).lower(), built))
     for remote in doc.get("remotes") or []:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-SECRET_KEY = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PAT\b|PRIVATE)", re.IGNORECASE)
+SECRET_KEY = re.compile(
+    r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PAT\b|PRIVATE)", re.IGNORECASE)
 """Key names whose values are secret (a superset of what mcpbench.config refuses in clear)."""
 
 _TOKEN_SHAPES = re.compile(

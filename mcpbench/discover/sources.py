@@ -77,13 +77,12 @@ def locations(*, home: Path | None = None, cwd: Path | None = None, platform: st
     ]
     for code in ("Code", "Code - Insiders", "VSCodium"):
         udir = app / code / "User"
+        ext = udir / "globalStorage"
         user += [
             Location("vscode", udir / "mcp.json", "vscode"),
             Location("vscode", udir / "settings.json", "vscode-settings"),
-            Location("cline", udir / "globalStorage" / "saoudrizwan.claude-dev" / "settings" / "cline_mcp_settings.json",
-                     "mcp-servers"),
-            Location("roo-code", udir / "globalStorage" / "rooveterinaryinc.roo-cline" / "settings" / "mcp_settings.json",
-                     "mcp-servers"),
+            Location("cline", ext / "saoudrizwan.claude-dev" / "settings" / "cline_mcp_settings.json", "mcp-servers"),
+            Location("roo-code", ext / "rooveterinaryinc.roo-cline" / "settings" / "mcp_settings.json", "mcp-servers"),
         ]
     project = [
         Location("claude-code", cwd / ".mcp.json", "mcp-servers", "project"),

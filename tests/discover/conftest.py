@@ -10,9 +10,10 @@ FIX = Path(__file__).resolve().parents[1] / "fixtures" / "discover"
 
 PLANTED_SECRETS = (
     "ghp_FAKEdesktop0123456789abcdefABCDEF", "FAKEpgPassw0rd", "FAKEsentryBearerToken123", "ctx7-FAKEcursorKey987654",
-    "FAKEfigmaQueryKey555", "FAKEpuppeteerArgToken", "FAKEclineHeaderKey42", "github_pat_FAKEgemini0123456789abcdefghij",
-    "xoxb-FAKEzed-123456789012", "FAKEzedRemoteToken", "FAKEzedExtSetting", "ghp_FAKEgoose0123456789abcdefABCDEFGH",
-    "FAKEgooseBearer", "FAKEcontinueSecret77", "FAKEcodexEnvKey31337", "hf_FAKElmstudio0123456789abcdefgh",
+    "FAKEfigmaQueryKey555", "FAKEpuppeteerArgToken", "FAKEclineHeaderKey42",
+    "github_pat_FAKEgemini0123456789abcdefghij", "xoxb-FAKEzed-123456789012", "FAKEzedRemoteToken",
+    "FAKEzedExtSetting", "ghp_FAKEgoose0123456789abcdefABCDEFGH", "FAKEgooseBearer", "FAKEcontinueSecret77",
+    "FAKEcodexEnvKey31337", "hf_FAKElmstudio0123456789abcdefgh",
 )
 """Every clear secret planted in tests/fixtures/discover (all fake)."""
 

@@ -75,7 +75,8 @@ def test_npm_packages_with_an_mcp_keyword_or_the_sdk_dependency_are_servers(tmp_
     assert found["memory"].command == str(nm / ".bin" / "mcp-server-memory")
     assert found["memory"].install is not None and found["memory"].install.npm == \
         "@modelcontextprotocol/server-memory@2026.8.31"
-    assert (found["weather-tool"].command, found["weather-tool"].args) == ("node", [str(nm / "weather-tool" / "cli.js")])
+    tool = found["weather-tool"]
+    assert (tool.command, tool.args) == ("node", [str(nm / "weather-tool" / "cli.js")])
 
 
 def test_discover_reads_packages_under_mcpbench_home(tmp_path):

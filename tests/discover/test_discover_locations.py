@@ -1,4 +1,4 @@
-"""Discover with a fake HOME (and APPDATA / cwd) on each OS: every client location is found where the client keeps it."""
+"""Discover with a fake HOME (and APPDATA, cwd) on each OS: every client's file is found where the client keeps it."""
 
 from __future__ import annotations
 
