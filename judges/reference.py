@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mcpbench.models.scripted import binding_source
+from task_synth.binding import binding_sources
 from task_synth.task import ReferenceStep
 
 
@@ -61,7 +61,7 @@ def dependencies(steps: Sequence[ReferenceStep], j: int) -> list[int]:
     """The earlier steps step j consumes: its depends_on plus the sources of its bindings ('step[i]:...').
     Indices that do not point to an earlier step are ignored (a malformed reference must not crash scoring)."""
     s = steps[j]
-    sources = {binding_source(b) for b in s.bindings.values()}
+    sources = {i for b in s.bindings.values() for i in binding_sources(b)}
     return sorted(d for d in {*s.depends_on, *sources} if d is not None and 0 <= d < j)
 
 
