@@ -6,7 +6,6 @@ import logging
 import re
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import List, Optional
 
 import anyio
 import typer
@@ -41,31 +40,31 @@ def _spec_name(name: str) -> str:
 
 
 def check_cmd(
-    command: Optional[List[str]] = typer.Argument(None, metavar="[-- COMMAND ARGS...]",
+    command: list[str] | None = typer.Argument(None, metavar="[-- COMMAND ARGS...]",
                                                   help="Launch this stdio server (put it after --)."),
-    url: Optional[str] = typer.Option(None, "--url", help="Check a running server at this URL."),
-    transport: Optional[str] = typer.Option(None, "--transport", help="With --url: 'http' (streamable HTTP, "
+    url: str | None = typer.Option(None, "--url", help="Check a running server at this URL."),
+    transport: str | None = typer.Option(None, "--transport", help="With --url: 'http' (streamable HTTP, "
                                             "default unless the path ends in /sse) or 'sse'."),
-    server: Optional[str] = typer.Option(None, "--server", "-s", help="Check this server of servers.yaml."),
-    config: Optional[Path] = ConfigOpt,
-    env: Optional[List[str]] = typer.Option(None, "--env", "-e", help="KEY=VALUE for a launched server (repeat)."),
-    header: Optional[List[str]] = typer.Option(None, "--header", "-H", help="'Name: value' HTTP header (repeat)."),
+    server: str | None = typer.Option(None, "--server", "-s", help="Check this server of servers.yaml."),
+    config: Path | None = ConfigOpt,
+    env: list[str] | None = typer.Option(None, "--env", "-e", help="KEY=VALUE for a launched server (repeat)."),
+    header: list[str] | None = typer.Option(None, "--header", "-H", help="'Name: value' HTTP header (repeat)."),
     call_timeout: float = typer.Option(30.0, "--call-timeout", min=0.1, help="Deadline of one tool call, seconds."),
     connect_timeout: float = typer.Option(30.0, "--connect-timeout", min=0.1, help="Spawn + handshake deadline."),
     allow_destructive: bool = typer.Option(False, "--allow-destructive",
                                            help="Also call tools that look destructive (delete, write, drop...)."),
-    skip_tool: Optional[List[str]] = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
+    skip_tool: list[str] | None = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
                                         "(provider/model)."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the card."),
-    junit: Optional[Path] = typer.Option(None, "--junit", help="Also write JUnit XML to this file."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write JUnit XML to this file."),
     fail_on: str = typer.Option("error", "--fail-on", help="'error' (default): exit 1 on failed checks; "
                                 "'warn': on warnings too."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
 ) -> None:
     from mcpbench.check import CheckOptions, Target, run_check
-    from mcpbench.check.target import spec_target
     from mcpbench.check.report import exit_code, render, to_json, to_junit
+    from mcpbench.check.target import spec_target
     from mcpbench.check.usability import UsabilityUnavailable, usability
     from mcpbench.config import ConfigError, ServerSpec
     from mcpbench.install import InstallError
