@@ -87,6 +87,7 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
                 literal[arg] = resolve_binding(spec, outputs, _like(state, s, arg))
         except BindingError as e:
             raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {e}") from None
+        literal = expand(literal, state.builtins)  # templates may hold ${VAR} around the bound part
         outputs.append(await _call(tools, state, i, s, literal))
         args_out.append(literal)
         bindings_out.append(bindings)

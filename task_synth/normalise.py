@@ -26,7 +26,7 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<!\d)\d\d?:\d\d(?::\d\d)?(?!\d)"), "<time>"),
     (re.compile(rf"\b(?:{_WEEKDAYS})\b"), "<weekday>"),
     (re.compile(r"\b(?:true|false|True|False)\b"), "<bool>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "#"),
+    (re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?|\d+(?:\.\d+)?"), "#"),
 ]
 
 

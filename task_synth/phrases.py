@@ -101,7 +101,7 @@ class Phrasing:
 
 
 _TARGET_TIME = r'"target":\s*\{[^{}]*?"datetime":\s*"\d{4}-\d\d-\d\dT(\d\d:\d\d)'
-_DIFF = r'"time_difference":\s*"([+-]?\d+(?:\.\d+)?)h"'
+_DIFF = r'"time_difference":\s*"[+-]?(\d+(?:\.\d+)?)h"'
 _WEEKDAY = r'"day_of_week":\s*"(\w+)"'
 
 

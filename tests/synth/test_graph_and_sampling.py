@@ -1,0 +1,109 @@
+"""Stage 1 and 2 without a live fleet: the schema graph and the seeded chain sampler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from task_synth.graph import SchemaSource, build_node, connect, is_read_only, mark_produces
+from task_synth.pipeline import SynthOptions, SynthState, select_entries
+from task_synth.sampling import WalkSampler
+from tests.synth.catalogs import TOOLS, live
+
+pytestmark = pytest.mark.anyio
+SERVERS = ["time", "calculator", "sqlite"]
+
+
+def _state(seed: int = 1, n: int = 6, **kw) -> SynthState:
+    fleet = live()
+    opts = SynthOptions(servers=SERVERS, n=n, seed=seed, **kw)
+    return SynthState(options=opts, live=fleet, entries=select_entries(fleet.catalog, SERVERS, opts.exclude),
+                      builtins={})
+
+
+def _edges(state: SynthState) -> set[tuple[str, str, str, str, str]]:
+    return {(e.src, e.dst, e.param, e.kind, e.via) for e in state.graph.edges}
+
+
+def test_write_tools_are_never_read_only_and_annotations_win_over_names():
+    by = {e.name: e for e in TOOLS}
+    assert is_read_only(by["get_current_time"]) and is_read_only(by["list_tables"])
+    assert not is_read_only(by["write_query"]) and not is_read_only(by["append_insight"])
+    assert not build_node(by["append_insight"]).fillable  # its parameter has no known kind either
+
+
+async def test_the_schema_graph_wires_outputs_to_inputs_within_and_across_servers():
+    state = _state()
+    await SchemaSource().run(state)
+    edges = _edges(state)
+    # a time result names its timezone and datetime: it feeds the conversion's timezone and time
+    assert ("time/get_current_time", "time/convert_time", "source_timezone", "timezone", "direct") in edges
+    assert ("time/get_current_time", "time/convert_time", "time", "time", "direct") in edges
+    # 'List all tables' produces table names, which compose into a SQL query and name a table to describe
+    assert ("sqlite/list_tables", "sqlite/describe_table", "table_name", "table", "direct") in edges
+    assert ("sqlite/list_tables", "sqlite/read_query", "query", "table", "compose") in edges
+    # a calculator result composes into a further expression (a two-hop chain on one server)
+    assert ("calculator/calculate", "calculator/calculate", "expression", "number", "compose") in edges
+    assert not any(e[1] in ("sqlite/write_query", "sqlite/append_insight") for e in edges)
+    assert not any(e[0] == e[1] and e[4] == "direct" for e in edges)
+
+
+async def test_schema_words_in_types_and_titles_are_not_evidence():
+    state = _state()
+    await SchemaSource().run(state)
+    node = state.graph.node("time/get_current_time")
+    assert node is not None and "number" not in node.produces  # "title": "TimeResult" is not a result
+
+
+async def _chains(seed: int, **kw):
+    state = _state(seed=seed, **kw)
+    await SchemaSource().run(state)
+    # what the probe step would add: table names in the pool, counts out of SELECT COUNT(*)
+    state.graph.pools.setdefault("table", []).extend(["orders", "customers"])
+    mark_produces(state.graph.node("sqlite/read_query"), "number", "probe")
+    connect(state.graph)
+    await WalkSampler().run(state)
+    return state.chains
+
+
+async def test_the_same_seed_samples_the_same_chains_and_another_seed_does_not():
+    a = [c.model_dump() for c in await _chains(7)]
+    b = [c.model_dump() for c in await _chains(7)]
+    c = [c.model_dump() for c in await _chains(8)]
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert json.dumps(a, sort_keys=True) != json.dumps(c, sort_keys=True)
+
+
+async def test_every_chain_is_a_dependency_chain_of_allowed_length():
+    chains = await _chains(3, n=8, min_hops=2, max_hops=4)
+    assert chains
+    for ch in chains:
+        assert 2 <= len(ch.steps) <= 4
+        for i, s in enumerate(ch.steps[1:], 1):
+            assert s.binds and all(b.source == i - 1 for b in s.binds)
+            assert s.depends_on == [i - 1]
+
+
+async def test_sampled_chains_are_diverse_and_cover_the_tools():
+    chains = await _chains(11, n=10)
+    keys = [json.dumps([(s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in c.steps], sort_keys=True)
+            for c in chains]
+    assert len(keys) == len(set(keys))
+    sigs = [c.signature() for c in chains]
+    assert max(sigs.count(s) for s in sigs) <= 2
+    used = {t for c in chains for t in c.signature()}
+    assert {"time/get_current_time", "time/convert_time", "calculator/calculate", "sqlite/list_tables",
+            "sqlite/read_query"} <= used
+    assert any(len(c.servers) > 1 for c in chains) and any(len(c.servers) == 1 for c in chains)
+
+
+async def test_a_coherent_conversion_takes_its_time_and_source_zone_from_the_same_step():
+    for ch in await _chains(5, n=12):
+        for i, s in enumerate(ch.steps):
+            if s.tool == "convert_time" and i > 0 and ch.steps[i - 1].tool == "get_current_time":
+                bound = {b.param for b in s.binds}
+                assert bound == {"source_timezone", "time"}
+                assert s.arguments["target_timezone"] != ch.steps[i - 1].arguments.get("timezone")
+                return
+    pytest.fail("no get_current_time → convert_time chain sampled")
