@@ -134,7 +134,8 @@ def _rebuild(tmp: Path, meta: dict[str, Any], episodes: list[StoredEpisode], sco
     store.set_meta("state", meta["bundle"]["state"])
     for ep in episodes:
         store.record_episode(ep.trajectory, attempts=ep.attempts, live_outputs=ep.live_outputs,
-                             score=scores[ep.episode_id].score, judged_by=scores[ep.episode_id].judged_by)
+                             score=scores[ep.episode_id].score, judged_by=scores[ep.episode_id].judged_by,
+                             context=ep.context)
     return store
 
 

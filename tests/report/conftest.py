@@ -11,8 +11,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "runner"))
 
-ARTIFACTS = HERE.parent / "_artifacts"
-
 
 @pytest.fixture
 def synthetic_run(tmp_path):
