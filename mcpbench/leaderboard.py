@@ -13,6 +13,7 @@ Each row carries its verification tier (docs/leaderboard.md):
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any, Literal
 
@@ -117,7 +118,10 @@ def load_submission(path: str | Path, reruns: Reruns) -> Submission:
     src = str(path)
     if p.is_dir():
         if (p / "store.sqlite").exists():
-            return Submission(source=src, kind="run", tier="self-reported", results=build_results(RunData.load(p)))
+            try:
+                return Submission(source=src, kind="run", tier="self-reported", results=build_results(RunData.load(p)))
+            except (sqlite3.DatabaseError, ValueError) as ex:
+                return Submission(source=src, kind="run", rejected=f"unreadable run store: {str(ex).splitlines()[0]}")
         p = p / "results.json"
     if p.name.endswith((".tar.gz", ".tgz")):
         from mcpbench.bundle import verify_bundle
@@ -270,12 +274,12 @@ def leaderboard_html(lb: Leaderboard) -> str:
 
 
 def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *,
-                      reruns: str | Path | None = None) -> tuple[Leaderboard, dict[str, Path]]:
+                      reruns: Reruns | str | Path | None = None) -> tuple[Leaderboard, dict[str, Path]]:
     """Build the leaderboard of SOURCES and write leaderboard.{html,md,json} into OUT_DIR.
 
-    Raises ValueError when the re-runs file is malformed.
+    reruns: the maintainers' re-runs (or the path of their file). Raises ValueError when that file is malformed.
     """
-    flags = Reruns.load(reruns)
+    flags = reruns if isinstance(reruns, Reruns) else Reruns.load(reruns)
     lb = build_leaderboard([load_submission(s, flags) for s in sources])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

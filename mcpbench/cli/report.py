@@ -34,13 +34,14 @@ def leaderboard_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print the leaderboard as JSON."),
 ) -> None:
     """Rank submissions; different suites, fleets or formulas are grouped apart, never ranked together."""
-    from mcpbench.leaderboard import write_leaderboard
+    from mcpbench.leaderboard import Reruns, write_leaderboard
 
     try:
-        lb, paths = write_leaderboard(list(sources), out, reruns=reruns)
+        flags = Reruns.load(reruns)
     except (OSError, ValueError) as e:
-        fail(f"re-runs file {reruns}: {e}")
+        fail(f"re-runs file {reruns}: {str(e).splitlines()[0]}")
         return
+    lb, paths = write_leaderboard(list(sources), out, reruns=flags)
     if json_out:
         print_json(lb.model_dump(mode="json"))
         return

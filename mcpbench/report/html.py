@@ -204,6 +204,8 @@ def _clip(text: str) -> tuple[str, int]:
 
 def episode_payload(data: RunData) -> list[dict[str, Any]]:
     """What the viewer needs per episode (plain JSON; rendered with textContent)."""
+    from task_synth.binding import expand_task
+
     tasks = {t.id: t for t in data.tasks}
     out = []
     for ep in sorted(data.episodes, key=lambda x: (x.model, x.task_id, x.repeat)):
@@ -229,10 +231,11 @@ def episode_payload(data: RunData) -> list[dict[str, Any]]:
             elif ev.type == "error":
                 events.append({"type": "error", "turn": ev.turn, "kind": ev.kind, "message": ev.message})
         task = tasks.get(ep.task_id)
+        precise = expand_task(task, ep.context.get("builtins")).precise if task else ""
         out.append({"id": ep.episode_id, "model": ep.model, "task": ep.task_id, "repeat": ep.repeat,
                     "status": ep.status, "attempts": ep.attempts, "counted": s.get("counted", False),
                     "passed": s.get("passed", False), "overall": s.get("overall"), "prompt": traj.prompt,
-                    "precise": task.precise if task else "", "events": events, "final": traj.final_answer,
+                    "precise": precise, "events": events, "final": traj.final_answer,
                     "checks": s.get("checks", []), "notes": s.get("notes", []),
                     "tokens": traj.usage.input_tokens + traj.usage.output_tokens, "wall_time_s": traj.wall_time_s})
     return out

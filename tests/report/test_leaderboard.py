@@ -118,3 +118,11 @@ def test_leaderboard_command_writes_the_three_files_and_reports_groups(runs, tmp
     bad.write_text("[1, 2]")
     res = CliRunner().invoke(app, ["leaderboard", str(runs["a"]), "--out", str(tmp_path / "lb"), "--reruns", str(bad)])
     assert res.exit_code == 2
+
+
+def test_a_corrupt_run_store_is_rejected_not_a_crash(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "store.sqlite").write_bytes(b"this is not a database" * 100)
+    lb = build_leaderboard([load_submission(run, Reruns())])
+    assert lb.groups == [] and "unreadable run store" in lb.rejected[0].reason
