@@ -9,11 +9,15 @@ import anyio
 import mcp_types as t
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.sse import sse_client
-from mcp.client.stdio import get_default_environment, stdio_client
+from mcp.client.stdio import get_default_environment
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from mcpbench._stdio import OUTPUT_TOO_LARGE, StdioGuard, WireStats, guarded_stdio_client
 from mcpbench.outcomes import ErrorKind, OutcomeClass, cap_text
+
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+"""Cap of one stdio message when the caller names none (a bigger line is dropped unread and counted)."""
 
 
 def safe_env(declared: dict[str, str]) -> dict[str, str]:
@@ -21,10 +25,13 @@ def safe_env(declared: dict[str, str]) -> dict[str, str]:
     return {**get_default_environment(), **declared}
 
 
-def stdio_target(command: str, args: list[str], env: dict[str, str], cwd: str | None, errlog: TextIO) -> Any:
-    """A transport for a subprocess server whose stderr goes to `errlog` (a real file)."""
-    params = StdioServerParameters(command=command, args=args, env=env, cwd=cwd)
-    return stdio_client(params, errlog=errlog)
+def stdio_target(command: str, args: list[str], env: dict[str, str], cwd: str | None, errlog: TextIO,
+                 guard: StdioGuard | None = None) -> Any:
+    """A transport for a subprocess server whose stderr goes to `errlog` (a real file). The SDK's stdio transport,
+    guarded (mcpbench._stdio): bounded lines, garbage counted, death noticed, whole process tree reaped."""
+    params = StdioServerParameters(command=command, args=args, env=env, cwd=cwd)  # validates like the SDK does
+    guard = guard or StdioGuard(max_line_bytes=DEFAULT_MAX_LINE_BYTES)
+    return guarded_stdio_client(params.command, params.args, params.env or {}, cwd, errlog, guard)
 
 
 def http_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any:
@@ -38,8 +45,23 @@ def sse_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any:
     return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s)
 
 
-def make_client(transport: Any, *, read_timeout_s: float, mode: str = "auto") -> Client:
-    return Client(transport, read_timeout_seconds=read_timeout_s, mode=mode, cache=None)  # type: ignore[arg-type]
+def make_client(transport: Any, *, read_timeout_s: float, mode: str = "auto", message_handler: Any = None) -> Client:
+    """An SDK client without response caching; `message_handler` gets server notifications and transport faults."""
+    return Client(transport, read_timeout_seconds=read_timeout_s, mode=mode, cache=None,  # type: ignore[arg-type]
+                  message_handler=message_handler)
+
+
+def is_tool_list_changed(message: Any) -> bool:
+    """True for a server's notifications/tools/list_changed as the SDK's message handler delivers it."""
+    return isinstance(message, t.ToolListChangedNotification)
+
+
+def oversize_bytes(exc: BaseException) -> int | None:
+    """The original size of an answer the guarded transport dropped for its size, else None."""
+    if isinstance(exc, MCPError) and exc.code == OUTPUT_TOO_LARGE:
+        data = getattr(exc, "data", None) or getattr(getattr(exc, "error", None), "data", None) or {}
+        return int(data.get("bytes", 0)) if isinstance(data, dict) else 0
+    return None
 
 
 def _render_block(block: Any) -> str:
@@ -82,6 +104,8 @@ def classify(exc: BaseException) -> tuple[OutcomeClass, ErrorKind, str]:
             return "infra_error", "timeout", f"timed out: {exc.message}"
         if exc.code == t.CONNECTION_CLOSED:
             return "infra_error", "connection_closed", f"server connection closed: {exc.message}"
+        if exc.code == OUTPUT_TOO_LARGE:
+            return "infra_error", "output_too_large", exc.message
         return "tool_error", "server_error", f"MCP error {exc.code}: {exc.message}"
     if isinstance(exc, TimeoutError):
         return "infra_error", "timeout", "timed out"
@@ -112,5 +136,6 @@ def tool_to_dict(tool: t.Tool) -> dict[str, Any]:
             "input_schema": tool.input_schema or {}, "output_schema": tool.output_schema, "annotations": ann or None}
 
 
-__all__ = ["MCPError", "classify", "describe_connect_error", "http_target", "make_client", "render_result", "safe_env",
-           "sse_target", "stdio_target", "tool_to_dict"]
+__all__ = ["DEFAULT_MAX_LINE_BYTES", "MCPError", "OUTPUT_TOO_LARGE", "StdioGuard", "WireStats", "classify",
+           "describe_connect_error", "http_target", "is_tool_list_changed", "make_client", "oversize_bytes",
+           "render_result", "safe_env", "sse_target", "stdio_target", "tool_to_dict"]

@@ -34,6 +34,9 @@ class ToolEntry(BaseModel):
     """sha256 of the canonical definition (name, description, inputSchema, outputSchema, annotations)."""
     quarantined: str | None = None
     """Why this tool is withheld from models, or None."""
+    flags: list[str] = Field(default_factory=list)
+    """Security findings in the definition (tool-poisoning patterns, invisible characters); flagged tools stay
+    usable and are reported (`servers tools`)."""
 
     def definition(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "inputSchema": self.input_schema,
@@ -61,7 +64,9 @@ def exposed_name(server: str, tool: str) -> str:
     hash of the real pair is appended so distinct tools never collide. The mapping is kept in the Catalog (reversible).
     """
     base = f"{_sanitize(server)}{SEP}{_sanitize(tool)}"
-    if base == f"{server}{SEP}{tool}" and len(base) <= 64:
+    # 'a_' + '_b' and 'a' + '__b' would both read 'a____b': a split that is not unique gets the hash too
+    ambiguous = SEP in server or server.endswith("_") or tool.startswith("_")
+    if base == f"{server}{SEP}{tool}" and len(base) <= 64 and not ambiguous:
         return base
     digest = hashlib.sha256(f"{server}\x00{tool}".encode()).hexdigest()[:8]
     return f"{base[:55]}_{digest}"
@@ -124,6 +129,12 @@ class Catalog:
         if any(x.server == e.server and x.name == e.name for x in self._entries):
             reasons.append(f"duplicate tool name {e.name!r} on server {e.server!r}")
             e.exposed_name = f"{e.exposed_name[:52]}_dup{len(self._entries)}"
+        clash = self._by_exposed.get(e.exposed_name)
+        if clash is not None and (clash.server, clash.name) != (e.server, e.name):
+            # two different tools under one exposed name: neither can be told apart, so neither is offered
+            reasons.append(f"exposed name {e.exposed_name!r} collides with {clash.server}/{clash.name}")
+            note = f"exposed name {e.exposed_name!r} collides with {e.server}/{e.name}"
+            clash.quarantined = f"{clash.quarantined}; {note}" if clash.quarantined else note
         e.quarantined = "; ".join(reasons) or None
         self._entries.append(e)
         self._by_exposed.setdefault(e.exposed_name, e)

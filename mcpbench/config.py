@@ -86,6 +86,9 @@ class ServerSpec(BaseModel):
     max_concurrency: int = Field(8, ge=1)
     """In-flight calls allowed on one session of this server."""
     output_cap_bytes: int = Field(64 * 1024, ge=256)
+    max_message_bytes: int = Field(16 * 1024 * 1024, ge=4096)
+    """A stdio message (one line) over this many bytes is dropped unread and counted; the call it answered resolves
+    as infra_error output_too_large with the original size (the SDK itself would buffer it whole)."""
     domain: str = ""
     tags: list[str] = Field(default_factory=list)
     description: str = ""

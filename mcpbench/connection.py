@@ -4,8 +4,11 @@ the same task). Handles spawn/handshake deadlines, stderr capture, tool listing,
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
-from contextlib import AsyncExitStack
+from collections.abc import Callable
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +19,7 @@ from pydantic import BaseModel
 
 from mcpbench import _compat
 from mcpbench.config import ServerSpec, expand
-from mcpbench.outcomes import ToolOutcome
+from mcpbench.outcomes import ToolOutcome, truncation_marker
 
 
 class ServerStatus(BaseModel):
@@ -34,6 +37,33 @@ class ServerStatus(BaseModel):
     stderr_tail: str | None = None
     stateful: bool = False
     restarts: int = 0
+    garbage_lines: int = 0
+    """stdout lines that were not JSON-RPC (all instances of this server, restarts included)."""
+    stray_responses: int = 0
+    """Responses to request ids mcpbench never sent or already had an answer for."""
+    oversize_messages: int = 0
+    """Messages over the server's max_message_bytes, dropped unread."""
+    exits: int = 0
+    """Times the server process died while it was needed."""
+    peak_in_flight: int = 0
+    """Most calls ever in flight at once on one session of this server (never above max_concurrency)."""
+    tool_changes: int = 0
+    """notifications/tools/list_changed received (see Fleet.drift)."""
+
+
+@dataclass
+class ServerCounters:
+    """Live counters of one server, shared by every instance of it (restarts, per-episode instances)."""
+
+    wire: _compat.WireStats = field(default_factory=_compat.WireStats)
+    peak_in_flight: int = 0
+    tool_changes: int = 0
+
+    def as_status(self) -> dict[str, int]:
+        w = self.wire
+        return {"garbage_lines": w.garbage_lines, "stray_responses": w.stray_responses,
+                "oversize_messages": w.oversize_messages, "exits": w.exits, "peak_in_flight": self.peak_in_flight,
+                "tool_changes": self.tool_changes}
 
 
 def tail(path: Path | None, n_bytes: int = 2000) -> str | None:
@@ -83,18 +113,34 @@ class Connection:
 
     resolved: Resolved
     log_path: Path | None
+    counters: ServerCounters = field(default_factory=ServerCounters)
+    on_tools_changed: Callable[["Connection"], None] | None = None
+    """Called when the server announces notifications/tools/list_changed."""
     status: ServerStatus = field(init=False)
     client: Any = field(init=False, default=None)
     tools: list[dict[str, Any]] = field(init=False, default_factory=list)
     limiter: anyio.CapacityLimiter = field(init=False)
+    in_flight: int = field(init=False, default=0)
+    connect_deadline: float | None = field(init=False, default=None)
+    """anyio clock time by which the handshake must be done (set by whoever waits for it)."""
+    ready: anyio.Event = field(init=False, default_factory=anyio.Event)
+    """Set once the handshake succeeded or failed."""
     _stop: anyio.Event = field(init=False, default_factory=anyio.Event)
     _done: anyio.Event = field(init=False, default_factory=anyio.Event)
     _process: Any = field(init=False, default=None)
+    _guard: _compat.StdioGuard | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         s = self.resolved.spec
         self.status = ServerStatus(name=s.name, transport=s.transport, stateful=s.stateful)
         self.limiter = anyio.CapacityLimiter(s.max_concurrency)
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id (stdio, or an http/sse server we launched), None otherwise."""
+        if self._guard is not None:
+            return self._guard.pid
+        return getattr(self._process, "pid", None)
 
     @property
     def spec(self) -> ServerSpec:
@@ -113,14 +159,17 @@ class Connection:
         errlog = self.log_path.open("a", encoding="utf-8", errors="replace") if self.log_path else open("/dev/null", "w")
         try:
             with anyio.CancelScope() as scope:
-                scope.deadline = anyio.current_time() + spec.timeouts.connect
+                scope.deadline = self.connect_deadline or anyio.current_time() + spec.timeouts.connect
                 async with AsyncExitStack() as stack:
                     if r.url and r.command:
                         await self._launch_http_process(stack, errlog)
                     transport = self._transport(errlog)
                     client = await stack.enter_async_context(
-                        _compat.make_client(transport, read_timeout_s=spec.timeouts.call))
+                        _compat.make_client(transport, read_timeout_s=spec.timeouts.call,
+                                            message_handler=self._on_message))
                     self.tools = await self._list_tools(client)
+                    if self.ready.is_set():  # already reported failed at the deadline (or stopped): do not revive
+                        return
                     scope.deadline = math.inf
                     info = client.server_info
                     self.client = client
@@ -129,6 +178,7 @@ class Connection:
                         version=getattr(info, "version", None), server_name=getattr(info, "name", None),
                         protocol_version=client.protocol_version, error=None))
                     started = True
+                    self.ready.set()
                     task_status.started()
                     await self._stop.wait()
                     self.client = None
@@ -146,6 +196,7 @@ class Connection:
             errlog.close()
             self.status = self.status.model_copy(update={"stderr_tail": tail(self.log_path)})
             self._done.set()
+            self.ready.set()
             if not started:
                 task_status.started()
 
@@ -153,11 +204,32 @@ class Connection:
         self.status = self.status.model_copy(update={"status": "failed", "error": message,
                                                      "stderr_tail": tail(self.log_path)})
 
+    def fail_handshake_deadline(self) -> None:
+        """Report a hung handshake at the deadline itself; the teardown goes on in the background."""
+        if not self.ready.is_set():
+            self._fail(f"no handshake within the {self.spec.timeouts.connect:g}s connect deadline (spawned but hung)")
+            self.ready.set()
+            self.stop()
+
+    async def _on_message(self, message: Any) -> None:
+        if _compat.is_tool_list_changed(message):
+            self.counters.tool_changes += 1
+            if self.on_tools_changed is not None:
+                self.on_tools_changed(self)
+
+    def _on_exit(self, code: int | None) -> None:
+        """The server process died on its own: mark this instance dead so the next call restarts it."""
+        if self.ready.is_set() and self.status.status == "connected":
+            self._fail(f"server process exited unexpectedly (exit code {code})")
+        self.stop()
+
     def _transport(self, errlog: Any) -> Any:
         r, spec = self.resolved, self.resolved.spec
         if spec.transport == "stdio":
             assert r.command
-            return _compat.stdio_target(r.command, r.args, _compat.safe_env(r.env), r.cwd, errlog)
+            self._guard = _compat.StdioGuard(max_line_bytes=spec.max_message_bytes, stats=self.counters.wire,
+                                             on_exit=self._on_exit)
+            return _compat.stdio_target(r.command, r.args, _compat.safe_env(r.env), r.cwd, errlog, self._guard)
         assert r.url
         read_timeout = max(spec.timeouts.call * 2, 30.0)
         if spec.transport == "sse":
@@ -175,12 +247,14 @@ class Connection:
         self._process = proc
 
         async def kill() -> None:
+            # the whole process group (it was started in a new session): a launcher's children go with it
             with anyio.CancelScope(shield=True):
-                proc.terminate()
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGTERM)
                 with anyio.move_on_after(3):
                     await proc.wait()
-                    return
-                proc.kill()
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
                 with anyio.move_on_after(2):
                     await proc.wait()
 
@@ -223,12 +297,22 @@ class Connection:
         try:
             async with self.limiter:
                 t0 = time.perf_counter()
-                with anyio.fail_after(deadline):
-                    result = await client.call_tool(tool, arguments, read_timeout_seconds=deadline)
+                self.in_flight += 1
+                self.counters.peak_in_flight = max(self.counters.peak_in_flight, self.in_flight)
+                try:
+                    with anyio.fail_after(deadline):
+                        result = await client.call_tool(tool, arguments, read_timeout_seconds=deadline)
+                finally:
+                    self.in_flight -= 1
         except Exception as e:  # noqa: BLE001 — classified into the outcome
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":
                 msg = f"no result within the {deadline:g}s call deadline"
+            big = _compat.oversize_bytes(e)
+            if big is not None:
+                cap = spec.output_cap_bytes
+                return ToolOutcome(outcome=outcome, error_kind=kind, error=msg, latency_s=time.perf_counter() - t0,
+                                   content=truncation_marker(big, cap).strip(), bytes=big, truncated=True)
             return ToolOutcome(outcome=outcome, error_kind=kind, error=msg, latency_s=time.perf_counter() - t0)
         text, structured, n, truncated = _compat.render_result(result, spec.output_cap_bytes)
         return ToolOutcome(outcome="tool_error" if result.is_error else "ok",
@@ -243,4 +327,4 @@ class Connection:
         await self._done.wait()
 
 
-__all__ = ["Connection", "Resolved", "ServerStatus", "resolve", "tail"]
+__all__ = ["Connection", "Resolved", "ServerCounters", "ServerStatus", "resolve", "tail"]

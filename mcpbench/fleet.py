@@ -1,21 +1,60 @@
 """The fleet: every server of servers.yaml connected concurrently, each under a deadline, one bad server never blocking
-the others. Stateless servers share one session; stateful ones get a fresh process and data per episode."""
+the others. Stateless servers share one session; stateful ones get a fresh process and data per episode.
+
+Fault handling (docs/reliability.md): a server that dies is restarted for the next call; a handshake that hangs is
+reported failed at its deadline; garbage and oversize output are counted per server (`status`); a tool list that
+changes mid-run is re-listed and recorded in `drift`, and with `on_tool_change="stop"` ends the fleet's block with
+ToolDriftError; tool definitions are scanned for poisoning (ToolEntry.flags)."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Literal
 
 import anyio
 import anyio.abc
+from pydantic import BaseModel, Field
 
-from mcpbench.catalog import Catalog, ToolEntry
+from mcpbench.catalog import Catalog, ToolEntry, tool_sha256
 from mcpbench.config import BUILTIN_VARS, ConfigError, ServerSpec
-from mcpbench.connection import Connection, ServerStatus, resolve
+from mcpbench.connection import Connection, ServerCounters, ServerStatus, resolve
 from mcpbench.outcomes import ToolOutcome
+
+ToolChangePolicy = Literal["flag", "stop"]
+
+
+class ToolDrift(BaseModel):
+    """A server changed its tool definitions while the fleet was open (notifications/tools/list_changed)."""
+
+    server: str
+    detected_at: float
+    """Unix time of the re-listing."""
+    changed: list[str] = Field(default_factory=list)
+    """Tools whose definition hash changed."""
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    before: dict[str, str] = Field(default_factory=dict)
+    """tool -> sha256 before the change."""
+    after: dict[str, str] = Field(default_factory=dict)
+    """tool -> sha256 after it."""
+    policy: ToolChangePolicy = "flag"
+
+    def describe(self) -> str:
+        parts = [f"{k} {', '.join(v)}" for k, v in (("changed", self.changed), ("added", self.added),
+                                                       ("removed", self.removed)) if v]
+        return f"{self.server}: tools changed mid-run ({'; '.join(parts)})"
+
+
+class ToolDriftError(Exception):
+    """Raised out of `Fleet.open` when a server changes its tools and the policy is 'stop'."""
+
+    def __init__(self, drift: ToolDrift):
+        super().__init__(f"{drift.describe()}; stopped (on_tool_change=stop)")
+        self.drift = drift
 
 
 def _needs_world(specs: list[ServerSpec]) -> bool:
@@ -23,29 +62,53 @@ def _needs_world(specs: list[ServerSpec]) -> bool:
     return any(f"${{{v}}}" in blob for v in ("WORLD", "WEB_URL")) or any(s.isolation.copy_ for s in specs)
 
 
+def security_flags(entry: ToolEntry) -> list[str]:
+    """Tool-poisoning findings in one definition (the `mcpbench check` security rules)."""
+    from mcpbench.check.security import HIDDEN_RULES, SUSPICIOUS_RULES, invisible_chars, scan, strings_of
+
+    flags = scan(entry, HIDDEN_RULES) + scan(entry, SUSPICIOUS_RULES)
+    for where, text in strings_of(entry):
+        if invisible_chars(text):
+            flags.append(f"{entry.name} {where}: invisible characters")
+    return flags
+
+
 class Fleet:
     """Live connections to a set of servers. Open with `async with Fleet.open(specs) as fleet`."""
 
     def __init__(self, specs: list[ServerSpec], *, home: Path | None, log_dir: Path, builtins: dict[str, str],
-                 tg: anyio.abc.TaskGroup):
+                 tg: anyio.abc.TaskGroup, on_tool_change: ToolChangePolicy = "flag"):
         self.specs = {s.name: s for s in specs}
         self.home = home
         self.log_dir = log_dir
         self.builtins = builtins
         self.catalog = Catalog()
-        self.status: dict[str, ServerStatus] = {}
+        self.on_tool_change = on_tool_change
+        self.drift: list[ToolDrift] = []
+        """Every mid-run change of tool definitions, in order."""
+        self.counters = {s.name: ServerCounters() for s in specs}
+        self._status: dict[str, ServerStatus] = {}
         self._tg = tg
         self._shared: dict[str, Connection] = {}
         self._restart_locks: dict[str, anyio.Lock] = {}
+        self._relist_locks: dict[str, anyio.Lock] = {}
         self._episode_seq = 0
         self._catalog_dirs: list[Path] = []
+
+    @property
+    def status(self) -> dict[str, ServerStatus]:
+        """Per server: connection state plus live fault counters (garbage, stray ids, oversize, exits, in-flight)."""
+        return {n: st.model_copy(update=self.counters[n].as_status()) for n, st in self._status.items()}
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
     @asynccontextmanager
     async def open(cls, specs: list[ServerSpec], *, home: Path | None = None, log_dir: Path | None = None,
-                   connect: bool = True) -> AsyncIterator["Fleet"]:
-        """Connect every server concurrently. Failed servers are reported in `fleet.status`; the rest are usable."""
+                   connect: bool = True, on_tool_change: ToolChangePolicy = "flag") -> AsyncIterator["Fleet"]:
+        """Connect every server concurrently. Failed servers are reported in `fleet.status`; the rest are usable.
+
+        on_tool_change: 'flag' records a mid-run tool change in `fleet.drift` and serves the new definitions;
+        'stop' also cancels the block and raises ToolDriftError. Every server process is reaped on exit."""
         from mcpbench.install import home_dir
 
         home = home or home_dir()
@@ -61,16 +124,23 @@ class Fleet:
                 web_url = await stack.enter_async_context(serve_web(world.root))
                 builtins.update(world.builtins(web_url))
             (tmp / "shared").mkdir(exist_ok=True)
-            async with anyio.create_task_group() as tg:
-                fleet = cls(specs, home=home, log_dir=log_dir, builtins=builtins, tg=tg)
-                try:
-                    if connect:
-                        await fleet._connect_all()
-                    yield fleet
-                finally:
-                    with anyio.CancelScope(shield=True):
-                        await fleet._shutdown()
-                    tg.cancel_scope.cancel()
+            try:
+                async with anyio.create_task_group() as tg:
+                    fleet = cls(specs, home=home, log_dir=log_dir, builtins=builtins, tg=tg,
+                                on_tool_change=on_tool_change)
+                    try:
+                        if connect:
+                            await fleet._connect_all()
+                        yield fleet
+                    finally:
+                        with anyio.CancelScope(shield=True):
+                            await fleet._shutdown()
+                        tg.cancel_scope.cancel()
+            except BaseExceptionGroup as group:
+                drift, rest = group.split(ToolDriftError)
+                if drift is None or rest is not None:
+                    raise
+                raise _first(drift) from None
 
     async def _connect_all(self) -> None:
         async def one(spec: ServerSpec) -> None:
@@ -80,15 +150,16 @@ class Fleet:
                 self._catalog_dirs.append(data_dir)
             else:
                 conn = await self._start(spec, self.builtins, f"{spec.name}.log", None)
-            self.status[spec.name] = conn.status
+            self._status[spec.name] = conn.status
             if conn.alive:
                 self._register_tools(spec.name, conn.tools)
             if spec.stateful:
                 # Stateful servers were started only to learn their tools; episodes start their own instances.
                 conn.stop()
                 await conn.wait_stopped()
-                if self.status[spec.name].status != "failed":
-                    self.status[spec.name] = conn.status.model_copy(update={"status": "connected", "stderr_tail": None})
+                if self._status[spec.name].status != "failed":
+                    self._status[spec.name] = conn.status.model_copy(update={"status": "connected",
+                                                                             "stderr_tail": None})
             elif conn.alive:
                 self._shared[spec.name] = conn
 
@@ -99,11 +170,13 @@ class Fleet:
     def _register_tools(self, server: str, tools: list[dict[str, Any]]) -> None:
         self.catalog.remove_server(server)
         for tool in tools:
-            self.catalog.add(ToolEntry(server=server, **tool))
+            entry = self.catalog.add(ToolEntry(server=server, **tool))
+            entry.flags = security_flags(entry)
 
     async def _start(self, spec: ServerSpec, builtins: dict[str, str], log_name: str,
                      data_dir: Path | None) -> Connection:
-        """Start one connection task; returns after the handshake succeeded or failed (never raises for faults)."""
+        """Start one connection task; returns once the handshake succeeded, failed, or ran past the connect
+        deadline (a hung server is reported failed at its deadline and torn down in the background)."""
         b = dict(builtins)
         if data_dir is not None:
             b["EPISODE_DIR"] = str(data_dir)
@@ -113,8 +186,13 @@ class Fleet:
             conn = Connection(resolve_placeholder(spec), self.log_dir / log_name)
             conn.status = conn.status.model_copy(update={"status": "failed", "error": str(e)})
             return conn
-        conn = Connection(resolved, self.log_dir / log_name)
-        await self._tg.start(conn.run)
+        conn = Connection(resolved, self.log_dir / log_name, counters=self.counters[spec.name],
+                          on_tools_changed=self._tools_changed)
+        conn.connect_deadline = anyio.current_time() + spec.timeouts.connect
+        self._tg.start_soon(conn.run)
+        with anyio.move_on_after(spec.timeouts.connect + 0.05):
+            await conn.ready.wait()
+        conn.fail_handshake_deadline()
         return conn
 
     async def _shutdown(self) -> None:
@@ -141,10 +219,10 @@ class Fleet:
             conn = self._shared.get(server)
             if conn is not None and conn.alive:
                 return conn
-            restarts = self.status[server].restarts + 1 if server in self.status else 0
+            restarts = self._status[server].restarts + 1 if server in self._status else 0
             new = await self._start(spec, self.builtins, f"{server}.log", None)
             new.status = new.status.model_copy(update={"restarts": restarts})
-            self.status[server] = new.status
+            self._status[server] = new.status
             if new.alive:
                 self._shared[server] = new
                 self._register_tools(server, new.tools)
@@ -153,10 +231,10 @@ class Fleet:
 
     async def call(self, server: str, tool: str, arguments: dict[str, Any] | None,
                    timeout: float | None = None) -> ToolOutcome:
-        """Call a tool of a stateless server on its shared session."""
+        """Call a tool of a stateless server on its shared session. Never raises for server faults."""
         conn = await self._shared_conn(server)
         if conn is None:
-            st = self.status.get(server)
+            st = self._status.get(server)
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
                                error=f"server '{server}' is unavailable: {st.error if st else 'unknown server'}")
         out = await conn.call(tool, arguments or {}, timeout)
@@ -165,9 +243,42 @@ class Fleet:
         return out
 
     def _mark_dead(self, conn: Connection) -> None:
-        conn.status = conn.status.model_copy(update={"status": "failed", "error": "server died"})
-        self.status[conn.spec.name] = conn.status
+        if conn.status.status != "failed":
+            conn.status = conn.status.model_copy(update={"status": "failed", "error": "server died"})
+        if self._shared.get(conn.spec.name) is conn:
+            self._status[conn.spec.name] = conn.status
         conn.stop()
+
+    # ---- tool changes ----------------------------------------------------------------------------------------
+    def _tools_changed(self, conn: Connection) -> None:
+        self._tg.start_soon(self._relist, conn)
+
+    async def _relist(self, conn: Connection) -> None:
+        """Re-list a server's tools after list_changed; record what changed; stop the fleet if the policy says so."""
+        server = conn.spec.name
+        async with self._relist_locks.setdefault(server, anyio.Lock()):
+            client = conn.client
+            if client is None:
+                return
+            try:
+                with anyio.fail_after(conn.spec.timeouts.connect):
+                    tools = await conn._list_tools(client)
+            except Exception:  # noqa: BLE001 — a server that cannot re-list is caught by its next call
+                return
+            before = {e.name: e.sha256 for e in self.catalog.entries([server], include_quarantined=True)}
+            after = {t["name"]: tool_sha256(ToolEntry(server=server, **t).definition()) for t in tools}
+            if before == after:
+                return
+            drift = ToolDrift(server=server, detected_at=time.time(), policy=self.on_tool_change, before=before,
+                              after=after, changed=sorted(k for k in before.keys() & after.keys()
+                                                          if before[k] != after[k]),
+                              added=sorted(after.keys() - before.keys()), removed=sorted(before.keys() - after.keys()))
+            self.drift.append(drift)
+            conn.tools = tools
+            self._register_tools(server, tools)
+            self._status[server] = self._status[server].model_copy(update={"tools": len(tools)})
+            if self.on_tool_change == "stop":
+                raise ToolDriftError(drift)
 
     # ---- episodes --------------------------------------------------------------------------------------------
     @asynccontextmanager
@@ -211,14 +322,24 @@ class Fleet:
     def summary(self) -> list[dict[str, Any]]:
         """Rows for `servers list --json`."""
         rows = []
+        status = self.status
         for name in self.specs:
-            st = self.status.get(name) or ServerStatus(name=name, transport=self.specs[name].transport)
+            st = status.get(name) or ServerStatus(name=name, transport=self.specs[name].transport)
             rows.append({"name": name, "transport": st.transport, "status": st.status if st.status != "stopped"
                          else "connected", "tools": st.tools, "version": st.version, "connect_ms": st.connect_ms,
                          "error": st.error, "stateful": st.stateful, "server_name": st.server_name,
                          "protocol_version": st.protocol_version,
-                         "stderr_tail": st.stderr_tail if st.status == "failed" else None})
+                         "stderr_tail": st.stderr_tail if st.status == "failed" else None,
+                         "restarts": st.restarts, "garbage_lines": st.garbage_lines,
+                         "stray_responses": st.stray_responses, "oversize_messages": st.oversize_messages})
         return rows
+
+
+def _first(group: BaseExceptionGroup) -> BaseException:
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
 
 
 def resolve_placeholder(spec: ServerSpec):  # type: ignore[no-untyped-def]
@@ -228,4 +349,5 @@ def resolve_placeholder(spec: ServerSpec):  # type: ignore[no-untyped-def]
     return Resolved(spec=spec, command=spec.command, args=list(spec.args), env={}, cwd=None, url=spec.url, headers={})
 
 
-__all__ = ["Fleet", "ServerStatus", "BUILTIN_VARS"]
+__all__ = ["BUILTIN_VARS", "Fleet", "ServerStatus", "ToolChangePolicy", "ToolDrift", "ToolDriftError",
+           "security_flags"]

@@ -21,6 +21,7 @@ ErrorKind = Literal[
     "server_unavailable",
     "protocol_error",
     "output_schema_violation",
+    "output_too_large",
     "server_error",
     "tool_reported_error",
 ]

@@ -1,0 +1,309 @@
+"""A guarded stdio transport: the SDK's `stdio_client`, with the faults it leaves open closed.
+
+- **Bounded lines.** The SDK's reader buffers a stdout line without limit (one 100 MB line is 100 MB of our memory,
+  then a parse of it). Here a line over `max_line_bytes` is dropped as it streams in (only its first and last bytes
+  are kept), counted, and the request it answered (its id read from those bytes) is resolved at once with an
+  `OUTPUT_TOO_LARGE` error that records the original size.
+- **Garbage counted.** Lines that are not JSON-RPC and responses to ids we never asked for are counted in `WireStats`
+  (the SDK drops both silently; a request whose answer was garbled simply waits for its deadline).
+- **Death noticed.** The server process is watched (a pidfd on Linux): when it exits, its process group is killed
+  (no orphans) and the read side closes, so pending calls resolve at once as connection-closed even when a
+  grandchild still holds stdout open — and the owner hears about it (`on_exit`) to restart the server.
+- **Whole tree reaped.** On shutdown the descendants are listed while the server still lives; after the SDK's
+  close-stdin → SIGTERM → SIGKILL sequence, survivors (also those that left the process group) are killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import anyio
+import anyio.lowlevel
+import anyio.to_thread
+import mcp_types as types
+from mcp.client.stdio import (  # private helpers of the SDK's own transport: one place to update on an SDK bump
+    _create_platform_compatible_process,
+    _drain_stdout,
+    _stop_server_process,
+)
+from mcp.shared.message import SessionMessage
+
+OUTPUT_TOO_LARGE = -32090
+"""JSON-RPC error code (implementation-defined range) of a response dropped for exceeding the line cap."""
+_KEEP = 512
+"""Bytes kept from each end of an oversize line: enough to find its id."""
+_ID_HEAD = re.compile(rb'^\s*\{[^{]*?"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.){0,200}")')
+_ID_TAIL = re.compile(rb'"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.){0,200}")\s*\}\s*$')
+_MAX_OUTSTANDING = 4096
+
+
+@dataclass
+class WireStats:
+    """Counters of what one server put on its stdout, shared by every instance (restart, episode) of that server."""
+
+    garbage_lines: int = 0
+    """Lines that are not JSON-RPC messages."""
+    stray_responses: int = 0
+    """Responses to request ids we never sent (or already got an answer for)."""
+    oversize_messages: int = 0
+    """Lines over the cap, dropped unread."""
+    largest_message_bytes: int = 0
+    """Size of the largest line seen (oversize ones included)."""
+    exits: int = 0
+    """Times the server process exited while we still needed it."""
+
+
+@dataclass
+class StdioGuard:
+    """Options and live facts of one guarded stdio transport."""
+
+    max_line_bytes: int
+    stats: WireStats = field(default_factory=WireStats)
+    on_exit: Callable[[int | None], None] | None = None
+    """Called (synchronously, once) when the server process exits before we asked it to stop."""
+    pid: int | None = None
+    """The server's process id once spawned."""
+
+
+def _read_id(head: bytes, tail: bytes) -> Any:
+    m = _ID_HEAD.search(head) or _ID_TAIL.search(tail)
+    if not m:
+        return None
+    try:
+        return json.loads(m.group(1))
+    except ValueError:
+        return None
+
+
+class _Oversize:
+    """An oversize line being discarded: its size, first and last bytes."""
+
+    def __init__(self, start: bytes):
+        self.head = start[:_KEEP]
+        self.tail = start[-_KEEP:]
+        self.size = len(start)
+
+    def feed(self, piece: bytes) -> None:
+        self.size += len(piece)
+        self.tail = (self.tail + piece)[-_KEEP:]
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, start time) of every live descendant of `pid`, from /proc (empty where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    starts: dict[int, str] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+        if len(fields) > 19:
+            children.setdefault(int(fields[1]), []).append(int(name))
+            starts[int(name)] = fields[19]
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append((p, starts[p]))
+        todo += children.get(p, [])
+    return out
+
+
+def kill_survivors(procs: list[tuple[int, str]]) -> int:
+    """SIGKILL each (pid, start time) still alive as the same process (a reused pid is left alone)."""
+    killed = 0
+    for pid, start in procs:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+            if stat[stat.rfind(")") + 2:].split()[19] != start:
+                continue
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except (OSError, IndexError):
+            continue
+    return killed
+
+
+def _killpg(pgid: int) -> None:
+    if sys.platform != "win32":
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+async def _wait_exit(process: Any) -> None:
+    """Return when the process has exited: a pidfd where there is one, else a short poll of returncode."""
+    try:
+        fd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        while process.returncode is None:
+            await anyio.sleep(0.02)
+        return
+    try:
+        await anyio.wait_readable(fd)
+    finally:
+        os.close(fd)
+
+
+@asynccontextmanager
+async def guarded_stdio_client(command: str, args: list[str], env: dict[str, str], cwd: str | None, errlog: TextIO,
+                               guard: StdioGuard, encoding: str = "utf-8") -> AsyncGenerator[Any, None]:
+    """Spawn a server and yield (read, write) streams for an SDK session. Raises OSError when it cannot spawn."""
+    process = await _create_platform_compatible_process(command=command, args=args, env=env, errlog=errlog, cwd=cwd)
+    guard.pid = process.pid
+    read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
+    outstanding: dict[Any, None] = {}
+    stats = guard.stats
+    state = {"shutting_down": False}
+    reader_done, writer_done = anyio.Event(), anyio.Event()
+
+    async def deliver(item: SessionMessage | Exception) -> bool:
+        try:
+            await read_writer.send(item)
+            return True
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            return False
+
+    async def line(raw: bytes) -> bool:
+        stats.largest_message_bytes = max(stats.largest_message_bytes, len(raw))
+        if not raw.strip():
+            return True
+        try:
+            message = types.jsonrpc_message_adapter.validate_json(raw, by_name=False)
+        except ValueError as exc:
+            stats.garbage_lines += 1
+            return await deliver(exc)
+        if isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
+            if message.id in outstanding:
+                del outstanding[message.id]
+            else:
+                stats.stray_responses += 1
+        return await deliver(SessionMessage(message))
+
+    async def oversize(over: _Oversize) -> bool:
+        stats.oversize_messages += 1
+        stats.largest_message_bytes = max(stats.largest_message_bytes, over.size)
+        rid = _read_id(over.head, over.tail)
+        if rid not in outstanding and len(outstanding) == 1:
+            rid = next(iter(outstanding))  # the only request waiting: the giant answer is surely its own
+        if rid not in outstanding:
+            return await deliver(ValueError(f"dropped a {over.size}-byte message over the "
+                                            f"{guard.max_line_bytes}-byte line cap"))
+        del outstanding[rid]
+        err = types.ErrorData(code=OUTPUT_TOO_LARGE, data={"bytes": over.size, "cap": guard.max_line_bytes},
+                              message=f"the server's answer was {over.size} bytes on one line, over the "
+                                      f"{guard.max_line_bytes}-byte cap; dropped unread")
+        return await deliver(SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=rid, error=err)))
+
+    async def stdout_reader() -> None:
+        assert process.stdout
+        cap = guard.max_line_bytes
+        buf = bytearray()
+        over: _Oversize | None = None
+        try:
+            async with read_writer:
+                try:
+                    while True:
+                        try:
+                            chunk = await process.stdout.receive(65536)
+                        except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+                            break
+                        start = 0
+                        while True:
+                            nl = chunk.find(b"\n", start)
+                            piece = chunk[start:] if nl < 0 else chunk[start:nl]
+                            if over is not None:
+                                over.feed(piece)
+                            else:
+                                buf += piece
+                                if len(buf) > cap:
+                                    over = _Oversize(bytes(buf))
+                                    buf.clear()
+                            if nl < 0:
+                                break
+                            ok = await (oversize(over) if over is not None else line(bytes(buf)))
+                            buf.clear()
+                            over = None
+                            if not ok:
+                                return
+                            start = nl + 1
+                finally:
+                    await _drain_stdout(process)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, ConnectionError):
+            pass
+        finally:
+            reader_done.set()
+
+    async def stdin_writer() -> None:
+        assert process.stdin
+        try:
+            async with write_reader:
+                async for session_message in write_reader:
+                    msg = session_message.message
+                    if isinstance(msg, types.JSONRPCRequest):
+                        outstanding[msg.id] = None
+                        while len(outstanding) > _MAX_OUTSTANDING:
+                            del outstanding[next(iter(outstanding))]
+                    data = msg.model_dump_json(by_alias=True, exclude_unset=True) + "\n"
+                    await process.stdin.send(data.encode(encoding))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+            await read_writer.aclose()
+        finally:
+            writer_done.set()
+
+    async def exit_watcher() -> None:
+        await _wait_exit(process)
+        if state["shutting_down"]:
+            return
+        stats.exits += 1
+        _killpg(process.pid)  # the server is gone: its children are orphans now
+        if guard.on_exit is not None:
+            guard.on_exit(process.returncode)
+        with anyio.move_on_after(0.25):  # let the reader hand over what the server wrote before dying
+            await reader_done.wait()
+        read_writer.close()  # a survivor holding stdout must not keep pending calls waiting
+
+    async def shutdown() -> None:
+        state["shutting_down"] = True
+        tree = await anyio.to_thread.run_sync(descendants, process.pid) if sys.platform == "linux" else []
+        read_stream.close()
+        write_stream.close()
+        with anyio.move_on_after(0.5):
+            await writer_done.wait()
+        await _stop_server_process(process)
+        _killpg(process.pid)
+        kill_survivors(tree)
+        for s in (read_stream, write_stream, read_writer, write_reader):
+            await s.aclose()
+        await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stdout_reader)
+        tg.start_soon(stdin_writer)
+        tg.start_soon(exit_watcher)
+        try:
+            yield read_stream, write_stream
+        finally:
+            with anyio.CancelScope(shield=True):
+                await shutdown()
+            tg.cancel_scope.cancel()
+    await anyio.lowlevel.cancel_shielded_checkpoint()
+
+
+__all__ = ["OUTPUT_TOO_LARGE", "StdioGuard", "WireStats", "descendants", "guarded_stdio_client", "kill_survivors"]
