@@ -25,6 +25,8 @@ from mcpbench.connection import Connection, ServerCounters, ServerStatus, resolv
 from mcpbench.outcomes import ToolOutcome
 
 ToolChangePolicy = Literal["flag", "stop"]
+MAX_FAILED_STARTS = 3
+"""Consecutive failed (re)starts of a shared server after which the fleet stops trying (its calls fail at once)."""
 
 
 class ToolDrift(BaseModel):
@@ -91,6 +93,7 @@ class Fleet:
         self._tg = tg
         self._shared: dict[str, Connection] = {}
         self._restart_locks: dict[str, anyio.Lock] = {}
+        self._failed_starts: dict[str, int] = {}
         self._relist_locks: dict[str, anyio.Lock] = {}
         self._episode_seq = 0
         self._catalog_dirs: list[Path] = []
@@ -153,6 +156,8 @@ class Fleet:
             self._status[spec.name] = conn.status
             if conn.alive:
                 self._register_tools(spec.name, conn.tools)
+            else:
+                self._failed_starts[spec.name] = 1
             if spec.stateful:
                 # Stateful servers were started only to learn their tools; episodes start their own instances.
                 conn.stop()
@@ -219,14 +224,22 @@ class Fleet:
             conn = self._shared.get(server)
             if conn is not None and conn.alive:
                 return conn
+            if self._failed_starts.get(server, 0) >= MAX_FAILED_STARTS:
+                return None  # given up: a server that cannot start must not cost every later call a deadline
             restarts = self._status[server].restarts + 1 if server in self._status else 0
             new = await self._start(spec, self.builtins, f"{server}.log", None)
             new.status = new.status.model_copy(update={"restarts": restarts})
-            self._status[server] = new.status
             if new.alive:
+                self._failed_starts[server] = 0
+                self._status[server] = new.status
                 self._shared[server] = new
                 self._register_tools(server, new.tools)
                 return new
+            self._failed_starts[server] = self._failed_starts.get(server, 0) + 1
+            if self._failed_starts[server] >= MAX_FAILED_STARTS:
+                new.status = new.status.model_copy(update={
+                    "error": f"{new.status.error} (gave up after {MAX_FAILED_STARTS} failed starts in a row)"})
+            self._status[server] = new.status
             return None
 
     async def call(self, server: str, tool: str, arguments: dict[str, Any] | None,
