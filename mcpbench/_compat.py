@@ -130,6 +130,60 @@ def describe_connect_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+async def list_tools_lenient(client: Client, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One tools/list page, tool by tool: the SDK rejects a whole listing when one tool is malformed (say an
+    inputSchema whose type is not 'object'), which would take every good tool of that server down with it. Here each
+    tool is validated on its own; a bad one comes back with a `quarantined` reason instead of failing the page.
+
+    Uses the session's private request path (the public one validates the whole page first). Raises MCPError like
+    list_tools, and AttributeError if the SDK no longer has that path."""
+    from mcp_types import methods as _methods
+    from pydantic import ValidationError
+
+    session = client.session
+    data: dict[str, Any] = {"method": "tools/list", **({"params": {"cursor": cursor}} if cursor else {})}
+    opts: dict[str, Any] = {}
+    session._stamp(data, opts)  # protocol headers, as send_request would add them
+    if session._session_read_timeout_seconds is not None:
+        opts["timeout"] = session._session_read_timeout_seconds
+    raw = await session._dispatcher.send_raw_request("tools/list", data.get("params"), opts)
+    version = session._negotiated_version or "2025-11-25"
+    tools: list[dict[str, Any]] = []
+    valid: list[t.Tool] = []
+    for i, item in enumerate(raw.get("tools") or [] if isinstance(raw, dict) else []):
+        try:
+            _methods.validate_server_result("tools/list", version, {"tools": [item]})
+            valid.append(t.Tool.model_validate(item))
+            tools.append(tool_to_dict(valid[-1]))
+        except (ValidationError, ValueError, TypeError, KeyError) as e:
+            tools.append(_invalid_tool(item, i, e))
+    cursor_out = raw.get("nextCursor") if isinstance(raw, dict) else None
+    cursor_out = cursor_out if isinstance(cursor_out, str) else None
+    # what list_tools would have taught the session (output schemas), so call_tool does not re-list and fail again
+    session._absorb_tool_listing(t.ListToolsResult(tools=valid), complete=False)
+    for tool in tools:
+        if tool.get("quarantined"):
+            session._tool_output_schemas.setdefault(tool["name"], None)
+    return tools, cursor_out
+
+
+def _invalid_tool(item: Any, index: int, exc: Exception) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    d = item if isinstance(item, dict) else {}
+    name = d.get("name") if isinstance(d.get("name"), str) and d.get("name") else f"<unnamed tool #{index}>"
+    if isinstance(exc, ValidationError) and exc.errors():
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"] if not (isinstance(x, int) or x == "tools"))
+        why = f"{where}: {err['msg']}" if where else err["msg"]
+    else:
+        why = str(exc)
+    schema = d.get("inputSchema")
+    return {"name": name, "title": None, "description": str(d.get("description") or ""),
+            "input_schema": schema if isinstance(schema, dict) else {}, "output_schema": None, "annotations": None,
+            "quarantined": f"invalid tool definition ({why})"}
+
+
 def tool_to_dict(tool: t.Tool) -> dict[str, Any]:
     ann = tool.annotations.model_dump(mode="json", exclude_none=True, by_alias=True) if tool.annotations else None
     return {"name": tool.name, "title": tool.title, "description": tool.description or "",
@@ -137,5 +191,5 @@ def tool_to_dict(tool: t.Tool) -> dict[str, Any]:
 
 
 __all__ = ["DEFAULT_MAX_LINE_BYTES", "MCPError", "OUTPUT_TOO_LARGE", "StdioGuard", "WireStats", "classify",
-           "describe_connect_error", "http_target", "is_tool_list_changed", "make_client", "oversize_bytes",
+           "describe_connect_error", "http_target", "is_tool_list_changed", "list_tools_lenient", "make_client", "oversize_bytes",
            "render_result", "safe_env", "sse_target", "stdio_target", "tool_to_dict"]

@@ -121,7 +121,7 @@ class Catalog:
         """Hash, name and vet one tool; returns the stored entry."""
         e = entry.model_copy()
         e.sha256 = tool_sha256(e.definition())
-        reasons: list[str] = []
+        reasons: list[str] = [entry.quarantined] if entry.quarantined else []  # e.g. failed the SDK's validation
         if not SDK_NAME.fullmatch(e.name):
             reasons.append(f"tool name {e.name!r} breaks the MCP naming rule ^[A-Za-z0-9._-]{{1,128}}$")
         reasons += schema_problems(e.input_schema)

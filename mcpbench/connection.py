@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import anyio
 import anyio.abc
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mcpbench import _compat
 from mcpbench.config import ServerSpec, expand
@@ -277,9 +277,13 @@ class Connection:
         cursor: str | None = None
         seen: set[str] = set()
         for _ in range(1000):
-            page = await client.list_tools(cursor=cursor)
-            tools += [_compat.tool_to_dict(tool) for tool in page.tools]
-            cursor = page.next_cursor
+            try:
+                page = await client.list_tools(cursor=cursor)
+                tools += [_compat.tool_to_dict(tool) for tool in page.tools]
+                cursor = page.next_cursor
+            except ValidationError:  # one malformed tool: list tool by tool and quarantine it alone
+                items, cursor = await _compat.list_tools_lenient(client, cursor)
+                tools += items
             if not cursor or cursor in seen:
                 break
             seen.add(cursor)

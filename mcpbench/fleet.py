@@ -140,10 +140,11 @@ class Fleet:
                             await fleet._shutdown()
                         tg.cancel_scope.cancel()
             except BaseExceptionGroup as group:
-                drift, rest = group.split(ToolDriftError)
-                if drift is None or rest is not None:
-                    raise
-                raise _first(drift) from None
+                # the fleet's task group wraps whatever ended the block: hand back a lone error as itself
+                leaves = _leaves(group)
+                if len(leaves) == 1 and isinstance(leaves[0], Exception):
+                    raise leaves[0] from None
+                raise
 
     async def _connect_all(self) -> None:
         async def one(spec: ServerSpec) -> None:
@@ -348,11 +349,11 @@ class Fleet:
         return rows
 
 
-def _first(group: BaseExceptionGroup) -> BaseException:
-    exc: BaseException = group
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    return exc
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        out += _leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc]
+    return out
 
 
 def resolve_placeholder(spec: ServerSpec):  # type: ignore[no-untyped-def]
