@@ -89,6 +89,7 @@ class Fleet:
         self.drift: list[ToolDrift] = []
         """Every mid-run change of tool definitions, in order."""
         self.counters = {s.name: ServerCounters() for s in specs}
+        self._drift_signal = anyio.Event()
         self._status: dict[str, ServerStatus] = {}
         self._tg = tg
         self._shared: dict[str, Connection] = {}
@@ -288,11 +289,19 @@ class Fleet:
                                                           if before[k] != after[k]),
                               added=sorted(after.keys() - before.keys()), removed=sorted(before.keys() - after.keys()))
             self.drift.append(drift)
+            self._drift_signal.set()
+            self._drift_signal = anyio.Event()
             conn.tools = tools
             self._register_tools(server, tools)
             self._status[server] = self._status[server].model_copy(update={"tools": len(tools)})
             if self.on_tool_change == "stop":
                 raise ToolDriftError(drift)
+
+    async def wait_drift(self, count: int = 1) -> list[ToolDrift]:
+        """Wait until `count` tool changes have been recorded; returns `drift`. Has no deadline: give it one."""
+        while len(self.drift) < count:
+            await self._drift_signal.wait()
+        return self.drift
 
     # ---- episodes --------------------------------------------------------------------------------------------
     @asynccontextmanager

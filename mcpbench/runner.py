@@ -7,7 +7,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import anyio
 from pydantic import BaseModel, Field
@@ -42,6 +42,8 @@ class RunOptions(BaseModel):
     """Extra provider factory options for every model (e.g. latency_s for scripted models)."""
     distractors: int = Field(0, ge=0)
     allow_drift: bool = False
+    on_tool_change: Literal["flag", "stop"] = "flag"
+    """A server changing its tools mid-run: 'flag' records it (meta 'tool_drift') and goes on; 'stop' ends the run."""
     infra_retries: int = Field(2, ge=0)
     config: Path | None = None
     executor: str = "local"
@@ -194,7 +196,7 @@ class Runner:
 
         suite, cfg, servers = self._load()
         specs = [cfg.get(s) for s in servers]
-        async with Fleet.open(specs) as fleet:
+        async with Fleet.open(specs, on_tool_change=self.o.on_tool_change) as fleet:
             failed = {n: st.error or "failed" for n, st in fleet.status.items() if st.status == "failed"}
             hashes = fleet.catalog.hashes()
             drift = drift_report(suite.tasks, hashes, set(failed))
@@ -285,11 +287,16 @@ class Runner:
                     with anyio.move_on_after(15):
                         await p.aclose()
                 store.set_meta("state", state)
+                # what the fleet went through: restarts, deaths, garbage and oversize output, tools changed mid-run
+                store.set_meta("fleet_health", {n: fleet.status[n].model_dump(mode="json", exclude={"stderr_tail"})
+                                                for n in servers if n in fleet.status})
+                if fleet.drift:
+                    store.set_meta("tool_drift", [d.model_dump(mode="json") for d in fleet.drift])
                 results = aggregate_store(store)
                 store.set_meta("results", results)
                 self.progress.finish(state)
-        return RunResult(run_id=spec.run_id, run_dir=store.dir, state=state, results=results, drift=drift,
-                         failed_servers=failed)
+        return RunResult(run_id=spec.run_id, run_dir=store.dir, state=state, results=results,
+                         drift=drift + [d.describe() for d in fleet.drift], failed_servers=failed)
 
     async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
                       panel: list[Provider]) -> None:

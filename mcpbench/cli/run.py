@@ -35,6 +35,8 @@ def run_cmd(
                                                   "provider (JSON values allowed), e.g. latency_s=0.1."),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
+    on_tool_change: str = typer.Option("flag", "--on-tool-change", help="A server changing its tools mid-run: "
+                                       "flag (record it, go on) | stop (end the run; re-run to resume)."),
     executor: str = typer.Option("local", "--executor", help="local | ray"),
     ray_address: Optional[str] = typer.Option(None, "--ray-address"),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
@@ -45,11 +47,14 @@ def run_cmd(
     """Run models on a suite over the live fleet; re-running the same command resumes the same run."""
     from mcpbench.agent import Limits
     from mcpbench.config import ConfigError
+    from mcpbench.fleet import ToolDriftError
     from mcpbench.models.base import ModelSettings
     from mcpbench.progress import RichProgress, summary_table
     from mcpbench.runner import NullProgress, RunError, Runner, RunOptions
 
     models = model or [DEFAULT_MODEL]
+    if on_tool_change not in ("flag", "stop"):
+        fail(f"--on-tool-change must be 'flag' or 'stop', not '{on_tool_change}'")
     if executor not in ("local", "ray"):
         fail(f"--executor must be 'local' or 'ray', not '{executor}'")
     _check_local_models(models)
@@ -66,11 +71,12 @@ def run_cmd(
                       concurrency=concurrency, out=out, seed=seed, base_url=base_url, distractors=distractors,
                       limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout, episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
-                      allow_drift=allow_drift, config=config, executor=executor, ray_address=ray_address)
+                      allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
+                      ray_address=ray_address)
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
         result = anyio.run(Runner(opts, progress).run)
-    except (RunError, ConfigError, ValueError) as e:
+    except (RunError, ConfigError, ValueError, ToolDriftError) as e:
         fail(str(e))
         return
     except KeyboardInterrupt:

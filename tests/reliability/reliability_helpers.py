@@ -87,3 +87,25 @@ def grep_tree(root: Path, needle: str) -> list[str]:
         if p.is_file() and needle.encode() in p.read_bytes():
             hits.append(str(p))
     return hits
+
+
+def fault_config(path: Path, servers: dict[str, list[str]], **fields: str) -> Path:
+    """A servers.yaml of fault servers: name -> extra arguments; `fields` are added to every server as YAML."""
+    lines = ["servers:"]
+    for name, extra in servers.items():
+        args = ", ".join(json.dumps(a) for a in [str(FAULT_SERVER), "--name", name, *extra])
+        lines += [f"  - name: {name}", f"    command: {sys.executable}", f"    args: [{args}]"]
+        lines += [f"    {k}: {v}" for k, v in fields.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def echo_task(task_id: str, server: str, text: str, before: list[tuple[str, dict]] | None = None) -> Any:
+    """A task whose reference chain runs `before` steps on `server`, then echoes `text`; checked by 'contains'."""
+    from task_synth.task import Check, ReferenceStep, Task
+
+    steps = [ReferenceStep(server=server, tool=tool, arguments=args) for tool, args in before or []]
+    steps.append(ReferenceStep(server=server, tool="echo", arguments={"text": text}, output=text,
+                               depends_on=list(range(len(steps)))))
+    return Task(id=task_id, servers=[server], precise=f"Echo '{text}' with {server}.", fuzzy=f"Say {text}, please.",
+                checks=[Check(kind="contains", value=text)], reference=steps, answer=text)

@@ -1,0 +1,73 @@
+"""R8: a server changes its tool definitions mid-run (notifications/tools/list_changed). The fleet re-lists, records
+the new hashes as a drift event and serves the new tools ('flag'), or ends the run ('stop')."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from mcpbench.fleet import Fleet, ToolDriftError
+from mcpbench.runner import RunOptions, Runner
+from mcpbench.store import RunStore
+from mcpbench.trajectory import RequestedCall
+from reliability_helpers import echo_task, events, fault_config, fault_spec, wait_gone
+from task_synth.task import Suite
+
+
+@pytest.mark.anyio
+async def test_a_tool_change_is_detected_rehashed_recorded_and_the_new_tools_served(tmp_path):
+    with anyio.fail_after(60):
+        async with Fleet.open([fault_spec("f", tmp_path / "f.log")], log_dir=tmp_path / "logs") as fleet:
+            old = fleet.catalog.hashes()
+            assert (await fleet.call("f", "mutate", {})).content == "mutated"
+            with anyio.fail_after(10):
+                [drift] = await fleet.wait_drift()
+            new = fleet.catalog.hashes()
+            assert (drift.server, drift.changed, drift.added, drift.removed) == ("f", ["echo"], ["added_later"], [])
+            assert drift.before["echo"] == old["f/echo"] != new["f/echo"] == drift.after["echo"]
+            assert {k: v for k, v in new.items() if k not in ("f/echo", "f/added_later")} == \
+                   {k: v for k, v in old.items() if k != "f/echo"}
+            assert fleet.status["f"].tool_changes == 1 and fleet.status["f"].tools == len(new)
+            async with fleet.episode("after") as tools:
+                assert "f__added_later" in {s.name for s in tools.tool_specs()}
+                out = await tools.call(RequestedCall(id="1", name="f__added_later", arguments={}), turn=1)
+                assert (out.outcome, out.content) == ("ok", "I am new")
+
+
+@pytest.mark.anyio
+async def test_with_the_stop_policy_a_tool_change_ends_the_fleet_block_with_tool_drift_error(tmp_path):
+    log = tmp_path / "f.log"
+    with anyio.fail_after(60):
+        with pytest.raises(ToolDriftError, match="f: tools changed mid-run") as caught:
+            async with Fleet.open([fault_spec("f", log)], log_dir=tmp_path / "logs", on_tool_change="stop") as fleet:
+                await fleet.call("f", "mutate", {})
+                await anyio.sleep_forever()  # the run's work, cancelled by the change
+        assert caught.value.drift.changed == ["echo"]
+        await wait_gone(events(log, "start")[0]["pid"], 5)
+
+
+def _run(tmp_path, policy: str):
+    cfg = fault_config(tmp_path / "servers.yaml", {"f": []})
+    suite = tmp_path / "drift.jsonl"
+    Suite(name="drift", tasks=[echo_task("t0", "f", "hello", before=[("mutate", {})])]).dump(suite)
+    opts = RunOptions(models=["scripted/oracle"], suite=str(suite), config=cfg, out=tmp_path / policy,
+                      on_tool_change=policy, infra_retries=0)
+    return anyio.run(Runner(opts).run), tmp_path / policy
+
+
+def test_a_run_flags_a_mid_run_tool_change_in_its_store_and_result(tmp_path):
+    res, run_dir = _run(tmp_path, "flag")
+    assert res.state == "completed"
+    assert any("f: tools changed mid-run (changed echo; added added_later)" in d for d in res.drift)
+    with RunStore(run_dir) as store:
+        [drift] = store.get_meta("tool_drift")
+        assert (drift["server"], drift["changed"], drift["policy"]) == ("f", ["echo"], "flag")
+        assert store.get_meta("fleet_health")["f"]["tool_changes"] == 1
+
+
+def test_a_run_with_on_tool_change_stop_ends_and_says_why(tmp_path):
+    with pytest.raises(ToolDriftError):
+        _run(tmp_path, "stop")
+    with RunStore(tmp_path / "stop") as store:
+        assert store.get_meta("state") == "cancelled"
+        assert store.get_meta("tool_drift")[0]["policy"] == "stop"
