@@ -94,7 +94,7 @@ def tools_cmd(server: Optional[str] = typer.Argument(None, help="Only this serve
     async def go(fleet: Any) -> list[dict[str, Any]]:
         return [{"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
                  "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
-                 "quarantined": e.quarantined}
+                 "quarantined": e.quarantined, "flags": e.flags}
                 for e in fleet.catalog.entries(include_quarantined=True)
                 if not quarantined or e.quarantined]
 
@@ -109,6 +109,8 @@ def tools_cmd(server: Optional[str] = typer.Argument(None, help="Only this serve
         desc = (r["description"] or "").strip().splitlines()[0][:80] if r["description"] else ""
         if r["quarantined"]:
             desc = f"[red]quarantined: {r['quarantined']}[/]"
+        elif r["flags"]:
+            desc = f"[yellow]security flags: {len(r['flags'])}[/] " + desc
         t.add_row(r["server"], r["name"], r["exposed_name"], desc, r["sha256"][:12])
     console.print(t)
 
