@@ -15,9 +15,9 @@ import pytest
 import ray
 from fixtures import toy_suite, write_config
 
-from mcpbench.config import ServerSpec
+from mcpbench.config import ServerSpec, load_config
 from mcpbench.executors import ray_executor
-from mcpbench.executors.shard import ShardPlan, make_shard, run_shard, split_into_shards
+from mcpbench.executors.shard import ShardEpisode, ShardPlan, ShardResult, make_shard, run_shard, split_into_shards
 from mcpbench.runner import Runner, RunOptions, plan_episodes
 from mcpbench.runspec import RunSpec
 from mcpbench.store import RunStore
@@ -89,18 +89,28 @@ def test_a_shard_plan_survives_its_wire_form_including_aliased_server_fields(tmp
 
 def test_the_worker_entry_point_runs_a_shard_on_its_own_fleet_without_ray(world):
     cfg, _ = world
-    from mcpbench.config import load_config
-
     plans = plan_episodes(_spec(2), toy_suite(2).tasks, ["toy"])
     shard = make_shard("s1", plans, _spec(2), {s.name: s for s in load_config(cfg).servers}, 2, {})
-    from mcpbench.executors.shard import ShardResult
-
     result = ShardResult.model_validate_json(run_shard(shard.to_json()))
     assert [r.episode_id for r in result.results] == [p.episode_id for p in plans]
     for r, task in zip(result.results, toy_suite(2).tasks):
         assert r.error is None and r.trajectory is not None
         assert r.trajectory.status == "completed"
         assert str(task.checks[0].value) in r.trajectory.final_answer
+
+
+def test_an_episode_that_raises_on_the_worker_comes_back_as_an_error_and_its_shard_mates_still_run(world):
+    cfg, _ = world
+    tasks = toy_suite(2).tasks
+    shard = ShardPlan(shard_id="s1", spec=_spec(2), servers=load_config(cfg).servers, concurrency=2, episodes=[
+        ShardEpisode(episode_id="ok", model="scripted/oracle", task=tasks[0], repeat=0, servers=["toy"]),
+        # a server the worker's fleet does not have: fleet.episode raises KeyError
+        ShardEpisode(episode_id="bad", model="scripted/oracle", task=tasks[1], repeat=0, servers=["toy", "ghost"])])
+    result = ShardResult.model_validate_json(run_shard(shard.to_json()))
+    ok, bad = result.results
+    assert ok.error is None and ok.trajectory is not None and ok.trajectory.status == "completed"
+    assert bad.trajectory is None and bad.error is not None
+    assert bad.error.startswith("KeyError") and "ghost" in bad.error
 
 
 def test_the_ray_executor_gives_the_local_executors_scores_and_stores_each_episode_once(ray_cluster, world, tmp_path):
