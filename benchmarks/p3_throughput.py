@@ -1,0 +1,237 @@
+"""P3 — episode throughput: 500 episodes × 5 tool turns, a scripted model with 100 ms latency per tool turn,
+concurrency 50, on the toy server's `add` (stateless: one shared session), so the measure is the orchestrator.
+
+Each episode: 5 model turns that each call toy__add (100 ms model latency each), then a final-answer turn with no
+latency (so ideal = episodes × 5 × 0.1 s / 50 = 5.0 s exactly). Two paths, both reported:
+  fleet   Fleet.open + run_episode per episode under a CapacityLimiter (no store, no scoring)
+  runner  mcpbench.runner.Runner (suite JSONL, servers.yaml, run store, rule scoring, aggregation); its wall is
+          timed from the first episode's start to the last one's record (fleet start-up and aggregation reported
+          apart).
+Target: wall ≤ ideal / 0.9 (≥ 90% of ideal throughput) — the headline is the runner, the product path."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from _common import TOY_SERVER, BenchResult, emit, parse_args, profiled, toy_spec
+
+TURNS = 5
+LATENCY_S = 0.1
+TARGET_SHARE = 0.9
+
+
+def workload(quick: bool) -> tuple[int, int]:
+    """(episodes, concurrency)."""
+    return (100, 50) if quick else (500, 50)
+
+
+def script(turns: int = TURNS, latency_s: float = LATENCY_S) -> Any:
+    from mcpbench.models.scripted import Script, ScriptCall, ScriptTurn
+
+    calls = [ScriptTurn(text="", tool_calls=[ScriptCall(server="toy", tool="add", arguments={"a": i, "b": 1})],
+                        latency_s=latency_s) for i in range(turns)]
+    return Script(turns=[*calls, ScriptTurn(text=f"The sum is {turns}.", latency_s=0.0)])
+
+
+def ideal_s(episodes: int, concurrency: int) -> float:
+    return episodes * TURNS * LATENCY_S / concurrency
+
+
+async def fleet_path(episodes: int, concurrency: int, profile: bool = False) -> dict[str, Any]:
+    """Episodes straight on the fleet (no store, no scoring)."""
+    from mcpbench.agent import run_episode
+    from mcpbench.fleet import Fleet
+    from mcpbench.models.scripted import ScriptedProvider
+
+    warm_imports()
+    provider = ScriptedProvider(script(), name="scripted/p3")
+    statuses: dict[str, int] = {}
+    async with Fleet.open([toy_spec()]) as fleet:
+        limiter = anyio.CapacityLimiter(concurrency)
+
+        async def one(i: int) -> None:
+            async with limiter:
+                async with fleet.episode(f"e{i}", servers=["toy"]) as tools:
+                    traj = await run_episode(provider, tools, "Add things.", episode_id=f"e{i}", task_id="p3")
+            statuses[traj.status] = statuses.get(traj.status, 0) + 1
+            calls = [c for c in traj.tool_calls() if c.outcome != "ok"]
+            if calls:
+                statuses["failed_calls"] = statuses.get("failed_calls", 0) + len(calls)
+
+        with anyio.fail_after(600), profiled(profile) as report:
+            cpu0, kids0 = time.process_time(), children_cpu()
+            t0 = time.perf_counter()
+            async with anyio.create_task_group() as tg:
+                for i in range(episodes):
+                    tg.start_soon(one, i)
+            wall = time.perf_counter() - t0
+            cpu, kids = time.process_time() - cpu0, children_cpu() - kids0
+        peak = fleet.status["toy"].peak_in_flight
+    return {"wall_s": wall, "statuses": statuses, "peak_in_flight_calls": peak, "orchestrator_cpu_s": cpu,
+            "server_cpu_s": kids, "profile": report()}
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's live descendants (the MCP servers)."""
+    import psutil
+
+    total = 0.0
+    for c in psutil.Process().children(recursive=True):
+        try:
+            t = c.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+async def loop_only(episodes: int, concurrency: int) -> dict[str, Any]:
+    """The agent loop and scripted model alone, tools answered in-process (no MCP): the loop's own floor."""
+    from mcpbench.agent import run_episode
+    from mcpbench.models.base import ToolSpec
+    from mcpbench.models.scripted import ScriptedProvider
+    from mcpbench.trajectory import RequestedCall, ToolCallEvent
+
+    class InProcessTools:
+        def tool_specs(self) -> list[ToolSpec]:
+            return [ToolSpec(name="toy__add", description="Add two integers.",
+                             input_schema={"type": "object", "properties": {"a": {"type": "integer"},
+                                                                            "b": {"type": "integer"}}})]
+
+        async def call(self, call: RequestedCall, *, turn: int) -> ToolCallEvent:
+            args = call.arguments or {}
+            return ToolCallEvent(turn=turn, call_id=call.id, exposed_name=call.name, arguments=call.arguments,
+                                 server="toy", tool="add", outcome="ok", content=str(args["a"] + args["b"]))
+
+    provider = ScriptedProvider(script(), name="scripted/p3")
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def one(i: int) -> None:
+        async with limiter:
+            await run_episode(provider, InProcessTools(), "Add things.", episode_id=f"e{i}", task_id="p3")
+
+    with anyio.fail_after(600):
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for i in range(episodes):
+                tg.start_soon(one, i)
+    return {"wall_s": time.perf_counter() - t0, "orchestrator_cpu_s": time.process_time() - cpu0}
+
+
+class _Clock:
+    """A runner Progress that timestamps the episode phase."""
+
+    def __init__(self) -> None:
+        self.started = self.last = self.finished = 0.0
+        self.cpu_started = self.cpu_last = 0.0
+        self.episodes = 0
+        self.statuses: dict[str, int] = {}
+
+    def start(self, *a: Any) -> None:
+        self.started, self.cpu_started = time.perf_counter(), time.process_time()
+
+    def episode(self, outcome: Any, score: Any) -> None:
+        self.last, self.cpu_last = time.perf_counter(), time.process_time()
+        self.episodes += 1
+        st = outcome.trajectory.status
+        self.statuses[st] = self.statuses.get(st, 0) + 1
+
+    def finish(self, *a: Any) -> None:
+        self.finished = time.perf_counter()
+
+
+def write_inputs(d: Path, episodes: int) -> tuple[Path, Path, Path]:
+    """servers.yaml with the toy server, a one-task suite (run `episodes` times as repeats), the script."""
+    from task_synth.task import Check, ReferenceStep, Suite, Task
+
+    cfg = d / "servers.yaml"
+    cfg.write_text(f"servers:\n  - name: toy\n    command: {sys.executable}\n    args: [{TOY_SERVER}]\n")
+    steps = [ReferenceStep(server="toy", tool="add", arguments={"a": i, "b": 1}, output=str(i + 1))
+             for i in range(TURNS)]
+    task = Task(id="p3-add", servers=["toy"], precise="Add five times.", fuzzy="Add five times.",
+                checks=[Check(kind="contains", value=str(TURNS))], reference=steps, answer=f"The sum is {TURNS}.")
+    suite = d / "p3.jsonl"
+    Suite(name="p3", tasks=[task]).dump(suite)
+    script_path = d / "p3-script.json"
+    script_path.write_text(json.dumps(script().model_dump(mode="json")))
+    return cfg, suite, script_path
+
+
+def warm_imports() -> None:
+    """Import what a run imports lazily, outside the timed sections (a one-off per process, not throughput)."""
+    import judges  # noqa: F401
+    import mcpbench.check.security  # noqa: F401
+    import mcpbench.fleet  # noqa: F401
+    import mcpbench.models.registry  # noqa: F401
+    import task_synth  # noqa: F401
+
+
+async def runner_path(episodes: int, concurrency: int, profile: bool = False) -> dict[str, Any]:
+    from mcpbench.runner import RunOptions, Runner
+
+    warm_imports()
+
+    with tempfile.TemporaryDirectory(prefix="mcpbench-p3-") as tmp:
+        d = Path(tmp)
+        cfg, suite, script_path = write_inputs(d, episodes)
+        opts = RunOptions(models=[f"scripted/{script_path}"], suite=str(suite), repeats=episodes,
+                          concurrency=concurrency, out=d / "run", config=cfg, infra_retries=0)
+        clock = _Clock()
+        with anyio.fail_after(600), profiled(profile) as report:
+            t0 = time.perf_counter()
+            result = await Runner(opts, progress=clock).run()
+            total = time.perf_counter() - t0
+        store_bytes = sum(p.stat().st_size for p in (d / "run").glob("store.sqlite*"))
+    return {"wall_s": clock.last - clock.started, "orchestrator_cpu_s": clock.cpu_last - clock.cpu_started,
+            "total_s": total, "startup_s": clock.started - t0,
+            "aggregate_s": clock.finished - clock.last, "episodes": clock.episodes, "statuses": clock.statuses,
+            "state": result.state, "store_bytes": store_bytes, "profile": report()}
+
+
+async def run(quick: bool, profile: bool) -> list[BenchResult]:
+    episodes, conc = workload(quick)
+    ideal = ideal_s(episodes, conc)
+    floor = await loop_only(episodes, conc)
+    print(f"agent loop alone (tools in-process): {floor['wall_s']:.2f} s ({ideal / floor['wall_s']:.1%} of ideal), "
+          f"cpu {floor['orchestrator_cpu_s']:.2f} s")
+    direct = await fleet_path(episodes, conc)
+    print(f"fleet path: {episodes} episodes in {direct['wall_s']:.2f} s (ideal {ideal:.2f} s, "
+          f"{ideal / direct['wall_s']:.1%}); orchestrator cpu {direct['orchestrator_cpu_s']:.2f} s, server cpu "
+          f"{direct['server_cpu_s']:.2f} s, peak calls in flight {direct['peak_in_flight_calls']}; "
+          f"{direct['statuses']}")
+    via = await runner_path(episodes, conc)
+    print(f"runner path: episodes {via['wall_s']:.2f} s ({ideal / via['wall_s']:.1%} of ideal, orchestrator cpu "
+          f"{via['orchestrator_cpu_s']:.2f} s), start-up "
+          f"{via['startup_s']:.2f} s, aggregation {via['aggregate_s']:.2f} s; {via['statuses']}")
+    share = ideal / via["wall_s"]
+    ok = share >= TARGET_SHARE and via["statuses"].get("completed") == episodes
+    prof = None
+    if profile or not ok:
+        again = await runner_path(min(episodes, 100), conc, profile=True)  # a smaller profiled re-run
+        prof = again["profile"]
+    details = {"episodes": episodes, "concurrency": conc, "tool_turns": TURNS, "latency_s": LATENCY_S,
+               "ideal_s": ideal, "loop_only": floor | {"share": ideal / floor["wall_s"]},
+               "fleet_path": {k: v for k, v in direct.items() if k != "profile"} | {"share": ideal / direct["wall_s"]},
+               "runner_path": {k: v for k, v in via.items() if k != "profile"} | {"share": share}}
+    return [BenchResult(
+        id="P3", measure=f"{episodes} episodes × {TURNS} tool turns, 100 ms model, concurrency {conc} (runner)",
+        value=via["wall_s"], baseline=ideal, ratio=share, target="≥ 90% of ideal (wall ≤ ideal/0.9)", passed=ok,
+        unit="s", details=details, profile=prof,
+        notes=f"agent loop alone {ideal / floor['wall_s']:.1%} of ideal; fleet path (no store): {direct['wall_s']:.2f} s = {ideal / direct['wall_s']:.1%} of ideal; "
+              f"runner start-up {via['startup_s']:.2f} s and aggregation {via['aggregate_s']:.2f} s not in the wall")]
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    emit(anyio.run(run, args.quick, args.profile), args.json)
+
+
+if __name__ == "__main__":
+    main()
