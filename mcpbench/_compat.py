@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import anyio
@@ -41,8 +42,22 @@ def http_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any
     return streamable_http_client(url, http_client=create_mcp_http_client(headers=headers or None, timeout=timeout))
 
 
-def sse_target(url: str, headers: dict[str, str], read_timeout_s: float) -> Any:
-    return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s)
+def sse_target(url: str, headers: dict[str, str], read_timeout_s: float,
+               on_post_error: Callable[[int], None] | None = None) -> Any:
+    """An SSE transport. When a message POST is refused (HTTP >= 400) the SDK's writer task dies and every later
+    request of the session would wait for its deadline: `on_post_error(status)` lets the owner retire the session."""
+
+    def client_factory(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
+        client = create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
+        if on_post_error is not None:
+            async def refused(response: Any) -> None:
+                if response.request.method == "POST" and response.status_code >= 400:
+                    on_post_error(response.status_code)
+
+            client.event_hooks = {**client.event_hooks, "response": [*client.event_hooks["response"], refused]}
+        return client
+
+    return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s, httpx_client_factory=client_factory)
 
 
 def make_client(transport: Any, *, read_timeout_s: float, mode: str = "auto", message_handler: Any = None) -> Client:
@@ -96,9 +111,23 @@ def render_result(result: t.CallToolResult, cap: int) -> tuple[str, Any, int, bo
     return text, structured, n, truncated
 
 
+_HTTP_STANDINS: dict[tuple[int, str], tuple[OutcomeClass, ErrorKind, str]] = {
+    (t.INTERNAL_ERROR, "Server returned an error response"):
+        ("infra_error", "server_error", "the server answered the HTTP request with an error status (5xx/4xx)"),
+    (t.INVALID_REQUEST, "Session terminated"):
+        ("infra_error", "connection_closed", "the server no longer knows the session (HTTP 404): session expired"),
+    (t.METHOD_NOT_FOUND, "Not Found"):
+        ("infra_error", "server_error", "the server answered the HTTP request with 404 Not Found"),
+}
+"""Errors the SDK's streamable HTTP client makes up from an HTTP status (no JSON-RPC body): they are about the
+transport, not the server's answer to the call, so they must not be charged as tool errors."""
+
+
 def classify(exc: BaseException) -> tuple[OutcomeClass, ErrorKind, str]:
     """Map an exception from call_tool to an outcome class. Protocol-level error answers (invalid params, unknown tool,
     internal error) are the server's answer to the call: tool_error. Everything about the pipe is infra_error."""
+    if isinstance(exc, MCPError) and (exc.code, exc.message) in _HTTP_STANDINS:
+        return _HTTP_STANDINS[(exc.code, exc.message)]
     if isinstance(exc, MCPError):
         if exc.code == t.REQUEST_TIMEOUT:
             return "infra_error", "timeout", f"timed out: {exc.message}"

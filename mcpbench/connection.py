@@ -122,6 +122,8 @@ class Connection:
     limiter: anyio.CapacityLimiter = field(init=False)
     in_flight: int = field(init=False, default=0)
     connect_deadline: float | None = field(init=False, default=None)
+    broken: str | None = field(init=False, default=None)
+    """Why the transport broke under the session, when it is known (given to the calls it cut)."""
     """anyio clock time by which the handshake must be done (set by whoever waits for it)."""
     ready: anyio.Event = field(init=False, default_factory=anyio.Event)
     """Set once the handshake succeeded or failed."""
@@ -217,6 +219,14 @@ class Connection:
             if self.on_tools_changed is not None:
                 self.on_tools_changed(self)
 
+    def _on_post_error(self, status: int) -> None:
+        """An SSE message POST was refused: the SDK's writer is gone, so is this session. Retire it now, so the
+        pending calls resolve at once instead of at their deadlines."""
+        self.broken = f"the server refused a message POST with HTTP {status}; the SSE session is unusable"
+        if self.status.status == "connected":
+            self._fail(self.broken)
+        self.stop()
+
     def _on_exit(self, code: int | None) -> None:
         """The server process died on its own: mark this instance dead so the next call restarts it."""
         if self.ready.is_set() and self.status.status == "connected":
@@ -233,7 +243,7 @@ class Connection:
         assert r.url
         read_timeout = max(spec.timeouts.call * 2, 30.0)
         if spec.transport == "sse":
-            return _compat.sse_target(r.url, r.headers, read_timeout)
+            return _compat.sse_target(r.url, r.headers, read_timeout, on_post_error=self._on_post_error)
         return _compat.http_target(r.url, r.headers, read_timeout)
 
     async def _launch_http_process(self, stack: AsyncExitStack, errlog: Any) -> None:
@@ -312,6 +322,8 @@ class Connection:
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":
                 msg = f"no result within the {deadline:g}s call deadline"
+            elif kind == "connection_closed" and self.broken:
+                msg = self.broken
             big = _compat.oversize_bytes(e)
             if big is not None:
                 cap = spec.output_cap_bytes
@@ -323,6 +335,20 @@ class Connection:
                            error_kind="tool_reported_error" if result.is_error else None,
                            error=text[:500] if result.is_error else None, content=text, structured=structured,
                            latency_s=time.perf_counter() - t0, bytes=n, truncated=truncated)
+
+    async def healthy(self, timeout: float = 5.0) -> bool:
+        """Does the session still answer? (An HTTP stream can end for one request while the session lives.) Asks for
+        the tool list: ping is gone from the 2026-07-28 protocol."""
+        client = self.client
+        if client is None:
+            return False
+        with anyio.move_on_after(timeout):
+            try:
+                await client.list_tools()
+                return True
+            except Exception:  # noqa: BLE001 — any failure means: not healthy
+                return False
+        return False
 
     def stop(self) -> None:
         self._stop.set()

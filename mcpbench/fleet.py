@@ -228,6 +228,10 @@ class Fleet:
                 return conn
             if self._failed_starts.get(server, 0) >= MAX_FAILED_STARTS:
                 return None  # given up: a server that cannot start must not cost every later call a deadline
+            if conn is not None and conn.pid is not None and spec.transport != "stdio":
+                conn.stop()  # a server we launched on a port: the old process must free it first
+                with anyio.move_on_after(spec.timeouts.shutdown + 6):
+                    await conn.wait_stopped()
             restarts = self._status[server].restarts + 1 if server in self._status else 0
             new = await self._start(spec, self.builtins, f"{server}.log", None)
             new.status = new.status.model_copy(update={"restarts": restarts})
@@ -253,7 +257,7 @@ class Fleet:
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
                                error=f"server '{server}' is unavailable: {st.error if st else 'unknown server'}")
         out = await conn.call(tool, arguments or {}, timeout)
-        if out.error_kind == "connection_closed":
+        if out.error_kind == "connection_closed" and (conn.spec.transport == "stdio" or not await conn.healthy()):
             self._mark_dead(conn)
         return out
 
