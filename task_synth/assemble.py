@@ -36,6 +36,10 @@ def _number(v: Any) -> float | int:
 
 def expected_value(spec: CheckSpec, raw: list[str], live: list[bool]) -> Any:
     """The synthesis-time expected value of a check (masked when it reads a live step). Raises AssembleFailed."""
+    if spec.kind == "claims" and not spec.claims:
+        if not isinstance(spec.value, list) or not spec.value:
+            raise AssembleFailed("a claims check needs claims to read or a literal list")
+        return [str(v) for v in spec.value]
     if spec.kind == "claims":
         values = []
         for c in spec.claims:
@@ -105,7 +109,8 @@ def assemble(g: Grounded, draft: Draft, *, task_id_: str | None, prefix: str, ge
     live = [s.live_varying for s in g.steps]
     checks = [to_check(c, raw, live) for c in draft.checks]
     try:
-        answer = draft.answer if g.live_varying else render(draft.answer, raw)
+        # values of live steps stay placeholders (re-rendered from the replay); the rest is written out
+        answer = render(draft.answer, raw, only={i for i, s in enumerate(g.steps) if not s.live_varying})
     except BindingError as e:
         raise AssembleFailed(f"answer template: {e}") from None
     steps = reference_steps(g)

@@ -118,9 +118,16 @@ def _scalar_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def render(text: str, outputs: Outputs) -> str:
-    """Replace every `{{step[i]:<expr>}}` placeholder of `text` by the value it reads. Raises BindingError."""
-    return _PLACEHOLDER.sub(lambda m: _scalar_text(resolve_ref(m.group(1), outputs)), text)
+def render(text: str, outputs: Outputs, *, only: set[int] | None = None) -> str:
+    """Replace every `{{step[i]:<expr>}}` placeholder of `text` by the value it reads (only those reading the steps
+    in `only`, when given: the others stay placeholders). Raises BindingError."""
+
+    def sub(m: re.Match[str]) -> str:
+        if only is not None and ref_source(m.group(1)) not in only:
+            return m.group(0)
+        return _scalar_text(resolve_ref(m.group(1), outputs))
+
+    return _PLACEHOLDER.sub(sub, text)
 
 
 def coerce(value: Any, like: Any) -> Any:

@@ -231,7 +231,8 @@ class RuleFilter:
                 continue
             try:
                 task = assemble(g, draft, task_id_=plan.id if plan else None, prefix=o.id_prefix,
-                                generator=generator_label(o), seed=None if plan else o.seed, tool_sha256=hashes)
+                                generator=generator_label(o, curated=plan is not None),
+                                seed=None if plan else o.seed, tool_sha256=hashes)
             except AssembleFailed as e:
                 state.reject(g.chain_id, "filter", [f"assemble: {e}"], g)
                 continue

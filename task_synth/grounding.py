@@ -138,16 +138,23 @@ class LiveGrounding:
 
     name = "live"
 
+    def __init__(self, attempts: int = 2):
+        self.attempts = attempts
+        """A failed grounding is retried once: on a loaded machine slow servers time out, and a real fault fails
+        again (the reason recorded is the last attempt's)."""
+
     async def run(self, state: SynthState) -> None:
         limiter = anyio.CapacityLimiter(state.options.concurrency)
         results: dict[str, Grounded | str] = {}
 
         async def one(chain: Chain) -> None:
-            async with limiter:
-                try:
-                    results[chain.id] = await ground_chain(state, chain)
-                except GroundingFailed as e:
-                    results[chain.id] = str(e)
+            for _ in range(self.attempts):
+                async with limiter:
+                    try:
+                        results[chain.id] = await ground_chain(state, chain)
+                        return
+                    except GroundingFailed as e:
+                        results[chain.id] = str(e)
 
         async with anyio.create_task_group() as tg:
             for chain in state.chains:

@@ -70,7 +70,8 @@ class SynthOptions(BaseModel):
     exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     """'server/tool' glob patterns left out of the graph."""
     concurrency: int = Field(4, ge=1)
-    call_timeout_s: float = Field(30.0, gt=0)
+    call_timeout_s: float = Field(120.0, gt=0)
+    """Deadline of one tool call while probing and grounding (generous: a loaded machine makes slow servers slower)."""
     stage_timeout_s: float = Field(1800.0, gt=0)
     id_prefix: str = "synth"
 
@@ -153,7 +154,9 @@ async def run_steps(state: SynthState, steps: list[StepRef], work: Path | None =
     return state
 
 
-def generator_label(options: SynthOptions) -> str:
+def generator_label(options: SynthOptions, *, curated: bool = False) -> str:
+    if curated:
+        return f"task_synth {VERSION} curated plan"
     return f"task_synth {VERSION} " + (f"writer={options.writer}" if options.writer else "templates")
 
 

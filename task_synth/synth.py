@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
 from mcpbench.models.base import Provider
-from task_synth.artifacts import Chain, Draft, TaskPlan
+from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, TaskPlan
+from task_synth.binding import placeholder
 from task_synth.pipeline import LiveTools, SynthOptions, SynthState, default_steps, run_steps, select_entries
 from task_synth.registry import StepRef
-from task_synth.task import Suite
+from task_synth.task import Suite, Task
 
 
 def load_plans(path: str | Path) -> list[TaskPlan]:
@@ -70,6 +72,57 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
     return state
 
 
+AUTO_TAGS = re.compile(r"^(single-server|multi-server|servers-\d+|hops-\d+|live-varying)$")
+
+
+def _answer_template(task: Task) -> str:
+    """The task's answer with every value a check reads written back as a `{{step[i]:...}}` placeholder."""
+    answer = task.answer
+    for c in task.checks:
+        if c.from_step is None or not c.extract or c.kind == "claims" or str(c.value).startswith(("<", "#")):
+            continue
+        text = str(c.value)
+        if text and text in answer and "{{" + f"step[{c.from_step}]:" not in answer:
+            answer = answer.replace(text, placeholder(c.from_step, c.extract), 1)
+    return answer
+
+
+def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
+    """Editable plans from tasks (e.g. sampled by `mcpbench synth`): reword them, then re-ground with --plans."""
+    plans = []
+    for t in tasks:
+        steps = [ChainStep(server=s.server, tool=s.tool,
+                           arguments={k: v for k, v in s.arguments.items() if k not in s.bindings},
+                           bindings=dict(s.bindings), depends_on=list(s.depends_on)) for s in t.reference]
+        checks = [CheckSpec(kind=c.kind, step=c.from_step, extract=c.extract,
+                            value=c.value if c.from_step is None else None, tolerance=c.tolerance,
+                            relative=c.relative, case_sensitive=c.case_sensitive, description=c.description)
+                  for c in t.checks]
+        plans.append(TaskPlan(id=t.id, fuzzy=t.fuzzy, precise=t.precise, answer=_answer_template(t), steps=steps,
+                              checks=checks, tags=[x for x in t.tags if not AUTO_TAGS.match(x)]))
+    return plans
+
+
+def dump_plans(plans: list[TaskPlan], path: Path) -> None:
+    """Write plans as YAML; strings holding backslashes or quotes become literal blocks (regexes read as they are)."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    def lit(v: object) -> object:
+        if isinstance(v, str) and ("\\" in v or "'" in v or '"' in v) and "\n" not in v:
+            return LiteralScalarString(v)
+        if isinstance(v, list):
+            return [lit(x) for x in v]
+        if isinstance(v, dict):
+            return {k: lit(x) for k, x in v.items()}
+        return v
+
+    data = {"plans": [lit(p.model_dump(mode="json", exclude_defaults=True)) for p in plans]}
+    yaml = YAML()
+    yaml.width = 120
+    with path.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f)
+
+
 def rejected_path(out: Path) -> Path:
     """FILE.jsonl -> FILE.rejected.jsonl"""
     return out.with_name(out.name.removesuffix(".jsonl") + ".rejected.jsonl")
@@ -86,4 +139,4 @@ def write_outputs(state: SynthState, out: Path, name: str | None = None) -> Suit
     return suite
 
 
-__all__ = ["load_plans", "rejected_path", "synthesize", "write_outputs"]
+__all__ = ["dump_plans", "load_plans", "plans_from_tasks", "rejected_path", "synthesize", "write_outputs"]

@@ -173,6 +173,18 @@ def show_cmd(suite: str = typer.Argument(...), task_id: str = typer.Argument(...
     console.print(f"[bold]answer:[/] {task.answer}", highlight=False, markup=False)
 
 
+@tasks_app.command("plans")
+def plans_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke' / 'core'."),
+              out: Path = typer.Option(..., "--out", "-o", help="Plans YAML to write.")) -> None:
+    """Export tasks as editable plans: reword the fuzzy requests, then rebuild with `mcpbench synth --plans`."""
+    from task_synth.synth import dump_plans, plans_from_tasks
+
+    s = _load_suite(suite)
+    plans = plans_from_tasks(list(s.tasks))
+    dump_plans(plans, out)
+    console.print(f"{len(plans)} plans → {out}")
+
+
 @tasks_app.command("validate")
 def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke' / 'core'."),
                  config: Path | None = ConfigOpt, json_out: bool = JsonOpt) -> None:

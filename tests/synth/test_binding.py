@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from task_synth.binding import (BindingError, binding_sources, expand, expand_task, placeholder, placeholders,
-                                render, render_answer, resolve_arguments, resolve_binding, template_sources)
+from task_synth.binding import (
+    BindingError,
+    binding_sources,
+    expand,
+    expand_task,
+    placeholder,
+    placeholders,
+    render,
+    render_answer,
+    resolve_arguments,
+    resolve_binding,
+    template_sources,
+)
 from task_synth.task import Check, ReferenceStep, Task
 
 NOW = '{"timezone": "Asia/Tokyo", "datetime": "2026-11-24T10:31:39+09:00", "day_of_week": "Tuesday"}'

@@ -51,12 +51,12 @@ def test_a_reference_re_reads_the_kth_listed_value_and_survives_changed_digits()
     refs = pick_references("table", TABLES, "sqlite/list_tables")
     assert [v for v, _ in refs] == ["offices", "employees", "products"]
     for value, rx in refs:
-        assert re.search(rx, TABLES, re.S).group(1) == value
+        assert re.search(rx, TABLES, re.DOTALL).group(1) == value
     s = CONVERT.index("22:30")
     rx = reference_regex(CONVERT, s, s + 5, r"\d\d:\d\d")
-    assert re.search(rx, CONVERT, re.S).group(1) == "22:30"
+    assert re.search(rx, CONVERT, re.DOTALL).group(1) == "22:30"
     other_day = CONVERT.replace("2026-11-24T22:30", "2027-01-03T23:30").replace("09:30", "10:30")
-    assert re.search(rx, other_day, re.S).group(1) == "23:30"
+    assert re.search(rx, other_day, re.DOTALL).group(1) == "23:30"
 
 
 def test_live_outputs_are_stored_as_their_shape():
@@ -67,7 +67,7 @@ def test_live_outputs_are_stored_as_their_shape():
 def test_outputs_that_mention_today_or_read_the_clock_are_recognised():
     import datetime as dt
 
-    now = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)
     assert clock_dependent('"datetime": "2026-11-24T09:30:00+00:00"', now)
     assert clock_dependent("as of 2026-11-23 (Auckland)", now)
     assert not clock_dependent("released 2026-10-02", now)

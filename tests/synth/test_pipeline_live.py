@@ -13,7 +13,7 @@ import pytest
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
 from mcpbench.models.registry import get_provider
-from task_synth import SynthOptions, Suite, load_plans, render_answer, replay, synthesize, validate_suite, write_outputs
+from task_synth import Suite, SynthOptions, load_plans, render_answer, replay, synthesize, validate_suite, write_outputs
 from task_synth.filters import RuleContext, apply_rules
 from task_synth.synth import rejected_path
 
@@ -35,9 +35,10 @@ async def _synth(tmp: Path, name: str, seed: int = 2, n: int = 4, **kw) -> tuple
 
 async def test_synthesis_on_a_live_server_writes_valid_tasks_and_every_artifact(tmp_path):
     with anyio.fail_after(240):
-        data, state = await _synth(tmp_path, "a")
+        _, state = await _synth(tmp_path, "a")
     suite = Suite.load(tmp_path / "a.jsonl")
     assert len(suite.tasks) == 4
+    assert len(state.chains) == 4 * state.options.oversample and all(r.reasons for r in state.rejected)
     for name in ("graph.json", "chains.jsonl", "grounded.jsonl", "tasks.jsonl", "rejected.jsonl"):
         assert (tmp_path / "a" / name).exists()
     assert rejected_path(tmp_path / "a.jsonl").exists()

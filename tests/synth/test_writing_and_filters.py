@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from judges.checks import evaluate_checks
+from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth.artifacts import BoundRef, Grounded, GroundedStep
 from task_synth.assemble import assemble
 from task_synth.binding import render_answer
