@@ -57,6 +57,11 @@ class EpisodeTools:
                     raw_arguments=call.raw_arguments, parallel_group=turn)
         entry = self.fleet.catalog.resolve(call.name)
         if entry is None or entry.server not in self.servers or entry.quarantined:
+            down = self._down_server_of(call.name) if entry is None else None
+            if down is not None:  # the tool is missing because its server is down: not the model's fault
+                st = self.fleet.status.get(down)
+                return ToolCallEvent(**base, server=down, outcome="infra_error", error_kind="server_unavailable",
+                                     error=f"server '{down}' is unavailable: {st.error if st else 'failed'}")
             return ToolCallEvent(**base, outcome="model_error", error_kind="unknown_tool",
                                  error=f"no tool named '{call.name}' is available")
         base.update(server=entry.server, tool=entry.name)
@@ -71,6 +76,29 @@ class EpisodeTools:
         return ToolCallEvent(**base, outcome=out.outcome, error_kind=out.error_kind, error=out.error,
                              content=out.content, structured=out.structured, latency_s=out.latency_s, bytes=out.bytes,
                              truncated=out.truncated)
+
+    def _down_server_of(self, exposed: str) -> str | None:
+        """The failed server of this episode whose tools would carry this name, if any."""
+        status = self.fleet.status
+        for server in self.servers:
+            st = status.get(server)
+            if st is not None and st.status == "failed" and exposed.startswith(f"{server}__"):
+                return server
+        return None
+
+    async def unavailable(self) -> dict[str, str]:
+        """Servers of this episode that are down (after one attempt to restart each shared one): name -> error.
+        An episode that needs one of them cannot be a fair test of the model (its tools are not even offered)."""
+        down: dict[str, str] = {}
+        for server in self.servers:
+            spec = self.fleet.specs[server]
+            if not spec.stateful and await self.fleet._shared_conn(server) is not None:
+                continue
+            st = self.fleet.status.get(server)
+            if spec.stateful and st is not None and st.status != "failed":
+                continue
+            down[server] = (st.error if st else None) or "failed"
+        return down
 
     async def call_real(self, server: str, tool: str, arguments: dict[str, Any],
                         timeout: float | None = None) -> ToolOutcome:

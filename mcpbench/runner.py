@@ -143,9 +143,16 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
         attempt += 1
         async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
                                  call_timeout_s=spec.limits.call_timeout_s) as tools:
-            traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits, episode_id=plan.episode_id,
-                                     task_id=task.id, model_name=plan.model,
-                                     context={"task": task, "builtins": builtins})
+            down = {s: e for s, e in (await tools.unavailable()).items() if s in task.servers}
+            if down:  # its tools would not even be offered: not a test of the model
+                traj = Trajectory(episode_id=plan.episode_id, task_id=task.id, model=plan.model, prompt=task.fuzzy,
+                                  status="infra_failed", events=[ErrorEvent(turn=0, kind="infra_error",
+                                                                            message=f"server '{s}' is down: {e}")
+                                                                 for s, e in sorted(down.items())])
+            else:
+                traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits,
+                                         episode_id=plan.episode_id, task_id=task.id, model_name=plan.model,
+                                         context={"task": task, "builtins": builtins})
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:
