@@ -100,12 +100,14 @@ def fault_config(path: Path, servers: dict[str, list[str]], **fields: str) -> Pa
     return path
 
 
-def echo_task(task_id: str, server: str, text: str, before: list[tuple[str, dict]] | None = None) -> Any:
-    """A task whose reference chain runs `before` steps on `server`, then echoes `text`; checked by 'contains'."""
+def echo_task(task_id: str, server: str, text: str, before: list[tuple[str, dict]] | None = None,
+              parallel: bool = False) -> Any:
+    """A task whose reference chain runs `before` steps on `server`, then echoes `text`; checked by 'contains'.
+    parallel: the echo does not depend on the steps before it (the oracle sends them all in one turn)."""
     from task_synth.task import Check, ReferenceStep, Task
 
     steps = [ReferenceStep(server=server, tool=tool, arguments=args) for tool, args in before or []]
     steps.append(ReferenceStep(server=server, tool="echo", arguments={"text": text}, output=text,
-                               depends_on=list(range(len(steps)))))
+                               depends_on=[] if parallel else list(range(len(steps)))))
     return Task(id=task_id, servers=[server], precise=f"Echo '{text}' with {server}.", fuzzy=f"Say {text}, please.",
                 checks=[Check(kind="contains", value=text)], reference=steps, answer=text)
