@@ -2,12 +2,12 @@
 worker with its own fleet and providers; results stream back as shards finish and are scored and stored by the driver
 (`finish`), in the same run store as the local executor would use.
 
-Ray's blocking calls (init, wait, get, shutdown) run in worker threads: Ray forces a thread, the event loop stays free.
+Ray's blocking calls run in threads (Ray forces a thread; the event loop stays free): wait and get in anyio's pool,
+init and shutdown in the one thread that owns the connection (ray_host).
 A shard whose worker dies, raises or overruns its deadline is re-queued once; its episodes then become infra_failed."""
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 from collections import deque
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from mcpbench.config import ServerSpec, load_config
+from mcpbench.executors.ray_host import connect_ray, import_ray
 from mcpbench.executors.shard import (
     ShardResult,
     infra_failed_outcome,
@@ -34,58 +35,10 @@ if TYPE_CHECKING:
 
 REQUEUES = 1
 """Times an episode whose shard failed (worker death, exception, deadline) is sent again before it is infra_failed."""
-INIT_TIMEOUT_S = 180.0
-"""Starting a local Ray instance takes 20-40 s on a busy 2-core machine; connecting to a cluster, a few seconds."""
 WAIT_SLICE_S = 5.0
 """Longest single `ray.wait` in a thread, so an abandoned wait (cancelled run) ends soon."""
-LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
-"""Shard payloads and results are JSON of a few MB at most."""
 
 Finish = Callable[["EpisodeOutcome"], Awaitable[None]]
-
-
-def _import_ray() -> Any:
-    from mcpbench.runner import RunError
-
-    try:
-        import ray
-    except ImportError:
-        raise RunError("--executor ray needs Ray: pip install 'mcpbench[ray]'") from None
-    return ray
-
-
-async def connect_ray(address: str | None, *, num_cpus: int) -> bool:
-    """Connect to the Ray cluster at `address` (default: $RAY_ADDRESS, as Ray does), or start a local instance of
-    `num_cpus` CPUs. Returns whether this call initialised Ray (so the caller shuts it down); an already-initialised
-    Ray is used as it is.
-    Raises RunError when Ray is missing or cannot be reached within INIT_TIMEOUT_S."""
-    from mcpbench.runner import RunError
-
-    ray = _import_ray()
-    if ray.is_initialized():
-        return False
-    address = address or os.environ.get("RAY_ADDRESS") or None
-    common: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
-    if address:
-        init = partial(ray.init, address=address, **common)
-    else:
-        init = partial(ray.init, address="local", num_cpus=num_cpus, include_dashboard=False,
-                       object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
-    # No retry of a failed local start: Ray leaves the failed node's reaper behind, and once its pipe closes the
-    # reaper kills this process's whole process group (ray.init made it the group leader).
-    try:
-        with anyio.fail_after(INIT_TIMEOUT_S):
-            await anyio.to_thread.run_sync(init, abandon_on_cancel=True)
-    except TimeoutError:
-        raise RunError(f"Ray did not start within {INIT_TIMEOUT_S:.0f} s"
-                       + (f" (address {address})" if address else "")) from None
-    except Exception as e:  # noqa: BLE001 -- ray.init raises bare Exception, ConnectionError... by cause
-        hint = "" if address else (" (a local Ray start fails when its agents take over 15 s to start, e.g. on an "
-                                   "overloaded machine: retry, or start a cluster with `ray start --head` and pass "
-                                   "--ray-address)")
-        raise RunError(f"cannot {'reach' if address else 'start'} Ray{f' at {address}' if address else ''}: "
-                       f"{e}{hint}") from None
-    return True
 
 
 def _describe(e: BaseException) -> str:
@@ -106,13 +59,13 @@ async def run_on_ray(options: RunOptions, spec: RunSpec, pending: list[EpisodePl
     in flight. Raises RunError when Ray is missing or unreachable; exceptions of `finish` propagate."""
     if not pending:
         return
-    ray = _import_ray()
+    ray = import_ray()
     size = shard_size or options.concurrency
     queue: deque[list[EpisodePlan]] = deque(split_into_shards(pending, size))
     specs: dict[str, ServerSpec] = {s.name: s for s in load_config(options.config).servers}
     before = {p.episode_id: store.infra_attempts(p.episode_id) for p in pending}
     failures: dict[str, list[str]] = {}
-    started = await connect_ray(options.ray_address, num_cpus=max(1, min(os.cpu_count() or 1, len(queue))))
+    host = await connect_ray(options.ray_address, num_cpus=max(1, min(os.cpu_count() or 1, len(queue))))
     in_flight: dict[Any, tuple[list[EpisodePlan], float]] = {}
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(run_shard)
@@ -182,9 +135,8 @@ async def run_on_ray(options: RunOptions, spec: RunSpec, pending: list[EpisodePl
         with anyio.CancelScope(shield=True):
             for ref in in_flight:
                 ray.cancel(ref, force=True)
-            if started:
-                with anyio.move_on_after(60):
-                    await anyio.to_thread.run_sync(ray.shutdown, abandon_on_cancel=True)
+            if host is not None:
+                await host.aclose()
 
 
-__all__ = ["REQUEUES", "connect_ray", "run_on_ray"]
+__all__ = ["REQUEUES", "run_on_ray"]

@@ -17,6 +17,7 @@ from fixtures import toy_suite, write_config
 
 from mcpbench.config import ServerSpec, load_config
 from mcpbench.executors import ray_executor
+from mcpbench.executors.ray_host import connect_ray
 from mcpbench.executors.shard import ShardEpisode, ShardPlan, ShardResult, make_shard, run_shard, split_into_shards
 from mcpbench.runner import Runner, RunOptions, plan_episodes
 from mcpbench.runspec import RunSpec
@@ -39,11 +40,13 @@ def _stable(results: dict) -> dict:
 @pytest.fixture(scope="module")
 def ray_cluster():
     """One local Ray instance (2 CPUs) for the module, started the way the executor starts one; its GCS address."""
-    assert anyio.run(partial(ray_executor.connect_ray, None, num_cpus=2)) is True
+    host = anyio.run(partial(connect_ray, None, num_cpus=2))
+    assert host is not None
     try:
         yield ray.get_runtime_context().gcs_address
     finally:
-        ray.shutdown()
+        host.close()
+    assert not ray.is_initialized()
 
 
 @pytest.fixture
