@@ -30,15 +30,20 @@ from mcpbench.models.openai import OpenAIProvider
 from mcpbench.models.retry import Failure, RetryPolicy
 
 DEFAULT_SEED = 1234
-DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED)
-"""Greedy decoding and a fixed seed: a local run is reproducible on the same build and hardware."""
+DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED, extra={"parallel_tool_calls": False})
+"""Greedy decoding and a fixed seed: a local run is reproducible on the same build, hardware and thread count.
+One call per turn: the small model does not write real parallel calls; after its call it sometimes writes a made-up
+result in a second fenced block, which llama.cpp parses as a second (duplicate) call. Set
+extra={"parallel_tool_calls": True} to get every parsed call."""
 
 LOCAL_RETRY = RetryPolicy(max_attempts=2, initial_s=0.5, max_s=2.0)
 """A loopback server either answers or is dead; a deterministic model gives the same answer to the same request."""
 
-_MODEL_FAULT_500 = re.compile(r"pars|tool|json|grammar", re.IGNORECASE)
-"""llama.cpp answers HTTP 500 when it cannot parse the model's own output (e.g. a call naming a tool that was not
-offered). Those are the model's fault; a 500 mentioning none of these words is treated as a server fault."""
+_MODEL_FAULT_500 = re.compile(r"Failed to parse input|Failed to parse tool call arguments", re.IGNORECASE)
+"""llama.cpp answers HTTP 500 'Failed to parse input at pos N: <output>' when its tool-call parser rejects the model's
+own output (e.g. a call naming a tool that was not offered), and 'Failed to parse tool call arguments as JSON' when an
+earlier call in the history has broken arguments (ggml-org/llama.cpp#25510). Both are the model's doing and the same
+request fails the same way again; any other 500 keeps the ordinary retry policy."""
 
 
 class _LlamaChat(OpenAIProvider):
@@ -103,8 +108,9 @@ class LocalProvider:
         template = chat_template_path()
         return {"provider": "local", "model": self.model, "gguf_sha256": self.source.sha256,
                 "chat_template_sha256": hashlib.sha256(template.read_bytes()).hexdigest(),
-                "settings": self.settings.model_dump(exclude_none=True, exclude={"extra"}),
-                "server": self.options.model_dump(exclude={"ready_timeout_s", "stop_timeout_s"})}
+                "settings": self.settings.model_dump(exclude_none=True),
+                "server": {**self.options.model_dump(exclude={"ready_timeout_s", "stop_timeout_s"}),
+                           "threads": self.options.resolved_threads()}}
 
     async def start(self) -> LlamaServer:
         """Start llama-server if it is not running; returns it. Raises LocalModelError (missing weights/runtime,
@@ -131,8 +137,13 @@ class LocalProvider:
         except LocalModelError as e:
             raise ModelError(f"{self.name}: {e}", infra=True) from None
         assert self._chat is not None
-        request = _sendable(request.model_copy(update={"settings": merge_settings(self.settings, request.settings)}))
-        return await self._chat.complete(request)
+        settings = merge_settings(self.settings, request.settings)
+        response = await self._chat.complete(_sendable(request.model_copy(update={"settings": settings})))
+        if settings.extra.get("parallel_tool_calls") is False and len(response.tool_calls) > 1:
+            # llama.cpp does not enforce parallel_tool_calls=false with a template-derived parser; we asked for one
+            # call, so we take the first (the rest is the model writing a made-up result that got parsed as a call)
+            response = response.model_copy(update={"tool_calls": response.tool_calls[:1]})
+        return response
 
     async def aclose(self) -> None:
         """Stop the server (bounded, shielded). Safe to call more than once."""

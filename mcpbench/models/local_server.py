@@ -79,6 +79,10 @@ class ServerOptions(BaseModel):
     extra_args: tuple[str, ...] = ()
     """Appended to the command line as they are."""
 
+    def resolved_threads(self) -> int:
+        """The thread count used. Greedy output can differ between thread counts (float summation order)."""
+        return self.threads or os.cpu_count() or 2
+
 
 def free_port() -> int:
     """A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
@@ -144,7 +148,7 @@ class LlamaServer:
 
     def command(self, port: int) -> list[str]:
         o = self.options
-        threads = o.threads or os.cpu_count() or 2
+        threads = o.resolved_threads()
         return [str(self.binary), "-m", str(self.model), "--alias", self.alias,
                 "--jinja", "--chat-template-file", str(self.template),
                 "-c", str(o.ctx), "--parallel", str(o.parallel), "--kv-unified",

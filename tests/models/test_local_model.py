@@ -21,7 +21,7 @@ import httpx
 import jinja2
 import pytest
 
-from mcpbench.models.base import Message, ModelError, ModelRequest, ToolSpec
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec
 from mcpbench.models.local import LocalProvider, local_provider
 from mcpbench.models.local_server import (LlamaServer, LlamaServerError, RuntimeMissingError, ServerOptions,
                                           chat_template_path, ensure_runtime, port_is_free)
@@ -274,14 +274,19 @@ async def test_the_provider_starts_its_server_once_and_sends_greedy_seeded_reque
                 for _ in range(3):
                     tg.start_soon(provider.complete, _request())
             resp = await provider.complete(_request())
-        assert [c.name for c in resp.tool_calls] == ["get_current_time"]
+        assert [c.name for c in resp.tool_calls] == ["get_current_time"]  # one call per turn unless asked for more
         assert resp.tool_calls[0].arguments == {"timezone": "UTC"}
+        both = await provider.complete(_request().model_copy(
+            update={"settings": ModelSettings(extra={"parallel_tool_calls": True})}))
+        assert [c.id for c in both.tool_calls] == ["c1", "c2"]
         pid = provider.server.pid if provider.server else None
     finally:
         with anyio.fail_after(30):
             await provider.aclose()
     sent = [json.loads(line) for line in record.read_text().splitlines()]
-    assert len(sent) == 4 and all(s["temperature"] == 0 and s["seed"] == 1234 for s in sent)
+    assert len(sent) == 5
+    assert all(s["temperature"] == 0 and s["seed"] == 1234 for s in sent)
+    assert [s["parallel_tool_calls"] for s in sent] == [False] * 4 + [True]
     assert pid is not None and not _alive(pid)
     logs = list((fake_home / "logs").glob("llama-server-fake-model-*.log"))
     assert len(logs) == 1 and logs[0].read_text().count("fake llama-server argv") == 1  # started once, not four times
@@ -406,3 +411,24 @@ async def test_the_local_provider_runs_a_tool_round_trip_on_the_real_model(tmp_p
             await provider.aclose()
     assert second.tool_calls == [] and "10:15" in second.text
     assert pid is not None and not _alive(pid)
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_models_install_reports_a_cached_verified_model_and_refuses_unknown_names(tmp_path, fake_home, monkeypatch):
+    import typer
+    from typer.testing import CliRunner
+
+    from mcpbench.cli.models_local import register_local
+
+    app = typer.Typer()
+    register_local(app)
+    app.command("noop")(lambda: None)  # a group with two commands keeps `install` as a subcommand
+    runner = CliRunner()
+    result = runner.invoke(app, ["install", "local/fake-model", "--home", str(fake_home), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["path"] == str(fake_home / "models" / "fake-model.gguf")
+    assert out["runtime"] == os.environ["MCPBENCH_LLAMA_SERVER"]
+    bad = runner.invoke(app, ["install", "local/no-such-model", "--home", str(tmp_path)])
+    assert bad.exit_code == 2 and "unknown local model" in bad.output

@@ -64,8 +64,9 @@ class Handler(BaseHTTPRequestHandler):
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body.get("model", "x"),
             "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
                 "role": "assistant", "content": None,
-                "tool_calls": [{"id": "c1", "type": "function",
-                                "function": {"name": "get_current_time", "arguments": "{\"timezone\": \"UTC\"}"}}]}}],
+                "tool_calls": [{"id": f"c{i}", "type": "function",
+                                "function": {"name": "get_current_time", "arguments": "{\"timezone\": \"UTC\"}"}}
+                               for i in (1, 2)]}}],  # llama.cpp's duplicate-call artifact
             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
 
 
