@@ -138,9 +138,9 @@ class LiveGrounding:
 
     name = "live"
 
-    def __init__(self, attempts: int = 2):
+    def __init__(self, attempts: int = 3):
         self.attempts = attempts
-        """A failed grounding is retried once: on a loaded machine slow servers time out, and a real fault fails
+        """A failed grounding is retried (twice): on a loaded machine slow servers time out, and a real fault fails
         again (the reason recorded is the last attempt's)."""
 
     async def run(self, state: SynthState) -> None:

@@ -69,7 +69,7 @@ def static_problems(task: Task) -> list[str]:
     return apply_rules(RuleContext(task=task, runs=[]), STATIC_RULES)
 
 
-async def validate_task(task: Task, fleet: Any, *, call_timeout_s: float = 120.0, attempts: int = 2
+async def validate_task(task: Task, fleet: Any, *, call_timeout_s: float = 120.0, attempts: int = 3
                         ) -> TaskValidation:
     """Replay the task's reference chain on the live fleet and apply every rule to that run; a failing task is
     replayed once more (on a loaded machine slow servers time out) and judged on its last replay."""
