@@ -166,12 +166,13 @@ async def list_tools_lenient(client: Client, cursor: str | None) -> tuple[list[d
 
     Uses the session's private request path (the public one validates the whole page first). Raises MCPError like
     list_tools, and AttributeError if the SDK no longer has that path."""
+    from mcp.shared.dispatcher import CallOptions
     from mcp_types import methods as _methods
     from pydantic import ValidationError
 
     session = client.session
     data: dict[str, Any] = {"method": "tools/list", **({"params": {"cursor": cursor}} if cursor else {})}
-    opts: dict[str, Any] = {}
+    opts: CallOptions = {}
     session._stamp(data, opts)  # protocol headers, as send_request would add them
     if session._session_read_timeout_seconds is not None:
         opts["timeout"] = session._session_read_timeout_seconds
@@ -219,6 +220,22 @@ def tool_to_dict(tool: t.Tool) -> dict[str, Any]:
             "input_schema": tool.input_schema or {}, "output_schema": tool.output_schema, "annotations": ann or None}
 
 
-__all__ = ["DEFAULT_MAX_LINE_BYTES", "MCPError", "OUTPUT_TOO_LARGE", "StdioGuard", "WireStats", "classify",
-           "describe_connect_error", "http_target", "is_tool_list_changed", "list_tools_lenient", "make_client", "oversize_bytes",
-           "render_result", "safe_env", "sse_target", "stdio_target", "tool_to_dict"]
+__all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "OUTPUT_TOO_LARGE",
+    "MCPError",
+    "StdioGuard",
+    "WireStats",
+    "classify",
+    "describe_connect_error",
+    "http_target",
+    "is_tool_list_changed",
+    "list_tools_lenient",
+    "make_client",
+    "oversize_bytes",
+    "render_result",
+    "safe_env",
+    "sse_target",
+    "stdio_target",
+    "tool_to_dict",
+]

@@ -146,6 +146,18 @@ def _killpg(pgid: int) -> None:
             os.killpg(pgid, signal.SIGKILL)
 
 
+def _exited(process: Any) -> bool:
+    """Has the process exited (without waiting, and without reaping it)?"""
+    if process.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True  # already reaped by the event loop's child watcher
+    except (AttributeError, OSError):
+        return False
+
+
 async def _wait_exit(process: Any) -> None:
     """Return when the process has exited: a pidfd where there is one, else a short poll of returncode."""
     try:
@@ -170,7 +182,7 @@ async def guarded_stdio_client(command: str, args: list[str], env: dict[str, str
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
     outstanding: dict[Any, None] = {}
     stats = guard.stats
-    state = {"shutting_down": False}
+    state = {"shutting_down": False, "exit_seen": False}
     reader_done, writer_done = anyio.Event(), anyio.Event()
 
     async def deliver(item: SessionMessage | Exception) -> bool:
@@ -267,19 +279,28 @@ async def guarded_stdio_client(command: str, args: list[str], env: dict[str, str
         finally:
             writer_done.set()
 
-    async def exit_watcher() -> None:
-        await _wait_exit(process)
-        if state["shutting_down"]:
+    def died() -> None:
+        """The server exited before we asked it to: count it once, kill its orphans, tell the owner."""
+        if state["exit_seen"]:
             return
+        state["exit_seen"] = True
         stats.exits += 1
         _killpg(process.pid)  # the server is gone: its children are orphans now
         if guard.on_exit is not None:
             guard.on_exit(process.returncode)
+
+    async def exit_watcher() -> None:
+        await _wait_exit(process)
+        if state["shutting_down"]:
+            return
+        died()
         with anyio.move_on_after(0.25):  # let the reader hand over what the server wrote before dying
             await reader_done.wait()
         read_writer.close()  # a survivor holding stdout must not keep pending calls waiting
 
     async def shutdown() -> None:
+        if _exited(process):  # it died first (its EOF may have beaten the watcher to it)
+            died()
         state["shutting_down"] = True
         tree = await anyio.to_thread.run_sync(descendants, process.pid) if sys.platform == "linux" else []
         read_stream.close()

@@ -114,7 +114,7 @@ class Connection:
     resolved: Resolved
     log_path: Path | None
     counters: ServerCounters = field(default_factory=ServerCounters)
-    on_tools_changed: Callable[["Connection"], None] | None = None
+    on_tools_changed: Callable[[Connection], None] | None = None
     """Called when the server announces notifications/tools/list_changed."""
     status: ServerStatus = field(init=False)
     client: Any = field(init=False, default=None)
@@ -314,7 +314,9 @@ class Connection:
                 self.in_flight += 1
                 self.counters.peak_in_flight = max(self.counters.peak_in_flight, self.in_flight)
                 try:
-                    with anyio.fail_after(deadline):
+                    # The SDK's own timeout is the deadline (its timeout path sends notifications/cancelled);
+                    # ours is a backstop just after it, so it never interrupts that courtesy cancel mid-write.
+                    with anyio.fail_after(deadline + max(0.1, 0.05 * deadline)):
                         result = await client.call_tool(tool, arguments, read_timeout_seconds=deadline)
                 finally:
                     self.in_flight -= 1

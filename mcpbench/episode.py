@@ -36,7 +36,7 @@ def argument_errors(entry: ToolEntry, arguments: dict[str, Any]) -> list[str]:
 class EpisodeTools:
     """Implements mcpbench.toolbox.Toolbox over a Fleet for one episode."""
 
-    def __init__(self, fleet: "Fleet", episode_id: str, servers: list[str], *, call_timeout_s: float | None = None):
+    def __init__(self, fleet: Fleet, episode_id: str, servers: list[str], *, call_timeout_s: float | None = None):
         self.fleet = fleet
         self.episode_id = episode_id
         self.servers = servers
@@ -53,8 +53,9 @@ class EpisodeTools:
                 for e in self.entries()]
 
     async def call(self, call: RequestedCall, *, turn: int) -> ToolCallEvent:
-        base = dict(turn=turn, call_id=call.id, exposed_name=call.name, arguments=call.arguments,
-                    raw_arguments=call.raw_arguments, parallel_group=turn)
+        base: dict[str, Any] = {"turn": turn, "call_id": call.id, "exposed_name": call.name,
+                                "arguments": call.arguments, "raw_arguments": call.raw_arguments,
+                                "parallel_group": turn}
         entry = self.fleet.catalog.resolve(call.name)
         if entry is None or entry.server not in self.servers or entry.quarantined:
             down = self._down_server_of(call.name) if entry is None else None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import anyio.abc
@@ -23,6 +24,9 @@ from mcpbench.catalog import Catalog, ToolEntry, tool_sha256
 from mcpbench.config import BUILTIN_VARS, ConfigError, ServerSpec
 from mcpbench.connection import Connection, ServerCounters, ServerStatus, resolve
 from mcpbench.outcomes import ToolOutcome
+
+if TYPE_CHECKING:
+    from mcpbench.episode import EpisodeTools
 
 ToolChangePolicy = Literal["flag", "stop"]
 MAX_FAILED_STARTS = 3
@@ -108,7 +112,7 @@ class Fleet:
     @classmethod
     @asynccontextmanager
     async def open(cls, specs: list[ServerSpec], *, home: Path | None = None, log_dir: Path | None = None,
-                   connect: bool = True, on_tool_change: ToolChangePolicy = "flag") -> AsyncIterator["Fleet"]:
+                   connect: bool = True, on_tool_change: ToolChangePolicy = "flag") -> AsyncIterator[Fleet]:
         """Connect every server concurrently. Failed servers are reported in `fleet.status`; the rest are usable.
 
         on_tool_change: 'flag' records a mid-run tool change in `fleet.drift` and serves the new definitions;
@@ -310,7 +314,7 @@ class Fleet:
     # ---- episodes --------------------------------------------------------------------------------------------
     @asynccontextmanager
     async def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
-                      call_timeout_s: float | None = None) -> AsyncIterator["EpisodeTools"]:
+                      call_timeout_s: float | None = None) -> AsyncIterator[EpisodeTools]:
         """An isolated view of the fleet for one episode: stateful servers are started lazily, fresh, with a fresh
         copy of their data, and torn down at the end."""
         from mcpbench.episode import EpisodeTools

@@ -75,7 +75,7 @@ def rss_peak() -> int:
 
 
 def _status_kb(field: str) -> int:
-    m = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    m = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
     assert m, field
     return int(m.group(1))
 

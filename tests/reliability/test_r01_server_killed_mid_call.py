@@ -9,11 +9,11 @@ import time
 
 import anyio
 import pytest
+from reliability_helpers import alive, events, fault_spec, wait_gone
 
 from mcpbench.fleet import Fleet
 from mcpbench.outcomes import ToolOutcome
 from mcpbench.trajectory import RequestedCall
-from reliability_helpers import alive, events, fault_spec, wait_gone
 
 pytestmark = pytest.mark.anyio
 

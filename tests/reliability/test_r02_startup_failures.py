@@ -7,9 +7,9 @@ import time
 
 import anyio
 import pytest
+from reliability_helpers import alive, events, fault_spec, wait_gone
 
 from mcpbench.fleet import Fleet
-from reliability_helpers import alive, events, fault_spec, wait_gone
 
 pytestmark = pytest.mark.anyio
 CONNECT = 3.0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from reliability_helpers import fault_spec
 
 from mcpbench.agent import Limits, run_episode
 from mcpbench.fleet import Fleet
 from mcpbench.models.scripted import Script, ScriptCall, ScriptedProvider, ScriptTurn
-from reliability_helpers import fault_spec
 
 pytestmark = pytest.mark.anyio
 NAP, MODEL, BUDGET = 1.2, 0.8, 1.6

@@ -8,9 +8,9 @@ import time
 
 import anyio
 import pytest
+from reliability_helpers import fault_spec
 
 from mcpbench.fleet import Fleet
-from reliability_helpers import fault_spec
 
 pytestmark = pytest.mark.anyio
 

@@ -8,9 +8,9 @@ import gc
 
 import anyio
 import pytest
+from reliability_helpers import fault_spec, rss_peak, rss_reset
 
 from mcpbench.fleet import Fleet
-from reliability_helpers import fault_spec, rss_peak, rss_reset
 
 pytestmark = pytest.mark.anyio
 MB = 1024 * 1024

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import anyio
 import pytest
+from reliability_helpers import FAULT_SERVER, fault_spec
 from typer.testing import CliRunner
 
 from mcpbench.catalog import PROVIDER_NAME
 from mcpbench.cli import app
 from mcpbench.fleet import Fleet
 from mcpbench.trajectory import RequestedCall
-from reliability_helpers import FAULT_SERVER, fault_spec
 
 OBJ = {"type": "object", "properties": {"q": {"type": "string"}}}
 LONG = "t" * 70

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from reliability_helpers import echo_task, events, fault_config, fault_spec, wait_gone
 
 from mcpbench.fleet import Fleet, ToolDriftError
-from mcpbench.runner import RunOptions, Runner
+from mcpbench.runner import Runner, RunOptions
 from mcpbench.store import RunStore
 from mcpbench.trajectory import RequestedCall
-from reliability_helpers import echo_task, events, fault_config, fault_spec, wait_gone
 from task_synth.task import Suite
 
 

@@ -8,13 +8,13 @@ import uuid
 
 import anyio
 import pytest
+from reliability_helpers import echo_task, fault_config, fault_spec, grep_tree
 from typer.testing import CliRunner
 
 from mcpbench.cli import app
 from mcpbench.fleet import Fleet
-from mcpbench.runner import RunOptions, Runner
+from mcpbench.runner import Runner, RunOptions
 from mcpbench.store import RunStore
-from reliability_helpers import echo_task, fault_config, fault_spec, grep_tree
 from task_synth.task import Suite
 
 POISONED = {"name": "add", "inputSchema": {"type": "object", "properties": {"a": {"type": "integer"},

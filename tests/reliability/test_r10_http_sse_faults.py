@@ -11,10 +11,10 @@ import time
 
 import anyio
 import pytest
+from reliability_helpers import HTTP_FAULT_SERVER
 
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
-from reliability_helpers import HTTP_FAULT_SERVER
 
 pytestmark = pytest.mark.anyio
 DEADLINE = 8.0

@@ -7,11 +7,11 @@ from __future__ import annotations
 import anyio
 import psutil
 import pytest
+from reliability_helpers import echo_task, events, fault_spec, open_fds
 
 from mcpbench.agent import Limits, run_episode
 from mcpbench.fleet import Fleet
 from mcpbench.models.scripted import OracleProvider
-from reliability_helpers import echo_task, events, fault_spec, open_fds
 
 pytestmark = pytest.mark.anyio
 N_SERVERS, N_EPISODES, LIMIT, PARALLEL_NAPS, EPISODES_AT_ONCE = 50, 200, 2, 4, 16

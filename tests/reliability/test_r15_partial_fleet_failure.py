@@ -4,10 +4,10 @@ infra failures (they are neither dropped silently nor counted as zeros)."""
 from __future__ import annotations
 
 import anyio
-
-from mcpbench.runner import RunOptions, Runner
-from mcpbench.store import RunStore
 from reliability_helpers import echo_task, fault_config
+
+from mcpbench.runner import Runner, RunOptions
+from mcpbench.store import RunStore
 from task_synth.task import Suite
 
 SERVERS = [f"s{i}" for i in range(10)]

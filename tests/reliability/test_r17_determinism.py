@@ -11,7 +11,7 @@ import anyio
 
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
-from mcpbench.runner import RunOptions, Runner
+from mcpbench.runner import Runner, RunOptions
 from mcpbench.store import RunStore
 from task_synth import DEFAULT_EXCLUDE, SynthOptions, synthesize, write_outputs
 
