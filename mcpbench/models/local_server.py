@@ -69,7 +69,8 @@ class ServerOptions(BaseModel):
     ctx: int = Field(16384, ge=512)
     """Total context (tokens) shared by all slots (--kv-unified)."""
     threads: int | None = None
-    """CPU threads (-t); default: all cores."""
+    """CPU threads (-t, -tb); default: all cores but one (the MCP servers and the agent need CPU too, and llama.cpp
+    slows down many times over when its threads compete with other processes for every core)."""
     parallel: int = Field(2, ge=1)
     """Concurrent requests (slots, --parallel)."""
     ready_timeout_s: float = 180.0
@@ -81,7 +82,7 @@ class ServerOptions(BaseModel):
 
     def resolved_threads(self) -> int:
         """The thread count used. Greedy output can differ between thread counts (float summation order)."""
-        return self.threads or os.cpu_count() or 2
+        return self.threads or max(1, (os.cpu_count() or 2) - 1)
 
 
 def free_port() -> int:

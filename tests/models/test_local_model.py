@@ -179,7 +179,7 @@ def test_the_chat_template_lists_tools_and_renders_calls_as_fenced_json():
     system, rest = text.split("<|im_end|>", 1)
     assert system.startswith("<|im_start|>system\nBe brief.")
     assert json.loads(system.split("<tools>\n", 1)[1].split("\n</tools>")[0]) == tool
-    assert "answer the user in plain text unless another call is needed" in system
+    assert "answer the user's question in plain text" in system
     block = rest.split("<|im_start|>assistant\n```json\n", 1)[1].split("\n```<|im_end|>", 1)[0]
     assert json.loads(block) == {"name": "get_current_time", "arguments": {"timezone": "Europe/Paris"}}
     assert "<|im_start|>user\n<tool_response>\n12:00\n</tool_response><|im_end|>" in rest
@@ -360,14 +360,15 @@ TIME_TOOL = {"type": "function", "function": {
 
 
 @pytest.mark.local_model
+@pytest.mark.timeout(1200)  # a loaded 2-core CI box can be ten times slower than a quiet one
 async def test_the_real_model_answers_with_a_well_formed_tool_call(tmp_path, capsys):
     gguf = _real_weights()
     server = LlamaServer(gguf, options=ServerOptions(ctx=4096, parallel=1), log_path=tmp_path / "llama.log")
-    with anyio.fail_after(240):
+    with anyio.fail_after(1000):
         async with server:
             pid, port = server.pid, server.port
             assert pid is not None and port is not None
-            async with httpx.AsyncClient(timeout=180) as client:
+            async with httpx.AsyncClient(timeout=900) as client:
                 r = await client.post(server.openai_base_url + "/chat/completions", json={
                     "model": REAL_MODEL, "temperature": 0, "seed": 1234, "tools": [TIME_TOOL],
                     "messages": [{"role": "user", "content": "What time is it in Tokyo right now?"}]})
@@ -388,6 +389,7 @@ async def test_the_real_model_answers_with_a_well_formed_tool_call(tmp_path, cap
 
 
 @pytest.mark.local_model
+@pytest.mark.timeout(1200)
 async def test_the_local_provider_runs_a_tool_round_trip_on_the_real_model(tmp_path):
     _real_weights()
     provider = local_provider(REAL_MODEL, options=ServerOptions(ctx=4096, parallel=1), log_path=tmp_path / "l.log")
@@ -395,7 +397,7 @@ async def test_the_local_provider_runs_a_tool_round_trip_on_the_real_model(tmp_p
                            tools=[ToolSpec(name="get_current_time", description=TIME_TOOL["function"]["description"],
                                            input_schema=TIME_TOOL["function"]["parameters"])])
     try:
-        with anyio.fail_after(300):
+        with anyio.fail_after(1000):
             first = await provider.complete(request)
             assert [c.name for c in first.tool_calls] == ["get_current_time"]
             call = first.tool_calls[0]
