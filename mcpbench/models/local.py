@@ -125,6 +125,9 @@ class LocalProvider:
                 server = LlamaServer(gguf, options=self.options, log_path=log, binary=ensure_runtime(),
                                      alias=self.model)
                 await server.start()
+                if self._closed:  # aclose() ran while we were loading
+                    await server.stop()
+                    raise LlamaServerError(f"{self.name} is closed")
                 self.server = server
                 self._chat = _LlamaChat(self.model, base_url=server.openai_base_url, settings=self.settings,
                                         retry=self.retry, max_concurrency=self.options.parallel,
@@ -136,22 +139,44 @@ class LocalProvider:
             await self.start()
         except LocalModelError as e:
             raise ModelError(f"{self.name}: {e}", infra=True) from None
-        assert self._chat is not None
+        chat, server = self._chat, self.server
+        assert chat is not None and server is not None
         settings = merge_settings(self.settings, request.settings)
-        response = await self._chat.complete(_sendable(request.model_copy(update={"settings": settings})))
+        try:
+            response = await chat.complete(_sendable(request.model_copy(update={"settings": settings})))
+        except ModelError as e:
+            if e.infra and not server.running:
+                await self._forget(server)
+                raise ModelError(f"{self.name}: llama-server exited (log {server.log_path}); the next request starts "
+                                 f"a new one: {e}", status=e.status, retries=e.retries, infra=True) from None
+            raise
         if settings.extra.get("parallel_tool_calls") is False and len(response.tool_calls) > 1:
             # llama.cpp does not enforce parallel_tool_calls=false with a template-derived parser; we asked for one
             # call, so we take the first (the rest is the model writing a made-up result that got parsed as a call)
             response = response.model_copy(update={"tool_calls": response.tool_calls[:1]})
         return response
 
-    async def aclose(self) -> None:
-        """Stop the server (bounded, shielded). Safe to call more than once."""
+    async def _forget(self, server: LlamaServer) -> None:
+        """Drop a server that died so the next `complete` starts a fresh one."""
         async with self._lock:
-            self._closed = True
-            chat, self._chat = self._chat, None
-            server, self.server = self.server, None
+            if self.server is server:
+                chat, self._chat, self.server = self._chat, None, None
+                with anyio.CancelScope(shield=True):
+                    if chat is not None:
+                        with anyio.move_on_after(5):
+                            await chat.aclose()
+                    await server.stop()
+
+    async def aclose(self) -> None:
+        """Stop the server (shielded; waits for a start in progress). Safe to call more than once."""
+        self._closed = True
+        chat: _LlamaChat | None = None
+        server: LlamaServer | None = None
         with anyio.CancelScope(shield=True):
+            with anyio.move_on_after(self.options.ready_timeout_s + self.options.stop_timeout_s + 5):
+                async with self._lock:
+                    chat, self._chat = self._chat, None
+                    server, self.server = self.server, None
             if chat is not None:
                 with anyio.move_on_after(5):
                     await chat.aclose()

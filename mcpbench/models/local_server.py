@@ -147,6 +147,11 @@ class LlamaServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def running(self) -> bool:
+        """Started and not exited."""
+        return self._process is not None and self._process.returncode is None
+
     def command(self, port: int) -> list[str]:
         o = self.options
         threads = o.resolved_threads()
@@ -178,6 +183,9 @@ class LlamaServer:
                 await self.stop()
                 if "bind" not in str(e).lower() and "address already in use" not in str(e).lower():
                     raise
+            except BaseException:  # cancelled while loading: never leave the child behind
+                await self.stop()
+                raise
         assert last is not None
         raise last
 

@@ -244,6 +244,23 @@ async def test_a_server_that_dies_at_startup_reports_its_log_tail(tmp_path, fake
                 pass
 
 
+def _pids(log: Path) -> list[int]:
+    return [int(line.split()[3]) for line in log.read_text().splitlines() if line.startswith("fake llama-server pid")]
+
+
+async def test_a_start_cancelled_while_the_model_loads_leaves_no_process(tmp_path, fake_binary):
+    binary, model = fake_binary
+    log = tmp_path / "s.log"
+    opts = ServerOptions(extra_args=("--fake", "never-ready"))
+    server = LlamaServer(model, binary=binary, options=opts, log_path=log)
+    with anyio.fail_after(30):
+        with anyio.move_on_after(1.5) as scope:
+            await server.start()
+    assert scope.cancelled_caught and not server.running
+    [pid] = _pids(log)
+    assert not _alive(pid)
+
+
 # ---------------------------------------------------------------- provider (fake binary)
 
 @pytest.fixture
@@ -289,7 +306,7 @@ async def test_the_provider_starts_its_server_once_and_sends_greedy_seeded_reque
     assert [s["parallel_tool_calls"] for s in sent] == [False] * 4 + [True]
     assert pid is not None and not _alive(pid)
     logs = list((fake_home / "logs").glob("llama-server-fake-model-*.log"))
-    assert len(logs) == 1 and logs[0].read_text().count("fake llama-server argv") == 1  # started once, not four times
+    assert len(logs) == 1 and logs[0].read_text().count("fake llama-server pid") == 1  # started once, not five times
 
 
 async def test_output_llama_cpp_cannot_parse_is_the_models_fault_and_not_retried(tmp_path, fake_home):
@@ -333,6 +350,23 @@ async def test_an_earlier_call_with_unparseable_arguments_is_sent_back_as_a_json
     sent = json.loads(record.read_text().splitlines()[0])
     args_text = sent["messages"][1]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(args_text) == '{"timezone": UTC'
+
+
+async def test_a_server_that_dies_is_an_infra_error_and_the_next_request_starts_a_new_one(tmp_path, fake_home):
+    log = tmp_path / "provider.log"
+    provider = LocalProvider("fake-model", home=fake_home, log_path=log,
+                             options=ServerOptions(extra_args=("--fake", "crash")))
+    try:
+        with anyio.fail_after(60):
+            for _ in range(2):
+                with pytest.raises(ModelError, match="llama-server exited") as info:
+                    await provider.complete(_request())
+                assert info.value.infra
+    finally:
+        with anyio.fail_after(30):
+            await provider.aclose()
+    pids = _pids(log)
+    assert len(pids) == 2 and not any(_alive(p) for p in pids)
 
 
 # ---------------------------------------------------------------- the real model

@@ -5,11 +5,14 @@ Behaviour is chosen by the extra argument `--fake MODE`:
   unknown-tool  /v1/chat/completions answers HTTP 500 like llama.cpp when the output cannot be parsed
   exit          exits with code 3 during startup after printing an error
   stubborn      ignores SIGTERM (must be SIGKILLed)
+  never-ready   /health answers 503 "Loading model" forever
+  crash         the process dies on the first chat request
 Every chat request is appended to the file given by `--fake-record PATH` (one JSON line each).
 """
 
 import argparse
 import json
+import os
 import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +24,7 @@ p.add_argument("--fake", default="ok")
 p.add_argument("--fake-record", default=None)
 args, _unknown = p.parse_known_args()
 
-print(f"fake llama-server argv: {sys.argv[1:]}", file=sys.stderr, flush=True)
+print(f"fake llama-server pid {os.getpid()} argv: {sys.argv[1:]}", file=sys.stderr, flush=True)
 if args.fake == "exit":
     print("error: failed to load model (fake)", file=sys.stderr, flush=True)
     sys.exit(3)
@@ -46,7 +49,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/health":
             polls["n"] += 1
-            if polls["n"] < 3:
+            if polls["n"] < 3 or args.fake == "never-ready":
                 return self._send(503, {"error": {"code": 503, "message": "Loading model",
                                                   "type": "unavailable_error"}})
             return self._send(200, {"status": "ok"})
@@ -57,6 +60,8 @@ class Handler(BaseHTTPRequestHandler):
         if args.fake_record:
             with open(args.fake_record, "a") as f:
                 f.write(json.dumps(body) + "\n")
+        if args.fake == "crash":
+            os._exit(1)
         if args.fake == "unknown-tool":
             message = "Failed to parse input at pos 12: ```json\n{\"name\": \"nope\""
             return self._send(500, {"error": {"code": 500, "type": "server_error", "message": message}})
