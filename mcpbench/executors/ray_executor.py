@@ -12,6 +12,7 @@ import math
 import os
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,8 @@ async def run_on_ray(options: RunOptions, spec: RunSpec, pending: list[EpisodePl
     finally:
         with anyio.CancelScope(shield=True):
             for ref in in_flight:
-                ray.cancel(ref, force=True)
+                with suppress(Exception):  # a cluster already gone has nothing left to cancel
+                    ray.cancel(ref, force=True)
             if host is not None:
                 await host.aclose()
 
