@@ -22,11 +22,16 @@ TIMING = {"speed"}
 
 
 def _stable(results: dict) -> dict:
-    out = json.loads(json.dumps(results))
-    for m in out["models"].values():
-        for d in TIMING:
-            m["dimensions"].pop(d, None)
-    return out
+    """Results without wall-clock measurements (speed, *_time_s totals, latencies)."""
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k not in TIMING and not k.endswith("time_s")
+                    and "latency" not in k}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+
+    return strip(json.loads(json.dumps(results)))
 
 
 @pytest.fixture
