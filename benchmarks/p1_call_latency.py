@@ -90,7 +90,7 @@ def _calculator_spec() -> Any:
 
 
 async def run(quick: bool, profile: bool) -> list[BenchResult]:
-    n, warmup = (150, 20) if quick else (1000, 50)
+    n, warmup = (150, 20) if quick else (500, 30)
     toy = await _measure(toy_spec(), "add", lambda i: {"a": i, "b": 1}, n, warmup, profile)
     servers = {"toy.add": toy}
     calc_spec = _calculator_spec()

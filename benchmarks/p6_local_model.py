@@ -38,7 +38,7 @@ async def _toy_task(provider: Any) -> dict[str, Any]:
     async with Fleet.open([toy_spec()]) as fleet, fleet.episode("p6", servers=["toy"]) as tools:
         t0 = time.perf_counter()
         traj = await run_episode(provider, tools, "What is 1234 + 5678? Use the add tool, then answer.",
-                                 episode_id="p6", task_id="toy-add", limits=Limits(max_turns=4, episode_timeout_s=300))
+                                 episode_id="p6", task_id="toy-add", limits=Limits(max_turns=4, episode_timeout_s=140))
         wall = time.perf_counter() - t0
     return {"task": "toy add (fixed prompt; smoke suite not built)", "seconds": wall, "status": traj.status,
             "answer": traj.final_answer[:200], "tool_calls": len(traj.tool_calls()),
@@ -82,27 +82,27 @@ async def run_async(quick: bool) -> list[BenchResult]:
     problems = []
     try:
         t0 = time.perf_counter()
-        with anyio.fail_after(240):
+        with anyio.fail_after(120):
             server = await provider.start()
         ready = time.perf_counter() - t0
         try:
-            with anyio.fail_after(180):
+            with anyio.fail_after(120):
                 timings = await _timings(server.openai_base_url)
-            with anyio.fail_after(300):
+            with anyio.fail_after(150):
                 task = await _toy_task(provider)
         except TimeoutError:
             problems.append("a request did not finish within its deadline")
     except TimeoutError:
-        problems.append("llama-server was not ready within 240 s")
+        problems.append("llama-server was not ready within 120 s")
     finally:
         await provider.aclose()
     smoke = None
     if not quick and not problems:
         try:
-            with anyio.fail_after(400):
+            with anyio.fail_after(240):
                 smoke = await _smoke_task()
         except TimeoutError:
-            problems.append("the smoke task did not finish within 400 s")
+            problems.append("the smoke task did not finish within 240 s")
     load = os.getloadavg()[0]
     if problems:
         note = f"{'; '.join(problems)} (load average {load:.1f} on {os.cpu_count()} cores: llama.cpp's spinning " \

@@ -31,7 +31,7 @@ SCRIPTS: dict[str, tuple[str, float]] = {
     "P3b": ("p3b_inspect.py", 420),
     "P4": ("p4_scale.py", 180),
     "P5": ("p5_judge_tokens.py", 240),
-    "P6": ("p6_local_model.py", 600),
+    "P6": ("p6_local_model.py", 480),
 }
 """id -> (script, time budget in seconds)."""
 RESULTS = HERE / "results.json"
