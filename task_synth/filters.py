@@ -165,7 +165,7 @@ def refusals_fail(ctx: RuleContext) -> list[str]:
 
 @rule("reproducible")
 def reproducible_or_live(ctx: RuleContext) -> list[str]:
-    out = []
+    out: list[str] = []
     if len(ctx.runs) < 2:
         return out
     for i, c in enumerate(ctx.task.checks):

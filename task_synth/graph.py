@@ -98,7 +98,7 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
     return vals
 
 
-def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any], bound: set[str] = frozenset()) -> bool:
+def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any], bound: frozenset[str] | set[str] = frozenset()) -> bool:
     """Every required parameter not in `bound` has a literal candidate."""
     props = entry_schema.get("properties") or {}
     return node.read_only and all(

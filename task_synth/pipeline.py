@@ -57,22 +57,22 @@ class SynthOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     servers: list[str]
-    n: int = Field(10, ge=1)
+    n: int = Field(default=10, ge=1)
     seed: int = 0
     writer: str | None = None
     """'provider/model' for LLM graph proposals, writing and scoring; None: templates only."""
-    min_hops: int = Field(2, ge=1)
-    max_hops: int = Field(5, ge=1)
-    oversample: int = Field(4, ge=1)
+    min_hops: int = Field(default=2, ge=1)
+    max_hops: int = Field(default=5, ge=1)
+    oversample: int = Field(default=4, ge=1)
     """Chains sampled per task wanted (grounding and filters drop some)."""
-    cross_server_share: float = Field(0.5, ge=0, le=1)
+    cross_server_share: float = Field(default=0.5, ge=0, le=1)
     """Share of chains that should span more than one server (when the fleet allows it)."""
     exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     """'server/tool' glob patterns left out of the graph."""
-    concurrency: int = Field(4, ge=1)
-    call_timeout_s: float = Field(120.0, gt=0)
+    concurrency: int = Field(default=4, ge=1)
+    call_timeout_s: float = Field(default=120.0, gt=0)
     """Deadline of one tool call while probing and grounding (generous: a loaded machine makes slow servers slower)."""
-    stage_timeout_s: float = Field(1800.0, gt=0)
+    stage_timeout_s: float = Field(default=1800.0, gt=0)
     id_prefix: str = "synth"
 
 

@@ -154,6 +154,7 @@ def show_cmd(suite: str = typer.Argument(...), task_id: str = typer.Argument(...
     task = next((t for t in s.tasks if t.id == task_id), None)
     if task is None:
         fail(f"no task '{task_id}' in {s.name} (try `mcpbench tasks list {suite}`)")
+        return
     if json_out:
         print_json(task.model_dump(mode="json"))
         return

@@ -104,6 +104,7 @@ async def _mcpbench(*args: str, cwd: Path, timeout: float) -> tuple[int, str, st
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(1800)
 @pytest.mark.anyio
 async def test_synth_on_time_calculator_and_sqlite_writes_ten_valid_tasks_and_the_same_seed_the_same_bytes(tmp_path):
     args = ["synth", "--config", str(ROOT / "servers.yaml"), "--servers", "time,calculator,sqlite", "--n", "10",
@@ -122,6 +123,7 @@ async def test_synth_on_time_calculator_and_sqlite_writes_ten_valid_tasks_and_th
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(1800)
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", ["smoke", "core"])
 async def test_the_shipped_suites_validate_by_oracle_replay_on_the_live_fleet(name, tmp_path):
