@@ -24,6 +24,7 @@ def _run(suite: str, model: str, out) -> dict:
         return store.get_meta("results")["models"][model]
 
 
+@pytest.mark.timeout(2400)
 @pytest.mark.parametrize("suite", ["smoke", "core"])
 def test_the_baselines_bracket_the_shipped_suite(suite, tmp_path):
     oracle = _run(suite, "scripted/oracle", tmp_path / "oracle")
