@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -83,6 +85,23 @@ class ServerOptions(BaseModel):
     def resolved_threads(self) -> int:
         """The thread count used. Greedy output can differ between thread counts (float summation order)."""
         return self.threads or max(1, (os.cpu_count() or 2) - 1)
+
+
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG, kept across exec\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(70)  # the parent died before prctl took effect\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+"""Run on Linux between fork and llama-server: llama-server gets SIGTERM when mcpbench dies, however it dies (SIGKILL,
+an unhandled SIGTERM). Nothing else ties it to us: it reads no stdin and runs in its own session."""
+
+
+def _die_with_parent(command: list[str]) -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 def free_port() -> int:
@@ -193,8 +212,8 @@ class LlamaServer:
         assert self.log_path is not None
         self._log = self.log_path.open("ab")
         started = time.monotonic()
-        self._process = await anyio.open_process(self.command(port), stdin=None, stdout=self._log, stderr=self._log,
-                                                 start_new_session=True)
+        self._process = await anyio.open_process(_die_with_parent(self.command(port)), stdin=subprocess.DEVNULL,
+                                                 stdout=self._log, stderr=self._log, start_new_session=True)
         self.port = port
         try:
             with anyio.fail_after(self.options.ready_timeout_s):

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import select
 import shutil
 import sys
 import zipfile
@@ -259,6 +260,30 @@ async def test_a_start_cancelled_while_the_model_loads_leaves_no_process(tmp_pat
     assert scope.cancelled_caught and not server.running
     [pid] = _pids(log)
     assert not _alive(pid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+async def test_the_server_dies_with_an_orchestrator_that_is_killed_outright(tmp_path, fake_binary):
+    binary, model = fake_binary
+    helper = Path(__file__).parent / "servers" / "start_and_hang.py"
+    with anyio.fail_after(60):
+        async with await anyio.open_process([sys.executable, str(helper), str(binary), str(model),
+                                             str(tmp_path / "s.log")]) as proc:
+            assert proc.stdout is not None
+            line = b""
+            async for chunk in proc.stdout:
+                line += chunk
+                if b"\n" in line:
+                    break
+            pid = int(line)
+            pidfd = os.pidfd_open(pid)  # becomes readable when the server exits; no polling
+            proc.kill()  # SIGKILL: no cleanup code runs in the orchestrator
+            await proc.wait()
+        try:
+            ready, _, _ = await anyio.to_thread.run_sync(select.select, [pidfd], [], [], 30)
+        finally:
+            os.close(pidfd)
+    assert ready == [pidfd]
 
 
 # ---------------------------------------------------------------- provider (fake binary)
