@@ -136,6 +136,8 @@ class BoundRef(BaseModel):
     """How many distinct values of this kind the source output lists."""
     template: str | None = None
     phrase: str = ""
+    label: str = ""
+    """The name of the field the value was read from, as words ('row count'); '' when it has none."""
 
 
 class GroundedStep(BaseModel):

@@ -25,7 +25,7 @@ from task_synth.binding import (
     resolve_arguments,
     resolve_binding,
 )
-from task_synth.kinds import KINDS, pick_references
+from task_synth.kinds import KINDS, field_label, pick_references
 from task_synth.normalise import clock_dependent, clock_reading
 from task_synth.probe import looks_like_error, normalise_output
 from task_synth.registry import step
@@ -78,7 +78,8 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
             k = rng.randrange(min(len(refs), 4))
             rx = refs[k][1]
             refs_here[b.param] = BoundRef(source=b.source, kind=b.kind, ordinal=k, count=len(refs),
-                                          template=b.template, phrase=b.phrase)
+                                          template=b.template, phrase=b.phrase,
+                                          label=field_label(outputs[b.source], rx))
             bindings[b.param] = (TEMPLATE + b.template.replace("{}", placeholder(b.source, rx)) if b.template
                                  else f"step[{b.source}]:{rx}")
         literal = expand(dict(s.arguments), state.builtins)

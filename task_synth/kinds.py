@@ -254,6 +254,21 @@ def pick_references(kind_name: str, text: str, source: str = "", limit: int = 6)
     return out
 
 
+def field_label(text: str, regex: str) -> str:
+    """The name of the field a reference reads, as words ('rowCount' -> 'row count'); '' when it has none."""
+    try:
+        m = re.search(regex, text, re.DOTALL)
+    except re.error:
+        return ""
+    if m is None or not m.re.groups:
+        return ""
+    key = _KEY_LEFT.search(text[max(0, m.start(1) - 80):m.start(1)])
+    if not key:
+        return ""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", key.group(2))
+    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", words).split()).lower()
+
+
 def composers_into(kind_name: str) -> list[Composer]:
     return [c for c in COMPOSERS if c.into == kind_name]
 

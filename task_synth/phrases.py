@@ -47,6 +47,8 @@ class StepView:
     """Bound parameter -> the composed value with X standing for the bound part."""
     refs: dict[int, str] = field(default_factory=dict)
     """Source step index -> how the user refers to that step's result ('that time')."""
+    param_refs: dict[str, str] = field(default_factory=dict)
+    """Bound parameter -> its own wording when the source's usual one names another kind ('the number it reports')."""
     picks: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     """Bound parameter -> (kind, ordinal, count): which of the listed values was taken."""
 
@@ -55,7 +57,7 @@ class StepView:
 
     def ref(self, p: str) -> str:
         """The fuzzy wording of a bound parameter ('that count', 'the second table it lists')."""
-        r = self.refs.get(self.bound[p], "that result")
+        r = self.param_refs.get(p) or self.refs.get(self.bound[p], "that result")
         kind, ordinal, count = self.picks.get(p, ("", 0, 1))
         if count > 1:
             r = f"the {ORDINALS[ordinal]} {noun(kind)} it lists"
@@ -98,11 +100,20 @@ class Phrasing:
     fuzzy: Callable[[StepView], str]
     ref: str = "that result"
     asks: tuple[Ask, ...] = ()
+    ref_kind: str | None = None
+    """The kind `ref` speaks of; a bound value of another kind is called 'the <noun> it reports'."""
+
+    def ref_for(self, kind: str, label: str = "") -> str:
+        """How the user refers to a value of `kind` this step produced ('that count', 'the row count it reports')."""
+        if self.ref_kind in (None, kind):
+            return self.ref
+        return f"the {label or noun(kind)} it reports"
 
 
 _TARGET_TIME = r'"target":\s*\{[^{}]*?"datetime":\s*"\d{4}-\d\d-\d\dT(\d\d:\d\d)'
 _DIFF = r'"time_difference":\s*"[+-]?(\d+(?:\.\d+)?)h"'
 _WEEKDAY = r'"day_of_week":\s*"(\w+)"'
+_AUTHOR = r"Author:\s+([^<\n]+?)\s*(?:<|\n)"
 
 
 def _tz(v: StepView, p: str, there: str = "there") -> str:
@@ -151,46 +162,74 @@ FIRST_COLUMN_ASK = Ask(r"""['"](?:name|column_name)['"]\s*:\s*['"](\w+)['"]""", 
 
 PHRASINGS: list[tuple[str, Phrasing]] = [
     (r"get_current_time", Phrasing(
-        lambda v: f"Get the current time in {v.shown('timezone')}.", _now_fuzzy, "that time",
-        (Ask(_WEEKDAY, "contains", "what day of the week it is there", "Report the day of the week there.",
+        lambda v: f"Get the current time in {v.shown('timezone')}.", _now_fuzzy, "that time", ref_kind="time",
+        asks=(Ask(_WEEKDAY, "contains", "what day of the week it is there", "Report the day of the week there.",
              "It is {value} there."),))),
     (r"convert_time", Phrasing(
         lambda v: (f"Convert {v.shown('time')} from {v.shown('source_timezone')} to "
-                   f"{v.shown('target_timezone')}."), _convert_fuzzy, "that converted time",
-        (Ask(_TARGET_TIME, "contains", "what the clock will say there", "Report the converted local time (HH:MM).",
+                   f"{v.shown('target_timezone')}."), _convert_fuzzy, "that converted time", ref_kind="time",
+        asks=(Ask(_TARGET_TIME, "contains", "what the clock will say there", "Report the converted local time (HH:MM).",
              "It will be {value} there."),
          Ask(_DIFF, "numeric", "how many hours apart the two places are", "Report the time difference in hours.",
              "The difference is {value} hours.")))),
     (r"calculate|calc|evaluate", Phrasing(
-        lambda v: f"Evaluate {v.shown('expression')}.", _calc_fuzzy, "that number", (NUMBER_ASK,))),
+        lambda v: f"Evaluate {v.shown('expression')}.", _calc_fuzzy, "that number", (NUMBER_ASK,), "number")),
     (r"^(get-sum|add|sum)$", Phrasing(
         lambda v: f"Add {v.shown('a')} and {v.shown('b')}.",
         lambda v: f"add {v.ref('a') if v.is_bound('a') else v.args.get('a')} and "
-                  f"{v.ref('b') if v.is_bound('b') else v.args.get('b')}", "that sum", (NUMBER_ASK,))),
+                  f"{v.ref('b') if v.is_bound('b') else v.args.get('b')}", "that sum", (NUMBER_ASK,), "number")),
     (r"list_tables", Phrasing(
         lambda v: "List the tables of the database.", lambda v: "look up which tables the database has",
-        "one of those tables")),
+        "one of those tables", ref_kind="table")),
     (r"describe_table", Phrasing(
         lambda v: f"Describe the columns of table {v.shown('table_name')}.",
-        _table_fuzzy("table_name", "what columns"), "that table", (FIRST_COLUMN_ASK,))),
+        _table_fuzzy("table_name", "what columns"), "that table", (FIRST_COLUMN_ASK,), "table")),
     (r"list_columns", Phrasing(
         lambda v: f"List the columns of table {v.shown('table')}.", _table_fuzzy("table", "what columns"),
-        "that table", (FIRST_COLUMN_ASK,))),
+        "that table", (FIRST_COLUMN_ASK,), "table")),
     (r"read_query", Phrasing(
-        lambda v: f"Run the SQL query {v.shown('query')}.", _sql_fuzzy("query"), "that count", (COUNT_ASK,))),
+        lambda v: f"Run the SQL query {v.shown('query')}.", _sql_fuzzy("query"), "that count", (COUNT_ASK,), "number")),
     (r"execute_query", Phrasing(
-        lambda v: f"Run the SQL query {v.shown('sql')}.", _sql_fuzzy("sql"), "that count", (COUNT_ASK,))),
+        lambda v: f"Run the SQL query {v.shown('sql')}.", _sql_fuzzy("sql"), "that count", (COUNT_ASK,), "number")),
     (r"search_nodes", Phrasing(
         lambda v: f"Search the knowledge graph for {v.shown('query')}.",
         lambda v: f"look up what our notes say about {v.ref('query') if v.is_bound('query') else v.args.get('query')}",
-        "that record")),
+        "that record", ref_kind="entity")),
     (r"read_graph", Phrasing(
         lambda v: "Read the whole knowledge graph.", lambda v: "go through everything in our notes",
-        "one of the records in there")),
+        "one of the records in there", ref_kind="entity")),
     (r"^fetch$", Phrasing(
         lambda v: f"Fetch {v.shown('url')}.",
         lambda v: f"open {'that page' if v.is_bound('url') else 'the page ' + str(v.args.get('url'))}",
-        "that page")),
+        "that page", ref_kind="url")),
+    (r"git_log", Phrasing(
+        lambda v: "Show the commit log of the repository.", lambda v: "look through the repository's recent commits",
+        "one of those commits", (Ask(_AUTHOR, "contains", "who made the most recent commit",
+                                     "Report the author of the latest commit.", "The latest commit is by {value}."),),
+        "revision")),
+    (r"git_show", Phrasing(
+        lambda v: f"Show {v.shown('revision')} in the repository.",
+        lambda v: f"look at {v.ref('revision') if v.is_bound('revision') else v.args.get('revision')} in the "
+                  "repository", "that commit",
+        (Ask(_AUTHOR, "contains", "who wrote it", "Report the commit's author.", "It was written by {value}."),),
+        "revision")),
+    (r"git_branch", Phrasing(
+        lambda v: "List the repository's branches.", lambda v: "check which branches the repository has",
+        "one of those branches")),
+    (r"list_directory", Phrasing(
+        lambda v: f"List the folder {v.shown('path')}.",
+        lambda v: f"see what's in {v.ref('path') if v.is_bound('path') else 'the ' + str(v.args.get('path'))} "
+                  "folder", "one of those files", ref_kind="path")),
+    (r"read_(text_)?file", Phrasing(
+        lambda v: f"Read the file {v.shown('path')}.",
+        lambda v: f"read {v.ref('path') if v.is_bound('path') else str(v.args.get('path'))}", "that file",
+        ref_kind="path")),
+    (r"list_allowed_directories", Phrasing(
+        lambda v: "List the directories the file server may access.", lambda v: "check which folders are shared",
+        "one of those folders", ref_kind="path")),
+    (r"list_databases", Phrasing(
+        lambda v: "List the databases of the connection.", lambda v: "check which databases are available",
+        "one of those databases", ref_kind="database")),
 ]
 
 

@@ -20,7 +20,7 @@ from task_synth.registry import step
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
-SALIENT_KINDS = ("time", "timezone", "date", "revision", "url", "path", "entity", "table")
+SALIENT_KINDS = ("revision", "entity", "url", "path", "table", "timezone", "date", "time")
 _QUOTED = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(["'])([^"'\n]{3,80})\3""")
 _PLACEHOLDER_REF = re.compile(r"\{\{step\[\d+\]:.*?\}\}", re.DOTALL)
 OPENERS = ("Could you", "Can you", "I need you to", "Would you")
@@ -39,10 +39,11 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
         templates = {p: _PLACEHOLDER_REF.sub("X", spec[len(TEMPLATE):]) for p, spec in s.bindings.items()
                      if spec.startswith(TEMPLATE)}
         refs = {j: phrasing(g.steps[j].tool).ref for j in set(bound.values())}
+        param_refs = {p: phrasing(g.steps[bound[p]].tool).ref_for(r.kind, r.label) for p, r in s.refs.items() if p in bound}
         out.append(StepView(index=i, server=s.server, tool=s.tool, description=entry.description if entry else "",
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
-                            refs=refs, picks=picks))
+                            refs=refs, picks=picks, param_refs=param_refs))
     return out
 
 

@@ -73,3 +73,11 @@ def test_outputs_that_mention_today_or_read_the_clock_are_recognised():
     assert not clock_dependent("released 2026-10-02", now)
     assert clock_reading('"datetime": "2026-11-24T10:31:39+09:00"', now)
     assert not clock_reading('"datetime": "2026-11-24T09:30:00+00:00"', now)
+
+
+def test_a_bound_number_is_named_after_the_field_it_was_read_from():
+    from task_synth.kinds import field_label
+
+    assert field_label('{"rowCount": 3}', r'"rowCount"\s*:\s*(\d+)') == "row count"
+    assert field_label("[{'COUNT(*)': 20}]", r"'COUNT\(\*\)'\s*:\s*(\d+)") == "count"
+    assert field_label("84", r"(\d+)") == ""

@@ -45,6 +45,20 @@ def _count_chain() -> Grounded:
     ])
 
 
+def test_a_number_from_a_step_that_speaks_of_something_else_is_named_by_its_field():
+    listing = '{"success": true, "columns": ["a", "b"], "columnCount": 2}'
+    g = Grounded(chain_id="c3", steps=[
+        GroundedStep(server="sqlite", tool="describe_table", arguments={"table_name": "orders"},
+                     outputs=[listing, listing]),
+        GroundedStep(server="calculator", tool="calculate", arguments={"expression": "2 * 60"},
+                     bindings={"expression": 'template:{{step[0]:"columnCount"\\s*:\\s*(\\d+)}} * 60'},
+                     depends_on=[0], outputs=["120", "120"],
+                     refs={"expression": BoundRef(source=0, kind="number", template="{} * 60",
+                                                  phrase="{ref} times 60", label="column count")})])
+    task = _assemble(g, _state())
+    assert "the column count it reports times 60" in task.fuzzy and "that table" not in task.fuzzy.split(",")[1]
+
+
 def _live_chain() -> Grounded:
     return Grounded(chain_id="c2", steps=[
         GroundedStep(server="time", tool="get_current_time", arguments={"timezone": "Asia/Tokyo"},
