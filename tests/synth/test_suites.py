@@ -17,7 +17,7 @@ from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth import Suite, load_plans
 from task_synth.binding import template_sources
 from task_synth.replay import static_problems
-from task_synth.synth import dump_plans, plans_from_tasks
+from task_synth.synth import dump_plans
 from task_synth.task import suite_path
 
 ROOT = Path(__file__).resolve().parents[2]
