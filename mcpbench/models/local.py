@@ -110,7 +110,8 @@ class LocalProvider:
                 "chat_template_sha256": hashlib.sha256(template.read_bytes()).hexdigest(),
                 "settings": self.settings.model_dump(exclude_none=True),
                 "server": {**self.options.model_dump(exclude={"ready_timeout_s", "stop_timeout_s"}),
-                           "threads": self.options.resolved_threads()}}
+                           "threads": self.options.resolved_threads(),
+                           "batch_threads": self.options.resolved_batch_threads()}}
 
     async def start(self) -> LlamaServer:
         """Start llama-server if it is not running; returns it. Raises LocalModelError (missing weights/runtime,

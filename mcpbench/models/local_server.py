@@ -71,8 +71,11 @@ class ServerOptions(BaseModel):
     ctx: int = Field(16384, ge=512)
     """Total context (tokens) shared by all slots (--kv-unified)."""
     threads: int | None = None
-    """CPU threads (-t, -tb); default: all cores but one (the MCP servers and the agent need CPU too, and llama.cpp
-    slows down many times over when its threads compete with other processes for every core)."""
+    """CPU threads for generation (-t); default: all cores but one. Token-by-token generation synchronises its threads
+    on every operation and slows down many times over when they compete with other processes (the MCP servers, the
+    agent) for every core."""
+    batch_threads: int | None = None
+    """CPU threads for prompt processing (-tb); default: all cores (big batches tolerate contention)."""
     parallel: int = Field(2, ge=1)
     """Concurrent requests (slots, --parallel)."""
     ready_timeout_s: float = 180.0
@@ -83,8 +86,11 @@ class ServerOptions(BaseModel):
     """Appended to the command line as they are."""
 
     def resolved_threads(self) -> int:
-        """The thread count used. Greedy output can differ between thread counts (float summation order)."""
+        """The generation thread count. Greedy output can differ between thread counts (float summation order)."""
         return self.threads or max(1, (os.cpu_count() or 2) - 1)
+
+    def resolved_batch_threads(self) -> int:
+        return self.batch_threads or os.cpu_count() or 2
 
 
 _DIE_WITH_PARENT = (
@@ -177,7 +183,7 @@ class LlamaServer:
         return [str(self.binary), "-m", str(self.model), "--alias", self.alias,
                 "--jinja", "--chat-template-file", str(self.template),
                 "-c", str(o.ctx), "--parallel", str(o.parallel), "--kv-unified",
-                "-t", str(threads), "-tb", str(threads), "-ngl", "0",
+                "-t", str(threads), "-tb", str(o.resolved_batch_threads()), "-ngl", "0",
                 "--host", "127.0.0.1", "--port", str(port), "--no-webui", *o.extra_args]
 
     async def start(self) -> None:
