@@ -44,7 +44,7 @@ def install(
         print_json({"name": f"local/{source.name}", "path": str(path), "size": source.size, "sha256": source.sha256,
                     "upstream": source.upstream, "runtime": runtime, "runtime_error": runtime_error})
         return
-    console.print(f"[green]installed[/] local/{source.name} → {path}", highlight=False)
+    console.print(f"[green]ready[/] local/{source.name} → {path}", highlight=False)
     console.print(f"  {source.size:,} bytes · sha256 {source.sha256}", highlight=False)
     if runtime:
         console.print(f"  runtime: {runtime}", highlight=False)
