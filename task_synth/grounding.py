@@ -75,9 +75,14 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
                                    f"{chain.steps[b.source].tool}") if b.kind in KINDS else []
             if not refs:
                 raise GroundingFailed(f"step {i} {s.server}/{s.tool}: no {b.kind} in the output of step {b.source}")
-            k = rng.randrange(min(len(refs), 4))
+            # one draw whatever the output, and the last value of a clock-dependent output (the place a conversion
+            # ends in — "there" to a reader): how many values a live output lists can change with the date, and
+            # must not change the choices that follow
+            draw = rng.random()
+            live_src = clock_dependent(outputs[b.source], state.now) or clock_reading(outputs[b.source], state.now)
+            k = len(refs) - 1 if live_src else int(draw * min(len(refs), 4))
             rx = refs[k][1]
-            refs_here[b.param] = BoundRef(source=b.source, kind=b.kind, ordinal=k, count=len(refs),
+            refs_here[b.param] = BoundRef(source=b.source, kind=b.kind, ordinal=k, count=1 if live_src else len(refs),
                                           template=b.template, phrase=b.phrase,
                                           label=field_label(outputs[b.source], rx))
             bindings[b.param] = (TEMPLATE + b.template.replace("{}", placeholder(b.source, rx)) if b.template
