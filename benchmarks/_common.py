@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -75,11 +75,11 @@ def machine() -> dict[str, Any]:
             return None
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            timeout=10).stdout.strip() or None
+                            timeout=10, check=False).stdout.strip() or None
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "python": platform.python_version(),
             "mcp": version("mcp"), "anyio": version("anyio"), "inspect_ai": version("inspect-ai"),
             "mcpbench_commit": commit, "platform": platform.platform(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -158,5 +158,15 @@ class Stopwatch:
         return time.perf_counter() - self.t0
 
 
-__all__ = ["BenchResult", "ROOT", "Stopwatch", "TOY_SERVER", "emit", "machine", "parse_args", "percentile",
-           "profiled", "toy_spec"]
+__all__ = [
+    "ROOT",
+    "TOY_SERVER",
+    "BenchResult",
+    "Stopwatch",
+    "emit",
+    "machine",
+    "parse_args",
+    "percentile",
+    "profiled",
+    "toy_spec",
+]

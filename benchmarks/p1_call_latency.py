@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 import anyio
-
 from _common import BenchResult, emit, parse_args, percentile, profiled, toy_spec
 
 TARGET = 1.10
@@ -40,7 +39,7 @@ async def _measure(spec: Any, tool: str, args_for: Any, n: int, warmup: int, pro
         exposed = next(e.exposed_name for e in fleet.catalog.entries([spec.name]) if e.name == tool)
         times: dict[str, list[float]] = {"raw": [], "fleet": [], "episode": []}
         # one deadline over the whole measurement (connect of the raw client included)
-        with anyio.fail_after(120 + n * 0.2), open(os.devnull, "w") as devnull:
+        with anyio.fail_after(120 + n * 0.2), open(os.devnull, "w") as devnull:  # noqa: ASYNC230 — /dev/null
             async with Client(stdio_client(params, errlog=devnull)) as raw_client, fleet.episode("p1") as tools:
                 async def raw(i: int) -> None:
                     res = await raw_client.call_tool(tool, args_for(i))

@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 import anyio
-
 from _common import BenchResult, emit, parse_args, profiled
 
 TARGET = 1.3

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from _common import TOY_SERVER, BenchResult, emit, parse_args, profiled, toy_spec
 
 TURNS = 5
@@ -57,9 +56,8 @@ async def fleet_path(episodes: int, concurrency: int, profile: bool = False) -> 
         limiter = anyio.CapacityLimiter(concurrency)
 
         async def one(i: int) -> None:
-            async with limiter:
-                async with fleet.episode(f"e{i}", servers=["toy"]) as tools:
-                    traj = await run_episode(provider, tools, "Add things.", episode_id=f"e{i}", task_id="p3")
+            async with limiter, fleet.episode(f"e{i}", servers=["toy"]) as tools:
+                traj = await run_episode(provider, tools, "Add things.", episode_id=f"e{i}", task_id="p3")
             statuses[traj.status] = statuses.get(traj.status, 0) + 1
             calls = [c for c in traj.tool_calls() if c.outcome != "ok"]
             if calls:
@@ -167,14 +165,14 @@ def write_inputs(d: Path, episodes: int) -> tuple[Path, Path, Path]:
 def warm_imports() -> None:
     """Import what a run imports lazily, outside the timed sections (a one-off per process, not throughput)."""
     import judges  # noqa: F401
-    import mcpbench.check.security  # noqa: F401
-    import mcpbench.fleet  # noqa: F401
+    import mcpbench.check.security
+    import mcpbench.fleet
     import mcpbench.models.registry  # noqa: F401
     import task_synth  # noqa: F401
 
 
 async def runner_path(episodes: int, concurrency: int, profile: bool = False) -> dict[str, Any]:
-    from mcpbench.runner import RunOptions, Runner
+    from mcpbench.runner import Runner, RunOptions
 
     warm_imports()
 
@@ -214,7 +212,7 @@ async def run(quick: bool, profile: bool) -> list[BenchResult]:
     ok = share >= TARGET_SHARE and via["statuses"].get("completed") == episodes
     prof = None
     if profile or not ok:
-        again = await runner_path(min(episodes, 100), conc, profile=True)  # a smaller profiled re-run
+        again = await runner_path(min(episodes, 50), conc, profile=True)  # a smaller profiled re-run
         prof = again["profile"]
     details = {"episodes": episodes, "concurrency": conc, "tool_turns": TURNS, "latency_s": LATENCY_S,
                "ideal_s": ideal, "loop_only": floor | {"share": ideal / floor["wall_s"]},

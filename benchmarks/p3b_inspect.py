@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 import anyio
-
 from _common import TOY_SERVER, BenchResult, emit, parse_args
 from p3_throughput import LATENCY_S, TURNS, ideal_s, runner_path
 

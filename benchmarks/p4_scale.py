@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from _common import TOY_SERVER, BenchResult, emit, parse_args
 from p3_throughput import LATENCY_S, TURNS, warm_imports
 
@@ -81,7 +80,7 @@ class _Progress:
 
 
 async def run_async(quick: bool) -> list[BenchResult]:
-    from mcpbench.runner import RunOptions, Runner
+    from mcpbench.runner import Runner, RunOptions
 
     episodes = 50 if quick else 200
     warm_imports()

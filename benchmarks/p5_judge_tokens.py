@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-
 from _common import ROOT, BenchResult, emit, parse_args
 
 MCPBENCH_RUNS = 5
@@ -96,9 +95,9 @@ def truth_view(task: Any, traj: Any) -> View:
                 key=key_tokens(task))
 
 
-_CALL = re.compile(r"^\[turn \d+\] call #\d+ (\S+) (.*)$", re.M)
-_RESULT = re.compile(r"^\[turn \d+\] result #\d+ \([^)]*\): (.*?)(?=^\[turn \d+\] |\Z)", re.M | re.S)
-_STEP = re.compile(r"^step \d+: ([^/\s]+)/(\S+) (\{.*?\})(?: depends_on=\[.*\])?$", re.M)
+_CALL = re.compile(r"^\[turn \d+\] call #\d+ (\S+) (.*)$", re.MULTILINE)
+_RESULT = re.compile(r"^\[turn \d+\] result #\d+ \([^)]*\): (.*?)(?=^\[turn \d+\] |\Z)", re.MULTILINE | re.DOTALL)
+_STEP = re.compile(r"^step \d+: ([^/\s]+)/(\S+) (\{.*?\})(?: depends_on=\[.*\])?$", re.MULTILINE)
 
 
 def prompt_view(text: str) -> View:
@@ -173,8 +172,8 @@ def _tasks(builtins: dict[str, str], outputs: dict[str, str]) -> list[Any]:
         key = tokens(f["statement"]) & tokens(str(f["value"])) & tokens(outputs[f["id"]])
         if not key:
             continue
-        precise = "Find out and complete: " + _TOKEN.sub(lambda m: "…" if m.group(0).lower() in key else m.group(0),
-                                                          f["statement"])
+        precise = "Find out and complete: " + _TOKEN.sub(
+            lambda m, key=key: "…" if m.group(0).lower() in key else m.group(0), f["statement"])
         tasks.append(Task(id=f["id"], servers=[r["server"]], precise=precise, fuzzy=precise,
                           checks=[Check(kind="claims", value=sorted(key))], answer=f["statement"],
                           reference=[ReferenceStep(server=r["server"], tool=r["tool"],

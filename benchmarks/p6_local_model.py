@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import anyio
-
 from _common import BenchResult, emit, parse_args, toy_spec
 
 MODEL = "local/qwen2.5-coder-1.5b"
@@ -40,7 +39,7 @@ async def _toy_task(provider: Any) -> dict[str, Any]:
         traj = await run_episode(provider, tools, "What is 1234 + 5678? Use the add tool, then answer.",
                                  episode_id="p6", task_id="toy-add", limits=Limits(max_turns=4, episode_timeout_s=140))
         wall = time.perf_counter() - t0
-    return {"task": "toy add (fixed prompt; smoke suite not built)", "seconds": wall, "status": traj.status,
+    return {"task": "toy add (a fixed one-tool task)", "seconds": wall, "status": traj.status,
             "answer": traj.final_answer[:200], "tool_calls": len(traj.tool_calls()),
             "input_tokens": traj.usage.input_tokens, "output_tokens": traj.usage.output_tokens,
             "model_time_s": traj.model_time_s}
@@ -50,7 +49,7 @@ async def _smoke_task() -> dict[str, Any] | None:
     import tempfile
     from pathlib import Path
 
-    from mcpbench.runner import RunOptions, Runner
+    from mcpbench.runner import Runner, RunOptions
     from task_synth.task import Suite, suite_path
 
     try:
@@ -71,9 +70,9 @@ async def _smoke_task() -> dict[str, Any] | None:
 
 
 async def run_async(quick: bool) -> list[BenchResult]:
-    from mcpbench.models.registry import get_provider
-
     import os
+
+    from mcpbench.models.registry import get_provider
 
     provider = get_provider(MODEL)
     ready = None

@@ -22,12 +22,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import ROOT, machine  # noqa: E402
+from _common import ROOT, machine
 
 SCRIPTS: dict[str, tuple[str, float]] = {
     "P1": ("p1_call_latency.py", 180),
     "P2": ("p2_connect.py", 300),
-    "P3": ("p3_throughput.py", 300),
+    "P3": ("p3_throughput.py", 480),
     "P3b": ("p3b_inspect.py", 420),
     "P4": ("p4_scale.py", 180),
     "P5": ("p5_judge_tokens.py", 240),
@@ -45,8 +45,9 @@ def run_one(bench_id: str, quick: bool) -> list[dict[str, Any]]:
         out = Path(tmp) / "out.json"
         cmd = [sys.executable, str(HERE / script), "--json", str(out)] + (["--quick"] if quick else [])
         t0 = time.perf_counter()
+        load_before = [round(x, 2) for x in os.getloadavg()]
         try:
-            proc = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, timeout=budget)
+            proc = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, timeout=budget, check=False)
         except subprocess.TimeoutExpired as e:
             return [_failed(bench_id, f"ran past its {budget:g} s budget", (e.stdout or b"")[-2000:])]
         took = time.perf_counter() - t0
@@ -56,6 +57,9 @@ def run_one(bench_id: str, quick: bool) -> list[dict[str, Any]]:
         records = json.loads(out.read_text())
     for r in records:
         r["seconds"] = round(took, 1)
+        r["loadavg_before"] = load_before
+        r["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+        r["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return records
 
 
@@ -70,15 +74,19 @@ def render_table(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, mcp {m['mcp']}, "
              f"inspect_ai {m.get('inspect_ai')}; commit {m.get('mcpbench_commit')}; {m['date']}; load average "
-             f"{m['loadavg_before']} before, {m['loadavg_after']} after ({'quick' if m.get('quick') else 'full'} sizes).",
-             "", "| id | measure | value | baseline | ratio | target | result |", "|---|---|---|---|---|---|---|"]
+             f"{m['loadavg_before']} before, {m.get('loadavg_after')} after ({'quick' if m.get('quick') else 'full'} sizes)"
+             + "".join(f"; re-run {', '.join(r['ids'])} on {r['date']}" for r in m.get("reruns", [])) + ".",
+             "", "| id | measure | value | baseline | ratio | target | result | load avg (1 min) before → after |",
+             "|---|---|---|---|---|---|---|---|"]
     for key in SCRIPTS:
         r = results.get(key)
         if r is None:
             continue
         verdict = {True: "**pass**", False: "**miss**", None: "recorded"}[r.get("pass")]
+        load = (f"{r['loadavg_before'][0]:.1f} → {r['loadavg_after'][0]:.1f}" if r.get("loadavg_before")
+                and r.get("loadavg_after") else "–")
         lines.append(f"| {key} | {r['measure']} | {_num(r['value'])} {r.get('unit', '')} | {_num(r['baseline'])} | "
-                     f"{_num(r['ratio'])} | {r['target']} | {verdict} |")
+                     f"{_num(r['ratio'])} | {r['target']} | {verdict} | {load} |")
     return "\n".join(lines)
 
 
@@ -113,19 +121,24 @@ def main() -> None:
     info = machine()
     info["loadavg_before"] = info.pop("loadavg")
     info["quick"] = args.quick
+    if args.only and "machine" in results:  # a partial re-run: keep the first run's machine line, note the re-run
+        info = {**results["machine"], "reruns": [*results["machine"].get("reruns", []),
+                                                 {"ids": ids, "date": info["date"], "commit": info["mcpbench_commit"],
+                                                  "loadavg_before": info["loadavg_before"]}]}
     t0 = time.perf_counter()
     for bench_id in ids:
         print(f"== {bench_id} ({SCRIPTS[bench_id][0]})", flush=True)
         for record in run_one(bench_id, args.quick):
             results[record.pop("id")] = record
-    info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    info["total_s"] = round(time.perf_counter() - t0, 1)
+    if not args.only:
+        info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+        info["total_s"] = round(time.perf_counter() - t0, 1)
     results["machine"] = info
     ordered = {k: results[k] for k in [*SCRIPTS, "machine"] if k in results}
     RESULTS.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
     if not args.no_doc:
         write_doc(ordered)
-    print(f"\nwrote {RESULTS.relative_to(ROOT)} in {info['total_s']:.0f} s")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)} in {time.perf_counter() - t0:.0f} s")
     print(render_table(ordered))
 
 

@@ -13,13 +13,13 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import p5_judge_tokens as p5  # noqa: E402
-import run_all  # noqa: E402
-from _common import percentile  # noqa: E402
+import p5_judge_tokens as p5
+import run_all
+from _common import percentile
 
-from judges.rubric import DIMENSIONS, build_request, parse_scores, rubric_order  # noqa: E402
-from mcpbench.trajectory import FinalAnswer, ModelTurn, RequestedCall, ToolCallEvent, Trajectory  # noqa: E402
-from task_synth.task import Check, ReferenceStep, Task  # noqa: E402
+from judges.rubric import DIMENSIONS, build_request, parse_scores, rubric_order
+from mcpbench.trajectory import FinalAnswer, ModelTurn, RequestedCall, ToolCallEvent, Trajectory
+from task_synth.task import Check, ReferenceStep, Task
 
 
 def _task() -> Task:
@@ -97,8 +97,8 @@ def test_run_all_renders_every_measured_row_with_its_verdict(tmp_path, monkeypat
                            "loadavg_before": [1, 1, 1], "loadavg_after": [2, 2, 2]}}
     run_all.write_doc(results)
     text = doc.read_text()
-    assert "| P1 | latency | 1.02 ms | 1 | 1.02 | ≤ 1.10× | **pass** |" in text
-    assert "| P6 | tok/s | – tok/s | – | – | recorded | recorded |" in text
+    assert "| P1 | latency | 1.02 ms | 1 | 1.02 | ≤ 1.10× | **pass** | – |" in text
+    assert "| P6 | tok/s | – tok/s | – | – | recorded | recorded | – |" in text
     assert "old" not in text and text.endswith("tail\n")
     json.dumps(results)
 
