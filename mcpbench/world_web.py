@@ -18,7 +18,7 @@ import anyio
 from anyio.abc import SocketAttribute, SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-REQUEST_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 120.0  # the fetch server can take ~10 s per page on a loaded 2-core machine
 """A client gets this long to send its request head and receive the answer."""
 MAX_HEAD_BYTES = 16 * 1024
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 414: "URI Too Long"}
