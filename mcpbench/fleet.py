@@ -100,6 +100,8 @@ class Fleet:
         self._restart_locks: dict[str, anyio.Lock] = {}
         self._failed_starts: dict[str, int] = {}
         self._relist_locks: dict[str, anyio.Lock] = {}
+        self._relists_pending = 0
+        self._relists_idle = anyio.Event()
         self._episode_seq = 0
         self._catalog_dirs: list[Path] = []
 
@@ -274,7 +276,32 @@ class Fleet:
 
     # ---- tool changes ----------------------------------------------------------------------------------------
     def _tools_changed(self, conn: Connection) -> None:
-        self._tg.start_soon(self._relist, conn)
+        # counted here, synchronously with the notification, so `settle` sees a re-list that has not started yet
+        self._relists_pending += 1
+        self._tg.start_soon(self._relist_counted, conn)
+
+    async def _relist_counted(self, conn: Connection) -> None:
+        try:
+            await self._relist(conn)
+        finally:
+            self._relists_pending -= 1
+            if not self._relists_pending:
+                self._relists_idle.set()
+                self._relists_idle = anyio.Event()
+
+    async def settle(self, timeout: float = 10.0) -> bool:
+        """Make sure a tool change a server announced by now is recorded in `drift` (at most `timeout` s); True if
+        settled. A server may send list_changed right after the result of the call that caused it, so first a round
+        trip to every live shared session (a stdio stream is ordered: its answer comes after any notification sent
+        before it), then wait for the re-lists those notifications started."""
+        with anyio.move_on_after(timeout):
+            async with anyio.create_task_group() as tg:
+                for conn in list(self._shared.values()):
+                    if conn.client is not None and conn.status.status == "connected":
+                        tg.start_soon(conn.healthy, timeout)
+            while self._relists_pending:
+                await self._relists_idle.wait()
+        return not self._relists_pending
 
     async def _relist(self, conn: Connection) -> None:
         """Re-list a server's tools after list_changed; record what changed; stop the fleet if the policy says so."""

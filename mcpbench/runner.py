@@ -294,6 +294,7 @@ class Runner:
                     with anyio.move_on_after(15):
                         await p.aclose()
                 store.set_meta("state", state)
+                await fleet.settle(10)  # a tool change announced in the last episode is recorded, not lost
                 # what the fleet went through: restarts, deaths, garbage and oversize output, tools changed mid-run
                 store.set_meta("fleet_health", {n: fleet.status[n].model_dump(mode="json", exclude={"stderr_tail"})
                                                 for n in servers if n in fleet.status})

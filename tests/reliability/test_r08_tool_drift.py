@@ -46,6 +46,17 @@ async def test_with_the_stop_policy_a_tool_change_ends_the_fleet_block_with_tool
         await wait_gone(events(log, "start")[0]["pid"], 5)
 
 
+@pytest.mark.anyio
+async def test_settle_waits_for_a_re_list_announced_by_the_call_that_just_returned(tmp_path):
+    # the run records drift right after its last episode; the re-list that notification started must be in by then
+    with anyio.fail_after(60):
+        async with Fleet.open([fault_spec("f", tmp_path / "f.log")], log_dir=tmp_path / "logs") as fleet:
+            assert (await fleet.call("f", "mutate", {})).content == "mutated"
+            assert await fleet.settle(30)
+            assert [d.server for d in fleet.drift] == ["f"]
+            assert await fleet.settle(0.01)  # nothing pending: returns at once
+
+
 def _run(tmp_path, policy: str):
     cfg = fault_config(tmp_path / "servers.yaml", {"f": []})
     suite = tmp_path / "drift.jsonl"
