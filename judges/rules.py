@@ -105,8 +105,23 @@ def _validator(schema_json: str) -> Validator | None:
     return cls(schema)
 
 
-def _schema_check(schema: dict[str, Any], arguments: dict[str, Any]) -> tuple[bool | None, list[ValidationError]]:
-    validator = _validator(json.dumps(schema, sort_keys=True))
+_by_sha: dict[str, Validator | None] = {}
+
+
+def _entry_validator(entry: ToolEntry) -> Validator | None:
+    """The entry's validator, keyed by its definition's sha256 when it has one (no schema serialising per call)."""
+    if entry.sha256 and entry.sha256 in _by_sha:
+        return _by_sha[entry.sha256]
+    v = _validator(json.dumps(entry.input_schema, sort_keys=True))
+    if entry.sha256:
+        if len(_by_sha) >= 4096:
+            _by_sha.clear()
+        _by_sha[entry.sha256] = v
+    return v
+
+
+def _schema_check(entry: ToolEntry, arguments: dict[str, Any]) -> tuple[bool | None, list[ValidationError]]:
+    validator = _entry_validator(entry)
     if validator is None:
         return None, []
     errs = list(validator.iter_errors(arguments))
@@ -149,7 +164,7 @@ def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
         elif e.arguments is None:
             schema_valid = False
         else:
-            schema_valid, errs = _schema_check(entry.input_schema, e.arguments)
+            schema_valid, errs = _schema_check(entry, e.arguments)
             messages = sorted(clip(f"{'/'.join(map(str, err.absolute_path)) or '/'}: {err.message}", MESSAGE_CHARS)
                               for err in errs)
             for err in errs:

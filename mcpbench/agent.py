@@ -52,7 +52,7 @@ async def _run_call(toolbox: Toolbox, call: RequestedCall, turn: int, limits: Li
     try:
         with anyio.move_on_after(limits.call_timeout_s):
             event = await toolbox.call(call, turn=turn)
-            return event.model_copy(update={"parallel_group": turn})
+            return event if event.parallel_group == turn else event.model_copy(update={"parallel_group": turn})
         return _deadline_event(call, turn, f"no result within the call deadline ({limits.call_timeout_s:g} s)",
                                time.monotonic() - start)
     except Exception as e:  # noqa: BLE001 — the toolbox should classify faults itself; if it raises, it is ours
@@ -196,9 +196,12 @@ async def _run_calls(ep: _Episode, toolbox: Toolbox, calls: list[RequestedCall],
     async def one(i: int, call: RequestedCall) -> None:
         ep.results[i] = _capped(await _run_call(toolbox, call, ep.turn, limits), limits.output_cap_bytes)
 
-    async with anyio.create_task_group() as tg:
-        for i, call in enumerate(calls):
-            tg.start_soon(one, i, call)
+    if len(calls) == 1:  # the common case: no task to spawn
+        await one(0, calls[0])
+    else:
+        async with anyio.create_task_group() as tg:
+            for i, call in enumerate(calls):
+                tg.start_soon(one, i, call)
     ep.traj.tool_time_s += time.monotonic() - ep.call_started
     ep.in_flight = {}
     return [ep.results[i] for i in range(len(calls))]

@@ -276,11 +276,12 @@ class Runner:
                                                                                        panel))
             else:
                 limiter = anyio.CapacityLimiter(self.o.concurrency)
+                attempts = store.infra_attempt_counts()  # one query, not one per episode
 
                 async def one(plan: EpisodePlan) -> None:
                     async with limiter:
                         out = await execute_episode(fleet, providers[plan.model], plan, spec,
-                                                    store.infra_attempts(plan.episode_id))
+                                                    attempts.get(plan.episode_id, 0))
                         await self._finish(out, spec, store, tools_map, panel)
 
                 async with anyio.create_task_group() as tg:
@@ -311,14 +312,15 @@ class Runner:
         from judges import judge_panel, score_episode
         from task_synth.binding import expand_task
 
-        for i, err in enumerate(out.infra_errors):
-            store.record_infra_attempt(out.plan.episode_id, i + 1, err)
         offered = {n: tools_map[n] for n in out.trajectory.tools if n in tools_map}
         task = expand_task(out.plan.task, out.builtins)
         panel_result = None
         if panel and out.trajectory.status != "infra_failed":
             panel_result = await judge_panel(panel, task, out.trajectory, k=spec.judge_k, seed=spec.seed)
         score = score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
+
+        for i, err in enumerate(out.infra_errors):
+            store.record_infra_attempt(out.plan.episode_id, i + 1, err)
         store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
                              judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins})
         self.progress.episode(out, score)

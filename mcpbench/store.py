@@ -99,6 +99,10 @@ class RunStore:
     def infra_attempts(self, episode_id: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?", (episode_id,)).fetchone()[0]
 
+    def infra_attempt_counts(self) -> dict[str, int]:
+        """episode id -> infra attempts recorded (episodes without any are absent)."""
+        return dict(self.db.execute("SELECT episode_id, COUNT(*) FROM infra_attempts GROUP BY episode_id"))
+
     def done_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT episode_id FROM episodes")}
 

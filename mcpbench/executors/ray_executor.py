@@ -64,7 +64,8 @@ async def run_on_ray(options: RunOptions, spec: RunSpec, pending: list[EpisodePl
     size = shard_size or options.concurrency
     queue: deque[list[EpisodePlan]] = deque(split_into_shards(pending, size))
     specs: dict[str, ServerSpec] = {s.name: s for s in load_config(options.config).servers}
-    before = {p.episode_id: store.infra_attempts(p.episode_id) for p in pending}
+    counts = store.infra_attempt_counts()
+    before = {p.episode_id: counts.get(p.episode_id, 0) for p in pending}
     failures: dict[str, list[str]] = {}
     host = await connect_ray(options.ray_address, num_cpus=max(1, min(os.cpu_count() or 1, len(queue))))
     in_flight: dict[Any, tuple[list[EpisodePlan], float]] = {}
