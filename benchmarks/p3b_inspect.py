@@ -63,7 +63,7 @@ def inspect_run(episodes: int, concurrency: int) -> dict[str, Any]:
 
 
 async def mcpbench_run(episodes: int, concurrency: int) -> dict[str, Any]:
-    return await runner_path(episodes, concurrency)
+    return await runner_path("toy", episodes, concurrency)  # the server inspect_ai runs too: like for like
 
 
 def run(quick: bool) -> list[BenchResult]:
