@@ -28,6 +28,9 @@ Tier = Literal["self-reported", "verified bundle", "re-run"]
 TIER_ORDER: dict[str, int] = {"re-run": 0, "verified bundle": 1, "self-reported": 2}
 
 
+MAX_INFRA_RATE = 0.05
+"""Default share of a row's episodes that may be infra-failed for it to be ranked."""
+
 class Rerun(BaseModel):
     """A maintainers' record that a bundle's results were reproduced by re-running its spec."""
 
@@ -107,9 +110,12 @@ class Leaderboard(BaseModel):
     radar: list[str]
     groups: list[Group]
     rejected: list[Rejected] = Field(default_factory=list)
+    max_infra_rate: float = MAX_INFRA_RATE
+    """Rows with a larger share of infra-failed episodes are listed unranked."""
     note: str = ("Ranked only within a group: same suite (task set sha256), same fleet (tool definition sha256s) and "
-                 "same scoring formula. Infra-failed episodes are excluded from scores and shown apart. Runs that did "
-                 "not complete are listed unranked.")
+                 "same scoring formula. Infra-failed episodes are excluded from scores and shown apart; a row with "
+                 "more than max_infra_rate of them is listed unranked. Runs that did not complete are listed "
+                 "unranked.")
 
 
 def load_submission(path: str | Path, reruns: Reruns) -> Submission:
@@ -146,16 +152,22 @@ def load_submission(path: str | Path, reruns: Reruns) -> Submission:
                                                                f"{str(ex).splitlines()[0]}")
 
 
-def _rows(sub: Submission) -> list[Row]:
+def _rows(sub: Submission, max_infra_rate: float) -> list[Row]:
     assert sub.results is not None and sub.tier is not None
     r = sub.results
     out = []
     for model, s in r.scores.get("models", {}).items():
         unranked = None
+        rate = s.get("infra_failed_rate", 0.0) or 0.0
         if r.run.state != "completed":
             unranked = f"run {r.run.state}, not completed"
         elif s.get("overall", {}).get("mean") is None:
             unranked = "no counted episode"
+        elif rate > max_infra_rate:
+            # infra-failed episodes are left out of the mean, so the score would rest on another task mix than the
+            # rows it is ranked against (a hard task lost to a dead server would flatter the model)
+            unranked = (f"{100 * rate:.0f}% of episodes infra-failed (more than {100 * max_infra_rate:g}%): "
+                        "fix the fleet and resume the run")
         out.append(Row(rank=None, unranked=unranked, model=model, overall=s.get("overall", {}),
                        dimensions=s.get("dimensions", {}), pass_at_1=s.get("pass_at_k", {}).get("1"),
                        infra_failed=s.get("infra_failed", 0), infra_failed_rate=s.get("infra_failed_rate", 0.0),
@@ -164,8 +176,11 @@ def _rows(sub: Submission) -> list[Row]:
     return out
 
 
-def build_leaderboard(submissions: list[Submission]) -> Leaderboard:
-    """Group comparable submissions and rank each group by overall score (ties share a rank)."""
+def build_leaderboard(submissions: list[Submission], *, max_infra_rate: float = MAX_INFRA_RATE) -> Leaderboard:
+    """Group comparable submissions and rank each group by overall score (ties share a rank). A row with more than
+    `max_infra_rate` of its episodes infra-failed is listed but not ranked."""
+    if not 0.0 <= max_infra_rate <= 1.0:
+        raise ValueError(f"max_infra_rate must be between 0 and 1, not {max_infra_rate}")
     from judges import RADAR
 
     groups: dict[tuple[str, str, str], Group] = {}
@@ -178,7 +193,7 @@ def build_leaderboard(submissions: list[Submission]) -> Leaderboard:
         key = (run.suite_sha256, run.fleet_sha256, sub.results.formula.version)
         g = groups.setdefault(key, Group(suite=run.suite, suite_sha256=key[0], fleet_sha256=key[1],
                                          formula_version=key[2], rows=[]))
-        g.rows.extend(_rows(sub))
+        g.rows.extend(_rows(sub, max_infra_rate))
     for g in groups.values():  # the same run submitted twice (e.g. its dir and its bundle) keeps its best tier
         best: dict[tuple[str, str], Row] = {}
         for row in g.rows:
@@ -200,7 +215,7 @@ def build_leaderboard(submissions: list[Submission]) -> Leaderboard:
             g.differs = [what for what, mine, theirs in (
                 ("suite", g.suite_sha256, first.suite_sha256), ("fleet", g.fleet_sha256, first.fleet_sha256),
                 ("formula version", g.formula_version, first.formula_version)) if mine != theirs]
-    return Leaderboard(radar=list(RADAR), groups=ordered, rejected=rejected)
+    return Leaderboard(radar=list(RADAR), groups=ordered, rejected=rejected, max_infra_rate=max_infra_rate)
 
 
 def _group_title(i: int, g: Group) -> str:
@@ -273,14 +288,14 @@ def leaderboard_html(lb: Leaderboard) -> str:
     return page("mcpbench leaderboard", body, [asset("sort.js")])
 
 
-def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *,
-                      reruns: Reruns | str | Path | None = None) -> tuple[Leaderboard, dict[str, Path]]:
+def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *, reruns: Reruns | str | Path | None = None,
+                      max_infra_rate: float = MAX_INFRA_RATE) -> tuple[Leaderboard, dict[str, Path]]:
     """Build the leaderboard of SOURCES and write leaderboard.{html,md,json} into OUT_DIR.
 
     reruns: the maintainers' re-runs (or the path of their file). Raises ValueError when that file is malformed.
     """
     flags = reruns if isinstance(reruns, Reruns) else Reruns.load(reruns)
-    lb = build_leaderboard([load_submission(s, flags) for s in sources])
+    lb = build_leaderboard([load_submission(s, flags) for s in sources], max_infra_rate=max_infra_rate)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "leaderboard.html", "md": out / "leaderboard.md", "json": out / "leaderboard.json"}
@@ -291,5 +306,5 @@ def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *,
     return lb, paths
 
 
-__all__ = ["LEADERBOARD_FORMAT", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row", "Submission", "Tier",
+__all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row", "Submission", "Tier",
            "build_leaderboard", "leaderboard_html", "leaderboard_md", "load_submission", "write_leaderboard"]

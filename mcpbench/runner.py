@@ -46,7 +46,10 @@ class RunOptions(BaseModel):
     """A server changing its tools mid-run: 'flag' records it (meta 'tool_drift') and goes on; 'stop' ends the run."""
     infra_retries: int = Field(2, ge=0)
     config: Path | None = None
-    executor: str = "local"
+    executor: Literal["local", "processes", "ray"] = "local"
+    """local: one process; processes: `workers` worker processes on this machine; ray: shards on a Ray cluster."""
+    workers: int | None = Field(None, ge=1)
+    """Worker processes of the processes executor (default: one per core)."""
     ray_address: str | None = None
     max_episodes: int | None = None
     """Stop after this many new episodes (for tests of resume)."""
@@ -172,6 +175,30 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
 
 
+SERVER_LOG_CAP = 1 << 20
+"""Bytes of each server's stderr log kept in the run directory (the end of it)."""
+
+
+def keep_server_logs(src: Path, run_logs: Path) -> None:
+    """Copy the servers' stderr logs of this session into RUN_DIR/logs/<UTC time>/ (the last SERVER_LOG_CAP bytes of
+    each), so a server that failed or misbehaved can be diagnosed after the fleet's temp directory is gone. A resumed
+    run adds a session directory; it never overwrites an earlier one."""
+    logs = sorted(p for p in src.glob("*.log") if p.is_file() and p.stat().st_size) if src.is_dir() else []
+    if not logs:
+        return
+    dest = run_logs / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = dest.with_name(f"{dest.name.split('.')[0]}.{n}")
+    dest.mkdir(parents=True)
+    for log in logs:
+        with log.open("rb") as f:
+            size = f.seek(0, 2)
+            f.seek(max(0, size - SERVER_LOG_CAP))
+            (dest / log.name).write_bytes(f.read())
+
+
 def _portable(builtins: dict[str, str]) -> dict[str, str]:
     """The builtins worth storing (no temp dirs of this process)."""
     return {k: v for k, v in builtins.items() if k in ("WEB_URL", "WORLD", "MCPBENCH_HOME")}
@@ -224,6 +251,7 @@ class Runner:
                 return await self._run_in(store, spec, suite, fleet, failed, drift, servers, get_provider)
             finally:
                 store.close()
+                keep_server_logs(fleet.log_dir, run_dir / "logs")
 
     def _model_options(self) -> dict[str, dict[str, Any]]:
         opts: dict[str, Any] = {}
@@ -253,7 +281,7 @@ class Runner:
             "failed_servers": failed, "started_at": store.get_meta("manifest", {}).get("started_at", time.time())})
         store.set_meta("state", "running")
         plans = plan_episodes(spec, suite.tasks, servers)
-        done = store.done_ids()
+        done = store.finished_ids()  # infra-failed episodes are tried again: the fleet may be fixed by now
         pending = [p for p in plans if p.episode_id not in done]
         if self.o.max_episodes is not None:
             pending = pending[: self.o.max_episodes]
@@ -269,7 +297,12 @@ class Runner:
         providers = {m: get_provider(m, **spec.model_options.get(m, {})) for m in spec.models}
         panel = [get_provider(j) for j in spec.judges]
         try:
-            if self.o.executor == "ray":
+            if self.o.executor == "processes":
+                from mcpbench.executors.process_executor import run_on_processes
+
+                await run_on_processes(self.o, spec, pending, store,
+                                       lambda out: self._finish(out, spec, store, tools_map, panel))
+            elif self.o.executor == "ray":
                 from mcpbench.executors.ray_executor import run_on_ray
 
                 await run_on_ray(self.o, spec, pending, store, lambda out: self._finish(out, spec, store, tools_map,
@@ -287,6 +320,9 @@ class Runner:
                 async with anyio.create_task_group() as tg:
                     for plan in pending:
                         tg.start_soon(one, plan)
+            # a tool change announced during the last episode is recorded (and, with 'stop', ends the run) before
+            # the run calls itself complete
+            await fleet.settle(10)
             complete = set(store.done_ids()) >= {p.episode_id for p in plans}
             state = "completed" if complete else "partial"
         finally:
@@ -295,7 +331,6 @@ class Runner:
                     with anyio.move_on_after(15):
                         await p.aclose()
                 store.set_meta("state", state)
-                await fleet.settle(10)  # a tool change announced in the last episode is recorded, not lost
                 # what the fleet went through: restarts, deaths, garbage and oversize output, tools changed mid-run
                 store.set_meta("fleet_health", {n: fleet.status[n].model_dump(mode="json", exclude={"stderr_tail"})
                                                 for n in servers if n in fleet.status})
@@ -319,8 +354,9 @@ class Runner:
             panel_result = await judge_panel(panel, task, out.trajectory, k=spec.judge_k, seed=spec.seed)
         score = score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
 
+        base = store.infra_attempts(out.plan.episode_id) if out.infra_errors else 0  # earlier sessions' attempts
         for i, err in enumerate(out.infra_errors):
-            store.record_infra_attempt(out.plan.episode_id, i + 1, err)
+            store.record_infra_attempt(out.plan.episode_id, base + i + 1, err)
         store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
                              judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins})
         self.progress.episode(out, score)

@@ -104,7 +104,12 @@ class RunStore:
         return dict(self.db.execute("SELECT episode_id, COUNT(*) FROM infra_attempts GROUP BY episode_id"))
 
     def done_ids(self) -> set[str]:
+        """Every recorded episode, infra-failed ones included."""
         return {r[0] for r in self.db.execute("SELECT episode_id FROM episodes")}
+
+    def finished_ids(self) -> set[str]:
+        """Recorded episodes that need no re-run: all but the infra-failed ones (a resumed run tries those again)."""
+        return {r[0] for r in self.db.execute("SELECT episode_id FROM episodes WHERE status != 'infra_failed'")}
 
     def episodes(self) -> Iterator[StoredEpisode]:
         for row in self.db.execute("SELECT episode_id, model, task_id, repeat, status, attempts, trajectory, "

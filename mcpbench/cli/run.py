@@ -37,7 +37,10 @@ def run_cmd(
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
     on_tool_change: str = typer.Option("flag", "--on-tool-change", help="A server changing its tools mid-run: "
                                        "flag (record it, go on) | stop (end the run; re-run to resume)."),
-    executor: str = typer.Option("local", "--executor", help="local | ray"),
+    executor: str = typer.Option("local", "--executor", help="local (one process) | processes (worker processes "
+                                 "on this machine, one fleet each) | ray (shards on a Ray cluster)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes for --executor "
+                                          "processes (default: one per core)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address"),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
     config: Optional[Path] = ConfigOpt,
@@ -55,8 +58,11 @@ def run_cmd(
     models = model or [DEFAULT_MODEL]
     if on_tool_change not in ("flag", "stop"):
         fail(f"--on-tool-change must be 'flag' or 'stop', not '{on_tool_change}'")
-    if executor not in ("local", "ray"):
-        fail(f"--executor must be 'local' or 'ray', not '{executor}'")
+    if executor not in ("local", "processes", "ray"):
+        fail(f"--executor must be 'local', 'processes' or 'ray', not '{executor}'")
+    if executor == "processes" and any(m.startswith("local/") for m in models):
+        fail("local/ models run one llama-server per process, so every worker would load its own copy of the "
+             "model: use --executor local for them")
     _check_local_models(models)
     provider_options = {}
     for kv in model_opt or []:
@@ -72,7 +78,7 @@ def run_cmd(
                       limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout, episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
                       allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
-                      ray_address=ray_address)
+                      workers=workers, ray_address=ray_address)
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
         result = anyio.run(Runner(opts, progress).run)

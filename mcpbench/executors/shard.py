@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -75,6 +76,8 @@ class EpisodeResult(BaseModel):
     live_outputs: dict[int, str] | None = None
     attempts: int = 0
     infra_errors: list[str] = Field(default_factory=list)
+    builtins: dict[str, str] = Field(default_factory=dict)
+    """The worker fleet's placeholder values (WEB_URL, WORLD, ...) the episode ran with: scoring needs them."""
     error: str | None = None
     """Set when running the episode raised on the worker (the driver re-queues it once, then records infra_failed)."""
 
@@ -112,7 +115,7 @@ def outcome_of(result: EpisodeResult, plan: EpisodePlan, extra_errors: list[str]
 
     assert result.trajectory is not None
     return EpisodeOutcome(plan, result.trajectory, result.live_outputs, result.attempts + len(extra_errors),
-                          [*extra_errors, *result.infra_errors])
+                          [*extra_errors, *result.infra_errors], dict(result.builtins))
 
 
 def infra_failed_outcome(plan: EpisodePlan, errors: list[str], attempts_before: int) -> EpisodeOutcome:
@@ -125,9 +128,10 @@ def infra_failed_outcome(plan: EpisodePlan, errors: list[str], attempts_before: 
     return EpisodeOutcome(plan, traj, None, attempts_before + len(errors), list(errors))
 
 
-async def execute_shard(shard: ShardPlan) -> ShardResult:
+async def execute_shard(shard: ShardPlan, on_result: Callable[[EpisodeResult], None] | None = None) -> ShardResult:
     """Open a fleet of the shard's servers and the providers of its models, then run its episodes concurrently.
-    An episode that raises is returned with `error` set; the others are unaffected."""
+    An episode that raises is returned with `error` set; the others are unaffected. `on_result` is called with each
+    episode's result as soon as it is done (the process executor streams them to the driver)."""
     from mcpbench.fleet import Fleet
     from mcpbench.models.registry import get_provider
     from mcpbench.runner import EpisodePlan, execute_episode
@@ -148,12 +152,14 @@ async def execute_shard(shard: ShardPlan) -> ShardResult:
                         out = await execute_episode(fleet, providers[ep.model], plan, spec, ep.attempts_before)
                     except Exception as e:  # noqa: BLE001 -- the driver re-queues it once, then infra_failed
                         tb = "".join(traceback.format_exception(e)[-3:]).strip()
-                        results[ep.episode_id] = EpisodeResult(episode_id=ep.episode_id,
-                                                               error=f"{type(e).__name__}: {e}\n{tb}"[:4000])
-                        return
-                results[ep.episode_id] = EpisodeResult(episode_id=ep.episode_id, trajectory=out.trajectory,
-                                                       live_outputs=out.live_outputs, attempts=out.attempts,
-                                                       infra_errors=out.infra_errors)
+                        result = EpisodeResult(episode_id=ep.episode_id, error=f"{type(e).__name__}: {e}\n{tb}"[:4000])
+                    else:
+                        result = EpisodeResult(episode_id=ep.episode_id, trajectory=out.trajectory,
+                                               live_outputs=out.live_outputs, attempts=out.attempts,
+                                               infra_errors=out.infra_errors, builtins=out.builtins)
+                results[ep.episode_id] = result
+                if on_result is not None:
+                    on_result(result)
 
             async with anyio.create_task_group() as tg:
                 for ep in shard.episodes:

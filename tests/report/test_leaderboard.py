@@ -28,7 +28,7 @@ def runs(tmp_path):
 
 
 def test_submissions_on_the_same_suite_and_fleet_are_ranked_together_by_overall_score(runs, tmp_path):
-    lb, paths = write_leaderboard([runs["a"], runs["b"]], tmp_path / "lb")
+    lb, paths = write_leaderboard([runs["a"], runs["b"]], tmp_path / "lb", max_infra_rate=1.0)
     assert len(lb.groups) == 1
     rows = lb.groups[0].rows
     assert sorted(r.model for r in rows) == ["m/bad", "m/flaky", "m/good"]
@@ -39,6 +39,25 @@ def test_submissions_on_the_same_suite_and_fleet_are_ranked_together_by_overall_
     assert flaky.infra_failed == 1 and flaky.infra_failed_rate == 0.5
     assert {r.tier for r in rows} == {"self-reported"}
     assert json.loads(paths["json"].read_text())["groups"][0]["rows"][0]["model"] == rows[0].model
+
+
+def test_a_row_with_too_many_infra_failed_episodes_is_listed_but_not_ranked(runs, tmp_path):
+    # m/flaky lost half its episodes to infra: its mean rests on the other half, so by default it is not ranked
+    lb, paths = write_leaderboard([runs["a"], runs["b"]], tmp_path / "lb")
+    rows = {r.model: r for r in lb.groups[0].rows}
+    assert (rows["m/good"].rank, rows["m/bad"].rank, rows["m/flaky"].rank) == (1, 2, None)
+    assert rows["m/flaky"].unranked.startswith("50% of episodes infra-failed (more than 5%)")
+    assert [r.model for r in lb.groups[0].rows][-1] == "m/flaky"  # unranked rows come last
+    assert "50% of episodes infra-failed" in paths["md"].read_text()
+    assert json.loads(paths["json"].read_text())["max_infra_rate"] == 0.05
+    # the threshold is the caller's: at 60% it is ranked again — and tops the board on the half it kept
+    res = CliRunner().invoke(app, ["leaderboard", str(runs["a"]), str(runs["b"]), "-o", str(tmp_path / "lb2"),
+                                   "--max-infra", "0.6", "--json"])
+    assert res.exit_code == 0, res.output
+    ranked = {r["model"]: r["rank"] for r in json.loads(res.stdout)["groups"][0]["rows"]}
+    assert ranked == {"m/flaky": 1, "m/good": 2, "m/bad": 3}
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        build_leaderboard([], max_infra_rate=1.5)
 
 
 def test_different_suites_or_fleets_are_grouped_apart_and_say_why(runs, tmp_path):

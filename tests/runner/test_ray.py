@@ -104,6 +104,13 @@ def test_the_worker_entry_point_runs_a_shard_on_its_own_fleet_without_ray(world)
         assert r.error is None and r.trajectory is not None
         assert r.trajectory.status == "completed"
         assert str(task.checks[0].value) in r.trajectory.final_answer
+    # the worker fleet's placeholder values travel back with each episode: the driver scores with them
+    from mcpbench.executors.shard import outcome_of
+    from mcpbench.install import home_dir
+
+    first = result.results[0]
+    assert first.builtins["MCPBENCH_HOME"] == str(home_dir())
+    assert outcome_of(first, plans[0], []).builtins == first.builtins
 
 
 def test_an_episode_that_raises_on_the_worker_comes_back_as_an_error_and_its_shard_mates_still_run(world):

@@ -16,6 +16,7 @@ import pytest
 from fixtures import toy_suite, write_config
 from mcpbench.runner import RunError, RunOptions, Runner
 from mcpbench.store import RunStore
+from task_synth.task import Provenance, Suite
 
 TIMING = {"speed"}
 """Wall-clock dimensions: real measurements, so they differ between any two runs (docs/metrics.md)."""
@@ -134,15 +135,38 @@ def test_a_run_dir_holding_another_run_is_refused(world, tmp_path):
         _run(cfg, suite, tmp_path / "r", "scripted/oracle")
 
 
+async def _toy_hashes(cfg: Path) -> dict[str, str]:
+    from mcpbench.config import load_config
+    from mcpbench.fleet import Fleet
+
+    async with Fleet.open(load_config(cfg).servers) as fleet:
+        return fleet.catalog.hashes()
+
+
 def test_an_unreachable_server_makes_its_episodes_infra_failed_and_they_are_counted_apart(tmp_path):
     cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 2}")
-    text = cfg.read_text().replace("args: [", "args: [--stderr-then-exit, ")
+    text = cfg.read_text().replace("]\n", ", --stderr-then-exit]\n", 1)
     cfg.write_text(text)
     suite = tmp_path / "toy.jsonl"
-    toy_suite(2).dump(suite)
+    # as a synthesized suite does, the tasks record the tool hashes they were made on: the run id then stays the
+    # same whether the server is down (its hashes come from the suite) or back (live)
+    live = anyio.run(_toy_hashes, write_config(tmp_path / "healthy.yaml"))
+    tasks = [t.model_copy(update={"provenance": Provenance(tool_sha256=live)}) for t in toy_suite(2).tasks]
+    Suite(name="toy", tasks=tasks).dump(suite)
     res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", infra_retries=1)
     m = res.results["models"]["scripted/oracle"]
     assert res.failed_servers and "toy" in res.failed_servers
     assert m["infra_failed"] == 2 and m["counted"] == 0
     with RunStore(res.run_dir) as store:
         assert store.counts() == {"infra_failed": 2}
+    # the server's stderr outlives the fleet's temp dir: one session directory under RUN_DIR/logs
+    [session] = (res.run_dir / "logs").iterdir()
+    assert "fatal: missing database file" in (session / "toy.log").read_text()
+    # the fleet is fixed: the same command resumes the same run and tries the infra-failed episodes again
+    cfg.write_text(text.replace(", --stderr-then-exit]", "]").replace("{connect: 2}", "{connect: 60}"))
+    again = _run(cfg, suite, tmp_path / "run", "scripted/oracle", infra_retries=1)
+    assert again.run_id == res.run_id and again.state == "completed" and not again.failed_servers
+    assert again.results["models"]["scripted/oracle"]["infra_failed"] == 0
+    with RunStore(again.run_dir) as store:
+        assert store.counts() == {"completed": 2}
+        assert store.infra_attempt_counts() == {e: 2 for e in store.done_ids()}  # the first session's, kept

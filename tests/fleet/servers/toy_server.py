@@ -14,6 +14,10 @@ STATE = Path(os.environ.get("TOY_STATE_DIR", ".")) / "counter.txt"
 @mcp.tool()
 def add(a: int, b: int) -> int:
     """Add two integers."""
+    if "--kill-parent-on-add" in sys.argv:  # a fault for executor tests: the process that runs the fleet dies
+        import signal
+
+        os.kill(os.getppid(), signal.SIGKILL)
     return a + b
 
 
