@@ -147,7 +147,7 @@ class _Clock:
     """A runner Progress that timestamps the episode phase."""
 
     def __init__(self) -> None:
-        self.started = self.last = self.finished = 0.0
+        self.started = self.last = self.finished = self.first = 0.0
         self.cpu_started = self.cpu_last = 0.0
         self.episodes = 0
         self.statuses: dict[str, int] = {}
@@ -157,6 +157,7 @@ class _Clock:
 
     def episode(self, outcome: Any, score: Any) -> None:
         self.last, self.cpu_last = time.perf_counter(), time.process_time()
+        self.first = self.first or self.last
         self.episodes += 1
         st = outcome.trajectory.status
         self.statuses[st] = self.statuses.get(st, 0) + 1
@@ -193,7 +194,8 @@ def warm_imports() -> None:
     import task_synth  # noqa: F401
 
 
-async def runner_path(server: str, episodes: int, concurrency: int, profile: bool = False) -> dict[str, Any]:
+async def runner_path(server: str, episodes: int, concurrency: int, profile: bool = False,
+                      workers: int | None = None) -> dict[str, Any]:
     from mcpbench.runner import Runner, RunOptions
 
     warm_imports()
@@ -202,7 +204,8 @@ async def runner_path(server: str, episodes: int, concurrency: int, profile: boo
         d = Path(tmp)
         cfg, suite, script_path = write_inputs(server, d)
         opts = RunOptions(models=[f"scripted/{script_path}"], suite=str(suite), repeats=episodes,
-                          concurrency=concurrency, out=d / "run", config=cfg, infra_retries=0)
+                          concurrency=concurrency, out=d / "run", config=cfg, infra_retries=0,
+                          executor="processes" if workers else "local", workers=workers)
         clock = _Clock()
         with anyio.fail_after(600), profiled(profile) as report:
             t0 = time.perf_counter()
@@ -210,7 +213,7 @@ async def runner_path(server: str, episodes: int, concurrency: int, profile: boo
             total = time.perf_counter() - t0
         store_bytes = sum(p.stat().st_size for p in (d / "run").glob("store.sqlite*"))
     return {"wall_s": clock.last - clock.started, "orchestrator_cpu_s": clock.cpu_last - clock.cpu_started,
-            "total_s": total, "startup_s": clock.started - t0,
+            "total_s": total, "startup_s": clock.started - t0, "first_result_s": clock.first - clock.started,
             "aggregate_s": clock.finished - clock.last, "episodes": clock.episodes, "statuses": clock.statuses,
             "state": result.state, "store_bytes": store_bytes, "profile": report()}
 
@@ -234,6 +237,12 @@ async def run(quick: bool, profile: bool, server: str) -> list[BenchResult]:
     print(f"runner path: episodes {via['wall_s']:.2f} s ({ideal / via['wall_s']:.1%} of ideal, orchestrator cpu "
           f"{via['orchestrator_cpu_s']:.2f} s), start-up "
           f"{via['startup_s']:.2f} s, aggregation {via['aggregate_s']:.2f} s; {via['statuses']}")
+    procs = None
+    if not quick:  # the same through the process executor: two workers, a fleet each (start-up in its wall)
+        procs = await runner_path(server, episodes, conc, workers=2)
+        print(f"runner path, --executor processes --workers 2: episodes {procs['wall_s']:.2f} s "
+              f"({ideal / procs['wall_s']:.1%} of ideal), first result after {procs['first_result_s']:.2f} s "
+              f"(worker start-up); {procs['statuses']}")
     share = ideal / via["wall_s"]
     ok = share >= TARGET_SHARE and via["statuses"].get("completed") == episodes
     prof = None
@@ -243,6 +252,9 @@ async def run(quick: bool, profile: bool, server: str) -> list[BenchResult]:
     details = {"server": server, "episodes": episodes, "concurrency": conc, "tool_turns": TURNS,
                "latency_s": LATENCY_S, "ideal_s": ideal, "loop_only": floor | {"share": ideal / floor["wall_s"]},
                "runner_path": {k: v for k, v in via.items() if k != "profile"} | {"share": share}}
+    if procs is not None:
+        details["runner_processes_2"] = {k: v for k, v in procs.items() if k != "profile"} | {
+            "share": ideal / procs["wall_s"]}
     for name, p in paths.items():
         details["fleet_path" if name == server else f"fleet_path_{name}"] = \
             {k: v for k, v in p.items() if k != "profile"} | {"share": ideal / p["wall_s"]}
