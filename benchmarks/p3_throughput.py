@@ -15,7 +15,6 @@ Target: wall ≤ ideal / 0.9 (≥ 90% of ideal throughput) — the headline is t
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -47,10 +47,17 @@ def _deadline_event(call: RequestedCall, turn: int, message: str, elapsed: float
                          error=message, latency_s=elapsed, parallel_group=turn)
 
 
+def call_backstop_s(call_timeout_s: float) -> float:
+    """The agent's own deadline for one call: a margin past the call deadline the toolbox enforces itself (the
+    fleet's, which classifies the timeout and sends the server notifications/cancelled), so it never cuts that
+    short; it only bounds a toolbox that does not keep its deadline."""
+    return call_timeout_s + max(0.5, 0.1 * call_timeout_s)
+
+
 async def _run_call(toolbox: Toolbox, call: RequestedCall, turn: int, limits: Limits) -> ToolCallEvent:
     start = time.monotonic()
     try:
-        with anyio.move_on_after(limits.call_timeout_s):
+        with anyio.move_on_after(call_backstop_s(limits.call_timeout_s)):
             event = await toolbox.call(call, turn=turn)
             return event if event.parallel_group == turn else event.model_copy(update={"parallel_group": turn})
         return _deadline_event(call, turn, f"no result within the call deadline ({limits.call_timeout_s:g} s)",

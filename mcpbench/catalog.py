@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
 from pydantic import BaseModel, Field
@@ -173,5 +174,13 @@ class Catalog:
         return {f"{e.server}/{e.name}": e.sha256 for e in self._entries}
 
 
-__all__ = ["Catalog", "PROVIDER_NAME", "SDK_NAME", "ToolEntry", "canonical_json", "exposed_name", "schema_problems",
-           "tool_sha256"]
+__all__ = [
+    "PROVIDER_NAME",
+    "SDK_NAME",
+    "Catalog",
+    "ToolEntry",
+    "canonical_json",
+    "exposed_name",
+    "schema_problems",
+    "tool_sha256",
+]

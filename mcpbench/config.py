@@ -18,7 +18,7 @@ BUILTIN_VARS = ("WORLD", "EPISODE_DIR", "WEB_URL", "MCPBENCH_HOME", "SERVER_ENV"
 """Placeholders mcpbench fills itself; every other ${VAR} is read from the orchestrator's environment."""
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRETISH = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE)", re.I)
+_SECRETISH = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE)", re.IGNORECASE)
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 
 
@@ -39,7 +39,7 @@ class Install(BaseModel):
     """Extra pip requirements installed beside it (e.g. a pin of mcp<2 for servers that need it)."""
 
     @model_validator(mode="after")
-    def _one_source(self) -> "Install":
+    def _one_source(self) -> Install:
         if bool(self.pypi) == bool(self.npm):
             raise ValueError("give exactly one of 'pypi' or 'npm'")
         return self
@@ -95,7 +95,7 @@ class ServerSpec(BaseModel):
     enabled: bool = True
 
     @model_validator(mode="after")
-    def _transport_fields(self) -> "ServerSpec":
+    def _transport_fields(self) -> ServerSpec:
         if self.transport == "stdio":
             if not self.command:
                 raise ValueError("a stdio server needs 'command'")
@@ -123,7 +123,7 @@ class FleetConfig(BaseModel):
     source: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _unique(self) -> "FleetConfig":
+    def _unique(self) -> FleetConfig:
         seen: set[str] = set()
         for s in self.servers:
             if s.name in seen:

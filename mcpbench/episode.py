@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,8 +152,8 @@ class EpisodeTools:
             for c in conns:
                 await c.wait_stopped()
         self._isolated.clear()
-        for d in self._dirs:
-            shutil.rmtree(d, ignore_errors=True)
+        for d in self._dirs:  # disk work, off the event loop; shielded by the caller, so it always completes
+            await anyio.to_thread.run_sync(partial(shutil.rmtree, d, ignore_errors=True))
 
 
 __all__ = ["EpisodeTools", "argument_errors"]

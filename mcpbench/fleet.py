@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +33,17 @@ ToolChangePolicy = Literal["flag", "stop"]
 MAX_FAILED_STARTS = 3
 """Consecutive failed (re)starts of a shared server after which the fleet stops trying (its calls fail at once)."""
 
+
+
+def _copy_world(world: Path, data_dir: Path, parts: list[str]) -> None:
+    """Copy the listed parts of the world (files or directories, symlinks kept) into an episode's data dir."""
+    for rel in parts:
+        src, dst = world / rel, data_dir / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, symlinks=True)
+        elif src.exists():
+            shutil.copy2(src, dst)
 
 class ToolDrift(BaseModel):
     """A server changed its tool definitions while the fleet was open (notifications/tools/list_changed)."""
@@ -216,7 +228,7 @@ class Fleet:
             for c in conns:
                 await c.wait_stopped()
         for d in self._catalog_dirs:
-            shutil.rmtree(d, ignore_errors=True)
+            await anyio.to_thread.run_sync(partial(shutil.rmtree, d, ignore_errors=True))
 
     # ---- calls -----------------------------------------------------------------------------------------------
     async def _shared_conn(self, server: str) -> Connection | None:
@@ -363,16 +375,9 @@ class Fleet:
         """A fresh instance of a stateful server with a fresh copy of its data (used by EpisodeTools)."""
         data_dir = Path(tempfile.mkdtemp(prefix=f"mcpbench-{spec.name}-"))
         world = self.builtins.get("WORLD")
-        for rel in spec.isolation.copy_:
-            if world is None:
-                break
-            src = Path(world) / rel
-            dst = data_dir / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                shutil.copytree(src, dst, symlinks=True)
-            elif src.exists():
-                shutil.copy2(src, dst)
+        if world is not None and spec.isolation.copy_:
+            # a git repository or a database is disk work: off the event loop, so episodes in flight go on
+            await anyio.to_thread.run_sync(_copy_world, Path(world), data_dir, list(spec.isolation.copy_))
         safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in episode_id)[:80]
         conn = await self._start(spec, self.builtins, f"{spec.name}.{safe_id}.log", data_dir)
         return conn, data_dir

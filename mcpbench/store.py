@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -63,10 +64,10 @@ class RunStore:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "RunStore":
+    def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- meta --------------------------------------------------------------------------------------------------
@@ -141,11 +142,11 @@ class RunStore:
         def __enter__(self) -> None:
             self.db.execute("BEGIN IMMEDIATE")
 
-        def __exit__(self, exc_type: Any, *_: Any) -> None:
+        def __exit__(self, exc_type: Any, *_: object) -> None:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
-    def _tx(self) -> "_Tx":
+    def _tx(self) -> _Tx:
         return RunStore._Tx(self.db)
 
 
-__all__ = ["RunStore", "STORE_FILE", "StoredEpisode"]
+__all__ = ["STORE_FILE", "RunStore", "StoredEpisode"]

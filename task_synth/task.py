@@ -105,7 +105,7 @@ class Suite(BaseModel):
         return h.hexdigest()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Suite":
+    def load(cls, path: str | Path) -> Suite:
         """Read a JSONL suite: an optional first line {"suite": name, "version": v}, then one task per line.
 
         Raises ValueError naming the file and line of the first bad record.
@@ -121,7 +121,7 @@ class Suite(BaseModel):
                     name, version = obj["suite"], str(obj.get("version", "1"))
                     continue
                 tasks.append(Task.model_validate(obj))
-            except Exception as e:  # noqa: BLE001 — re-raised with the location
+            except Exception as e:
                 raise ValueError(f"{p}:{i}: {e}") from e
         return cls(name=name, version=version, tasks=tasks)
 
@@ -145,4 +145,4 @@ def suite_path(name_or_path: str | Path) -> Path:
     return p
 
 
-__all__ = ["SUITES_DIR", "suite_path", "Check", "CheckKind", "Provenance", "ReferenceStep", "Suite", "Task"]
+__all__ = ["SUITES_DIR", "Check", "CheckKind", "Provenance", "ReferenceStep", "Suite", "Task", "suite_path"]

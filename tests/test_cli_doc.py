@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
 from typing import Any
 
 import typer.main
@@ -29,11 +28,11 @@ def test_every_command_and_option_is_in_docs_cli_md():
     commands = _walk(root, ("mcpbench",))
     assert len(commands) > 15  # the walk saw the groups' subcommands, not just the top level
     for path, cmd in commands:
-        heading = re.search(rf"^#+ `{re.escape(' '.join(path))}`$", text, re.M)
+        heading = re.search(rf"^#+ `{re.escape(' '.join(path))}`$", text, re.MULTILINE)
         if heading is None:
             missing.append(" ".join(path))
             continue
-        section = re.split(r"^#", text[heading.end():], maxsplit=1, flags=re.M)[0]
+        section = re.split(r"^#", text[heading.end():], maxsplit=1, flags=re.MULTILINE)[0]
         for param in cmd.params:
             for opt in getattr(param, "opts", []):
                 if opt.startswith("--") and f"`{opt}" not in section and f" {opt}" not in section:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,7 @@ ConfigOpt = typer.Option(None, "--config", "-c", envvar="MCPBENCH_CONFIG", help=
 JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 
 
-def load_or_exit(path: Optional[Path]) -> FleetConfig:
+def load_or_exit(path: Path | None) -> FleetConfig:
     """Load servers.yaml or print the error (file:line: field: message) and exit 2."""
     try:
         return load_config(path)

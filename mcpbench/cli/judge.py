@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import anyio
 import typer
@@ -12,10 +11,10 @@ from mcpbench.cli.common import console, fail, print_json
 
 
 def judge_cmd(run_dir: Path = typer.Argument(..., help="A run directory."),
-              judge: Optional[List[str]] = typer.Option(None, "--judge", "-j", help="Judge provider/model "
+              judge: list[str] | None = typer.Option(None, "--judge", "-j", help="Judge provider/model "
                                                         "(repeatable). None: rule metrics and checks only."),
               judge_k: int = typer.Option(1, "--judge-samples", min=1),
-              seed: Optional[int] = typer.Option(None, "--seed", help="Rubric-shuffle seed (default: the run's)."),
+              seed: int | None = typer.Option(None, "--seed", help="Rubric-shuffle seed (default: the run's)."),
               json_out: bool = typer.Option(False, "--json")) -> None:
     """Re-score every episode of RUN_DIR from its stored trajectories (and an optional judge panel)."""
     from mcpbench.progress import summary_table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import anyio
 import typer
@@ -122,15 +122,15 @@ def try_cmd(
     prompt: str = typer.Argument(..., help="What to ask the model."),
     model: str = typer.Option(..., "--model", "-m", help="provider/model, e.g. openai/gpt-4o, local/qwen2.5-coder-1.5b,"
                                                           " scripted/do-nothing"),
-    servers: Optional[str] = typer.Option(None, "--servers", "-s", help="Comma-separated servers (default: all "
+    servers: str | None = typer.Option(None, "--servers", "-s", help="Comma-separated servers (default: all "
                                                                          "enabled)."),
-    config: Optional[Path] = ConfigOpt,
+    config: Path | None = ConfigOpt,
     as_json: bool = JsonOpt,
     max_turns: int = typer.Option(20, "--max-turns", min=1),
     timeout: float = typer.Option(600.0, "--timeout", help="Episode deadline, seconds."),
-    temperature: Optional[float] = typer.Option(None, "--temperature"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (openai/ models)."),
-    system: Optional[str] = typer.Option(None, "--system", help="System prompt (default: mcpbench's)."),
+    temperature: float | None = typer.Option(None, "--temperature"),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (openai/ models)."),
+    system: str | None = typer.Option(None, "--system", help="System prompt (default: mcpbench's)."),
 ) -> None:
     """Run one episode: the model answers PROMPT using the fleet's tools; prints every turn and call."""
     from mcpbench.agent import Limits

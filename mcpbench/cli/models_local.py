@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ from mcpbench.cli.common import JsonOpt, console, err_console, fail, print_json
 def install(
     name: str = typer.Argument(..., help="local/qwen2.5-coder-1.5b or local/qwen2.5-coder-0.5b"),
     force: bool = typer.Option(False, "--force", help="Download and assemble again even when a verified copy exists."),
-    home: Optional[Path] = typer.Option(None, "--home", envvar="MCPBENCH_HOME", help="Cache directory."),
+    home: Path | None = typer.Option(None, "--home", envvar="MCPBENCH_HOME", help="Cache directory."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Install a local model's weights under $MCPBENCH_HOME/models (pinned sha256, provenance recorded)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import anyio
 import typer
@@ -15,23 +14,23 @@ DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 
 
 def run_cmd(
-    model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="provider/model (repeatable). Default: "
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="provider/model (repeatable). Default: "
                                               f"{DEFAULT_MODEL}."),
     suite: str = typer.Option("smoke", "--suite", "-s", help="smoke | core | FILE.jsonl"),
     repeats: int = typer.Option(1, "--repeats", "-k", min=1, help="Episodes per task and model (pass@k, pass^k)."),
-    judge: Optional[List[str]] = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
+    judge: list[str] | None = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
                                               "None: rule metrics and checks only."),
     judge_k: int = typer.Option(1, "--judge-samples", min=1, help="Samples per judge (shuffled rubric orders)."),
     concurrency: int = typer.Option(8, "--concurrency", "-n", min=1, help="Episodes in flight."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<run id>)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<run id>)."),
     seed: int = typer.Option(0, "--seed"),
     max_turns: int = typer.Option(20, "--max-turns", min=1),
     call_timeout: float = typer.Option(60.0, "--call-timeout", help="Seconds per tool call."),
     episode_timeout: float = typer.Option(600.0, "--episode-timeout", help="Seconds per episode."),
-    temperature: Optional[float] = typer.Option(None, "--temperature"),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai/ models."),
-    model_opt: Optional[List[str]] = typer.Option(None, "--model-opt", help="KEY=VALUE passed to every model's "
+    temperature: float | None = typer.Option(None, "--temperature"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens"),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai/ models."),
+    model_opt: list[str] | None = typer.Option(None, "--model-opt", help="KEY=VALUE passed to every model's "
                                                   "provider (JSON values allowed), e.g. latency_s=0.1."),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
@@ -39,11 +38,11 @@ def run_cmd(
                                        "flag (record it, go on) | stop (end the run; re-run to resume)."),
     executor: str = typer.Option("local", "--executor", help="local (one process) | processes (worker processes "
                                  "on this machine, one fleet each) | ray (shards on a Ray cluster)"),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes for --executor "
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes for --executor "
                                           "processes (default: one per core)."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address"),
+    ray_address: str | None = typer.Option(None, "--ray-address"),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
-    config: Optional[Path] = ConfigOpt,
+    config: Path | None = ConfigOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display (CI)."),
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import anyio
 import typer
@@ -25,8 +25,8 @@ def _select(cfg: FleetConfig, names: list[str] | None) -> list[ServerSpec]:
 
 
 @servers_app.command("install")
-def install_cmd(names: Optional[List[str]] = typer.Argument(None, help="Servers to install (default: all enabled)."),
-                config: Optional[Path] = ConfigOpt, force: bool = typer.Option(False, help="Reinstall."),
+def install_cmd(names: list[str] | None = typer.Argument(None, help="Servers to install (default: all enabled)."),
+                config: Path | None = ConfigOpt, force: bool = typer.Option(False, help="Reinstall."),
                 json_out: bool = JsonOpt) -> None:
     """Install each server in its own environment under MCPBENCH_HOME (idempotent)."""
     from mcpbench.install import install_servers
@@ -58,7 +58,7 @@ async def _with_fleet(specs: list[ServerSpec], fn: Any) -> Any:
 
 
 @servers_app.command("list")
-def list_cmd(names: Optional[List[str]] = typer.Argument(None), config: Optional[Path] = ConfigOpt,
+def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None = ConfigOpt,
              json_out: bool = JsonOpt) -> None:
     """Connect to every server concurrently and report status, tool counts, versions and connect times."""
     specs = _select(load_or_exit(config), names)
@@ -84,8 +84,8 @@ def list_cmd(names: Optional[List[str]] = typer.Argument(None), config: Optional
 
 
 @servers_app.command("tools")
-def tools_cmd(server: Optional[str] = typer.Argument(None, help="Only this server's tools."),
-              config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt,
+def tools_cmd(server: str | None = typer.Argument(None, help="Only this server's tools."),
+              config: Path | None = ConfigOpt, json_out: bool = JsonOpt,
               quarantined: bool = typer.Option(False, "--quarantined", help="Only quarantined tools.")) -> None:
     """List the tools of the fleet with their exposed names and definition hashes."""
     cfg = load_or_exit(config)
@@ -116,7 +116,7 @@ def tools_cmd(server: Optional[str] = typer.Argument(None, help="Only this serve
 
 
 @servers_app.command("ping")
-def ping_cmd(names: Optional[List[str]] = typer.Argument(None), config: Optional[Path] = ConfigOpt,
+def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None = ConfigOpt,
              json_out: bool = JsonOpt) -> None:
     """Connect and send an MCP ping to each server; report round-trip times."""
     specs = _select(load_or_exit(config), names)

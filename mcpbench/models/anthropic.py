@@ -13,8 +13,15 @@ from anthropic import AsyncAnthropic
 from mcpbench.models._common import merge_settings, parse_arguments
 from mcpbench.models.base import ModelError, ModelRequest, ModelResponse, ModelSettings, ToolSpec, provider
 from mcpbench.models.pricing import priced_usage
-from mcpbench.models.retry import (Failure, RetryPolicy, call_with_retries, connection_failure, endpoint_limiter,
-                                   http_failure, timeout_failure)
+from mcpbench.models.retry import (
+    Failure,
+    RetryPolicy,
+    call_with_retries,
+    connection_failure,
+    endpoint_limiter,
+    http_failure,
+    timeout_failure,
+)
 from mcpbench.trajectory import RequestedCall
 
 OFFICIAL_BASE_URL = "https://api.anthropic.com"
@@ -162,4 +169,4 @@ def anthropic_provider(model: str, **options: Any) -> AnthropicProvider:
     return AnthropicProvider(model, **options)
 
 
-__all__ = ["AnthropicProvider", "anthropic_messages", "anthropic_tools", "anthropic_provider"]
+__all__ = ["AnthropicProvider", "anthropic_messages", "anthropic_provider", "anthropic_tools"]

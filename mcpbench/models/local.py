@@ -22,10 +22,25 @@ import anyio
 
 from mcpbench.models._common import merge_settings
 from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ModelSettings, provider
-from mcpbench.models.local_server import (LlamaServer, LlamaServerError, RuntimeMissingError, ServerOptions,
-                                          chat_template_path, ensure_runtime)
-from mcpbench.models.local_weights import (DEFAULT_MODEL, LocalModelError, LocalModelInfo, WeightsError, home_dir,
-                                           install_model, installed_models, source_for, verified_weights)
+from mcpbench.models.local_server import (
+    LlamaServer,
+    LlamaServerError,
+    RuntimeMissingError,
+    ServerOptions,
+    chat_template_path,
+    ensure_runtime,
+)
+from mcpbench.models.local_weights import (
+    DEFAULT_MODEL,
+    LocalModelError,
+    LocalModelInfo,
+    WeightsError,
+    home_dir,
+    install_model,
+    installed_models,
+    source_for,
+    verified_weights,
+)
 from mcpbench.models.openai import OpenAIProvider
 from mcpbench.models.retry import Failure, RetryPolicy
 

@@ -255,7 +255,7 @@ class LlamaServer:
                 self._log.close()
                 self._log = None
 
-    async def __aenter__(self) -> "LlamaServer":
+    async def __aenter__(self) -> LlamaServer:
         try:
             await self.start()
         except BaseException:
@@ -285,5 +285,15 @@ async def _terminate(proc: Process, grace_s: float) -> None:
         await proc.aclose()  # reaps; SIGKILL cannot be ignored, so this returns at once
 
 
-__all__ = ["INSTALL_HINT", "LlamaServer", "LlamaServerError", "RUNTIME_ENV", "RuntimeMissingError", "ServerOptions",
-           "chat_template_path", "ensure_runtime", "free_port", "port_is_free"]
+__all__ = [
+    "INSTALL_HINT",
+    "RUNTIME_ENV",
+    "LlamaServer",
+    "LlamaServerError",
+    "RuntimeMissingError",
+    "ServerOptions",
+    "chat_template_path",
+    "ensure_runtime",
+    "free_port",
+    "port_is_free",
+]

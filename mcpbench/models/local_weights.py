@@ -16,12 +16,12 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
 
 
 class LocalModelError(RuntimeError):
@@ -315,7 +315,7 @@ def _write_provenance(target: Path, source: GGUFSource, parts: list[PartSource],
     st = target.stat()
     prov = Provenance(name=source.name, file=target.name, upstream=source.upstream, size=source.size,
                       sha256=source.sha256, parts=parts,
-                      installed_at=installed_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      installed_at=installed_at or datetime.now(UTC).isoformat(timespec="seconds"),
                       verified_mtime_ns=st.st_mtime_ns, verified_size=st.st_size)
     path = _provenance_path(target)
     tmp = path.with_name(path.name + ".tmp")

@@ -11,11 +11,17 @@ import openai
 from openai import AsyncOpenAI
 
 from mcpbench.models._common import arguments_text, merge_settings, parse_arguments
-from mcpbench.models.base import (Message, ModelError, ModelRequest, ModelResponse, ModelSettings, ToolSpec,
-                                  provider)
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ModelSettings, ToolSpec, provider
 from mcpbench.models.pricing import priced_usage
-from mcpbench.models.retry import (Failure, RetryPolicy, call_with_retries, connection_failure, endpoint_limiter,
-                                   http_failure, timeout_failure)
+from mcpbench.models.retry import (
+    Failure,
+    RetryPolicy,
+    call_with_retries,
+    connection_failure,
+    endpoint_limiter,
+    http_failure,
+    timeout_failure,
+)
 from mcpbench.trajectory import RequestedCall
 
 OFFICIAL_BASE_URL = "https://api.openai.com/v1"

@@ -10,15 +10,22 @@ from __future__ import annotations
 import email.utils
 import time
 import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Awaitable, Callable, Mapping, TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import anyio
 import anyio.lowlevel
 from pydantic import BaseModel, ConfigDict, Field
-from tenacity import (AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential,
-                      wait_exponential_jitter)
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_exponential_jitter,
+)
 
 from mcpbench.models.base import ModelError
 from mcpbench.trajectory import Retry
@@ -89,8 +96,8 @@ def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = 
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    current = datetime.fromtimestamp(time.time() if now is None else now, tz=UTC)
     return max(0.0, (when - current).total_seconds())
 
 
@@ -185,5 +192,14 @@ def endpoint_limiter(endpoint: str, max_concurrency: int) -> anyio.CapacityLimit
     return limiter
 
 
-__all__ = ["Failure", "RETRYABLE_STATUS", "RetryPolicy", "call_with_retries", "connection_failure", "endpoint_limiter",
-           "http_failure", "parse_retry_after", "timeout_failure"]
+__all__ = [
+    "RETRYABLE_STATUS",
+    "Failure",
+    "RetryPolicy",
+    "call_with_retries",
+    "connection_failure",
+    "endpoint_limiter",
+    "http_failure",
+    "parse_retry_after",
+    "timeout_failure",
+]

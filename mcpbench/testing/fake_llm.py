@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Literal
 
 import anyio
 import anyio.abc
@@ -128,7 +129,7 @@ class FakeLLM:
     def push(self, *turns: FakeTurn | dict[str, Any]) -> None:
         self.turns.extend(t if isinstance(t, FakeTurn) else FakeTurn.model_validate(t) for t in turns)
 
-    async def __aenter__(self) -> "FakeLLM":
+    async def __aenter__(self) -> FakeLLM:
         listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
         self.port = listener.extra(anyio.abc.SocketAttribute.local_port)
         self._tg = anyio.create_task_group()
@@ -136,7 +137,7 @@ class FakeLLM:
         self._tg.start_soon(self._serve, listener)
         return self
 
-    async def __aexit__(self, *exc: Any) -> bool | None:
+    async def __aexit__(self, *exc: object) -> bool | None:
         assert self._tg is not None
         self._tg.cancel_scope.cancel()
         # handlers never raise (failures land in self.errors), so closing the group cleanly and letting the body's

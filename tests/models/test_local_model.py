@@ -24,10 +24,23 @@ import pytest
 
 from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec
 from mcpbench.models.local import LocalProvider, local_provider
-from mcpbench.models.local_server import (LlamaServer, LlamaServerError, RuntimeMissingError, ServerOptions,
-                                          chat_template_path, ensure_runtime, port_is_free)
-from mcpbench.models.local_weights import (GGUFSource, WeightsError, install_gguf, install_model, installed_models,
-                                           verified_weights)
+from mcpbench.models.local_server import (
+    LlamaServer,
+    LlamaServerError,
+    RuntimeMissingError,
+    ServerOptions,
+    chat_template_path,
+    ensure_runtime,
+    port_is_free,
+)
+from mcpbench.models.local_weights import (
+    GGUFSource,
+    WeightsError,
+    install_gguf,
+    install_model,
+    installed_models,
+    verified_weights,
+)
 from mcpbench.trajectory import RequestedCall
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,15 @@ import anyio
 import pytest
 
 from mcpbench.models.base import ModelError
-from mcpbench.models.retry import (Failure, RetryPolicy, call_with_retries, endpoint_limiter, http_failure,
-                                   parse_retry_after, timeout_failure)
+from mcpbench.models.retry import (
+    Failure,
+    RetryPolicy,
+    call_with_retries,
+    endpoint_limiter,
+    http_failure,
+    parse_retry_after,
+    timeout_failure,
+)
 
 pytestmark = pytest.mark.anyio
 

@@ -33,6 +33,30 @@ async def test_a_hanging_tool_fails_at_its_deadline_and_the_server_is_told_to_ca
             assert fleet.status["f"].restarts == 0
 
 
+async def test_in_an_episode_the_fleets_deadline_classifies_the_timeout_and_the_agents_only_backs_it_up(tmp_path):
+    # agent and fleet get the same call deadline (as in a run): the fleet's fires first, with its own message, and
+    # the courtesy cancel goes out; the agent's deadline sits a margin later
+    from mcpbench.agent import Limits, call_backstop_s, run_episode
+    from mcpbench.models.scripted import Script, ScriptCall, ScriptedProvider, ScriptTurn
+
+    log = tmp_path / "f.log"
+    script = Script(turns=[ScriptTurn(tool_calls=[ScriptCall(server="f", tool="hang", arguments={})]),
+                           ScriptTurn(text="it hung")])
+    assert call_backstop_s(DEADLINE) == DEADLINE + 0.5 and call_backstop_s(60) == 66
+    with anyio.fail_after(60):
+        async with Fleet.open([fault_spec("f", log)], log_dir=tmp_path / "logs") as fleet:
+            async with fleet.episode("e", servers=["f"], call_timeout_s=DEADLINE) as tools:
+                traj = await run_episode(ScriptedProvider(script, name="scripted/t"), tools, "call hang",
+                                         limits=Limits(call_timeout_s=DEADLINE), episode_id="e", task_id="t")
+            [event] = traj.tool_calls()
+            assert (event.outcome, event.error_kind) == ("infra_error", "timeout")
+            assert event.error == f"no result within the {DEADLINE:g}s call deadline"  # the fleet's, not the agent's
+            assert DEADLINE * 0.9 <= event.latency_s <= DEADLINE * 1.1
+            assert (await fleet.call("f", "echo", {"text": "x"})).content == "x"
+            assert len(events(log, "cancelled")) == 1
+            assert traj.status == "completed" and traj.final_answer == "it hung"
+
+
 async def test_shutdown_reaps_the_server_its_children_and_a_grandchild_that_left_the_process_group(tmp_path):
     log = tmp_path / "f.log"
     with anyio.fail_after(60):

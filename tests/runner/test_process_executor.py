@@ -7,24 +7,15 @@ import json
 
 import anyio
 import psutil
-import pytest
 from fixtures import toy_suite, write_config
+from test_runner import _stable
 from typer.testing import CliRunner
 
 from mcpbench.cli import app
 from mcpbench.executors.process_executor import deal
-from mcpbench.runner import RunOptions, Runner, plan_episodes
+from mcpbench.runner import Runner, RunOptions, plan_episodes
 from mcpbench.runspec import RunSpec
 from mcpbench.store import RunStore
-from test_runner import _stable
-
-
-@pytest.fixture
-def world(tmp_path):
-    cfg = write_config(tmp_path / "servers.yaml")
-    suite = tmp_path / "toy.jsonl"
-    toy_suite(4).dump(suite)
-    return cfg, suite
 
 
 def _run(cfg, suite, out, *models, **kw):

@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 import ray
-from fixtures import toy_suite, write_config
+from fixtures import toy_suite
 
 from mcpbench.config import ServerSpec, load_config
 from mcpbench.executors import ray_executor
@@ -51,14 +51,6 @@ def ray_cluster():
     finally:
         host.close()
     assert not ray.is_initialized()
-
-
-@pytest.fixture
-def world(tmp_path):
-    cfg = write_config(tmp_path / "servers.yaml")
-    suite = tmp_path / "toy.jsonl"
-    toy_suite(4).dump(suite)
-    return cfg, suite
 
 
 def _run(cfg: Path, suite: Path, out: Path, *models: str, **kw):

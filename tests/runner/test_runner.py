@@ -12,9 +12,9 @@ from pathlib import Path
 
 import anyio
 import pytest
-
 from fixtures import toy_suite, write_config
-from mcpbench.runner import RunError, RunOptions, Runner
+
+from mcpbench.runner import RunError, Runner, RunOptions
 from mcpbench.store import RunStore
 from task_synth.task import Provenance, Suite
 
@@ -33,14 +33,6 @@ def _stable(results: dict) -> dict:
         return v
 
     return strip(json.loads(json.dumps(results)))
-
-
-@pytest.fixture
-def world(tmp_path):
-    cfg = write_config(tmp_path / "servers.yaml")
-    suite = tmp_path / "toy.jsonl"
-    toy_suite(4).dump(suite)
-    return cfg, suite
 
 
 def _run(cfg: Path, suite: Path, out: Path, *models: str, **kw) -> object:
