@@ -141,6 +141,8 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     builtins = dict(fleet.builtins)
     task = expand_task(plan.task, builtins)
     errors: list[str] = []
+    drift_before = len(fleet.drift)
+    announced = {s: fleet.counters[s].tool_changes for s in plan.servers if s in fleet.counters}
     attempt = attempts_before
     while True:
         attempt += 1
@@ -164,6 +166,11 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
         if attempt > spec.infra_retries:
             traj.status = "infra_failed"
             break
+    # a tool change announced while this episode ran is recorded with it, not only in the run's metadata (the
+    # notification is counted as it arrives; its re-list may still be under way: then wait for it)
+    if any(fleet.counters[s].tool_changes != n for s, n in announced.items()):
+        await fleet.settle(10)
+    traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
     live = None
     if task.live_varying and traj.status != "infra_failed":
         import task_synth

@@ -128,6 +128,9 @@ class Trajectory(BaseModel):
     model_time_s: float = 0.0
     tool_time_s: float = 0.0
     wall_time_s: float = 0.0
+    tool_changes: list[str] = Field(default_factory=list)
+    """Tool definition changes of this episode's servers announced while it ran (notifications/tools/list_changed;
+    `ToolDrift.describe()`): the tools it was offered may have changed under it. The run's `tool_drift` has them all."""
 
     def tool_calls(self) -> list[ToolCallEvent]:
         return [e for e in self.events if isinstance(e, ToolCallEvent)]

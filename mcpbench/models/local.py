@@ -45,8 +45,12 @@ from mcpbench.models.openai import OpenAIProvider
 from mcpbench.models.retry import Failure, RetryPolicy
 
 DEFAULT_SEED = 1234
-DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED, extra={"parallel_tool_calls": False})
+DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED, max_tokens=512,
+                                 extra={"parallel_tool_calls": False})
 """Greedy decoding and a fixed seed: a local run is reproducible on the same build, hardware and thread count.
+At most 512 generated tokens per turn: a call or an answer takes far fewer, and greedy decoding of a small model can
+fall into a loop that would otherwise run to the end of the context (minutes of CPU at a few tokens/s; the reply is
+then cut with finish_reason "length", a model failure).
 One call per turn: the small model does not write real parallel calls; after its call it sometimes writes a made-up
 result in a second fenced block, which llama.cpp parses as a second (duplicate) call. Set
 extra={"parallel_tool_calls": True} to get every parsed call."""

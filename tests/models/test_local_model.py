@@ -332,7 +332,7 @@ async def test_the_provider_starts_its_server_once_and_sends_greedy_seeded_reque
         assert [c.name for c in resp.tool_calls] == ["get_current_time"]  # one call per turn unless asked for more
         assert resp.tool_calls[0].arguments == {"timezone": "UTC"}
         both = await provider.complete(_request().model_copy(
-            update={"settings": ModelSettings(extra={"parallel_tool_calls": True})}))
+            update={"settings": ModelSettings(max_tokens=64, extra={"parallel_tool_calls": True})}))
         assert [c.id for c in both.tool_calls] == ["c1", "c2"]
         pid = provider.server.pid if provider.server else None
     finally:
@@ -342,6 +342,7 @@ async def test_the_provider_starts_its_server_once_and_sends_greedy_seeded_reque
     assert len(sent) == 5
     assert all(s["temperature"] == 0 and s["seed"] == 1234 for s in sent)
     assert [s["parallel_tool_calls"] for s in sent] == [False] * 4 + [True]
+    assert [s["max_tokens"] for s in sent] == [512] * 4 + [64]  # a cap against greedy loops; the caller's wins
     assert pid is not None and not _alive(pid)
     logs = list((fake_home / "logs").glob("llama-server-fake-model-*.log"))
     assert len(logs) == 1 and logs[0].read_text().count("fake llama-server pid") == 1  # started once, not five times

@@ -74,6 +74,9 @@ def test_a_run_flags_a_mid_run_tool_change_in_its_store_and_result(tmp_path):
         [drift] = store.get_meta("tool_drift")
         assert (drift["server"], drift["changed"], drift["policy"]) == ("f", ["echo"], "flag")
         assert store.get_meta("fleet_health")["f"]["tool_changes"] == 1
+        # and the episode during which it was announced carries it
+        [episode] = store.episodes()
+        assert episode.trajectory.tool_changes == ["f: tools changed mid-run (changed echo; added added_later)"]
 
 
 def test_a_run_with_on_tool_change_stop_ends_and_says_why(tmp_path):
