@@ -59,6 +59,9 @@ class WireStats:
     """Size of the largest line seen (oversize ones included)."""
     exits: int = 0
     """Times the server process exited while we still needed it."""
+    tool_list_changed: int = 0
+    """notifications/tools/list_changed read off the wire, counted in receive order (the SDK hands notifications to
+    a spawned task, so its handler may run after a later response: Fleet.settle compares the two counts)."""
 
 
 @dataclass
@@ -201,7 +204,9 @@ async def guarded_stdio_client(command: str, args: list[str], env: dict[str, str
         except ValueError as exc:
             stats.garbage_lines += 1
             return await deliver(exc)
-        if isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
+        if isinstance(message, types.JSONRPCNotification) and message.method == "notifications/tools/list_changed":
+            stats.tool_list_changed += 1
+        elif isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
             if message.id in outstanding:
                 del outstanding[message.id]
             else:

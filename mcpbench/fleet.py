@@ -303,17 +303,26 @@ class Fleet:
 
     async def settle(self, timeout: float = 10.0) -> bool:
         """Make sure a tool change a server announced by now is recorded in `drift` (at most `timeout` s); True if
-        settled. A server may send list_changed right after the result of the call that caused it, so first a round
-        trip to every live shared session (a stdio stream is ordered: its answer comes after any notification sent
-        before it), then wait for the re-lists those notifications started."""
+        settled. A server may send list_changed right after the result of the call that caused it, so: a round trip
+        to every live shared session (a stdio stream is ordered: its answer comes after any notification sent before
+        it); then, as the SDK hands notifications to a spawned task, wait until every notification read off the wire
+        has reached our handler; then wait for the re-lists those handlers started."""
         with anyio.move_on_after(timeout):
             async with anyio.create_task_group() as tg:
                 for conn in list(self._shared.values()):
                     if conn.client is not None and conn.status.status == "connected":
                         tg.start_soon(conn.healthy, timeout)
+            with anyio.move_on_after(2.0):  # a notification of a connection torn down meanwhile never arrives
+                while any(c.tool_changes < c.wire.tool_list_changed for c in self.counters.values()):
+                    await anyio.sleep(0.005)
             while self._relists_pending:
                 await self._relists_idle.wait()
         return not self._relists_pending
+
+    def announced_tool_changes(self, servers: list[str]) -> int:
+        """How many tool changes these servers have announced so far (read off the wire or handled, whichever is
+        ahead): a change in this number during an episode means its tools may have changed under it."""
+        return sum(max(c.tool_changes, c.wire.tool_list_changed) for s, c in self.counters.items() if s in servers)
 
     async def _relist(self, conn: Connection) -> None:
         """Re-list a server's tools after list_changed; record what changed; stop the fleet if the policy says so."""

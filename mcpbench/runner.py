@@ -142,7 +142,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     task = expand_task(plan.task, builtins)
     errors: list[str] = []
     drift_before = len(fleet.drift)
-    announced = {s: fleet.counters[s].tool_changes for s in plan.servers if s in fleet.counters}
+    announced = fleet.announced_tool_changes(plan.servers)
     attempt = attempts_before
     while True:
         attempt += 1
@@ -168,7 +168,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
             break
     # a tool change announced while this episode ran is recorded with it, not only in the run's metadata (the
     # notification is counted as it arrives; its re-list may still be under way: then wait for it)
-    if any(fleet.counters[s].tool_changes != n for s, n in announced.items()):
+    if fleet.announced_tool_changes(plan.servers) != announced:
         await fleet.settle(10)
     traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
     live = None
@@ -257,8 +257,10 @@ class Runner:
             try:
                 return await self._run_in(store, spec, suite, fleet, failed, drift, servers, get_provider)
             finally:
+                ours = store.get_meta("run_id") == spec.run_id  # not a directory refused as another run's
                 store.close()
-                keep_server_logs(fleet.log_dir, run_dir / "logs")
+                if ours:
+                    keep_server_logs(fleet.log_dir, run_dir / "logs")
 
     def _model_options(self) -> dict[str, dict[str, Any]]:
         opts: dict[str, Any] = {}
