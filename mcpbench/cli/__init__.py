@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import signal
 
 import typer
+
+from mcpbench._signals import sigterm_as_interrupt
 
 app = typer.Typer(
     name="mcpbench",
@@ -21,14 +22,8 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"mcpbench.cli.{_name}").register(app)
 
 
-def _terminate_like_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main() -> None:
-    # SIGTERM (e.g. `timeout`, CI cancellation) gets the same orderly shutdown as Ctrl-C: servers and the local model
-    # server are stopped by their context managers instead of being orphaned.
-    signal.signal(signal.SIGTERM, _terminate_like_interrupt)
+    sigterm_as_interrupt()
     app()
 
 

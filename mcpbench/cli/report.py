@@ -31,20 +31,21 @@ def leaderboard_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for leaderboard.html, .md and .json."),
     reruns: Path | None = typer.Option(None, "--reruns", help="The maintainers' re-runs file (JSON): bundles "
                                           "whose results they reproduced get the 're-run' tier."),
-    max_infra: float = typer.Option(0.05, "--max-infra", min=0.0, max=1.0,
-                                    help="Largest share of a row's episodes that may be infra-failed for it to be "
-                                         "ranked (infra-failed episodes are left out of its score)."),
+    max_infra: float | None = typer.Option(None, "--max-infra", min=0.0, max=1.0,
+                                           help="Largest share of a row's episodes that may be infra-failed for it "
+                                                "to be ranked (infra-failed episodes are left out of its score). "
+                                                "Default: 0.05."),
     json_out: bool = typer.Option(False, "--json", help="Print the leaderboard as JSON."),
 ) -> None:
     """Rank submissions; different suites, fleets or formulas are grouped apart, never ranked together."""
-    from mcpbench.leaderboard import Reruns, write_leaderboard
+    from mcpbench.leaderboard import MAX_INFRA_RATE, Reruns, write_leaderboard
 
     try:
         flags = Reruns.load(reruns)
     except (OSError, ValueError) as e:
         fail(f"re-runs file {reruns}: {str(e).splitlines()[0]}")
         return
-    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=max_infra)
+    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=MAX_INFRA_RATE if max_infra is None else max_infra)
     if json_out:
         print_json(lb.model_dump(mode="json"))
         return

@@ -12,10 +12,6 @@ import signal
 import sys
 
 
-def _terminate_like_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def _die_with_parent(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
@@ -31,7 +27,9 @@ def _die_with_parent(parent: int) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate_like_interrupt)
+    from mcpbench._signals import sigterm_as_interrupt
+
+    sigterm_as_interrupt()
     if len(sys.argv) > 1:
         _die_with_parent(int(sys.argv[1]))
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
