@@ -18,6 +18,8 @@ from typing import Any
 import anyio
 from _common import BenchResult, emit, parse_args, percentile, profiled, toy_spec
 
+from mcpbench._loop import run as run_loop
+
 TARGET = 1.10
 
 
@@ -118,7 +120,7 @@ async def run(quick: bool, profile: bool) -> list[BenchResult]:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    results = anyio.run(run, args.quick, args.profile)
+    results = run_loop(run, args.quick, args.profile)
     emit(results, args.json)
 
 

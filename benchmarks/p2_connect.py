@@ -14,6 +14,8 @@ from typing import Any
 import anyio
 from _common import BenchResult, emit, parse_args, profiled
 
+from mcpbench._loop import run as run_loop
+
 TARGET = 1.3
 QUICK_SERVERS = ("calculator", "time", "everything", "memory")
 
@@ -69,7 +71,7 @@ async def run(quick: bool, profile: bool) -> list[BenchResult]:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    emit(anyio.run(run, args.quick, args.profile), args.json)
+    emit(run_loop(run, args.quick, args.profile), args.json)
 
 
 if __name__ == "__main__":

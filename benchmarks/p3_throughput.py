@@ -23,6 +23,8 @@ from typing import Any
 import anyio
 from _common import BenchResult, emit, parse_args, profiled, toy_spec
 
+from mcpbench._loop import run as run_loop
+
 TURNS = 5
 LATENCY_S = 0.1
 TARGET_SHARE = 0.9
@@ -274,7 +276,7 @@ def main() -> None:
     args = parse_args(__doc__.splitlines()[0], lambda p: p.add_argument(
         "--server", choices=sorted(SERVERS), default="everything",
         help="the stateless server whose add tool the episodes call (default: everything, from servers.yaml)"))
-    emit(anyio.run(run, args.quick, args.profile, args.server), args.json)
+    emit(run_loop(run, args.quick, args.profile, args.server), args.json)
 
 
 if __name__ == "__main__":

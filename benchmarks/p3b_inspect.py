@@ -18,6 +18,8 @@ import anyio
 from _common import TOY_SERVER, BenchResult, emit, parse_args
 from p3_throughput import LATENCY_S, TURNS, ideal_s, runner_path
 
+from mcpbench._loop import run as run_loop
+
 TARGET = 2.0
 EPISODES = 50
 
@@ -70,7 +72,7 @@ def run(quick: bool) -> list[BenchResult]:
     # inspect_ai starts one MCP server process per sample (~2-3 CPU-seconds each on this loaded machine), so the full
     # 500 episodes would take ~30 min: both sides run the same workload at EPISODES instead (see docs/performance.md)
     episodes, conc = (10, 10) if quick else (EPISODES, 50)
-    ours = anyio.run(mcpbench_run, episodes, conc)
+    ours = run_loop(mcpbench_run, episodes, conc)
     print(f"mcpbench runner: {episodes} episodes in {ours['wall_s']:.2f} s (total incl. start-up "
           f"{ours['total_s']:.2f} s)")
     theirs = inspect_run(episodes, conc)

@@ -19,6 +19,8 @@ import anyio
 from _common import TOY_SERVER, BenchResult, emit, parse_args
 from p3_throughput import LATENCY_S, TURNS, warm_imports
 
+from mcpbench._loop import run as run_loop
+
 RSS_LIMIT_MB = 300.0
 SERVERS = ("toy_a", "toy_b")
 
@@ -128,7 +130,7 @@ async def run_async(quick: bool) -> list[BenchResult]:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    emit(anyio.run(run_async, args.quick), args.json)
+    emit(run_loop(run_async, args.quick), args.json)
 
 
 if __name__ == "__main__":

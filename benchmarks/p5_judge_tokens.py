@@ -34,6 +34,8 @@ from typing import Any
 import anyio
 from _common import ROOT, BenchResult, emit, parse_args
 
+from mcpbench._loop import run as run_loop
+
 MCPBENCH_RUNS = 5
 MCPBENCH_CAP_CHARS = 4000
 SIGMA = 1.0
@@ -385,7 +387,7 @@ async def run_async(quick: bool, rebuild: bool) -> list[BenchResult]:
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], lambda p: p.add_argument(
         "--rebuild-corpus", action="store_true", help="Record the trajectories again on the live fleet."))
-    emit(anyio.run(run_async, args.quick, args.rebuild_corpus), args.json)
+    emit(run_loop(run_async, args.quick, args.rebuild_corpus), args.json)
 
 
 if __name__ == "__main__":

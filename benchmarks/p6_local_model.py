@@ -11,6 +11,8 @@ from typing import Any
 import anyio
 from _common import BenchResult, emit, parse_args, toy_spec
 
+from mcpbench._loop import run as run_loop
+
 MODEL = "local/qwen2.5-coder-1.5b"
 FIXED_PROMPT = "Write a Python function that returns the n-th Fibonacci number iteratively, with a docstring."
 
@@ -123,7 +125,7 @@ async def run_async(quick: bool) -> list[BenchResult]:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    emit(anyio.run(run_async, args.quick), args.json)
+    emit(run_loop(run_async, args.quick), args.json)
 
 
 if __name__ == "__main__":

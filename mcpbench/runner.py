@@ -363,11 +363,10 @@ class Runner:
             panel_result = await judge_panel(panel, task, out.trajectory, k=spec.judge_k, seed=spec.seed)
         score = score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
 
-        base = store.infra_attempts(out.plan.episode_id) if out.infra_errors else 0  # earlier sessions' attempts
-        for i, err in enumerate(out.infra_errors):
-            store.record_infra_attempt(out.plan.episode_id, base + i + 1, err)
+        # one transaction: the episode, its score and its infra attempts (numbered on from earlier sessions')
         store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
-                             judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins})
+                             judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins},
+                             infra_errors=out.infra_errors)
         self.progress.episode(out, score)
 
 

@@ -7,9 +7,9 @@ import re
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-import anyio
 import typer
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit
 
 HELP = """Check one MCP server: protocol, schemas, robustness, security (and usability with --model).
@@ -134,7 +134,7 @@ def check_cmd(
         return report
 
     try:
-        report = anyio.run(go)
+        report = run_loop(go)
     except UsabilityUnavailable as e:
         fail(str(e))
         return

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import anyio
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import console, err_console, fail, print_json
 from mcpbench.config import ConfigError
 from mcpbench.discover import DiscoveredServer, ProbeResult, SourceError, discover, merge_into_config, probe
@@ -81,7 +81,7 @@ def discover_command(
         fail(str(e))
         return
     servers = result.servers
-    probes = anyio.run(lambda: probe(servers, timeout=timeout)) if probe_ and servers else None
+    probes = run_loop(lambda: probe(servers, timeout=timeout)) if probe_ and servers else None
     added: list[dict[str, str]] | None = None
     report = None
     if add:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import typer
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import console, fail, print_json
 
 
@@ -29,7 +29,7 @@ def judge_cmd(run_dir: Path = typer.Argument(..., help="A run directory."),
         return
     with store:
         judges = judge or []
-        scores = anyio.run(lambda: rejudge(store, judges, k=judge_k, seed=seed)) if judges else recompute_scores(store)
+        scores = run_loop(lambda: rejudge(store, judges, k=judge_k, seed=seed)) if judges else recompute_scores(store)
         store.replace_scores(scores, ",".join(judges) or "rules")
         results = aggregate_store(store)
         store.set_meta("results", results)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 from mcpbench.trajectory import ErrorEvent, FinalAnswer, ModelTurn, ToolCallEvent, Trajectory
 
@@ -154,7 +155,7 @@ def try_cmd(
         fail(str(e))
         return
     limits = Limits(max_turns=max_turns, episode_timeout_s=timeout)
-    traj = anyio.run(_try, provider, specs, prompt, limits, system, model, as_json)
+    traj = run_loop(_try, provider, specs, prompt, limits, system, model, as_json)
     if as_json:
         print_json(traj.model_dump(mode="json"))
     else:

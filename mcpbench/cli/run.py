@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import anyio
 import typer
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, console, err_console, fail, print_json
 
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
@@ -80,7 +80,7 @@ def run_cmd(
                       workers=workers, ray_address=ray_address)
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
-        result = anyio.run(Runner(opts, progress).run)
+        result = run_loop(Runner(opts, progress).run)
     except (RunError, ConfigError, ValueError, ToolDriftError) as e:
         fail(str(e))
         return

@@ -10,6 +10,7 @@ import anyio
 import typer
 from rich.table import Table
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 from mcpbench.config import FleetConfig, ServerSpec
 
@@ -67,7 +68,7 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
     async def go(fleet: Any) -> list[dict[str, Any]]:
         return fleet.summary()
 
-    rows = anyio.run(_with_fleet, specs, go)
+    rows = run_loop(_with_fleet, specs, go)
     total_s = time.perf_counter() - t0
     if json_out:
         print_json(rows)
@@ -98,7 +99,7 @@ def tools_cmd(server: str | None = typer.Argument(None, help="Only this server's
                 for e in fleet.catalog.entries(include_quarantined=True)
                 if not quarantined or e.quarantined]
 
-    rows = anyio.run(_with_fleet, specs, go)
+    rows = run_loop(_with_fleet, specs, go)
     if json_out:
         print_json(rows)
         return
@@ -139,7 +140,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
             rows.append(row)
         return rows
 
-    rows = anyio.run(_with_fleet, specs, go)
+    rows = run_loop(_with_fleet, specs, go)
     if json_out:
         print_json(rows)
     else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from mcpbench._loop import run as run_loop
 from mcpbench.catalog import ToolEntry
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 from mcpbench.config import ServerSpec
@@ -54,7 +54,7 @@ def search_command(
     except KeyError as e:
         fail(str(e.args[0]))
         return
-    entries, failed = anyio.run(fleet_tools, specs)
+    entries, failed = run_loop(fleet_tools, specs)
     for name, why in sorted(failed.items()):
         err_console.print(f"[yellow]warning:[/] server {escape(name)} not searched: {escape(why)}", highlight=False)
     try:

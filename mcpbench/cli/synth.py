@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import anyio
 import typer
 from rich.table import Table
 
+from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 
 tasks_app = typer.Typer(help="Inspect and validate task suites (files, or the shipped 'smoke' and 'core').",
@@ -95,7 +95,7 @@ def synth_cmd(
             if model is not None:
                 await model.aclose()
 
-    state = anyio.run(_open_fleet, specs, go)
+    state = run_loop(_open_fleet, specs, go)
     suite = write_outputs(state, out, name)
     summary = {"out": str(out), "rejected": str(rejected_path(out)), "work": str(work_dir), "tasks": len(suite.tasks),
                "wanted": None if plan_list else n, "rejected_count": len(state.rejected), "sha256": suite.sha256,
@@ -205,7 +205,7 @@ def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke'
             err_console.print(f"[yellow]warning:[/] server {name} failed to connect: {err}", highlight=False)
         return await validate_suite(s, fleet)
 
-    results = anyio.run(_open_fleet, specs, go)
+    results = run_loop(_open_fleet, specs, go)
     bad = [r for r in results if not r.ok]
     if json_out:
         print_json([r.model_dump(mode="json") for r in results])

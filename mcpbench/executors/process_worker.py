@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 
+from mcpbench._loop import run as run_loop
+
 
 def _die_with_parent(parent: int) -> None:
     if not sys.platform.startswith("linux"):
@@ -51,7 +53,7 @@ def main() -> None:
             await execute_shard(shard, emit)
 
     try:
-        anyio.run(run)
+        run_loop(run)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # the driver is gone

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcpbench._loop import run as run_loop
 from mcpbench.config import ServerSpec
 from mcpbench.runspec import RunSpec
 from mcpbench.trajectory import ErrorEvent, Trajectory
@@ -181,7 +182,7 @@ def run_shard(payload: str) -> str:
         with anyio.fail_after(shard.deadline_s()):
             return await execute_shard(shard)
 
-    return anyio.run(main).to_json()
+    return run_loop(main).to_json()
 
 
 __all__ = ["EpisodeResult", "ShardEpisode", "ShardPlan", "ShardResult", "execute_shard", "infra_failed_outcome",
