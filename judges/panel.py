@@ -17,7 +17,7 @@ from judges.rubric import (
     parse_scores,
     repair_request,
     request_sha256,
-    rubric_order,
+    sample_order,
     sample_seed,
     to_unit,
 )
@@ -98,7 +98,7 @@ def judge(name: str) -> Callable[[JudgeFactory], JudgeFactory]:
 @judge("rubric")
 @dataclass(frozen=True)
 class RubricJudge:
-    """MCP-Bench-style six-dimension rubric, seeded order, strict JSON, one repair retry."""
+    """MCP-Bench-style six-dimension rubric, balanced seeded orders (`sample_order`), strict JSON, one repair retry."""
 
     budget_tokens: int = 6000
     """Token budget (chars/4) for the rendered trajectory."""
@@ -114,7 +114,7 @@ class RubricJudge:
     async def judge(self, provider: Provider, task: Task, trajectory: Trajectory, *, sample: int,
                     seed: int) -> Judgement:
         s = sample_seed(seed, task.id, sample)
-        order = rubric_order(s)
+        order = sample_order(seed, task.id, sample)
         request = build_request(task, trajectory, order=order, seed=s, budget_tokens=self.budget_tokens)
         j = Judgement(judge=provider.name, sample=sample, seed=s, order=order, prompt_sha256=request_sha256(request))
         usage: list[Usage] = []

@@ -58,6 +58,20 @@ def rubric_order(seed: int) -> list[str]:
     return order
 
 
+def sample_order(seed: int, task_id: str, sample: int) -> list[str]:
+    """The rubric order of one judge sample: balanced across samples instead of drawn independently.
+
+    Sample 0 sees `rubric_order(sample_seed(seed, task_id, 0))`; odd samples see the previous sample's order reversed;
+    each later pair starts from that base rotated by one more place. A reversed pair puts every dimension at
+    positions i and n-1-i, so a position bias that grows or shrinks along the list (primacy, recency) cancels in
+    every pair's mean; independent shuffles only average it down, which costs samples (docs/metrics.md, P5 in
+    docs/performance.md)."""
+    base = rubric_order(sample_seed(seed, task_id, 0))
+    r = (sample // 2) % len(base)
+    order = base[r:] + base[:r]
+    return order[::-1] if sample % 2 else order
+
+
 def _reference(task: Task) -> str:
     lines = []
     for i, s in enumerate(task.reference):
@@ -133,4 +147,4 @@ def to_unit(score: float) -> float:
 
 
 __all__ = ["DIMENSIONS", "RUBRIC", "RubricParseError", "build_request", "parse_scores", "repair_request",
-           "request_sha256", "rubric_order", "sample_seed", "to_unit"]
+           "request_sha256", "rubric_order", "sample_order", "sample_seed", "to_unit"]

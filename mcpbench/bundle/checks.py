@@ -108,7 +108,7 @@ def panel_problems(meta: dict[str, Any], claimed: dict[str, dict[str, Any]]) -> 
     (re-parsed), its seeds and rubric orders (re-derived) and its means and alpha (re-summarised)."""
     from judges import PanelResult
     from judges.panel import summarise_panel
-    from judges.rubric import RubricParseError, parse_scores, rubric_order, sample_seed
+    from judges.rubric import RubricParseError, parse_scores, sample_order, sample_seed
 
     out: list[str] = []
     seed = meta["spec"].get("seed", 0)
@@ -120,7 +120,9 @@ def panel_problems(meta: dict[str, Any], claimed: dict[str, dict[str, Any]]) -> 
             out.append(f"scores.jsonl: {eid}: panel seed {panel.seed} is not the run seed {seed}")
         for j in panel.judgements:
             where = f"scores.jsonl: {eid}: judgement {j.judge}#{j.sample}"
-            if j.seed != sample_seed(panel.seed, c["score"]["task_id"], j.sample) or j.order != rubric_order(j.seed):
+            task_id = c["score"]["task_id"]
+            if (j.seed != sample_seed(panel.seed, task_id, j.sample)
+                    or j.order != sample_order(panel.seed, task_id, j.sample)):
                 out.append(f"{where}: seed or rubric order is not the seeded one")
             try:
                 parsed: dict[str, float] | None = parse_scores(j.raw[-1]) if j.raw else None

@@ -11,7 +11,15 @@ import pytest
 from judge_builders import SQL, Call, oracle, task, trajectory
 
 from judges import RUBRIC_DIMENSIONS, judge_panel
-from judges.rubric import build_request, parse_scores, request_sha256, rubric_order, sample_seed
+from judges.rubric import (
+    DIMENSIONS,
+    build_request,
+    parse_scores,
+    request_sha256,
+    rubric_order,
+    sample_order,
+    sample_seed,
+)
 from judges.shorten import approx_tokens, render_trajectory
 from mcpbench.models.base import ModelError, ModelRequest, ModelResponse, Provider
 from mcpbench.trajectory import Usage
@@ -131,7 +139,7 @@ async def test_rubric_order_is_seeded_by_run_seed_task_and_sample_and_recorded_w
     assert len({tuple(j.order) for j in first.judgements}) > 1  # samples see different orders
     for j, req in zip(first.judgements, a.requests, strict=True):
         assert j.seed == sample_seed(11, "orders-7", j.sample)
-        assert j.order == rubric_order(j.seed)
+        assert j.order == sample_order(11, "orders-7", j.sample)
         text = req.messages[0].content
         positions = [text.index(f"- {d}:") for d in j.order]
         assert positions == sorted(positions)  # the prompt lists the rubric in the recorded order
@@ -190,3 +198,22 @@ def test_a_trajectory_too_long_for_the_budget_even_at_the_minimum_cut_loses_midd
 def test_the_parser_accepts_only_the_strict_json_object(reply, reason):
     with pytest.raises(ValueError, match=reason):
         parse_scores(reply)
+
+
+def test_sample_orders_come_in_reversed_pairs_so_a_linear_position_bias_cancels():
+    base = rubric_order(sample_seed(5, "t-1", 0))
+    orders = [sample_order(5, "t-1", j) for j in range(6)]
+    # hand-derived: sample 0 is the seeded shuffle, 1 its reverse, 2 the shuffle rotated by one place, 3 that reversed
+    assert orders[0] == base
+    assert orders[1] == base[::-1]
+    assert orders[2] == base[1:] + base[:1]
+    assert orders[3] == orders[2][::-1]
+    for k in (2, 4, 6):
+        for d in DIMENSIONS:
+            # every dimension's mean position over an even number of samples is the middle of the list
+            assert sum(o.index(d) for o in orders[:k]) / k == (len(DIMENSIONS) - 1) / 2
+    # primacy +0.5 for the first place, -0.5 for the last: a pair's mean bias is 0 for every dimension
+    bias = {0: 0.5, len(DIMENSIONS) - 1: -0.5}
+    for d in DIMENSIONS:
+        assert bias.get(orders[0].index(d), 0) + bias.get(orders[1].index(d), 0) == 0
+    assert sample_order(6, "t-1", 0) != base or sample_order(5, "t-2", 0) != base  # seeded by run seed and task
