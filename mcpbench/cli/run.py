@@ -20,7 +20,7 @@ def run_cmd(
     repeats: int = typer.Option(1, "--repeats", "-k", min=1, help="Episodes per task and model (pass@k, pass^k)."),
     judge: list[str] | None = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
                                               "None: rule metrics and checks only."),
-    judge_k: int = typer.Option(1, "--judge-samples", min=1, help="Samples per judge (shuffled rubric orders)."),
+    judge_k: int = typer.Option(1, "--judge-samples", min=1, help="Samples per judge (rubric orders in reversed pairs)."),
     concurrency: int = typer.Option(8, "--concurrency", "-n", min=1, help="Episodes in flight."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<run id>)."),
     seed: int = typer.Option(0, "--seed"),
