@@ -288,7 +288,7 @@ def mcp_bench_prompt_chars(task: Any, traj: Any, tools: dict[str, str]) -> int:
              f"{len(calls) - len(ok)}; Successful tools: {', '.join(sorted({c.exposed_name for c in ok}))}",
              "--- ACCUMULATED INFORMATION FROM EXECUTION ---"]
     for turn in sorted({c.turn for c in calls}):
-        parts.append(f"--- Summary of Round {turn + 1} ---")
+        parts.append(f"--- Summary of Round {turn} ---")  # turns are 1-based, as its rounds are
         for c in (c for c in calls if c.turn == turn):
             server, _, tool = c.exposed_name.partition("__")
             verdict = "succeeded" if c.outcome == "ok" else "failed"

@@ -106,3 +106,20 @@ def test_run_all_renders_every_measured_row_with_its_verdict(tmp_path, monkeypat
 def test_percentiles_interpolate_between_ranks():
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert percentile([5.0], 95) == 5.0
+
+
+def test_mcp_bench_prompt_size_is_its_fixed_text_plus_the_variable_parts_as_its_evaluator_renders_them():
+    task = _task()
+    traj = _traj("It is +1 303 555 0142.", 1, content="x" * 5000)  # over MCP-Bench's 4,000-char result cap
+    traj.tools = ["fetch__fetch"]
+    tools = {"fetch__fetch": "d" * 600}  # over its 500-char description cap
+    # hand-built, line by line (each part is followed by a newline)
+    lines = ["?", task.precise, "It is +1 303 555 0142.",
+             "Total rounds: 1; Tools executed: 1; Successful: 1; Failed: 0; Successful tools: fetch__fetch",
+             "--- ACCUMULATED INFORMATION FROM EXECUTION ---", "--- Summary of Round 1 ---",
+             "Tool `fetch:fetch` with Parameter {'url': 'http://h/offices.html'} on fetch succeeded. Result: "
+             + "x" * 4000, "[fetch] (1 tools)", "  - fetch:fetch: " + "d" * 500]
+    want = 98 + 9_251 + sum(len(x) + 1 for x in lines)
+    assert p5.mcp_bench_prompt_chars(task, traj, tools) == want
+    # without the call (no summary line, no successful tool) the prompt is shorter
+    assert p5.mcp_bench_prompt_chars(task, _traj("It is +1 303 555 0142.", 0), {}) < want
