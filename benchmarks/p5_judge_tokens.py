@@ -283,10 +283,9 @@ def mcp_bench_prompt_chars(task: Any, traj: Any, tools: dict[str, str]) -> int:
     variable parts as its evaluator renders them."""
     calls = traj.tool_calls()
     ok = [c for c in calls if c.outcome == "ok"]
-    parts = [task.fuzzy, task.precise, traj.final_answer or "",
-             f"Total rounds: {len(traj.model_turns())}; Tools executed: {len(calls)}; Successful: {len(ok)}; Failed: "
-             f"{len(calls) - len(ok)}; Successful tools: {', '.join(sorted({c.exposed_name for c in ok}))}",
-             "--- ACCUMULATED INFORMATION FROM EXECUTION ---"]
+    counts = (f"Total rounds: {len(traj.model_turns())}; Tools executed: {len(calls)}; Successful: {len(ok)}; "
+              f"Failed: {len(calls) - len(ok)}; Successful tools: {', '.join(sorted({c.exposed_name for c in ok}))}")
+    parts = [task.fuzzy, task.precise, traj.final_answer or "", counts, "--- ACCUMULATED INFORMATION FROM EXECUTION ---"]
     for turn in sorted({c.turn for c in calls}):
         parts.append(f"--- Summary of Round {turn} ---")  # turns are 1-based, as its rounds are
         for c in (c for c in calls if c.turn == turn):
