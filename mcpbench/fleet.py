@@ -103,6 +103,8 @@ class Fleet:
         self.catalog = Catalog()
         self.on_tool_change = on_tool_change
         self.drift: list[ToolDrift] = []
+        self.stopped_by: ToolDrift | None = None
+        """With on_tool_change 'stop': the change that stopped the fleet (its ToolDriftError is on its way)."""
         """Every mid-run change of tool definitions, in order."""
         self.counters = {s.name: ServerCounters() for s in specs}
         self._drift_signal = anyio.Event()
@@ -351,6 +353,9 @@ class Fleet:
             self._register_tools(server, tools)
             self._status[server] = self._status[server].model_copy(update={"tools": len(tools)})
             if self.on_tool_change == "stop":
+                # set before the error leaves this task: a `settle` woken by this re-list ending may run on before
+                # the task group delivers the cancellation, and must not take the run for complete
+                self.stopped_by = drift
                 raise ToolDriftError(drift)
 
     async def wait_drift(self, count: int = 1) -> list[ToolDrift]:

@@ -332,8 +332,9 @@ class Runner:
             # a tool change announced during the last episode is recorded (and, with 'stop', ends the run) before
             # the run calls itself complete
             await fleet.settle(10)
-            complete = set(store.done_ids()) >= {p.episode_id for p in plans}
-            state = "completed" if complete else "partial"
+            if fleet.stopped_by is None:  # else a tool change stopped the run: it stays 'cancelled', the fleet raises
+                complete = set(store.done_ids()) >= {p.episode_id for p in plans}
+                state = "completed" if complete else "partial"
         finally:
             with anyio.CancelScope(shield=True):
                 for p in [*providers.values(), *panel]:

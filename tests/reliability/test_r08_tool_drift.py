@@ -57,6 +57,24 @@ async def test_settle_waits_for_a_re_list_announced_by_the_call_that_just_return
             assert await fleet.settle(0.01)  # nothing pending: returns at once
 
 
+@pytest.mark.anyio
+async def test_with_the_stop_policy_the_stop_is_visible_whenever_settle_gives_control_back(tmp_path):
+    # settle can be woken by the stopping re-list before the task group delivers the cancellation; the runner then
+    # reads `stopped_by` so it does not record the run as complete (seen once in CI as state 'completed')
+    seen = []
+    with anyio.fail_after(60), pytest.raises(ToolDriftError):
+        async with Fleet.open([fault_spec("f", tmp_path / "f.log")], log_dir=tmp_path / "logs",
+                              on_tool_change="stop") as fleet:
+            assert fleet.stopped_by is None
+            await fleet.call("f", "mutate", {})
+            try:
+                await fleet.settle(30)
+            finally:
+                seen.append(fleet.stopped_by)
+            await anyio.sleep_forever()
+    assert seen[0] is not None and (seen[0].server, seen[0].changed) == ("f", ["echo"])
+
+
 def _run(tmp_path, policy: str):
     cfg = fault_config(tmp_path / "servers.yaml", {"f": []})
     suite = tmp_path / "drift.jsonl"
