@@ -162,3 +162,29 @@ def test_an_unreachable_server_makes_its_episodes_infra_failed_and_they_are_coun
     with RunStore(again.run_dir) as store:
         assert store.counts() == {"completed": 2}
         assert store.infra_attempt_counts() == {e: 2 for e in store.done_ids()}  # the first session's, kept
+
+
+def test_finished_episodes_are_judged_concurrently_not_one_after_another(world, tmp_path, monkeypatch):
+    # the runner hands finished episodes to finisher tasks; with a judge panel (network-bound) as many judge at once
+    # as episodes run, so a slow judge does not serialise the run
+    import judges
+
+    real = judges.judge_panel
+    state = {"now": 0, "peak": 0}
+
+    async def slow_panel(*args, **kwargs):
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        try:
+            await anyio.sleep(0.3)
+            return await real(*args, **kwargs)
+        finally:
+            state["now"] -= 1
+
+    monkeypatch.setattr(judges, "judge_panel", slow_panel)
+    cfg, suite = world
+    res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", judges=["scripted/oracle"], concurrency=4)
+    assert res.state == "completed"
+    assert state["peak"] > 1
+    with RunStore(res.run_dir) as store:
+        assert store.counts() == {"completed": 4} and len(store.scores()) == 4
