@@ -37,8 +37,9 @@ def _dumps(obj: Any) -> str:
 
 
 def _dump_trajectory(traj: Trajectory) -> str:
-    """A trajectory's stored text: pydantic-core's serialiser (field order, not sorted keys; ≈ 7× faster than
-    model_dump + json.dumps on a 5-call trajectory). Read back with Trajectory.model_validate_json."""
+    """A trajectory's stored text: pydantic-core's serialiser (field order, not sorted keys; ≈ 3× faster than
+    model_dump + json.dumps on P3's 12-event trajectory, 0.065 vs 0.203 ms). Read back with
+    Trajectory.model_validate_json."""
     return traj.model_dump_json()
 
 
@@ -68,16 +69,11 @@ class RunStore:
         if not create and not path.exists():
             raise FileNotFoundError(f"{self.dir} is not a run directory (no {STORE_FILE})")
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = self._connect()
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        return db
 
     def close(self) -> None:
         self.db.close()
@@ -104,34 +100,20 @@ class RunStore:
         """Store a finished episode, its score and its infra attempts (numbered on from the ones already stored, so
         a resumed run's attempts follow the earlier sessions') atomically. A re-recorded episode id replaces the old
         row."""
-        self._record(self.db, traj, attempts=attempts, live_outputs=live_outputs, score=score, judged_by=judged_by,
-                     context=context, infra_errors=infra_errors)
-
-    @staticmethod
-    def _record(db: sqlite3.Connection, traj: Trajectory, *, attempts: int, live_outputs: dict[int, str] | None,
-                score: Any | None, judged_by: str, context: dict[str, Any] | None,
-                infra_errors: list[str] | None) -> None:
         row = (traj.episode_id, traj.model, traj.task_id, traj.repeat, traj.status, attempts, _dump_trajectory(traj),
                _dumps({str(k): v for k, v in live_outputs.items()}) if live_outputs is not None else None,
                _dumps(context or {}), time.time())
-        score_row = (traj.episode_id, _dumps(score), judged_by) if score is not None else None
-        with RunStore._Tx(db):
+        with self._tx():
             if infra_errors:
-                base = db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?",
-                                  (traj.episode_id,)).fetchone()[0]
-                db.executemany("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
-                               [(traj.episode_id, base + i + 1, err[:2000], time.time())
-                                for i, err in enumerate(infra_errors)])
-            db.execute("INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)", row)
-            if score_row is not None:
-                db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)", score_row)
-
-    def record_infra_attempt(self, episode_id: str, attempt: int, error: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
-                        (episode_id, attempt, error[:2000], time.time()))
-
-    def infra_attempts(self, episode_id: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?", (episode_id,)).fetchone()[0]
+                base = self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?",
+                                       (traj.episode_id,)).fetchone()[0]
+                self.db.executemany("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
+                                    [(traj.episode_id, base + i + 1, err[:2000], time.time())
+                                     for i, err in enumerate(infra_errors)])
+            self.db.execute("INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)", row)
+            if score is not None:
+                self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
+                                (traj.episode_id, _dumps(score), judged_by))
 
     def infra_attempt_counts(self) -> dict[str, int]:
         """episode id -> infra attempts recorded (episodes without any are absent)."""
