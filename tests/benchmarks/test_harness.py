@@ -123,3 +123,22 @@ def test_mcp_bench_prompt_size_is_its_fixed_text_plus_the_variable_parts_as_its_
     assert p5.mcp_bench_prompt_chars(task, traj, tools) == want
     # without the call (no summary line, no successful tool) the prompt is shorter
     assert p5.mcp_bench_prompt_chars(task, _traj("It is +1 303 555 0142.", 0), {}) < want
+
+
+def test_each_schemes_agreement_is_the_mean_over_its_draws_and_the_difference_carries_its_standard_error():
+    corpus = [(_task(), a, _traj(ans, n)) for a, ans, n in [("oracle", "It is +1 303 555 0142.", 1),
+                                                             ("wrong", "It is +1 636 888 3475.", 1),
+                                                             ("ungrounded", "It is +1 303 555 0142.", 0),
+                                                             ("gave-up", "I could not find it.", 2)]]
+    res = anyio.run(p5.compare, corpus, 1.0, (1, 2), {}, 3)
+    base, k2 = res["mcp_bench"], res["mcpbench_k2"]
+    for r in (base, res["mcpbench_k1"], k2):
+        assert len(r["alpha_draws"]) == 3 and r["alpha"] == pytest.approx(sum(r["alpha_draws"]) / 3)
+    # MCP-Bench's re-runs shuffle differently, and so do mcpbench's run seeds: the draws are not all one value
+    assert len(set(base["alpha_draws"])) > 1 and len(set(res["mcpbench_k1"]["alpha_draws"])) > 1
+    # one seed repeated reproduces its scores exactly
+    assert k2["alpha_same_seed_rerun"] == 1.0
+    assert k2["alpha_minus_mcp_bench"] == pytest.approx(k2["alpha"] - base["alpha"])
+    sd_ours, sd_base = k2["alpha_sd"], base["alpha_sd"]
+    assert k2["alpha_minus_mcp_bench_se"] == pytest.approx(((sd_ours ** 2 + sd_base ** 2) / 3) ** 0.5)
+    assert k2["tokens_per_task"] == pytest.approx(2 * res["mcpbench_k1"]["tokens_per_task"], rel=0.01)
