@@ -3,6 +3,7 @@ and keep everything in the run store so that re-running the same command resumes
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from mcpbench.catalog import ToolEntry
 from mcpbench.config import FleetConfig, load_config
 from mcpbench.models.base import ModelSettings, Provider
 from mcpbench.runspec import RunSpec, episode_id, git_commit
-from mcpbench.store import RunStore
+from mcpbench.store import EpisodeRecord, RunStore
 from mcpbench.trajectory import ErrorEvent, Trajectory
 from task_synth.task import Suite, Task, suite_path
 
@@ -181,6 +182,11 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
         live = {i: o for i, o in enumerate(outputs)}
     return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
 
+
+GROUP_COMMIT = 16
+"""Most finished episodes one store transaction records (without a judge panel)."""
+GROUP_WAIT_S = 0.05
+"""How long a scored episode waits for others to share its commit (without a judge panel)."""
 
 SERVER_LOG_CAP = 1 << 20
 """Bytes of each server's stderr log kept in the run directory (the end of it)."""
@@ -346,16 +352,18 @@ class Runner:
         """`concurrency` episodes in flight on this event loop; finished ones are handed to finisher tasks that
         judge, score and store them.
 
-        Without a judge panel one finisher does it all, one episode per loop iteration: the work is CPU (rule
-        scoring, serialising) plus an fsync, and interleaving it with the running episodes' steps keeps it from
-        delaying them. When episodes run in lock-step (fast tools, similar model latencies) a whole wave finishes
-        at once; finishing it inline ran ~50 × 3.4 ms of CPU as one burst ahead of the next wave's first steps
-        (docs/performance.md, P3). With a panel, judging waits on the network, so `concurrency` finishers run.
-        The hand-off holds `concurrency` outcomes at most; a full one holds the episode's slot (a slow judge
-        slows the run instead of piling up unrecorded episodes)."""
+        Without a judge panel one finisher does it all: the work is CPU (rule scoring, serialising) plus an fsync.
+        It scores each outcome as it arrives and stores the scored ones in one transaction (a group commit: one
+        fsync) when GROUP_COMMIT are scored or none arrived for GROUP_WAIT_S; a cancelled run stores what it scored.
+        When episodes run in lock-step (fast tools, similar model latencies) a whole wave finishes at once;
+        finishing it inline ran ~50 × 3.4 ms of CPU as one burst ahead of the next wave's first steps
+        (docs/performance.md, P3). With a panel, judging waits on the network, so `concurrency` finishers run, one
+        episode each at a time. The hand-off holds `concurrency` outcomes at most; a full one holds the episode's
+        slot (a slow judge slows the run instead of piling up unrecorded episodes)."""
         limiter = anyio.CapacityLimiter(self.o.concurrency)
         attempts = store.infra_attempt_counts()  # one query, not one per episode
         send, receive = anyio.create_memory_object_stream[EpisodeOutcome](self.o.concurrency)
+        group = 1 if panel else GROUP_COMMIT
 
         async def one(plan: EpisodePlan) -> None:
             async with limiter:
@@ -363,9 +371,31 @@ class Runner:
                 await send.send(out)
 
         async def finisher(outcomes: anyio.abc.ObjectReceiveStream[EpisodeOutcome]) -> None:
+            batch: list[tuple[EpisodeOutcome, Any]] = []
+
+            def commit() -> None:
+                done = batch[:]
+                batch.clear()
+                self._record(store, spec, done)
+
             async with outcomes:
-                async for out in outcomes:
-                    await self._finish(out, spec, store, tools_map, panel)
+                try:
+                    while True:
+                        out = None
+                        with anyio.move_on_after(GROUP_WAIT_S if batch else math.inf):
+                            try:
+                                out = await outcomes.receive()
+                            except anyio.EndOfStream:
+                                break
+                        if out is None:  # nothing more finished within GROUP_WAIT_S: commit what is scored
+                            commit()
+                            continue
+                        batch.append(await self._score(out, spec, tools_map, panel))
+                        if len(batch) >= group:
+                            commit()
+                finally:  # the end of the stream, a cancelled run or an error: what is scored is stored
+                    if batch:
+                        commit()
 
         async with anyio.create_task_group() as finishers:
             for _ in range(self.o.concurrency if panel else 1):
@@ -377,6 +407,11 @@ class Runner:
 
     async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
                       panel: list[Provider]) -> None:
+        """Judge, score and store one finished episode (the executors' callback)."""
+        self._record(store, spec, [await self._score(out, spec, tools_map, panel)])
+
+    async def _score(self, out: EpisodeOutcome, spec: RunSpec, tools_map: dict[str, ToolEntry],
+                     panel: list[Provider]) -> tuple[EpisodeOutcome, Any]:
         from judges import judge_panel, score_episode
         from task_synth.binding import expand_task
 
@@ -385,13 +420,15 @@ class Runner:
         panel_result = None
         if panel and out.trajectory.status != "infra_failed":
             panel_result = await judge_panel(panel, task, out.trajectory, k=spec.judge_k, seed=spec.seed)
-        score = score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
+        return out, score_episode(task, out.trajectory, offered, live_outputs=out.live_outputs, panel=panel_result)
 
-        # one transaction: the episode, its score and its infra attempts (numbered on from earlier sessions')
-        store.record_episode(out.trajectory, attempts=out.attempts, live_outputs=out.live_outputs, score=score,
-                             judged_by=",".join(spec.judges) or "rules", context={"builtins": out.builtins},
-                             infra_errors=out.infra_errors)
-        self.progress.episode(out, score)
+    def _record(self, store: RunStore, spec: RunSpec, scored: list[tuple[EpisodeOutcome, Any]]) -> None:
+        # one transaction: the episodes, their scores and their infra attempts (numbered on from earlier sessions')
+        judged_by = ",".join(spec.judges) or "rules"
+        store.record_episodes([EpisodeRecord(out.trajectory, out.attempts, out.live_outputs, score, judged_by,
+                                             {"builtins": out.builtins}, out.infra_errors) for out, score in scored])
+        for out, score in scored:
+            self.progress.episode(out, score)
 
 
 def aggregate_store(store: RunStore, seed: int | None = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The run store: one SQLite file in WAL mode under the run directory. Append-only for episodes; every episode's
-trajectory, score and infra attempts land in one transaction, so killing the process loses at most the episodes in
-flight. (A writer thread for the fsync'd commits was measured on P3 and did not pay: the GIL hand-offs cost what
+trajectory, score and infra attempts land in one transaction (the Runner groups the episodes that finish together
+into one commit), so killing the process loses at most the episodes in flight or waiting for that commit. (A writer thread for the fsync'd commits was measured on P3 and did not pay: the GIL hand-offs cost what
 the fsync wait saved.)"""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,19 @@ class StoredEpisode(BaseModel):
     """What the episode ran with beyond the task: the fleet's placeholder values (builtins) such as WEB_URL."""
 
 
+@dataclass
+class EpisodeRecord:
+    """One finished episode as RunStore.record_episodes stores it."""
+
+    trajectory: Trajectory
+    attempts: int
+    live_outputs: dict[int, str] | None
+    score: Any | None
+    judged_by: str = "rules"
+    context: dict[str, Any] | None = None
+    infra_errors: list[str] | None = None
+
+
 class RunStore:
     """Open with RunStore(run_dir). All writes are single transactions; reads never block writers (WAL)."""
 
@@ -100,20 +114,32 @@ class RunStore:
         """Store a finished episode, its score and its infra attempts (numbered on from the ones already stored, so
         a resumed run's attempts follow the earlier sessions') atomically. A re-recorded episode id replaces the old
         row."""
-        row = (traj.episode_id, traj.model, traj.task_id, traj.repeat, traj.status, attempts, _dump_trajectory(traj),
-               _dumps({str(k): v for k, v in live_outputs.items()}) if live_outputs is not None else None,
-               _dumps(context or {}), time.time())
+        self.record_episodes([EpisodeRecord(traj, attempts, live_outputs, score, judged_by, context, infra_errors)])
+
+    def record_episodes(self, records: list[EpisodeRecord]) -> None:
+        """Store several finished episodes in one transaction (a group commit: one fsync for all of them, ≈ 0.3
+        instead of ≈ 0.7 ms per episode at 5 per commit). Each episode is recorded whole or not at all, as with
+        record_episode; a crash before the commit loses the group, whose episodes a resumed run runs again."""
         with self._tx():
-            if infra_errors:
-                base = self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?",
-                                       (traj.episode_id,)).fetchone()[0]
-                self.db.executemany("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
-                                    [(traj.episode_id, base + i + 1, err[:2000], time.time())
-                                     for i, err in enumerate(infra_errors)])
-            self.db.execute("INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)", row)
-            if score is not None:
-                self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
-                                (traj.episode_id, _dumps(score), judged_by))
+            for r in records:
+                self._insert(r)
+
+    def _insert(self, r: EpisodeRecord) -> None:
+        traj = r.trajectory
+        live = r.live_outputs
+        row = (traj.episode_id, traj.model, traj.task_id, traj.repeat, traj.status, r.attempts,
+               _dump_trajectory(traj), _dumps({str(k): v for k, v in live.items()}) if live is not None else None,
+               _dumps(r.context or {}), time.time())
+        if r.infra_errors:
+            base = self.db.execute("SELECT COUNT(*) FROM infra_attempts WHERE episode_id=?",
+                                   (traj.episode_id,)).fetchone()[0]
+            self.db.executemany("INSERT OR REPLACE INTO infra_attempts VALUES (?,?,?,?)",
+                                [(traj.episode_id, base + i + 1, err[:2000], time.time())
+                                 for i, err in enumerate(r.infra_errors)])
+        self.db.execute("INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)", row)
+        if r.score is not None:
+            self.db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
+                            (traj.episode_id, _dumps(r.score), r.judged_by))
 
     def infra_attempt_counts(self) -> dict[str, int]:
         """episode id -> infra attempts recorded (episodes without any are absent)."""
@@ -164,4 +190,4 @@ class RunStore:
         return RunStore._Tx(self.db)
 
 
-__all__ = ["STORE_FILE", "RunStore", "StoredEpisode"]
+__all__ = ["STORE_FILE", "EpisodeRecord", "RunStore", "StoredEpisode"]

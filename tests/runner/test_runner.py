@@ -14,6 +14,7 @@ import anyio
 import pytest
 from fixtures import toy_suite, write_config
 
+import mcpbench.runner as runner_module
 from mcpbench.runner import RunError, Runner, RunOptions
 from mcpbench.store import RunStore
 from task_synth.task import Provenance, Suite
@@ -188,3 +189,39 @@ def test_finished_episodes_are_judged_concurrently_not_one_after_another(world, 
     assert state["peak"] > 1
     with RunStore(res.run_dir) as store:
         assert store.counts() == {"completed": 4} and len(store.scores()) == 4
+
+
+def test_episodes_that_finish_together_share_a_commit_and_all_are_stored(world, tmp_path, monkeypatch):
+    # without a judge panel the finisher stores the episodes scored close together in one transaction (group commit)
+    groups = []
+    real = RunStore.record_episodes
+
+    def counting(self, records):
+        groups.append(len(records))
+        return real(self, records)
+
+    monkeypatch.setattr(RunStore, "record_episodes", counting)
+    monkeypatch.setattr(runner_module, "GROUP_WAIT_S", 2.0)  # a loaded machine must not split the groups
+    cfg, suite = world
+    res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", "scripted/do-nothing", concurrency=8)
+    assert res.state == "completed"
+    assert sum(groups) == 8 and len(groups) < 8 and max(groups) > 1
+    with RunStore(res.run_dir) as store:
+        assert store.counts() == {"completed": 8} and len(store.scores()) == 8
+
+
+def test_a_group_of_episodes_is_stored_whole_or_not_at_all(tmp_path):
+    from mcpbench.store import EpisodeRecord
+    from mcpbench.trajectory import FinalAnswer, Trajectory
+
+    def traj(i):
+        return Trajectory(episode_id=f"e{i}", task_id="t", model="m", prompt="?", final_answer="a",
+                          events=[FinalAnswer(turn=1, text="a")], status="completed")
+
+    with RunStore(tmp_path / "run") as store:
+        store.record_episodes([EpisodeRecord(traj(i), 1, None, {"overall": i / 2}) for i in range(3)])
+        assert store.done_ids() == {"e0", "e1", "e2"} and store.scores()["e2"] == {"overall": 1.0}
+        with pytest.raises(TypeError):  # the second record's score cannot be stored: the first is rolled back too
+            store.record_episodes([EpisodeRecord(traj(3), 1, None, {"overall": 0.0}),
+                                   EpisodeRecord(traj(4), 1, None, {"overall": object()})])
+        assert store.done_ids() == {"e0", "e1", "e2"}
