@@ -44,6 +44,23 @@ def fixed_arguments(step: ReferenceStep) -> dict[str, Any]:
     return {k: v for k, v in step.arguments.items() if k not in step.bindings}
 
 
+def normalised_fixed(step: ReferenceStep) -> dict[str, Any]:
+    """The step's non-bound arguments, normalised (computed once per step when a step meets several calls)."""
+    return {k: normalise_value(v) for k, v in fixed_arguments(step).items()}
+
+
+def normalised_arguments(arguments: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A call's arguments, each value normalised (computed once per call when a call meets several steps)."""
+    return None if arguments is None else {k: normalise_value(v) for k, v in arguments.items()}
+
+
+def count_equal(fixed: dict[str, Any], arguments: dict[str, Any] | None) -> int:
+    """equal_fixed_arguments on normalised forms (normalised_fixed, normalised_arguments)."""
+    if arguments is None:
+        return -1
+    return sum(1 for k, v in fixed.items() if k in arguments and arguments[k] == v)
+
+
 def equal_fixed_arguments(step: ReferenceStep, arguments: dict[str, Any] | None) -> int:
     """How many of the step's non-bound arguments the call reproduces (normalised equality); -1 when unparsed."""
     if arguments is None:
@@ -88,13 +105,17 @@ def match_steps(steps: Sequence[ReferenceStep], calls: Sequence[CallView]) -> li
     """
     taken: set[int] = set()
     out: list[int | None] = []
+    args: dict[int, dict[str, Any] | None] = {}  # normalised once per call, not once per (step, call) pair
     for step in steps:
         best: tuple[int, int, int] | None = None
         best_i: int | None = None
+        fixed = normalised_fixed(step)
         for i, c in enumerate(calls):
             if i in taken or (c.server, c.tool) != (step.server, step.tool):
                 continue
-            key = (equal_fixed_arguments(step, c.arguments), int(c.ok), -i)
+            if i not in args:
+                args[i] = normalised_arguments(c.arguments)
+            key = (count_equal(fixed, args[i]), int(c.ok), -i)
             if best is None or key > best:
                 best, best_i = key, i
         if best_i is not None:
@@ -103,5 +124,5 @@ def match_steps(steps: Sequence[ReferenceStep], calls: Sequence[CallView]) -> li
     return out
 
 
-__all__ = ["CallView", "arguments_match", "dependencies", "equal_fixed_arguments", "fixed_arguments", "levels", "match_steps",
-           "normalise_value", "reference_turns"]
+__all__ = ["CallView", "arguments_match", "count_equal", "dependencies", "equal_fixed_arguments", "fixed_arguments",
+           "levels", "match_steps", "normalise_value", "normalised_arguments", "normalised_fixed", "reference_turns"]

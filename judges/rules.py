@@ -12,12 +12,12 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, Field
 
-from judges.reference import CallView, fixed_arguments, match_steps, normalise_value
+from judges.reference import CallView, match_steps, normalised_arguments, normalised_fixed
 from judges.shorten import clip
 from mcpbench.catalog import ToolEntry
 from mcpbench.outcomes import OutcomeClass
 from mcpbench.trajectory import ToolCallEvent, Trajectory
-from task_synth.task import ReferenceStep, Task
+from task_synth.task import Task
 
 ErrorLabel = Literal[
     "invalid_format",
@@ -138,17 +138,18 @@ def _unknown_keys(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
     return any(k not in props for k in arguments)
 
 
-def _values_agree(step: ReferenceStep, arguments: dict[str, Any], schema: dict[str, Any]) -> bool:
-    """The call gives the step's non-bound arguments the reference values. A missing required argument is left to
-    wrong_argument_name (one mistake, one label); a missing optional one is a different value (the default)."""
+def _values_agree(fixed: dict[str, Any], arguments: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """The call gives the step's non-bound arguments (`fixed`, normalised) the reference values (`arguments`,
+    normalised). A missing required argument is left to wrong_argument_name (one mistake, one label); a missing
+    optional one is a different value (the default)."""
     required = set(schema.get("required") or [])
-    return all(normalise_value(arguments[k]) == normalise_value(v) if k in arguments else k in required
-               for k, v in fixed_arguments(step).items())
+    return all(arguments[k] == v if k in arguments else k in required for k, v in fixed.items())
 
 
 def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEntry]) -> list[CallVerdict]:
     """Verdicts for every tool call, with taxonomy labels and the reference step each call was matched to."""
     events = trajectory.tool_calls()
+    fixed = [normalised_fixed(s) for s in task.reference]  # once per step, not once per (call, step) pair
     views: list[CallView] = []
     verdicts: list[CallVerdict] = []
     seen: set[str] = set()
@@ -173,8 +174,10 @@ def analyse_calls(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
                            "wrong_argument_type" if kw in _TYPE_KEYWORDS else "wrong_argument_value")
             if _unknown_keys(entry.input_schema, e.arguments):
                 labels.add("wrong_argument_name")
-            same_tool = [s for s in task.reference if (s.server, s.tool) == (entry.server, entry.name)]
-            if same_tool and not any(_values_agree(s, e.arguments, entry.input_schema) for s in same_tool):
+            same_tool = [fixed[j] for j, s in enumerate(task.reference)
+                         if (s.server, s.tool) == (entry.server, entry.name)]
+            args = normalised_arguments(e.arguments) if same_tool else None
+            if args is not None and not any(_values_agree(f, args, entry.input_schema) for f in same_tool):
                 labels.add("wrong_argument_value")
         key = f"{e.exposed_name}\x00{_canonical_args(e)}"
         if key in seen:

@@ -211,9 +211,12 @@ def expand_task(task: Task, builtins: Mapping[str, str] | None) -> Task:
     agent, the oracle and argument matching all see the values of this fleet."""
     if not builtins:
         return task
-    steps = [s.model_copy(update={"arguments": expand(s.arguments, builtins)}) for s in task.reference]
-    return task.model_copy(update={"precise": expand(task.precise, builtins), "fuzzy": expand(task.fuzzy, builtins),
-                                   "reference": steps})
+    args = [expand(s.arguments, builtins) for s in task.reference]
+    precise, fuzzy = expand(task.precise, builtins), expand(task.fuzzy, builtins)
+    if precise == task.precise and fuzzy == task.fuzzy and all(a == s.arguments for a, s in zip(args, task.reference)):
+        return task  # nothing to fill: no copies (the runner expands every episode's task twice)
+    steps = [s if a == s.arguments else s.model_copy(update={"arguments": a}) for a, s in zip(args, task.reference)]
+    return task.model_copy(update={"precise": precise, "fuzzy": fuzzy, "reference": steps})
 
 
 __all__ = [

@@ -103,3 +103,14 @@ def test_expand_task_fills_placeholders_in_the_request_and_the_reference_argumen
     t = expand_task(_task("x"), {"WEB_URL": "http://h:1"})
     assert t.fuzzy == "What day is it at http://h:1?"
     assert t.reference[0].arguments == {"u": "http://h:1/x"}
+
+
+def test_expand_task_copies_only_what_a_placeholder_changes():
+    plain = _task("x").model_copy(update={"fuzzy": "What day is it?", "reference": [
+        ReferenceStep(server="time", tool="get_current_time", arguments={"u": "/x"})]})
+    assert expand_task(plain, {"WEB_URL": "http://h:1"}) is plain
+    two = _task("x").model_copy(update={"reference": [*_task("x").reference, *plain.reference]})
+    t = expand_task(two, {"WEB_URL": "http://h:1"})
+    assert t is not two and t.fuzzy == "What day is it at http://h:1?"
+    assert t.reference[0].arguments == {"u": "http://h:1/x"} and two.reference[0].arguments == {"u": "${WEB_URL}/x"}
+    assert t.reference[1] is two.reference[1]
