@@ -3,7 +3,6 @@ and keep everything in the run store so that re-running the same command resumes
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -186,7 +185,8 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
 GROUP_COMMIT = 16
 """Most finished episodes one store transaction records (without a judge panel)."""
 GROUP_WAIT_S = 0.05
-"""How long a scored episode waits for others to share its commit (without a judge panel)."""
+"""A group no finished episode joined for this long is committed (without a judge panel): a scored episode waits
+between GROUP_WAIT_S and twice that for its commit."""
 
 SERVER_LOG_CAP = 1 << 20
 """Bytes of each server's stderr log kept in the run directory (the end of it)."""
@@ -372,28 +372,32 @@ class Runner:
 
         async def finisher(outcomes: anyio.abc.ObjectReceiveStream[EpisodeOutcome]) -> None:
             batch: list[tuple[EpisodeOutcome, Any]] = []
+            last = 0.0
 
             def commit() -> None:
                 done = batch[:]
                 batch.clear()
                 self._record(store, spec, done)
 
-            async with outcomes:
+            async def flush_idle() -> None:
+                # a group no outcome joined for GROUP_WAIT_S is committed. A timer task, not a deadline on
+                # receive(): a receive cancelled just as an outcome arrives would drop that outcome.
+                while True:
+                    await anyio.sleep(GROUP_WAIT_S)
+                    if batch and anyio.current_time() - last >= GROUP_WAIT_S:
+                        commit()
+
+            async with outcomes, anyio.create_task_group() as timer:
+                if group > 1:
+                    timer.start_soon(flush_idle)
                 try:
-                    while True:
-                        out = None
-                        with anyio.move_on_after(GROUP_WAIT_S if batch else math.inf):
-                            try:
-                                out = await outcomes.receive()
-                            except anyio.EndOfStream:
-                                break
-                        if out is None:  # nothing more finished within GROUP_WAIT_S: commit what is scored
-                            commit()
-                            continue
+                    async for out in outcomes:
                         batch.append(await self._score(out, spec, tools_map, panel))
+                        last = anyio.current_time()
                         if len(batch) >= group:
                             commit()
                 finally:  # the end of the stream, a cancelled run or an error: what is scored is stored
+                    timer.cancel_scope.cancel()
                     if batch:
                         commit()
 
