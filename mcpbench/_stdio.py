@@ -304,6 +304,11 @@ async def guarded_stdio_client(command: str, args: list[str], env: dict[str, str
         read_writer.close()  # a survivor holding stdout must not keep pending calls waiting
 
     async def shutdown() -> None:
+        if not _exited(process) and reader_done.is_set():
+            # its stdout ended before we asked it to stop: it is exiting on its own. A killed process closes its
+            # files before it becomes waitable, so the EOF can come first; wait for the exit to be counted.
+            with anyio.move_on_after(0.5):
+                await _wait_exit(process)
         if _exited(process):  # it died first (its EOF may have beaten the watcher to it)
             died()
         state["shutting_down"] = True
