@@ -183,10 +183,10 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
 
 
 GROUP_COMMIT = 16
-"""Most finished episodes one store transaction records (without a judge panel)."""
+"""Most finished episodes scored and stored as one group, in one transaction (without a judge panel)."""
 GROUP_WAIT_S = 0.05
-"""A group no finished episode joined for this long is committed (without a judge panel): a scored episode waits
-between GROUP_WAIT_S and twice that for its commit."""
+"""A group no finished episode joined for this long is scored and stored (without a judge panel): a finished
+episode waits between GROUP_WAIT_S and twice that for its record."""
 
 SERVER_LOG_CAP = 1 << 20
 """Bytes of each server's stderr log kept in the run directory (the end of it)."""
@@ -353,8 +353,10 @@ class Runner:
         judge, score and store them.
 
         Without a judge panel one finisher does it all: the work is CPU (rule scoring, serialising) plus an fsync.
-        It scores each outcome as it arrives and stores the scored ones in one transaction (a group commit: one
-        fsync) when GROUP_COMMIT are scored or none arrived for GROUP_WAIT_S; a cancelled run stores what it scored.
+        It collects finished episodes and, when GROUP_COMMIT are waiting or none joined for GROUP_WAIT_S, scores
+        them and stores them in one transaction (a group commit: one fsync). Episodes in lock-step finish in waves;
+        their scoring then runs in the pause after a wave instead of competing with the next wave's first steps. A
+        cancelled run stores what finished.
         When episodes run in lock-step (fast tools, similar model latencies) a whole wave finishes at once;
         finishing it inline ran ~50 × 3.4 ms of CPU as one burst ahead of the next wave's first steps
         (docs/performance.md, P3). With a panel, judging waits on the network, so `concurrency` finishers run, one
@@ -371,35 +373,36 @@ class Runner:
                 await send.send(out)
 
         async def finisher(outcomes: anyio.abc.ObjectReceiveStream[EpisodeOutcome]) -> None:
-            batch: list[tuple[EpisodeOutcome, Any]] = []
+            waiting: list[EpisodeOutcome] = []
             last = 0.0
 
-            def commit() -> None:
-                done = batch[:]
-                batch.clear()
-                self._record(store, spec, done)
+            async def finish_waiting() -> None:
+                group_ = waiting[:]
+                waiting.clear()
+                self._record(store, spec, [await self._score(o, spec, tools_map, panel) for o in group_])
 
             async def flush_idle() -> None:
-                # a group no outcome joined for GROUP_WAIT_S is committed. A timer task, not a deadline on
+                # a group no outcome joined for GROUP_WAIT_S is finished. A timer task, not a deadline on
                 # receive(): a receive cancelled just as an outcome arrives would drop that outcome.
                 while True:
                     await anyio.sleep(GROUP_WAIT_S)
-                    if batch and anyio.current_time() - last >= GROUP_WAIT_S:
-                        commit()
+                    if waiting and anyio.current_time() - last >= GROUP_WAIT_S:
+                        await finish_waiting()
 
             async with outcomes, anyio.create_task_group() as timer:
                 if group > 1:
                     timer.start_soon(flush_idle)
                 try:
                     async for out in outcomes:
-                        batch.append(await self._score(out, spec, tools_map, panel))
+                        waiting.append(out)
                         last = anyio.current_time()
-                        if len(batch) >= group:
-                            commit()
-                finally:  # the end of the stream, a cancelled run or an error: what is scored is stored
+                        if len(waiting) >= group:
+                            await finish_waiting()
+                finally:  # the end of the stream, a cancelled run or an error: what finished is stored
                     timer.cancel_scope.cancel()
-                    if batch:
-                        commit()
+                    if waiting:
+                        with anyio.CancelScope(shield=True):
+                            await finish_waiting()
 
         async with anyio.create_task_group() as finishers:
             for _ in range(self.o.concurrency if panel else 1):
