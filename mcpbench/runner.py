@@ -3,6 +3,7 @@ and keep everything in the run store so that re-running the same command resumes
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from dataclasses import dataclass, field
@@ -404,13 +405,21 @@ class Runner:
                         with anyio.CancelScope(shield=True):
                             await finish_waiting()
 
-        async with anyio.create_task_group() as finishers:
-            for _ in range(self.o.concurrency if panel else 1):
-                finishers.start_soon(finisher, receive.clone())
-            receive.close()
-            async with send, anyio.create_task_group() as episodes:
-                for plan in pending:
-                    episodes.start_soon(one, plan)
+        # What exists now (modules, the fleet, its catalog, the plans) lives for the whole run: freezing it keeps the
+        # collector from re-scanning it in every full collection, each a pause of every episode (≈ 0.1–0.17 s on
+        # P3; ≈ 0.01 s frozen). No collection first (≈ 0.08 s): garbage frozen with it waits for the unfreeze at the
+        # end, where it becomes collectable again (the process may go on to other work).
+        gc.freeze()
+        try:
+            async with anyio.create_task_group() as finishers:
+                for _ in range(self.o.concurrency if panel else 1):
+                    finishers.start_soon(finisher, receive.clone())
+                receive.close()
+                async with send, anyio.create_task_group() as episodes:
+                    for plan in pending:
+                        episodes.start_soon(one, plan)
+        finally:
+            gc.unfreeze()
 
     async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
                       panel: list[Provider]) -> None:

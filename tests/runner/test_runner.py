@@ -225,3 +225,22 @@ def test_a_group_of_episodes_is_stored_whole_or_not_at_all(tmp_path):
             store.record_episodes([EpisodeRecord(traj(3), 1, None, {"overall": 0.0}),
                                    EpisodeRecord(traj(4), 1, None, {"overall": object()})])
         assert store.done_ids() == {"e0", "e1", "e2"}
+
+
+def test_the_start_up_heap_is_frozen_while_episodes_run_and_thawed_after(world, tmp_path, monkeypatch):
+    import gc
+
+    seen = []
+    real = runner_module.execute_episode
+
+    async def watching(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "execute_episode", watching)
+    cfg, suite = world
+    before = gc.get_freeze_count()
+    res = _run(cfg, suite, tmp_path / "run", "scripted/oracle")
+    assert res.state == "completed" and len(seen) == 4
+    assert min(seen) > before  # the collector skips what existed when the episodes started
+    assert gc.get_freeze_count() == before == 0  # and gets it back when they are done
