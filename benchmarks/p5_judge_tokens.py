@@ -367,7 +367,8 @@ async def compare(corpus: list[tuple[Any, str, Any]], sigma: float, ks: tuple[in
                     for r in range(draws)])
     res: dict[str, Any] = {"mcp_bench": base}
     for k in ks:
-        runs = [[await mcpbench_scheme(judge, task, traj, k, seed) for task, _, traj in corpus] for seed in range(draws)]
+        runs = [[await mcpbench_scheme(judge, task, traj, k, seed) for task, _, traj in corpus]
+                for seed in range(draws)]
         again = [await mcpbench_scheme(judge, task, traj, k, 0) for task, _, traj in corpus]
         ours = {**summary(runs), "alpha_same_seed_rerun": _alpha_pair(runs[0], again)}
         res[f"mcpbench_k{k}"] = {**ours, "ratio": ours["tokens_per_task"] / base["tokens_per_task"],

@@ -355,12 +355,10 @@ class Runner:
 
         Without a judge panel one finisher does it all: the work is CPU (rule scoring, serialising) plus an fsync.
         It collects finished episodes and, when GROUP_COMMIT are waiting or none joined for GROUP_WAIT_S, scores
-        them and stores them in one transaction (a group commit: one fsync). Episodes in lock-step finish in waves;
-        their scoring then runs in the pause after a wave instead of competing with the next wave's first steps. A
-        cancelled run stores what finished.
-        When episodes run in lock-step (fast tools, similar model latencies) a whole wave finishes at once;
-        finishing it inline ran ~50 × 3.4 ms of CPU as one burst ahead of the next wave's first steps
-        (docs/performance.md, P3). With a panel, judging waits on the network, so `concurrency` finishers run, one
+        them and stores them in one transaction (a group commit: one fsync). When episodes run in lock-step (fast
+        tools, similar model latencies) a whole wave finishes at once; its scoring then runs in the pause after the
+        wave instead of competing with the next wave's first steps (docs/performance.md, P3). A cancelled run
+        stores what finished. With a panel, judging waits on the network, so `concurrency` finishers run, one
         episode each at a time. The hand-off holds `concurrency` outcomes at most; a full one holds the episode's
         slot (a slow judge slows the run instead of piling up unrecorded episodes)."""
         limiter = anyio.CapacityLimiter(self.o.concurrency)
@@ -378,9 +376,9 @@ class Runner:
             last = 0.0
 
             async def finish_waiting() -> None:
-                group_ = waiting[:]
+                batch = waiting[:]
                 waiting.clear()
-                self._record(store, spec, [await self._score(o, spec, tools_map, panel) for o in group_])
+                self._record(store, spec, [await self._score(o, spec, tools_map, panel) for o in batch])
 
             async def flush_idle() -> None:
                 # a group no outcome joined for GROUP_WAIT_S is finished. A timer task, not a deadline on

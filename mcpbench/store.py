@@ -1,7 +1,8 @@
 """The run store: one SQLite file in WAL mode under the run directory. Append-only for episodes; every episode's
 trajectory, score and infra attempts land in one transaction (the Runner groups the episodes that finish together
-into one commit), so killing the process loses at most the episodes in flight or waiting for that commit. (A writer thread for the fsync'd commits was measured on P3 and did not pay: the GIL hand-offs cost what
-the fsync wait saved.)"""
+into one commit), so killing the process loses at most the episodes in flight or waiting for that commit. (A
+writer thread for the fsync'd commits was measured on P3 and did not pay: the GIL hand-offs cost what the fsync
+wait saved.)"""
 
 from __future__ import annotations
 
