@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from mcpbench._loop import run as run_loop
+from mcpbench._signals import until_interrupted
 from mcpbench.cli.common import ConfigOpt, console, err_console, fail, print_json
 
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
@@ -80,7 +81,7 @@ def run_cmd(
                       workers=workers, ray_address=ray_address)
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
-        result = run_loop(Runner(opts, progress).run)
+        result = run_loop(until_interrupted, Runner(opts, progress).run)
     except (RunError, ConfigError, ValueError, ToolDriftError) as e:
         fail(str(e))
         return
