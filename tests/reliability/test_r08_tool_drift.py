@@ -58,6 +58,17 @@ async def test_settle_waits_for_a_re_list_announced_by_the_call_that_just_return
 
 
 @pytest.mark.anyio
+async def test_settle_catches_a_notification_that_trails_the_result_by_a_moment(tmp_path):
+    # the fault server answers tools/call on a thread, so a notification sent just after a result can come after
+    # settle's own round trip; settle gives it LATE_NOTIFICATION_S
+    with anyio.fail_after(60):
+        async with Fleet.open([fault_spec("f", tmp_path / "f.log")], log_dir=tmp_path / "logs") as fleet:
+            assert (await fleet.call("f", "mutate", {"late_s": 0.1})).content == "mutated"
+            assert await fleet.settle(30)
+            assert [d.server for d in fleet.drift] == ["f"]
+
+
+@pytest.mark.anyio
 async def test_with_the_stop_policy_the_stop_is_visible_whenever_settle_gives_control_back(tmp_path):
     # settle can be woken by the stopping re-list before the task group delivers the cancellation; the runner then
     # reads `stopped_by` so it does not record the run as complete (seen once in CI as state 'completed')
