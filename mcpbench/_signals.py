@@ -33,7 +33,6 @@ async def until_interrupted(func: Callable[..., Awaitable[T]], *args: Any) -> T:
     took it, the run is now cancelled by a scope of its own. A second Ctrl-C while it unwinds falls back to
     asyncio's handling."""
     interrupted = False
-    result: list[T] = []
     async with anyio.create_task_group() as tg:
 
         async def watch() -> None:
@@ -46,8 +45,8 @@ async def until_interrupted(func: Callable[..., Awaitable[T]], *args: Any) -> T:
 
         tg.start_soon(watch)
         await anyio.lowlevel.checkpoint()  # the receiver is installed before the work starts
-        result.append(await func(*args))
+        result = await func(*args)
         tg.cancel_scope.cancel()
-    if interrupted:
+    if interrupted:  # the work was cancelled: no result
         raise KeyboardInterrupt("SIGINT")
-    return result[0]
+    return result

@@ -308,8 +308,9 @@ class Fleet:
         """Make sure a tool change a server announced by now is recorded in `drift` (at most `timeout` s); True if
         settled. A server may send list_changed right after the result of the call that caused it, so: a round trip
         to every live shared session (a stdio stream is ordered: its answer comes after any notification sent before
-        it) and LATE_NOTIFICATION_S more for one a concurrent handler sends just after; then, as the SDK hands notifications to a spawned task, wait until every notification read off the wire
-        has reached our handler; then wait for the re-lists those handlers started."""
+        it) and LATE_NOTIFICATION_S more for one a concurrent handler sends just after; then, as the SDK hands
+        notifications to a spawned task, wait until every notification read off the wire has reached our handler;
+        then wait for the re-lists those handlers started."""
         with anyio.move_on_after(timeout):
             async with anyio.create_task_group() as tg:
                 for conn in list(self._shared.values()):

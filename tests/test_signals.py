@@ -39,4 +39,3 @@ def test_without_sigint_the_result_comes_back():
         return x + 1
 
     assert run_loop(until_interrupted, work, 41) == 42
-
