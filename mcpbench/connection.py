@@ -309,17 +309,21 @@ class Connection:
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
                                error=f"server '{spec.name}' is not connected: {self.status.error or 'stopped'}")
         try:
-            async with self.limiter:
+            try:  # a free slot is taken without a checkpoint (the common case); else wait in line
+                self.limiter.acquire_nowait()
+            except anyio.WouldBlock:
+                await self.limiter.acquire()
+            try:
                 t0 = time.perf_counter()
                 self.in_flight += 1
                 self.counters.peak_in_flight = max(self.counters.peak_in_flight, self.in_flight)
-                try:
-                    # The SDK's own timeout is the deadline (its timeout path sends notifications/cancelled);
-                    # ours is a backstop just after it, so it never interrupts that courtesy cancel mid-write.
-                    with anyio.fail_after(deadline + max(0.1, 0.05 * deadline)):
-                        result = await client.call_tool(tool, arguments, read_timeout_seconds=deadline)
-                finally:
-                    self.in_flight -= 1
+                # The SDK's own timeout is the deadline (its timeout path sends notifications/cancelled);
+                # ours is a backstop just after it, so it never interrupts that courtesy cancel mid-write.
+                with anyio.fail_after(deadline + max(0.1, 0.05 * deadline)):
+                    result = await client.call_tool(tool, arguments, read_timeout_seconds=deadline)
+            finally:
+                self.in_flight -= 1
+                self.limiter.release()
         except Exception as e:  # noqa: BLE001 — classified into the outcome
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":

@@ -44,3 +44,25 @@ async def test_output_bombs_are_truncated_with_their_size_and_memory_stays_bound
     assert blocks.bytes > 10_000 * len("block 0") and len(blocks.content.encode()) < CAP + 200
     assert st.oversize_messages == 3
     assert alive_after == "still here" and st.restarts == 0
+
+
+async def test_big_requests_sent_at_once_reach_the_server_whole(tmp_path):
+    """Requests go to the server's stdin from the tasks that send them (no writer task): 40 concurrent 200 KB
+    requests overflow the 64 KB pipe, so senders wait for the pipe to drain together; each line still arrives
+    whole, and each answer is the one its own request asked for."""
+    spec = fault_spec("f", tmp_path / "f.log", output_cap_bytes=MB, timeouts={"call": 60})
+    texts = [f"{i:03d}" + chr(ord("a") + i % 26) * (200 * 1024) for i in range(40)]
+    answers: dict[int, str | None] = {}
+    with anyio.fail_after(120):
+        async with Fleet.open([spec], log_dir=tmp_path / "logs") as fleet:
+
+            async def one(i: int) -> None:
+                out = await fleet.call("f", "echo", {"text": texts[i]})
+                answers[i] = out.content if out.ok else out.error
+
+            async with anyio.create_task_group() as tg:
+                for i in range(len(texts)):
+                    tg.start_soon(one, i)
+            garbage = fleet.counters["f"].wire.garbage_lines
+    assert answers == dict(enumerate(texts))
+    assert garbage == 0
