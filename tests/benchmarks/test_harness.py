@@ -13,6 +13,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import p2_connect as p2
 import p5_judge_tokens as p5
 import run_all
 from _common import percentile
@@ -142,3 +143,11 @@ def test_each_schemes_agreement_is_the_mean_over_its_draws_and_the_difference_ca
     sd_ours, sd_base = k2["alpha_sd"], base["alpha_sd"]
     assert k2["alpha_minus_mcp_bench_se"] == pytest.approx(((sd_ours ** 2 + sd_base ** 2) / 3) ** 0.5)
     assert k2["tokens_per_task"] == pytest.approx(2 * res["mcpbench_k1"]["tokens_per_task"], rel=0.01)
+
+
+def test_p2_cpu_floor_spreads_all_start_up_cpu_over_the_cores_but_never_below_the_orchestrators_own():
+    # 9.3 CPU-s in the servers + 0.3 in the orchestrator on 2 cores: (9.3 + 0.3) / 2 = 4.8 s
+    assert p2.cpu_floor_s(9.3, 0.3, 2) == pytest.approx(4.8)
+    # one thread's CPU cannot be spread: 1.0 + 3.0 on 8 cores is 0.5 s of spread, but the orchestrator needs 3.0 s
+    assert p2.cpu_floor_s(1.0, 3.0, 8) == pytest.approx(3.0)
+    assert p2.cpu_floor_s(2.0, 0.0, 1) == pytest.approx(2.0)
