@@ -9,7 +9,7 @@ full run measures the fleet path on it too, as a detail. Paths reported:
   fleet   Fleet.open + run_episode per episode under a CapacityLimiter (no store, no scoring)
   runner  mcpbench.runner.Runner (suite JSONL, servers.yaml, run store, rule scoring, aggregation); its wall is
           timed from the first episode's start to the last one's record (fleet start-up and aggregation reported
-          apart).
+          apart). Three runs in a full run; the headline is the median.
 Target: wall ≤ ideal / 0.9 (≥ 90% of ideal throughput) — the headline is the runner, the product path."""
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from mcpbench._loop import run as run_loop
 TURNS = 5
 LATENCY_S = 0.1
 TARGET_SHARE = 0.9
+RUNNER_RUNS = 3
+"""Runner-path runs in a full run; the headline is their median (one run is one sample of a VM whose speed drifts)."""
 
 
 def workload(quick: bool) -> tuple[int, int]:
@@ -58,6 +62,11 @@ def script(server: str, turns: int = TURNS, latency_s: float = LATENCY_S) -> Any
     return Script(turns=[*calls, ScriptTurn(text=f"The sum is {turns}.", latency_s=0.0)])
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median episode wall (for an even count, the slower of the two middle ones)."""
+    return sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+
+
 def ideal_s(episodes: int, concurrency: int) -> float:
     return episodes * TURNS * LATENCY_S / concurrency
 
@@ -71,18 +80,26 @@ async def fleet_path(server: str, episodes: int, concurrency: int, profile: bool
     warm_imports()
     provider = ScriptedProvider(script(server), name="scripted/p3")
     statuses: dict[str, int] = {}
+    walls: list[float] = []
+    in_calls: list[float] = []
+    latencies: list[float] = []
     async with Fleet.open([server_spec(server)]) as fleet:
         limiter = anyio.CapacityLimiter(concurrency)
 
         async def one(i: int) -> None:
             async with limiter, fleet.episode(f"e{i}", servers=[server]) as tools:
+                t = time.perf_counter()
                 traj = await run_episode(provider, tools, "Add things.", episode_id=f"e{i}", task_id="p3")
+                walls.append(time.perf_counter() - t)
+            lat = [c.latency_s or 0.0 for c in traj.tool_calls()]
+            latencies.extend(lat)
+            in_calls.append(sum(lat))
             statuses[traj.status] = statuses.get(traj.status, 0) + 1
             calls = [c for c in traj.tool_calls() if c.outcome != "ok"]
             if calls:
                 statuses["failed_calls"] = statuses.get("failed_calls", 0) + len(calls)
 
-        with anyio.fail_after(600), profiled(profile) as report:
+        with anyio.fail_after(600), profiled(profile) as report, gc_timer() as gc_s:
             cpu0, kids0 = time.process_time(), children_cpu()
             t0 = time.perf_counter()
             async with anyio.create_task_group() as tg:
@@ -92,7 +109,43 @@ async def fleet_path(server: str, episodes: int, concurrency: int, profile: bool
             cpu, kids = time.process_time() - cpu0, children_cpu() - kids0
         peak = fleet.status[server].peak_in_flight
     return {"wall_s": wall, "statuses": statuses, "peak_in_flight_calls": peak, "orchestrator_cpu_s": cpu,
-            "server_cpu_s": kids, "profile": report()}
+            "server_cpu_s": kids, "gc_s": gc_s(), "episode": episode_breakdown(walls, in_calls, latencies),
+            "profile": report()}
+
+
+def episode_breakdown(walls: list[float], in_calls: list[float], latencies: list[float]) -> dict[str, float]:
+    """Where an episode's wall goes, in ms per episode: the scripted model's sleeps (TURNS × LATENCY_S), waiting
+    for tool results (call latency: the server, the pipe, and the loop's queue until the answer is read), and the
+    rest (the loop's queue before each turn and the agent's own work). Also call-latency percentiles, in ms."""
+    import statistics
+
+    n = len(walls) or 1
+    wall, calls = sum(walls) / n * 1000, sum(in_calls) / n * 1000
+    model = TURNS * LATENCY_S * 1000
+    lat = sorted(x * 1000 for x in latencies) or [0.0]
+    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else lat * 99
+    return {"wall_ms": wall, "model_ms": model, "in_calls_ms": calls, "rest_ms": wall - model - calls,
+            "call_p50_ms": q[49], "call_p95_ms": q[94], "call_p99_ms": q[98], "call_max_ms": lat[-1]}
+
+
+@contextmanager
+def gc_timer() -> Iterator[Callable[[], float]]:
+    """Seconds the garbage collector ran inside the block (gc.callbacks)."""
+    import gc
+
+    spent, started = [0.0], [0.0]
+
+    def cb(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(cb)
+    try:
+        yield lambda: spent[0]
+    finally:
+        gc.callbacks.remove(cb)
 
 
 def children_cpu() -> float:
@@ -132,16 +185,21 @@ async def loop_only(server: str, episodes: int, concurrency: int) -> dict[str, A
     provider = ScriptedProvider(script(server), name="scripted/p3")
     limiter = anyio.CapacityLimiter(concurrency)
 
+    walls: list[float] = []
+
     async def one(i: int) -> None:
         async with limiter:
+            t = time.perf_counter()
             await run_episode(provider, InProcessTools(), "Add things.", episode_id=f"e{i}", task_id="p3")
+            walls.append(time.perf_counter() - t)
 
     with anyio.fail_after(600):
         cpu0, t0 = time.process_time(), time.perf_counter()
         async with anyio.create_task_group() as tg:
             for i in range(episodes):
                 tg.start_soon(one, i)
-    return {"wall_s": time.perf_counter() - t0, "orchestrator_cpu_s": time.process_time() - cpu0}
+    return {"wall_s": time.perf_counter() - t0, "orchestrator_cpu_s": time.process_time() - cpu0,
+            "episode": episode_breakdown(walls, [0.0] * len(walls), [])}
 
 
 class _Clock:
@@ -224,20 +282,27 @@ async def run(quick: bool, profile: bool, server: str) -> list[BenchResult]:
     ideal = ideal_s(episodes, conc)
     floor = await loop_only(server, episodes, conc)
     print(f"agent loop alone (tools in-process): {floor['wall_s']:.2f} s ({ideal / floor['wall_s']:.1%} of ideal), "
-          f"cpu {floor['orchestrator_cpu_s']:.2f} s")
+          f"cpu {floor['orchestrator_cpu_s']:.2f} s; per episode {floor['episode']['wall_ms']:.1f} ms")
     paths = {server: await fleet_path(server, episodes, conc)}
     if server != "toy" and not quick:
         paths["toy"] = await fleet_path("toy", episodes, conc)  # the same through an mcp 2.x Python server
     for name, direct in paths.items():
+        ep = direct["episode"]
         print(f"fleet path ({name}): {episodes} episodes in {direct['wall_s']:.2f} s (ideal {ideal:.2f} s, "
-              f"{ideal / direct['wall_s']:.1%}); orchestrator cpu {direct['orchestrator_cpu_s']:.2f} s, server cpu "
-              f"{direct['server_cpu_s']:.2f} s, peak calls in flight {direct['peak_in_flight_calls']}; "
-              f"{direct['statuses']}")
+              f"{ideal / direct['wall_s']:.1%}); orchestrator cpu {direct['orchestrator_cpu_s']:.2f} s (gc "
+              f"{direct['gc_s']:.2f} s), server cpu {direct['server_cpu_s']:.2f} s, peak calls in flight "
+              f"{direct['peak_in_flight_calls']}; {direct['statuses']}\n"
+              f"  per episode {ep['wall_ms']:.0f} ms = model {ep['model_ms']:.0f} + in tool calls "
+              f"{ep['in_calls_ms']:.1f} + rest {ep['rest_ms']:.1f}; call latency p50 {ep['call_p50_ms']:.1f} ms, "
+              f"p95 {ep['call_p95_ms']:.1f}, p99 {ep['call_p99_ms']:.1f}, max {ep['call_max_ms']:.1f}")
     direct = paths[server]
-    via = await runner_path(server, episodes, conc)
-    print(f"runner path: episodes {via['wall_s']:.2f} s ({ideal / via['wall_s']:.1%} of ideal, orchestrator cpu "
-          f"{via['orchestrator_cpu_s']:.2f} s), start-up "
-          f"{via['startup_s']:.2f} s, aggregation {via['aggregate_s']:.2f} s; {via['statuses']}")
+    runs = []
+    for _ in range(1 if quick else RUNNER_RUNS):
+        runs.append(r := await runner_path(server, episodes, conc))
+        print(f"runner path: episodes {r['wall_s']:.2f} s ({ideal / r['wall_s']:.1%} of ideal, orchestrator cpu "
+              f"{r['orchestrator_cpu_s']:.2f} s), start-up {r['startup_s']:.2f} s, aggregation "
+              f"{r['aggregate_s']:.2f} s; {r['statuses']}")
+    via = median_run(runs)
     procs = None
     if not quick:  # the same through the process executor: two workers, a fleet each (start-up in its wall)
         procs = await runner_path(server, episodes, conc, workers=2)
@@ -252,7 +317,8 @@ async def run(quick: bool, profile: bool, server: str) -> list[BenchResult]:
         prof = again["profile"]
     details = {"server": server, "episodes": episodes, "concurrency": conc, "tool_turns": TURNS,
                "latency_s": LATENCY_S, "ideal_s": ideal, "loop_only": floor | {"share": ideal / floor["wall_s"]},
-               "runner_path": {k: v for k, v in via.items() if k != "profile"} | {"share": share}}
+               "runner_path": {k: v for k, v in via.items() if k != "profile"} | {"share": share},
+               "runner_runs_share": [ideal / r["wall_s"] for r in runs]}
     if procs is not None:
         details["runner_processes_2"] = {k: v for k, v in procs.items() if k != "profile"} | {
             "share": ideal / procs["wall_s"]}

@@ -14,6 +14,7 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import p2_connect as p2
+import p3_throughput as p3
 import p5_judge_tokens as p5
 import run_all
 from _common import percentile
@@ -151,3 +152,10 @@ def test_p2_cpu_floor_spreads_all_start_up_cpu_over_the_cores_but_never_below_th
     # one thread's CPU cannot be spread: 1.0 + 3.0 on 8 cores is 0.5 s of spread, but the orchestrator needs 3.0 s
     assert p2.cpu_floor_s(1.0, 3.0, 8) == pytest.approx(3.0)
     assert p2.cpu_floor_s(2.0, 0.0, 1) == pytest.approx(2.0)
+
+
+def test_p3_headline_is_the_median_runner_run_and_the_slower_middle_one_for_an_even_count():
+    runs = [{"wall_s": 5.9}, {"wall_s": 5.4}, {"wall_s": 6.3}]
+    assert p3.median_run(runs)["wall_s"] == 5.9
+    assert p3.median_run(runs[:2])["wall_s"] == 5.9
+    assert p3.median_run(runs[1:2])["wall_s"] == 5.4
