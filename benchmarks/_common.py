@@ -38,7 +38,7 @@ class BenchResult(BaseModel):
     """value / baseline (for P3: achieved share of the ideal throughput)."""
     target: str
     passed: bool | None = Field(default=None, serialization_alias="pass")
-    """True/False against the target; None for 'recorded' measures."""
+    """True/False against the target; for a 'recorded' target: whether every figure was recorded."""
     unit: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
     """Every other figure the script measured (p95s, counts, workload sizes, the second measurement, ...)."""
@@ -83,6 +83,13 @@ def machine() -> dict[str, Any]:
             "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
+def verdict_of(target: str, passed: bool | None, yes: str, no: str) -> str:
+    """A row's verdict: pass/miss against a target; recorded/not recorded for a measure that is only recorded."""
+    if target == "recorded":
+        return "recorded" if passed else "not recorded"
+    return {True: yes, False: no, None: "–"}[passed]
+
+
 def percentile(xs: list[float], q: float) -> float:
     """Linear-interpolated percentile, q in [0, 100]."""
     if not xs:
@@ -108,7 +115,7 @@ def emit(results: list[BenchResult], path: Path | None) -> None:
     """Print a summary line per result and write the records."""
     for r in results:
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
-        verdict = {True: "PASS", False: "MISS", None: "recorded"}[r.passed]
+        verdict = verdict_of(r.target, r.passed, "PASS", "MISS")
         print(f"{r.id}: {r.measure}: value={_fmt(r.value)} {r.unit} baseline={_fmt(r.baseline)} ratio={ratio} "
               f"target {r.target} -> {verdict}")
     if path is not None:

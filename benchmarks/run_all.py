@@ -22,7 +22,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import ROOT, machine
+from _common import ROOT, machine, verdict_of
 
 SCRIPTS: dict[str, tuple[str, float]] = {
     "P1": ("p1_call_latency.py", 180),
@@ -82,7 +82,7 @@ def render_table(results: dict[str, Any]) -> str:
         r = results.get(key)
         if r is None:
             continue
-        verdict = {True: "**pass**", False: "**miss**", None: "recorded"}[r.get("pass")]
+        verdict = verdict_of(r.get("target", ""), r.get("pass"), "**pass**", "**miss**")
         load = (f"{r['loadavg_before'][0]:.1f} → {r['loadavg_after'][0]:.1f}" if r.get("loadavg_before")
                 and r.get("loadavg_after") else "–")
         lines.append(f"| {key} | {r['measure']} | {_num(r['value'])} {r.get('unit', '')} | {_num(r['baseline'])} | "

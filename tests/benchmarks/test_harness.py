@@ -93,14 +93,20 @@ def test_run_all_renders_every_measured_row_with_its_verdict(tmp_path, monkeypat
     monkeypatch.setattr(run_all, "DOC", doc)
     results = {"P1": {"measure": "latency", "value": 1.02, "baseline": 1.0, "ratio": 1.02, "target": "≤ 1.10×",
                       "pass": True, "unit": "ms"},
+               "P5": {"measure": "tokens", "value": 4049, "baseline": 19452, "ratio": 0.208, "target": "≤ 1/3",
+                      "pass": False, "unit": "tokens"},
                "P6": {"measure": "tok/s", "value": None, "baseline": None, "ratio": None, "target": "recorded",
-                      "pass": None, "unit": "tok/s"},
+                      "pass": False, "unit": "tok/s"},
                "machine": {"cpu": "c", "cores": 2, "ram_gb": 1, "python": "3.11", "mcp": "2.3.0", "date": "d",
                            "loadavg_before": [1, 1, 1], "loadavg_after": [2, 2, 2]}}
     run_all.write_doc(results)
     text = doc.read_text()
     assert "| P1 | latency | 1.02 ms | 1 | 1.02 | ≤ 1.10× | **pass** | – |" in text
-    assert "| P6 | tok/s | – tok/s | – | – | recorded | recorded | – |" in text
+    assert "| P5 | tokens | 4,049 tokens | 19,452 | 0.208 | ≤ 1/3 | **miss** | – |" in text
+    assert "| P6 | tok/s | – tok/s | – | – | recorded | not recorded | – |" in text
+    results["P6"] |= {"value": 13.2, "pass": True}
+    run_all.write_doc(results)
+    assert "| P6 | tok/s | 13.2 tok/s | – | – | recorded | recorded | – |" in doc.read_text()
     assert "old" not in text and text.endswith("tail\n")
     json.dumps(results)
 
