@@ -184,8 +184,8 @@ class _StdinWriter:
     """The session's write stream: each message is serialised and written to the server's stdin by the task that
     sends it. (The SDK's transport hands each message over a zero-buffer memory stream to a writer task: one more
     task switch and two checkpoints per message. Without them P3 costs the orchestrator ≈ 8 % less CPU.) One
-    `write()` per message, so concurrent senders never interleave their lines; a cancelled sender's line is already
-    in the pipe's buffer, whole."""
+    `write()` per message, so concurrent senders never interleave their lines, and a line is written whole or not
+    at all, also when its sender is cancelled."""
 
     def __init__(self, stdin: Any, encoding: str, on_request: Callable[[Any], None], on_broken: Callable[[], None]):
         self._stdin, self._encoding, self._on_request, self._on_broken = stdin, encoding, on_request, on_broken
