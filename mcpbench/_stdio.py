@@ -26,7 +26,7 @@ import sys
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Self, TextIO
 
 import anyio
 import anyio.lowlevel
@@ -210,7 +210,7 @@ class _StdinWriter:
     async def aclose(self) -> None:
         self._closed = True
 
-    async def __aenter__(self) -> _StdinWriter:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
