@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _common import BenchResult, emit, parse_args, profiled, toy_spec
+from _common import BenchResult, emit, parse_args, percentile, profiled, toy_spec
 
 from mcpbench._loop import run as run_loop
 
@@ -91,13 +91,14 @@ async def fleet_path(server: str, episodes: int, concurrency: int, profile: bool
                 t = time.perf_counter()
                 traj = await run_episode(provider, tools, "Add things.", episode_id=f"e{i}", task_id="p3")
                 walls.append(time.perf_counter() - t)
-            lat = [c.latency_s or 0.0 for c in traj.tool_calls()]
+            calls = traj.tool_calls()
+            lat = [c.latency_s or 0.0 for c in calls]
             latencies.extend(lat)
             in_calls.append(sum(lat))
             statuses[traj.status] = statuses.get(traj.status, 0) + 1
-            calls = [c for c in traj.tool_calls() if c.outcome != "ok"]
-            if calls:
-                statuses["failed_calls"] = statuses.get("failed_calls", 0) + len(calls)
+            failed = sum(c.outcome != "ok" for c in calls)
+            if failed:
+                statuses["failed_calls"] = statuses.get("failed_calls", 0) + failed
 
         with anyio.fail_after(600), profiled(profile) as report, gc_timer() as gc_s:
             cpu0, kids0 = time.process_time(), children_cpu()
@@ -117,15 +118,13 @@ def episode_breakdown(walls: list[float], in_calls: list[float], latencies: list
     """Where an episode's wall goes, in ms per episode: the scripted model's sleeps (TURNS × LATENCY_S), waiting
     for tool results (call latency: the server, the pipe, and the loop's queue until the answer is read), and the
     rest (the loop's queue before each turn and the agent's own work). Also call-latency percentiles, in ms."""
-    import statistics
-
     n = len(walls) or 1
     wall, calls = sum(walls) / n * 1000, sum(in_calls) / n * 1000
     model = TURNS * LATENCY_S * 1000
-    lat = sorted(x * 1000 for x in latencies) or [0.0]
-    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else lat * 99
+    lat = [x * 1000 for x in latencies] or [0.0]
     return {"wall_ms": wall, "model_ms": model, "in_calls_ms": calls, "rest_ms": wall - model - calls,
-            "call_p50_ms": q[49], "call_p95_ms": q[94], "call_p99_ms": q[98], "call_max_ms": lat[-1]}
+            "call_p50_ms": percentile(lat, 50), "call_p95_ms": percentile(lat, 95),
+            "call_p99_ms": percentile(lat, 99), "call_max_ms": max(lat)}
 
 
 @contextmanager
@@ -199,7 +198,7 @@ async def loop_only(server: str, episodes: int, concurrency: int) -> dict[str, A
             for i in range(episodes):
                 tg.start_soon(one, i)
     return {"wall_s": time.perf_counter() - t0, "orchestrator_cpu_s": time.process_time() - cpu0,
-            "episode": episode_breakdown(walls, [0.0] * len(walls), [])}
+            "episode_wall_ms": sum(walls) / max(len(walls), 1) * 1000}
 
 
 class _Clock:
@@ -282,7 +281,7 @@ async def run(quick: bool, profile: bool, server: str) -> list[BenchResult]:
     ideal = ideal_s(episodes, conc)
     floor = await loop_only(server, episodes, conc)
     print(f"agent loop alone (tools in-process): {floor['wall_s']:.2f} s ({ideal / floor['wall_s']:.1%} of ideal), "
-          f"cpu {floor['orchestrator_cpu_s']:.2f} s; per episode {floor['episode']['wall_ms']:.1f} ms")
+          f"cpu {floor['orchestrator_cpu_s']:.2f} s; per episode {floor['episode_wall_ms']:.1f} ms")
     paths = {server: await fleet_path(server, episodes, conc)}
     if server != "toy" and not quick:
         paths["toy"] = await fleet_path("toy", episodes, conc)  # the same through an mcp 2.x Python server
