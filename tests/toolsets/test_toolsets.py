@@ -110,7 +110,7 @@ def test_retrieval_offers_only_search_tools_until_a_search_finds_tools_which_the
     found = anyio.run(lambda: box.call(call("search_tools", query="convert a time between time zones"), turn=1))
     assert found.outcome == "ok" and found.server == "mcpbench" and found.tool == "search_tools"
     payload = json.loads(found.content)
-    assert [t["name"] for t in payload["tools"]][0] == "clock__convert_time"
+    assert payload["tools"][0]["name"] == "clock__convert_time"
     assert payload["tools"][0]["parameters"] == OBJ
     assert [s.name for s in box.tool_specs()][:2] == ["search_tools", "clock__convert_time"]
     assert anyio.run(lambda: box.call(call("clock__convert_time", x="a"), turn=2)).outcome == "ok"

@@ -14,7 +14,7 @@ from mcpbench.testing.fake_llm import FakeLLM
 from mcpbench.toolsets import Toolset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
-from fixtures import toy_suite, write_config  # noqa: E402
+from fixtures import toy_suite, write_config
 
 
 def _run(tmp_path: Path, turns: list[dict], toolset: Toolset) -> tuple[object, list]:
