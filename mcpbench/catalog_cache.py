@@ -40,6 +40,8 @@ class CachedListing(BaseModel):
     """The tools as the fleet registered them (name, title, description, input_schema, ...)."""
     tool_hashes: dict[str, str] = Field(default_factory=dict)
     """Tool name -> sha256 of its definition (catalog.tool_sha256)."""
+    tool_flags: dict[str, list[str]] = Field(default_factory=dict)
+    """Tool name -> its security flags at the listing (so a warm read needs neither the SDK nor the scanner)."""
 
 
 def spec_key(spec: ServerSpec) -> str:
@@ -68,15 +70,18 @@ def load(home: Path, spec: ServerSpec) -> CachedListing | None:
 
 
 def remember(home: Path, spec: ServerSpec, version: str | None, tools: list[dict[str, Any]],
-             hashes: dict[str, str]) -> bool:
-    """Check a live listing (its tools and their catalog hashes) against the cache; (re)write the record when it is
-    new or differs. True if written. Never raises for I/O: a cache that cannot be written only costs a connection."""
+             entries: list[ToolEntry]) -> bool:
+    """Check a live listing (its raw tools and their catalog entries) against the cache; (re)write the record when
+    it is new or differs. True if written. Never raises for I/O: a cache that cannot be written only costs a
+    connection."""
+    hashes = {e.name: e.sha256 for e in entries}
+    flags = {e.name: list(e.flags) for e in entries if e.flags}
     old = load(home, spec)
-    if old is not None and old.tool_hashes == hashes and old.server_version == version:
+    if old is not None and (old.tool_hashes, old.tool_flags, old.server_version) == (hashes, flags, version):
         return False
     rec = CachedListing(server=spec.name, spec_key=spec_key(spec), server_version=version,
                         listed_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                        tools=json.loads(json.dumps(tools, default=str)), tool_hashes=hashes)
+                        tools=json.loads(json.dumps(tools, default=str)), tool_hashes=hashes, tool_flags=flags)
     path = _path(home, spec)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,13 +95,11 @@ def remember(home: Path, spec: ServerSpec, version: str | None, tools: list[dict
 
 def catalog_from(listings: Iterable[CachedListing]) -> Catalog:
     """A Catalog built from cached listings exactly as a live fleet would build it (hashes, names, quarantine)."""
-    from mcpbench.fleet import security_flags
-
     catalog = Catalog()
     for rec in listings:
         for tool in rec.tools:
             entry = catalog.add(ToolEntry(server=rec.server, **tool))
-            entry.flags = security_flags(entry)
+            entry.flags = list(rec.tool_flags.get(entry.name, []))
     return catalog
 
 
@@ -106,7 +109,6 @@ async def fleet_catalog(specs: list[ServerSpec], *, home: Path | None = None,
 
     Returns (catalog, failures by server, names of the servers listed live). Live listings are written to the
     cache by the fleet itself (Fleet._register_tools)."""
-    from mcpbench.fleet import Fleet
     from mcpbench.install import home_dir
 
     home = home or home_dir()
@@ -120,6 +122,8 @@ async def fleet_catalog(specs: list[ServerSpec], *, home: Path | None = None,
     failed: dict[str, str] = {}
     live: dict[str, CachedListing] = {}
     if missing:
+        from mcpbench.fleet import Fleet  # the SDK is imported only when something must be listed live
+
         async with Fleet.open(missing, home=home) as fleet:
             failed = {n: str(st.error or "failed") for n, st in fleet.status.items() if st.status != "connected"}
             for spec in missing:
@@ -130,7 +134,8 @@ async def fleet_catalog(specs: list[ServerSpec], *, home: Path | None = None,
                     entries = fleet.catalog.entries([spec.name], include_quarantined=True)
                     rec = CachedListing(server=spec.name, spec_key=spec_key(spec), listed_at="",
                                         server_version=fleet.status[spec.name].version,
-                                        tools=[_raw(e) for e in entries])
+                                        tools=[_raw(e) for e in entries],
+                                        tool_flags={e.name: list(e.flags) for e in entries if e.flags})
                 live[spec.name] = rec
     order = [s.name for s in specs]
     recs = [cached.get(n) or live[n] for n in order if n in cached or n in live]

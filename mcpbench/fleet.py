@@ -204,8 +204,8 @@ class Fleet:
         if spec is not None and self.home is not None:
             from mcpbench import catalog_cache  # every live listing checks (and refreshes) the catalog cache
 
-            hashes = {e.name: e.sha256 for e in self.catalog.entries([server], include_quarantined=True)}
-            catalog_cache.remember(self.home, spec, status.version if status else None, tools, hashes)
+            catalog_cache.remember(self.home, spec, status.version if status else None, tools,
+                                   self.catalog.entries([server], include_quarantined=True))
 
     async def _start(self, spec: ServerSpec, builtins: dict[str, str], log_name: str,
                      data_dir: Path | None) -> Connection:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mcpbench import catalog_cache
+from mcpbench.catalog import ToolEntry
 from mcpbench.cli import app
 from mcpbench.cli.common import console, err_console
 from mcpbench.config import ServerSpec
@@ -117,12 +118,19 @@ def test_a_changed_spec_is_a_different_key_and_a_new_version_rewrites_the_record
     base = ServerSpec(name="words", command=sys.executable, args=["server.py"])
     home = tmp_path / "h"
     tools = [{"name": "lookup", "description": "d", "input_schema": {"type": "object"}}]
-    assert catalog_cache.remember(home, base, "1.0", tools, {"lookup": "aa"})
-    assert not catalog_cache.remember(home, base, "1.0", tools, {"lookup": "aa"})  # same listing: untouched
+
+    def entries(sha: str, flags: list[str] | None = None) -> list[ToolEntry]:
+        return [ToolEntry(server="words", name="lookup", sha256=sha, flags=flags or [])]
+
+    assert catalog_cache.remember(home, base, "1.0", tools, entries("aa"))
+    assert not catalog_cache.remember(home, base, "1.0", tools, entries("aa"))  # same listing: untouched
     assert catalog_cache.load(home, base).server_version == "1.0"
-    assert catalog_cache.remember(home, base, "1.1", tools, {"lookup": "aa"})
+    assert catalog_cache.remember(home, base, "1.1", tools, entries("aa"))
     assert catalog_cache.load(home, base).server_version == "1.1"
-    assert catalog_cache.remember(home, base, "1.1", tools, {"lookup": "bb"})
+    assert catalog_cache.remember(home, base, "1.1", tools, entries("bb"))
+    assert catalog_cache.remember(home, base, "1.1", tools, entries("bb", ["lookup description: hidden text"]))
+    [cached] = catalog_cache.catalog_from([catalog_cache.load(home, base)]).entries()
+    assert cached.flags == ["lookup description: hidden text"]
     moved = base.model_copy(update={"args": ["server.py", "--flag"]})
     assert catalog_cache.load(home, moved) is None
     # options that do not change what answers keep the key
