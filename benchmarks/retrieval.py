@@ -63,9 +63,11 @@ def main() -> int:
                           "pass": best >= TARGET}, indent=2))
     else:
         print(f"{len(queries)} labelled queries over {len(entries)} tools")
-        print(f"{'ranker':<10} {'recall@1':>9} {'recall@5':>9} {'seconds':>8}")
+        print(f"{'ranker':<10} {'recall@1':>9} {'recall@5':>9}   {'held-out (odd) @1':>17} {'@5':>6} {'seconds':>8}")
         for r in rows:
-            print(f"{r['ranker']:<10} {r['recall'][1]:>9.3f} {r['recall'][5]:>9.3f} {r['seconds']:>8.2f}")
+            odd = r["halves"]["odd"]
+            print(f"{r['ranker']:<10} {r['recall'][1]:>9.3f} {r['recall'][5]:>9.3f}   {odd[1]:>17.3f} {odd[5]:>6.3f} "
+                  f"{r['seconds']:>8.2f}")
             if args.misses:
                 for m in r["misses"]:
                     print(f"    miss: {m}")

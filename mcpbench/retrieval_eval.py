@@ -35,6 +35,9 @@ class RankerQuality(BaseModel):
     """k -> mean recall@k over the queries."""
     misses: list[str] = Field(default_factory=list)
     """Queries with recall@max(k) < 1 (for reading, not for tuning)."""
+    halves: dict[str, dict[int, float]] = Field(default_factory=dict)
+    """recall@k on the even- and odd-numbered queries apart ('even', 'odd'; 0-based line order): the rankers'
+    settings were chosen on the even half, so the odd half is their held-out figure."""
 
 
 def default_queries_path() -> Path:
@@ -65,16 +68,21 @@ def evaluate(entries: list[ToolEntry], queries: list[LabelledQuery], ranker: str
              ks: Sequence[int] = (1, 5)) -> RankerQuality:
     """recall@k of one ranker over the queries, searching all of `entries`."""
     depth = max(ks)
-    sums = dict.fromkeys(ks, 0.0)
+    per: dict[int, list[float]] = {k: [] for k in ks}
     misses = []
     for q in queries:
         ranked = [f"{h.server}/{h.name}" for h in rank_tools(entries, q.query, top_k=depth, ranker=ranker)]
         for k in ks:
-            sums[k] += recall_at_k(ranked, q.needs, k)
+            per[k].append(recall_at_k(ranked, q.needs, k))
         if recall_at_k(ranked, q.needs, depth) < 1:
             misses.append(q.query)
-    n = len(queries) or 1
-    return RankerQuality(ranker=ranker, queries=len(queries), recall={k: sums[k] / n for k in ks}, misses=misses)
+
+    def mean(xs: list[float]) -> float:
+        return sum(xs) / len(xs) if xs else 0.0
+
+    return RankerQuality(ranker=ranker, queries=len(queries), recall={k: mean(v) for k, v in per.items()},
+                         misses=misses, halves={"even": {k: mean(v[0::2]) for k, v in per.items()},
+                                                "odd": {k: mean(v[1::2]) for k, v in per.items()}})
 
 
 def queries_to_json(queries: list[LabelledQuery]) -> str:

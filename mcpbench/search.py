@@ -138,26 +138,75 @@ class BM25Ranker:
         return scored[:top_k]
 
 
+SERVER_CONTEXT = 0.5
+"""Weight λ of the server's similarity in the embedding score (hierarchical retrieval: the server a tool lives on)."""
+HYBRID_BM25 = 0.1
+"""Weight w of the min-max-normalised BM25 score in the hybrid ranker (beside cos(q, tool) at weight 1)."""
+LEAD_SENTENCES = 2
+"""Sentences of a description embedded: the lead states the purpose; later ones are caveats and usage notes."""
+
+
+def lead(description: str, sentences: int = LEAD_SENTENCES) -> str:
+    """The first sentences of a description (split after '.', '!' or '?' followed by white space)."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", description.strip()) if p]
+    return " ".join(parts[:sentences])
+
+
 def embedding_text(entry: ToolEntry) -> str:
-    """What the embedding ranker embeds for a tool: 'name words: description (parameters: ...)'."""
-    f = tool_fields(entry)
-    return f"{' '.join(tokenize(f['name']))}: {f['description']} (parameters: {f['params']})"
+    """What the embedding ranker embeds for a tool: 'server name words: lead of the description'."""
+    return f"{entry.server} {' '.join(tokenize(entry.name))}: {lead(entry.description)}"
+
+
+def embedding_scores(entries: list[ToolEntry], query: str) -> list[float]:
+    """(cos(q, tool) + λ·cos(q, server)) / (1 + λ) per entry, where a server's vector is the normalised mean of its
+    tools' vectors among `entries`; in [-1, 1]."""
+    import numpy as np
+
+    from mcpbench.embeddings import embed
+
+    tools = embed([embedding_text(e) for e in entries])  # cached on disk: a catalog is embedded once
+    q = embed([query], cache=False)[0]
+    servers = sorted({e.server for e in entries})
+    col = np.array([servers.index(e.server) for e in entries])
+    centroids = np.stack([tools[col == j].mean(0) for j in range(len(servers))])
+    centroids /= np.clip(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12, None)
+    combined = (tools @ q + SERVER_CONTEXT * (centroids @ q)[col]) / (1 + SERVER_CONTEXT)
+    return [float(x) for x in combined]
+
+
+def _sorted_hits(entries: list[ToolEntry], scores: list[float], top_k: int) -> list[SearchHit]:
+    hits = [_hit(e, s) for e, s in zip(entries, scores, strict=True)]
+    hits.sort(key=lambda h: (-h.score, h.server, h.name))
+    return hits[:top_k]
 
 
 @ranker("embedding")
 class EmbeddingRanker:
-    """Cosine similarity between the query and each tool's 'name: description (parameters)' text."""
+    """all-MiniLM-L6-v2 similarity of the query to each tool's text, with its server's similarity mixed in."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
         if not entries:
             return []
-        from mcpbench.embeddings import embed
+        return _sorted_hits(entries, embedding_scores(entries, query), top_k)
 
-        tools = embed([embedding_text(e) for e in entries])  # cached on disk: a catalog is embedded once
-        scores = (tools @ embed([query], cache=False)[0]).tolist()
-        hits = [_hit(e, s) for e, s in zip(entries, scores)]
-        hits.sort(key=lambda h: (-h.score, h.server, h.name))
-        return hits[:top_k]
+
+@ranker("hybrid")
+class HybridRanker:
+    """(cos(q, tool) + λ·cos(q, server) + w·bm25n) / (1 + λ): the embedding score with the BM25 score min-max
+    normalised over the tools (bm25n; 0 for tools sharing no term with the query) mixed in."""
+
+    def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
+        if not entries:
+            return []
+        dense = embedding_scores(entries, query)
+        sparse = {h.exposed_name: h.score for h in BM25Ranker().rank(entries, query, len(entries))}
+        hi = max(sparse.values(), default=0.0)
+        lo = min(sparse.values(), default=0.0) if len(sparse) == len(entries) else 0.0
+        span = hi - lo
+        w = HYBRID_BM25 / (1 + SERVER_CONTEXT)
+        scores = [d + w * ((sparse.get(e.exposed_name, 0.0) - lo) / span if span > 0 else 0.0)
+                  for e, d in zip(entries, dense, strict=True)]
+        return _sorted_hits(entries, scores, top_k)
 
 
 def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: str = "bm25") -> list[SearchHit]:
@@ -170,4 +219,4 @@ def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: st
     return RANKERS[ranker]().rank(list(entries), query, max(0, top_k))
 
 
-__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "embedding_text", "rank_tools", "ranker", "tokenize", "tool_fields"]
+__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "embedding_scores", "embedding_text", "lead", "rank_tools", "ranker", "tokenize", "tool_fields"]
