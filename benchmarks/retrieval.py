@@ -15,12 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mcpbench.catalog import Catalog, ToolEntry  # noqa: E402
-from mcpbench.retrieval_eval import evaluate, load_queries  # noqa: E402
-from mcpbench.search import RANKERS  # noqa: E402
+from mcpbench.catalog import Catalog, ToolEntry
+from mcpbench.retrieval_eval import evaluate, load_queries
+from mcpbench.search import RANKERS
 
 TARGET = 0.9
 
