@@ -169,3 +169,12 @@ def test_search_tools_calls_are_left_out_of_the_fleet_call_metrics():
     traj = _traj(ToolsetRecord(mode="retrieval"), events)
     assert [e.exposed_name for e in without_meta_calls(traj).tool_calls()] == ["clock__convert_time"]
     assert len(traj.tool_calls()) == 2  # the stored trajectory keeps them
+
+
+def test_search_tools_with_the_default_hybrid_ranker_finds_a_tool_by_meaning():
+    """The real MiniLM encoder (fetched on first use) behind the default ranker of --tools retrieval."""
+    box = ToolsetToolbox(FleetTools(FLEET), Toolset(mode="retrieval", top_k=2), model="m/x", task_servers=[])
+    found = anyio.run(lambda: box.call(call("search_tools", query="what hour is it in Tokyo right now"), turn=1))
+    names = [t["name"] for t in json.loads(found.content)["tools"]]
+    assert "clock__get_current_time" in names and len(names) == 2
+    assert box.record.searches[0].results == [n.replace("__", "/") for n in names]
