@@ -60,8 +60,8 @@ def load_queries(path: Path | None = None) -> list[LabelledQuery]:
 def recall_at_k(ranked: Sequence[str], needs: Iterable[Iterable[str]], k: int) -> float:
     """Share of needs with at least one of their tools among the first k of `ranked` ('server/tool' ids)."""
     top = set(ranked[:k])
-    needs = [set(n) for n in needs]
-    return sum(1 for n in needs if n & top) / len(needs)
+    sets = [set(n) for n in needs]
+    return sum(1 for n in sets if n & top) / len(sets)
 
 
 def evaluate(entries: list[ToolEntry], queries: list[LabelledQuery], ranker: str,

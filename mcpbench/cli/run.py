@@ -97,8 +97,8 @@ def run_cmd(
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
                       allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
                       workers=workers, ray_address=ray_address,
-                      toolset=Toolset(mode=tools, ranker=tool_ranker, top_k=tool_top_k, cap=tool_cap,  # type: ignore[arg-type]
-                                      on_cap=on_tool_cap))
+                      toolset=Toolset.model_validate({"mode": tools, "ranker": tool_ranker, "top_k": tool_top_k,
+                                                      "cap": tool_cap, "on_cap": on_tool_cap}))
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
         result = run_loop(until_interrupted, Runner(opts, progress).run)

@@ -101,11 +101,12 @@ def tools_cmd(server: str | None = typer.Argument(None, help="Only this server's
     catalog, failed, _live = run_loop(partial(fleet_catalog, specs, refresh=refresh))
     for name, why in sorted(failed.items()):
         err_console.print(f"[yellow]warning:[/] server {escape(name)} not listed: {escape(why)}", highlight=False)
-    rows = [{"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
-             "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
-             "quarantined": e.quarantined, "flags": e.flags}
-            for e in catalog.entries(include_quarantined=True)
-            if not quarantined or e.quarantined]
+    rows: list[dict[str, Any]] = [
+        {"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
+         "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
+         "quarantined": e.quarantined, "flags": e.flags}
+        for e in catalog.entries(include_quarantined=True)
+        if not quarantined or e.quarantined]
     if json_out:
         print_json(rows)
         return
