@@ -60,3 +60,17 @@ def test_all_mode_over_the_cap_refuses_to_start(tmp_path, monkeypatch):
     monkeypatch.setenv("MCPBENCH_HOME", str(tmp_path / "home"))
     with pytest.raises(RunError, match="accepts at most 2 per request"):
         _run(tmp_path, [{"text": "x"}], Toolset(mode="all", cap=2))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tools", "everything"], "--tools must be 'task', 'all' or 'retrieval'"),
+    (["--tools", "retrieval", "--tool-ranker", "magic"], "--tool-ranker must be one of"),
+    (["--tools", "all", "--on-tool-cap", "drop"], "--on-tool-cap must be 'error' or 'truncate'"),
+])
+def test_bad_toolset_options_are_refused_before_anything_starts(args, message):
+    from typer.testing import CliRunner
+
+    from mcpbench.cli import app
+
+    res = CliRunner().invoke(app, ["run", "-m", "scripted/oracle", *args], catch_exceptions=False)
+    assert res.exit_code == 2 and message in res.stderr
