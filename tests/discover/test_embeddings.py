@@ -111,7 +111,7 @@ def test_a_model_file_that_differs_from_its_pin_is_refused(tmp_path):
         dest.mkdir(parents=True)
         return Path(built.replace(dest / built.name))
 
-    with pytest.raises(EmbeddingModelError, match="model.safetensors"):
+    with pytest.raises(EmbeddingModelError, match=r"model\.safetensors"):
         ensure_model(source, home=tmp_path / "home", download=download)
     assert not (tmp_path / "home" / "models" / "fake").exists()
 
