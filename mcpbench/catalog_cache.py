@@ -23,6 +23,8 @@ from mcpbench.catalog import Catalog, ToolEntry, canonical_json
 from mcpbench.config import ServerSpec
 
 SCHEMA_VERSION = 1
+MAX_RECORDS = 500
+"""Records kept; writing one more removes the least recently written (test fleets with temporary paths add keys)."""
 _KEY_FIELDS = ("transport", "command", "args", "env", "cwd", "url", "headers", "install", "stateful")
 
 
@@ -88,9 +90,19 @@ def remember(home: Path, spec: ServerSpec, version: str | None, tools: list[dict
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(rec.model_dump_json())
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:
         return False
     return True
+
+
+def _prune(folder: Path) -> None:
+    records = list(folder.glob("*.json"))
+    if len(records) <= MAX_RECORDS:
+        return
+    records.sort(key=lambda p: p.stat().st_mtime_ns)
+    for old in records[:len(records) - MAX_RECORDS]:
+        old.unlink(missing_ok=True)
 
 
 def catalog_from(listings: Iterable[CachedListing]) -> Catalog:
@@ -147,4 +159,4 @@ def _raw(e: ToolEntry) -> dict[str, Any]:
             "output_schema": e.output_schema, "annotations": e.annotations}
 
 
-__all__ = ["CachedListing", "cache_dir", "catalog_from", "fleet_catalog", "load", "remember", "spec_key"]
+__all__ = ["MAX_RECORDS", "CachedListing", "cache_dir", "catalog_from", "fleet_catalog", "load", "remember", "spec_key"]

@@ -4,6 +4,7 @@ checks the record against the server's tool hashes."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -143,3 +144,14 @@ def test_a_corrupt_record_is_ignored_and_relisted(described):
         f.write_text("{not json")
     assert search(described)[0]["name"] == "lookup"
     assert launches(described) == 2
+
+
+def test_the_cache_keeps_at_most_max_records_dropping_the_oldest(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalog_cache, "MAX_RECORDS", 3)
+    home = tmp_path / "h"
+    specs = [ServerSpec(name=f"s{i}", command="x", args=[str(i)]) for i in range(5)]
+    for i, spec in enumerate(specs):
+        assert catalog_cache.remember(home, spec, None, [], [])
+        # file times are coarse (a few ms): give each record its own second, in writing order
+        os.utime(catalog_cache._path(home, spec), (1_000_000 + i, 1_000_000 + i))
+    assert [catalog_cache.load(home, s) is not None for s in specs] == [False, False, True, True, True]
