@@ -36,7 +36,7 @@ from mcpbench.world_office import build_office
 from mcpbench.world_web import serve_web
 
 SOURCE_DIR = Path(__file__).parent / "data" / "world"
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 """Bump when the build changes in a way the sources' hash cannot see."""
 _COPIED = ("docs", "web", "memory", "db/analytics.sql", "facts.json")
 _GIT_TIMEOUT_S = 30.0

@@ -79,12 +79,12 @@ def build_office(world_root: Path, analytics_sql: Path) -> dict[str, int]:
         out = world_root / "office" / "policies" / f"{md.stem}.pdf"
         write_pdf(out, [text for _, text in markdown_blocks(md.read_text(encoding="utf-8"))])
         written[f"office/policies/{out.name}"] = out
-    for folder in sorted(p for p in docs.iterdir() if p.is_dir()):
-        for n, md in enumerate(sorted(folder.glob("*.md")), 1):
-            out = world_root / "handbook" / folder.name / f"{n:02d}-{md.name}"
+    for doc_dir in sorted(p for p in docs.iterdir() if p.is_dir()):
+        for n, md in enumerate(sorted(doc_dir.glob("*.md")), 1):
+            out = world_root / "handbook" / doc_dir.name / f"{n:02d}-{md.name}"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(md.read_bytes())
-            written[f"handbook/{folder.name}/{out.name}"] = out
+            written[f"handbook/{doc_dir.name}/{out.name}"] = out
     return {rel: path.stat().st_size for rel, path in sorted(written.items())}
 
 

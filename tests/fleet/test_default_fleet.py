@@ -42,7 +42,7 @@ async def test_every_fleet_server_connects_lists_tools_and_each_new_domain_answe
                  ("search_text", {"query": "1,350"}, "EUR 1,350")],
         "pdf": [("read_pdf", {"sources": [{"path": "policies/returns-policy.pdf"}], "include_full_text": True},
                  "restocking fee")],
-        "handbook": [("list_documents", {}, "\"document_name\": \"policies\"")],
+        "handbook": [("find_text", {"document_name": "policies", "search_text": "restocking"}, "15 %")],
         "discrete": [("gcd_lcm", {"numbers": "1290, 1350"}, "30")],
         "fincalc": [("percent_change", {"old_value": 1290, "new_value": 1350}, "4.65")],
         "bizday": [("business_days_between", {"start_date": "2026-10-01", "end_date": "2026-10-31", "country": "PT"},
