@@ -43,15 +43,15 @@ async def test_every_fleet_server_connects_lists_tools_and_each_new_domain_answe
         "pdf": [("read_pdf", {"sources": [{"path": "policies/returns-policy.pdf"}], "include_full_text": True},
                  "restocking fee")],
         "handbook": [("find_text", {"document_name": "policies", "search_text": "restocking"}, "15 %")],
-        "discrete": [("gcd_lcm", {"numbers": "1290, 1350"}, "30")],
+        "loans": [("calculate_loan_payment", {"principal": 20000, "annual_rate": 0.05, "years": 3}, "599.4")],
         "fincalc": [("percent_change", {"old_value": 1290, "new_value": 1350}, "4.65")],
         "bizday": [("business_days_between", {"start_date": "2026-10-01", "end_date": "2026-10-31", "country": "PT"},
                     '"business_days":21')],
         "text": [("count_chars", {"text": "BW-AQ-310"}, '"digits": 3')],
         "drawio": [("diagram", {"action": "create", "name": "org"}, "created"),
                    ("draw", {"action": "add_vertices", "diagram_name": "org",
-                             "vertices": [{"id": "ceo", "label": "Marta Quintela", "x": 0, "y": 0}]}, ""),
-                   ("inspect", {"action": "cells", "diagram_name": "org"}, "ceo")],
+                             "vertices": [{"label": "Marta Quintela", "x": 0, "y": 0}]}, ""),
+                   ("inspect", {"action": "cells", "diagram_name": "org"}, "Marta Quintela")],
         "chemdraw": [("generate_molecule", {"name_or_smiles": "CCO"}, "")],
     }
     answers: dict[str, list[tuple[str, str, str]]] = {}
