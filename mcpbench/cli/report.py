@@ -45,7 +45,8 @@ def leaderboard_cmd(
     except (OSError, ValueError) as e:
         fail(f"re-runs file {reruns}: {str(e).splitlines()[0]}")
         return
-    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=MAX_INFRA_RATE if max_infra is None else max_infra)
+    lb, paths = write_leaderboard(list(sources), out, reruns=flags,
+                                  max_infra_rate=MAX_INFRA_RATE if max_infra is None else max_infra)
     if json_out:
         print_json(lb.model_dump(mode="json"))
         return
@@ -79,12 +80,16 @@ def bundle_cmd(run_dir: Path = typer.Argument(..., help="A run directory."),
 
 
 def verify_cmd(bundle: Path = typer.Argument(..., help="A bundle (.tar.gz) made by `mcpbench bundle`."),
-               json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON.")) -> None:
+               json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
+               max_mib: int = typer.Option(192, "--max-mib", min=1,
+                                           help="Refuse a bundle whose file, decompressed archive or any member is "
+                                                "larger than this many MiB (guards against decompression bombs).")
+               ) -> None:
     """Check a bundle's bytes and re-compute every score from its trajectories. Exit 0 when all match, 1 if not."""
-    from mcpbench.bundle import verify_bundle
+    from mcpbench.bundle import ReadLimits, verify_bundle
 
     try:
-        report = verify_bundle(bundle)
+        report = verify_bundle(bundle, ReadLimits.of_mib(max_mib))
     except OSError as e:
         fail(f"cannot read {bundle}: {e}")
         return
