@@ -84,6 +84,11 @@ class Row(BaseModel):
     episodes: int
     tasks: int
     judges: list[str]
+    judge_agreement: dict[str, float | None] = Field(default_factory=dict)
+    """judge (and 'panel') -> Krippendorff's alpha with the verifiable checks on task completion over the row's run
+    (docs/metrics.md §9); empty without judges."""
+    flagged_judges: list[str] = Field(default_factory=list)
+    """Judges whose agreement with the checks is below the threshold: the row's judged dimensions lean on them."""
     tier: Tier
     source: str
     run_id: str
@@ -155,6 +160,8 @@ def load_submission(path: str | Path, reruns: Reruns) -> Submission:
 def _rows(sub: Submission, max_infra_rate: float) -> list[Row]:
     assert sub.results is not None and sub.tier is not None
     r = sub.results
+    cal = r.judges.calibration or {}
+    agreement = {name: a.get("alpha") for name, a in cal.get("judges", {}).items()}
     out = []
     for model, s in r.scores.get("models", {}).items():
         unranked = None
@@ -172,7 +179,9 @@ def _rows(sub: Submission, max_infra_rate: float) -> list[Row]:
                        dimensions=s.get("dimensions", {}), pass_at_1=s.get("pass_at_k", {}).get("1"),
                        infra_failed=s.get("infra_failed", 0), infra_failed_rate=s.get("infra_failed_rate", 0.0),
                        episodes=s.get("episodes", 0), tasks=s.get("tasks", 0), judges=s.get("panel", []),
-                       tier=sub.tier, source=sub.source, run_id=r.run.run_id, state=r.run.state))
+                       judge_agreement=agreement if s.get("panel") else {},
+                       flagged_judges=list(cal.get("flagged", [])) if s.get("panel") else [], tier=sub.tier,
+                       source=sub.source, run_id=r.run.run_id, state=r.run.state))
     return out
 
 
@@ -234,16 +243,26 @@ def leaderboard_md(lb: Leaderboard) -> str:
         lines += ["", f"## {md_cell(_group_title(i, g))}", ""]
         if g.differs:
             lines += [_why(g), ""]
-        lines += ["| rank | model | overall [95% CI] | pass@1 | infra-failed | episodes | tier | run |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| rank | model | overall [95% CI] | pass@1 | infra-failed | episodes | judges (α with checks) "
+                  "| tier | run |", "|---|---|---|---|---|---|---|---|---|"]
         for r in g.rows:
             rank = str(r.rank) if r.rank is not None else f"— ({md_cell(r.unranked)})"
             lines.append(f"| {rank} | {md_cell(r.model)} | {fmt_ci(r.overall)} | {fmt(r.pass_at_1)} | "
-                         f"{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%) | {r.episodes} | {r.tier} | "
+                         f"{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%) | {r.episodes} | "
+                         f"{md_cell(judges_text(r))} | {r.tier} | "
                          f"{md_cell(r.run_id)} |")
     if lb.rejected:
         lines += ["", "## Rejected", ""] + [f"- {md_cell(x.source)}: {md_cell(x.reason)}" for x in lb.rejected]
     return "\n".join(lines) + "\n"
+
+
+def judges_text(r: Row) -> str:
+    """'j/a α 0.81, j/b α 0.42 (flagged), panel α 0.60 (flagged)', or 'none'."""
+    if not r.judges:
+        return "none"
+    names = [*r.judges, *(["panel"] if "panel" in r.judge_agreement else [])]
+    return ", ".join(f"{n} α {fmt(r.judge_agreement.get(n))}" + (" (flagged)" if n in r.flagged_judges else "")
+                     for n in names)
 
 
 def _num(x: float | None, text: str) -> str:
@@ -253,7 +272,7 @@ def _num(x: float | None, text: str) -> str:
 def leaderboard_html(lb: Leaderboard) -> str:
     sections = []
     header = ["rank", "model", "overall [95% CI]", *(d.replace("_", " ") for d in lb.radar), "pass@1",
-              "infra-failed", "episodes", "judges", "tier", "run"]
+              "infra-failed", "episodes", "judges (α with checks)", "tier", "run"]
     for i, g in enumerate(lb.groups):
         rows = []
         for r in g.rows:
@@ -268,7 +287,7 @@ def leaderboard_html(lb: Leaderboard) -> str:
                         f"{_num(r.overall.get('mean'), fmt(r.overall.get('mean')) + ci)}{dims}"
                         f"{_num(r.pass_at_1, fmt(r.pass_at_1))}"
                         f"{_num(r.infra_failed_rate, f'{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%)')}"
-                        f"{_num(r.episodes, str(r.episodes))}<td>{e(', '.join(r.judges) or 'none')}</td>"
+                        f"{_num(r.episodes, str(r.episodes))}<td>{e(judges_text(r))}</td>"
                         f'<td><span class="badge tier {e(tier)}">{e(r.tier)}</span></td>'
                         f'<td title="{e(r.source)}">{e(r.run_id)}{"" if r.unranked is None else " · " + e(r.unranked)}'
                         "</td></tr>")
@@ -306,5 +325,6 @@ def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *, reruns:
     return lb, paths
 
 
-__all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row", "Submission", "Tier",
-           "build_leaderboard", "leaderboard_html", "leaderboard_md", "load_submission", "write_leaderboard"]
+__all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row",
+           "Submission", "Tier", "build_leaderboard", "judges_text", "leaderboard_html", "leaderboard_md",
+           "load_submission", "write_leaderboard"]
