@@ -33,6 +33,7 @@ from mcpbench.bundle.format import (
 )
 from mcpbench.bundle.reader import BundleBytes, ReadLimits, read_bundle, read_members
 from mcpbench.report.results import ReportResults, RunData, build_results, results_json
+from mcpbench.splits import SplitInfo, SplitRegistry, identify
 from mcpbench.store import RunStore, StoredEpisode
 
 MAX_DIFFERENCES = 50
@@ -66,6 +67,8 @@ class VerifyReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     results: dict[str, Any] | None = None
     """The bundle's results.json, when it could be read (trust it only when ok)."""
+    split: SplitInfo | None = None
+    """Which split the run was scored on (public, private or unlisted), from its suite sha256."""
 
 
 def bundle_members(data: RunData) -> dict[str, bytes]:
@@ -165,23 +168,25 @@ def _recompute(meta: dict[str, Any], episodes: list[StoredEpisode], claimed: dic
     return diffs
 
 
-def verify_bundle(path: str | Path, limits: ReadLimits | None = None) -> VerifyReport:
+def verify_bundle(path: str | Path, limits: ReadLimits | None = None, splits: SplitRegistry | None = None
+                  ) -> VerifyReport:
     """Check a bundle file's bytes, then recompute its scores and results from its trajectories and compare.
 
     The file is streamed under LIMITS (default ReadLimits()): a bundle over a cap is refused without being read
-    whole. Never raises for a bad bundle: every problem is a line of `differences`. Raises OSError when PATH cannot
-    be read.
+    whole. The run's split is named from SPLITS (the splits registry) or the shipped suites. Never raises for a bad
+    bundle: every problem is a line of `differences`. Raises OSError when PATH cannot be read.
     """
     with Path(path).open("rb") as f:
-        return _verify(read_bundle(f, limits), str(path))
+        return _verify(read_bundle(f, limits), str(path), splits)
 
 
-def verify_bytes(blob: bytes, name: str = "<bundle>", limits: ReadLimits | None = None) -> VerifyReport:
+def verify_bytes(blob: bytes, name: str = "<bundle>", limits: ReadLimits | None = None,
+                 splits: SplitRegistry | None = None) -> VerifyReport:
     """verify_bundle on a bundle already in memory."""
-    return _verify(read_bundle(io.BytesIO(blob), limits), name)
+    return _verify(read_bundle(io.BytesIO(blob), limits), name, splits)
 
 
-def _verify(got: BundleBytes, name: str) -> VerifyReport:
+def _verify(got: BundleBytes, name: str, splits: SplitRegistry | None) -> VerifyReport:
     report = VerifyReport(ok=False, bundle=name, bundle_sha256=got.sha256, warnings=got.warnings)
     members = got.members
     if got.problems:
@@ -190,6 +195,7 @@ def _verify(got: BundleBytes, name: str) -> VerifyReport:
     try:
         meta, episodes, claimed = _parse(members)
         report.results, report.run_id, report.episodes = meta["results"], meta["bundle"]["run_id"], len(episodes)
+        report.split = identify(str(meta["spec"]["suite_sha256"]), splits)
         diffs = consistency_problems(meta, episodes, {k: v.model_dump() for k, v in claimed.items()})
     except (ValueError, ValidationError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as e:
         first = str(e).splitlines()[0] if str(e) else ""
