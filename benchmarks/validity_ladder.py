@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine  # noqa: E402
+from _common import machine
 
-from mcpbench.validity import RUNGS, ladder_table, ladder_verdict  # noqa: E402
+from mcpbench.validity import RUNGS, ladder_table, ladder_verdict
 
 DOC = ROOT / "docs" / "leaderboard.md"
 LADDER_MARKS = ("<!-- validity-ladder:begin -->", "<!-- validity-ladder:end -->")

@@ -4,6 +4,7 @@ claims (docs/leaderboard.md, "Validity ladder")."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -61,7 +62,7 @@ def ladder_verdict(results: dict[str, Any], rungs: tuple[str, ...] = RUNGS, *,
         if s.get("infra_failed"):
             problems.append(f"{name}: {s['infra_failed']} infra-failed episode(s): the rungs ran different task mixes")
     ordered = separated = len(out) == len(rungs)
-    for up, down in zip(out, out[1:], strict=False):
+    for up, down in itertools.pairwise(out):
         if up.overall is None or down.overall is None or up.overall <= down.overall:
             ordered = False
             problems.append(f"{up.model} ({up.overall}) does not score above {down.model} ({down.overall})")

@@ -123,5 +123,18 @@ def encode_to(members: dict[str, bytes], tar_sink: Sink | None, gz_sink: Sink) -
         _write_tar(members, _Tee(gz) if tar_sink is None else _Tee(tar_sink, gz))
 
 
-__all__ = ["BUNDLE_FORMAT", "GZIP_HEADER", "MEMBERS", "SUMS", "BundleInfo", "canonical_line", "canonical_tar",
-           "Sink", "encode", "encode_to", "gzip_bytes", "jsonl", "sums"]
+__all__ = [
+    "BUNDLE_FORMAT",
+    "GZIP_HEADER",
+    "MEMBERS",
+    "SUMS",
+    "BundleInfo",
+    "Sink",
+    "canonical_line",
+    "canonical_tar",
+    "encode",
+    "encode_to",
+    "gzip_bytes",
+    "jsonl",
+    "sums",
+]
