@@ -19,7 +19,7 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Self
 
 import anyio
 import httpx
@@ -335,7 +335,7 @@ class LlamaServer:
                 self._log.close()
                 self._log = None
 
-    async def __aenter__(self) -> LlamaServer:
+    async def __aenter__(self) -> Self:
         try:
             await self.start()
         except BaseException:

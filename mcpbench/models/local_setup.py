@@ -22,9 +22,23 @@ import anyio
 import httpx
 from pydantic import BaseModel
 
-from mcpbench.models.local_server import LlamaServer, LlamaServerError, Runtime, ServerOptions, ensure_runtime, \
-    explain_exit
-from mcpbench.models.local_weights import LocalModelError, OnWeightsEvent, home_dir, install_model, source_for
+from mcpbench.models.local_server import (
+    LlamaServer,
+    LlamaServerError,
+    Runtime,
+    ServerOptions,
+    ensure_runtime,
+    explain_exit,
+)
+from mcpbench.models.local_weights import (
+    LocalModelError,
+    OnWeightsEvent,
+    WeightsError,
+    home_dir,
+    install_model,
+    source_for,
+    verified_weights,
+)
 
 PROOF_TOKENS = 8
 """Tokens the proof run asks for: enough to run every kernel of a forward pass, few enough to take seconds."""
@@ -128,17 +142,26 @@ async def prove_runtime(gguf: Path, runtime: Runtime, *, model: str, log_path: P
 
 
 def ensure_local_model(name: str, home: Path | None = None, *, on_weights: OnWeightsEvent | None = None,
-                       on_event: OnSetupEvent | None = None, force: bool = False,
-                       prove: bool = True) -> tuple[Path, Runtime, RuntimeProof | None]:
+                       on_event: OnSetupEvent | None = None, force: bool = False, prove: bool = True,
+                       rehash: bool = True) -> tuple[Path, Runtime, RuntimeProof | None]:
     """Install local model `name` (weights, verified), find the runtime and prove it runs; idempotent and quick when
     all three were done before on this machine. Returns (gguf path, runtime, proof or None when `prove` is False).
 
-    Raises WeightsError, RuntimeMissingError or RuntimeProofError; each message says what to do.
+    `rehash=False` trusts an installed file whose stat stamp matches its last verification (what a run does before
+    it starts); `mcpbench models install` re-hashes. Raises WeightsError, RuntimeMissingError or RuntimeProofError;
+    each message says what to do.
     """
     emit = on_event or (lambda e: None)
     source = source_for(name)
     home = home or home_dir()
-    gguf = install_model(source.name, home, on_weights, force=force)
+    gguf: Path | None = None
+    if not (force or rehash):
+        try:
+            gguf = verified_weights(source.name, home)
+        except WeightsError:
+            gguf = None
+    if gguf is None:
+        gguf = install_model(source.name, home, on_weights, force=force)
     runtime = ensure_runtime()
     emit(SetupEvent(name=source.name, stage="runtime", detail=runtime.describe()))
     if not prove:
