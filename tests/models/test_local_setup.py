@@ -13,7 +13,6 @@ import sys
 
 import pytest
 import typer
-from test_local_model import fake_binary, fake_home, fake_model  # noqa: F401 - fixtures
 from typer.testing import CliRunner
 
 from mcpbench.cli.models_local import register_local
