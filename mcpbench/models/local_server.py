@@ -34,7 +34,7 @@ RUNTIME_ENV = "MCPBENCH_LLAMA_SERVER"
 RUNTIME_PACKAGE = "xllamacpp"
 """The PyPI package whose prebuilt wheel carries llama.cpp's server (pinned in pyproject.toml and uv.lock)."""
 
-INSTALL_HINT = "reinstall mcpbench's dependencies (`uv sync`, or `pip install -e .`): the runtime is the xllamacpp package"
+INSTALL_HINT = "reinstall mcpbench's dependencies (`uv sync`, or `pip install -e .`): the runtime is xllamacpp"
 
 
 class RuntimeMissingError(LocalModelError):
