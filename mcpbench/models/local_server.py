@@ -102,8 +102,16 @@ _LIB_PACKAGES = {"libgomp.so.1": "libgomp1", "libstdc++.so.6": "libstdc++6", "li
 _MISSING_LIB = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
 
 
-def explain_exit(returncode: int, log_tail: str = "") -> str:
-    """Why a llama.cpp server process ended, and what to do: the signal or exit code, its likely cause, the remedy."""
+_BASELINE_REMEDY = (
+    "the default runtime (xllamacpp) needs AVX2, FMA and F16C, which this CPU (or the VM around it) does not provide: "
+    "build llama.cpp's llama-server for this machine with -DGGML_NATIVE=ON and point $" + RUNTIME_ENV + " at it")
+
+
+def explain_exit(returncode: int, log_tail: str = "", *, runtime: Runtime | None = None) -> str:
+    """Why a llama.cpp server process ended, and what to do: the signal or exit code, its likely cause, the remedy.
+
+    `runtime` tailors the remedy (a SIGILL means something else for the portable default than for a native build).
+    """
     lib = _MISSING_LIB.search(log_tail)
     if lib:
         name = lib.group(1)
@@ -117,8 +125,9 @@ def explain_exit(returncode: int, log_tail: str = "") -> str:
         except ValueError:
             name = f"signal {-returncode}"
         if name == "SIGILL":
+            remedy = _BASELINE_REMEDY if runtime is not None and runtime.kind == "xllamacpp" else _PORTABLE_REMEDY
             return ("killed by SIGILL (illegal instruction): this llama.cpp build uses a CPU instruction this machine "
-                    "does not execute (a VM can advertise AVX-512 or AMX and trap it); " + _PORTABLE_REMEDY)
+                    "does not execute (a VM can advertise AVX-512 or AMX and trap it); " + remedy)
         if name == "SIGKILL":
             return ("killed by SIGKILL: most often the kernel's out-of-memory killer (the 1.5B model needs about "
                     "2 GB of RAM); free memory or use local/qwen2.5-coder-0.5b")
@@ -304,9 +313,8 @@ class LlamaServer:
             while True:
                 if self._process.returncode is not None:
                     tail = _tail(self.log_path)
-                    raise LlamaServerError(f"llama-server died during startup: "
-                                           f"{explain_exit(self._process.returncode, tail)}. Log {self.log_path}:"
-                                           f"\n{tail}")
+                    why = explain_exit(self._process.returncode, tail, runtime=self.runtime)
+                    raise LlamaServerError(f"llama-server died during startup: {why}. Log {self.log_path}:\n{tail}")
                 try:
                     r = await client.get(self.base_url + "/health")
                     if r.status_code == 200:

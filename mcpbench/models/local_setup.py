@@ -128,7 +128,7 @@ async def prove_runtime(gguf: Path, runtime: Runtime, *, model: str, log_path: P
             except (httpx.HTTPError, ValueError) as e:
                 code = await server.exit_code(wait_s=5)  # a server that died explains the failed request
                 tail = server.log_path.read_text(errors="replace")[-2000:] if server.log_path else ""
-                why = explain_exit(code, tail) if code is not None else f"the request failed: {e}"
+                why = explain_exit(code, tail, runtime=runtime) if code is not None else f"the request failed: {e}"
                 raise RuntimeProofError(f"the llama.cpp runtime failed its proof run on local/{model}: llama-server "
                                         f"{why} (log {server.log_path})") from None
             message = (body.get("choices") or [{}])[0].get("message") or {}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from mcpbench.cli.models_local import register_local
-from mcpbench.models.local_server import explain_exit
+from mcpbench.models.local_server import Runtime, binary_runtime, explain_exit
 from mcpbench.models.local_setup import RuntimeProofError, ensure_local_model
 
 
@@ -73,6 +74,9 @@ def test_exit_explanations_name_signals_exit_codes_and_missing_libraries():
     assert explain_exit(-9).startswith("killed by SIGKILL: most often the kernel's out-of-memory killer")
     assert explain_exit(-11).startswith("killed by SIGSEGV")
     assert explain_exit(3) == "exited with code 3"
+    portable = Runtime(kind="xllamacpp", command=("python", "-m", "mcpbench.models.llama_serve"), version="1")
+    assert "needs AVX2, FMA and F16C" in explain_exit(-4, runtime=portable)  # the baseline itself is missing
+    assert "-DGGML_NATIVE=OFF" in explain_exit(-4, runtime=binary_runtime(Path("/opt/llama-server")))
     assert "reinstall" in explain_exit(127)
     assert "apt-get install libstdc++6" in explain_exit(1, "x: libstdc++.so.6: cannot open shared object file")
 
