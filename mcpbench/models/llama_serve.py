@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr, flush=True)
     try:
         server = xllamacpp.Server(p)  # loads the model and starts listening (llama.cpp's own log goes to stderr)
-    except Exception as e:  # noqa: BLE001 - any failure here is a start-up failure, reported as such
+    except Exception as e:  # any failure here is a start-up failure, reported as such
         print(f"llama_serve: the server did not start: {e}", file=sys.stderr, flush=True)
         return 1
     stop.wait()

@@ -133,8 +133,9 @@ async def prove_runtime(gguf: Path, runtime: Runtime, *, model: str, log_path: P
                                         f"{why} (log {server.log_path})") from None
             message = (body.get("choices") or [{}])[0].get("message") or {}
             text = message.get("content") or json.dumps(message.get("tool_calls") or "")
+            generate_s = round(time.monotonic() - started, 2)
             return RuntimeProof(model=model, runtime=runtime.describe(), cpu=cpu_signature(),
-                                ready_s=round(server.ready_s or 0.0, 2), generate_s=round(time.monotonic() - started, 2),
+                                ready_s=round(server.ready_s or 0.0, 2), generate_s=generate_s,
                                 completion_tokens=int((body.get("usage") or {}).get("completion_tokens") or 0),
                                 text=str(text)[:200], proved_at=datetime.now(UTC).isoformat(timespec="seconds"))
     finally:
