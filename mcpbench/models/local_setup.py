@@ -178,7 +178,9 @@ def ensure_local_model(name: str, home: Path | None = None, *, on_weights: OnWei
     proof = run_loop(functools.partial(prove_runtime, model=source.name, log_path=log), gguf, runtime)
     path = _proof_path(home, source.name, runtime)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(proof.model_dump_json(indent=2) + "\n")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # concurrent first uses (test sessions) may race
+    tmp.write_text(proof.model_dump_json(indent=2) + "\n")
+    os.replace(tmp, path)
     emit(SetupEvent(name=source.name, stage="proven", detail=f"ready in {proof.ready_s:.1f} s, "
                     f"{proof.completion_tokens} tokens in {proof.generate_s:.1f} s"))
     return gguf, runtime, proof
