@@ -1,5 +1,5 @@
 """Judges calibrated against the checks: every task carries verifiable checks, so every run with a judge panel can
-measure how far each judge (and the panel) agrees with them on task completion (docs/metrics.md §9).
+measure how far each judge (and the panel) agrees with them on task completion (docs/metrics.md §10).
 
 Per episode (counted, its task has checks, the judge scored task fulfillment):
 - the checks say complete when the episode passed (completed and every check passed); their value is the check score

@@ -87,7 +87,7 @@ class Row(BaseModel):
     judges: list[str]
     judge_agreement: dict[str, float | None] = Field(default_factory=dict)
     """judge (and 'panel') -> Krippendorff's alpha with the verifiable checks on task completion over the row's run
-    (docs/metrics.md §9); empty without judges."""
+    (docs/metrics.md §10); empty without judges."""
     flagged_judges: list[str] = Field(default_factory=list)
     """Judges whose agreement with the checks is below the threshold: the row's judged dimensions lean on them."""
     tier: Tier

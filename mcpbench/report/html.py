@@ -204,7 +204,7 @@ def _calibration(cal: dict[str, Any] | None) -> str:
                     f'<td class="{"flagged" if flag == "FLAGGED" else ""}">{e(flag)}</td></tr>')
     return (f'<h3>Agreement with the checks on task completion</h3><p class="note">A judge says complete when its task '
             f"fulfillment is at least {cal['complete_at']:g} on [0, 1]; a judge whose α (verdicts) is below "
-            f"{cal['threshold']:g} is flagged (docs/metrics.md §9).</p>"
+            f"{cal['threshold']:g} is flagged (docs/metrics.md §10).</p>"
             f'{_table("calibration", CALIBRATION_HEADER, rows)}')
 
 

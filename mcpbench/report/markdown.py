@@ -133,7 +133,7 @@ def calibration_md(cal: dict[str, Any] | None) -> list[str]:
         return []
     return ["", "### Agreement with the checks on task completion", "",
             (f"A judge says complete when its task fulfillment is at least {cal['complete_at']:g} on [0, 1]; a judge "
-             f"whose α (verdicts) is below {cal['threshold']:g} is flagged (docs/metrics.md §9)."), "",
+             f"whose α (verdicts) is below {cal['threshold']:g} is flagged (docs/metrics.md §10)."), "",
             *_table(CALIBRATION_HEADER, calibration_rows(cal))]
 
 

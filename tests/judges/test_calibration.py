@@ -1,4 +1,4 @@
-"""Judge-vs-check calibration (judges/calibration.py, docs/metrics.md §9) on hand-computed examples."""
+"""Judge-vs-check calibration (judges/calibration.py, docs/metrics.md §10) on hand-computed examples."""
 
 from __future__ import annotations
 
