@@ -44,7 +44,8 @@ NETWORK_ENV: tuple[str, ...] = (
     "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
     # trust stores: OpenSSL / Python ssl / uv and rustls, Node, requests, curl, pip, git
     "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT",
-    "GIT_SSL_CAINFO",
+    "GIT_SSL_CAINFO", "NIX_SSL_CERT_FILE", "AWS_CA_BUNDLE", "HTTPLIB2_CA_CERTS", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
     # how uv and npm reach the network (no indexes or tokens: those can carry credentials)
     "UV_NATIVE_TLS", "UV_SYSTEM_CERTS", "NPM_CONFIG_CAFILE", "npm_config_cafile", "NPM_CONFIG_STRICT_SSL",
     "npm_config_strict_ssl", "NPM_CONFIG_PROXY", "npm_config_proxy", "NPM_CONFIG_HTTPS_PROXY",

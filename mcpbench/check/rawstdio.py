@@ -64,7 +64,7 @@ class _Reader:
         if not is_jsonrpc(text):
             self.scan.bad_lines += 1
             if len(self.scan.samples) < SAMPLES:
-                self.scan.samples.append(text[:160])
+                self.scan.samples.append(process.redact(text[:2000])[:160])
             return
         msg = json.loads(text)
         for m in msg if isinstance(msg, list) else [msg]:
