@@ -52,7 +52,11 @@ def check_cmd(
     call_timeout: float = typer.Option(30.0, "--call-timeout", min=0.1, help="Deadline of one tool call, seconds."),
     connect_timeout: float = typer.Option(30.0, "--connect-timeout", min=0.1, help="Spawn + handshake deadline."),
     allow_destructive: bool = typer.Option(False, "--allow-destructive",
-                                           help="Also call tools that look destructive (delete, write, drop...)."),
+                                           help="Also call tools not known to be read-only (by default only tools "
+                                                "declaring readOnlyHint, or named get/list/read/status..., are "
+                                                "called)."),
+    cwd: Path | None = typer.Option(None, "--cwd", help="Run a launched server in this directory (default: a "
+                                    "fresh scratch directory, so its tools cannot touch your files)."),
     skip_tool: list[str] | None = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
                                         "(provider/model)."),
@@ -80,6 +84,8 @@ def check_cmd(
              (f" (got {', '.join(given)})" if given else ""))
     if transport and not url:
         fail("--transport only applies to --url")
+    if cwd is not None and not command:
+        fail("--cwd only applies to -- COMMAND (a servers.yaml entry sets its own cwd)")
 
     spec: ServerSpec | None = None
     target: Target | None = None
@@ -94,7 +100,10 @@ def check_cmd(
             target = Target.from_url(url, transport, headers=_pairs(header, ":", "--header"))  # type: ignore[arg-type]
         else:
             assert command
-            target = Target.from_command(command, env=_pairs(env, "=", "--env"))
+            if cwd is not None and not cwd.is_dir():
+                fail(f"--cwd {cwd} is not a directory")
+            target = Target.from_command(command, env=_pairs(env, "=", "--env"),
+                                         cwd=str(cwd.resolve()) if cwd is not None else None)
     except (ConfigError, ValueError, OSError) as e:
         fail(str(e))
         return

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mcpbench._loop import run as run_loop
@@ -80,7 +81,8 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         ok = r["status"] == "connected"
         t.add_row(r["name"], r["transport"], "[green]connected[/]" if ok else "[red]failed[/]", str(r["tools"]),
                   r["version"] or "", f"{r['connect_ms']:.0f}" if r["connect_ms"] else "",
-                  (r["error"] or "") + (f"\n[dim]{(r['stderr_tail'] or '')[-300:]}[/]" if r.get("stderr_tail") else ""))
+                  escape(r["error"] or "") + (f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail")
+                                        else ""))
     console.print(t)
 
 
@@ -125,7 +127,9 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
     async def go(fleet: Any) -> list[dict[str, Any]]:
         rows = []
         for name, st in fleet.status.items():
-            row = {"name": name, "status": st.status, "ping_ms": None, "error": st.error}
+            row = {"name": name, "status": st.status, "ping_ms": None,
+                   "error": st.why() if st.status == "failed" else st.error,
+                   "stderr_tail": st.stderr_tail if st.status == "failed" else None}
             conn = fleet._shared.get(name)
             if conn is not None and conn.alive:
                 try:
@@ -148,7 +152,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         for col in ("name", "status", "ping ms", "note"):
             t.add_column(col)
         for r in rows:
-            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), r["error"] or "")
+            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), escape(r["error"] or ""))
         console.print(t)
     if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)
