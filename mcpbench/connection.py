@@ -81,21 +81,36 @@ class Resolved(process.Launch):
 
 
 def resolve(spec: ServerSpec, builtins: dict[str, str], home: Path | None) -> Resolved:
-    """Fill ${...} placeholders and find the binary. Raises ConfigError / FileNotFoundError with a clear message."""
+    """Fill ${...} placeholders and find the binary (for a `uvx`/`npx` line, its pinned install when `servers
+    install` made one). Raises ConfigError / FileNotFoundError with a clear message."""
+    from mcpbench.install import launch_spec, resolve_command
+
     def x(v: str) -> str:
         return expand(v, builtins)
 
+    launch = launch_spec(spec, home)
     command = None
-    if spec.command:
-        command = x(spec.command)
-        if spec.install is not None or "/" not in command:
-            from mcpbench.install import resolve_command
-
-            command = resolve_command(spec.model_copy(update={"command": command}), home)
+    if launch.command:
+        command = x(launch.command)
+        if launch.install is not None or "/" not in command:
+            command = resolve_command(launch.model_copy(update={"command": command}), home)
     return Resolved(spec=spec, name=spec.name, transport=spec.transport, command=command,
-                    args=[x(a) for a in spec.args], env={k: x(v) for k, v in spec.env.items()},
+                    args=[x(a) for a in launch.args], env={k: x(v) for k, v in spec.env.items()},
                     cwd=x(spec.cwd) if spec.cwd else None, url=x(spec.url) if spec.url else None,
                     headers={k: x(v) for k, v in spec.headers.items()})
+
+
+def hung_message(r: Resolved) -> str:
+    """What a missed connect deadline means; for a launcher line, that its first start may still be installing."""
+    from mcpbench.launchers import LAUNCHERS
+
+    spec = r.spec
+    msg = f"no handshake within the {spec.timeouts.connect:g}s connect deadline (spawned but hung)"
+    launcher = Path(r.command).name if r.command else None
+    if launcher in LAUNCHERS:
+        msg += (f"; it starts through {launcher}, whose first start downloads (and may build) the package: run "
+                f"`mcpbench servers install {spec.name}` to install it ahead as a pinned binary")
+    return msg
 
 
 @dataclass
@@ -179,7 +194,7 @@ class Connection:
                     # Bounded shutdown: the SDK closes stdin, then SIGTERM/SIGKILL the process group.
                     scope.deadline = anyio.current_time() + spec.timeouts.shutdown + 5
             if scope.cancelled_caught and not started:
-                self._fail(f"no handshake within the {spec.timeouts.connect:g}s connect deadline (spawned but hung)")
+                self._fail(hung_message(r))
         except Exception as e:  # noqa: BLE001 — a server fault becomes status data
             self._fail(_compat.describe_connect_error(e) if not started else f"connection lost: "
                        f"{_compat.describe_connect_error(e)}")
@@ -204,7 +219,7 @@ class Connection:
     def fail_handshake_deadline(self) -> None:
         """Report a hung handshake at the deadline itself; the teardown goes on in the background."""
         if not self.ready.is_set():
-            self._fail(f"no handshake within the {self.spec.timeouts.connect:g}s connect deadline (spawned but hung)")
+            self._fail(hung_message(self.resolved))
             self.ready.set()
             self.stop()
 
