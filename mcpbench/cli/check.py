@@ -6,11 +6,15 @@ import logging
 import re
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit
+
+if TYPE_CHECKING:
+    from mcpbench.check import Target
 
 HELP = """Check one MCP server: protocol, schemas, robustness, security (and usability with --model).
 
@@ -34,6 +38,17 @@ def _pairs(items: list[str] | None, sep: str, what: str) -> dict[str, str]:
     return out
 
 
+LAUNCHER_CONNECT_S = 300.0
+"""Connect deadline of a `uvx`/`npx` line under check: its first start may download and compile the package."""
+
+
+def _launcher(target: Target | None) -> str | None:
+    from mcpbench.launchers import LAUNCHERS
+
+    name = Path(target.command).name if target is not None and target.command else None
+    return name if name in LAUNCHERS else None
+
+
 def _spec_name(name: str) -> str:
     clean = re.sub(r"[^A-Za-z0-9_-]", "-", name).strip("-_") or "server"
     return clean[:32] if clean[0].isalnum() else f"s{clean}"[:32]
@@ -50,7 +65,9 @@ def check_cmd(
     env: list[str] | None = typer.Option(None, "--env", "-e", help="KEY=VALUE for a launched server (repeat)."),
     header: list[str] | None = typer.Option(None, "--header", "-H", help="'Name: value' HTTP header (repeat)."),
     call_timeout: float = typer.Option(30.0, "--call-timeout", min=0.1, help="Deadline of one tool call, seconds."),
-    connect_timeout: float = typer.Option(30.0, "--connect-timeout", min=0.1, help="Spawn + handshake deadline."),
+    connect_timeout: float | None = typer.Option(None, "--connect-timeout", min=0.1, help="Spawn + handshake "
+                                                 "deadline (default 30 s; 300 s for a uvx/npx line, whose first "
+                                                 "start may download and build the package)."),
     allow_destructive: bool = typer.Option(False, "--allow-destructive",
                                            help="Also call tools not known to be read-only (by default only tools "
                                                 "declaring readOnlyHint, or named get/list/read/status..., are "
@@ -129,6 +146,12 @@ def check_cmd(
     mcp_logger = logging.getLogger("mcp")
     mcp_logger.addHandler(logging.NullHandler())
     mcp_logger.propagate = False
+    launcher = _launcher(target)
+    if connect_timeout is None:
+        connect_timeout = LAUNCHER_CONNECT_S if launcher else 30.0
+    if launcher and not json_out:
+        err_console.print(f"[dim]{launcher}: a first start may download and build the package (installing…); "
+                          f"connect deadline {connect_timeout:g} s[/]", highlight=False)
     opts = CheckOptions(call_timeout_s=call_timeout, connect_timeout_s=connect_timeout,
                         allow_destructive=allow_destructive, skip_tools=frozenset(skip_tool or []))
 
