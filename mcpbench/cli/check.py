@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,8 +162,12 @@ def check_cmd(
             if not json_out:
                 err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
             report = await run_check(t, opts)
-        if model and spec is not None:
-            report.results.append(await usability(spec, model))
+            if model and spec is not None:
+                use = spec
+                if target is not None and spec.command and spec.cwd is None:  # the model's calls: in a scratch dir too
+                    scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="mcpbench-check-cwd-"))
+                    use = spec.model_copy(update={"cwd": scratch})
+                report.results.append(await usability(use, model))
         return report
 
     try:
