@@ -195,7 +195,7 @@ class Connection:
                     scope.deadline = anyio.current_time() + spec.timeouts.shutdown + 5
             if scope.cancelled_caught and not started:
                 self._fail(hung_message(r))
-        except Exception as e:  # noqa: BLE001 — a server fault becomes status data
+        except Exception as e:
             self._fail(_compat.describe_connect_error(e) if not started else f"connection lost: "
                        f"{_compat.describe_connect_error(e)}")
         finally:
@@ -310,7 +310,7 @@ class Connection:
             finally:
                 self.in_flight -= 1
                 self.limiter.release()
-        except Exception as e:  # noqa: BLE001 — classified into the outcome
+        except Exception as e:
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":
                 msg = f"no result within the {deadline:g}s call deadline"
@@ -338,7 +338,7 @@ class Connection:
             try:
                 await client.list_tools()
                 return True
-            except Exception:  # noqa: BLE001 — any failure means: not healthy
+            except Exception:
                 return False
         return False
 

@@ -182,7 +182,7 @@ def spec_hash(spec: ServerSpec) -> str:
 
 
 def _marker_path(spec: ServerSpec, home: Path) -> Path:
-    if _declared_kind(spec) == "pypi" or spec.install is None and install_kind(spec) == "pypi":
+    if _declared_kind(spec) == "pypi" or (spec.install is None and install_kind(spec) == "pypi"):
         return home / "servers" / spec.name / MARKER
     return home / "npm" / ".mcpbench" / f"{spec.name}.json"
 
@@ -401,7 +401,7 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
     for spec in specs:
         t0 = time.monotonic()
         kind = install_kind(spec)
-        if kind == "none" or not force and is_installed(spec, home):
+        if kind == "none" or (not force and is_installed(spec, home)):
             finish(spec, t0, cached=True)
             continue
         p = launchers.plan(spec) if spec.install is None else None

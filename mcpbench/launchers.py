@@ -93,10 +93,7 @@ def _pip_requirement(ref: str) -> tuple[str, str] | None:
     name, extras, rest = m.group(1), m.group(2) or "", m.group(3)
     if rest.startswith("@"):
         version = rest[1:]
-        if not version or version == "latest":
-            rest = ""
-        else:
-            rest = f"=={version}"
+        rest = "" if not version or version == "latest" else f"=={version}"
     if rest and not re.match(r"^\s*(==|>=|<=|~=|!=|>|<)", rest):
         return None
     return f"{name}{extras}{rest}", name

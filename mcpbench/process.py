@@ -145,8 +145,9 @@ class Launch(BaseModel):
 
 
 # ---- launching and stopping -----------------------------------------------------------------------------------------
-async def open_group(argv: list[str], *, env: dict[str, str] | None, cwd: str | None = None, stdin: Any = subprocess.PIPE,
-                     stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE) -> Process:
+async def open_group(argv: list[str], *, env: dict[str, str] | None, cwd: str | None = None,
+                     stdin: Any = subprocess.PIPE, stdout: Any = subprocess.PIPE,
+                     stderr: Any = subprocess.PIPE) -> Process:
     """Start `argv` as the leader of a new session (its own process group). Raises OSError when it cannot start.
     `env` None inherits ours (only for our own helpers, never a third-party server: give those `server_env`).
     Streams are pipes unless given (a file, subprocess.DEVNULL, or None to inherit ours)."""

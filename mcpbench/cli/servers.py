@@ -79,10 +79,10 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         t.add_column(col, overflow="fold")
     for r in rows:
         ok = r["status"] == "connected"
+        said = f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail") else ""
         t.add_row(r["name"], r["transport"], "[green]connected[/]" if ok else "[red]failed[/]", str(r["tools"]),
                   r["version"] or "", f"{r['connect_ms']:.0f}" if r["connect_ms"] else "",
-                  escape(r["error"] or "") + (f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail")
-                                        else ""))
+                  escape(r["error"] or "") + said)
     console.print(t)
 
 
@@ -137,7 +137,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
                         t0 = time.perf_counter()
                         await conn.client.send_ping()
                         row["ping_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     row.update(status="failed", error=f"ping failed: {e!r}")
             elif st.stateful and st.status != "failed":
                 row["error"] = "stateful: started per episode (handshake verified at connect)"

@@ -67,8 +67,9 @@ async def test_an_infra_error_from_a_server_that_would_not_start_names_its_reaso
 def test_redaction_hides_our_keys_declared_secrets_and_token_shapes() -> None:
     from mcpbench.process import redact
 
-    text = ("key sk-proj-abcdefghijklmnop1234 and ghp_abcdefghijklmnopqrstuvwx1234, Authorization: Bearer abc.def-123456 "
-            "at https://user:pa55word@host/x, MY_API_KEY=hunter22 and our own value s3cr3t-v4lue-xyz")
+    text = ("key sk-proj-abcdefghijklmnop1234 and ghp_abcdefghijklmnopqrstuvwx1234, "
+            "Authorization: Bearer abc.def-123456 at https://user:pa55word@host/x, MY_API_KEY=hunter22 "
+            "and our own value s3cr3t-v4lue-xyz")
     out = redact(text, environ={"ANTHROPIC_API_KEY": "s3cr3t-v4lue-xyz", "PATH": "/usr/bin"}, extra=["hunter22"])
     for secret in ("sk-proj-abcdefghijklmnop1234", "ghp_abcdefghijklmnopqrstuvwx1234", "abc.def-123456", "pa55word",
                    "hunter22", "s3cr3t-v4lue-xyz"):
