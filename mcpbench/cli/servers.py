@@ -30,7 +30,8 @@ def _select(cfg: FleetConfig, names: list[str] | None) -> list[ServerSpec]:
 def install_cmd(names: list[str] | None = typer.Argument(None, help="Servers to install (default: all enabled)."),
                 config: Path | None = ConfigOpt, force: bool = typer.Option(False, help="Reinstall."),
                 json_out: bool = JsonOpt) -> None:
-    """Install each server in its own environment under MCPBENCH_HOME (idempotent)."""
+    """Install each server in its own environment under MCPBENCH_HOME (idempotent). A `uvx PKG` / `npx -y PKG`
+    entry is installed as a pinned binary and launched by it from then on."""
     from mcpbench.install import install_servers
 
     specs = _select(load_or_exit(config), names)
