@@ -259,8 +259,12 @@ _TOKEN_SHAPE = re.compile(
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")
 _BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s@]+@")
-_ASSIGNED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_-]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)[A-Za-z0-9_-]*)(\s*[=:]\s*)"
-                       r"(['\"]?)[^\s'\"]{4,}\3", re.IGNORECASE)
+_ASSIGNED = re.compile(r"([A-Za-z0-9_.-]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)[A-Za-z0-9_]*)(\s*=\s*)(['\"]?)"
+                       r"[^\s'\"]{4,}\3", re.IGNORECASE)
+"""NAME_KEY=value, --api-key=value (an assignment: `KeyError: 'X'` is left alone)."""
+_QUOTED = re.compile(r"(([\"'])[A-Za-z0-9_.-]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)[A-Za-z0-9_]*\2\s*:\s*)"
+                     r"([\"'])[^\"']{4,}\3", re.IGNORECASE)
+"""'api_key': 'value' and "api_key": "value" (a JSON or dict literal)."""
 REDACTED = "***"
 
 
@@ -281,6 +285,7 @@ def redact(text: str, environ: Mapping[str, str] | None = None, extra: list[str]
     text = _TOKEN_SHAPE.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    text = _QUOTED.sub(lambda m: f"{m.group(1)}{m.group(3)}{REDACTED}{m.group(3)}", text)
     return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 

@@ -81,3 +81,13 @@ def test_a_stderr_tail_is_redacted_and_the_failure_message_quotes_its_last_lines
     assert process.with_stderr("Connection closed", tail, 2) == (
         "Connection closed; the server's stderr ends with: using key *** ⏎ fatal: port 80 is taken")
     assert process.with_stderr("Connection closed", None) == "Connection closed"
+
+
+def test_redaction_hides_assigned_secrets_but_leaves_a_failure_reason_readable() -> None:
+    """A KeyError naming a missing variable is often the very reason a server will not start: it must survive."""
+    from mcpbench.process import redact
+
+    assert redact("KeyError: 'DATABASE_URL'", environ={}) == "KeyError: 'DATABASE_URL'"
+    assert redact("token expired at 5", environ={}) == "token expired at 5"
+    assert redact("MY_API_KEY=hunter22 --api-key=abcdef", environ={}) == "MY_API_KEY=*** --api-key=***"
+    assert redact('{"api_key": "abcdefg"}', environ={}) == '{"api_key": "***"}'
