@@ -13,7 +13,8 @@ from mcpbench.store import RunStore
 
 
 def test_an_infra_failed_episode_names_what_the_server_said_before_it_died(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 30}"  # it exits at once: a loaded machine must not turn that into a hang)
+    # the server exits at once: a generous deadline costs nothing and a loaded machine cannot turn it into a hang
+    cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 30}")
     cfg.write_text(cfg.read_text().replace("]\n", ", --stderr-then-exit]\n", 1))
     suite = tmp_path / "toy.jsonl"
     toy_suite(1).dump(suite)
