@@ -30,6 +30,8 @@ MAX_READERS = 6
 MAX_READER_LATENCY_S = 1.0
 """Readers slower than this (in the robustness calls) are not used: each probe calls every reader three times."""
 TEXT_CAP = 256 * 1024
+CONTROL_CAP_S = 5.0
+"""Longest control interval (see `_probe`)."""
 
 
 def declares_read_only(tool: ToolEntry) -> bool:
@@ -129,12 +131,22 @@ async def _probe(client: Client, tool: str, args: dict[str, Any], readers: dict[
     t0 = time.perf_counter()
     try:
         before = await _snapshot(client, readers, timeout_s)
+        t1 = time.perf_counter()
         probe.first, _ = await _call(client, tool, args, timeout_s)
+        took = time.perf_counter() - t1
         mid = await _snapshot(client, readers, timeout_s)
         probe.retry, text = await _call(client, tool, args, timeout_s)
         if probe.retry == "error":
             probe.retry_text = text[:200]
-        probe.changed = sorted(k for k in readers if before[k] != mid[k])
+        changed = sorted(k for k in readers if before[k] != mid[k])
+        if changed:
+            # Control interval: the changed readers again, as far apart as the call took, without the call. A reader
+            # that changes on its own (a clock, "created at 4:30:23") is time-dependent, not evidence.
+            c0 = await _snapshot(client, {k: readers[k] for k in changed}, timeout_s)
+            await anyio.sleep(min(took, CONTROL_CAP_S) + 0.05)
+            c1 = await _snapshot(client, {k: readers[k] for k in changed}, timeout_s)
+            probe.volatile = [k for k in changed if c0[k] != c1[k]]
+            probe.changed = [k for k in changed if k not in probe.volatile]
     except TimeoutError:
         probe.error = f"a call missed the {timeout_s:g}s deadline after {time.perf_counter() - t0:.1f}s"
     except Exception as e:  # noqa: BLE001 — recorded; other checks judge crashes

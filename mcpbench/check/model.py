@@ -122,6 +122,9 @@ class StateProbe(BaseModel):
     """The stable readers whose outputs were compared."""
     changed: list[str] = Field(default_factory=list)
     """Readers whose output differed after the call: the tool changed state."""
+    volatile: list[str] = Field(default_factory=list)
+    """Readers that differed after the call but also changed on their own in a control interval as long as the call
+    (clocks, timestamps): not evidence, dropped from `changed`."""
     first: str = ""
     """'ok' or 'error' (isError, or a JSON-RPC error) — the first of the two calls."""
     retry: str = ""

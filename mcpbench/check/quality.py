@@ -102,7 +102,7 @@ def _annotations(obs: Observations) -> Verdict:
             fails.append(f"{p.tool}: declares readOnlyHint but changed state — {', '.join(p.changed)} answered "
                          f"differently after calling it with {p.arguments} → drop readOnlyHint (declare "
                          "destructiveHint) or make the tool read-only")
-        if p.first == "ok" and p.retry == "error":
+        if p.retry == "error":  # the arguments were accepted before (that is how the probe chose them)
             fails.append(f"{p.tool}: declares readOnlyHint but failed when called again with the same arguments "
                          f"({p.retry_text[:100]!r}) → a read-only tool can be retried; drop readOnlyHint")
     seen: set[str] = set()

@@ -49,8 +49,8 @@ SCHEMA_EXAMPLE_KEYS = ("examples", "example", "enum", "const", "default", "patte
 
 RULES: dict[str, tuple[str, str]] = {
     "purpose.missing": ("purpose", "has no description → say what it does, with which input, and what it returns"),
-    "purpose.restates_name": ("purpose", "the description only restates the name → say what it does beyond the "
-                                         "name: its input, its effect, its result"),
+    "purpose.restates_name": ("purpose", "the first sentence only restates the name → open with what it does "
+                                         "beyond the name: its input, its effect, its result"),
     "usage.missing": ("usage", "no usage guidance → say when to use it (and when another tool fits better), "
                                "e.g. 'Use this when …'"),
     "limits.missing": ("limitations", "no limitations → state what it cannot do or requires (size limits, "
@@ -69,7 +69,7 @@ RULES: dict[str, tuple[str, str]] = {
                                         "what an empty result means)"),
     "naming.mixed_case": ("naming", "tool names mix styles ({styles}) → name every tool in one style, e.g. "
                                     "snake_case verb_noun"),
-    "disambiguation.confusable": ("disambiguation", "{tool} is easily confused with {other} → say in each "
+    "disambiguation.confusable": ("disambiguation", "{a} is easily confused with {b} → say in each "
                                                     "description when to use it rather than the other"),
     "count.too_many": ("count", "{n} tools → models choose worse among more than "
                                 f"{MAX_TOOLS}; merge near-duplicates or split the server"),
@@ -126,9 +126,14 @@ def _words(text: str) -> set[str]:
 
 
 def _restates(description: str, name: str) -> bool:
-    """A description whose content words are all (or nearly all) the name's own words says nothing more."""
+    """A text whose content words are all (or all but one) the name's own words says nothing more."""
     words = _words(description)
     return not words or len(words - _words(name)) < 2
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first '. ', '.\n' or newline: where a model looks for the tool's purpose."""
+    return re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
 
 
 def params_of(tool: ToolEntry) -> dict[str, Any]:
@@ -154,7 +159,7 @@ def grade_tool(tool: ToolEntry) -> ToolGrade:
     if not desc:
         pts["purpose"] = 0
         out.append(_finding("purpose.missing", name))
-    elif _restates(desc, name):
+    elif _restates(first_sentence(desc), name):
         pts["purpose"] = WEIGHTS["purpose"] / 3
         out.append(_finding("purpose.restates_name", name))
     else:
@@ -234,7 +239,7 @@ def grade(tools: list[ToolEntry], confusable: list[tuple[str, str]] | None = Non
     pairs = confusable or []
     mixed = {x for p in pairs for x in p}
     for a, b in pairs:
-        findings.append(_finding("disambiguation.confusable", None, tool=a, other=b))
+        findings.append(_finding("disambiguation.confusable", None, a=a, b=b))
     if n > MAX_TOOLS:
         findings.append(_finding("count.too_many", None, n=n))
     server_points = {
@@ -250,4 +255,4 @@ def grade(tools: list[ToolEntry], confusable: list[tuple[str, str]] | None = Non
 
 
 __all__ = ["MAX_TOOLS", "PASS_SCORE", "RULES", "SERVER_WEIGHTS", "TOOL_FLOOR", "TOOL_SHARE", "WEIGHTS", "Finding",
-           "Grade", "ToolGrade", "grade", "grade_tool", "name_style", "naming_consistency", "params_of"]
+           "Grade", "ToolGrade", "first_sentence", "grade", "grade_tool", "name_style", "naming_consistency", "params_of"]
