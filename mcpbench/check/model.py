@@ -221,6 +221,8 @@ class CheckReport(BaseModel):
     results: list[CheckResult]
     tools: list[ToolReport] = Field(default_factory=list)
     seconds: float = 0.0
+    baseline: dict[str, Any] | None = None
+    """With `--baseline`: {"path", "regressions": [{id, what}], "improvements": [...]} (mcpbench.check.ci)."""
 
     def by_id(self, check_id: str) -> CheckResult:
         for r in self.results:
