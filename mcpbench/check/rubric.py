@@ -48,31 +48,31 @@ RESULT = re.compile(r"\b(returns?|returning|result|results|output|outputs|respon
 SCHEMA_EXAMPLE_KEYS = ("examples", "example", "enum", "const", "default", "pattern", "format")
 
 RULES: dict[str, tuple[str, str]] = {
-    "purpose.missing": ("purpose", "has no description → say what it does, with which input, and what it returns"),
-    "purpose.restates_name": ("purpose", "the first sentence only restates the name → open with what it does "
-                                         "beyond the name: its input, its effect, its result"),
-    "usage.missing": ("usage", "no usage guidance → say when to use it (and when another tool fits better), "
-                               "e.g. 'Use this when …'"),
-    "limits.missing": ("limitations", "no limitations → state what it cannot do or requires (size limits, "
-                                      "permissions, side effects, failure cases)"),
-    "params.undescribed": ("parameters", "parameter {param!r} has no description → say what it is, its format or "
-                                         "unit, and an example value"),
-    "params.restates_name": ("parameters", "parameter {param!r} is described only by its name → give its meaning, "
-                                           "format or unit, and an example value"),
-    "examples.missing": ("examples", "no example → add one example value or call (e.g. 'city: \"Paris\"'), or "
-                                     "'examples'/'enum' in the schema"),
-    "length.too_short": ("completeness", "the description is {chars} characters → write at least a full sentence "
-                                         f"({MIN_CHARS}+ characters) on what it does and returns"),
-    "length.too_long": ("completeness", "the description is {chars} characters → keep it under "
-                                        f"{MAX_CHARS} characters; move long documentation to a resource"),
-    "returns.missing": ("completeness", "does not say what it returns → describe the result (shape, units, "
-                                        "what an empty result means)"),
-    "naming.mixed_case": ("naming", "tool names mix styles ({styles}) → name every tool in one style, e.g. "
-                                    "snake_case verb_noun"),
-    "disambiguation.confusable": ("disambiguation", "{a} is easily confused with {b} → say in each "
-                                                    "description when to use it rather than the other"),
-    "count.too_many": ("count", "{n} tools → models choose worse among more than "
-                                f"{MAX_TOOLS}; merge near-duplicates or split the server"),
+    "purpose.missing": ("purpose", ("has no description → say what it does, with which input, and what it returns")),
+    "purpose.restates_name": ("purpose", ("the first sentence only restates the name → open with what it does "
+                                         "beyond the name: its input, its effect, its result")),
+    "usage.missing": ("usage", ("no usage guidance → say when to use it (and when another tool fits better), "
+                               "e.g. 'Use this when …'")),
+    "limits.missing": ("limitations", ("no limitations → state what it cannot do or requires (size limits, "
+                                      "permissions, side effects, failure cases)")),
+    "params.undescribed": ("parameters", ("parameter {param!r} has no description → say what it is, its format or "
+                                         "unit, and an example value")),
+    "params.restates_name": ("parameters", ("parameter {param!r} is described only by its name → give its meaning, "
+                                           "format or unit, and an example value")),
+    "examples.missing": ("examples", ("no example → add one example value or call (e.g. 'city: \"Paris\"'), or "
+                                     "'examples'/'enum' in the schema")),
+    "length.too_short": ("completeness", ("the description is {chars} characters → write at least a full sentence "
+                                         f"({MIN_CHARS}+ characters) on what it does and returns")),
+    "length.too_long": ("completeness", ("the description is {chars} characters → keep it under "
+                                        f"{MAX_CHARS} characters; move long documentation to a resource")),
+    "returns.missing": ("completeness", ("does not say what it returns → describe the result (shape, units, "
+                                        "what an empty result means)")),
+    "naming.mixed_case": ("naming", ("tool names mix styles ({styles}) → name every tool in one style, e.g. "
+                                    "snake_case verb_noun")),
+    "disambiguation.confusable": ("disambiguation", ("{a} is easily confused with {b} → say in each "
+                                                    "description when to use it rather than the other")),
+    "count.too_many": ("count", ("{n} tools → models choose worse among more than "
+                                f"{MAX_TOOLS}; merge near-duplicates or split the server")),
 }
 """rule id → (component, message template with its fix after the arrow)."""
 

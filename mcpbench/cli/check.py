@@ -59,6 +59,8 @@ def check_cmd(
     skip_tool: list[str] | None = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
                                         "(provider/model)."),
+    usability_flag: bool = typer.Option(False, "--usability", help="Measure usability with the default local "
+                                        "model (same as --model local/<default>)."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the card."),
     json_file: Path | None = typer.Option(None, "--json-out", help="Also write the JSON report to this file."),
     junit: Path | None = typer.Option(None, "--junit", help="Also write JUnit XML to this file."),
@@ -76,8 +78,8 @@ def check_cmd(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
 ) -> None:
     from mcpbench.check import CheckOptions, Target, build_report, observe
-    from mcpbench.check.model import FailOn
     from mcpbench.check.ci import BaselineError, compare, load_baseline, to_badge, to_sarif
+    from mcpbench.check.model import FailOn
     from mcpbench.check.report import exit_code, render, render_comparison, to_json, to_junit
     from mcpbench.check.target import spec_target
     from mcpbench.check.usability import UsabilityUnavailable, usability
@@ -120,6 +122,10 @@ def check_cmd(
         fail(str(e))
         return
 
+    if usability_flag and not model:
+        from mcpbench.models.local_weights import DEFAULT_MODEL
+
+        model = f"local/{DEFAULT_MODEL}"
     if model:
         from mcpbench.check.usability import unavailable_reason
         from mcpbench.models.base import split_name
