@@ -4,8 +4,8 @@ A baseline is a previous `--json` report. Only what got worse counts (docs/check
 - a check whose status got worse (pass/info/skip < warn < fail), or a check new since the baseline that fails;
 - a new finding in a check that warns or fails now (detail lines compared with digits masked, so latencies and
   sizes do not count);
-- a lower description-quality score, a higher usability-model miss rate, or a tool list more than
-  TOKEN_GROWTH larger in tokens.
+- a lower description-quality score, a higher usability-model miss rate, or a tool list that grew by at least
+  TOKEN_GROWTH and at least TOKEN_STEP tokens.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from mcpbench.check.model import REGISTRY, CheckReport, CheckResult, FailOn
 
 MAX_BASELINE_BYTES = 20 * 1024 * 1024
 TOKEN_GROWTH = 0.10
+TOKEN_STEP = 500
+"""Tool-list token growth counts as a regression only when it is at least 10 % and at least 500 tokens."""
 RANK = {"pass": 0, "info": 0, "skip": 0, "warn": 1, "fail": 2}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -56,8 +58,10 @@ def load_baseline(path: Path) -> CheckReport:
     try:
         return CheckReport.model_validate_json(data)
     except ValidationError as e:
-        raise BaselineError(f"the baseline {path} is not a `mcpbench check --json` report: "
-                            f"{e.errors()[0]['msg']} at {'/'.join(map(str, e.errors()[0]['loc']))}") from e
+        first = e.errors()[0]
+        where = "/".join(map(str, first["loc"])) or "the top level"
+        raise BaselineError(f"the baseline {path} is not a `mcpbench check --json` report: {first['msg']} at "
+                            f"{where}") from e
 
 
 def _mask(line: str) -> str:
@@ -100,8 +104,8 @@ def compare(current: CheckReport, baseline: CheckReport) -> Comparison:
             if now is None or then is None or now == then:
                 continue
             got_worse = now > then if higher_is_worse else now < then
-            if key == "total_tokens" and got_worse and now <= then * (1 + TOKEN_GROWTH):
-                continue
+            if key == "total_tokens" and got_worse and now - then < max(then * TOKEN_GROWTH, TOKEN_STEP):
+                continue  # small growth (often the price of better descriptions) is not a regression
             (worse if got_worse else better).append(Change(id=r.id, what=f"{label} {then:g} → {now:g}"))
     return Comparison(regressions=worse, improvements=better)
 

@@ -211,7 +211,7 @@ def test_the_baseline_fails_only_on_what_got_worse() -> None:
     worse = _report(("protocol.ping", "warn", [], {}), ("robustness.hang", "fail", ["echo (all): no answer in 2s"], {}),
                     ("schemas.description_quality", "warn", [], {"score": 64, "findings": [
                         {"rule": "usage.missing", "tool": "a"}, {"rule": "examples.missing", "tool": "b"}]}),
-                    ("usability.context_cost", "pass", [], {"total_tokens": 1200}))
+                    ("usability.context_cost", "pass", [], {"total_tokens": 1600}))
     got = {(c.id, c.what.split(":")[0].split(" ")[0]) for c in compare(worse, before).regressions}
     assert got == {("protocol.ping", "pass"), ("schemas.description_quality", "1"),
                    ("schemas.description_quality", "score"), ("usability.context_cost", "tool-list")}
