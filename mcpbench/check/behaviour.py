@@ -30,8 +30,8 @@ MAX_READERS = 6
 MAX_READER_LATENCY_S = 1.0
 """Readers slower than this (in the robustness calls) are not used: each probe calls every reader three times."""
 TEXT_CAP = 256 * 1024
-CONTROL_CAP_S = 5.0
-"""Longest control interval (see `_probe`)."""
+CONTROL_MIN_S, CONTROL_CAP_S = 1.1, 5.0
+"""Shortest and longest control interval (see `_probe`): a second-resolution clock always ticks within the minimum."""
 
 
 def declares_read_only(tool: ToolEntry) -> bool:
@@ -101,9 +101,12 @@ async def probe_annotations(target: Target, obs: Observations, errlog: TextIO, *
             await s.client.list_tools()  # the SDK validates structured results against the listed output schemas
             stable = await _stable(s.client, readers, call_timeout_s)
             for tool, rec in targets:
-                obs.probes.append(await _probe(s.client, tool.name, rec.arguments,
-                                               {k: v for k, v in stable.items() if k != tool.name}, call_timeout_s))
-                if obs.probes[-1].error:
+                probe = await _probe(s.client, tool.name, rec.arguments,
+                                     {k: v for k, v in stable.items() if k != tool.name}, call_timeout_s)
+                obs.probes.append(probe)
+                for k in probe.volatile:  # found time-dependent: no evidence for any later probe either
+                    stable.pop(k, None)
+                if probe.error:
                     break  # the session may be gone; what was observed stands
     except ConnectFailed as e:
         obs.probes_skipped = f"could not reconnect for the annotation probes: {e}"
@@ -130,20 +133,21 @@ async def _probe(client: Client, tool: str, args: dict[str, Any], readers: dict[
     probe = StateProbe(tool=tool, arguments=args, readers=sorted(readers))
     t0 = time.perf_counter()
     try:
+        t_before = time.perf_counter()
         before = await _snapshot(client, readers, timeout_s)
-        t1 = time.perf_counter()
         probe.first, _ = await _call(client, tool, args, timeout_s)
-        took = time.perf_counter() - t1
         mid = await _snapshot(client, readers, timeout_s)
+        span = time.perf_counter() - t_before
         probe.retry, text = await _call(client, tool, args, timeout_s)
         if probe.retry == "error":
             probe.retry_text = text[:200]
         changed = sorted(k for k in readers if before[k] != mid[k])
         if changed:
-            # Control interval: the changed readers again, as far apart as the call took, without the call. A reader
-            # that changes on its own (a clock, "created at 4:30:23") is time-dependent, not evidence.
+            # Control interval: the changed readers again, without the call, across at least three times the span
+            # the evidence covered and at least a second. A reader that changes on its own (a clock, "created at
+            # 4:30:23") is time-dependent, not evidence.
             c0 = await _snapshot(client, {k: readers[k] for k in changed}, timeout_s)
-            await anyio.sleep(min(took, CONTROL_CAP_S) + 0.05)
+            await anyio.sleep(min(max(3 * span, CONTROL_MIN_S), CONTROL_CAP_S))
             c1 = await _snapshot(client, {k: readers[k] for k in changed}, timeout_s)
             probe.volatile = [k for k in changed if c0[k] != c1[k]]
             probe.changed = [k for k in changed if k not in probe.volatile]

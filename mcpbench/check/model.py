@@ -123,8 +123,8 @@ class StateProbe(BaseModel):
     changed: list[str] = Field(default_factory=list)
     """Readers whose output differed after the call: the tool changed state."""
     volatile: list[str] = Field(default_factory=list)
-    """Readers that differed after the call but also changed on their own in a control interval as long as the call
-    (clocks, timestamps): not evidence, dropped from `changed`."""
+    """Readers that differed after the call but also changed on their own in a control interval without it (clocks,
+    timestamps): not evidence, dropped from `changed` (and from later probes' readers)."""
     first: str = ""
     """'ok' or 'error' (isError, or a JSON-RPC error) — the first of the two calls."""
     retry: str = ""
