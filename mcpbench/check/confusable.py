@@ -14,7 +14,7 @@ from itertools import combinations
 from pydantic import BaseModel
 
 from mcpbench.catalog import ToolEntry
-from mcpbench.check.rubric import params_of
+from mcpbench.check.rubric import params_of, unique_tools
 from mcpbench.search import tokenize
 
 NAME_RATIO = 0.9
@@ -82,8 +82,7 @@ def compare(t: ToolEntry, u: ToolEntry) -> Pair | None:
 
 def confusable_pairs(tools: list[ToolEntry]) -> list[Pair]:
     """Every flagged pair among distinct tool names, most similar first."""
-    seen: set[str] = set()
-    unique = [t for t in tools if not (t.name in seen or seen.add(t.name))]  # type: ignore[func-returns-value]
+    unique = unique_tools(tools)
     pairs = [p for t, u in combinations(unique, 2) if (p := compare(t, u)) is not None]
     return sorted(pairs, key=lambda p: (-max(p.combined, p.description, p.name), p.a, p.b))
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from mcpbench.catalog import ToolEntry
 from mcpbench.check.model import CheckReport
-from mcpbench.check.rubric import WEIGHTS
+from mcpbench.check.rubric import WEIGHTS, unique_tools
 
 MAX_TOOLS = 20
 TIMEOUT_S = 180.0
@@ -99,8 +99,7 @@ async def grade_with_model(provider: Any, tools: list[ToolEntry], *, seed: int =
     """Ask `provider` (mcpbench.models.base.Provider) to grade each tool. Never raises for model faults."""
     from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings
 
-    seen: set[str] = set()
-    unique = [t for t in tools if not (t.name in seen or seen.add(t.name))][:MAX_TOOLS]  # type: ignore[func-returns-value]
+    unique = unique_tools(tools)[:MAX_TOOLS]
     graded: list[ModelToolGrade] = []
     for t in unique:
         order = component_order(seed, t.name)

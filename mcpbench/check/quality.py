@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mcpbench.check.confusable import confusable_pairs
 from mcpbench.check.context import BUDGET_TOKENS, LARGEST_SHOWN, TOOL_TOKENS, TokenizerMissing, context_cost
-from mcpbench.check.model import Observations, Verdict, check
+from mcpbench.check.model import Observations, Status, Verdict, check
 from mcpbench.check.robustness import name_words
 from mcpbench.check.rubric import PASS_SCORE, TOOL_FLOOR, grade
 
@@ -33,10 +33,11 @@ def _description_quality(obs: Observations) -> Verdict:
     g = grade(obs.tools, pairs)
     low = [t for t in g.tools if t.score < TOOL_FLOOR]
     findings = g.all_findings()
-    status = "pass" if g.score >= PASS_SCORE and not low else "warn"
+    status: Status = "pass" if g.score >= PASS_SCORE and not low else "warn"
     worst = min(g.tools, key=lambda t: t.score)
+    lowest = f"; lowest: {worst.tool} {worst.score:.0f}" if len(g.tools) > 1 else ""
     summary = (f"score {g.score}/100 (tools {g.tool_mean:.0f}, server {g.server_score:.0f}); "
-               f"{len(findings)} finding(s)" + (f"; lowest: {worst.tool} {worst.score:.0f}" if len(g.tools) > 1 else ""))
+               f"{len(findings)} finding(s){lowest}")
     data = {"score": g.score, "tool_mean": g.tool_mean, "server_score": g.server_score,
             "server_points": g.server_points, "tools": {t.tool: t.score for t in g.tools},
             "findings": [f.model_dump(exclude_none=True) for f in findings]}

@@ -41,8 +41,8 @@ LIMITS = re.compile(
     r"\b(only|cannot|can't|can not|does not|doesn't|do not|don't|won't|will not|not (supported|allowed|available|"
     r"included)|must|requires?|required|at most|up to|maximum|max|minimum|limit(ed|s)?|fails?|unless|no more than|"
     r"read-only|caveats?|beware|note that|restricted|truncat\w*|paginat\w*)\b", re.IGNORECASE)
-EXAMPLE = re.compile(r"\b(e\.g\.|eg\.|for example|for instance|example|such as|like ['\"`])|['\"`][^'\"`\s][^'\"`]{0,40}"
-                     r"['\"`]", re.IGNORECASE)
+EXAMPLE = re.compile(r"\b(e\.g\.|eg\.|for example|for instance|example|such as|like ['\"`])|"
+                     r"['\"`][^'\"`\s][^'\"`]{0,40}['\"`]", re.IGNORECASE)
 RESULT = re.compile(r"\b(returns?|returning|result|results|output|outputs|responds?|response|gives|yields|produces?|"
                     r"lists?|shows?|reports?)\b", re.IGNORECASE)
 SCHEMA_EXAMPLE_KEYS = ("examples", "example", "enum", "const", "default", "pattern", "format")
@@ -114,6 +114,14 @@ class Grade(BaseModel):
 
     def all_findings(self) -> list[Finding]:
         return [f for t in sorted(self.tools, key=lambda t: t.score) for f in t.findings] + self.findings
+
+
+def unique_tools(tools: list[ToolEntry]) -> list[ToolEntry]:
+    """The first tool of each name, in listing order."""
+    out: dict[str, ToolEntry] = {}
+    for t in tools:
+        out.setdefault(t.name, t)
+    return list(out.values())
 
 
 def _finding(rule: str, tool: str | None, param: str | None = None, **kw: Any) -> Finding:
@@ -227,8 +235,7 @@ def naming_consistency(names: list[str]) -> tuple[float, dict[str, int]]:
 def grade(tools: list[ToolEntry], confusable: list[tuple[str, str]] | None = None) -> Grade:
     """Grade a server's tools. `confusable` are the pairs `schemas.confusable_tools` flags (the disambiguation
     component); tools are de-duplicated by name (first wins)."""
-    seen: set[str] = set()
-    unique = [t for t in tools if not (t.name in seen or seen.add(t.name))]  # type: ignore[func-returns-value]
+    unique = unique_tools(tools)
     grades = [grade_tool(t) for t in unique]
     findings: list[Finding] = []
     n = len(unique)
@@ -255,4 +262,5 @@ def grade(tools: list[ToolEntry], confusable: list[tuple[str, str]] | None = Non
 
 
 __all__ = ["MAX_TOOLS", "PASS_SCORE", "RULES", "SERVER_WEIGHTS", "TOOL_FLOOR", "TOOL_SHARE", "WEIGHTS", "Finding",
-           "Grade", "ToolGrade", "first_sentence", "grade", "grade_tool", "name_style", "naming_consistency", "params_of"]
+           "Grade", "ToolGrade", "first_sentence", "grade", "grade_tool", "name_style", "naming_consistency",
+           "params_of", "unique_tools"]

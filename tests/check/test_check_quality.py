@@ -56,7 +56,8 @@ def test_the_clean_fixture_tools_score_as_computed_by_hand() -> None:
     """add_numbers: purpose 30 + usage 0 + limits 0 + parameters 25 + examples 0 (no example anywhere) +
     completeness 7.5 (43 chars) + 7.5 ('return') = 70. echo_text: the same, 70. city_population: purpose 30 +
     parameters 25 + examples 10 (enum) + completeness 7.5 (40 chars) + 7.5 (it declares an outputSchema) = 80.
-    Tools 73.33; server 100 (one style, no pair, 3 tools); score round(0.8 × 73.33 + 0.2 × 100) = round(78.67) = 79."""
+    Tools 73.33; server 100 (one style, no pair, 3 tools); score round(0.8 × 73.33 + 0.2 × 100) = round(78.67)
+    = 79."""
     g = grade(CLEAN_RAW)
     assert [t.score for t in g.tools] == [70, 70, 80]
     assert g.server_score == 100 and g.score == 79
@@ -88,9 +89,9 @@ def test_a_parameter_described_only_by_its_name_loses_its_share_of_the_parameter
               "currency": {"type": "string", "description": "Currency."}})
     g = grade_tool(t)
     assert g.points["parameters"] == 12.5
-    assert [f.line() for f in g.findings] == [
+    assert [f.line() for f in g.findings] == [(
         "convert.currency: parameter 'currency' is described only by its name → give its meaning, format or unit, "
-        "and an example value [params.restates_name]"]
+        "and an example value [params.restates_name]")]
 
 
 # ---- confusable tools ----------------------------------------------------------------------------------------------
@@ -198,7 +199,8 @@ def _report(*results: tuple[str, str, list[str], dict[str, Any]]) -> CheckReport
 
 
 def test_the_baseline_fails_only_on_what_got_worse() -> None:
-    before = _report(("protocol.ping", "pass", [], {}), ("robustness.hang", "fail", ["echo (all): no answer in 2s"], {}),
+    before = _report(("protocol.ping", "pass", [], {}),
+                     ("robustness.hang", "fail", ["echo (all): no answer in 2s"], {}),
                      ("schemas.description_quality", "warn", [], {"score": 70, "findings": [
                          {"rule": "usage.missing", "tool": "a"}]}),
                      ("usability.context_cost", "pass", [], {"total_tokens": 1000}))
@@ -247,3 +249,12 @@ def test_the_badge_says_pass_warn_or_fail_with_the_description_score() -> None:
     assert "pass · 91/100" in to_badge(ok) and "#4c1" in to_badge(ok)
     bad = _report(("protocol.ping", "fail", [], {}))
     assert "1 failing" in to_badge(bad) and "#e05d44" in to_badge(bad)
+
+
+def test_a_duplicated_tool_name_is_graded_once_in_listing_order() -> None:
+    """Regression: the first de-duplication kept the last-listed order (a name listed twice moved to the end)."""
+    from mcpbench.check.rubric import unique_tools
+
+    a1, b, a2 = tool("a", "first"), tool("b", "bee"), tool("a", "second")
+    assert [(t.name, t.description) for t in unique_tools([a1, b, a2])] == [("a", "first"), ("b", "bee")]
+    assert [t.tool for t in grade([a1, b, a2]).tools] == ["a", "b"]

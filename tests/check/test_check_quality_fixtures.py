@@ -54,7 +54,8 @@ async def test_each_rubric_fixture_trips_exactly_its_rule(rule: str) -> None:
 async def test_the_exemplary_fixture_scores_100_and_a_missing_description_costs_its_points() -> None:
     assert (await _check("rubric_rules", "exemplary")).by_id("schemas.description_quality").data["score"] == 100
     missing = (await _check("rubric_rules", "purpose.missing")).by_id("schemas.description_quality")
-    # echo_text keeps parameters (25) and examples (10) → 35; tools (100+35+100)/3 = 78.33; 0.8×78.33 + 0.2×100 = 82.7
+    # echo_text keeps parameters (25) and examples (10) → 35; tools (100+35+100)/3 = 78.33;
+    # 0.8 × 78.33 + 0.2 × 100 = 82.7 → 83
     assert missing.data["tools"]["echo_text"] == 35 and missing.data["score"] == 83
     assert missing.details[0].startswith("echo_text: has no description")
 
