@@ -77,7 +77,7 @@ def check_cmd(
                                 "'warn': on warnings too."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
 ) -> None:
-    from mcpbench.check import CheckOptions, Target, build_report, observe
+    from mcpbench.check import CheckOptions, CheckReport, Target, build_report, observe
     from mcpbench.check.ci import BaselineError, compare, load_baseline, to_badge, to_sarif
     from mcpbench.check.model import FailOn
     from mcpbench.check.report import exit_code, render, render_comparison, to_json, to_junit
@@ -150,9 +150,13 @@ def check_cmd(
     opts = CheckOptions(call_timeout_s=call_timeout, connect_timeout_s=connect_timeout,
                         allow_destructive=allow_destructive, skip_tools=frozenset(skip_tool or []))
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> CheckReport:
         async with AsyncExitStack() as stack:
-            t = target if target is not None else await stack.enter_async_context(spec_target(spec))
+            if target is not None:
+                t = target
+            else:
+                assert spec is not None  # set above whenever no target was given
+                t = await stack.enter_async_context(spec_target(spec))
             if not json_out:
                 err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
             t0 = time.perf_counter()
