@@ -110,7 +110,7 @@ async def probe_annotations(target: Target, obs: Observations, errlog: TextIO, *
                     break  # the session may be gone; what was observed stands
     except ConnectFailed as e:
         obs.probes_skipped = f"could not reconnect for the annotation probes: {e}"
-    except Exception as e:  # noqa: BLE001 — the server died under the probe: a finding of other checks, not ours
+    except Exception as e:
         obs.probes_skipped = obs.probes_skipped or f"the probe session failed: {type(e).__name__}: {e}"[:300]
 
 
@@ -153,7 +153,7 @@ async def _probe(client: Client, tool: str, args: dict[str, Any], readers: dict[
             probe.changed = [k for k in changed if k not in probe.volatile]
     except TimeoutError:
         probe.error = f"a call missed the {timeout_s:g}s deadline after {time.perf_counter() - t0:.1f}s"
-    except Exception as e:  # noqa: BLE001 — recorded; other checks judge crashes
+    except Exception as e:
         probe.error = f"{type(e).__name__}: {e}"[:300]
     return probe
 
