@@ -159,6 +159,9 @@ class Observations(BaseModel):
     probes: list[StateProbe] = Field(default_factory=list)
     """Annotation probes (`mcpbench.check.behaviour`): tools declaring readOnlyHint called again between two
     snapshots of the server's readable state."""
+    tool_vectors: dict[str, list[float]] = Field(default_factory=dict)
+    """Unit embedding per tool name (name, description, parameter names) when `--embeddings` was asked
+    (mcpbench.embeddings); schemas.confusable_tools adds their cosine similarity as a signal."""
     probes_skipped: str | None = None
     """Why no annotation probe ran (no read-only tool, no stable reader, a remote server...)."""
 

@@ -29,7 +29,7 @@ def _unique_tools(obs: Observations) -> list[str]:
 def _description_quality(obs: Observations) -> Verdict:
     if not obs.tools:
         return Verdict("skip", "no tools listed")
-    pairs = [(p.a, p.b) for p in confusable_pairs(obs.tools)]
+    pairs = [(p.a, p.b) for p in confusable_pairs(obs.tools, obs.tool_vectors)]
     g = grade(obs.tools, pairs)
     low = [t for t in g.tools if t.score < TOOL_FLOOR]
     findings = g.all_findings()
@@ -51,8 +51,8 @@ def _description_quality(obs: Observations) -> Verdict:
 def _confusable(obs: Observations) -> Verdict:
     if len(_unique_tools(obs)) < 2:
         return Verdict("skip", "fewer than two tools")
-    pairs = confusable_pairs(obs.tools)
-    data = {"pairs": [p.model_dump() for p in pairs]}
+    pairs = confusable_pairs(obs.tools, obs.tool_vectors)
+    data = {"pairs": [p.model_dump() for p in pairs], "embeddings": bool(obs.tool_vectors)}
     if pairs:
         return Verdict("warn", f"{len(pairs)} confusable pair(s)", [p.line() for p in pairs], data)
     return Verdict("pass", f"no confusable pair among {len(_unique_tools(obs))} tools", [], data)

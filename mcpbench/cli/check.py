@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
+import anyio
+import anyio.to_thread
 import typer
 
 from mcpbench._loop import run as run_loop
@@ -42,6 +46,23 @@ def _spec_name(name: str) -> str:
     return clean[:32] if clean[0].isalnum() else f"s{clean}"[:32]
 
 
+async def tool_vectors(embed: Callable[[list[str]], Any], tools: list[Any]) -> dict[str, list[float]]:
+    """Embed every tool's text (name, description, parameter names) off the event loop."""
+    from mcpbench.check.confusable import tool_text
+    from mcpbench.check.rubric import unique_tools
+
+    unique = unique_tools(tools)
+    try:
+        vectors = await anyio.to_thread.run_sync(embed, [tool_text(t) for t in unique])
+    except Exception as e:  # the embedding model could not be fetched or run: say so, the check itself stands
+        raise EmbeddingsFailed(f"--embeddings failed: {type(e).__name__}: {e}") from e
+    return {t.name: [float(x) for x in v] for t, v in zip(unique, vectors, strict=True)}
+
+
+class EmbeddingsFailed(Exception):
+    """The embedding model could not be loaded or run (the message says why)."""
+
+
 def check_cmd(
     command: list[str] | None = typer.Argument(None, metavar="[-- COMMAND ARGS...]",
                                                   help="Launch this stdio server (put it after --)."),
@@ -73,6 +94,8 @@ def check_cmd(
                                          "got worse since it."),
     tasks: int = typer.Option(5, "--tasks", min=1, max=50, help="With --model: tasks to synthesise."),
     seed: int = typer.Option(0, "--seed", help="With --model: seed of synthesis and of the model's rubric grading."),
+    embeddings: bool = typer.Option(False, "--embeddings", help="Also compare tools by embedding similarity "
+                                    "(mcpbench.embeddings; fetches its model on first use)."),
     fail_on: str = typer.Option("error", "--fail-on", help="'error' (default): exit 1 on failed checks; "
                                 "'warn': on warnings too."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
@@ -97,6 +120,13 @@ def check_cmd(
              (f" (got {', '.join(given)})" if given else ""))
     if transport and not url:
         fail("--transport only applies to --url")
+    embed: Callable[[list[str]], Any] | None = None
+    if embeddings:
+        try:
+            embed = importlib.import_module("mcpbench.embeddings").embed
+        except (ImportError, AttributeError) as e:
+            fail(f"--embeddings is not available: it needs mcpbench.embeddings.embed ({e}); run without it for the "
+                 "lexical confusable-tools check")
     previous = None
     if baseline is not None:
         try:
@@ -161,6 +191,8 @@ def check_cmd(
                 err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
             t0 = time.perf_counter()
             obs = await observe(t, opts)
+            if embed is not None and obs.tools:
+                obs.tool_vectors = await tool_vectors(embed, obs.tools)
             report = build_report(obs, time.perf_counter() - t0)
         if model and spec is not None:
             from mcpbench.check.model_grade import add_model_grade
@@ -171,7 +203,7 @@ def check_cmd(
 
     try:
         report = run_loop(go)
-    except UsabilityUnavailable as e:
+    except (UsabilityUnavailable, EmbeddingsFailed) as e:
         fail(str(e))
         return
     except (ConfigError, InstallError, WorldError, OSError) as e:  # resolving --server; already phrased

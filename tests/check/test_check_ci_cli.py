@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from check_helpers import FIXTURES
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
@@ -83,3 +84,10 @@ def test_the_github_action_script_runs_the_check_and_reports_its_exit_code(tmp_p
     assert outputs["exit-code"] == "1"  # --fail-on warn and the fixture warns
     assert {p.name for p in out.iterdir()} >= {"report.json", "check.xml", "check.sarif", "mcpbench-check.svg"}
     assert json.loads((out / "report.json").read_text())["results"]
+
+
+def test_embeddings_without_the_embedding_module_is_a_clear_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "mcpbench.embeddings", None)  # as on an install without it
+    result = runner.invoke(app, ["check", "--embeddings", *rubric_cmd("exemplary")])
+    assert result.exit_code == 2
+    assert "--embeddings is not available: it needs mcpbench.embeddings.embed" in " ".join(result.output.split())

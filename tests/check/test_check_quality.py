@@ -258,3 +258,16 @@ def test_a_duplicated_tool_name_is_graded_once_in_listing_order() -> None:
     a1, b, a2 = tool("a", "first"), tool("b", "bee"), tool("a", "second")
     assert [(t.name, t.description) for t in unique_tools([a1, b, a2])] == [("a", "first"), ("b", "bee")]
     assert [t.tool for t in grade([a1, b, a2]).tools] == ["a", "b"]
+
+
+def test_with_embeddings_two_tools_whose_vectors_point_the_same_way_are_flagged() -> None:
+    """`--embeddings` stores one unit vector per tool in the observations; the judge adds their cosine as a signal
+    (lexically distinct descriptions, near-identical meaning)."""
+    tools = [tool("fetch_weather", "Tomorrow's forecast for a town."),
+             tool("predict_climate", "What the sky will do next day in a city."),
+             tool("add", "Sum of two numbers.")]
+    vectors = {"fetch_weather": [1.0, 0.0, 0.0], "predict_climate": [0.96, 0.28, 0.0], "add": [0.0, 0.0, 1.0]}
+    r = result(obs(tools=tools, tool_vectors=vectors), "schemas.confusable_tools")
+    assert r.status == "warn" and r.details == ["fetch_weather ↔ predict_climate: embeddings 96% alike"]
+    assert r.data["embeddings"] is True and r.data["pairs"][0]["embedding"] == 0.96
+    assert result(obs(tools=tools), "schemas.confusable_tools").status == "pass"
