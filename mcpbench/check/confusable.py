@@ -21,7 +21,7 @@ from mcpbench.search import tokenize
 NAME_RATIO = 0.9
 DESCRIPTION_JACCARD = 0.6
 COMBINED = 0.7
-EMBEDDING_COSINE = 0.9
+EMBEDDING_COSINE = 0.8
 """With `--embeddings`: unit-vector cosine similarity of two tools' texts at or above which they are flagged."""
 MIN_WORDS = 4
 """Descriptions with fewer content words are too short to compare (schemas.description_quality flags them)."""
