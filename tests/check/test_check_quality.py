@@ -271,3 +271,23 @@ def test_with_embeddings_two_tools_whose_vectors_point_the_same_way_are_flagged(
     assert r.status == "warn" and r.details == ["fetch_weather ↔ predict_climate: embeddings 96% alike"]
     assert r.data["embeddings"] is True and r.data["pairs"][0]["embedding"] == 0.96
     assert result(obs(tools=tools), "schemas.confusable_tools").status == "pass"
+
+
+@pytest.mark.anyio
+async def test_add_model_grade_attaches_the_models_grade_through_the_provider_registry(tmp_path: Path) -> None:
+    """The `--model` path: a scripted model answering the rubric as JSON grades every tool; the do-nothing baseline
+    answers prose, so every tool stays unscored and the score is None, not 0."""
+    from mcpbench.check.model_grade import add_model_grade
+
+    script = tmp_path / "grader.json"
+    answer = {"purpose": 1, "usage": 1, "limitations": 0, "parameters": 1, "examples": 0, "completeness": 1}
+    script.write_text(json.dumps([{"text": json.dumps(answer)}]))
+    o = obs(tools=CLEAN_RAW)
+    for model, score, graded in ((f"scripted/{script}", 80, 3), ("scripted/do-nothing", None, 0)):
+        report = CheckReport(target="t", transport="stdio", results=judge(o))
+        with anyio.fail_after(60):
+            await add_model_grade(report, CLEAN_RAW, model, seed=1)
+        quality = report.by_id("schemas.description_quality")
+        assert quality.data["model"]["score"] == score and quality.data["model"]["graded"] == graded
+        assert quality.details[-1].startswith(f"model {model} grades the same rubric: ")
+        assert quality.status == "pass"  # the model's grade never changes the rule-based verdict
