@@ -3,6 +3,8 @@ context cost, and whether annotations match observed behaviour. Pure functions o
 
 from __future__ import annotations
 
+import re
+
 from mcpbench.check.confusable import confusable_pairs
 from mcpbench.check.context import BUDGET_TOKENS, LARGEST_SHOWN, TOOL_TOKENS, TokenizerMissing, context_cost
 from mcpbench.check.model import Observations, Status, Verdict, check
@@ -82,6 +84,40 @@ def _context(obs: Observations) -> Verdict:
         over += [f"{len(big)} tool(s) over {TOOL_TOKENS} tokens"] if big else []
         return Verdict("warn", f"{summary}; {', '.join(over)}", details, data)
     return Verdict("pass", summary, details, data)
+
+
+def _names_any(text: str, names: list[str]) -> bool:
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text, re.IGNORECASE) for n in names)
+
+
+@check("usability.error_messages", category="usability", severity="warn", title="Actionable error messages",
+       why="A model repairs a bad call only when the error says what was wrong: which argument, and what was "
+           "expected. 'Invalid input' makes it guess or give up.",
+       hint="Name the offending argument and what was expected (type, allowed values, an example) in the error.")
+def _error_messages(obs: Observations) -> Verdict:
+    schemas = {t.name: t.input_schema for t in obs.tools}
+    # only where valid arguments succeed is a refusal about the arguments (not auth, state or a missing feature)
+    accepting = {r.tool for r in obs.calls if r.case == "valid" and r.result == "ok"}
+    refused = [r for r in obs.calls if r.case == "invalid" and r.result in ("error_result", "protocol_error")
+               and r.tool in accepting]
+    if not refused:
+        return Verdict("skip", "no invalid call was refused by a tool that accepted valid arguments")
+    vague: list[str] = []
+    for r in refused:
+        if r.variant.startswith("wrong-type:"):
+            names = [r.variant.split(":", 1)[1]]
+        else:
+            required = (schemas.get(r.tool) or {}).get("required") or []
+            names = [n for n in required if isinstance(n, str)]
+        text = f"{r.text_head} {r.error or ''}"
+        if names and not _names_any(text, names):
+            vague.append(f"{r.tool} ({r.variant}): the error names none of {', '.join(names)} — "
+                         f"{' '.join(text.split())[:120]!r}")
+    if vague:
+        return Verdict("warn", f"{len(vague)} of {len(refused)} refusals do not name the offending argument",
+                       vague, {"vague": len(vague), "refused": len(refused)})
+    return Verdict("pass", f"all {len(refused)} refusals name the offending argument", [],
+                   {"vague": 0, "refused": len(refused)})
 
 
 def mutating_word(name: str) -> str | None:

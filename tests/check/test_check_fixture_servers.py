@@ -28,6 +28,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "output_schema_violated": {"schemas.output_conformance": "fail"},
     "pagination_loop": {"protocol.pagination": "fail"},
     "duplicate_names": {"schemas.duplicate_names": "fail"},
+    "vague_errors": {"usability.error_messages": "warn"},
 }
 
 

@@ -291,3 +291,23 @@ async def test_add_model_grade_attaches_the_models_grade_through_the_provider_re
         assert quality.data["model"]["score"] == score and quality.data["model"]["graded"] == graded
         assert quality.details[-1].startswith(f"model {model} grades the same rubric: ")
         assert quality.status == "pass"  # the model's grade never changes the rule-based verdict
+
+
+def test_an_error_message_is_actionable_when_it_names_the_argument_and_only_refusals_of_working_tools_count() -> None:
+    """Regression: a tool that refuses every call for another reason (a protocol feature it requires) was charged
+    with a vague error message for its invalid call."""
+    tools = [tool("add", "x", {"a": NUM, "b": NUM}), tool("echo", "x", {"text": {"type": "string"}}),
+             tool("needs_feature", "x", {"topic": {"type": "string"}})]
+    for t in tools:
+        t.input_schema["required"] = list(t.input_schema["properties"])
+    calls = [CallRecord(tool=n, case="valid", variant="required", result="ok") for n in ("add", "echo")]
+    calls += [CallRecord(tool="needs_feature", case="valid", variant="required", result="protocol_error"),
+              CallRecord(tool="add", case="invalid", variant="missing-required", result="error_result",
+                         text_head="Invalid arguments: missing required argument 'A'"),
+              CallRecord(tool="echo", case="invalid", variant="wrong-type:text", result="error_result",
+                         text_head="Invalid input."),
+              CallRecord(tool="needs_feature", case="invalid", variant="missing-required", result="protocol_error",
+                         error="requires task augmentation")]
+    r = result(obs(tools=tools, calls=calls), "usability.error_messages")
+    assert r.status == "warn" and r.data == {"vague": 1, "refused": 2}
+    assert r.details == ["echo (wrong-type:text): the error names none of text — 'Invalid input.'"]
