@@ -3,15 +3,18 @@ findings that are true of them, and no false alarm from the behaviour probes (st
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import anyio
 import pytest
+from typer.testing import CliRunner
 
 from mcpbench.check import CheckOptions, CheckReport, run_check
 from mcpbench.check.target import spec_target
+from mcpbench.cli import app
 from mcpbench.config import load_config
 from mcpbench.install import is_installed
 
@@ -79,3 +82,16 @@ async def test_the_sqlite_servers_writing_tools_without_hints_are_named(installe
     ann = report.by_id("schemas.annotations")
     assert ann.status == "warn"
     assert {d.split(":")[0] for d in ann.details} == {"write_query", "create_table", "append_insight"}
+
+
+def test_with_embeddings_the_deprecated_read_tool_and_its_replacement_are_confusable(installed: None) -> None:
+    """`--embeddings` (mcpbench.embeddings, MiniLM): a pair with few shared words but one meaning, which the lexical
+    signals miss, is flagged by the cosine similarity; the lexical pair is still there."""
+    result = CliRunner().invoke(app, ["check", "--json", "--embeddings", "--server", "filesystem", "--config",
+                                      str(ROOT / "servers.yaml")])
+    assert result.exit_code == 0, result.output
+    confusable = next(r for r in json.loads(result.stdout)["results"] if r["id"] == "schemas.confusable_tools")
+    pairs = {(p["a"], p["b"]): p for p in confusable["data"]["pairs"]}
+    assert confusable["data"]["embeddings"] is True
+    assert "embeddings" in " ".join(pairs[("read_file", "read_text_file")]["reasons"])
+    assert ("list_directory", "list_directory_with_sizes") in pairs
