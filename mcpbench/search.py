@@ -141,12 +141,13 @@ class BM25Ranker:
         return scored[:top_k]
 
 
-SERVER_CONTEXT = 0.5
+SERVER_CONTEXT = 0.25
 """Weight λ of the server's similarity in the embedding score (hierarchical retrieval: the server a tool lives on)."""
 HYBRID_BM25 = 0.1
 """Weight w of the min-max-normalised BM25 score in the hybrid ranker (beside cos(q, tool) at weight 1)."""
-LEAD_SENTENCES = 2
-"""Sentences of a description embedded: the lead states the purpose; later ones are caveats and usage notes."""
+LEAD_SENTENCES = 1
+"""Sentences of a description embedded: the lead states the purpose; later ones are caveats, usage notes and
+examples, which on a large fleet pull a tool towards needs it does not meet (docs/discovery.md)."""
 
 
 def lead(description: str, sentences: int = LEAD_SENTENCES) -> str:

@@ -55,8 +55,9 @@ def test_a_bad_line_in_a_query_file_is_named(tmp_path):
         load_queries(p)
 
 
-def test_the_lead_of_a_description_is_its_first_two_sentences():
-    assert lead("Reads a file. Use with care! Only in allowed dirs? Yes.") == "Reads a file. Use with care!"
+def test_the_lead_of_a_description_is_its_first_sentence_or_as_many_as_asked():
+    assert lead("Reads a file. Use with care! Only in allowed dirs? Yes.") == "Reads a file."
+    assert lead("Reads a file. Use with care! Only in allowed dirs? Yes.", 2) == "Reads a file. Use with care!"
     assert lead("No full stop") == "No full stop"
 
 
@@ -72,7 +73,8 @@ def test_every_labelled_tool_exists_in_the_default_fleet(tmp_path):
     have = {f"{e.server}/{e.name}" for e in catalog.entries()}
     wanted = {t for q in load_queries() for need in q.needs for t in need}
     assert wanted <= have, sorted(wanted - have)
-    assert have <= wanted, "every tool of the default fleet has at least one labelled need"
+    servers = {e.server for e in catalog.entries()}
+    assert servers == {t.partition("/")[0] for t in wanted}, "every server of the default fleet has labelled needs"
 
 
 def test_the_query_file_is_packaged_data():
