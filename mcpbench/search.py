@@ -157,8 +157,12 @@ def lead(description: str, sentences: int = LEAD_SENTENCES) -> str:
 
 
 def embedding_text(entry: ToolEntry) -> str:
-    """What the embedding ranker embeds for a tool: 'server name words: lead of the description'."""
-    return f"{entry.server} {' '.join(tokenize(entry.name))}: {lead(entry.description)}"
+    """What the embedding ranker embeds for a tool: 'server name words: lead of the description (parameter name
+    words)', the parameters being the top-level properties of the input schema in sorted order."""
+    props = entry.input_schema.get("properties") if isinstance(entry.input_schema, dict) else None
+    params = " ".join(sorted(props)) if isinstance(props, dict) else ""
+    text = f"{entry.server} {' '.join(tokenize(entry.name))}: {lead(entry.description)}"
+    return f"{text} ({' '.join(tokenize(params))})" if params else text
 
 
 def embedding_scores(entries: list[ToolEntry], query: str) -> list[float]:

@@ -82,3 +82,14 @@ def test_the_query_file_is_packaged_data():
 
     assert m.default_queries_path().is_file()
     assert Path(m.default_queries_path()).name == "retrieval_queries.jsonl"
+
+
+def test_a_tool_is_embedded_as_server_name_words_first_sentence_and_parameter_names():
+    from mcpbench.catalog import ToolEntry
+    from mcpbench.search import embedding_text
+
+    tool = ToolEntry(server="fs", name="readTextFile", description="Reads a file. Only in allowed dirs.",
+                     input_schema={"type": "object", "properties": {"tail_lines": {}, "path": {}}})
+    assert embedding_text(tool) == "fs read text file: Reads a file. (path tail line)"
+    bare = ToolEntry(server="clock", name="now", description="The time.", input_schema={"type": "object"})
+    assert embedding_text(bare) == "clock now: The time."
