@@ -145,6 +145,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     drift_before = len(fleet.drift)
     announced = fleet.announced_tool_changes(plan.servers)
     attempt = attempts_before
+    state: dict[int, str] = {}
     while True:
         attempt += 1
         async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
@@ -159,6 +160,11 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                 traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits,
                                          episode_id=plan.episode_id, task_id=task.id, model_name=plan.model,
                                          context={"task": task, "builtins": builtins})
+                if task.state_checks and traj.status != "infra_failed":  # what the agent left, on its own instance
+                    import task_synth
+
+                    state = await task_synth.read_final_state(task, tools, builtins=builtins,
+                                                              timeout=spec.limits.call_timeout_s)
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:
@@ -172,7 +178,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     if fleet.announced_tool_changes(plan.servers) != announced:
         await fleet.settle(10)
     traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
-    live = None
+    live: dict[int, str] | None = None
     if task.live_varying and traj.status != "infra_failed":
         import task_synth
 
@@ -180,6 +186,8 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                                  call_timeout_s=spec.limits.call_timeout_s) as tools:
             outputs = await task_synth.replay(task, tools)
         live = {i: o for i, o in enumerate(outputs)}
+    if state:
+        live = {**(live or {}), **state}
     return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
 
 

@@ -71,7 +71,8 @@ def to_check(spec: CheckSpec, raw: list[str], live: list[bool]) -> Check:
     return Check(kind=spec.kind, value=expected_value(spec, raw, live), tolerance=spec.tolerance,
                  relative=spec.relative, case_sensitive=spec.case_sensitive,
                  from_step=spec.step if spec.kind != "claims" else None,
-                 extract=spec.extract if spec.kind != "claims" else None, description=spec.description)
+                 extract=spec.extract if spec.kind != "claims" else None, read=spec.read,
+                 description=spec.description)
 
 
 def reference_steps(g: Grounded) -> list[ReferenceStep]:

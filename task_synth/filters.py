@@ -5,7 +5,8 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - step_list: the fuzzy request is not a numbered list of steps.
 - given_away: no expected value appears in the fuzzy request.
 - checks_pass: the reference answer satisfies every check on every grounding / replay of the reference chain.
-- do_nothing_fails: a refusal or an empty answer fails every check.
+- do_nothing_fails: a refusal or an empty answer fails every check (final-state checks: on the state a fresh
+  instance shows before anything is done).
 - reproducible: a check on a step that is not live-varying reads the same value in every run.
 - arguments: every reference call's arguments (bindings resolved) satisfy the tool's input schema.
 - hops: the chain length is within the allowed range.
@@ -44,6 +45,14 @@ class RuleContext:
     catalog: Catalog | None = None
     builtins: dict[str, str] = field(default_factory=dict)
     hops: tuple[int, int] = (1, 5)
+    states: list[dict[int, str]] = field(default_factory=list)
+    """Final-state reads after each run (`state_key(i)` -> output), one dict per entry of `runs`."""
+    state_before: dict[int, str] = field(default_factory=dict)
+    """Final-state reads on a fresh instance where nothing was done (what a do-nothing agent leaves)."""
+
+    def live(self, r: int) -> dict[int, str]:
+        """Run r's outputs by step, with its final-state reads."""
+        return {**dict(enumerate(self.runs[r])), **(self.states[r] if r < len(self.states) else {})}
 
 
 Rule = Callable[[RuleContext], list[str]]
@@ -93,6 +102,8 @@ def expected_values(check: Check, outputs: list[str]) -> list[Any]:
     """What a check expects on one run: re-derived from the outputs when it reads a step, else its value."""
     if check.kind == "claims":
         return list(check.value if isinstance(check.value, list) else [check.value])
+    if check.kind == "state":
+        return [check.value]
     if check.from_step is not None and 0 <= check.from_step < len(outputs):
         v = extract(check.extract, outputs[check.from_step]) if check.extract else outputs[check.from_step].strip()
         return [v] if v is not None else []
@@ -105,7 +116,7 @@ def answer_not_given_away(ctx: RuleContext) -> list[str]:
     text = normalise_text(ctx.task.fuzzy)
     numbers = extract_numbers(ctx.task.fuzzy)
     for i, c in enumerate(ctx.task.checks):
-        if c.kind == "regex":
+        if c.kind in ("regex", "state"):  # a state check's value is what the request asks to record
             continue
         for v in expected_values(c, ctx.runs[0]) if ctx.runs else [c.value]:
             if c.kind == "numeric":
@@ -142,7 +153,7 @@ def checks_pass_on_reference(ctx: RuleContext) -> list[str]:
             answer = _answers(ctx, outputs)
         except _RuleError as e:
             return [str(e)]
-        live = dict(enumerate(outputs))
+        live = ctx.live(r)
         for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):
             synth_ok = ctx.task.live_varying or res.passed
             if not (res.effective_passed and synth_ok and res.live_passed is not False):
@@ -154,7 +165,7 @@ def checks_pass_on_reference(ctx: RuleContext) -> list[str]:
 
 @rule("do_nothing_fails")
 def refusals_fail(ctx: RuleContext) -> list[str]:
-    live = dict(enumerate(ctx.runs[0])) if ctx.runs else None
+    live = {**dict(enumerate(ctx.runs[0])), **ctx.state_before} if ctx.runs else dict(ctx.state_before)
     out = []
     for answer in REFUSALS:
         for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):

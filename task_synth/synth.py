@@ -96,7 +96,8 @@ def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
                            bindings=dict(s.bindings), depends_on=list(s.depends_on)) for s in t.reference]
         checks = [CheckSpec(kind=c.kind, step=c.from_step, extract=c.extract,
                             value=c.value if c.from_step is None else None, tolerance=c.tolerance,
-                            relative=c.relative, case_sensitive=c.case_sensitive, description=c.description)
+                            relative=c.relative, case_sensitive=c.case_sensitive, read=c.read,
+                            description=c.description)
                   for c in t.checks]
         plans.append(TaskPlan(id=t.id, fuzzy=t.fuzzy, precise=t.precise, answer=_answer_template(t), steps=steps,
                               checks=checks, tags=[x for x in t.tags if not AUTO_TAGS.match(x)]))
