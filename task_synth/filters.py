@@ -247,8 +247,10 @@ class RuleFilter:
             except AssembleFailed as e:
                 state.reject(g.chain_id, "filter", [f"assemble: {e}"], g)
                 continue
+            after, before = state.states.get(g.chain_id, ([], {}))
             ctx = RuleContext(task=task, runs=[g.raw_outputs(0), g.raw_outputs(1)], catalog=state.live.catalog,
-                              builtins=state.builtins, hops=(o.min_hops, o.max_hops))
+                              builtins=state.builtins, hops=(o.min_hops, o.max_hops), states=after,
+                              state_before=before)
             reasons = apply_rules(ctx)
             if task.id in kept:
                 reasons.append(f"duplicate of task {task.id}")

@@ -162,10 +162,12 @@ class LiveGrounding:
                     except GroundingFailed as e:
                         results[chain.id] = str(e)
 
+        done = {g.chain_id for g in state.grounded} | {r.id for r in state.rejected}
+        todo = [c for c in state.chains if c.id not in done]  # seeding grounds its own chains
         async with anyio.create_task_group() as tg:
-            for chain in state.chains:
+            for chain in todo:
                 tg.start_soon(one, chain)
-        for chain in state.chains:
+        for chain in todo:
             r = results[chain.id]
             if isinstance(r, Grounded):
                 state.grounded.append(r)

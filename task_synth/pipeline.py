@@ -74,6 +74,8 @@ class SynthOptions(BaseModel):
     """Deadline of one tool call while probing and grounding (generous: a loaded machine makes slow servers slower)."""
     stage_timeout_s: float = Field(default=1800.0, gt=0)
     id_prefix: str = "synth"
+    seed_world: bool = True
+    """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
 
 
 @dataclass
@@ -95,6 +97,8 @@ class SynthState:
     tasks: list[Task] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    states: dict[str, tuple[list[dict[int, str]], dict[int, str]]] = field(default_factory=dict)
+    """Chain id -> (final-state reads after each grounding run, reads on a fresh instance): for state checks."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:
@@ -112,7 +116,8 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
         return [StepRef("ground", "live"), StepRef("filter", "rules")] + ([StepRef("filter", "llm")] if llm else [])
     steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
     steps += [StepRef("graph", "llm")] if llm else []
-    steps += [StepRef("sample", "walk"), StepRef("ground", "live"),
+    steps += [StepRef("sample", "walk")] + ([StepRef("sample", "seed")] if options.seed_world else [])
+    steps += [StepRef("ground", "live"),
               StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     return steps

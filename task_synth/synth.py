@@ -59,6 +59,7 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
                                         writer="curated", tags=pl.tags)
     await run_steps(state, steps or default_steps(options, curated=bool(plans)), work)
     if not plans and len(state.tasks) > options.n:
+        state.tasks = _mixed(state.tasks, options.n)
         for t in state.tasks[options.n:]:
             state.reject(t.id, "select", [f"surplus: {options.n} tasks were wanted"], t)
         state.tasks = state.tasks[:options.n]
@@ -70,6 +71,26 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
 
         write_artifacts(state, work)
     return state
+
+
+def _mixed(tasks: list[Task], n: int) -> list[Task]:
+    """The same tasks reordered so the first n mix kinds fairly: stateful and read-only tasks alternate, and among
+    each, multi-server tasks alternate with single-server ones (each group keeps its seeded order)."""
+    def groups(ts: list[Task]) -> list[Task]:
+        multi = [t for t in ts if len(t.servers) > 1]
+        single = [t for t in ts if len(t.servers) <= 1]
+        return _interleave(multi, single)
+
+    stateful = groups([t for t in tasks if "stateful" in t.tags])
+    other = groups([t for t in tasks if "stateful" not in t.tags])
+    return _interleave(stateful, other)
+
+
+def _interleave(a: list[Task], b: list[Task]) -> list[Task]:
+    out: list[Task] = []
+    for i in range(max(len(a), len(b))):
+        out += a[i:i + 1] + b[i:i + 1]
+    return out
 
 
 AUTO_TAGS = re.compile(r"^(single-server|multi-server|servers-\d+|hops-\d+|live-varying)$")

@@ -82,7 +82,7 @@ def world_topics() -> tuple[Topic, ...]:
     eng = sum(1 for r in people if str(r[2]).lower() == "engineering")
     orders = _rows("SELECT o.order_id, c.name, o.order_date, o.status, ROUND(SUM(i.quantity * i.unit_price), 2) "
                    "FROM orders o JOIN customers c USING (customer_id) JOIN order_items i USING (order_id) "
-                   "WHERE o.order_date >= '2026-01-01' GROUP BY o.order_id ORDER BY o.order_id LIMIT 6")
+                   "WHERE o.order_date >= '2026-01-01' GROUP BY o.order_id ORDER BY o.order_id DESC LIMIT 6")
     delivered = round(sum(r[4] for r in orders if r[3] in ("delivered", "shipped")), 2)
     topics = [
         Topic(key="products", title="our sensor products with their SKUs, categories and list prices (EUR)",
