@@ -221,8 +221,28 @@ def writes_content(schema: dict[str, Any]) -> bool:
     return any(role(p, ps or {}) == "content" for p, ps in props.items())
 
 
+def sql_identifier(text: str) -> str:
+    return re.sub(r"\W+", "_", text.strip().lower()).strip("_") or "c"
+
+
+def _sql_literal(v: Any) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def sql_statements(topic: Topic) -> tuple[str, str, str, str]:
+    """(table, CREATE TABLE, INSERT, SELECT) writing the topic's records into a new table (standard SQL)."""
+    table = "brightwater_" + sql_identifier(topic.key)
+    cols = [sql_identifier(c) for c in topic.columns]
+    types = ["REAL" if all(isinstance(r[i], (int, float)) for r in topic.rows) else "TEXT" for i in range(len(cols))]
+    create = f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {t}' for c, t in zip(cols, types)) + ")"
+    values = ", ".join("(" + ", ".join(_sql_literal(v) for v in r) + ")" for r in topic.rows)
+    return table, create, f"INSERT INTO {table} VALUES {values}", f"SELECT * FROM {table}"
+
+
 def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "Unfillable", "writes_content", "content_value", "file_format", "fill", "handle_value", "key_regex", "role"]
+__all__ = ["FORMATS", "Unfillable", "sql_statements", "writes_content", "content_value", "file_format", "fill", "handle_value", "key_regex", "role"]

@@ -31,7 +31,8 @@ import anyio
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import expand
-from task_synth.fill import Unfillable, file_format, fill, key_regex, writes_content
+from task_synth.fill import Unfillable, file_format, fill, key_regex, sql_statements, writes_content
+from task_synth.kinds import param_kind
 from task_synth.graph import is_read_only
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.probe import looks_like_error
@@ -60,9 +61,21 @@ def isolated_servers(state: SynthState) -> list[str]:
     return [s for s in state.options.servers if getattr(specs.get(s), "stateful", False)]
 
 
+_FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|cannot|can't|could not|couldn't|\bfailed\b|"
+                      r"\binvalid\b|\berror\b|not allowed|denied", re.IGNORECASE)
+SHORT_FAILURE = 300
+"""An ok result this short that says something failed is a failure (servers that report faults as plain text)."""
+
+
+EMPTY = ("", "[]", "{}", "null", "None", '""')
+
+
 def _text(out: Any) -> tuple[bool, str]:
     text = out.content if out.ok else " ".join(x for x in (out.error, out.content) if x)
-    return out.ok and not looks_like_error(out.content), text
+    if not out.ok:
+        return False, text
+    failed = looks_like_error(out.content) or (len(out.content) < SHORT_FAILURE and bool(_FAILURE.search(out.content)))
+    return out.ok and not failed, text
 
 
 def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEntry]:
@@ -71,6 +84,17 @@ def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEn
 
 def _contains(haystack: str, needle: str) -> bool:
     return " ".join(needle.split()).casefold() in " ".join(haystack.split()).casefold()
+
+
+def sql_param(entry: ToolEntry) -> str | None:
+    """The required parameter through which a tool runs SQL, or None."""
+    props = (entry.input_schema or {}).get("properties") or {}
+    for p in (entry.input_schema or {}).get("required") or []:
+        ps = props.get(p) or {}
+        if param_kind(p, ps) == "sql" or (p.lower() in ("sql", "query", "statement")
+                                         and re.search(r"\bSQL\b", entry.description or "")):
+            return str(p)
+    return None
 
 
 class _Planner:
@@ -82,7 +106,29 @@ class _Planner:
         self.fmt = fmt
         self.tools = [e for e in state.entries if e.server == server]
         self.reads = [e for e in self.tools if is_read_only(e)]
-        self.writes = [e for e in self.tools if not is_read_only(e)]
+        self.writes = [e for e in self.tools if not is_read_only(e)
+                       or (writes_content(e.input_schema) and (e.annotations or {}).get("readOnlyHint") is not True)]
+        self.sql = [e for e in self.tools if sql_param(e) and (e.annotations or {}).get("readOnlyHint") is not True]
+
+    async def plan_sql(self, tool: ToolEntry, topic: Topic) -> list[ChainStep]:
+        """CREATE TABLE, INSERT and SELECT through a tool that runs SQL. Raises SeedFailed."""
+        param = sql_param(tool)
+        assert param is not None
+        _, create, insert, select = sql_statements(topic)
+        steps = [ChainStep(server=self.server, tool=tool.name, arguments={param: q}) for q in (create, insert, select)]
+        async with self.state.live.episode(f"seed-try.{self.server}.{tool.name}.{topic.key}", servers=[self.server],
+                                           call_timeout_s=self.state.options.call_timeout_s) as tools:
+            done: list[tuple[ChainStep, str]] = []
+            for i, s in enumerate(steps):
+                ok, out = await self._run(tools, s, done)
+                if not ok and i < 2 and out.strip() in EMPTY:  # a statement that returns no rows
+                    ok = True
+                if not ok:
+                    raise SeedFailed(f"{tool.name}: {s.arguments[param][:40]}…: {out[:160]!r}")
+                done.append((s, out))
+        if not all(_contains(done[-1][1], m) for m in topic.markers):
+            raise SeedFailed(f"{tool.name}: the table does not show what was inserted")
+        return steps
 
     def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
                    ) -> ChainStep:
@@ -209,6 +255,10 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
         return where, where
     if "name" in roles:
         return f"a new list called \"{roles['name']}\"", f"a new record set named \"{roles['name']}\""
+    tables = [m.group(1) for v in args.values() if isinstance(v, str)
+              for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
+    if tables:
+        return f"a new database table called {tables[0]}", f"a new table {tables[0]}"
     return "the system you have access to", "the server's store"
 
 
@@ -318,13 +368,16 @@ class WorldSeeding:
             writes = sorted((e for e in planner.writes
                              if writes_content(e.input_schema) and not _REMOVES.search(e.name)), key=lambda e: e.name)
             srng.shuffle(writes)
+            writes = [w for w in writes if w.name not in {e.name for e in planner.sql}]
             tries = [(w, topics[i % len(topics)]) for i, w in enumerate(writes)][: self.tries_per_server]
+            tries = [(e, t) for e in planner.sql for t in topics] + tries
             results: dict[int, tuple[Topic, list[ChainStep], tuple[str, str]] | str] = {}
 
             async def one(i: int, w: ToolEntry, topic: Topic) -> None:
                 async with limiter:
                     try:
-                        steps, _ = await planner.plan(w, topic)
+                        steps = (await planner.plan_sql(w, topic) if w in planner.sql
+                                 else (await planner.plan(w, topic))[0])
                         results[i] = (topic, steps, fmt)
                     except (SeedFailed, GroundingFailed) as e:
                         results[i] = str(e)
@@ -335,8 +388,10 @@ class WorldSeeding:
                 for i, (w, topic) in enumerate(tries):
                     tg.start_soon(one, i, w, topic)
             # a write that worked is tried with the other topics too (different records, a different question)
-            worked = [tries[i][0] for i, r in sorted(results.items()) if not isinstance(r, str)]
-            more = [(w, t) for w in worked for t in topics if t.key != tries[writes.index(w)][1].key]
+            worked = list({tries[i][0].name: tries[i][0] for i, r in sorted(results.items())
+                           if not isinstance(r, str)}.values())
+            tried = {(w.name, t.key) for w, t in tries}
+            more = [(w, t) for w in worked for t in topics if (w.name, t.key) not in tried]
             more = more[: max(0, self.per_server * 2 - len(worked))]
             base = len(tries)
             tries += more

@@ -79,7 +79,12 @@ def world_topics() -> tuple[Topic, ...]:
     before_2023 = sum(1 for r in customers if r[3] < "2023-01-01")
     people = _rows("SELECT e.name, e.title, e.department, e.hired FROM employees e "
                    "WHERE e.office_id = 'LIS' ORDER BY e.employee_id")
-    eng = sum(1 for r in people if str(r[2]).lower() == "engineering")
+    early = sum(1 for r in people if r[3] < "2020-01-01")
+    engineers = _rows("SELECT e.name, e.title, o.city, e.hired FROM employees e JOIN offices o USING (office_id) "
+                      "WHERE e.department = 'Engineering' ORDER BY e.employee_id")
+    recent = sum(1 for r in engineers if r[3] >= "2022-01-01")
+    weather = _rows("SELECT name, sku, status, list_price FROM products WHERE category = 'weather' ORDER BY sku")
+    weather_total = round(sum(r[3] for r in weather), 2)
     orders = _rows("SELECT o.order_id, c.name, o.order_date, o.status, ROUND(SUM(i.quantity * i.unit_price), 2) "
                    "FROM orders o JOIN customers c USING (customer_id) JOIN order_items i USING (order_id) "
                    "WHERE o.order_date >= '2026-01-01' GROUP BY o.order_id ORDER BY o.order_id DESC LIMIT 6")
@@ -100,9 +105,20 @@ def world_topics() -> tuple[Topic, ...]:
         Topic(key="lisbon-team", title="the people in our Lisbon office (title, department, hire date)",
               noun="person", columns=["Name", "Title", "Department", "Hired"], rows=people,
               markers=[people[0][0], people[-1][0]],
-              question="how many of them work in engineering",
-              precise="how many of these people are in the engineering department", answer=eng,
-              answer_text="{value} of them work in engineering."),
+              question="how many of them joined before 2020",
+              precise="how many of these people were hired before 2020-01-01", answer=early,
+              answer_text="{value} of them joined before 2020."),
+        Topic(key="engineers", title="our engineers (title, office, hire date)", noun="engineer",
+              columns=["Name", "Title", "Office", "Hired"], rows=engineers, markers=[engineers[0][0], engineers[-1][0]],
+              question="how many of them joined in 2022 or later",
+              precise="how many of these engineers were hired on or after 2022-01-01", answer=recent,
+              answer_text="{value} of them joined in 2022 or later."),
+        Topic(key="weather-line", title="our weather product line (SKU, status, list price in EUR)",
+              noun="product", columns=["Product", "SKU", "Status", "List price EUR"], rows=weather,
+              markers=[weather[0][0], weather[-1][0]],
+              question="what one of each would cost together, in euros",
+              precise="the total list price of one of each of these products (EUR)", answer=weather_total,
+              answer_text="One of each comes to {value} EUR.", relative=True),
         Topic(key="orders-2026", title="this year's orders (customer, order date, status, value in EUR)",
               noun="order", columns=["Order", "Customer", "Order date", "Status", "Value EUR"], rows=orders,
               markers=[orders[0][0], orders[-1][0]],
