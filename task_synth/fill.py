@@ -112,10 +112,10 @@ def content_value(schema: dict[str, Any], topic: Topic) -> Any:
             as_text = cell_types and not cell_types & {"number", "integer"}
             return [list(topic.columns)] + [[str(v) if as_text else v for v in r] for r in topic.rows]
         if "object" in inner:
-            return [_object(items, topic, r, line) for r, line in zip(topic.rows, topic.lines())]
+            return [_object(items, topic, r, line) for r, line in zip(topic.rows, topic.lines(), strict=True)]
         return topic.lines()
     if "object" in types:
-        return {c: v for c, v in zip(topic.columns, topic.rows[0])}
+        return {c: v for c, v in zip(topic.columns, topic.rows[0], strict=False)}
     return f"{topic.title[0].upper()}{topic.title[1:]}: " + "; ".join(topic.lines()) + "."
 
 
@@ -236,7 +236,7 @@ def sql_statements(topic: Topic) -> tuple[str, str, str, str]:
     table = "brightwater_" + sql_identifier(topic.key)
     cols = [sql_identifier(c) for c in topic.columns]
     types = ["REAL" if all(isinstance(r[i], (int, float)) for r in topic.rows) else "TEXT" for i in range(len(cols))]
-    create = f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {t}' for c, t in zip(cols, types)) + ")"
+    create = f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {t}' for c, t in zip(cols, types, strict=True)) + ")"
     values = ", ".join("(" + ", ".join(_sql_literal(v) for v in r) + ")" for r in topic.rows)
     return table, create, f"INSERT INTO {table} VALUES {values}", f"SELECT * FROM {table}"
 
@@ -245,4 +245,5 @@ def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "Unfillable", "sql_statements", "writes_content", "content_value", "file_format", "fill", "handle_value", "key_regex", "role"]
+__all__ = ["FORMATS", "Unfillable", "content_value", "file_format", "fill", "handle_value", "key_regex", "role",
+           "sql_statements", "writes_content"]

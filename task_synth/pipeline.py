@@ -62,7 +62,8 @@ class SynthOptions(BaseModel):
     writer: str | None = None
     """'provider/model' for LLM graph proposals, writing and scoring; None: templates only."""
     min_hops: int = Field(default=2, ge=1)
-    max_hops: int = Field(default=5, ge=1)
+    max_hops: int = Field(default=6, ge=1)
+    """Longest task (walks stop at 5 hops; a seeded task that keeps records on two servers takes up to 6)."""
     oversample: int = Field(default=4, ge=1)
     """Chains sampled per task wanted (grounding and filters drop some)."""
     cross_server_share: float = Field(default=0.5, ge=0, le=1)

@@ -32,9 +32,9 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import expand
 from task_synth.fill import Unfillable, file_format, fill, key_regex, sql_statements, writes_content
-from task_synth.kinds import param_kind
 from task_synth.graph import is_read_only
 from task_synth.grounding import GroundingFailed, ground_chain
+from task_synth.kinds import param_kind
 from task_synth.probe import looks_like_error
 from task_synth.registry import step
 from task_synth.task import StateRead, state_key
@@ -49,6 +49,10 @@ _MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist
                       r"(set|selected|loaded|open)|unknown (file|sheet|document|session|list)", re.IGNORECASE)
 OPENERS = ("I'm getting ready for the quarterly review.", "For next week's planning meeting:",
            "I'm tidying up our records.", "Quick favour for the ops team:", "Before the board pack goes out:")
+
+
+Plan = tuple[Topic, list[ChainStep], tuple[str, str]]
+"""A seeded plan: its topic, its chain steps (ending with the verifying read) and the server's file format."""
 
 
 class SeedFailed(Exception):
@@ -158,7 +162,7 @@ class _Planner:
     def _creators(self, write: ToolEntry) -> list[ToolEntry]:
         """Tools that may create what `write` needs: fewest required parameters first, all of them ones the write
         also takes, 'create/new/init' before 'add/open/…'."""
-        wprops = set(((write.input_schema or {}).get("properties") or {}))
+        wprops = set((write.input_schema or {}).get("properties") or {})
 
         def rank(t: ToolEntry) -> tuple[int, int, int, str]:
             req = set((t.input_schema or {}).get("required") or [])
@@ -229,7 +233,7 @@ class _Planner:
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
 
     def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
-        wprops = set(((write.input_schema or {}).get("properties") or {}))
+        wprops = set((write.input_schema or {}).get("properties") or {})
 
         def score(e: ToolEntry) -> tuple[int, int, str]:
             req = set((e.input_schema or {}).get("required") or [])
@@ -282,7 +286,7 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
     description of each part's write tool, for what kind of record it makes)."""
     wheres = [_where(steps, fmt) for steps, fmt in parts]
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
-    wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds)]
+    wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
     fuzzy_where = " and also in ".join(w[0] for w in wheres)
     precise_where = " and in ".join(w[1] for w in wheres)
     records = "; ".join(topic.lines())
@@ -361,7 +365,7 @@ class WorldSeeding:
 
         async def server_plans(server: str) -> None:
             fmt = file_format([e.description for e in state.entries if e.server == server]
-                              + [str(((e.input_schema or {}).get("properties") or {})) for e in state.entries
+                              + [str((e.input_schema or {}).get("properties") or {}) for e in state.entries
                                  if e.server == server])
             planner = _Planner(state, server, fmt)
             srng = random.Random(f"task_synth:seed:{state.options.seed}:{server}")
@@ -407,13 +411,13 @@ class WorldSeeding:
                     seen.add(sig)
                     found[server].append(r)
             # the first plans of each distinct tool sequence lead: variety before volume
-            firsts = {}
-            for r in found[server]:
-                firsts.setdefault(tuple(s.tool for s in r[1]), r)
-            found[server] = list(firsts.values()) + [r for r in found[server] if r not in firsts.values()]
-            for i, r in sorted(results.items()):
-                if isinstance(r, str):
-                    state.reject(f"seed.{server}.{i}", "seed", [r])
+            firsts: dict[tuple[str, ...], Plan] = {}
+            for p in found[server]:
+                firsts.setdefault(tuple(s.tool for s in p[1]), p)
+            found[server] = list(firsts.values()) + [p for p in found[server] if p not in firsts.values()]
+            for i, res in sorted(results.items()):
+                if isinstance(res, str):
+                    state.reject(f"seed.{server}.{i}", "seed", [res])
 
         async with anyio.create_task_group() as tg:
             for server in servers:

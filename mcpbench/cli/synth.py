@@ -50,7 +50,9 @@ def synth_cmd(
     work: Path | None = typer.Option(None, "--work", help="Work dir for graph.json, chains.jsonl, grounded.jsonl, "
                                         "tasks.jsonl, rejected.jsonl (default: FILE.work/)."),
     min_hops: int = typer.Option(2, "--min-hops"),
-    max_hops: int = typer.Option(5, "--max-hops"),
+    max_hops: int = typer.Option(6, "--max-hops"),
+    seed_world: bool = typer.Option(True, "--seed-world/--no-seed-world", help="Write the world's facts into "
+                                    "servers isolated per episode (stateful: true) and ask about them."),
     name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
                              "same seed gives the same bytes wherever the file goes)."),
     config: Path | None = ConfigOpt,
@@ -75,7 +77,7 @@ def synth_cmd(
     except KeyError as e:
         fail(str(e.args[0]))
     options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, min_hops=min_hops,
-                           max_hops=max_hops, id_prefix=name)
+                           max_hops=max_hops, id_prefix=name, seed_world=seed_world)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
     async def go(fleet: Any, failed: dict[str, str]) -> Any:

@@ -80,7 +80,8 @@ def test_the_filters_reject_a_state_check_a_fresh_instance_already_passes():
 def test_parameters_are_filled_from_the_world_by_name_and_type():
     products = world_topics()[0]
     schema = {"type": "object", "required": ["path", "sheet", "at", "rows"], "properties": {
-        "path": {"type": "string"}, "sheet": {"type": "string"}, "at": {"type": "string", "description": "Top-left cell."},
+        "path": {"type": "string"}, "sheet": {"type": "string"},
+        "at": {"type": "string", "description": "Top-left cell."},
         "rows": {"type": "array", "items": {"type": "array", "items": {"anyOf": [{"type": "string"},
                                                                              {"type": "number"}]}}}}}
     args, ids, contents = fill(schema, products, ("spreadsheet", ".xlsx"))
