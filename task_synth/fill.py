@@ -69,6 +69,8 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if types == {"boolean"}:
         return "flag"
     if types & {"integer", "number"} and not types & {"string", "array"}:
+        if re.search(r"(^|_)(index|idx|position)$|[a-z]Index$", name):
+            return "index"
         return "rows_n" if _ROWS_N.match(name) else "cols_n" if _COLS_N.match(name) else ""
     if "array" in types and name.lower().endswith("s") and _items_are_text(schema):
         single = role(name[:-1], {"type": "string", "description": desc})
@@ -189,6 +191,8 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
             args[p] = [handle_value(r.removesuffix("_list"), topic, fmt)]
         elif r == "id" and need:
             ids.append(p)
+        elif r == "index" and need:
+            args[p] = int(ps.get("minimum", 0) or 0)  # the first one (0-based unless the schema says otherwise)
         elif r == "rows_n" and need:
             args[p] = len(topic.rows) + 1
         elif r == "cols_n" and need:

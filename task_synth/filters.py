@@ -10,6 +10,8 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - reproducible: a check on a step that is not live-varying reads the same value in every run.
 - arguments: every reference call's arguments (bindings resolved) satisfy the tool's input schema.
 - hops: the chain length is within the allowed range.
+- not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
+  "… does not exist"): a task whose answer is an error message asks nothing a person wants.
 """
 
 from __future__ import annotations
@@ -208,6 +210,31 @@ def arguments_match_schemas(ctx: RuleContext) -> list[str]:
     return out
 
 
+_FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|\bnot (currently )?(loaded|set|open|"
+                      r"initiali[sz]ed|available)\b|\binvalid\b|\berror\b|\bfailed\b|cannot|can't|could not|"
+                      r"not allowed|denied|\bunknown\b|\bmissing\b|\brequired\b", re.IGNORECASE)
+ERROR_CHARS = 400
+"""An output this short that says something failed is an error message, whatever its status said."""
+
+
+def is_failure_text(text: str) -> bool:
+    """A short output that reports a failure (servers that answer faults as ok text)."""
+    t = text.strip()
+    return len(t) <= ERROR_CHARS and bool(_FAILURE.search(t))
+
+
+@rule("not_an_error")
+def answer_is_not_an_error(ctx: RuleContext) -> list[str]:
+    out = []
+    for i, c in enumerate(ctx.task.checks):
+        step = c.from_step
+        if step is None or not ctx.runs or step >= len(ctx.runs[0]):
+            continue
+        if is_failure_text(ctx.runs[0][step]):
+            out.append(f"check {i} reads an error message from step {step}: {ctx.runs[0][step][:80]!r}")
+    return out
+
+
 @rule("hops")
 def hop_range(ctx: RuleContext) -> list[str]:
     lo, hi = ctx.hops
@@ -262,4 +289,4 @@ class RuleFilter:
 
 
 __all__ = ["REFUSALS", "RULES", "RuleContext", "RuleFilter", "apply_rules", "expected_values", "forbidden_names",
-           "rule"]
+           "is_failure_text", "rule"]

@@ -31,7 +31,7 @@ import anyio
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import expand
-from task_synth.fill import Unfillable, file_format, fill, key_regex, sql_statements, writes_content
+from task_synth.fill import Unfillable, file_format, fill, key_regex, role, sql_statements, writes_content
 from task_synth.graph import is_read_only
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.kinds import param_kind
@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 
 _REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
 _CREATOR = re.compile(r"(^|[_\-. ])(create|new|init|initialize|open|start|register|add|make)", re.IGNORECASE)
-_MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist|missing|first\b|not set|no \w+ "
-                      r"(set|selected|loaded|open)|unknown (file|sheet|document|session|list)", re.IGNORECASE)
+_MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist|missing|first\b|"
+                      r"\bno \w+ (is |are )?(currently )?(set|selected|loaded|open)|not (currently )?(set|loaded|open)|"
+                      r"out of range|invalid \w+ (index|id)\b|unknown (file|sheet|document|session|list)", re.IGNORECASE)
 OPENERS = ("I'm getting ready for the quarterly review.", "For next week's planning meeting:",
            "I'm tidying up our records.", "Quick favour for the ops team:", "Before the board pack goes out:")
 
@@ -138,6 +139,14 @@ class _Planner:
                    ) -> ChainStep:
         args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content)
         bindings: dict[str, str] = {}
+        props = (entry.input_schema or {}).get("properties") or {}
+        for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
+            if role(p, props[p] or {}) == "id":
+                for j in range(len(done) - 1, -1, -1):
+                    rx = key_regex(p, done[j][1])
+                    if rx:
+                        bindings[p] = f"step[{j}]:{rx}"
+                        break
         for p in ids:
             for j in range(len(done) - 1, -1, -1):
                 rx = key_regex(p, done[j][1])
@@ -177,7 +186,9 @@ class _Planner:
                             done: list[tuple[ChainStep, str]]) -> ChainStep | None:
         """A step that makes `write` work, learned from its error (or its description): run it, or None."""
         named = _named_tools(error, self.tools, write.name) + _named_tools(write.description, self.tools, write.name)
-        by_name = {t.name: t for t in [*named, *(self._creators(write) if _MISSING.search(error) else [])]}
+        ran = {st.tool for st, _ in done}  # a set-up already made is not made twice
+        by_name = {t.name: t for t in [*named, *(self._creators(write) if _MISSING.search(error) else [])]
+                   if t.name not in ran}
         cands = list(by_name.values())
         for cand in cands[:3]:
             try:
@@ -212,11 +223,12 @@ class _Planner:
             except Unfillable as e:
                 raise SeedFailed(f"{write.name}: cannot fill {e}") from None
             ok, out = await self._run(tools, w, done)
-            for _ in range(2):
+            for _ in range(3):
                 if ok:
                     break
                 if await self._prerequisite(tools, write, topic, out, done) is None:
                     break
+                w = self._fill_step(write, topic, done, content=True)  # ids the set-up made are passed on
                 ok, out = await self._run(tools, w, done)
             if not ok:
                 raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
@@ -248,8 +260,6 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
     for s in steps:
         for k, v in s.arguments.items():
             args.setdefault(k, v)
-    from task_synth.fill import role
-
     roles = {role(k, {"type": "string"}): v for k, v in args.items() if isinstance(v, str) and len(v) < 80}
     noun = fmt[0] if fmt[0] != "file" else "file"
     if "file" in roles:
