@@ -47,7 +47,8 @@ _REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge
 _CREATOR = re.compile(r"(^|[_\-. ])(create|new|init|initialize|open|start|register|add|make)", re.IGNORECASE)
 _MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist|missing|first\b|"
                       r"\bno \w+ (is |are )?(currently )?(set|selected|loaded|open)|not (currently )?(set|loaded|open)|"
-                      r"out of range|invalid \w+ (index|id)\b|unknown (file|sheet|document|session|list)", re.IGNORECASE)
+                      r"out of range|invalid \w+ (index|id)\b|unknown (file|sheet|document|session|list)",
+                      re.IGNORECASE)
 OPENERS = ("I'm getting ready for the quarterly review.", "For next week's planning meeting:",
            "I'm tidying up our records.", "Quick favour for the ops team:", "Before the board pack goes out:")
 

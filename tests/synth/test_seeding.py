@@ -121,7 +121,7 @@ async def _synth(tmp: Path, name: str, seed: int = 3) -> tuple[bytes, object]:
 @pytest.mark.anyio
 async def test_seeding_learns_prerequisites_from_errors_and_binds_ids_from_outputs(tmp_path):
     with anyio.fail_after(300):
-        data, state = await _synth(tmp_path, "a")
+        _, state = await _synth(tmp_path, "a")
     suite = Suite.load(tmp_path / "a.jsonl")
     seeded = [t for t in suite.tasks if "stateful" in t.tags]
     assert len(seeded) >= 3, [r.reasons for r in state.rejected]
@@ -164,7 +164,8 @@ async def test_seeded_tasks_validate_and_the_state_after_a_replay_passes_while_a
     # through the real runner: the oracle's writes land on its own instance and are read back after the episode
     cfg = tmp_path / "servers.yaml"
     cfg.write_text(f"version: 1\nservers:\n  - name: ledger\n    command: {sys.executable}\n"
-                   f"    args: [{str(LEDGER)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n", encoding="utf-8")
+                   f"    args: [{str(LEDGER)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n",
+                   encoding="utf-8")
     with anyio.fail_after(420):
         res = await Runner(RunOptions(models=["scripted/oracle", "scripted/do-nothing"],
                                       suite=str(tmp_path / "a.jsonl"), config=cfg, out=tmp_path / "run",
