@@ -78,6 +78,7 @@ def _load_builtin_steps() -> None:
     import task_synth.probe
     import task_synth.sampling
     import task_synth.seeding
+    import task_synth.worldcalc
     import task_synth.writing  # noqa: F401
 
 
