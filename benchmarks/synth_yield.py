@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_MIXED = ["excel+word", "sqlitejs+excel", "taskmanager+slides", "excel+sympy", "word+sqlitejs+taskmanager"]
+DEFAULT_MIXED = ["excel+word", "sqlitejs+taskmanager", "sympy+mathematics", "word+slides"]
 """Mixed selections of the dev set (names from benchmarks/devset.servers.yaml; the synthesizer never sees them)."""
 
 

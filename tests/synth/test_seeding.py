@@ -25,6 +25,7 @@ from task_synth.task import Check, ReferenceStep, StateRead, Task, state_key
 from task_synth.topics import world_topics
 
 LEDGER = Path(__file__).parent / "servers" / "ledger_server.py"
+ATLAS = Path(__file__).parent / "servers" / "atlas_server.py"
 
 
 def ledger() -> ServerSpec:
@@ -177,3 +178,21 @@ async def test_seeded_tasks_validate_and_the_state_after_a_replay_passes_while_a
         eps = [e for e in store.episodes() if e.trajectory.task_id == task.id]
     oracle = next(e for e in eps if e.trajectory.model == "scripted/oracle")
     assert oracle.live_outputs and state_key(0) in oracle.live_outputs  # the final state was read and stored
+
+
+@pytest.mark.anyio
+async def test_world_calculations_put_the_worlds_figures_through_an_expression_tool_in_two_hops(tmp_path):
+    atlas = ServerSpec(name="atlas", command=sys.executable, args=[str(ATLAS)])
+    with anyio.fail_after(300):
+        async with Fleet.open([atlas]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=20, seed=1))
+    calc = [t for t in state.tasks if "world-calc" in t.tags]
+    assert calc, [r.reasons for r in state.rejected if r.id.startswith("calc-")]
+    products = world_topics()[0]
+    for t in calc:
+        assert [s.tool for s in t.reference] == ["evaluate", "evaluate"]
+        assert t.reference[1].bindings["expression"].startswith("template:{{step[0]:")
+        assert "evaluate" not in t.fuzzy and "+" not in t.fuzzy  # neither the tool nor the expression is recited
+    vat = next((t for t in calc if "23% VAT" in t.fuzzy and "sensor products" in t.fuzzy), None)
+    if vat is not None:  # hand-computed: (1350 + 95 + 2275 + 480 + 1150) x 1.23 = 6580.5
+        assert products.answer == 5350 and abs(float(vat.checks[0].value) - 6580.5) < 0.01
