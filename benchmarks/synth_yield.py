@@ -95,7 +95,7 @@ async def _baselines(suite: Path, cfg: Path, out: Path) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", type=Path, default=ROOT / "benchmarks" / "devset.servers.yaml")
-    ap.add_argument("--servers", default="", help="comma-separated (default: every enabled server)")
+    ap.add_argument("--servers", default="", help="comma-separated (default: every enabled server; 'none': no single)")
     ap.add_argument("--mixed", default=",".join(DEFAULT_MIXED), help="'a+b,c+d' (empty: none)")
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
@@ -109,6 +109,7 @@ def main() -> int:
     cfg = load_config(a.config)
     specs = list(cfg.enabled())
     names = [s for s in a.servers.split(",") if s] or [s.name for s in specs]
+    names = [] if names == ["none"] else names
     selections = [[s] for s in names] + [m.split("+") for m in a.mixed.split(",") if m]
     rows = []
     for sel in selections:
