@@ -50,8 +50,8 @@ def leaks(tasks: list[Any], catalog: Any) -> list[str]:
     return out
 
 
-async def one_selection(specs: list[Any], servers: list[str], n: int, seed: int, score: bool, cfg_path: Path
-                        ) -> dict[str, Any]:
+async def one_selection(specs: list[Any], servers: list[str], n: int, seed: int, score: bool, cfg_path: Path,
+                        suites: Path | None = None) -> dict[str, Any]:
     from mcpbench.fleet import Fleet
     from task_synth import SynthOptions, synthesize, validate_suite, write_outputs
     from task_synth.task import Suite
@@ -63,6 +63,9 @@ async def one_selection(specs: list[Any], servers: list[str], n: int, seed: int,
         state = await synthesize(fleet, SynthOptions(servers=up, n=n, seed=seed))
         wall = time.perf_counter() - t0
         tasks = state.tasks
+        if suites is not None:
+            suites.mkdir(parents=True, exist_ok=True)
+            write_outputs(state, suites / f"{'+'.join(servers)}.jsonl", "+".join(servers))
         row: dict[str, Any] = {
             "servers": servers, "connected": up, "has_tools": reads,
             "candidates": len(state.chains), "grounded": len(state.grounded), "tasks": len(tasks),
@@ -101,6 +104,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--score", action="store_true", help="also validate and run oracle / do-nothing")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--suites", type=Path, help="also write each selection's suite to DIR/<a+b>.jsonl "
+                    "(benchmarks/tasks_gallery.py --from DIR renders them)")
     a = ap.parse_args()
 
     from mcpbench._loop import run as run_loop
@@ -114,7 +119,7 @@ def main() -> int:
     rows = []
     for sel in selections:
         try:
-            row = run_loop(one_selection, specs, sel, a.n, a.seed, a.score, a.config)
+            row = run_loop(one_selection, specs, sel, a.n, a.seed, a.score, a.config, a.suites)
         except Exception as e:  # one selection failing must not hide the others
             row = {"servers": sel, "error": f"{type(e).__name__}: {e}"[:300], "tasks": 0}
         rows.append(row)
