@@ -217,9 +217,13 @@ ERROR_CHARS = 400
 """An output this short that says something failed is an error message, whatever its status said."""
 
 
+NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""", re.IGNORECASE)
+"""An empty error field says nothing failed."""
+
+
 def is_failure_text(text: str) -> bool:
     """A short output that reports a failure (servers that answer faults as ok text)."""
-    t = text.strip()
+    t = NO_ERROR.sub("", text.strip())
     return len(t) <= ERROR_CHARS and bool(_FAILURE.search(t))
 
 
@@ -288,5 +292,15 @@ class RuleFilter:
         state.tasks.extend(kept.values())
 
 
-__all__ = ["REFUSALS", "RULES", "RuleContext", "RuleFilter", "apply_rules", "expected_values", "forbidden_names",
-           "is_failure_text", "rule"]
+__all__ = [
+    "NO_ERROR",
+    "REFUSALS",
+    "RULES",
+    "RuleContext",
+    "RuleFilter",
+    "apply_rules",
+    "expected_values",
+    "forbidden_names",
+    "is_failure_text",
+    "rule",
+]

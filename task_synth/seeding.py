@@ -69,6 +69,8 @@ def isolated_servers(state: SynthState) -> list[str]:
 
 _FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|cannot|can't|could not|couldn't|\bfailed\b|"
                       r"\binvalid\b|\berror\b|not allowed|denied", re.IGNORECASE)
+_NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""",
+                       re.IGNORECASE)
 SHORT_FAILURE = 300
 """An ok result this short that says something failed is a failure (servers that report faults as plain text)."""
 
@@ -80,7 +82,8 @@ def _text(out: Any) -> tuple[bool, str]:
     text = out.content if out.ok else " ".join(x for x in (out.error, out.content) if x)
     if not out.ok:
         return False, text
-    failed = looks_like_error(out.content) or (len(out.content) < SHORT_FAILURE and bool(_FAILURE.search(out.content)))
+    content = _NO_ERROR.sub("", out.content)
+    failed = looks_like_error(out.content) or (len(content) < SHORT_FAILURE and bool(_FAILURE.search(content)))
     return out.ok and not failed, text
 
 

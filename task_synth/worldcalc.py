@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import anyio
 
 from mcpbench.catalog import ToolEntry
-from task_synth.artifacts import BindIntent, Chain, ChainStep, CheckSpec, Draft, Grounded
-from task_synth.binding import extract, resolve_binding
+from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
+from task_synth.binding import TEMPLATE, extract, placeholder, resolve_binding
 from task_synth.grounding import GroundingFailed, ground_chain
-from task_synth.kinds import param_kind, pick_references
+from task_synth.kinds import NUMBER, param_kind, reference_regex
 from task_synth.registry import step
 from task_synth.topics import Topic, world_topics
 
@@ -76,17 +76,29 @@ class WorldCalc:
         if not tools:
             return
         rng = random.Random(f"task_synth:world-calc:{state.options.seed}")
+        firsts: dict[tuple[str, str, str], str | None] = {}
+        topics = _money_topics()[: self.per_tool]
+        async with state.live.episode("calc-try", servers=sorted({e.server for e, _ in tools[:6]}),
+                                      call_timeout_s=state.options.call_timeout_s) as live:
+            for entry, param in tools[:6]:
+                for topic in topics:
+                    expr, total = _total(topic)
+                    out = await live.call_real(entry.server, entry.name, {param: expr}, state.options.call_timeout_s)
+                    firsts[(entry.server, entry.name, topic.key)] = _total_regex(out.content, total) if out.ok else None
         cands: list[tuple[Chain, Topic, tuple[str, float, str], float]] = []
         for i, (entry, param) in enumerate(tools[:6]):
             others = [t for t in tools if t[0].server != entry.server][:3] or [(entry, param)]
-            for k, topic in enumerate(_money_topics()[: self.per_tool]):
+            for k, topic in enumerate(topics):
+                rx = firsts.get((entry.server, entry.name, topic.key))
+                if rx is None:
+                    continue  # the tool does not show the total where we can read it again
                 purpose = PURPOSES[(i + k) % len(PURPOSES)]
                 second, p2 = others[(i + k) % len(others)] if (i + k) % 2 else (entry, param)
                 expr, total = _total(topic)
                 cid = f"calc-{entry.server}-{entry.name}-{second.server}-{topic.key}-{k}"
                 steps = [ChainStep(server=entry.server, tool=entry.name, arguments={param: expr}),
                          ChainStep(server=second.server, tool=second.name,
-                                   binds=[BindIntent(param=p2, source=0, kind="number", template=purpose[0])],
+                                   bindings={p2: TEMPLATE + purpose[0].replace("{}", placeholder(0, rx))},
                                    depends_on=[0])]
                 cands.append((Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}"), topic, purpose, total))
         results: dict[str, Grounded | str] = {}
@@ -111,8 +123,7 @@ class WorldCalc:
             raw = g.raw_outputs(0)
             bound = str(g.steps[1].arguments.get(next(iter(g.steps[1].bindings)), ""))
             want = round(total * purpose[1], 2)
-            refs = pick_references("number", raw[1], f"{chain.steps[1].server}/{chain.steps[1].tool}")
-            rx = next((r for v, r in refs if _close(v, want)), None)
+            rx = _total_regex(raw[1], want)
             if not _in(bound, total) or rx is None:
                 state.reject(chain.id, "write", [f"the calculation does not give the world's figure {want} "
                                                  f"(first hop bound {bound!r})"], g)
@@ -135,6 +146,16 @@ class WorldCalc:
                 checks=[CheckSpec(kind="numeric", step=1, extract=rx, tolerance=0.005, relative=True,
                                   description=f"the total {purpose[2]}")],
                 writer="world-calc", tags=["world-calc"])
+
+
+def _total_regex(text: str, total: float) -> str | None:
+    """A regex re-reading the total where an output shows it (the first number equal to it), or None."""
+    for m in re.finditer(rf"(?<![\w.]){NUMBER}(?![\w.])", text):
+        if _close(m.group(0), total):
+            rx = reference_regex(text, m.start(), m.end(), NUMBER)
+            if rx and extract(rx, text) is not None and _close(str(extract(rx, text)), total):
+                return rx
+    return None
 
 
 def _close(v: str, want: float) -> bool:
