@@ -88,11 +88,11 @@ class WorldCalc:
         cands: list[tuple[Chain, Topic, tuple[str, float, str], float]] = []
         for i, (entry, param) in enumerate(tools[:6]):
             others = [t for t in tools if t[0].server != entry.server][:3] or [(entry, param)]
-            for k, topic in enumerate(topics):
+            for k, (topic, shift) in enumerate((t, d) for t in topics for d in range(2)):
                 rx = firsts.get((entry.server, entry.name, topic.key))
                 if rx is None:
                     continue  # the tool does not show the total where we can read it again
-                purpose = PURPOSES[(i + k) % len(PURPOSES)]
+                purpose = PURPOSES[(i + k // 2 + shift) % len(PURPOSES)]
                 second, p2 = others[(i + k) % len(others)] if (i + k) % 2 else (entry, param)
                 expr, total = _total(topic)
                 cid = f"calc-{entry.server}-{entry.name}-{second.server}-{topic.key}-{k}"
