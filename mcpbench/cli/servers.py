@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import anyio
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mcpbench._loop import run as run_loop
@@ -29,7 +31,8 @@ def _select(cfg: FleetConfig, names: list[str] | None) -> list[ServerSpec]:
 def install_cmd(names: list[str] | None = typer.Argument(None, help="Servers to install (default: all enabled)."),
                 config: Path | None = ConfigOpt, force: bool = typer.Option(False, help="Reinstall."),
                 json_out: bool = JsonOpt) -> None:
-    """Install each server in its own environment under MCPBENCH_HOME (idempotent)."""
+    """Install each server in its own environment under MCPBENCH_HOME (idempotent). A `uvx PKG` / `npx -y PKG`
+    entry is installed as a pinned binary and launched by it from then on."""
     from mcpbench.install import install_servers
 
     specs = _select(load_or_exit(config), names)
@@ -78,28 +81,34 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         t.add_column(col, overflow="fold")
     for r in rows:
         ok = r["status"] == "connected"
+        said = f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail") else ""
         t.add_row(r["name"], r["transport"], "[green]connected[/]" if ok else "[red]failed[/]", str(r["tools"]),
                   r["version"] or "", f"{r['connect_ms']:.0f}" if r["connect_ms"] else "",
-                  (r["error"] or "") + (f"\n[dim]{(r['stderr_tail'] or '')[-300:]}[/]" if r.get("stderr_tail") else ""))
+                  escape(r["error"] or "") + said)
     console.print(t)
 
 
 @servers_app.command("tools")
 def tools_cmd(server: str | None = typer.Argument(None, help="Only this server's tools."),
               config: Path | None = ConfigOpt, json_out: bool = JsonOpt,
-              quarantined: bool = typer.Option(False, "--quarantined", help="Only quarantined tools.")) -> None:
-    """List the tools of the fleet with their exposed names and definition hashes."""
+              quarantined: bool = typer.Option(False, "--quarantined", help="Only quarantined tools."),
+              refresh: bool = typer.Option(False, "--refresh", help="List every server live, ignoring the catalog "
+                                           "cache (and refreshing it).")) -> None:
+    """List the tools of the fleet with their exposed names and definition hashes (from the catalog cache where
+    a server's spec has a record; see docs/discovery.md)."""
+    from mcpbench.catalog_cache import fleet_catalog
+
     cfg = load_or_exit(config)
     specs = _select(cfg, [server] if server else None)
-
-    async def go(fleet: Any) -> list[dict[str, Any]]:
-        return [{"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
-                 "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
-                 "quarantined": e.quarantined, "flags": e.flags}
-                for e in fleet.catalog.entries(include_quarantined=True)
-                if not quarantined or e.quarantined]
-
-    rows = run_loop(_with_fleet, specs, go)
+    catalog, failed, _live = run_loop(partial(fleet_catalog, specs, refresh=refresh))
+    for name, why in sorted(failed.items()):
+        err_console.print(f"[yellow]warning:[/] server {escape(name)} not listed: {escape(why)}", highlight=False)
+    rows: list[dict[str, Any]] = [
+        {"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
+         "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
+         "quarantined": e.quarantined, "flags": e.flags}
+        for e in catalog.entries(include_quarantined=True)
+        if not quarantined or e.quarantined]
     if json_out:
         print_json(rows)
         return
@@ -125,7 +134,9 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
     async def go(fleet: Any) -> list[dict[str, Any]]:
         rows = []
         for name, st in fleet.status.items():
-            row = {"name": name, "status": st.status, "ping_ms": None, "error": st.error}
+            row = {"name": name, "status": st.status, "ping_ms": None,
+                   "error": st.why() if st.status == "failed" else st.error,
+                   "stderr_tail": st.stderr_tail if st.status == "failed" else None}
             conn = fleet._shared.get(name)
             if conn is not None and conn.alive:
                 try:
@@ -148,7 +159,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         for col in ("name", "status", "ping ms", "note"):
             t.add_column(col)
         for r in rows:
-            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), r["error"] or "")
+            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), escape(r["error"] or ""))
         console.print(t)
     if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)
