@@ -195,7 +195,10 @@ class ModelPlanner:
                       "read it back." if sandbox else "None is offered here.")
         avoid = ("\nAlready proposed (propose something different):\n" + "\n".join(f"- {s}" for s in scenarios[-5:])
                  if scenarios else "")
-        text = render_prompt("plan", max_steps=o.max_hops, write_rule=write_rule, avoid=avoid,
+        servers = sorted({e.server for e in shown})
+        cross_rule = (f" Use tools of at least two of the servers ({', '.join(servers)}) when a purpose joins them."
+                      if len(servers) > 1 else "")
+        text = render_prompt("plan", max_steps=o.max_hops, write_rule=write_rule, avoid=avoid, cross_rule=cross_rule,
                              tools="\n".join(cards[f"{e.server}/{e.name}"] for e in shown))
         reply, raw = await guard.ask(prompt_text("system"), text, o.seed + i, "plan")
         try:

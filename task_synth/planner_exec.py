@@ -3,7 +3,8 @@
 A proposal names tools and concrete arguments; an argument may read an earlier result as `{{stepN.field}}` (N from
 1), alone (the whole argument, typed like the tool's parameter) or inside a text (a template). Each reference becomes a
 binding of binding.py's mini-language (`step[i]:<regex>`, `template:…`) whose regex re-reads that value from the
-output, so grounding, the oracle and the replay re-derive it exactly as for sampled chains.
+output, so grounding, the oracle and the replay re-derive it exactly as for sampled chains. A literal the model copied
+from an earlier result (it guessed a name a listing returns) is bound the same way (`provenance`).
 
 A step that cannot run is repaired once (the model sees the error, the tool's schema and the earlier results, and
 answers new arguments or a drop) and otherwise dropped, with the reason kept in the chain's `notes`. A step reading a
@@ -25,6 +26,7 @@ from task_synth.artifacts import Chain, ChainStep
 from task_synth.binding import TEMPLATE, expand, extract, placeholders
 from task_synth.binding import placeholder as ref_placeholder
 from task_synth.graph import is_read_only
+from task_synth.kinds import reference_regex
 from task_synth.llm import OUTPUT_CHARS_IN_PROMPT, ModelGuard, prompt_text, render_prompt
 from task_synth.planner_catalog import tool_card
 from task_synth.probe import looks_like_error
@@ -201,16 +203,39 @@ def field_regex(output: str, field: str | None) -> tuple[str, str]:
     return rx, str(got)
 
 
-def bind_arguments(args: dict[str, Any], outputs: list[str], index: dict[int, int]
+def provenance(value: Any, outputs: list[str], given: set[str]) -> str | None:
+    """A binding `step[i]:<regex>` for a literal the model copied from an earlier result (a quoted string value of
+    3+ characters that no earlier call was given as input), re-reading it anchored on its key; None otherwise."""
+    if not isinstance(value, str) or len(value) < 3 or value in given or re.fullmatch(NUMBER, value.strip()):
+        return None
+    quoted = json.dumps(value, ensure_ascii=False)
+    for j in range(len(outputs) - 1, -1, -1):
+        text = outputs[j]
+        for q in (quoted, f"'{value}'"):
+            start = text.find(q)
+            if start < 0:
+                continue
+            rx = reference_regex(text, start + 1, start + len(q) - 1, r"[^\"'\n]*")
+            if rx is not None and extract(rx, text) == value:
+                return f"step[{j}]:{rx}"
+    return None
+
+
+def bind_arguments(args: dict[str, Any], outputs: list[str], index: dict[int, int], given: set[str] | None = None
                    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
     """(literal arguments, bindings, values resolved now) of one proposed step. `index` maps proposal step numbers
-    (0-based) to executed steps. Raises StepFailed."""
+    (0-based) to executed steps; `given` holds the string inputs of earlier calls (values the user supplies, never
+    bound). Raises StepFailed."""
     literal: dict[str, Any] = {}
     bindings: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, value in args.items():
         if not isinstance(value, str) or not REF.search(value):
-            literal[name] = value
+            spec = provenance(value, outputs, given or set())
+            if spec is None:
+                literal[name] = value
+            else:
+                bindings[name], values[name] = spec, value
             continue
         parts: list[tuple[re.Match[str], str, str]] = []
         for m in REF.finditer(value):
@@ -250,8 +275,9 @@ def _typed(entry: ToolEntry, name: str, value: Any) -> Any:
 
 
 async def _run_step(state: SynthState, tools: EpisodeCalls, entry: ToolEntry, args: dict[str, Any],
-                    outputs: list[str], index: dict[int, int]) -> tuple[dict[str, Any], dict[str, str], str]:
-    literal, bindings, values = bind_arguments(args, outputs, index)
+                    outputs: list[str], index: dict[int, int], given: set[str]
+                    ) -> tuple[dict[str, Any], dict[str, str], str]:
+    literal, bindings, values = bind_arguments(args, outputs, index, given)
     sent = expand({**literal, **{k: _typed(entry, k, v) for k, v in values.items()}}, state.builtins)
     errors = argument_errors(entry, sent)
     if errors:
@@ -315,6 +341,7 @@ async def execute_proposal(state: SynthState, guard: ModelGuard, proposal: Propo
     names: list[str] = []
     index: dict[int, int] = {}
     writes = False
+    given: set[str] = set()
     if servers:
         async with state.live.episode(f"{chain_id}.plan", servers=servers,
                                       call_timeout_s=state.options.call_timeout_s) as tools:
@@ -322,7 +349,7 @@ async def execute_proposal(state: SynthState, guard: ModelGuard, proposal: Propo
                 args = dict(proposal.steps[j].arguments)
                 for attempt in (0, 1):
                     try:
-                        literal, bindings, out = await _run_step(state, tools, entry, args, outputs, index)
+                        literal, bindings, out = await _run_step(state, tools, entry, args, outputs, index, given)
                     except StepFailed as e:
                         if attempt == 0 and repairs > 0:
                             repairs -= 1
@@ -342,6 +369,7 @@ async def execute_proposal(state: SynthState, guard: ModelGuard, proposal: Propo
                                            arguments=placeholders(literal, state.builtins), bindings=bindings,
                                            depends_on=sources))
                     outputs.append(out)
+                    given.update(v for v in literal.values() if isinstance(v, str))
                     names.append(f"{entry.server}/{entry.name}")
                     writes = writes or not is_read_only(entry)
                     break
@@ -355,4 +383,4 @@ async def execute_proposal(state: SynthState, guard: ModelGuard, proposal: Propo
 
 
 __all__ = ["REF", "PlanRejected", "PlannedChain", "Proposal", "ProposedStep", "StepFailed", "bind_arguments",
-           "execute_proposal", "field_regex", "parse_proposal", "resolve_tool", "sandboxed"]
+           "execute_proposal", "field_regex", "parse_proposal", "provenance", "resolve_tool", "sandboxed"]

@@ -17,7 +17,7 @@ from mcpbench.models.registry import get_provider
 from mcpbench.testing.fake_llm import FakeLLM, FakeTurn
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.planner_catalog import select_tools, tool_card
-from task_synth.planner_exec import PlanRejected, field_regex, parse_proposal
+from task_synth.planner_exec import PlanRejected, bind_arguments, field_regex, parse_proposal
 
 pytestmark = pytest.mark.anyio
 SERVERS = Path(__file__).parent / "servers"
@@ -186,6 +186,20 @@ def test_field_references_build_regexes_that_re_read_the_value():
         field_regex(out, "price")
 
 
+def test_a_literal_copied_from_an_earlier_result_is_bound_to_it_but_a_value_the_user_gave_is_not():
+    from task_synth.binding import resolve_ref
+
+    listing = json.dumps([{"name": "cities"}, {"name": "rivers"}, {"name": "mountains"}])
+    literal, bindings, values = bind_arguments({"table_name": "rivers", "limit": 5}, [listing], {0: 0})
+    assert literal == {"limit": 5} and values == {"table_name": "rivers"}
+    assert bindings["table_name"].startswith("step[0]:")
+    assert resolve_ref(bindings["table_name"], [listing.replace("cities", "towns")]) == "rivers"
+    literal, bindings, _ = bind_arguments({"table_name": "rivers"}, [listing], {0: 0}, given={"rivers"})
+    assert literal == {"table_name": "rivers"} and bindings == {}
+    _, bindings, values = bind_arguments({"q": "rows of {{step1.name}} please"}, [listing], {0: 0})
+    assert bindings["q"].startswith("template:rows of {{step[0]:") and values["q"] == "rows of cities please"
+
+
 def test_a_reply_without_steps_or_with_bad_arguments_is_not_a_plan():
     for reply in (None, {"steps": []}, {"steps": [{"arguments": {}}]}, {"steps": [{"tool": "a/b", "arguments": 3}]}):
         with pytest.raises(PlanRejected):
@@ -217,3 +231,27 @@ def test_a_large_catalog_is_cut_to_the_budget_around_a_seed_tool_and_successive_
     assert len(seeds) == 6
     small = entries[:3]
     assert select_tools(small, cards, 1500, rng, uses) == (small, None)
+
+
+async def test_synth_cli_with_a_slow_planner_exits_non_zero_with_a_message_and_keeps_the_tasks_made(tmp_path):
+    """Regression: a slow model used to end `mcpbench synth` with a raw TimeoutError traceback and no file."""
+    import os
+
+    plan2 = {**ATLAS_PLAN, "steps": [ATLAS_PLAN["steps"][0], ATLAS_PLAN["steps"][2]]}
+    cfg = tmp_path / "servers.yaml"
+    cfg.write_text(f"servers:\n  - name: atlas\n    command: {sys.executable}\n    args: ['{SERVERS / 'atlas_server.py'}']\n")
+    out = tmp_path / "s.jsonl"
+    with anyio.fail_after(240):
+        async with FakeLLM([turn(plan2), turn(ATLAS_REWRITE), SCORES, turn(plan2, latency_s=60)]) as fake:
+            root = str(Path(__file__).resolve().parents[2])
+            env = {**os.environ, "OPENAI_BASE_URL": fake.openai_base_url, "PYTHONPATH": root}
+            env.pop("OPENAI_API_KEY", None)
+            proc = await anyio.run_process(
+                [sys.executable, "-m", "mcpbench.cli", "synth", "--config", str(cfg), "--servers", "atlas",
+                 "--planner", "openai/planner-fake", "--model-timeout", "3", "--n", "2", "--out", str(out)],
+                env=env, check=False)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert "openai/planner-fake did not answer the plan request within 3 s" in " ".join(stderr.split())
+    assert len(Suite.load(out).tasks) == 1
