@@ -70,7 +70,8 @@ def _words(field: str) -> str:
 
 def answer_key(chain: PlannedChain, g: Grounded) -> tuple[Ask, str, int]:
     """(what to ask, the regex reading it, the step it reads): the model's hint when the field is there on every
-    run, else the offline writer's choice from the last step. Raises WriteFailed."""
+    run and is not one of the values the calls were given, else the offline writer's choice from the last step.
+    Raises WriteFailed."""
     k = chain.answer_step
     if k is not None and chain.answer_field and 0 <= k < len(g.steps):
         s = g.steps[k]
@@ -78,7 +79,8 @@ def answer_key(chain: PlannedChain, g: Grounded) -> tuple[Ask, str, int]:
             rx, value = field_regex((s.raw or s.outputs)[0], chain.answer_field)
         except StepFailed:
             rx, value = "", ""
-        if rx and askable(rx, s):
+        given = {str(v) for st in g.steps for k2, v in st.arguments.items() if k2 not in st.bindings}
+        if rx and askable(rx, s) and value not in given:  # a value the user supplies is no answer
             label = _words(chain.answer_field)
             numeric = re.fullmatch(r"-?\d+(?:\.\d+)?", value.strip()) is not None
             return (Ask(rx, "numeric" if numeric else "contains", f"the {label}", f"Report the {label}.",

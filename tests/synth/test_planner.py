@@ -255,3 +255,20 @@ async def test_synth_cli_with_a_slow_planner_exits_non_zero_with_a_message_and_k
     assert "Traceback" not in stderr
     assert "openai/planner-fake did not answer the plan request within 3 s" in " ".join(stderr.split())
     assert len(Suite.load(out).tasks) == 1
+
+
+async def test_a_slow_writer_model_leaves_template_tasks_and_one_clear_note_instead_of_a_timeout(tmp_path):
+    """Regression: `--writer` with a model slower than its deadline died with a raw TimeoutError from llm.py."""
+    with anyio.fail_after(240):
+        async with FakeLLM([turn({"edges": []}, latency_s=60)], loop=True) as fake, Fleet.open([atlas()]) as fleet:
+            model = get_provider("openai/writer-fake", base_url=fake.openai_base_url)
+            try:
+                state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=2, seed=2, writer="openai/writer-fake",
+                                                             model_timeout_s=2), model=model)
+            finally:
+                await model.aclose()
+    assert len(state.tasks) == 2 and all(t.provenance.generator.endswith("writer=openai/writer-fake")
+                                         for t in state.tasks)
+    unavailable = [n for n in state.notes if n.startswith("model unavailable:")]
+    assert unavailable and "did not answer the graph request within 2 s" in unavailable[0]
+    assert len(fake.requests) == 1  # the breaker: one deadline, not one per task
