@@ -272,3 +272,19 @@ async def test_a_slow_writer_model_leaves_template_tasks_and_one_clear_note_inst
     unavailable = [n for n in state.notes if n.startswith("model unavailable:")]
     assert unavailable and "did not answer the graph request within 2 s" in unavailable[0]
     assert len(fake.requests) == 1  # the breaker: one deadline, not one per task
+
+
+async def test_a_catalog_of_hundreds_of_tools_is_cut_to_the_prompt_budget_around_a_different_seed_each_time(tmp_path):
+    from task_synth.llm import PROMPT_BUDGET_CHARS
+
+    many = ServerSpec(name="many", command=sys.executable, args=[str(SERVERS / "many_tools_server.py")])
+    with anyio.fail_after(240):
+        state, fake, fleet, _, _ = await _plan(tmp_path, [turn("no plan")] * 3, [many])
+    assert len(fleet.catalog.entries(["many"])) == 240
+    prompts = [r.body["messages"][-1]["content"] for r in fake.requests]
+    assert len(prompts) == 3
+    for p in prompts:
+        tools = p.split("Tools:\n", 1)[1]
+        assert len(tools) <= PROMPT_BUDGET_CHARS + 1 and 20 < tools.count("many/") < 240
+    shown = [n for n in state.notes if "tools shown (around many/" in n]
+    assert len(shown) == 3 and len({n.rsplit("around ", 1)[1] for n in shown}) == 3
