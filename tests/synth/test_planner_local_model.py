@@ -42,7 +42,7 @@ async def test_the_real_small_model_plans_tasks_that_are_executed_and_every_prop
     if problem:
         pytest.fail(f"{problem} (the local_model tests need the real model)")
     model = local_provider(MODEL, options=ServerOptions(ctx=8192, parallel=1), log_path=tmp_path / "llama.log")
-    options = SynthOptions(servers=["atlas", "ledger"], n=2, seed=0, planner=f"local/{MODEL}", model_timeout_s=600)
+    options = SynthOptions(servers=["atlas", "ledger"], n=1, seed=0, planner=f"local/{MODEL}", model_timeout_s=600)
     steps = [StepRef("sample", "planner", (("proposals_per_task", 2),))]
     t0 = time.monotonic()
     try:
@@ -53,7 +53,7 @@ async def test_the_real_small_model_plans_tasks_that_are_executed_and_every_prop
     finally:
         await model.aclose()
     wall = time.monotonic() - t0
-    proposals = {f"synth-p{i:04d}" for i in range(4)}
+    proposals = {f"synth-p{i:04d}" for i in range(2)}
     made = [n for n in state.notes if n.startswith("planner: ") and " proposals, " in n]
     assert len(made) == 1
     n_made = int(made[0].split()[1])
