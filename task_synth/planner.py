@@ -26,7 +26,7 @@ import anyio
 
 from task_synth.artifacts import Draft, Grounded
 from task_synth.assemble import AssembleFailed, assemble
-from task_synth.binding import placeholder
+from task_synth.binding import extract, placeholder
 from task_synth.filters import RuleContext, apply_rules
 from task_synth.graph import is_read_only
 from task_synth.grounding import GroundingFailed, ground_chain
@@ -68,10 +68,49 @@ def _words(field: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1 \2", field).replace("_", " ").replace("-", " ").strip().lower()
 
 
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    return [str(value)]
+
+
+def _field_ask(field: str, value: str, rx: str) -> Ask:
+    label = _words(field)
+    numeric = re.fullmatch(r"-?\d+(?:\.\d+)?", value.strip()) is not None
+    return Ask(rx, "numeric" if numeric else "contains", f"the {label}", f"Report the {label}.",
+               f"The {label} is {{value}}.")
+
+
+def _json_fields(text: str) -> list[tuple[str, str]]:
+    """(key, value) of every scalar field of a JSON output, numbers first, in document order otherwise."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    out: list[tuple[str, Any]] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, dict):
+            for k, v in n.items():
+                if isinstance(v, (dict, list)):
+                    walk(v)
+                elif v is not None and not isinstance(v, bool):
+                    out.append((str(k), v))
+        elif isinstance(n, list):
+            for v in n:
+                walk(v)
+
+    walk(data)
+    return [(k, str(v)) for k, v in sorted(out, key=lambda kv: not isinstance(kv[1], (int, float)))]
+
+
 def answer_key(chain: PlannedChain, g: Grounded) -> tuple[Ask, str, int]:
-    """(what to ask, the regex reading it, the step it reads): the model's hint when the field is there on every
-    run and is not one of the values the calls were given, else the offline writer's choice from the last step.
-    Raises WriteFailed."""
+    """(what to ask, the regex reading it, the step it reads). Never a value the calls were given (what a person
+    supplies is no answer). In order: the model's hint when that field is there on every run; the offline writer's
+    choice from the last output; the first other field of the last output (numbers first). Raises WriteFailed."""
+    given = {leaf for st in g.steps for k2, v in st.arguments.items() if k2 not in st.bindings for leaf in _leaves(v)}
     k = chain.answer_step
     if k is not None and chain.answer_field and 0 <= k < len(g.steps):
         s = g.steps[k]
@@ -79,14 +118,26 @@ def answer_key(chain: PlannedChain, g: Grounded) -> tuple[Ask, str, int]:
             rx, value = field_regex((s.raw or s.outputs)[0], chain.answer_field)
         except StepFailed:
             rx, value = "", ""
-        given = {str(v) for st in g.steps for k2, v in st.arguments.items() if k2 not in st.bindings}
-        if rx and askable(rx, s) and value not in given:  # a value the user supplies is no answer
-            label = _words(chain.answer_field)
-            numeric = re.fullmatch(r"-?\d+(?:\.\d+)?", value.strip()) is not None
-            return (Ask(rx, "numeric" if numeric else "contains", f"the {label}", f"Report the {label}.",
-                        f"The {label} is {{value}}."), rx, k)
-    ask, rx = choose_ask(g)
-    return ask, rx, len(g.steps) - 1
+        if rx and askable(rx, s) and value not in given:
+            return _field_ask(chain.answer_field, value, rx), rx, k
+    last = len(g.steps) - 1
+    raw = (g.steps[last].raw or g.steps[last].outputs)[0]
+    try:
+        ask, rx = choose_ask(g)
+        if str(extract(rx, raw)) not in given:
+            return ask, rx, last
+    except WriteFailed:
+        pass
+    for key, value in _json_fields(raw):
+        if value in given or not 1 <= len(value) <= 80:
+            continue
+        try:
+            rx, read = field_regex(raw, key)
+        except StepFailed:
+            continue
+        if read == value and askable(rx, g.steps[last]):
+            return _field_ask(key, value, rx), rx, last
+    raise WriteFailed("every value the last step returns was given to the calls: nothing to ask")
 
 
 def _calls_text(g: Grounded, state: SynthState) -> str:

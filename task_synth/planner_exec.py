@@ -230,6 +230,9 @@ def bind_arguments(args: dict[str, Any], outputs: list[str], index: dict[int, in
     bindings: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, value in args.items():
+        if not isinstance(value, str) and REF.search(json.dumps(value, ensure_ascii=False)):
+            raise StepFailed(f"argument '{name}' nests a {{{{stepN.field}}}} reference inside a list or an object: "
+                             "a reference can only be a whole argument or part of a text argument")
         if not isinstance(value, str) or not REF.search(value):
             spec = provenance(value, outputs, given or set())
             if spec is None:
