@@ -288,3 +288,23 @@ async def test_a_catalog_of_hundreds_of_tools_is_cut_to_the_prompt_budget_around
         assert len(tools) <= PROMPT_BUDGET_CHARS + 1 and 20 < tools.count("many/") < 240
     shown = [n for n in state.notes if "tools shown (around many/" in n]
     assert len(shown) == 3 and len({n.rsplit("around ", 1)[1] for n in shown}) == 3
+
+
+def test_the_answer_is_never_a_value_the_calls_were_given():
+    from task_synth.artifacts import Grounded, GroundedStep
+    from task_synth.binding import extract
+    from task_synth.planner import answer_key
+    from task_synth.planner_exec import PlannedChain
+    from task_synth.writing import WriteFailed
+
+    def grounded(out: str) -> Grounded:
+        return Grounded(chain_id="c", steps=[GroundedStep(
+            server="s", tool="add_record", arguments={"records": [{"name": "Acme", "kind": "supplier"}]},
+            outputs=[out, out], raw=[out, out])])
+
+    chain = PlannedChain(id="c", steps=[], answer_step=0, answer_field="name")
+    out = json.dumps({"name": "Acme", "kind": "supplier", "rows_total": 17})
+    ask, rx, k = answer_key(chain, grounded(out))
+    assert (k, extract(rx, out), ask.check) == (0, "17", "numeric")
+    with pytest.raises(WriteFailed, match="was given to the calls"):
+        answer_key(chain, grounded(json.dumps({"name": "Acme", "kind": "supplier"})))
