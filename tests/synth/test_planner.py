@@ -308,3 +308,14 @@ def test_the_answer_is_never_a_value_the_calls_were_given():
     assert (k, extract(rx, out), ask.check) == (0, "17", "numeric")
     with pytest.raises(WriteFailed, match="was given to the calls"):
         answer_key(chain, grounded(json.dumps({"name": "Acme", "kind": "supplier"})))
+
+
+async def test_the_same_replies_and_seed_give_the_same_bytes(tmp_path):
+    plan2 = {**ATLAS_PLAN, "steps": [ATLAS_PLAN["steps"][0], ATLAS_PLAN["steps"][2]]}
+    files = []
+    with anyio.fail_after(240):
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            _, _, _, out, _ = await _plan(tmp_path / name, [turn(plan2), turn(ATLAS_REWRITE), SCORES], [atlas()])
+            files.append(out.read_bytes())
+    assert files[0] == files[1] and len(Suite.load(tmp_path / "a" / "planned.jsonl").tasks) == 1
