@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 
 MODEL_TIMEOUT_S = 180.0
 """Deadline of one model request (a small local model on a loaded CPU needs minutes for a long prompt)."""
-MAX_REPLY_TOKENS = 1024
+MAX_REPLY_TOKENS = 768
 """Cap on one reply: a plan or a rewrite takes a few hundred tokens; a looping small model must stop."""
+JSON_MODE_PREFIXES = ("openai/", "local/")
+"""Providers whose endpoints take `response_format: {"type": "json_object"}` (OpenAI and compatible servers; llama.cpp
+turns it into a grammar, so even a 1.5B model answers parseable JSON). Others get the instruction only."""
 PROMPT_BUDGET_CHARS = 6000
 """Characters of tool catalog one prompt may carry (~1500 tokens): larger catalogs are cut down to a selection
 (planner_catalog.select_tools) so a small model's context and speed suffice."""
@@ -90,8 +93,10 @@ class ModelGuard:
         """(the reply's JSON object or None, the raw text). Raises ModelUnavailable."""
         if self.failure is not None:
             raise ModelUnavailable(f"{purpose}: skipped, the model is unavailable ({self.failure})")
+        extra = ({"response_format": {"type": "json_object"}} if self.model.name.startswith(JSON_MODE_PREFIXES)
+                 else {})
         req = ModelRequest(system=system, messages=[Message(role="user", content=prompt)],
-                           settings=ModelSettings(temperature=0.0, seed=seed, max_tokens=self.max_tokens))
+                           settings=ModelSettings(temperature=0.0, seed=seed, max_tokens=self.max_tokens, extra=extra))
         t0 = time.monotonic()
         self.requests += 1
         try:
@@ -270,6 +275,6 @@ class LLMScoreFilter:
         state.tasks = kept
 
 
-__all__ = ["MAX_REPLY_TOKENS", "MODEL_TIMEOUT_S", "OUTPUT_CHARS_IN_PROMPT", "PROMPT_BUDGET_CHARS", "LLMGraphSource",
+__all__ = ["JSON_MODE_PREFIXES", "MAX_REPLY_TOKENS", "MODEL_TIMEOUT_S", "OUTPUT_CHARS_IN_PROMPT", "PROMPT_BUDGET_CHARS", "LLMGraphSource",
            "LLMScoreFilter", "LLMWriter", "ModelGuard", "ModelUnavailable", "ask_json", "guard_of", "parse_json_object",
            "passes_scores", "prompt_text", "render_prompt", "score_task"]

@@ -92,6 +92,8 @@ async def test_a_failing_step_is_repaired_and_the_stateful_task_reads_its_answer
         async with Fleet.open([ledger()]) as fleet:
             valid = await validate_suite(Suite.load(out), fleet)
     assert fake.errors == [] and len(fake.requests) == 4
+    body = fake.requests[0].body
+    assert body["response_format"] == {"type": "json_object"} and body["temperature"] == 0 and body["max_tokens"] == 768
     repair_prompt = fake.requests[1].body["messages"][-1]["content"]
     assert "amount" in repair_prompt and "lots" in repair_prompt and "schema" in repair_prompt
     assert [t.fuzzy for t in state.tasks] == [LEDGER_REWRITE["fuzzy"]]
