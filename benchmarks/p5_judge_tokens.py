@@ -291,7 +291,8 @@ def mcp_bench_prompt_chars(task: Any, traj: Any, tools: dict[str, str]) -> int:
     ok = [c for c in calls if c.outcome == "ok"]
     counts = (f"Total rounds: {len(traj.model_turns())}; Tools executed: {len(calls)}; Successful: {len(ok)}; "
               f"Failed: {len(calls) - len(ok)}; Successful tools: {', '.join(sorted({c.exposed_name for c in ok}))}")
-    parts = [task.fuzzy, task.precise, traj.final_answer or "", counts, "--- ACCUMULATED INFORMATION FROM EXECUTION ---"]
+    parts = [task.fuzzy, task.precise, traj.final_answer or "", counts,
+             "--- ACCUMULATED INFORMATION FROM EXECUTION ---"]
     for turn in sorted({c.turn for c in calls}):
         parts.append(f"--- Summary of Round {turn} ---")  # turns are 1-based, as its rounds are
         for c in (c for c in calls if c.turn == turn):
@@ -302,7 +303,8 @@ def mcp_bench_prompt_chars(task: Any, traj: Any, tools: dict[str, str]) -> int:
     by_server: dict[str, list[str]] = {}
     for name in traj.tools:
         server, _, tool = name.partition("__")
-        by_server.setdefault(server, []).append(f"  - {server}:{tool}: {tools.get(name, '')[:MCPBENCH_TOOL_DESC_CHARS]}")
+        description = tools.get(name, "")[:MCPBENCH_TOOL_DESC_CHARS]
+        by_server.setdefault(server, []).append(f"  - {server}:{tool}: {description}")
     for server, lines in sorted(by_server.items()):
         parts += [f"[{server}] ({len(lines)} tools)", *lines]
     return MCPBENCH_FIXED_CHARS + sum(len(p) + 1 for p in parts)
@@ -444,8 +446,8 @@ async def run_async(quick: bool, rebuild: bool) -> list[BenchResult]:
     k = cheapest_equal if cheapest_equal is not None else 1
     ours = main[f"mcpbench_k{k}"]
     ok = cheapest_equal is not None and ours["ratio"] <= 1 / 3
-    details = {"trajectories": len(corpus), "corpus": source, "agents": list(AGENTS), "servers": list(SERVERS), "sigma": SIGMA,
-               "bias": BIAS, "draws": DRAWS, "token_estimate": "chars/4 (judges.shorten.approx_tokens)",
+    details = {"trajectories": len(corpus), "corpus": source, "agents": list(AGENTS), "servers": list(SERVERS),
+               "sigma": SIGMA, "bias": BIAS, "draws": DRAWS, "token_estimate": "chars/4 (judges.shorten.approx_tokens)",
                "schemes": main, "sigma_sweep": sweep, "smallest_k_with_alpha_at_least_mcp_bench": cheapest_equal,
                "headline_k": k, "mcp_bench_fixed_prompt_chars": MCPBENCH_FIXED_CHARS,
                "max_tool_output_chars_per_trajectory": max(lengths)}

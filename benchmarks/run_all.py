@@ -74,7 +74,8 @@ def render_table(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, mcp {m['mcp']}, "
              f"inspect_ai {m.get('inspect_ai')}; commit {m.get('mcpbench_commit')}; {m['date']}; load average "
-             f"{m['loadavg_before']} before, {m.get('loadavg_after')} after ({'quick' if m.get('quick') else 'full'} sizes)"
+             f"{m['loadavg_before']} before, {m.get('loadavg_after')} after "
+             f"({'quick' if m.get('quick') else 'full'} sizes)"
              + "".join(f"; re-run {', '.join(r['ids'])} on {r['date']}" for r in m.get("reruns", [])) + ".",
              "", "| id | measure | value | baseline | ratio | target | result | load avg (1 min) before → after |",
              "|---|---|---|---|---|---|---|---|"]

@@ -152,7 +152,8 @@ def _aggregate_model(model: str, episodes: list[EpisodeScore], seed: int, n_boot
     judges = sorted({j for e in counted if e.panel for j in e.panel.panel})
     # reliability data: one row per judge, one column per (episode, rubric dimension)
     table = [[_judge_mean(e, j, d) for e in counted for d in DIMENSIONS] for j in judges]
-    judge_means = {j: {d: _mean([x for x in row[i::len(DIMENSIONS)] if x is not None]) for i, d in enumerate(DIMENSIONS)}
+    judge_means = {j: {d: _mean([x for x in row[i::len(DIMENSIONS)] if x is not None])
+                       for i, d in enumerate(DIMENSIONS)}
                    for j, row in zip(judges, table)}
     alpha = krippendorff_alpha(table) if len(judges) > 1 else None
     costs = [e.planning.cost_usd for e in counted if e.planning.cost_usd is not None]

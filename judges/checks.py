@@ -140,7 +140,8 @@ def evaluate_check(index: int, check: Check, answer: str, live_outputs: Mapping[
                        live_score=live_score, effective_score=effective, effective_passed=effective == 1.0, note=note)
 
 
-def evaluate_checks(checks: list[Check], answer: str, live_outputs: Mapping[int, str] | None = None) -> list[CheckResult]:
+def evaluate_checks(checks: list[Check], answer: str,
+                    live_outputs: Mapping[int, str] | None = None) -> list[CheckResult]:
     """Evaluate every check; live_outputs maps reference step index -> re-grounded output text (keys may be str)."""
     live = {int(k): v for k, v in live_outputs.items()} if live_outputs else None
     return [evaluate_check(i, c, answer, live) for i, c in enumerate(checks)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio
 from pydantic import BaseModel, Field
@@ -68,7 +68,9 @@ class PanelResult(BaseModel):
 
 
 class Judge(Protocol):
-    """A judging method: turns one judge model's look at a trajectory into a Judgement. Never raises for model faults."""
+    """A judging method: turns one judge model's look at a trajectory into a Judgement.
+
+    Never raises for model faults."""
 
     async def judge(self, provider: Provider, task: Task, trajectory: Trajectory, *, sample: int,
                     seed: int) -> Judgement: ...
@@ -151,13 +153,14 @@ def summarise_panel(panel: list[str], k: int, seed: int, judgements: list[Judgem
         dims[d] = None if not means else to_unit(sum(means) / len(means))
     alpha = krippendorff_alpha([[per_judge[name][d] for d in DIMENSIONS] for name in panel]) if panel else None
     unscored = sum(j.scores is None for j in judgements)
-    note = EMPTY_PANEL_NOTE if not panel else (f"{unscored} of {len(judgements)} judgements unscored" if unscored else "")
+    note = (EMPTY_PANEL_NOTE if not panel
+            else f"{unscored} of {len(judgements)} judgements unscored" if unscored else "")
     return PanelResult(panel=panel, k=k, seed=seed, judgements=judgements, dimensions=dims, per_judge=per_judge,
                        alpha=alpha, unscored=unscored, note=note)
 
 
 async def judge_panel(panel: list[Provider], task: Task, trajectory: Trajectory, *, k: int = 3, seed: int = 0,
-                      method: str = "rubric", max_concurrency: int = 8, **options) -> PanelResult:
+                      method: str = "rubric", max_concurrency: int = 8, **options: Any) -> PanelResult:
     """Ask every judge k times (seeded rubric orders), concurrently; unparseable or failed samples are unscored.
 
     `options` go to the judging method's factory (e.g. budget_tokens, timeout_s for "rubric"). An empty panel returns

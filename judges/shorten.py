@@ -1,4 +1,6 @@
-"""Deterministic shortening of a trajectory for judge prompts: head and tail of each tool result within a token budget."""
+"""Deterministic shortening of a trajectory for judge prompts.
+
+Keeps the head and tail of each tool result within a token budget."""
 
 from __future__ import annotations
 
@@ -86,9 +88,9 @@ def render_trajectory(trajectory: Trajectory, *, budget_tokens: int = 6000) -> s
             else:
                 tail.append(line)
                 j -= 1
-        lines = head + [f"[... {j - i + 1} lines omitted to fit the judge budget ...]"] + tail[::-1]
+        lines = [*head, f"[... {j - i + 1} lines omitted to fit the judge budget ...]", *tail[::-1]]
     final = trajectory.final_answer.strip() or "<no final answer>"
-    return "\n".join(lines + [f"[final answer] {clip(final, TEXT_CHARS * 2)}", f"[status] {trajectory.status}"])
+    return "\n".join([*lines, f"[final answer] {clip(final, TEXT_CHARS * 2)}", f"[status] {trajectory.status}"])
 
 
 __all__ = ["CHARS_PER_TOKEN", "approx_tokens", "clip", "render_trajectory"]

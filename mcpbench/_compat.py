@@ -57,12 +57,13 @@ def sse_target(url: str, headers: dict[str, str], read_timeout_s: float,
             client.event_hooks = {**client.event_hooks, "response": [*client.event_hooks["response"], refused]}
         return client
 
-    return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s, httpx_client_factory=client_factory)
+    return sse_client(url, headers=headers or None, sse_read_timeout=read_timeout_s,
+                      httpx_client_factory=client_factory)
 
 
 def make_client(transport: Any, *, read_timeout_s: float, mode: str = "auto", message_handler: Any = None) -> Client:
     """An SDK client without response caching; `message_handler` gets server notifications and transport faults."""
-    return Client(transport, read_timeout_seconds=read_timeout_s, mode=mode, cache=None,  # type: ignore[arg-type]
+    return Client(transport, read_timeout_seconds=read_timeout_s, mode=mode, cache=None,
                   message_handler=message_handler)
 
 

@@ -62,7 +62,7 @@ async def _run_call(toolbox: Toolbox, call: RequestedCall, turn: int, limits: Li
             return event if event.parallel_group == turn else event.model_copy(update={"parallel_group": turn})
         return _deadline_event(call, turn, f"no result within the call deadline ({limits.call_timeout_s:g} s)",
                                time.monotonic() - start)
-    except Exception as e:  # noqa: BLE001 — the toolbox should classify faults itself; if it raises, it is ours
+    except Exception as e:
         return ToolCallEvent(turn=turn, call_id=call.id, exposed_name=call.name, arguments=call.arguments,
                              raw_arguments=call.raw_arguments, outcome="infra_error", error_kind="server_error",
                              error=f"toolbox raised {type(e).__name__}: {e}", latency_s=time.monotonic() - start,
@@ -171,7 +171,7 @@ async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: li
             traj.events.append(ErrorEvent(turn=ep.turn, kind="infra_error" if e.infra else "model_error",
                                           message=str(e), retries=e.retries))
             return
-        except Exception as e:  # noqa: BLE001 — a provider bug is ours, not the model's
+        except Exception as e:
             traj.model_time_s += time.monotonic() - t0
             traj.status = "infra_failed"
             traj.events.append(ErrorEvent(turn=ep.turn, kind="infra_error",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
@@ -145,7 +145,7 @@ class Catalog:
         self._entries = [e for e in self._entries if e.server != server]
         self._by_exposed = {k: v for k, v in self._by_exposed.items() if v.server != server}
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ToolEntry]:
         return iter(self._entries)
 
     def __len__(self) -> int:

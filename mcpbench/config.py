@@ -247,7 +247,9 @@ def expand(value: str, builtins: dict[str, str], environ: dict[str, str] | None 
 def referenced_vars(spec: ServerSpec) -> set[str]:
     """Environment variables (not builtins) a server's config refers to."""
     found: set[str] = set()
-    for v in [*spec.args, *spec.env.values(), *spec.headers.values(), spec.url or "", spec.command or "", spec.cwd or ""]:
+    values = [*spec.args, *spec.env.values(), *spec.headers.values(),
+              spec.url or "", spec.command or "", spec.cwd or ""]
+    for v in values:
         found.update(m.group(1) for m in _VAR.finditer(v))
     return found - set(BUILTIN_VARS)
 

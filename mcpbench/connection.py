@@ -158,7 +158,9 @@ class Connection:
         r, spec = self.resolved, self.resolved.spec
         started = False
         t0 = time.perf_counter()
-        errlog = self.log_path.open("a", encoding="utf-8", errors="replace") if self.log_path else open("/dev/null", "w")
+        # closed in the finally below, once the session is gone
+        errlog = (self.log_path.open("a", encoding="utf-8", errors="replace") if self.log_path
+                  else open("/dev/null", "w"))  # noqa: SIM115
         try:
             with anyio.CancelScope() as scope:
                 scope.deadline = self.connect_deadline or anyio.current_time() + spec.timeouts.connect
@@ -176,7 +178,8 @@ class Connection:
                     info = client.server_info
                     self.client = client
                     self.status = self.status.model_copy(update=dict(
-                        status="connected", tools=len(self.tools), connect_ms=round((time.perf_counter() - t0) * 1000, 1),
+                        status="connected", tools=len(self.tools),
+                        connect_ms=round((time.perf_counter() - t0) * 1000, 1),
                         version=getattr(info, "version", None), server_name=getattr(info, "name", None),
                         protocol_version=client.protocol_version, error=None))
                     started = True
@@ -188,7 +191,7 @@ class Connection:
                     scope.deadline = anyio.current_time() + spec.timeouts.shutdown + 5
             if scope.cancelled_caught and not started:
                 self._fail(f"no handshake within the {spec.timeouts.connect:g}s connect deadline (spawned but hung)")
-        except Exception as e:  # noqa: BLE001 — a server fault becomes status data
+        except Exception as e:
             self._fail(_compat.describe_connect_error(e) if not started else f"connection lost: "
                        f"{_compat.describe_connect_error(e)}")
         finally:
@@ -324,7 +327,7 @@ class Connection:
             finally:
                 self.in_flight -= 1
                 self.limiter.release()
-        except Exception as e:  # noqa: BLE001 — classified into the outcome
+        except Exception as e:
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":
                 msg = f"no result within the {deadline:g}s call deadline"
@@ -352,7 +355,7 @@ class Connection:
             try:
                 await client.list_tools()
                 return True
-            except Exception:  # noqa: BLE001 — any failure means: not healthy
+            except Exception:
                 return False
         return False
 

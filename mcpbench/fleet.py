@@ -27,6 +27,7 @@ from mcpbench.connection import Connection, ServerCounters, ServerStatus, resolv
 from mcpbench.outcomes import ToolOutcome
 
 if TYPE_CHECKING:
+    from mcpbench.connection import Resolved
     from mcpbench.episode import EpisodeTools
 
 ToolChangePolicy = Literal["flag", "stop"]
@@ -342,7 +343,7 @@ class Fleet:
             try:
                 with anyio.fail_after(conn.spec.timeouts.connect):
                     tools = await conn._list_tools(client)
-            except Exception:  # noqa: BLE001 — a server that cannot re-list is caught by its next call
+            except Exception:
                 return
             before = {e.name: e.sha256 for e in self.catalog.entries([server], include_quarantined=True)}
             after = {t["name"]: tool_sha256(ToolEntry(server=server, **t).definition()) for t in tools}
@@ -425,7 +426,7 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return out
 
 
-def resolve_placeholder(spec: ServerSpec):  # type: ignore[no-untyped-def]
+def resolve_placeholder(spec: ServerSpec) -> Resolved:
     """A Resolved for a server that could not be resolved (so its failure can still be reported)."""
     from mcpbench.connection import Resolved
 

@@ -317,7 +317,7 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
     for spec in specs:
         t0 = time.monotonic()
         kind = install_kind(spec)
-        if kind == "none" or not force and is_installed(spec, home):
+        if kind == "none" or (not force and is_installed(spec, home)):
             finish(spec, t0, cached=True)
         elif kind == "pypi":
             todo_pypi.append(spec)

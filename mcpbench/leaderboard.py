@@ -306,5 +306,6 @@ def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *, reruns:
     return lb, paths
 
 
-__all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row", "Submission", "Tier",
-           "build_leaderboard", "leaderboard_html", "leaderboard_md", "load_submission", "write_leaderboard"]
+__all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row",
+           "Submission", "Tier", "build_leaderboard", "leaderboard_html", "leaderboard_md", "load_submission",
+           "write_leaderboard"]

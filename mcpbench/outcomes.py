@@ -9,7 +9,8 @@ from pydantic import BaseModel
 OutcomeClass = Literal["ok", "tool_error", "model_error", "infra_error"]
 """ok: the server answered normally · tool_error: the server answered with isError ·
 model_error: the model's fault (unknown tool, arguments that violate the schema, unparseable arguments) ·
-infra_error: ours or the server's fault (crash, timeout, protocol garbage, spawn failure) — never charged to the model."""
+infra_error: ours or the server's fault (crash, timeout, protocol garbage, spawn failure) —
+never charged to the model."""
 
 ErrorKind = Literal[
     "unknown_tool",
@@ -68,7 +69,8 @@ def cap_text(text: str, cap: int) -> tuple[str, int, bool]:
 
 def summarise(outcome: ToolOutcome) -> dict[str, Any]:
     """A compact dict for tables and logs."""
-    return {"outcome": outcome.outcome, "error_kind": outcome.error_kind, "bytes": outcome.bytes, "truncated": outcome.truncated}
+    return {"outcome": outcome.outcome, "error_kind": outcome.error_kind, "bytes": outcome.bytes,
+            "truncated": outcome.truncated}
 
 
 __all__ = ["ErrorKind", "OutcomeClass", "ToolOutcome", "cap_text", "summarise", "truncation_marker"]

@@ -1,4 +1,6 @@
-"""The run's live display: episodes done/total per model, errors, tokens, elapsed and ETA; a summary table at the end."""
+"""The run's live display: episodes done/total per model, errors, tokens, elapsed and ETA.
+
+A summary table at the end."""
 
 from __future__ import annotations
 

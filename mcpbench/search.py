@@ -24,7 +24,9 @@ FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "description": 1.0, "params": 1.5, 
 K1, B = 1.2, 0.75
 
 _STOP = frozenset(
-    ["a", "an", "and", "any", "are", "as", "at", "be", "by", "for", "from", "get", "gets", "give", "i", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "please", "some", "that", "the", "this", "to", "use", "used", "uses", "using", "via", "what", "when", "which", "with", "you", "your"]
+    ["a", "an", "and", "any", "are", "as", "at", "be", "by", "for", "from", "get", "gets", "give", "i", "in", "into",
+     "is", "it", "its", "me", "my", "of", "on", "or", "please", "some", "that", "the", "this", "to", "use", "used",
+     "uses", "using", "via", "what", "when", "which", "with", "you", "your"]
 )
 
 

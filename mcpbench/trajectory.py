@@ -18,7 +18,8 @@ class Usage(BaseModel):
     """Cost when the model's price is known; None otherwise."""
 
     def __add__(self, other: Usage) -> Usage:
-        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        both_unpriced = self.cost_usd is None and other.cost_usd is None
+        cost = None if both_unpriced else (self.cost_usd or 0) + (other.cost_usd or 0)
         return Usage(input_tokens=self.input_tokens + other.input_tokens,
                      output_tokens=self.output_tokens + other.output_tokens, cost_usd=cost)
 

@@ -1,4 +1,6 @@
-"""What each synthesis stage writes to the work dir: graph.json, chains.jsonl, grounded.jsonl, tasks.jsonl, rejected.jsonl.
+"""What each synthesis stage writes to the work dir.
+
+graph.json, chains.jsonl, grounded.jsonl, tasks.jsonl, rejected.jsonl.
 
 Also the curated plan format (`TaskPlan`): a chain written by hand or picked from sampled chains, with its wording and
 answer-key *recipe*; the pipeline grounds it live and fills in every expected value, exactly as for sampled chains.
@@ -231,5 +233,5 @@ class Rejection(BaseModel):
     candidate: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ = ["BindIntent", "BoundRef", "Chain", "ChainStep", "CheckSpec", "ClaimSpec", "Draft", "Edge", "Evidence", "Grounded",
-           "GroundedStep", "ProbeRecord", "Rejection", "TaskPlan", "ToolGraph", "ToolNode"]
+__all__ = ["BindIntent", "BoundRef", "Chain", "ChainStep", "CheckSpec", "ClaimSpec", "Draft", "Edge", "Evidence",
+           "Grounded", "GroundedStep", "ProbeRecord", "Rejection", "TaskPlan", "ToolGraph", "ToolNode"]

@@ -26,7 +26,9 @@ class AssembleFailed(Exception):
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= OUTPUT_CHARS else text[:OUTPUT_CHARS] + f"\n[... {len(text) - OUTPUT_CHARS} more characters]"
+    if len(text) <= OUTPUT_CHARS:
+        return text
+    return text[:OUTPUT_CHARS] + f"\n[... {len(text) - OUTPUT_CHARS} more characters]"
 
 
 def _number(v: Any) -> float | int:

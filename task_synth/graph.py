@@ -98,7 +98,8 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
     return vals
 
 
-def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any], bound: frozenset[str] | set[str] = frozenset()) -> bool:
+def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any],
+             bound: frozenset[str] | set[str] = frozenset()) -> bool:
     """Every required parameter not in `bound` has a literal candidate."""
     props = entry_schema.get("properties") or {}
     return node.read_only and all(
@@ -123,7 +124,7 @@ def connect(graph: ToolGraph) -> None:
                     if comp.source in src.produces:
                         edges.setdefault((src.key, dst.key, param, comp.source, "compose"),
                                          set()).update(src.produces[comp.source])
-    graph.edges = [Edge(src=s, dst=d, param=p, kind=k, via=v, evidence=sorted(ev))  # type: ignore[arg-type]
+    graph.edges = [Edge(src=s, dst=d, param=p, kind=k, via=v, evidence=sorted(ev))
                    for (s, d, p, k, v), ev in sorted(edges.items())]
 
 

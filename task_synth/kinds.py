@@ -89,7 +89,8 @@ def is_timezone_name(text: str, start: int, end: int) -> bool:
     return True
 
 
-IANA = r"(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?"
+IANA = (r"(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)"
+        r"/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?")
 
 register_kind(Kind("timezone", IANA, params=r".*time_?zone.*|tz", described=r"IANA|time ?zone",
                    find=rf"(?<![\w/])({IANA}|UTC)(?![\w/])", produced_by=r"time_?zone", accept=is_timezone_name,
@@ -108,7 +109,8 @@ register_kind(Kind("number", NUMBER, find=rf"(?<![\w.:/-])({NUMBER})(?![\w.:/-]|
                    produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
                    noun="number", json_type="number", accept=is_quantity))
 register_kind(Kind("table", r"[A-Za-z_][A-Za-z0-9_]*", params=r"table(_?name)?", described=r"\btable\b",
-                   find=r"""['"]name['"]\s*:\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""", sources=r"list_?tables|show_?tables",
+                   find=r"""['"]name['"]\s*:\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""",
+                   sources=r"list_?tables|show_?tables",
                    produced_by=r"\btables\b", noun="table"))
 register_kind(Kind("sql", r".+", params=r"query|sql|statement", described=r"\bSQL\b|SELECT", find=NEVER,
                    noun="query"))

@@ -31,7 +31,8 @@ from task_synth.task import Suite, Task
 VERSION = "0.1"
 
 DEFAULT_EXCLUDE = ("everything/get-env", "everything/trigger-long-running-operation", "everything/toggle-*",
-                   "everything/simulate-research-query", "everything/gzip-file-as-resource", "everything/get-tiny-image",
+                   "everything/simulate-research-query", "everything/gzip-file-as-resource",
+                   "everything/get-tiny-image",
                    "everything/get-resource-*", "everything/get-annotated-message", "sequential-thinking/*")
 """Tools left out of sampling by default: machine-specific output (get-env), slow or stateful on a shared session,
 network access, images, and tools whose output is not information (the reference server's demos, scratchpads)."""

@@ -88,7 +88,7 @@ async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskV
     warnings = []
     missing = [s for s in task.servers if fleet.status.get(s) is None or fleet.status[s].status == "failed"]
     if missing:
-        return TaskValidation(id=task.id, ok=False, reasons=reasons + [f"server(s) unavailable: {', '.join(missing)}"])
+        return TaskValidation(id=task.id, ok=False, reasons=[*reasons, f"server(s) unavailable: {', '.join(missing)}"])
     for key, sha in sorted(task.provenance.tool_sha256.items()):
         server, _, tool = key.partition("/")
         entry = fleet.catalog.find(server, tool)
@@ -115,7 +115,7 @@ async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 3, call
         async with limiter:
             results[i] = await validate_task(task, fleet, call_timeout_s=call_timeout_s)
         if i in dup:
-            results[i] = results[i].model_copy(update={"ok": False, "reasons": results[i].reasons + ["duplicate id"]})
+            results[i] = results[i].model_copy(update={"ok": False, "reasons": [*results[i].reasons, "duplicate id"]})
 
     async with anyio.create_task_group() as tg:
         for i, task in enumerate(suite.tasks):

@@ -39,7 +39,8 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
         templates = {p: _PLACEHOLDER_REF.sub("X", spec[len(TEMPLATE):]) for p, spec in s.bindings.items()
                      if spec.startswith(TEMPLATE)}
         refs = {j: phrasing(g.steps[j].tool).ref for j in set(bound.values())}
-        param_refs = {p: phrasing(g.steps[bound[p]].tool).ref_for(r.kind, r.label) for p, r in s.refs.items() if p in bound}
+        param_refs = {p: phrasing(g.steps[bound[p]].tool).ref_for(r.kind, r.label)
+                      for p, r in s.refs.items() if p in bound}
         out.append(StepView(index=i, server=s.server, tool=s.tool, description=entry.description if entry else "",
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,

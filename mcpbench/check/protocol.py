@@ -52,7 +52,7 @@ async def raw_page(client: Client, kind: str, cursor: str | None, timeout_s: flo
         stamp(data, opts)
         with anyio.fail_after(timeout_s):
             raw = await dispatcher.send_raw_request(method, data.get("params"), opts)
-    except Exception:  # noqa: BLE001 — no raw page: the caller reports the SDK's refusal alone
+    except Exception:
         return None
     return raw if isinstance(raw, dict) else None
 
@@ -79,11 +79,11 @@ async def observe_legacy(target: Target, errlog: TextIO, *, connect_timeout_s: f
                 with anyio.fail_after(call_timeout_s + 1):
                     await s.client.session.send_ping()
                 ping.ok = True
-            except Exception as e:  # noqa: BLE001 — any failure to answer ping is the finding
+            except Exception as e:
                 ping.error = _one_line(e)
     except ConnectFailed as e:
         return Handshake(mode="legacy", error=str(e), seconds=round(time.perf_counter() - t0, 3)), ping
-    except Exception as e:  # noqa: BLE001 — the server died while we held the session
+    except Exception as e:
         if not ping.attempted:
             return Handshake(mode="legacy", error=_one_line(e), seconds=round(time.perf_counter() - t0, 3)), ping
     return hs, ping
@@ -92,7 +92,7 @@ async def observe_legacy(target: Target, errlog: TextIO, *, connect_timeout_s: f
 async def walk(client: Client, kind: str, *, advertised: bool, timeout_s: float) -> tuple[Listing, list[Any]]:
     """Follow next_cursor to the end, detecting a cursor handed out twice and endless listings."""
     _, method, attr = _LISTS[kind]
-    listing = Listing(kind=kind, advertised=advertised, attempted=True)  # type: ignore[arg-type]
+    listing = Listing(kind=kind, advertised=advertised, attempted=True)
     items: list[Any] = []
     seen: set[str] = set()
     cursor: str | None = None
@@ -113,7 +113,7 @@ async def walk(client: Client, kind: str, *, advertised: bool, timeout_s: float)
             page_items = [x for x in raw.get(_WIRE[kind][1]) or [] if isinstance(x, dict)]
             nxt = raw.get("nextCursor")
             next_cursor = nxt if isinstance(nxt, str) else None
-        except Exception as e:  # noqa: BLE001 — a list request that fails is the finding
+        except Exception as e:
             listing.error = f"page {listing.pages + 1}: {_one_line(e)}"
             break
         listing.pages += 1
@@ -132,14 +132,15 @@ async def walk(client: Client, kind: str, *, advertised: bool, timeout_s: float)
     return listing, items  # SDK models, or wire dicts for pages the SDK refused
 
 
-async def walk_all(client: Client, capabilities: dict[str, Any], *, timeout_s: float) -> tuple[list[Listing], list[Any]]:
+async def walk_all(client: Client, capabilities: dict[str, Any], *,
+                   timeout_s: float) -> tuple[list[Listing], list[Any]]:
     """Every listing the server advertises (tools always). Returns (listings, tools)."""
     listings: list[Listing] = []
     tools: list[Any] = []
     for kind, (cap, _, _) in _LISTS.items():
         advertised = cap in capabilities
         if kind != "tools" and not advertised:
-            listings.append(Listing(kind=kind, advertised=False))  # type: ignore[arg-type]
+            listings.append(Listing(kind=kind, advertised=False))
             continue
         listing, items = await walk(client, kind, advertised=advertised, timeout_s=timeout_s)
         listings.append(listing)
@@ -178,7 +179,8 @@ def _handshake_verdict(hs: Handshake) -> Verdict:
 @check("protocol.handshake_auto", category="protocol", severity="error", title="Handshake (auto)",
        why="mcp 2.x clients connect in 'auto' mode: server/discover first, falling back to initialize. A server that "
            "trips over the probe is unreachable for them.",
-       hint="Answer unknown methods (server/discover) with a JSON-RPC 'method not found' error, then accept initialize.")
+       hint="Answer unknown methods (server/discover) with a JSON-RPC 'method not found' error, "
+            "then accept initialize.")
 def _handshake_auto(obs: Observations) -> Verdict:
     return _handshake_verdict(obs.auto)
 

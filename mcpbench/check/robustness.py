@@ -125,7 +125,7 @@ async def recovery_probe(client: Client, after: str, *, timeout_s: float) -> Cal
     try:
         with anyio.fail_after(timeout_s):
             await client.list_tools()
-    except Exception as e:  # noqa: BLE001 — no answer, whatever the reason, is the finding
+    except Exception as e:
         return CallRecord(tool="tools/list", case="recovery", variant=after, result="timeout",
                           error=f"{type(e).__name__}: {e}"[:200] if str(e) else type(e).__name__,
                           latency_s=round(time.perf_counter() - t0, 4))
@@ -258,7 +258,8 @@ def _coverage(obs: Observations) -> Verdict:
     details = [f"{name}: {why}" for name, why in sorted(obs.skipped_tools.items())]
     if any("destructive" in why for why in obs.skipped_tools.values()):
         details.append("pass --allow-destructive to call destructive-looking tools too")
-    return Verdict("info" if obs.skipped_tools else "pass", f"{len(called & names)} of {len(names)} tools called", details)
+    return Verdict("info" if obs.skipped_tools else "pass", f"{len(called & names)} of {len(names)} tools called",
+                   details)
 
 
 __all__ = [

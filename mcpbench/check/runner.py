@@ -85,7 +85,7 @@ async def _main_session(target: Target, obs: Observations, errlog: TextIO, opts:
     except ConnectFailed as e:
         obs.auto = Handshake(mode="auto", error=str(e), seconds=round(time.perf_counter() - t0, 3))
         return
-    except Exception as e:  # noqa: BLE001 — the session died under us; what was recorded still stands
+    except Exception as e:
         if not obs.auto.ok:
             obs.auto = Handshake(mode="auto", error=f"{type(e).__name__}: {e}"[:300])
             return
@@ -104,7 +104,7 @@ async def _main_session(target: Target, obs: Observations, errlog: TextIO, opts:
             for c in pending:
                 obs.skipped_tools.setdefault(c.tool, f"not called: the server could not be restarted ({e})")
             return
-        except Exception:  # noqa: BLE001 — died again; the loop restarts it while restarts remain
+        except Exception:
             continue
     for c in pending:
         obs.skipped_tools.setdefault(c.tool, f"not called: the server kept crashing ({opts.max_restarts} restarts)")

@@ -18,14 +18,17 @@ LONG_DESCRIPTION = 2048
 
 HIDDEN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("instruction markup", re.compile(
-        r"<\s*/?\s*(important|system|instructions?|secret|hidden|admin|override|critical|mandatory)\b[^>]*>", re.IGNORECASE)),
-    ("chat-template token", re.compile(r"<\|\s*(im_start|im_end|system|assistant|user)\s*\|>|\[/?(INST|SYS)\]", re.IGNORECASE)),
+        r"<\s*/?\s*(important|system|instructions?|secret|hidden|admin|override|critical|mandatory)\b[^>]*>",
+        re.IGNORECASE)),
+    ("chat-template token", re.compile(
+        r"<\|\s*(im_start|im_end|system|assistant|user)\s*\|>|\[/?(INST|SYS)\]", re.IGNORECASE)),
     ("override phrase", re.compile(
         r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|other|system|"
         r"original)\b[^.\n]{0,25}\b(instructions?|prompts?|rules|directions|guidelines|messages)\b", re.IGNORECASE)),
     ("secrecy", re.compile(
         r"\b(do not|don't|never|must not)\b[^.\n]{0,40}\b(tell|mention|inform|reveal|notify|show|disclose|alert)\b"
-        r"[^.\n]{0,40}\b(user|human|anyone|them)\b|\bwithout (telling|informing|notifying|alerting) the user\b", re.IGNORECASE)),
+        r"[^.\n]{0,40}\b(user|human|anyone|them)\b|\bwithout (telling|informing|notifying|alerting) the user\b",
+        re.IGNORECASE)),
 ]
 SUSPICIOUS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("sensitive path", re.compile(
@@ -37,7 +40,8 @@ SUSPICIOUS_RULES: list[tuple[str, re.Pattern[str]]] = [
         r"[^.\n]{0,20}\b(sidenote|side_note|parameter|argument|field)\b", re.IGNORECASE)),
     ("steers other tools", re.compile(
         r"\b(always|must|never|instead of|before|after)\b[^.\n]{0,40}\b(any|every|all|each|other|another)\s+"
-        r"(other\s+)?(tools?|servers?|functions?)\b|\bwhen\b[^.\n]{0,30}\b(other|another)\s+(tool|server)\b", re.IGNORECASE)),
+        r"(other\s+)?(tools?|servers?|functions?)\b|\bwhen\b[^.\n]{0,30}\b(other|another)\s+(tool|server)\b",
+        re.IGNORECASE)),
 ]
 
 INVISIBLE = {0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C,

@@ -203,7 +203,7 @@ async def open_session(target: Target, *, mode: str, errlog: TextIO, connect_tim
         async with AsyncExitStack() as stack:
             try:
                 await stack.enter_async_context(client)
-            except Exception as e:  # noqa: BLE001 — a handshake failure is a finding, not a crash of the checker
+            except Exception as e:
                 raise ConnectFailed(_compat.describe_connect_error(e)) from None
             entered = True
             scope.deadline = math.inf

@@ -109,7 +109,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
 def _result(status: str, summary: str, details: list[str] | None = None) -> CheckResult:
     hint = ("Clearer tool descriptions, parameter descriptions and error messages help models use the tools."
             if status in ("warn", "fail") else "")
-    return CheckResult(id="usability.model", category="usability", status=status,  # type: ignore[arg-type]
+    return CheckResult(id="usability.model", category="usability", status=status,
                        summary=summary, hint=hint, details=details or [])
 
 

@@ -62,7 +62,7 @@ def check_cmd(
                                 "'warn': on warnings too."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every detail line and full hashes."),
 ) -> None:
-    from mcpbench.check import CheckOptions, Target, run_check
+    from mcpbench.check import CheckOptions, CheckReport, Target, run_check
     from mcpbench.check.report import exit_code, render, to_json, to_junit
     from mcpbench.check.target import spec_target
     from mcpbench.check.usability import UsabilityUnavailable, usability
@@ -123,9 +123,13 @@ def check_cmd(
     opts = CheckOptions(call_timeout_s=call_timeout, connect_timeout_s=connect_timeout,
                         allow_destructive=allow_destructive, skip_tools=frozenset(skip_tool or []))
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> CheckReport:
         async with AsyncExitStack() as stack:
-            t = target if target is not None else await stack.enter_async_context(spec_target(spec))
+            if target is not None:
+                t = target
+            else:
+                assert spec is not None  # set above whenever no target was given
+                t = await stack.enter_async_context(spec_target(spec))
             if not json_out:
                 err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
             report = await run_check(t, opts)

@@ -45,7 +45,8 @@ def leaderboard_cmd(
     except (OSError, ValueError) as e:
         fail(f"re-runs file {reruns}: {str(e).splitlines()[0]}")
         return
-    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=MAX_INFRA_RATE if max_infra is None else max_infra)
+    max_infra_rate = MAX_INFRA_RATE if max_infra is None else max_infra
+    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=max_infra_rate)
     if json_out:
         print_json(lb.model_dump(mode="json"))
         return

@@ -21,7 +21,8 @@ def run_cmd(
     repeats: int = typer.Option(1, "--repeats", "-k", min=1, help="Episodes per task and model (pass@k, pass^k)."),
     judge: list[str] | None = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
                                               "None: rule metrics and checks only."),
-    judge_k: int = typer.Option(1, "--judge-samples", min=1, help="Samples per judge (rubric orders in reversed pairs)."),
+    judge_k: int = typer.Option(1, "--judge-samples", min=1,
+                                help="Samples per judge (rubric orders in reversed pairs)."),
     concurrency: int = typer.Option(8, "--concurrency", "-n", min=1, help="Episodes in flight."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<run id>)."),
     seed: int = typer.Option(0, "--seed"),
@@ -73,9 +74,11 @@ def run_cmd(
             provider_options[key] = json.loads(raw)
         except json.JSONDecodeError:
             provider_options[key] = raw
-    opts = RunOptions(models=models, provider_options=provider_options, suite=suite, repeats=repeats, judges=judge or [], judge_k=judge_k,
+    opts = RunOptions(models=models, provider_options=provider_options, suite=suite, repeats=repeats,
+                      judges=judge or [], judge_k=judge_k,
                       concurrency=concurrency, out=out, seed=seed, base_url=base_url, distractors=distractors,
-                      limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout, episode_timeout_s=episode_timeout),
+                      limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout,
+                                    episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
                       allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
                       workers=workers, ray_address=ray_address)

@@ -133,7 +133,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
                         t0 = time.perf_counter()
                         await conn.client.send_ping()
                         row["ping_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     row.update(status="failed", error=f"ping failed: {e!r}")
             elif st.stateful and st.status != "failed":
                 row["error"] = "stateful: started per episode (handshake verified at connect)"

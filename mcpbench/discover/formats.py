@@ -198,10 +198,10 @@ def detect_formats(doc: Any) -> list[str]:
     found: list[str] = []
     checks: Iterable[tuple[str, bool]] = (
         ("claude-code-user", isinstance(doc.get("projects"), dict)),
-        ("mcp-servers", "mcpServers" in doc or "mcp_servers" in doc and not isinstance(doc.get("mcp_servers"), dict)),
+        ("mcp-servers", "mcpServers" in doc or ("mcp_servers" in doc and not isinstance(doc.get("mcp_servers"), dict))),
         ("codex", isinstance(doc.get("mcp_servers"), dict)),
         ("vscode", isinstance(doc.get("servers"), dict)),
-        ("vscode-settings", isinstance(doc.get("mcp"), dict) and "servers" in doc["mcp"] or "mcp.servers" in doc),
+        ("vscode-settings", (isinstance(doc.get("mcp"), dict) and "servers" in doc["mcp"]) or "mcp.servers" in doc),
         ("zed", "context_servers" in doc),
         ("goose", isinstance(doc.get("extensions"), dict)),
         ("opencode", isinstance(doc.get("mcp"), dict) and "servers" not in doc["mcp"]),

@@ -66,9 +66,11 @@ async def run_on_processes(options: RunOptions, spec: RunSpec, pending: list[Epi
             async with finishing:
                 await finish(out)
 
+        def schedule(out: EpisodeOutcome) -> None:
+            tg.start_soon(finish_one, out)
+
         for i, plans in enumerate(groups):
-            tg.start_soon(_drive, i, plans, spec, specs, per_worker, before, logs / f"worker-{i}.log",
-                          lambda out: tg.start_soon(finish_one, out))
+            tg.start_soon(_drive, i, plans, spec, specs, per_worker, before, logs / f"worker-{i}.log", schedule)
 
 
 async def _drive(i: int, plans: list[EpisodePlan], spec: RunSpec, specs: dict[str, ServerSpec], concurrency: int,

@@ -50,7 +50,7 @@ class RayHost:
         ray = import_ray()
         try:
             self._init()
-        except BaseException as e:  # noqa: BLE001 -- handed to the awaiting caller
+        except BaseException as e:
             self.error = e
             self._ready.set()
             self._done.set()
@@ -109,7 +109,7 @@ async def connect_ray(address: str | None, *, num_cpus: int) -> RayHost | None:
         except TimeoutError:
             await host.aclose()
             raise RunError(f"Ray did not start{where} within {INIT_TIMEOUT_S:.0f} s") from None
-        except Exception as e:  # noqa: BLE001 -- ray.init raises bare Exception, ConnectionError... by cause
+        except Exception as e:
             if attempt < attempts:
                 continue  # the failed node's processes died with its host thread
             hint = "" if address else (" (a local Ray start fails when its agents take over 15 s to come up, e.g. "

@@ -151,7 +151,7 @@ async def execute_shard(shard: ShardPlan, on_result: Callable[[EpisodeResult], N
                 async with limiter:
                     try:
                         out = await execute_episode(fleet, providers[ep.model], plan, spec, ep.attempts_before)
-                    except Exception as e:  # noqa: BLE001 -- the driver re-queues it once, then infra_failed
+                    except Exception as e:
                         tb = "".join(traceback.format_exception(e)[-3:]).strip()
                         result = EpisodeResult(episode_id=ep.episode_id, error=f"{type(e).__name__}: {e}\n{tb}"[:4000])
                     else:

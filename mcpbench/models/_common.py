@@ -51,7 +51,9 @@ def parse_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def arguments_text(arguments: dict[str, Any] | None, raw: str | None) -> str:
-    """The argument string to send back to an endpoint for an earlier call: JSON, or the raw text when it never parsed."""
+    """The argument string to send back to an endpoint for an earlier call.
+
+    JSON, or the raw text when it never parsed."""
     if arguments is not None:
         return json.dumps(arguments, ensure_ascii=False)
     return raw if raw is not None else "{}"

@@ -152,7 +152,8 @@ class AnthropicProvider:
                 args, raw = parse_arguments(block.input)
                 calls.append(RequestedCall(id=block.id, name=block.name, arguments=args, raw_arguments=raw))
         u = resp.usage
-        inp = (u.input_tokens or 0) + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0) if u else 0
+        inp = ((u.input_tokens or 0) + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)
+               if u else 0)
         usage = priced_usage(self.model, inp, (u.output_tokens or 0) if u else 0)
         stop = resp.stop_reason
         return ModelResponse(text="\n".join(t for t in texts if t), tool_calls=calls, usage=usage,

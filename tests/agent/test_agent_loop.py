@@ -136,7 +136,7 @@ async def test_tool_output_is_capped_before_the_model_sees_it():
         await provider.aclose()
     [event] = traj.tool_calls()
     assert event.truncated and event.bytes == 5000 and event.content.startswith("x" * 1000)
-    sent = [m for m in fake.requests[1].body["messages"] if m["role"] == "tool"][0]["content"]
+    sent = next(m for m in fake.requests[1].body["messages"] if m["role"] == "tool")["content"]
     assert sent == event.content and "original size 5000 bytes" in sent and len(sent) < 1200
 
 

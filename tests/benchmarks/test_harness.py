@@ -32,7 +32,8 @@ def _task() -> Task:
                                          output="Denver +1 303 555 0142")])
 
 
-def _traj(answer: str, calls: int, content: str = "Offices\nDenver: +1 303 555 0142\nLisbon: +351 21 000") -> Trajectory:
+def _traj(answer: str, calls: int,
+          content: str = "Offices\nDenver: +1 303 555 0142\nLisbon: +351 21 000") -> Trajectory:
     events: list = []
     for i in range(calls):
         events.append(ModelTurn(turn=i + 1, tool_calls=[RequestedCall(id=f"c{i}", name="fetch__fetch",

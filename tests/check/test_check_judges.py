@@ -53,7 +53,8 @@ def test_the_unknown_tool_verdict_follows_how_the_server_answered(result: str, t
 
 def test_invalid_arguments_fail_on_silent_success_and_warn_on_an_error_flagged_as_success() -> None:
     assert verdict(obs(calls=[call("invalid", "ok", "done")]), "protocol.invalid_arguments")[0] == "fail"
-    assert verdict(obs(calls=[call("invalid", "ok", "Error: x is required")]), "protocol.invalid_arguments")[0] == "warn"
+    required = obs(calls=[call("invalid", "ok", "Error: x is required")])
+    assert verdict(required, "protocol.invalid_arguments")[0] == "warn"
     assert verdict(obs(calls=[call("invalid", "error_result")]), "protocol.invalid_arguments")[0] == "pass"
     # a hang on invalid arguments is robustness.hang's finding, not this one
     o = obs(calls=[call("invalid", "timeout")])

@@ -60,7 +60,8 @@ async def test_json_round_trips_and_the_card_names_failures_with_their_hint() ->
 
 def test_the_command_exits_1_on_a_failing_server_and_writes_junit(tmp_path: Path) -> None:
     junit = tmp_path / "out" / "check.xml"
-    result = runner.invoke(app, ["check", "--call-timeout", "2", "--junit", str(junit), *fixture_cmd("duplicate_names")])
+    result = runner.invoke(app, ["check", "--call-timeout", "2", "--junit", str(junit),
+                                 *fixture_cmd("duplicate_names")])
     assert result.exit_code == 1, result.output
     assert "Unique tool names" in result.stdout and "'echo_text' × 2" in result.stdout
     assert ET.parse(junit).getroot().get("failures") == "1"

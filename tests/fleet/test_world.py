@@ -91,7 +91,7 @@ def test_a_broken_sql_source_is_a_world_error_that_names_the_file_and_leaves_no_
     with (source / "db" / "company.sql").open("a", encoding="utf-8") as f:
         f.write("INSERT INTO nowhere VALUES (1);\n")
     home = tmp_path / "home"
-    with pytest.raises(WorldError, match="company.sql"):
+    with pytest.raises(WorldError, match=r"company\.sql"):
         World.ensure(home, source=source)
     assert list((home / "world").iterdir()) == []
 

@@ -30,7 +30,8 @@ class ReferenceWorld:
         self.task, self.offered, self.overrides = t, offered, overrides or {}
 
     def tool_specs(self) -> list[ToolSpec]:
-        return [ToolSpec(name=n, description=e.description, input_schema=e.input_schema) for n, e in self.offered.items()]
+        return [ToolSpec(name=n, description=e.description, input_schema=e.input_schema)
+                for n, e in self.offered.items()]
 
     async def call(self, call: RequestedCall, *, turn: int) -> ToolCallEvent:
         base: dict[str, Any] = {"turn": turn, "call_id": call.id, "exposed_name": call.name,

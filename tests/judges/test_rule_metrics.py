@@ -96,8 +96,8 @@ def test_first_error_position_is_the_index_of_the_first_erroneous_call_over_the_
     """Four calls, the first error (an unknown tool) at index 2: 2 / 4 = 0.5. A tool_error also counts as an error."""
     ok = Call("db__query", {"sql": SQL})
     paris = Call("time__get_current_time", {"timezone": "Europe/Paris"})
-    traj = trajectory([[ok, paris], [Call("nope", {}, outcome="model_error"), Call("calc__calculate", {"expression": "1"})]],
-                      "x")
+    traj = trajectory([[ok, paris],
+                       [Call("nope", {}, outcome="model_error"), Call("calc__calculate", {"expression": "1"})]], "x")
     assert _metrics(traj)[1].first_error_position == 0.5
     traj = trajectory([[ok, paris, Call("calc__calculate", {"expression": "1"}, outcome="tool_error")]], "x")
     assert _metrics(traj)[1].first_error_position == 2 / 3

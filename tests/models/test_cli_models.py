@@ -48,7 +48,8 @@ def test_try_runs_one_episode_on_the_fleet_and_prints_the_trajectory_as_json(tmp
 
 def test_try_prints_turns_calls_and_the_answer_for_people(tmp_path):
     script = tmp_path / "script.json"
-    script.write_text(json.dumps([{"text": "adding", "tool_calls": [{"name": "toy__add", "arguments": {"a": 1, "b": 1}}]},
+    script.write_text(json.dumps([{"text": "adding",
+                                   "tool_calls": [{"name": "toy__add", "arguments": {"a": 1, "b": 1}}]},
                                   {"text": "Two."}]))
     result = CliRunner().invoke(app, ["try", "-m", f"scripted/{script}", "-c", str(_config(tmp_path)), "hi"])
     assert result.exit_code == 0, result.output

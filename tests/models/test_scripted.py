@@ -48,7 +48,7 @@ async def test_a_yaml_script_plays_its_turns_in_order_then_is_exhausted(tmp_path
 def test_a_bad_script_is_rejected_with_its_file_name(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("turns:\n  - tool_calls: [{arguments: {}}]\n")
-    with pytest.raises(ValueError, match="bad.yaml"):
+    with pytest.raises(ValueError, match=r"bad\.yaml"):
         load_script(path)
     with pytest.raises(ValueError, match="cannot read"):
         load_script(tmp_path / "missing.json")

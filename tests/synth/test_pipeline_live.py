@@ -96,7 +96,7 @@ plans:
       - {server: atlas, tool: count_rows, arguments: {table_name: rivers}}
     checks:
       - {kind: numeric, step: 0, extract: '"total": (\\d+)'}
-"""
+"""  # noqa: E501 (a YAML answer template that cannot wrap)
 
 
 async def test_curated_plans_are_grounded_live_and_their_failures_are_explained(tmp_path):

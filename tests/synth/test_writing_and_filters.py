@@ -132,7 +132,8 @@ def _reasons(task: Task) -> list[str]:
 
 def test_a_request_naming_a_tool_or_a_server_is_rejected():
     assert _reasons(_task("What is six times seven, then plus nothing?", NUM)) == []
-    assert any("names 'get_current_time'" in r for r in _reasons(_task("Use get_current_time, then six times seven", NUM)))
+    named = _reasons(_task("Use get_current_time, then six times seven", NUM))
+    assert any("names 'get_current_time'" in r for r in named)
     assert any("'sqlite'" in r for r in _reasons(_task("Ask sqlite for six times seven", NUM)))
     assert any("calculator" in r for r in _reasons(_task("With the calculator tool, six times seven", NUM)))
     assert "time__get_current_time" in forbidden_names(catalog(), ["time"])
