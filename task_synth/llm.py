@@ -229,8 +229,8 @@ async def score_task(guard: ModelGuard, task: Task, seed: int) -> tuple[float, f
     """MCP-Bench's two scores (solvability, utility) of a task's fuzzy request given the tools of its chain; None
     when the reply cannot be parsed. Raises ModelUnavailable."""
     tools = sorted({f"{s.server}/{s.tool}" for s in task.reference})
-    reply, _ = await guard.ask(prompt_text("system"), render_prompt("score", request=task.fuzzy, tools=", ".join(tools)),
-                               seed, "scoring")
+    text = render_prompt("score", request=task.fuzzy, tools=", ".join(tools))
+    reply, _ = await guard.ask(prompt_text("system"), text, seed, "scoring")
     return _score(reply)
 
 
@@ -275,6 +275,22 @@ class LLMScoreFilter:
         state.tasks = kept
 
 
-__all__ = ["JSON_MODE_PREFIXES", "MAX_REPLY_TOKENS", "MODEL_TIMEOUT_S", "OUTPUT_CHARS_IN_PROMPT", "PROMPT_BUDGET_CHARS", "LLMGraphSource",
-           "LLMScoreFilter", "LLMWriter", "ModelGuard", "ModelUnavailable", "ask_json", "guard_of", "parse_json_object",
-           "passes_scores", "prompt_text", "render_prompt", "score_task"]
+__all__ = [
+    "JSON_MODE_PREFIXES",
+    "MAX_REPLY_TOKENS",
+    "MODEL_TIMEOUT_S",
+    "OUTPUT_CHARS_IN_PROMPT",
+    "PROMPT_BUDGET_CHARS",
+    "LLMGraphSource",
+    "LLMScoreFilter",
+    "LLMWriter",
+    "ModelGuard",
+    "ModelUnavailable",
+    "ask_json",
+    "guard_of",
+    "parse_json_object",
+    "passes_scores",
+    "prompt_text",
+    "render_prompt",
+    "score_task",
+]

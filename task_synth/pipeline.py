@@ -103,7 +103,7 @@ class SynthState:
     notes: list[str] = field(default_factory=list)
     guard: Any = None
     """The run's llm.ModelGuard (deadline, breaker), made on first use."""
-    on_progress: Callable[[SynthState], None] | None = None
+    on_progress: Callable[[SynthState], object] | None = None
     """Called whenever a task is kept (the CLI writes the suite then, so a run that dies keeps what it made)."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None

@@ -225,8 +225,8 @@ class ModelPlanner:
                 try:
                     await self.candidate(state, guard, i, entries, cards, rng, uses, scenarios)
                 except ModelUnavailable as e:
-                    note = f"model unavailable: planner stopped after {made} proposals, {len(state.tasks)} tasks kept: {e}"
-                    state.notes.append(note)
+                    state.notes.append(f"model unavailable: planner stopped after {made} proposals, "
+                                       f"{len(state.tasks)} tasks kept: {e}")
                     break
             if scope.cancelled_caught:
                 state.notes.append(f"planner: the stage deadline ({o.stage_timeout_s:g} s) ran out during proposal "

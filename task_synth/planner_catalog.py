@@ -92,7 +92,7 @@ def select_tools(entries: list[ToolEntry], cards: dict[str, str], budget: int, r
     chosen = [seed]
     size = len(cards[f"{seed.server}/{seed.name}"]) + 1
     # turns between servers, the seed's server first
-    order = [seed.server] + sorted(s for s in by_server if s != seed.server)
+    order = [seed.server, *sorted(s for s in by_server if s != seed.server)]
     queues = {s: list(by_server.get(s, [])) for s in order}
     while any(queues.values()):
         for s in order:

@@ -196,7 +196,9 @@ def field_regex(output: str, field: str | None) -> tuple[str, str]:
         else:
             rx = rf"[\"']{q}[\"']\s*:\s*\"((?:[^\"\\\n]|\\.)*)\""
     else:
-        rx = rf"(?i)(?:^|\n)[^\S\n]*[\"']?{re.escape(field)}[\"']?[^\S\n]*[:=][^\S\n]*[\"']?([^\"'\n,;]+?)[\"']?[^\S\n]*(?:[,;]|\n|$)"
+        sp = r"[^\S\n]*"  # blanks within a line
+        rx = (rf"(?i)(?:^|\n){sp}[\"']?{re.escape(field)}[\"']?{sp}[:=]{sp}[\"']?([^\"'\n,;]+?)[\"']?{sp}"
+              r"(?:[,;]|\n|$)")
     got = extract(rx, text)
     if got is None or got == "":
         raise StepFailed(f"no value of '{field}' could be read from the result")

@@ -43,7 +43,7 @@ def load_plans(path: str | Path) -> list[TaskPlan]:
 async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[TaskPlan] | None = None,
                      model: Provider | None = None, work: Path | None = None,
                      steps: list[StepRef] | None = None,
-                     on_progress: Callable[[SynthState], None] | None = None) -> SynthState:
+                     on_progress: Callable[[SynthState], object] | None = None) -> SynthState:
     """Run the pipeline on a live fleet and return its final state (`state.tasks`, `state.rejected`).
 
     Without plans: graph → sample → ground → write → filter, then the first `options.n` tasks are kept (chains

@@ -47,7 +47,8 @@ LEDGER_PLAN = {
     "request": "Log two Acme invoices and tell me their total.",
     "answer": {"step": 3, "field": "total"},
 }
-LEDGER_REWRITE = {"precise": "Record invoices of 120 and 80 for customer Acme, then report Acme's total invoiced amount.",
+LEDGER_REWRITE = {"precise": "Record invoices of 120 and 80 for customer Acme, then report Acme's total invoiced "
+                             "amount.",
                   "fuzzy": "I just billed Acme twice, 120 and then 80. Can you put both in the books and tell me "
                            "what Acme owes us altogether?"}
 
@@ -118,7 +119,8 @@ async def test_a_step_the_model_cannot_fix_is_dropped_with_its_reason_and_a_bare
                                            [atlas()])
     assert fake.errors == [] and len(state.tasks) == 1
     task = state.tasks[0]
-    assert [(s.tool, s.arguments) for s in task.reference] == [("list_tables", {}), ("count_rows", {"table_name": "cities"})]
+    assert [(s.tool, s.arguments) for s in task.reference] == [("list_tables", {}),
+                                                               ("count_rows", {"table_name": "cities"})]
     assert task.reference[1].bindings["table_name"].startswith("step[0]:")
     assert task.checks[0].value == 7 and task.checks[0].from_step == 1
     notes = state.chains[0].notes
@@ -241,7 +243,8 @@ async def test_synth_cli_with_a_slow_planner_exits_non_zero_with_a_message_and_k
 
     plan2 = {**ATLAS_PLAN, "steps": [ATLAS_PLAN["steps"][0], ATLAS_PLAN["steps"][2]]}
     cfg = tmp_path / "servers.yaml"
-    cfg.write_text(f"servers:\n  - name: atlas\n    command: {sys.executable}\n    args: ['{SERVERS / 'atlas_server.py'}']\n")
+    cfg.write_text(f"servers:\n  - name: atlas\n    command: {sys.executable}\n"
+                   f"    args: ['{SERVERS / 'atlas_server.py'}']\n")
     out = tmp_path / "s.jsonl"
     with anyio.fail_after(240):
         async with FakeLLM([turn(plan2), turn(ATLAS_REWRITE), SCORES, turn(plan2, latency_s=60)]) as fake:
@@ -265,8 +268,8 @@ async def test_a_slow_writer_model_leaves_template_tasks_and_one_clear_note_inst
         async with FakeLLM([turn({"edges": []}, latency_s=60)], loop=True) as fake, Fleet.open([atlas()]) as fleet:
             model = get_provider("openai/writer-fake", base_url=fake.openai_base_url)
             try:
-                state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=2, seed=2, writer="openai/writer-fake",
-                                                             model_timeout_s=2), model=model)
+                options = SynthOptions(servers=["atlas"], n=2, seed=2, writer="openai/writer-fake", model_timeout_s=2)
+                state = await synthesize(fleet, options, model=model)
             finally:
                 await model.aclose()
     assert len(state.tasks) == 2 and all(t.provenance.generator.endswith("writer=openai/writer-fake")

@@ -21,7 +21,7 @@ def _make(name: str, doc: str) -> None:
     mcp.tool()(tool)
 
 
-for i, topic in enumerate(TOPICS):
+for topic in TOPICS:
     for j, variant in enumerate(VARIANTS):
         _make(f"{topic.replace(' ', '_')}_{j}", f"Compute the {topic} {variant}. Returns the result as JSON.")
 
