@@ -1,10 +1,10 @@
 """What the planner shows a model of the catalog: one compact card per tool, and a selection that fits the budget.
 
 A card is `server/tool(param: type, opt?: type) [writes] — first sentence of the description`. When every card fits
-`budget` characters the model sees them all. Otherwise a seed tool is drawn (seeded, least-used first, so successive
-proposals start from different corners of a large catalog) and the others are ranked by BM25 of their names,
-parameter names and descriptions against the seed's; the best are added until the budget is spent, taking turns
-between servers so a multi-server selection stays multi-server.
+`budget` characters the model sees them all, in a seeded order that differs between proposals. Otherwise a seed tool
+is drawn (seeded, least-used first, so successive proposals start from different corners of a large catalog) and the
+others are ranked by BM25 of their names, parameter names and descriptions against the seed's; the best are added
+until the budget is spent, taking turns between servers so a multi-server selection stays multi-server.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def select_tools(entries: list[ToolEntry], cards: dict[str, str], budget: int, r
     how often each tool was a seed (updated here; less-seeded tools are preferred as seeds and ranked up)."""
     keys = [f"{e.server}/{e.name}" for e in entries]
     if sum(len(cards[k]) + 1 for k in keys) <= budget:
-        return list(entries), None
+        # a different (seeded) order each time: at temperature 0 the same prompt would bring the same plan back
+        return rng.sample(list(entries), len(entries)), None
     least = min(uses[k] for k in keys)
     seed = rng.choice([e for e, k in zip(entries, keys) if uses[k] == least])
     uses[f"{seed.server}/{seed.name}"] += 1

@@ -120,6 +120,9 @@ def resolve_tool(state: SynthState, name: str) -> ToolEntry:
     """The selected tool a proposal names ('server/tool', 'server__tool', or a bare name unique in the selection).
     Raises StepFailed."""
     by_key = {f"{e.server}/{e.name}": e for e in state.entries}
+    # small models copy the whole card ('srv/tool(x: string) [writes] — …'): the leading name is what they mean
+    m = re.match(r"[\s`'\"]*([\w.\-/]+)", name)
+    name = m.group(1) if m else name
     for key in (name, name.replace("__", "/", 1)):
         if key in by_key:
             return by_key[key]

@@ -50,9 +50,10 @@ def synth_cmd(
                                           "chains with concrete arguments; mcpbench runs them live (write tools only "
                                           "on sandboxed, stateful servers), repairs or drops failing steps, reads the "
                                           "answer key from the outputs, and the model rewrites and scores each task."),
-    model_timeout: float = typer.Option(180.0, "--model-timeout", min=1.0, help="Seconds one model request may "
-                                        "take (--writer/--planner); a model that misses it is not asked again and "
-                                        "the tasks made so far are kept."),
+    model_timeout: float | None = typer.Option(None, "--model-timeout", min=1.0, help="Seconds one model request "
+                                               "may take (--writer/--planner; default 180, 600 for local/ models); "
+                                               "a model that misses it is not asked again and the tasks made so far "
+                                               "are kept."),
     plans: Path | None = typer.Option(None, "--plans", help="Curated plans (YAML/JSONL) to ground instead of "
                                          "sampling chains."),
     work: Path | None = typer.Option(None, "--work", help="Work dir for graph.json, chains.jsonl, grounded.jsonl, "
@@ -85,7 +86,8 @@ def synth_cmd(
     except KeyError as e:
         fail(str(e.args[0]))
     options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, planner=planner,
-                           model_timeout_s=model_timeout, min_hops=min_hops, max_hops=max_hops, id_prefix=name)
+                           model_timeout_s=model_timeout or _default_model_timeout(planner or writer),
+                           min_hops=min_hops, max_hops=max_hops, id_prefix=name)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
     async def go(fleet: Any, failed: dict[str, str]) -> Any:
@@ -127,6 +129,11 @@ def synth_cmd(
         _print_summary(summary, state)
     if not plan_list and len(suite.tasks) < n:
         raise typer.Exit(1)
+
+
+def _default_model_timeout(model: str | None) -> float:
+    """A local model on a loaded CPU takes minutes for one long prompt (measured: 160 s for 574 prompt tokens)."""
+    return 600.0 if (model or "").startswith("local/") else 180.0
 
 
 def _print_summary(s: dict[str, Any], state: Any) -> None:

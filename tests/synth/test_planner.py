@@ -57,7 +57,7 @@ ATLAS_PLAN = {
     "steps": [
         {"tool": "atlas/list_tables", "arguments": {}},
         {"tool": "atlas/count_rows", "arguments": {"table_name": "glaciers"}},
-        {"tool": "count_rows", "arguments": {"table_name": "{{step1.name}}"}},
+        {"tool": "count_rows(table_name: string)", "arguments": {"table_name": "{{step1.name}}"}},
     ],
     "request": "How many rows has the first table?",
     "answer": {"step": 3, "field": "count"},
@@ -113,6 +113,7 @@ async def test_a_failing_step_is_repaired_and_the_stateful_task_reads_its_answer
 
 
 async def test_a_step_the_model_cannot_fix_is_dropped_with_its_reason_and_a_bare_tool_name_is_resolved(tmp_path):
+    """A bare name with the card's signature copied after it (as the 1.5B local model writes) names the tool."""
     drop = turn({"drop": True, "why": "no such table"})
     with anyio.fail_after(240):
         state, fake, _, _, _ = await _plan(tmp_path, [turn(ATLAS_PLAN), drop, turn(ATLAS_REWRITE), SCORES],
@@ -234,7 +235,8 @@ def test_a_large_catalog_is_cut_to_the_budget_around_a_seed_tool_and_successive_
     seeds = {seed.name} | {select_tools(entries, cards, 1500, rng, uses)[1].name for _ in range(5)}  # type: ignore[union-attr]
     assert len(seeds) == 6
     small = entries[:3]
-    assert select_tools(small, cards, 1500, rng, uses) == (small, None)
+    some, none = select_tools(small, cards, 1500, rng, uses)
+    assert none is None and sorted(e.name for e in some) == sorted(e.name for e in small)
 
 
 async def test_synth_cli_with_a_slow_planner_exits_non_zero_with_a_message_and_keeps_the_tasks_made(tmp_path):

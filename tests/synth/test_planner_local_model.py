@@ -22,6 +22,7 @@ from mcpbench.models.local_server import ServerOptions
 from task_synth import Suite, SynthOptions, synthesize, validate_suite
 from task_synth.registry import StepRef
 
+pytestmark = pytest.mark.anyio
 MODEL = "qwen2.5-coder-1.5b"
 SERVERS = Path(__file__).parent / "servers"
 
