@@ -68,6 +68,8 @@ async def test_the_real_small_model_plans_tasks_that_are_executed_and_every_prop
         print(f"\n[planner local/{MODEL}] {n_made} proposals, {len(state.tasks)} tasks in {wall:.0f} s; rejected by "
               f"stage: {dict(Counter(r.stage for r in state.rejected))}")
         for r in state.rejected:
-            print(f"  {r.id} {r.stage}: {r.reasons[0][:160]}")
+            print(f"  {r.id} {r.stage}: " + " | ".join(x[:200] for x in r.reasons))
+            steps = r.candidate.get("steps") or []
+            print("    proposed: " + "; ".join(f"{s.get('tool')} {s.get('arguments')}" for s in steps if isinstance(s, dict)))
         for t in state.tasks:
             print(f"  task {t.id}: {t.fuzzy}")
