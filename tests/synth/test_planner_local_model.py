@@ -70,6 +70,7 @@ async def test_the_real_small_model_plans_tasks_that_are_executed_and_every_prop
         for r in state.rejected:
             print(f"  {r.id} {r.stage}: " + " | ".join(x[:200] for x in r.reasons))
             steps = r.candidate.get("steps") or []
-            print("    proposed: " + "; ".join(f"{s.get('tool')} {s.get('arguments')}" for s in steps if isinstance(s, dict)))
+            print("    proposed: " + "; ".join(f"{s.get('tool')} {s.get('arguments')}" for s in steps
+                                             if isinstance(s, dict)))
         for t in state.tasks:
             print(f"  task {t.id}: {t.fuzzy}")
