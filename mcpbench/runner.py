@@ -19,6 +19,7 @@ from mcpbench.config import FleetConfig, load_config
 from mcpbench.models.base import ModelSettings, Provider
 from mcpbench.runspec import RunSpec, episode_id, git_commit
 from mcpbench.store import EpisodeRecord, RunStore
+from mcpbench.toolsets import CapExceeded, Toolset, ToolsetToolbox, check_cap
 from mcpbench.trajectory import ErrorEvent, Trajectory
 from task_synth.task import Suite, Task, suite_path
 
@@ -54,6 +55,8 @@ class RunOptions(BaseModel):
     ray_address: str | None = None
     max_episodes: int | None = None
     """Stop after this many new episodes (for tests of resume)."""
+    toolset: Toolset = Field(default_factory=Toolset)
+    """Which tools an episode offers: `--tools task|all|retrieval` (mcpbench.toolsets)."""
 
 
 @dataclass
@@ -115,10 +118,13 @@ def drift_report(tasks: list[Task], hashes: dict[str, str], failed: set[str]) ->
 
 def plan_episodes(spec: RunSpec, tasks: list[Task], all_servers: list[str]) -> list[EpisodePlan]:
     plans = []
+    whole_fleet = spec.toolset is not None and spec.toolset.mode != "task"
     for model in spec.models:
         for task in tasks:
             servers = list(task.servers)
-            if spec.distractors:
+            if whole_fleet:
+                servers += sorted(s for s in all_servers if s not in servers)
+            elif spec.distractors:
                 rng = random.Random(f"{spec.seed}/{task.id}")
                 pool = sorted(s for s in all_servers if s not in servers)
                 servers += rng.sample(pool, min(spec.distractors, len(pool)))
@@ -156,9 +162,11 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                                                                             message=f"server '{s}' is down: {e}")
                                                                  for s, e in sorted(down.items())])
             else:
-                traj = await run_episode(provider, tools, task.fuzzy, limits=spec.limits,
+                box = ToolsetToolbox(tools, spec.toolset or Toolset(), model=plan.model, task_servers=task.servers)
+                traj = await run_episode(provider, box, task.fuzzy, limits=spec.limits,
                                          episode_id=plan.episode_id, task_id=task.id, model_name=plan.model,
                                          context={"task": task, "builtins": builtins})
+                traj.toolset, traj.tools = box.record, box.ever_offered
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:
@@ -235,7 +243,8 @@ class Runner:
         unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
         if unknown:
             raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
-        servers = needed if not self.o.distractors else sorted({*needed, *(s.name for s in cfg.enabled())})
+        whole_fleet = self.o.distractors or self.o.toolset.mode != "task"
+        servers = sorted({*needed, *(s.name for s in cfg.enabled())}) if whole_fleet else needed
         return suite, cfg, servers
 
     async def run(self) -> RunResult:
@@ -258,7 +267,12 @@ class Runner:
                            suite_sha256=suite.sha256, tasks=len(suite.tasks), fleet=dict(sorted(spec_fleet.items())),
                            judges=self.o.judges, judge_k=self.o.judge_k, limits=self.o.limits, repeats=self.o.repeats,
                            seed=self.o.seed, distractors=self.o.distractors, infra_retries=self.o.infra_retries,
-                           git_commit=git_commit())
+                           git_commit=git_commit(), toolset=self.o.toolset if self.o.toolset.mode != "task" else None)
+            try:
+                for model in self.o.models:
+                    check_cap(self.o.toolset, model, len(fleet.catalog.entries(servers)))
+            except CapExceeded as e:
+                raise RunError(str(e)) from None
             run_dir = self.o.out or Path("runs") / spec.run_id
             store = RunStore(run_dir)
             try:

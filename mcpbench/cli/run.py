@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from mcpbench._loop import run as run_loop
 from mcpbench._signals import until_interrupted
-from mcpbench.cli.common import ConfigOpt, console, err_console, fail, print_json
+from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit, print_json
+from mcpbench.run_status import describe, parse_max_infra, run_status
 
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 
@@ -35,6 +37,15 @@ def run_cmd(
     model_opt: list[str] | None = typer.Option(None, "--model-opt", help="KEY=VALUE passed to every model's "
                                                   "provider (JSON values allowed), e.g. latency_s=0.1."),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
+    tools: str = typer.Option("task", "--tools", help="Tools offered per episode: task (the task's servers) | all "
+                              "(every tool of the fleet) | retrieval (a search_tools meta-tool over the fleet)."),
+    tool_ranker: str = typer.Option("hybrid", "--tool-ranker", help="search_tools' ranker (--tools retrieval): "
+                                    "bm25 | embedding | hybrid."),
+    tool_top_k: int = typer.Option(5, "--tool-top-k", min=1, max=50, help="Tools one search_tools call returns."),
+    tool_cap: int | None = typer.Option(None, "--tool-cap", min=1, help="Tools per request (default: the provider's "
+                                        "documented cap, e.g. 128 for openai/)."),
+    on_tool_cap: str = typer.Option("error", "--on-tool-cap", help="--tools all over the cap: error (refuse the "
+                                    "run) | truncate (the task's servers' tools first, up to the cap)."),
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
     on_tool_change: str = typer.Option("flag", "--on-tool-change", help="A server changing its tools mid-run: "
                                        "flag (record it, go on) | stop (end the run; re-run to resume)."),
@@ -44,6 +55,10 @@ def run_cmd(
                                           "processes (default: one per core)."),
     ray_address: str | None = typer.Option(None, "--ray-address"),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
+    max_infra: str = typer.Option("50%", "--max-infra", help="Most infra-failed episodes a usable run may have: a "
+                                  "count (3) or a share (25%). More, or all, exits 1 naming the first infra error."),
+    no_install: bool = typer.Option(False, "--no-install", help="Do not install missing servers or local models "
+                                    "first (fail instead)."),
     config: Path | None = ConfigOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display (CI)."),
@@ -55,6 +70,7 @@ def run_cmd(
     from mcpbench.models.base import ModelSettings
     from mcpbench.progress import RichProgress, summary_table
     from mcpbench.runner import NullProgress, RunError, Runner, RunOptions
+    from mcpbench.toolsets import Toolset
 
     models = model or [DEFAULT_MODEL]
     if on_tool_change not in ("flag", "stop"):
@@ -64,7 +80,22 @@ def run_cmd(
     if executor == "processes" and any(m.startswith("local/") for m in models):
         fail("local/ models run one llama-server per process, so every worker would load its own copy of the "
              "model: use --executor local for them")
-    _check_local_models(models)
+    if tools not in ("task", "all", "retrieval"):
+        fail(f"--tools must be 'task', 'all' or 'retrieval', not '{tools}'")
+    if on_tool_cap not in ("error", "truncate"):
+        fail(f"--on-tool-cap must be 'error' or 'truncate', not '{on_tool_cap}'")
+    from mcpbench.search import RANKERS
+
+    if tool_ranker not in RANKERS:
+        fail(f"--tool-ranker must be one of {', '.join(sorted(RANKERS))}, not '{tool_ranker}'")
+    try:
+        parse_max_infra(max_infra, 1)
+    except ValueError as e:
+        fail(str(e))
+    if no_install:
+        _check_local_models(models)
+    else:
+        _install_first(models, config, quiet=quiet or json_out)
     provider_options = {}
     for kv in model_opt or []:
         key, sep, raw = kv.partition("=")
@@ -81,7 +112,9 @@ def run_cmd(
                                     episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
                       allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
-                      workers=workers, ray_address=ray_address)
+                      workers=workers, ray_address=ray_address,
+                      toolset=Toolset.model_validate({"mode": tools, "ranker": tool_ranker, "top_k": tool_top_k,
+                                                      "cap": tool_cap, "on_cap": on_tool_cap}))
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
         result = run_loop(until_interrupted, Runner(opts, progress).run)
@@ -93,14 +126,39 @@ def run_cmd(
         raise typer.Exit(130) from None
     if not no_report:
         _write_report(result.run_dir, quiet or json_out)
+    status = run_status(result.run_dir, max_infra)
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_json({**result.model_dump(mode="json"), "status": status.model_dump(mode="json")})
     elif not quiet:
         console.print(summary_table(result.results))
         if result.failed_servers:
             err_console.print(f"[yellow]servers that failed: {', '.join(result.failed_servers)}[/] (their episodes "
                               "are infra-failed, excluded from scores and counted apart)")
         console.print(f"run dir: {result.run_dir}")
+    if not status.usable:
+        err_console.print(f"[bold red]error:[/] {escape(describe(status))}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _install_first(models: list[str], config: Path | None, *, quiet: bool) -> None:
+    """First use: install the fleet's missing servers and the local models named, with progress on stderr."""
+    from rich.console import Console
+
+    from mcpbench.cli.first_use import install_fleet, install_local
+    from mcpbench.models.local_weights import LocalModelError
+
+    out = Console(stderr=True, quiet=quiet)
+    cfg = load_or_exit(config)
+    for r in install_fleet(cfg.enabled(), out):
+        if r.status == "failed":
+            err_console.print(f"[yellow]warning:[/] server {r.name} did not install (its episodes will be "
+                              f"infra-failed): {escape((r.error or '')[-300:])}", highlight=False)
+    for m in models:
+        if m.startswith("local/"):
+            try:
+                install_local(m, out, rehash=False)
+            except LocalModelError as e:
+                fail(str(e), 1)
 
 
 def _check_local_models(models: list[str]) -> None:

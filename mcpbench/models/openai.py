@@ -68,7 +68,8 @@ class OpenAIProvider:
     """
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 settings: ModelSettings | None = None, retry: RetryPolicy | None = None, max_concurrency: int = 8,
+                 settings: ModelSettings | None = None, retry: RetryPolicy | dict[str, Any] | None = None,
+                 max_concurrency: int = 8,
                  timeout_s: float = 120.0, name: str | None = None):
         self.model = model
         self.name = name or f"openai/{model}"
@@ -80,7 +81,8 @@ class OpenAIProvider:
                                  "set OPENAI_BASE_URL)")
             key = LOCAL_PLACEHOLDER_KEY
         self.settings = settings or ModelSettings()
-        self.retry = retry or RetryPolicy()
+        self.retry = RetryPolicy.model_validate(retry) if isinstance(retry, dict) else retry or RetryPolicy()  # a dict
+        # comes from `mcpbench run --model-opt retry={...}`
         self.max_concurrency = max_concurrency
         self.timeout_s = timeout_s
         self.endpoint = (self.base_url or OFFICIAL_BASE_URL).rstrip("/")
