@@ -26,6 +26,7 @@ import httpx
 from anyio.abc import Process
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcpbench import process
 from mcpbench.models.local_weights import LocalModelError, home_dir
 
 RUNTIME_ENV = "MCPBENCH_LLAMA_SERVER"
@@ -187,11 +188,8 @@ def _die_with_parent(command: list[str]) -> list[str]:
     return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = process.free_port
+"""A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
 
 
 def port_is_free(port: int) -> bool:
@@ -296,8 +294,8 @@ class LlamaServer:
         assert self.log_path is not None
         self._log = self.log_path.open("ab")
         started = time.monotonic()
-        self._process = await anyio.open_process(_die_with_parent(self.command(port)), stdin=subprocess.DEVNULL,
-                                                 stdout=self._log, stderr=self._log, start_new_session=True)
+        self._process = await process.open_group(_die_with_parent(self.command(port)), env=None,
+                                                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         self.port = port
         try:
             with anyio.fail_after(self.options.ready_timeout_s):
@@ -355,22 +353,10 @@ class LlamaServer:
         await self.stop()
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)  # start_new_session=True made the server its own group leader
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 async def _terminate(proc: Process, grace_s: float) -> None:
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGTERM)
-        with anyio.move_on_after(grace_s):
-            await proc.wait()
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGKILL)
+    await process.terminate(proc, grace_s, kill_wait_s=grace_s)  # the group: start_new_session made it the leader
     with anyio.move_on_after(grace_s):
-        await proc.aclose()  # reaps; SIGKILL cannot be ignored, so this returns at once
+        await proc.aclose()
 
 
 __all__ = [
