@@ -1,7 +1,7 @@
 """World seeding and final-state checks: stateful tasks written into a sandboxed server, scored on what changed.
 
 Fast tests score state checks on hand-computed examples; the live tests run the whole pipeline against the stateful
-fixture server (tests/synth/servers/ledger_server.py) through real stdio, per-episode instances.
+fixture server (tests/synth/servers/books_server.py) through real stdio, per-episode instances.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from task_synth.seeding import as_phrase
 from task_synth.task import Check, ReferenceStep, StateRead, Task, state_key
 from task_synth.topics import world_topics
 
-LEDGER = Path(__file__).parent / "servers" / "ledger_server.py"
+LEDGER = Path(__file__).parent / "servers" / "books_server.py"
 ATLAS = Path(__file__).parent / "servers" / "atlas_server.py"
 
 
