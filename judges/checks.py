@@ -1,4 +1,5 @@
-"""Verifiable checks on the final answer: exact, numeric (tolerance / relative), contains, regex, claims.
+"""Verifiable checks on the final answer: exact, numeric (tolerance / relative), contains, regex, claims; and
+final-state checks (`state`), scored on what a read call shows after the episode rather than on the answer.
 
 Live-varying tasks: a check with `from_step` re-derives its expected value from the re-grounded live output of that
 reference step (`extract` regex, first group); both the synthesis-time and the live verdict are kept.
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from task_synth.task import Check, CheckKind
+from task_synth.task import Check, CheckKind, state_key
 
 _NUMBER = re.compile(
     r"(?<![\w.])(?P<sign>[-+\u2212\u2013])?\s?[$€£¥₹]?\s?(?P<sign2>[-\u2212])?"
@@ -121,8 +122,27 @@ def _live_value(check: Check, live_outputs: Mapping[int, str]) -> tuple[Any, str
     return (m.group(1) if m.re.groups else m.group(0)), None
 
 
+def _evaluate_state(index: int, check: Check, live_outputs: Mapping[int, str] | None) -> CheckResult:
+    """A final-state check: 1 when the read made on the agent's instance after the episode contains the expected
+    value (normalised as `contains`), else 0; no read recorded (or a failed read) scores 0, noted."""
+    state = (live_outputs or {}).get(state_key(index))
+    note = None
+    if state is None:
+        score, note = 0.0, "the final state was not read"
+    elif state.startswith("[replay:"):
+        score, note = 0.0, f"the final-state read failed: {state[:200]}"
+    else:
+        cs = check.case_sensitive
+        score = float(normalise_text(str(check.value), case_sensitive=cs) in normalise_text(state, case_sensitive=cs))
+    return CheckResult(index=index, kind="state", expected=check.value, passed=score == 1.0, score=score,
+                       effective_score=score, effective_passed=score == 1.0, note=note)
+
+
 def evaluate_check(index: int, check: Check, answer: str, live_outputs: Mapping[int, str] | None = None) -> CheckResult:
-    """Evaluate one check on the final answer; see the module docstring for live re-derivation."""
+    """Evaluate one check on the final answer (a `state` check on the final-state read kept in
+    `live_outputs[state_key(index)]`); see the module docstring for live re-derivation."""
+    if check.kind == "state":
+        return _evaluate_state(index, check, live_outputs)
     score, note = _evaluate(check.kind, check.value, check, answer)
     live_expected, live_score = None, None
     if check.from_step is not None and live_outputs and check.from_step in live_outputs:

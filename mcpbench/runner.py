@@ -151,6 +151,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     drift_before = len(fleet.drift)
     announced = fleet.announced_tool_changes(plan.servers)
     attempt = attempts_before
+    state: dict[int, str] = {}
     while True:
         attempt += 1
         async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
@@ -167,6 +168,11 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                                          episode_id=plan.episode_id, task_id=task.id, model_name=plan.model,
                                          context={"task": task, "builtins": builtins})
                 traj.toolset, traj.tools = box.record, box.ever_offered
+                if task.state_checks and traj.status != "infra_failed":  # what the agent left, on its own instance
+                    import task_synth
+
+                    state = await task_synth.read_final_state(task, tools, builtins=builtins,
+                                                              timeout=spec.limits.call_timeout_s)
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:
@@ -180,7 +186,7 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
     if fleet.announced_tool_changes(plan.servers) != announced:
         await fleet.settle(10)
     traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
-    live = None
+    live: dict[int, str] | None = None
     if task.live_varying and traj.status != "infra_failed":
         import task_synth
 
@@ -188,6 +194,8 @@ async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spe
                                  call_timeout_s=spec.limits.call_timeout_s) as tools:
             outputs = await task_synth.replay(task, tools)
         live = {i: o for i, o in enumerate(outputs)}
+    if state:
+        live = {**(live or {}), **state}
     return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
 
 
@@ -226,6 +234,20 @@ def _portable(builtins: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in builtins.items() if k in ("WEB_URL", "WORLD", "MCPBENCH_HOME")}
 
 
+def run_servers(suite: Suite, cfg: FleetConfig, options: RunOptions) -> list[str]:
+    """The servers a run opens: those its tasks use, or the whole fleet with distractors or a large-toolset mode.
+
+    Raises RunError when the suite needs a server the config does not define.
+    """
+    needed = sorted({s for t in suite.tasks for s in t.servers})
+    unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
+    if unknown:
+        raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
+    if options.distractors or options.toolset.mode != "task":
+        return sorted({*needed, *(s.name for s in cfg.enabled())})
+    return needed
+
+
 class Runner:
     """One run: resolve inputs, open the fleet, execute pending episodes, score, aggregate."""
 
@@ -239,13 +261,7 @@ class Runner:
         except (FileNotFoundError, ValueError) as e:
             raise RunError(str(e)) from None
         cfg = load_config(self.o.config)
-        needed = sorted({s for t in suite.tasks for s in t.servers})
-        unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
-        if unknown:
-            raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
-        whole_fleet = self.o.distractors or self.o.toolset.mode != "task"
-        servers = sorted({*needed, *(s.name for s in cfg.enabled())}) if whole_fleet else needed
-        return suite, cfg, servers
+        return suite, cfg, run_servers(suite, cfg, self.o)
 
     async def run(self) -> RunResult:
         from mcpbench.fleet import Fleet

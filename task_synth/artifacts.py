@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from task_synth.task import CheckKind
+from task_synth.task import CheckKind, StateRead
 
 Evidence = Literal["schema", "probe", "llm"]
 
@@ -192,6 +192,8 @@ class CheckSpec(BaseModel):
     """A literal expected value for checks not read from an output (e.g. a regex pattern)."""
     claims: list[ClaimSpec] = Field(default_factory=list)
     """claims checks: each claim read from a step's output (claims are never live-varying)."""
+    read: StateRead | None = None
+    """state checks: the read call that shows the final state; `value` is what it must contain afterwards."""
     tolerance: float = 0.0
     relative: bool = False
     case_sensitive: bool = False

@@ -14,7 +14,7 @@ from typing import Any
 
 from task_synth.artifacts import CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, binding_sources, extract, render
-from task_synth.normalise import mask_live, mask_value
+from task_synth.normalise import VARIES, mask_differing, mask_live, mask_value
 from task_synth.task import Check, Provenance, ReferenceStep, Task
 
 OUTPUT_CHARS = 6000
@@ -73,7 +73,8 @@ def to_check(spec: CheckSpec, raw: list[str], live: list[bool]) -> Check:
     return Check(kind=spec.kind, value=expected_value(spec, raw, live), tolerance=spec.tolerance,
                  relative=spec.relative, case_sensitive=spec.case_sensitive,
                  from_step=spec.step if spec.kind != "claims" else None,
-                 extract=spec.extract if spec.kind != "claims" else None, description=spec.description)
+                 extract=spec.extract if spec.kind != "claims" else None, read=spec.read,
+                 description=spec.description)
 
 
 def reference_steps(g: Grounded) -> list[ReferenceStep]:
@@ -83,8 +84,14 @@ def reference_steps(g: Grounded) -> list[ReferenceStep]:
         args = dict(s.arguments)
         for p, spec in s.bindings.items():
             if any(live[j] for j in binding_sources(spec)):
-                args[p] = mask_value(args[p])
-        output = mask_live(s.outputs[0]) if s.live_varying else s.outputs[0]
+                masked = mask_value(args[p])
+                # a value drawn at random each run (an id) keeps no letters of this run either
+                differs = any(mask_live(g.steps[j].outputs[0]) != mask_live(g.steps[j].outputs[-1])
+                              for j in binding_sources(spec))
+                args[p] = VARIES if differs and isinstance(masked, str) else masked
+        output = s.outputs[0]
+        if s.live_varying:
+            output = mask_differing(mask_live(output), mask_live(s.outputs[-1]))
         out.append(ReferenceStep(server=s.server, tool=s.tool, arguments=args, bindings=dict(s.bindings),
                                  output=_cut(output), live_varying=s.live_varying, depends_on=list(s.depends_on)))
     return out

@@ -5,10 +5,13 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - step_list: the fuzzy request is not a numbered list of steps.
 - given_away: no expected value appears in the fuzzy request.
 - checks_pass: the reference answer satisfies every check on every grounding / replay of the reference chain.
-- do_nothing_fails: a refusal or an empty answer fails every check.
+- do_nothing_fails: a refusal or an empty answer fails every check (final-state checks: on the state a fresh
+  instance shows before anything is done).
 - reproducible: a check on a step that is not live-varying reads the same value in every run.
 - arguments: every reference call's arguments (bindings resolved) satisfy the tool's input schema.
 - hops: the chain length is within the allowed range.
+- not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
+  "… does not exist"): a task whose answer is an error message asks nothing a person wants.
 """
 
 from __future__ import annotations
@@ -44,6 +47,14 @@ class RuleContext:
     catalog: Catalog | None = None
     builtins: dict[str, str] = field(default_factory=dict)
     hops: tuple[int, int] = (1, 5)
+    states: list[dict[int, str]] = field(default_factory=list)
+    """Final-state reads after each run (`state_key(i)` -> output), one dict per entry of `runs`."""
+    state_before: dict[int, str] = field(default_factory=dict)
+    """Final-state reads on a fresh instance where nothing was done (what a do-nothing agent leaves)."""
+
+    def live(self, r: int) -> dict[int, str]:
+        """Run r's outputs by step, with its final-state reads."""
+        return {**dict(enumerate(self.runs[r])), **(self.states[r] if r < len(self.states) else {})}
 
 
 Rule = Callable[[RuleContext], list[str]]
@@ -93,6 +104,8 @@ def expected_values(check: Check, outputs: list[str]) -> list[Any]:
     """What a check expects on one run: re-derived from the outputs when it reads a step, else its value."""
     if check.kind == "claims":
         return list(check.value if isinstance(check.value, list) else [check.value])
+    if check.kind == "state":
+        return [check.value]
     if check.from_step is not None and 0 <= check.from_step < len(outputs):
         v = extract(check.extract, outputs[check.from_step]) if check.extract else outputs[check.from_step].strip()
         return [v] if v is not None else []
@@ -105,7 +118,7 @@ def answer_not_given_away(ctx: RuleContext) -> list[str]:
     text = normalise_text(ctx.task.fuzzy)
     numbers = extract_numbers(ctx.task.fuzzy)
     for i, c in enumerate(ctx.task.checks):
-        if c.kind == "regex":
+        if c.kind in ("regex", "state"):  # a state check's value is what the request asks to record
             continue
         for v in expected_values(c, ctx.runs[0]) if ctx.runs else [c.value]:
             if c.kind == "numeric":
@@ -142,7 +155,7 @@ def checks_pass_on_reference(ctx: RuleContext) -> list[str]:
             answer = _answers(ctx, outputs)
         except _RuleError as e:
             return [str(e)]
-        live = dict(enumerate(outputs))
+        live = ctx.live(r)
         for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):
             synth_ok = ctx.task.live_varying or res.passed
             if not (res.effective_passed and synth_ok and res.live_passed is not False):
@@ -154,7 +167,7 @@ def checks_pass_on_reference(ctx: RuleContext) -> list[str]:
 
 @rule("do_nothing_fails")
 def refusals_fail(ctx: RuleContext) -> list[str]:
-    live = dict(enumerate(ctx.runs[0])) if ctx.runs else None
+    live = {**dict(enumerate(ctx.runs[0])), **ctx.state_before} if ctx.runs else dict(ctx.state_before)
     out = []
     for answer in REFUSALS:
         for res in evaluate_checks(ctx.task.checks, answer, live_outputs=live):
@@ -197,6 +210,35 @@ def arguments_match_schemas(ctx: RuleContext) -> list[str]:
     return out
 
 
+_FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|\bnot (currently )?(loaded|set|open|"
+                      r"initiali[sz]ed|available)\b|\binvalid\b|\berror\b|\bfailed\b|cannot|can't|could not|"
+                      r"not allowed|denied|\bunknown\b|\bmissing\b|\brequired\b", re.IGNORECASE)
+ERROR_CHARS = 400
+"""An output this short that says something failed is an error message, whatever its status said."""
+
+
+NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""", re.IGNORECASE)
+"""An empty error field says nothing failed."""
+
+
+def is_failure_text(text: str) -> bool:
+    """A short output that reports a failure (servers that answer faults as ok text)."""
+    t = NO_ERROR.sub("", text.strip())
+    return len(t) <= ERROR_CHARS and bool(_FAILURE.search(t))
+
+
+@rule("not_an_error")
+def answer_is_not_an_error(ctx: RuleContext) -> list[str]:
+    out = []
+    for i, c in enumerate(ctx.task.checks):
+        step = c.from_step
+        if step is None or not ctx.runs or step >= len(ctx.runs[0]):
+            continue
+        if is_failure_text(ctx.runs[0][step]):
+            out.append(f"check {i} reads an error message from step {step}: {ctx.runs[0][step][:80]!r}")
+    return out
+
+
 @rule("hops")
 def hop_range(ctx: RuleContext) -> list[str]:
     lo, hi = ctx.hops
@@ -236,8 +278,10 @@ class RuleFilter:
             except AssembleFailed as e:
                 state.reject(g.chain_id, "filter", [f"assemble: {e}"], g)
                 continue
+            after, before = state.states.get(g.chain_id, ([], {}))
             ctx = RuleContext(task=task, runs=[g.raw_outputs(0), g.raw_outputs(1)], catalog=state.live.catalog,
-                              builtins=state.builtins, hops=(o.min_hops, o.max_hops))
+                              builtins=state.builtins, hops=(o.min_hops, o.max_hops), states=after,
+                              state_before=before)
             reasons = apply_rules(ctx)
             if task.id in kept:
                 reasons.append(f"duplicate of task {task.id}")
@@ -248,5 +292,15 @@ class RuleFilter:
         state.tasks.extend(kept.values())
 
 
-__all__ = ["REFUSALS", "RULES", "RuleContext", "RuleFilter", "apply_rules", "expected_values", "forbidden_names",
-           "rule"]
+__all__ = [
+    "NO_ERROR",
+    "REFUSALS",
+    "RULES",
+    "RuleContext",
+    "RuleFilter",
+    "apply_rules",
+    "expected_values",
+    "forbidden_names",
+    "is_failure_text",
+    "rule",
+]

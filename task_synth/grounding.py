@@ -35,6 +35,16 @@ if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
 
 
+_EMPTY = ("", "[]", "{}", "null", "None", '""')
+
+
+def quiet_steps(steps: list[ChainStep] | list[ReferenceStep]) -> set[int]:
+    """Steps whose empty output is acceptable: not the last, and no later step binds to their output."""
+    read = {j for s in steps for spec in s.bindings.values() for j in binding_sources(spec)}
+    read |= {j for s in steps if isinstance(s, ChainStep) for b in s.binds for j in [b.source]}
+    return {i for i in range(len(steps) - 1) if i not in read}
+
+
 class GroundingFailed(Exception):
     """A chain could not be executed as planned; the message is the rejection reason."""
 
@@ -48,11 +58,13 @@ def _like(state: SynthState, s: ChainStep, param: str) -> Any:
 
 
 async def _call(tools: EpisodeCalls, state: SynthState, i: int, s: ChainStep | ReferenceStep,
-                args: dict[str, Any]) -> str:
+                args: dict[str, Any], quiet_ok: bool = False) -> str:
     out = await tools.call_real(s.server, s.tool, args, state.options.call_timeout_s)
     if not out.ok:
         raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {out.outcome} ({out.error_kind}): "
                               f"{(out.error or out.content)[:200]}")
+    if quiet_ok and out.content.strip() in _EMPTY:
+        return out.content  # a write that returns nothing: later steps read its effect, not its output
     if looks_like_error(out.content):
         raise GroundingFailed(f"step {i} {s.server}/{s.tool}: output is empty or an error: {out.content[:200]!r}")
     return out.content
@@ -65,6 +77,7 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
     bindings_out: list[dict[str, str]] = []
     refs_out: list[dict[str, BoundRef]] = []
     outputs: list[str] = []
+    quiet = quiet_steps(chain.steps)
     for i, s in enumerate(chain.steps):
         bindings = dict(s.bindings)
         refs_here: dict[str, BoundRef] = {}
@@ -94,7 +107,7 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
         except BindingError as e:
             raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {e}") from None
         literal = expand(literal, state.builtins)  # templates may hold ${VAR} around the bound part
-        outputs.append(await _call(tools, state, i, s, literal))
+        outputs.append(await _call(tools, state, i, s, literal, i in quiet))
         args_out.append(literal)
         bindings_out.append(bindings)
         refs_out.append(refs_here)
@@ -103,12 +116,13 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
 
 async def _second_run(state: SynthState, steps: list[ReferenceStep], tools: EpisodeCalls) -> list[str]:
     outputs: list[str] = []
+    quiet = quiet_steps(steps)
     for i, s in enumerate(steps):
         try:
             args = resolve_arguments(s, outputs, builtins=state.builtins)
         except BindingError as e:
             raise GroundingFailed(f"step {i} {s.server}/{s.tool}: binding did not re-resolve: {e}") from None
-        outputs.append(await _call(tools, state, i, s, args))
+        outputs.append(await _call(tools, state, i, s, args, i in quiet))
     return outputs
 
 
@@ -162,10 +176,12 @@ class LiveGrounding:
                     except GroundingFailed as e:
                         results[chain.id] = str(e)
 
+        done = {g.chain_id for g in state.grounded} | {r.id for r in state.rejected}
+        todo = [c for c in state.chains if c.id not in done]  # seeding grounds its own chains
         async with anyio.create_task_group() as tg:
-            for chain in state.chains:
+            for chain in todo:
                 tg.start_soon(one, chain)
-        for chain in state.chains:
+        for chain in todo:
             r = results[chain.id]
             if isinstance(r, Grounded):
                 state.grounded.append(r)

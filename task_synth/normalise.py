@@ -42,6 +42,21 @@ def mask_live(text: str) -> str:
     return text
 
 
+_TOKEN = re.compile(r"""[^\s"',:;{}\[\]()=]+|[\s"',:;{}\[\]()=]+""")
+VARIES = "<varies>"
+
+
+def mask_differing(a: str, b: str) -> str:
+    """`a` with every token that differs from `b` written as '<varies>' (an id drawn at random each run)."""
+    import difflib
+
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    out: list[str] = []
+    for op, i1, i2, _, _ in difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes():
+        out += ta[i1:i2] if op == "equal" else ([VARIES] if op in ("replace", "delete") else [])
+    return "".join(out)
+
+
 def mask_value(value: Any) -> Any:
     """A stand-in of the same JSON type for a value derived from a live output (0 for numbers, a mask for text)."""
     if isinstance(value, bool):

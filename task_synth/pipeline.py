@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,13 @@ class SynthOptions(BaseModel):
     seed: int = 0
     writer: str | None = None
     """'provider/model' for LLM graph proposals, writing and scoring; None: templates only."""
+    planner: str | None = None
+    """'provider/model' that proposes scenarios and chains (planner.py); replaces the graph walk and the writer."""
+    model_timeout_s: float = Field(default=180.0, gt=0)
+    """Deadline of one model request (writer or planner); a model that misses it stops being asked (llm.py)."""
     min_hops: int = Field(default=2, ge=1)
-    max_hops: int = Field(default=5, ge=1)
+    max_hops: int = Field(default=6, ge=1)
+    """Longest task (walks stop at 5 hops; a seeded task that keeps records on two servers takes up to 6)."""
     oversample: int = Field(default=4, ge=1)
     """Chains sampled per task wanted (grounding and filters drop some)."""
     cross_server_share: float = Field(default=0.5, ge=0, le=1)
@@ -75,6 +81,8 @@ class SynthOptions(BaseModel):
     """Deadline of one tool call while probing and grounding (generous: a loaded machine makes slow servers slower)."""
     stage_timeout_s: float = Field(default=1800.0, gt=0)
     id_prefix: str = "synth"
+    seed_world: bool = True
+    """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
 
 
 @dataclass
@@ -96,6 +104,12 @@ class SynthState:
     tasks: list[Task] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    states: dict[str, tuple[list[dict[int, str]], dict[int, str]]] = field(default_factory=dict)
+    """Chain id -> (final-state reads after each grounding run, reads on a fresh instance): for state checks."""
+    guard: Any = None
+    """The run's llm.ModelGuard (deadline, breaker), made on first use."""
+    on_progress: Callable[[SynthState], object] | None = None
+    """Called whenever a task is kept (the CLI writes the suite then, so a run that dies keeps what it made)."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:
@@ -109,11 +123,15 @@ class SynthState:
 def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepRef]:
     """The standard pipeline; with a writer model the LLM graph source and scoring filter join in."""
     llm = options.writer is not None
+    if options.planner is not None and not curated:
+        return [StepRef("sample", "planner")]
     if curated:
         return [StepRef("ground", "live"), StepRef("filter", "rules")] + ([StepRef("filter", "llm")] if llm else [])
     steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
     steps += [StepRef("graph", "llm")] if llm else []
-    steps += [StepRef("sample", "walk"), StepRef("ground", "live"),
+    steps += [StepRef("sample", "walk")]
+    steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc")] if options.seed_world else []
+    steps += [StepRef("ground", "live"),
               StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     return steps
@@ -158,6 +176,8 @@ async def run_steps(state: SynthState, steps: list[StepRef], work: Path | None =
 def generator_label(options: SynthOptions, *, curated: bool = False) -> str:
     if curated:
         return f"task_synth {VERSION} curated plan"
+    if options.planner:
+        return f"task_synth {VERSION} planner={options.planner}"
     return f"task_synth {VERSION} " + (f"writer={options.writer}" if options.writer else "templates")
 
 

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 
 from mcpbench.catalog import exposed_name
 from mcpbench.trajectory import RequestedCall
-from task_synth.binding import BindingError, expand_task, resolve_arguments
-from task_synth.task import Suite, Task
+from task_synth.binding import BindingError, expand, expand_task, resolve_arguments
+from task_synth.task import Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
-LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments"]
+LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error"]
 
 
 async def replay(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,
@@ -40,15 +40,34 @@ async def replay(task: Task, tools: Any, *, builtins: Mapping[str, str] | None =
         except BindingError as e:
             outputs.append(f"[replay: step {i}: {e}]")
             continue
-        if hasattr(tools, "call_real"):
-            out = await tools.call_real(s.server, s.tool, args, timeout)
-            ok, text, err = out.ok, out.content, f"{out.outcome}: {out.error}"
-        else:
-            ev = await tools.call(RequestedCall(id=f"replay_{i}", name=exposed_name(s.server, s.tool),
-                                                arguments=args), turn=0)
-            ok, text, err = ev.outcome == "ok", ev.content, f"{ev.outcome}: {ev.error}"
-        outputs.append(text if ok else f"[replay: step {i} {s.server}/{s.tool}: {err}]")
+        outputs.append(await _call(tools, f"step {i}", s.server, s.tool, args, timeout))
     return outputs
+
+
+async def _call(tools: Any, label: str, server: str, tool: str, args: dict[str, Any], timeout: float | None) -> str:
+    if hasattr(tools, "call_real"):
+        out = await tools.call_real(server, tool, args, timeout)
+        ok, text, err = out.ok, out.content, f"{out.outcome}: {out.error}"
+    else:
+        ev = await tools.call(RequestedCall(id=f"replay_{label.replace(' ', '_')}", name=exposed_name(server, tool),
+                                            arguments=args), turn=0)
+        ok, text, err = ev.outcome == "ok", ev.content, f"{ev.outcome}: {ev.error}"
+    return text if ok else f"[replay: {label} {server}/{tool}: {err}]"
+
+
+async def read_final_state(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,
+                           timeout: float | None = None) -> dict[int, str]:
+    """Make every final-state check's read call on `tools` (the agent's own episode, after the agent is done):
+    `{state_key(i): output}`, ready to merge into the episode's live outputs. A failed read yields a '[replay: ...]'
+    text (the check then fails closed)."""
+    if builtins is None:
+        builtins = getattr(getattr(tools, "fleet", None), "builtins", None)
+    out: dict[int, str] = {}
+    for i, c in task.state_checks:
+        assert c.read is not None
+        args = expand(dict(c.read.arguments), builtins)
+        out[state_key(i)] = await _call(tools, f"state {i}", c.read.server, c.read.tool, args, timeout)
+    return out
 
 
 class TaskValidation(BaseModel):
@@ -96,8 +115,15 @@ async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskV
             warnings.append(f"{key}: tool definition changed since synthesis")
     async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s) as tools:
         outputs = await replay(task, tools)
+        after = await read_final_state(task, tools)
+    before: dict[int, str] = {}
+    if task.state_checks:  # what a do-nothing agent leaves: a fresh instance, nothing done
+        async with fleet.episode(f"validate.{task.id}.before", servers=task.servers,
+                                 call_timeout_s=call_timeout_s) as tools:
+            before = await read_final_state(task, tools)
     expanded = expand_task(task, fleet.builtins)
-    ctx = RuleContext(task=expanded, runs=[outputs], catalog=fleet.catalog, builtins=fleet.builtins)
+    ctx = RuleContext(task=expanded, runs=[outputs], catalog=fleet.catalog, builtins=fleet.builtins,
+                      states=[after], state_before=before)
     reasons += apply_rules(ctx, LIVE_RULES)
     reasons += [o for o in outputs if o.startswith("[replay:")]
     return TaskValidation(id=task.id, ok=not reasons, reasons=reasons, warnings=warnings, outputs=outputs)
@@ -123,5 +149,5 @@ async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 3, call
     return [results[i] for i in range(len(suite.tasks))]
 
 
-__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "replay", "static_problems", "validate_suite",
-           "validate_task"]
+__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "read_final_state", "replay", "static_problems",
+           "validate_suite", "validate_task"]

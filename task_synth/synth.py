@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -41,16 +42,19 @@ def load_plans(path: str | Path) -> list[TaskPlan]:
 
 async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[TaskPlan] | None = None,
                      model: Provider | None = None, work: Path | None = None,
-                     steps: list[StepRef] | None = None) -> SynthState:
+                     steps: list[StepRef] | None = None,
+                     on_progress: Callable[[SynthState], object] | None = None) -> SynthState:
     """Run the pipeline on a live fleet and return its final state (`state.tasks`, `state.rejected`).
 
     Without plans: graph → sample → ground → write → filter, then the first `options.n` tasks are kept (chains
     are sampled in a seeded order). With plans: every plan is grounded and filtered (n does not apply).
     Raises TimeoutError when a stage overruns, ModelError when a model step cannot reach its model.
+    `on_progress(state)` is called whenever the planner keeps a task (to write results as they come).
     """
     exclude = [] if plans else options.exclude
     entries = select_entries(live.catalog, options.servers, exclude)
-    state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model)
+    state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model,
+                       on_progress=on_progress)
     if plans:
         for pl in plans:
             state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}"))
@@ -59,6 +63,7 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
                                         writer="curated", tags=pl.tags)
     await run_steps(state, steps or default_steps(options, curated=bool(plans)), work)
     if not plans and len(state.tasks) > options.n:
+        state.tasks = _mixed(state.tasks, options.n)
         for t in state.tasks[options.n:]:
             state.reject(t.id, "select", [f"surplus: {options.n} tasks were wanted"], t)
         state.tasks = state.tasks[:options.n]
@@ -70,6 +75,26 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
 
         write_artifacts(state, work)
     return state
+
+
+def _mixed(tasks: list[Task], n: int) -> list[Task]:
+    """The same tasks reordered so the first n mix kinds fairly: stateful and read-only tasks alternate, and among
+    each, multi-server tasks alternate with single-server ones (each group keeps its seeded order)."""
+    def groups(ts: list[Task]) -> list[Task]:
+        multi = [t for t in ts if len(t.servers) > 1]
+        single = [t for t in ts if len(t.servers) <= 1]
+        return _interleave(multi, single)
+
+    stateful = groups([t for t in tasks if "stateful" in t.tags])
+    other = groups([t for t in tasks if "stateful" not in t.tags])
+    return _interleave(stateful, other)
+
+
+def _interleave(a: list[Task], b: list[Task]) -> list[Task]:
+    out: list[Task] = []
+    for i in range(max(len(a), len(b))):
+        out += a[i:i + 1] + b[i:i + 1]
+    return out
 
 
 AUTO_TAGS = re.compile(r"^(single-server|multi-server|servers-\d+|hops-\d+|live-varying)$")
@@ -96,7 +121,8 @@ def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
                            bindings=dict(s.bindings), depends_on=list(s.depends_on)) for s in t.reference]
         checks = [CheckSpec(kind=c.kind, step=c.from_step, extract=c.extract,
                             value=c.value if c.from_step is None else None, tolerance=c.tolerance,
-                            relative=c.relative, case_sensitive=c.case_sensitive, description=c.description)
+                            relative=c.relative, case_sensitive=c.case_sensitive, read=c.read,
+                            description=c.description)
                   for c in t.checks]
         plans.append(TaskPlan(id=t.id, fuzzy=t.fuzzy, precise=t.precise, answer=_answer_template(t), steps=steps,
                               checks=checks, tags=[x for x in t.tags if not AUTO_TAGS.match(x)]))

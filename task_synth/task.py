@@ -9,7 +9,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CheckKind = Literal["exact", "numeric", "contains", "regex", "claims"]
+CheckKind = Literal["exact", "numeric", "contains", "regex", "claims", "state"]
+
+
+class StateRead(BaseModel):
+    """A read call that shows a piece of final state (MCPMark's `verify`): made on the agent's own instance after
+    the episode, never shown to the agent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    server: str
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    """Literal arguments (`${VAR}` placeholders allowed); a final-state read never binds to an earlier output."""
+
+
+def state_key(check_index: int) -> int:
+    """Where the output of check `check_index`'s final-state read is kept among an episode's live outputs
+    (reference steps use 0, 1, ...; final-state reads use -1, -2, ...)."""
+    return -(check_index + 1)
 
 
 class Check(BaseModel):
@@ -30,6 +48,8 @@ class Check(BaseModel):
     (live-varying tasks); `value` holds the value seen at synthesis time."""
     extract: str | None = None
     """With from_step: a regex with one group that extracts the expected value from that step's output."""
+    read: StateRead | None = None
+    """state only: the read call whose output, on the agent's instance after the episode, must contain `value`."""
     description: str = ""
 
 
@@ -88,6 +108,11 @@ class Task(BaseModel):
     def live_varying(self) -> bool:
         return any(s.live_varying for s in self.reference)
 
+    @property
+    def state_checks(self) -> list[tuple[int, Check]]:
+        """(index, check) of every final-state check."""
+        return [(i, c) for i, c in enumerate(self.checks) if c.kind == "state" and c.read is not None]
+
 
 class Suite(BaseModel):
     """A versioned set of tasks; its hash is over the canonical JSON of every task."""
@@ -145,4 +170,5 @@ def suite_path(name_or_path: str | Path) -> Path:
     return p
 
 
-__all__ = ["SUITES_DIR", "Check", "CheckKind", "Provenance", "ReferenceStep", "Suite", "Task", "suite_path"]
+__all__ = ["SUITES_DIR", "Check", "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task", "state_key",
+           "suite_path"]

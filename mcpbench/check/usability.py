@@ -30,6 +30,7 @@ NEEDS: tuple[tuple[str, str], ...] = (
     ("task_synth.synth", "synthesize"),
     ("task_synth.pipeline", "SynthOptions"),
     ("task_synth", "replay"),
+    ("task_synth", "read_final_state"),
 )
 PASS_SCORE = 0.5
 
@@ -74,6 +75,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
     synthesize = _load("task_synth.synth", "synthesize")
     synth_options = _load("task_synth.pipeline", "SynthOptions")
     replay = _load("task_synth", "replay")
+    read_final_state = _load("task_synth", "read_final_state")
 
     provider = get_provider(model_name)
     try:
@@ -95,10 +97,14 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                 async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
                     traj = await run_episode(provider, tools, task.fuzzy, episode_id=f"usability-{i}",
                                              task_id=task.id, model_name=model_name, context={"task": task})
+                    # final-state checks read what the model left, on its own instance (as the runner does)
+                    state_reads = await read_final_state(task, tools) if task.state_checks else {}
                 live = None
                 if task.live_varying:  # time-dependent answers: re-run the reference chain now, as the runner does
                     async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name]) as tools:
                         live = dict(enumerate(await replay(task, tools)))
+                if state_reads:
+                    live = {**(live or {}), **state_reads}
                 results = evaluate_checks(list(task.checks), traj.final_answer or "", live)
                 score = statistics.fmean(r.effective_score for r in results) if results else 0.0
                 scores.append(score)

@@ -27,6 +27,8 @@ def atlas() -> ServerSpec:
 
 async def _synth(tmp: Path, name: str, seed: int = 2, n: int = 4, **kw) -> tuple[bytes, object]:
     async with Fleet.open([atlas()]) as fleet:
+        # the walk pipeline alone (world seeding and calculations are tested in test_seeding.py)
+        kw = {"seed_world": False} | kw
         state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=n, seed=seed, **kw), work=tmp / name)
         out = tmp / f"{name}.jsonl"
         write_outputs(state, out, "atlas")
@@ -139,9 +141,11 @@ async def test_model_steps_propose_edges_word_tasks_and_score_them(tmp_path):
     low.write_text(json.dumps({"turns": [{"text": json.dumps(reply | {"utility": 2})}]}))
     with anyio.fail_after(240):
         async with Fleet.open([atlas()]) as fleet:
-            good = await synthesize(fleet, SynthOptions(servers=["atlas"], n=1, seed=3, writer=f"scripted/{script}"),
+            good = await synthesize(fleet, SynthOptions(servers=["atlas"], n=1, seed=3, writer=f"scripted/{script}",
+                                                                  seed_world=False),
                                     model=get_provider(f"scripted/{script}"))
-            bad = await synthesize(fleet, SynthOptions(servers=["atlas"], n=1, seed=3, writer=f"scripted/{low}"),
+            bad = await synthesize(fleet, SynthOptions(servers=["atlas"], n=1, seed=3, writer=f"scripted/{low}",
+                                                                 seed_world=False),
                                    model=get_provider(f"scripted/{low}"))
     assert "timezone" in good.graph.node("atlas/utc_offset").produces
     assert "llm" in good.graph.node("atlas/utc_offset").produces["timezone"]

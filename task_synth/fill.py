@@ -1,0 +1,253 @@
+"""Filling a write tool's parameters from the world, by parameter name, description and JSON type.
+
+No tool is named here: a parameter is a *handle* (where things go: a file, a sheet, a cell, a list's name, an id), a
+*content* slot (rows, text, items: what is written) or a count that follows from the content; anything else is left
+to its default, or the tool cannot be filled. Handles are literal names built from the topic, except ids, which are
+bound to an earlier step's output where a key of that name appears.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from task_synth.topics import Topic
+
+_FILE = re.compile(r"(^|_)(path|file|filename|file_?path|file_?name|workbook|document|doc|presentation|deck|"
+                   r"spreadsheet|db|database)$", re.IGNORECASE)
+_SHEET = re.compile(r"(^|_)(sheet|sheet_?name|worksheet|tab)$", re.IGNORECASE)
+_CELL = re.compile(r"(^|_)(at|cell|start_?cell|anchor|top_?left)$", re.IGNORECASE)
+_NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request)$",
+                   re.IGNORECASE)
+_ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
+_TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|details|markdown|paragraph|"
+                   r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
+                   r"lines)$", re.IGNORECASE)
+_ROWS_N = re.compile(r"^(rows|row_?count|num_?rows|n_?rows)$", re.IGNORECASE)
+_COLS_N = re.compile(r"^(cols|columns|col_?count|num_?cols|n_?cols|num_?columns)$", re.IGNORECASE)
+_EXT = re.compile(r"\.(xlsx|xlsm|xls|csv|docx|pptx|md|txt|json|db|sqlite)\b", re.IGNORECASE)
+FORMATS = (("spreadsheet", ".xlsx", re.compile(r"\b(excel|workbook|spreadsheet|xlsx)\b", re.IGNORECASE)),
+           ("document", ".docx", re.compile(r"\b(word document|docx)\b", re.IGNORECASE)),
+           ("presentation", ".pptx", re.compile(r"\b(powerpoint|presentation|slide deck|pptx)\b", re.IGNORECASE)))
+"""File formats a server's descriptions may name, with the extension a new file of that format takes."""
+
+
+class Unfillable(Exception):
+    """A required parameter has no value we can give."""
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    t = schema.get("type")
+    out = set(t) if isinstance(t, list) else {t} if t else set()
+    for alt in schema.get("anyOf") or schema.get("oneOf") or []:
+        if isinstance(alt, dict):
+            out |= _types(alt)
+    return out - {"null"}
+
+
+def file_format(texts: list[str]) -> tuple[str, str]:
+    """('spreadsheet', '.xlsx') from the server's descriptions: an extension they name, else a format word."""
+    exts = Counter(m.group(1).lower() for t in texts for m in _EXT.finditer(t))
+    words = Counter(noun for t in texts for noun, _, rx in FORMATS if rx.search(t))
+    if words:
+        noun = words.most_common(1)[0][0]
+        return noun, next(ext for n, ext, _ in FORMATS if n == noun)
+    if exts:
+        ext = exts.most_common(1)[0][0]
+        return "file", f".{ext}"
+    return "file", ""
+
+
+def role(name: str, schema: dict[str, Any]) -> str:
+    """'file' · 'sheet' · 'cell' · 'name' · 'id' · 'rows_n' · 'cols_n' · 'content' · 'enum' · 'flag' · '' (unknown)."""
+    types = _types(schema)
+    desc = str(schema.get("description", ""))
+    if "enum" in schema:
+        return "enum"
+    if types == {"boolean"}:
+        return "flag"
+    if types & {"integer", "number"} and not types & {"string", "array"}:
+        if re.search(r"(^|_)(index|idx|position)$|[a-z]Index$", name):
+            return "index"
+        return "rows_n" if _ROWS_N.match(name) else "cols_n" if _COLS_N.match(name) else ""
+    if "array" in types and name.lower().endswith("s") and _items_are_text(schema):
+        single = role(name[:-1], {"type": "string", "description": desc})
+        if single in ("file", "sheet", "cell", "name"):
+            return f"{single}_list"
+    if "array" in types or "object" in types:
+        return "content"
+    if _FILE.search(name) or re.search(r"\bpath to\b|\bfile ?name\b", desc, re.IGNORECASE):
+        return "file"
+    if _SHEET.search(name):
+        return "sheet"
+    if _CELL.search(name) or re.search(r"\b(top-left|upper-left|start(ing)?) cell\b", desc, re.IGNORECASE):
+        return "cell"
+    if _ID.search(name):
+        return "id"
+    if _NAME.search(name):
+        return "name"
+    if _TEXT.search(name):
+        return "content"
+    return ""
+
+
+def _items_are_text(schema: dict[str, Any]) -> bool:
+    items = schema.get("items") or {}
+    return isinstance(items, dict) and _types(items) == {"string"}
+
+
+def _scalar_items(schema: dict[str, Any]) -> set[str]:
+    items = schema.get("items") or {}
+    return _types(items) if isinstance(items, dict) else set()
+
+
+def content_value(schema: dict[str, Any], topic: Topic) -> Any:
+    """The topic's records in the shape the parameter takes: rows (header first), lines, objects or one text."""
+    types = _types(schema)
+    if "array" in types:
+        items = schema.get("items") or {}
+        inner = _types(items) if isinstance(items, dict) else set()
+        if "array" in inner:
+            cell_types = _scalar_items(items)
+            as_text = cell_types and not cell_types & {"number", "integer"}
+            return [list(topic.columns)] + [[str(v) if as_text else v for v in r] for r in topic.rows]
+        if "object" in inner:
+            return [_object(items, topic, r, line) for r, line in zip(topic.rows, topic.lines(), strict=True)]
+        return topic.lines()
+    if "object" in types:
+        return {c: v for c, v in zip(topic.columns, topic.rows[0], strict=False)}
+    return f"{topic.title[0].upper()}{topic.title[1:]}: " + "; ".join(topic.lines()) + "."
+
+
+def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> dict[str, Any]:
+    props: dict[str, Any] = schema.get("properties") or {}
+    required = list(schema.get("required") or [])
+    out: dict[str, Any] = {}
+    for p in list(dict.fromkeys(required + list(props))):
+        ps = props.get(p) or {}
+        r = role(p, ps)
+        if r == "name" or (r == "id" and p.lower().endswith("name")):
+            out[p] = str(row[0])
+        elif r == "content":
+            out[p] = [line] if "array" in _types(ps) else line
+        elif r == "enum" and p in required:
+            out[p] = ps["enum"][0]
+        elif p in required:
+            if "string" in _types(ps):
+                out[p] = topic.noun if re.search(r"type|kind|category", p, re.IGNORECASE) else line
+            else:
+                raise Unfillable(f"item property '{p}'")
+    return out
+
+
+def handle_value(r: str, topic: Topic, fmt: tuple[str, str]) -> Any:
+    """A literal handle built from the topic: 'brightwater-products.xlsx', 'Sheet1', 'A1', 'Brightwater products'."""
+    if r == "file":
+        return f"brightwater-{topic.key}{fmt[1]}"
+    if r == "sheet":
+        return "Sheet1"
+    if r == "cell":
+        return "A1"
+    if r == "name":
+        return f"Brightwater {topic.key.replace('-', ' ')}"
+    raise Unfillable(r)
+
+
+def key_regex(param: str, output: str) -> str | None:
+    """A regex reading the value of a key named like `param` in an output (JSON or 'key: value'), or None."""
+    names = [param] + ([param[:-2] + "_id", "id"] if param.endswith("Id") else ["id"] if param.endswith("_id") else [])
+    for name in names:
+        for rx in (rf'"{re.escape(name)}"\s*:\s*"([^"\n]+)"', rf'"{re.escape(name)}"\s*:\s*(\d+)',
+                   rf"(?im)^\W*{re.escape(name)}\W*[:=]\s*([\w.-]+)"):
+            if re.search(rx, output):
+                return rx
+    return None
+
+
+def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_content: bool = True
+         ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(arguments, id params left to bind, content params filled). Raises Unfillable naming the parameter.
+
+    Optional content slots are filled too (a table whose data is optional), optional handles only when a required
+    parameter is not a handle of the same role.
+    """
+    props: dict[str, Any] = (schema or {}).get("properties") or {}
+    required = list((schema or {}).get("required") or [])
+    args: dict[str, Any] = {}
+    ids: list[str] = []
+    contents: list[str] = []
+    for p in required + [p for p in props if p not in required]:
+        ps = props.get(p) or {}
+        r = role(p, ps)
+        need = p in required
+        if r == "content" and with_content and (need or _plain_content(p, ps)):
+            args[p] = content_value(ps, topic)
+            contents.append(p)
+        elif r in ("file", "sheet", "cell", "name") and need:
+            args[p] = handle_value(r, topic, fmt)
+        elif r.endswith("_list") and need:
+            args[p] = [handle_value(r.removesuffix("_list"), topic, fmt)]
+        elif r == "id" and need:
+            ids.append(p)
+        elif r == "index" and need:
+            args[p] = int(ps.get("minimum", 0) or 0)  # the first one (0-based unless the schema says otherwise)
+        elif r == "rows_n" and need:
+            args[p] = len(topic.rows) + 1
+        elif r == "cols_n" and need:
+            args[p] = len(topic.columns)
+        elif r == "enum" and need:
+            args[p] = ps.get("default", ps["enum"][0])
+        elif r == "flag" and need:
+            args[p] = bool(ps.get("default", False))
+        elif need and "default" not in ps:
+            raise Unfillable(f"'{p}'")
+    if with_content and "rows_n" in {role(p, props.get(p) or {}) for p in args} and not contents:
+        raise Unfillable("a table size without its data")
+    return args, ids, contents
+
+
+def _plain_content(name: str, schema: dict[str, Any]) -> bool:
+    """An optional slot worth filling: named like content, and shaped as text or rows of scalars."""
+    if not _TEXT.search(name):
+        return False
+    types = _types(schema)
+    if types == {"string"}:
+        return True
+    items = schema.get("items") or {}
+    return "array" in types and isinstance(items, dict) and "array" in _types(items)
+
+
+def writes_content(schema: dict[str, Any]) -> bool:
+    """The tool takes something to write (rows, text, items), not only handles."""
+    props: dict[str, Any] = (schema or {}).get("properties") or {}
+    return any(role(p, ps or {}) == "content" for p, ps in props.items())
+
+
+def sql_identifier(text: str) -> str:
+    return re.sub(r"\W+", "_", text.strip().lower()).strip("_") or "c"
+
+
+def _sql_literal(v: Any) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def sql_statements(topic: Topic) -> tuple[str, str, str, str]:
+    """(table, CREATE TABLE, INSERT, SELECT) writing the topic's records into a new table (standard SQL)."""
+    table = "brightwater_" + sql_identifier(topic.key)
+    cols = [sql_identifier(c) for c in topic.columns]
+    types = ["REAL" if all(isinstance(r[i], (int, float)) for r in topic.rows) else "TEXT" for i in range(len(cols))]
+    create = f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {t}' for c, t in zip(cols, types, strict=True)) + ")"
+    values = ", ".join("(" + ", ".join(_sql_literal(v) for v in r) + ")" for r in topic.rows)
+    return table, create, f"INSERT INTO {table} VALUES {values}", f"SELECT * FROM {table}"
+
+
+def describe_args(args: dict[str, Any]) -> str:
+    return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
+
+
+__all__ = ["FORMATS", "Unfillable", "content_value", "file_format", "fill", "handle_value", "key_regex", "role",
+           "sql_statements", "writes_content"]

@@ -1,0 +1,509 @@
+"""Stage 2b, world seeding: stateful tasks that write the world's facts into a server, then ask about them.
+
+Only servers the fleet isolates per episode (`stateful: true`: a fresh process and data dir per episode) are written
+to. For each write tool of such a server, and a topic of the world (topics.py), seeding
+
+1. fills the tool from the topic (fill.py: handles like a file name, sheet or list name; content like rows, lines,
+   items or text; ids bound from an earlier step's output where a key of that name appears);
+2. tries it live in a sandbox episode. When the call fails, **prerequisites come from the error**: another tool of
+   the same server named in the error or in the tool's description ("use X first"), or, when the error says
+   something is missing ("not found", "does not exist", "no … set"), a tool that creates it — is run before it and
+   the write is retried;
+3. picks a read tool of the same server, filled with the same handles, whose output then shows what was written and
+   did not before (that read becomes the chain's last step and the task's **final-state check**);
+4. grounds the chain twice like any other (grounding.ground_chain) and reads the state a fresh instance shows
+   (what a do-nothing agent leaves), so the filters can prove the check tells the two apart.
+
+The request gives the records and asks for them to be kept in a named place, then asks a question a person would ask
+of them (a total, a count); it is scored on the final state *and* the answer. With two or more isolated servers, two
+seeded chains of one topic are joined into a cross-server task ("keep it in both"). Nothing here names a server or
+tool: every choice comes from schemas, descriptions, errors and outputs.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from mcpbench.catalog import ToolEntry
+from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
+from task_synth.binding import expand
+from task_synth.fill import Unfillable, file_format, fill, key_regex, role, sql_statements, writes_content
+from task_synth.graph import is_read_only
+from task_synth.grounding import GroundingFailed, ground_chain
+from task_synth.kinds import param_kind
+from task_synth.probe import looks_like_error
+from task_synth.registry import step
+from task_synth.task import StateRead, state_key
+from task_synth.topics import Topic, world_topics
+
+if TYPE_CHECKING:
+    from task_synth.pipeline import EpisodeCalls, SynthState
+
+_REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
+_CREATOR = re.compile(r"(^|[_\-. ])(create|new|init|initialize|open|start|register|add|make)", re.IGNORECASE)
+_MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist|missing|first\b|"
+                      r"\bno \w+ (is |are )?(currently )?(set|selected|loaded|open)|not (currently )?(set|loaded|open)|"
+                      r"out of range|invalid \w+ (index|id)\b|unknown (file|sheet|document|session|list)",
+                      re.IGNORECASE)
+OPENERS = ("I'm getting ready for the quarterly review.", "For next week's planning meeting:",
+           "I'm tidying up our records.", "Quick favour for the ops team:", "Before the board pack goes out:")
+
+
+Plan = tuple[Topic, list[ChainStep], tuple[str, str]]
+"""A seeded plan: its topic, its chain steps (ending with the verifying read) and the server's file format."""
+
+
+class SeedFailed(Exception):
+    """This write tool and topic give no verified stateful chain; the message is the reason."""
+
+
+def isolated_servers(state: SynthState) -> list[str]:
+    """The selected servers the fleet starts fresh for every episode (the only ones seeding writes to)."""
+    specs = getattr(state.live, "specs", None) or {}
+    return [s for s in state.options.servers if getattr(specs.get(s), "stateful", False)]
+
+
+_FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|cannot|can't|could not|couldn't|\bfailed\b|"
+                      r"\binvalid\b|\berror\b|not allowed|denied", re.IGNORECASE)
+_NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""",
+                       re.IGNORECASE)
+SHORT_FAILURE = 300
+"""An ok result this short that says something failed is a failure (servers that report faults as plain text)."""
+
+
+EMPTY = ("", "[]", "{}", "null", "None", '""')
+
+
+def _text(out: Any) -> tuple[bool, str]:
+    text = out.content if out.ok else " ".join(x for x in (out.error, out.content) if x)
+    if not out.ok:
+        return False, text
+    content = _NO_ERROR.sub("", out.content)
+    failed = looks_like_error(out.content) or (len(content) < SHORT_FAILURE and bool(_FAILURE.search(content)))
+    return out.ok and not failed, text
+
+
+def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEntry]:
+    return [t for t in tools if t.name != exclude and re.search(rf"(?<![\w-]){re.escape(t.name)}(?![\w-])", text)]
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return " ".join(needle.split()).casefold() in " ".join(haystack.split()).casefold()
+
+
+def sql_param(entry: ToolEntry) -> str | None:
+    """The required parameter through which a tool runs SQL, or None."""
+    props = (entry.input_schema or {}).get("properties") or {}
+    for p in (entry.input_schema or {}).get("required") or []:
+        ps = props.get(p) or {}
+        if param_kind(p, ps) == "sql" or (p.lower() in ("sql", "query", "statement")
+                                         and re.search(r"\bSQL\b", entry.description or "")):
+            return str(p)
+    return None
+
+
+class _Planner:
+    """Tries one write tool with one topic in a sandbox episode and returns the chain that worked."""
+
+    def __init__(self, state: SynthState, server: str, fmt: tuple[str, str]):
+        self.state = state
+        self.server = server
+        self.fmt = fmt
+        self.tools = [e for e in state.entries if e.server == server]
+        self.reads = [e for e in self.tools if is_read_only(e)]
+        self.writes = [e for e in self.tools if not is_read_only(e)
+                       or (writes_content(e.input_schema) and (e.annotations or {}).get("readOnlyHint") is not True)]
+        self.sql = [e for e in self.tools if sql_param(e) and (e.annotations or {}).get("readOnlyHint") is not True]
+
+    async def plan_sql(self, tool: ToolEntry, topic: Topic) -> list[ChainStep]:
+        """CREATE TABLE, INSERT and SELECT through a tool that runs SQL. Raises SeedFailed."""
+        param = sql_param(tool)
+        assert param is not None
+        _, create, insert, select = sql_statements(topic)
+        steps = [ChainStep(server=self.server, tool=tool.name, arguments={param: q}) for q in (create, insert, select)]
+        async with self.state.live.episode(f"seed-try.{self.server}.{tool.name}.{topic.key}", servers=[self.server],
+                                           call_timeout_s=self.state.options.call_timeout_s) as tools:
+            done: list[tuple[ChainStep, str]] = []
+            for i, s in enumerate(steps):
+                ok, out = await self._run(tools, s, done)
+                if not ok and i < 2 and out.strip() in EMPTY:  # a statement that returns no rows
+                    ok = True
+                if not ok:
+                    raise SeedFailed(f"{tool.name}: {s.arguments[param][:40]}…: {out[:160]!r}")
+                done.append((s, out))
+        if not all(_contains(done[-1][1], m) for m in topic.markers):
+            raise SeedFailed(f"{tool.name}: the table does not show what was inserted")
+        return steps
+
+    def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
+                   ) -> ChainStep:
+        args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content)
+        bindings: dict[str, str] = {}
+        props = (entry.input_schema or {}).get("properties") or {}
+        for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
+            if role(p, props[p] or {}) == "id":
+                for j in range(len(done) - 1, -1, -1):
+                    rx = key_regex(p, done[j][1])
+                    if rx:
+                        bindings[p] = f"step[{j}]:{rx}"
+                        break
+        for p in ids:
+            for j in range(len(done) - 1, -1, -1):
+                rx = key_regex(p, done[j][1])
+                if rx:
+                    bindings[p] = f"step[{j}]:{rx}"
+                    break
+            else:
+                raise Unfillable(f"id '{p}' (no earlier output has it)")
+        return ChainStep(server=self.server, tool=entry.name, arguments=args, bindings=bindings,
+                         depends_on=sorted({int(b[5:b.index("]")]) for b in bindings.values()}))
+
+    async def _run(self, tools: EpisodeCalls, s: ChainStep, done: list[tuple[ChainStep, str]]) -> tuple[bool, str]:
+        from task_synth.binding import resolve_binding
+
+        args = expand(dict(s.arguments), self.state.builtins)
+        outputs = [o for _, o in done]
+        for p, spec in s.bindings.items():
+            args[p] = resolve_binding(spec, outputs, "")
+        out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
+        return _text(out)
+
+    def _creators(self, write: ToolEntry) -> list[ToolEntry]:
+        """Tools that may create what `write` needs: fewest required parameters first, all of them ones the write
+        also takes, 'create/new/init' before 'add/open/…'."""
+        wprops = set((write.input_schema or {}).get("properties") or {})
+
+        def rank(t: ToolEntry) -> tuple[int, int, int, str]:
+            req = set((t.input_schema or {}).get("required") or [])
+            m = _CREATOR.search(t.name)
+            verb = m.group(2).lower() if m else ""
+            return (len(req - wprops), len(req), 0 if verb in ("create", "new", "init", "initialize") else 1, t.name)
+
+        return sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
+                       and not _REMOVES.search(t.name)), key=rank)
+
+    async def _prerequisite(self, tools: EpisodeCalls, write: ToolEntry, topic: Topic, error: str,
+                            done: list[tuple[ChainStep, str]]) -> ChainStep | None:
+        """A step that makes `write` work, learned from its error (or its description): run it, or None."""
+        named = _named_tools(error, self.tools, write.name) + _named_tools(write.description, self.tools, write.name)
+        ran = {st.tool for st, _ in done}  # a set-up already made is not made twice
+        by_name = {t.name: t for t in [*named, *(self._creators(write) if _MISSING.search(error) else [])]
+                   if t.name not in ran}
+        cands = list(by_name.values())
+        for cand in cands[:3]:
+            try:
+                s = self._fill_step(cand, topic, done, content=False)
+            except Unfillable:
+                continue
+            ok, out = await self._run(tools, s, done)
+            if ok:
+                done.append((s, out))
+                return s
+        return None
+
+    async def plan(self, write: ToolEntry, topic: Topic) -> tuple[list[ChainStep], int]:
+        """(chain steps ending with the verifying read, index of the write). Raises SeedFailed."""
+        async with self.state.live.episode(f"seed-try.{self.server}.{write.name}.{topic.key}",
+                                           servers=[self.server],
+                                           call_timeout_s=self.state.options.call_timeout_s) as tools:
+            done: list[tuple[ChainStep, str]] = []
+            needs_ids = fill(write.input_schema, topic, self.fmt)[1]
+            if needs_ids:  # an id the write needs comes from a tool that creates the thing it names
+                for creator in self._creators(write):
+                    try:
+                        s = self._fill_step(creator, topic, done, content=False)
+                    except Unfillable:
+                        continue
+                    ok, out = await self._run(tools, s, done)
+                    if ok and all(key_regex(p, out) for p in needs_ids):
+                        done.append((s, out))
+                        break
+            try:
+                w = self._fill_step(write, topic, done, content=True)
+            except Unfillable as e:
+                raise SeedFailed(f"{write.name}: cannot fill {e}") from None
+            ok, out = await self._run(tools, w, done)
+            for _ in range(3):
+                if ok:
+                    break
+                if await self._prerequisite(tools, write, topic, out, done) is None:
+                    break
+                w = self._fill_step(write, topic, done, content=True)  # ids the set-up made are passed on
+                ok, out = await self._run(tools, w, done)
+            if not ok:
+                raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
+            done.append((w, out))
+            iw = len(done) - 1
+            for read in self._ranked_reads(write):
+                try:
+                    r = self._fill_step(read, topic, done, content=False)
+                except Unfillable:
+                    continue
+                ok, out = await self._run(tools, r, done)
+                if ok and all(_contains(out, m) for m in topic.markers):
+                    return [s for s, _ in done] + [r], iw
+        raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
+
+    def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
+        wprops = set((write.input_schema or {}).get("properties") or {})
+
+        def score(e: ToolEntry) -> tuple[int, int, str]:
+            req = set((e.input_schema or {}).get("required") or [])
+            return (-len(req & wprops), len(req - wprops), e.name)
+
+        return sorted(self.reads, key=score)[:6]
+
+
+def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
+    """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses."""
+    args: dict[str, Any] = {}
+    for s in steps:
+        for k, v in s.arguments.items():
+            args.setdefault(k, v)
+    roles = {role(k, {"type": "string"}): v for k, v in args.items() if isinstance(v, str) and len(v) < 80}
+    noun = fmt[0] if fmt[0] != "file" else "file"
+    if "file" in roles:
+        where = f"a {noun} named {roles['file']}"
+        if "sheet" in roles:
+            where += f" (on its {roles['sheet']} sheet)"
+        return where, where
+    if "name" in roles:
+        return f"a new list called \"{roles['name']}\"", f"a new record set named \"{roles['name']}\""
+    tables = [m.group(1) for v in args.values() if isinstance(v, str)
+              for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
+    if tables:
+        return f"a new database table called {tables[0]}", f"a new table {tables[0]}"
+    return "the system you have access to", "the server's store"
+
+
+_AS = re.compile(r"^\s*(?:add|write|insert|create|set|append|put|save|record|store|attach)s?\s+(?:(an?|the)\s+)?"
+                 r"((?:new\s+)?[a-z]+(?:\s[a-z]+)?)\s+(?:to|into|in|on|for)\b", re.IGNORECASE)
+
+
+def as_phrase(description: str) -> str:
+    """' as a note' from 'Add a note to a cell.' (what kind of record the write makes), '' when unclear."""
+    m = _AS.match(description or "")
+    if not m or m.group(2).lower() in ("it", "them", "data", "values", "text", "content"):
+        return ""
+    article = "an" if m.group(2)[0].lower() in "aeiou" else "a"
+    return f" as {article} {m.group(2).lower()}" if m.group(1) or not m.group(2).endswith("s") else \
+        f" as {m.group(2).lower()}"
+
+
+def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic, rng: random.Random,
+              reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None) -> Draft:
+    """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
+    description of each part's write tool, for what kind of record it makes)."""
+    wheres = [_where(steps, fmt) for steps, fmt in parts]
+    kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
+    wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
+    fuzzy_where = " and also in ".join(w[0] for w in wheres)
+    precise_where = " and in ".join(w[1] for w in wheres)
+    records = "; ".join(topic.lines())
+    opener = rng.choice(OPENERS)
+    fuzzy = (f"{opener} Please keep {topic.title} in {fuzzy_where}. Here they are: {records}. "
+             f"Once they're saved, tell me {topic.question}.")
+    precise = (f"Record these {len(topic.rows)} {topic.noun} records (columns: {', '.join(topic.columns)}) in "
+               f"{precise_where}, so that they are stored there, then report {topic.precise}. Records: {records}.")
+    checks: list[CheckSpec] = []
+    for _, read in reads:
+        # a read that needs an id only the episode knows (bound to an earlier output) cannot be repeated on the
+        # agent's instance: that part is checked through the answer only
+        for m in topic.markers if read is not None else []:
+            checks.append(CheckSpec(kind="state", value=m, read=read,
+                                    description=f"after the episode, the final state shows {m!r}"))
+    integral = float(topic.answer).is_integer() and not topic.relative
+    checks.append(CheckSpec(kind="numeric", value=topic.answer, tolerance=0.0 if integral else 0.005,
+                            relative=not integral, description=f"report {topic.precise}"))
+    tags = ["stateful", "seeded"] + (["final-state"] if any(c.kind == "state" for c in checks) else [])
+    return Draft(precise=precise, fuzzy=fuzzy, answer=topic.rendered_answer(), checks=checks, writer="seed",
+                 tags=tags)
+
+
+def _state_read(steps: list[ChainStep], offset: int) -> tuple[int, StateRead | None]:
+    last = steps[-1]
+    read = None if last.bindings else StateRead(server=last.server, tool=last.tool, arguments=dict(last.arguments))
+    return offset + len(steps) - 1, read
+
+
+def _shift(steps: list[ChainStep], offset: int) -> list[ChainStep]:
+    def move(spec: str) -> str:
+        return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", spec)
+
+    return [s.model_copy(update={"bindings": {k: move(v) for k, v in s.bindings.items()},
+                                 "depends_on": [d + offset for d in s.depends_on]}) for s in steps]
+
+
+async def _before(state: SynthState, cid: str, reads: list[tuple[int, StateRead | None]], servers: list[str],
+                  markers: int) -> dict[int, str]:
+    """The final-state reads on fresh instances where nothing was done."""
+    out: dict[int, str] = {}
+    async with state.live.episode(f"{cid}.before", servers=servers,
+                                  call_timeout_s=state.options.call_timeout_s) as tools:
+        k = 0
+        for _, read in reads:
+            if read is None:
+                continue
+            res = await tools.call_real(read.server, read.tool, expand(dict(read.arguments), state.builtins),
+                                        state.options.call_timeout_s)
+            for _m in range(markers):
+                out[state_key(k)] = res.content if res.ok else f"[replay: {res.outcome}: {res.error}]"
+                k += 1
+    return out
+
+
+@step("sample", "seed")
+class WorldSeeding:
+    """Stateful chains that write world topics into isolated servers and read them back (see the module doc)."""
+
+    name = "seed"
+
+    def __init__(self, per_server: int = 6, tries_per_server: int = 16, joined: int = 6):
+        self.per_server = per_server
+        self.tries_per_server = tries_per_server
+        self.joined = joined
+
+    async def run(self, state: SynthState) -> None:
+        servers = isolated_servers(state)
+        if not servers:
+            state.notes.append("seed: no selected server is isolated per episode (stateful: true); nothing written")
+            return
+        rng = random.Random(f"task_synth:seed:{state.options.seed}")
+        topics = list(world_topics())
+        found: dict[str, list[tuple[Topic, list[ChainStep], tuple[str, str]]]] = {}
+        limiter = anyio.CapacityLimiter(state.options.concurrency)
+
+        async def server_plans(server: str) -> None:
+            fmt = file_format([e.description for e in state.entries if e.server == server]
+                              + [str((e.input_schema or {}).get("properties") or {}) for e in state.entries
+                                 if e.server == server])
+            planner = _Planner(state, server, fmt)
+            srng = random.Random(f"task_synth:seed:{state.options.seed}:{server}")
+            writes = sorted((e for e in planner.writes
+                             if writes_content(e.input_schema) and not _REMOVES.search(e.name)), key=lambda e: e.name)
+            srng.shuffle(writes)
+            writes = [w for w in writes if w.name not in {e.name for e in planner.sql}]
+            tries = [(w, topics[i % len(topics)]) for i, w in enumerate(writes)][: self.tries_per_server]
+            tries = [(e, t) for e in planner.sql for t in topics] + tries
+            results: dict[int, tuple[Topic, list[ChainStep], tuple[str, str]] | str] = {}
+
+            async def one(i: int, w: ToolEntry, topic: Topic) -> None:
+                async with limiter:
+                    try:
+                        steps = (await planner.plan_sql(w, topic) if w in planner.sql
+                                 else (await planner.plan(w, topic))[0])
+                        results[i] = (topic, steps, fmt)
+                    except (SeedFailed, GroundingFailed) as e:
+                        results[i] = str(e)
+                    except Exception as e:  # a server fault while trying: recorded, never fatal
+                        results[i] = f"{w.name}: {type(e).__name__}: {e}"[:300]
+
+            async with anyio.create_task_group() as tg:
+                for i, (w, topic) in enumerate(tries):
+                    tg.start_soon(one, i, w, topic)
+            # a write that worked is tried with the other topics too (different records, a different question)
+            worked = list({tries[i][0].name: tries[i][0] for i, r in sorted(results.items())
+                           if not isinstance(r, str)}.values())
+            tried = {(w.name, t.key) for w, t in tries}
+            more = [(w, t) for w in worked for t in topics if (w.name, t.key) not in tried]
+            more = more[: max(0, self.per_server * 2 - len(worked))]
+            base = len(tries)
+            tries += more
+            async with anyio.create_task_group() as tg:
+                for i, (w, topic) in enumerate(more):
+                    tg.start_soon(one, base + i, w, topic)
+            ok = [r for _, r in sorted(results.items()) if not isinstance(r, str)]
+            seen: set[tuple[tuple[str, ...], str]] = set()
+            found[server] = []
+            for r in ok:
+                sig = (tuple(s.tool for s in r[1]), r[0].key)
+                if sig not in seen:
+                    seen.add(sig)
+                    found[server].append(r)
+            # the first plans of each distinct tool sequence lead: variety before volume
+            firsts: dict[tuple[str, ...], Plan] = {}
+            for p in found[server]:
+                firsts.setdefault(tuple(s.tool for s in p[1]), p)
+            found[server] = list(firsts.values()) + [p for p in found[server] if p not in firsts.values()]
+            for i, res in sorted(results.items()):
+                if isinstance(res, str):
+                    state.reject(f"seed.{server}.{i}", "seed", [res])
+
+        async with anyio.create_task_group() as tg:
+            for server in servers:
+                tg.start_soon(server_plans, server)
+
+        candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]] = []
+        for server in servers:
+            for topic, steps, fmt in found.get(server, [])[: self.per_server]:
+                candidates.append((f"seed-{server}-{steps[-2].tool}-{topic.key}", [(server, steps, fmt)], topic))
+        multi = [s for s in servers if found.get(s)]
+        for k in range(self.joined if len(multi) >= 2 else 0):
+            a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
+            pa = found[a][k % len(found[a])]
+            pb = next((p for p in found[b] if p[0].key == pa[0].key), None)
+            if pb is None or a == b:
+                continue
+            candidates.append((f"seed-{a}-{b}-{pa[0].key}-{k}", [(a, pa[1], pa[2]), (b, pb[1], pb[2])], pa[0]))
+        await self._ground_all(state, candidates, rng)
+
+    async def _ground_all(self, state: SynthState,
+                          candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]],
+                          rng: random.Random) -> None:
+        limiter = anyio.CapacityLimiter(state.options.concurrency)
+        results: dict[str, tuple[Grounded, dict[int, str]] | str] = {}
+        chains: dict[str, Chain] = {}
+        reads: dict[str, list[tuple[int, StateRead | None]]] = {}
+        topics = {cid: topic for cid, _, topic in candidates}
+        for cid, parts, _ in candidates:
+            steps: list[ChainStep] = []
+            rs: list[tuple[int, StateRead | None]] = []
+            for _, ps, _ in parts:
+                rs.append(_state_read(ps, len(steps)))
+                steps += _shift(ps, len(steps))
+            chains[cid] = Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}")
+            reads[cid] = rs
+
+        async def one(cid: str) -> None:
+            async with limiter:
+                try:
+                    g = await ground_chain(state, chains[cid])
+                    before = await _before(state, cid, reads[cid], chains[cid].servers, len(topics[cid].markers))
+                    results[cid] = (g, before)
+                except GroundingFailed as e:
+                    results[cid] = str(e)
+
+        async with anyio.create_task_group() as tg:
+            for cid in chains:
+                tg.start_soon(one, cid)
+        for cid, parts, topic in candidates:
+            state.chains.append(chains[cid])
+            r = results[cid]
+            if isinstance(r, str):
+                state.reject(cid, "ground", [r], chains[cid])
+                continue
+            g, before = r
+            descs = []
+            for server, ps, _ in parts:
+                entry = state.entry(server, ps[-2].tool)
+                descs.append(entry.description if entry else "")
+            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs)
+            state.grounded.append(g)
+            state.drafts[cid] = draft
+            after = []
+            for run in (0, 1):
+                outs = g.raw_outputs(run)
+                k, d = 0, {}
+                for last, read in reads[cid]:
+                    for _m in topic.markers if read is not None else []:
+                        d[state_key(k)] = outs[last]
+                        k += 1
+                after.append(d)
+            state.states[cid] = (after, before)
+
+
+__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers"]

@@ -1,0 +1,133 @@
+"""World topics: slices of Brightwater's facts that seeding writes into a server, with a question a person would ask.
+
+Each topic is a small table read from the world's operations database (`mcpbench/data/world/db/company.sql`):
+the records to write, a distinctive value that must show in the final state, and a question whose answer is computed
+from those records (a total, a count) — so a task reads "keep these in X, and tell me how much / how many …".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from mcpbench.world import SOURCE_DIR
+
+
+class Topic(BaseModel):
+    """A slice of the world to record somewhere, and what a person wants to know about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    """Short name used in file and list names ('products')."""
+    title: str
+    """What the records are, for a sentence ('our active products with their list prices')."""
+    noun: str
+    columns: list[str]
+    rows: list[list[Any]]
+    markers: list[str]
+    """Distinctive values of the first and last record: they must show in the final state."""
+    question: str
+    """Fuzzy: 'what one of each would cost together'."""
+    precise: str
+    answer: float | int
+    answer_text: str
+    """The reference answer, '{value}' standing for the answer."""
+    relative: bool = False
+    """The answer is money: checked with a small relative tolerance."""
+
+    def lines(self) -> list[str]:
+        """One line per record: 'Weather Station Mini (BW-WS-100, weather, 480)'."""
+        out = []
+        for r in self.rows:
+            rest = ", ".join(_fmt(v) for v in r[1:])
+            out.append(f"{_fmt(r[0])} ({rest})" if rest else _fmt(r[0]))
+        return out
+
+    def rendered_answer(self) -> str:
+        return self.answer_text.replace("{value}", _fmt(self.answer))
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.2f}" if not v.is_integer() else str(int(v))
+    return str(v)
+
+
+@cache
+def _db() -> sqlite3.Connection:
+    con = sqlite3.connect(":memory:", check_same_thread=False)
+    con.executescript((SOURCE_DIR / "db" / "company.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def _rows(sql: str) -> list[list[Any]]:
+    return [list(r) for r in _db().execute(sql).fetchall()]
+
+
+@cache
+def world_topics() -> tuple[Topic, ...]:
+    """Every topic, in a fixed order (seeding draws among them with its seed)."""
+    products = _rows("SELECT name, sku, category, list_price FROM products WHERE status = 'active' "
+                     "AND category IN ('weather', 'air', 'water', 'soil') ORDER BY sku")
+    price_total = round(sum(r[3] for r in products), 2)
+    customers = _rows("SELECT name, city, country, customer_since FROM customers "
+                      "WHERE segment IN ('government', 'agriculture') ORDER BY customer_id")
+    before_2023 = sum(1 for r in customers if r[3] < "2023-01-01")
+    people = _rows("SELECT e.name, e.title, e.department, e.hired FROM employees e "
+                   "WHERE e.office_id = 'LIS' ORDER BY e.employee_id")
+    early = sum(1 for r in people if r[3] < "2020-01-01")
+    engineers = _rows("SELECT e.name, e.title, o.city, e.hired FROM employees e JOIN offices o USING (office_id) "
+                      "WHERE e.department = 'Engineering' ORDER BY e.employee_id")
+    recent = sum(1 for r in engineers if r[3] >= "2022-01-01")
+    weather = _rows("SELECT name, sku, status, list_price FROM products WHERE category = 'weather' ORDER BY sku")
+    weather_total = round(sum(r[3] for r in weather), 2)
+    orders = _rows("SELECT o.order_id, c.name, o.order_date, o.status, ROUND(SUM(i.quantity * i.unit_price), 2) "
+                   "FROM orders o JOIN customers c USING (customer_id) JOIN order_items i USING (order_id) "
+                   "WHERE o.order_date >= '2026-01-01' GROUP BY o.order_id ORDER BY o.order_id DESC LIMIT 6")
+    delivered = round(sum(r[4] for r in orders if r[3] in ("delivered", "shipped")), 2)
+    topics = [
+        Topic(key="products", title="our sensor products with their SKUs, categories and list prices (EUR)",
+              noun="product", columns=["Product", "SKU", "Category", "List price EUR"], rows=products,
+              markers=[products[0][0], products[-1][0]],
+              question="what buying one of each would come to, in euros",
+              precise="the total list price of one of each product (EUR)", answer=price_total,
+              answer_text="One of each comes to {value} EUR.", relative=True),
+        Topic(key="customers", title="our government and agriculture customers (city, country, customer since)",
+              noun="customer", columns=["Customer", "City", "Country", "Customer since"], rows=customers,
+              markers=[customers[0][0], customers[-1][0]],
+              question="how many of them have been customers since before 2023",
+              precise="how many of these customers have a customer-since date before 2023-01-01",
+              answer=before_2023, answer_text="{value} of them have been customers since before 2023."),
+        Topic(key="lisbon-team", title="the people in our Lisbon office (title, department, hire date)",
+              noun="person", columns=["Name", "Title", "Department", "Hired"], rows=people,
+              markers=[people[0][0], people[-1][0]],
+              question="how many of them joined before 2020",
+              precise="how many of these people were hired before 2020-01-01", answer=early,
+              answer_text="{value} of them joined before 2020."),
+        Topic(key="engineers", title="our engineers (title, office, hire date)", noun="engineer",
+              columns=["Name", "Title", "Office", "Hired"], rows=engineers, markers=[engineers[0][0], engineers[-1][0]],
+              question="how many of them joined in 2022 or later",
+              precise="how many of these engineers were hired on or after 2022-01-01", answer=recent,
+              answer_text="{value} of them joined in 2022 or later."),
+        Topic(key="weather-line", title="our weather product line (SKU, status, list price in EUR)",
+              noun="product", columns=["Product", "SKU", "Status", "List price EUR"], rows=weather,
+              markers=[weather[0][0], weather[-1][0]],
+              question="what one of each would cost together, in euros",
+              precise="the total list price of one of each of these products (EUR)", answer=weather_total,
+              answer_text="One of each comes to {value} EUR.", relative=True),
+        Topic(key="orders-2026", title="this year's orders (customer, order date, status, value in EUR)",
+              noun="order", columns=["Order", "Customer", "Order date", "Status", "Value EUR"], rows=orders,
+              markers=[orders[0][0], orders[-1][0]],
+              question="what the delivered and shipped ones add up to, in euros",
+              precise="the total value (EUR) of the orders whose status is delivered or shipped",
+              answer=delivered, answer_text="The delivered and shipped orders add up to {value} EUR.",
+              relative=True),
+    ]
+    return tuple(t for t in topics if t.rows)
+
+
+__all__ = ["Topic", "world_topics"]
