@@ -65,7 +65,7 @@ def check_cmd(
     from mcpbench.check import CheckOptions, CheckReport, Target, run_check
     from mcpbench.check.report import exit_code, render, to_json, to_junit
     from mcpbench.check.target import spec_target
-    from mcpbench.check.usability import UsabilityUnavailable, usability
+    from mcpbench.check.usability import usability
     from mcpbench.config import ConfigError, ServerSpec
     from mcpbench.install import InstallError
     from mcpbench.world import WorldError
@@ -100,16 +100,12 @@ def check_cmd(
         return
 
     if model:
-        from mcpbench.check.usability import unavailable_reason
         from mcpbench.models.base import split_name
 
         try:
             split_name(model)
         except ValueError as e:
             fail(str(e))
-        reason = unavailable_reason()
-        if reason:
-            fail(reason)
         if spec is None:
             assert target is not None
             spec = ServerSpec(name=_spec_name(target.name), transport=target.transport, command=target.command,
@@ -139,9 +135,6 @@ def check_cmd(
 
     try:
         report = run_loop(go)
-    except UsabilityUnavailable as e:
-        fail(str(e))
-        return
     except (ConfigError, InstallError, WorldError, OSError) as e:  # resolving --server; already phrased
         fail(str(e))
         return

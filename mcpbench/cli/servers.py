@@ -126,7 +126,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         rows = []
         for name, st in fleet.status.items():
             row = {"name": name, "status": st.status, "ping_ms": None, "error": st.error}
-            conn = fleet._shared.get(name)
+            conn = fleet.connection(name)
             if conn is not None and conn.alive:
                 try:
                     with anyio.fail_after(10):
