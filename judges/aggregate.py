@@ -7,8 +7,9 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from judges.agreement import krippendorff_alpha
 from judges.episode import EpisodeScore
@@ -67,6 +68,17 @@ class ModelScore(BaseModel):
     """Krippendorff's alpha (interval) between judges, units = (episode, rubric dimension)."""
     unscored_judgements: int = 0
     notes: list[str] = Field(default_factory=list)
+    toolset: dict[str, float | None] = Field(default_factory=dict)
+    """Large-toolset means over counted episodes with a toolset record (docs/metrics.md): retrieval_recall,
+    tool_list_tokens (per episode), tool_list_tokens_per_request; empty when no episode has one."""
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_toolset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # results of runs recorded before toolset existed stay byte-identical when recomputed (bundles)
+        data: dict[str, Any] = handler(self)
+        if not data.get("toolset"):
+            data.pop("toolset", None)
+        return data
 
 
 class ModelScores(BaseModel):
@@ -172,7 +184,18 @@ def _aggregate_model(model: str, episodes: list[EpisodeScore], seed: int, n_boot
         model_time_s=sum(e.planning.model_time_s for e in counted),
         tool_time_s=sum(e.planning.tool_time_s for e in counted),
         panel=judges, judge_means=judge_means, alpha=alpha,
-        unscored_judgements=sum(e.panel.unscored for e in counted if e.panel), notes=notes)
+        unscored_judgements=sum(e.panel.unscored for e in counted if e.panel), notes=notes,
+        toolset=_toolset_means(counted))
+
+
+def _toolset_means(counted: list[EpisodeScore]) -> dict[str, float | None]:
+    ts = [e.toolset for e in counted if e.toolset is not None]
+    if not ts:
+        return {}
+    return {"retrieval_recall": _mean([t.retrieval_recall for t in ts if t.retrieval_recall is not None]),
+            "tool_list_tokens": _mean([float(t.tool_list_tokens) for t in ts]),
+            "tool_list_tokens_per_request": _mean([t.tool_list_tokens_per_request for t in ts
+                                                   if t.tool_list_tokens_per_request is not None])}
 
 
 def aggregate(episodes: list[EpisodeScore], *, seed: int = 0, n_boot: int = 1000) -> ModelScores:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from judges.checks import CheckResult, evaluate_checks
 from judges.panel import EMPTY_PANEL_NOTE, PanelResult
 from judges.planning import PlanningMetrics, planning_metrics
 from judges.radar import FORMULA_VERSION, RADAR, dimensions, overall
 from judges.rules import CallVerdict, RuleMetrics, analyse_calls, rule_metrics
+from judges.toolset import ToolsetMetrics, toolset_metrics, without_meta_calls
 from mcpbench.catalog import ToolEntry
 from mcpbench.trajectory import EpisodeStatus, Trajectory
 from task_synth.task import Task
@@ -49,6 +51,16 @@ class EpisodeScore(BaseModel):
     overall: float | None = None
     """None for infra-failed episodes."""
     notes: list[str] = Field(default_factory=list)
+    toolset: ToolsetMetrics | None = None
+    """Large-toolset metrics (retrieval recall, tool-list tokens); None for trajectories without a toolset record."""
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_toolset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # scores of trajectories recorded before toolset existed stay byte-identical when recomputed (bundles)
+        data: dict[str, Any] = handler(self)
+        if data.get("toolset") is None:
+            data.pop("toolset", None)
+        return data
 
 
 def score_episode(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEntry], *,
@@ -62,6 +74,8 @@ def score_episode(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
     """
     if trajectory.task_id != task.id:
         raise ValueError(f"trajectory {trajectory.episode_id} is for task {trajectory.task_id!r}, not {task.id!r}")
+    toolset = toolset_metrics(task, trajectory)
+    trajectory = without_meta_calls(trajectory)  # search_tools calls are scored by toolset, not as fleet calls
     verdicts = analyse_calls(task, trajectory, tools)
     rules = rule_metrics(verdicts, len(task.reference))
     plan = planning_metrics(task, trajectory, verdicts)
@@ -91,7 +105,7 @@ def score_episode(task: Task, trajectory: Trajectory, tools: Mapping[str, ToolEn
         status=trajectory.status, counted=counted, failed=failed, calls=verdicts, rules=rules, planning=plan,
         checks=checks, check_score=check_score,
         passed=counted and not failed and bool(checks) and all(c.effective_passed for c in checks),
-        live=bool(live_outputs), panel=panel, dimensions=dims, overall=total, notes=notes)
+        live=bool(live_outputs), panel=panel, dimensions=dims, overall=total, notes=notes, toolset=toolset)
 
 
 __all__ = ["FAILED_STATUSES", "EpisodeScore", "score_episode"]

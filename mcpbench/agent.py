@@ -161,7 +161,9 @@ async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: li
     traj = ep.traj
     while ep.turn < limits.max_turns:
         ep.turn += 1
-        request = ModelRequest(system=traj.system_prompt, messages=list(messages), tools=specs)
+        # re-read every turn after the first: a toolbox may offer more tools as the episode goes (--tools retrieval)
+        tools = specs if ep.turn == 1 else toolbox.tool_specs()
+        request = ModelRequest(system=traj.system_prompt, messages=list(messages), tools=tools)
         t0 = time.monotonic()
         try:
             resp = await provider.complete(request)

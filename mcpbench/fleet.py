@@ -201,6 +201,12 @@ class Fleet:
         for tool in tools:
             entry = self.catalog.add(ToolEntry(server=server, **tool))
             entry.flags = security_flags(entry)
+        spec, status = self.specs.get(server), self._status.get(server)
+        if spec is not None and self.home is not None:
+            from mcpbench import catalog_cache  # every live listing checks (and refreshes) the catalog cache
+
+            catalog_cache.remember(self.home, spec, status.version if status else None, tools,
+                                   self.catalog.entries([server], include_quarantined=True))
 
     async def _start(self, spec: ServerSpec, builtins: dict[str, str], log_name: str,
                      data_dir: Path | None) -> Connection:

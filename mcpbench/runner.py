@@ -25,6 +25,7 @@ from mcpbench.executors.local import run_local
 from mcpbench.models.base import Provider
 from mcpbench.runspec import RunSpec, episode_id, git_commit
 from mcpbench.store import EpisodeRecord, RunStore
+from mcpbench.toolsets import CapExceeded, check_cap
 from task_synth.task import Suite, Task, suite_path
 
 if TYPE_CHECKING:
@@ -69,10 +70,13 @@ def drift_report(tasks: list[Task], hashes: dict[str, str], failed: set[str]) ->
 
 def plan_episodes(spec: RunSpec, tasks: list[Task], all_servers: list[str]) -> list[EpisodePlan]:
     plans = []
+    whole_fleet = spec.toolset is not None and spec.toolset.mode != "task"
     for model in spec.models:
         for task in tasks:
             servers = list(task.servers)
-            if spec.distractors:
+            if whole_fleet:
+                servers += sorted(s for s in all_servers if s not in servers)
+            elif spec.distractors:
                 rng = random.Random(f"{spec.seed}/{task.id}")
                 pool = sorted(s for s in all_servers if s not in servers)
                 servers += rng.sample(pool, min(spec.distractors, len(pool)))
@@ -122,7 +126,8 @@ class Runner:
         unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
         if unknown:
             raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
-        servers = needed if not self.o.distractors else sorted({*needed, *(s.name for s in cfg.enabled())})
+        whole_fleet = self.o.distractors or self.o.toolset.mode != "task"
+        servers = sorted({*needed, *(s.name for s in cfg.enabled())}) if whole_fleet else needed
         return suite, cfg, servers
 
     async def run(self) -> RunResult:
@@ -145,7 +150,12 @@ class Runner:
                            suite_sha256=suite.sha256, tasks=len(suite.tasks), fleet=dict(sorted(spec_fleet.items())),
                            judges=self.o.judges, judge_k=self.o.judge_k, limits=self.o.limits, repeats=self.o.repeats,
                            seed=self.o.seed, distractors=self.o.distractors, infra_retries=self.o.infra_retries,
-                           git_commit=git_commit())
+                           git_commit=git_commit(), toolset=self.o.toolset if self.o.toolset.mode != "task" else None)
+            try:
+                for model in self.o.models:
+                    check_cap(self.o.toolset, model, len(fleet.catalog.entries(servers)))
+            except CapExceeded as e:
+                raise RunError(str(e)) from None
             run_dir = self.o.out or Path("runs") / spec.run_id
             store = RunStore(run_dir)
             try:

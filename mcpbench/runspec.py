@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import mcpbench
 from mcpbench.agent import Limits
+from mcpbench.toolsets import Toolset
 
 
 class RunSpec(BaseModel):
@@ -36,12 +37,17 @@ class RunSpec(BaseModel):
     distractors: int = 0
     """Extra servers (beyond the task's) whose tools are offered, chosen by a seeded RNG per task."""
     infra_retries: int = 2
+    toolset: Toolset | None = None
+    """The large-toolset mode (`--tools all|retrieval`); None for the default `task` mode."""
     mcpbench_version: str = mcpbench.__version__
     git_commit: str | None = None
 
     @property
     def run_id(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        dumped = self.model_dump(mode="json")
+        if dumped.get("toolset") is None:  # task mode keeps the run ids it had before the field existed
+            dumped.pop("toolset", None)
+        blob = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

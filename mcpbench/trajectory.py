@@ -101,6 +101,40 @@ class ErrorEvent(BaseModel):
     """Retried attempts of the model request that finally failed (model_error / infra_error)."""
 
 
+class ToolSearch(BaseModel):
+    """One call of the `search_tools` meta-tool (large-toolset mode `retrieval`)."""
+
+    turn: int
+    query: str
+    results: list[str] = Field(default_factory=list)
+    """'server/tool' of every tool it returned, best first."""
+
+
+class OfferedTools(BaseModel):
+    """The tool list of one model request."""
+
+    tools: int
+    tokens: int
+    """Estimated tokens of the list: ceil(UTF-8 bytes of its canonical JSON / 4) (docs/metrics.md)."""
+
+
+class ToolsetRecord(BaseModel):
+    """What the large-toolset mode offered and found in one episode (docs/discovery.md, docs/metrics.md)."""
+
+    mode: Literal["task", "all", "retrieval"]
+    ranker: str | None = None
+    """The search_tools ranker (retrieval mode)."""
+    cap: int | None = None
+    """Tools per request allowed (the provider's documented cap or --tool-cap); None: no cap."""
+    requests: list[OfferedTools] = Field(default_factory=list)
+    """One entry per model request, in order."""
+    searches: list[ToolSearch] = Field(default_factory=list)
+    found: list[str] = Field(default_factory=list)
+    """'server/tool' of every tool search_tools returned, in first-found order."""
+    withheld: list[str] = Field(default_factory=list)
+    """'server/tool' of tools not offered because of the cap (mode all with on_cap=truncate; retrieval evictions)."""
+
+
 Event = Annotated[ModelTurn | ToolCallEvent | FinalAnswer | ErrorEvent, Field(discriminator="type")]
 
 EpisodeStatus = Literal["completed", "max_turns", "timeout", "model_error", "infra_failed"]
@@ -132,6 +166,8 @@ class Trajectory(BaseModel):
     tool_changes: list[str] = Field(default_factory=list)
     """Tool definition changes of this episode's servers announced while it ran (notifications/tools/list_changed;
     `ToolDrift.describe()`): the tools it was offered may have changed under it. The run's `tool_drift` has them all."""
+    toolset: ToolsetRecord | None = None
+    """The large-toolset mode's record; None for runs made in the default `task` mode before it existed."""
 
     def tool_calls(self) -> list[ToolCallEvent]:
         return [e for e in self.events if isinstance(e, ToolCallEvent)]
@@ -153,5 +189,5 @@ class Trajectory(BaseModel):
         return strip(self.model_dump(mode="json"))
 
 
-__all__ = ["EpisodeStatus", "ErrorEvent", "Event", "FinalAnswer", "ModelTurn", "RequestedCall", "Retry",
-           "ToolCallEvent", "Trajectory", "Usage"]
+__all__ = ["EpisodeStatus", "ErrorEvent", "Event", "FinalAnswer", "ModelTurn", "OfferedTools", "RequestedCall", "Retry",
+           "ToolCallEvent", "ToolSearch", "ToolsetRecord", "Trajectory", "Usage"]

@@ -35,6 +35,15 @@ def run_cmd(
     model_opt: list[str] | None = typer.Option(None, "--model-opt", help="KEY=VALUE passed to every model's "
                                                   "provider (JSON values allowed), e.g. latency_s=0.1."),
     distractors: int = typer.Option(0, "--distractors", min=0, help="Extra servers offered per task (seeded)."),
+    tools: str = typer.Option("task", "--tools", help="Tools offered per episode: task (the task's servers) | all "
+                              "(every tool of the fleet) | retrieval (a search_tools meta-tool over the fleet)."),
+    tool_ranker: str = typer.Option("hybrid", "--tool-ranker", help="search_tools' ranker (--tools retrieval): "
+                                    "bm25 | embedding | hybrid."),
+    tool_top_k: int = typer.Option(5, "--tool-top-k", min=1, max=50, help="Tools one search_tools call returns."),
+    tool_cap: int | None = typer.Option(None, "--tool-cap", min=1, help="Tools per request (default: the provider's "
+                                        "documented cap, e.g. 128 for openai/)."),
+    on_tool_cap: str = typer.Option("error", "--on-tool-cap", help="--tools all over the cap: error (refuse the "
+                                    "run) | truncate (the task's servers' tools first, up to the cap)."),
     allow_drift: bool = typer.Option(False, "--allow-drift", help="Run even if tool definitions changed."),
     on_tool_change: str = typer.Option("flag", "--on-tool-change", help="A server changing its tools mid-run: "
                                        "flag (record it, go on) | stop (end the run; re-run to resume)."),
@@ -55,6 +64,7 @@ def run_cmd(
     from mcpbench.models.base import ModelSettings
     from mcpbench.progress import RichProgress, summary_table
     from mcpbench.runner import NullProgress, RunError, Runner, RunOptions
+    from mcpbench.toolsets import Toolset
 
     models = model or [DEFAULT_MODEL]
     if on_tool_change not in ("flag", "stop"):
@@ -64,6 +74,14 @@ def run_cmd(
     if executor == "processes" and any(m.startswith("local/") for m in models):
         fail("local/ models run one llama-server per process, so every worker would load its own copy of the "
              "model: use --executor local for them")
+    if tools not in ("task", "all", "retrieval"):
+        fail(f"--tools must be 'task', 'all' or 'retrieval', not '{tools}'")
+    if on_tool_cap not in ("error", "truncate"):
+        fail(f"--on-tool-cap must be 'error' or 'truncate', not '{on_tool_cap}'")
+    from mcpbench.search import RANKERS
+
+    if tool_ranker not in RANKERS:
+        fail(f"--tool-ranker must be one of {', '.join(sorted(RANKERS))}, not '{tool_ranker}'")
     _check_local_models(models)
     provider_options = {}
     for kv in model_opt or []:
@@ -81,7 +99,9 @@ def run_cmd(
                                     episode_timeout_s=episode_timeout),
                       settings=ModelSettings(temperature=temperature, max_tokens=max_tokens),
                       allow_drift=allow_drift, on_tool_change=on_tool_change, config=config, executor=executor,
-                      workers=workers, ray_address=ray_address)
+                      workers=workers, ray_address=ray_address,
+                      toolset=Toolset.model_validate({"mode": tools, "ranker": tool_ranker, "top_k": tool_top_k,
+                                                      "cap": tool_cap, "on_cap": on_tool_cap}))
     progress = NullProgress() if (quiet or json_out) else RichProgress()
     try:
         result = run_loop(until_interrupted, Runner(opts, progress).run)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import anyio
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mcpbench._loop import run as run_loop
@@ -87,19 +89,24 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
 @servers_app.command("tools")
 def tools_cmd(server: str | None = typer.Argument(None, help="Only this server's tools."),
               config: Path | None = ConfigOpt, json_out: bool = JsonOpt,
-              quarantined: bool = typer.Option(False, "--quarantined", help="Only quarantined tools.")) -> None:
-    """List the tools of the fleet with their exposed names and definition hashes."""
+              quarantined: bool = typer.Option(False, "--quarantined", help="Only quarantined tools."),
+              refresh: bool = typer.Option(False, "--refresh", help="List every server live, ignoring the catalog "
+                                           "cache (and refreshing it).")) -> None:
+    """List the tools of the fleet with their exposed names and definition hashes (from the catalog cache where
+    a server's spec has a record; see docs/discovery.md)."""
+    from mcpbench.catalog_cache import fleet_catalog
+
     cfg = load_or_exit(config)
     specs = _select(cfg, [server] if server else None)
-
-    async def go(fleet: Any) -> list[dict[str, Any]]:
-        return [{"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
-                 "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
-                 "quarantined": e.quarantined, "flags": e.flags}
-                for e in fleet.catalog.entries(include_quarantined=True)
-                if not quarantined or e.quarantined]
-
-    rows = run_loop(_with_fleet, specs, go)
+    catalog, failed, _live = run_loop(partial(fleet_catalog, specs, refresh=refresh))
+    for name, why in sorted(failed.items()):
+        err_console.print(f"[yellow]warning:[/] server {escape(name)} not listed: {escape(why)}", highlight=False)
+    rows: list[dict[str, Any]] = [
+        {"server": e.server, "name": e.name, "exposed_name": e.exposed_name, "description": e.description,
+         "input_schema": e.input_schema, "output_schema": e.output_schema, "sha256": e.sha256,
+         "quarantined": e.quarantined, "flags": e.flags}
+        for e in catalog.entries(include_quarantined=True)
+        if not quarantined or e.quarantined]
     if json_out:
         print_json(rows)
         return

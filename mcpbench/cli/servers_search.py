@@ -10,18 +10,17 @@ from rich.table import Table
 
 from mcpbench._loop import run as run_loop
 from mcpbench.catalog import ToolEntry
+from mcpbench.catalog_cache import fleet_catalog
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 from mcpbench.config import ServerSpec
 from mcpbench.search import RANKERS, SearchHit, rank_tools
 
 
-async def fleet_tools(specs: list[ServerSpec]) -> tuple[list[ToolEntry], dict[str, str]]:
-    """Connect to the fleet (each server under its own connect deadline) and return its tools and the failures."""
-    from mcpbench.fleet import Fleet
-
-    async with Fleet.open(specs) as fleet:
-        failed = {name: str(st.error or "failed") for name, st in fleet.status.items() if st.status != "connected"}
-        return fleet.catalog.entries(), failed
+async def fleet_tools(specs: list[ServerSpec], refresh: bool = False) -> tuple[list[ToolEntry], dict[str, str]]:
+    """The fleet's tools (from the catalog cache where a server's spec has a record, else connecting it under its
+    connect deadline) and the failures."""
+    catalog, failed, _live = await fleet_catalog(specs, refresh=refresh)
+    return catalog.entries(), failed
 
 
 def _table(query: str, hits: list[SearchHit]) -> Table:
@@ -44,8 +43,9 @@ def search_command(
     ranker: str = typer.Option("bm25", "--ranker", help=f"Ranking method: {', '.join(sorted(RANKERS))}."),
     config: Path | None = ConfigOpt,
     server: list[str] | None = typer.Option(None, "--server", "-s", help="Search only these servers."),
+    refresh: bool = typer.Option(False, "--refresh", help="List every server live, ignoring the catalog cache."),
 ) -> None:
-    """Search the tools of every server in servers.yaml (connects to the fleet to list them)."""
+    """Search the tools of every server in servers.yaml (listed from the catalog cache, else live)."""
     if ranker not in RANKERS:
         fail(f"unknown ranker '{ranker}' (have: {', '.join(sorted(RANKERS))})")
     cfg = load_or_exit(config)
@@ -54,7 +54,7 @@ def search_command(
     except KeyError as e:
         fail(str(e.args[0]))
         return
-    entries, failed = run_loop(fleet_tools, specs)
+    entries, failed = run_loop(fleet_tools, specs, refresh)
     for name, why in sorted(failed.items()):
         err_console.print(f"[yellow]warning:[/] server {escape(name)} not searched: {escape(why)}", highlight=False)
     try:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from mcpbench.agent import Limits, run_episode
 from mcpbench.models.base import EpisodeBound, ModelSettings, Provider
 from mcpbench.runspec import RunSpec
+from mcpbench.toolsets import Toolset, ToolsetToolbox
 from mcpbench.trajectory import ErrorEvent, Trajectory
 from task_synth.task import Task
 
@@ -52,6 +53,8 @@ class RunOptions(BaseModel):
     ray_address: str | None = None
     max_episodes: int | None = None
     """Stop after this many new episodes (for tests of resume)."""
+    toolset: Toolset = Field(default_factory=Toolset)
+    """Which tools an episode offers: `--tools task|all|retrieval` (mcpbench.toolsets)."""
 
 
 @dataclass
@@ -105,8 +108,10 @@ async def execute_episode(fleet: Fleet, provider: Provider, plan: EpisodePlan, s
                                                                  for s, e in sorted(down.items())])
             else:
                 player = provider.for_episode(task, builtins) if isinstance(provider, EpisodeBound) else provider
-                traj = await run_episode(player, tools, task.fuzzy, limits=spec.limits,
+                box = ToolsetToolbox(tools, spec.toolset or Toolset(), model=plan.model, task_servers=task.servers)
+                traj = await run_episode(player, box, task.fuzzy, limits=spec.limits,
                                          episode_id=plan.episode_id, task_id=task.id, model_name=plan.model)
+                traj.toolset, traj.tools = box.record, box.ever_offered
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:

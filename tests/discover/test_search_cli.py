@@ -17,6 +17,7 @@ TOY = Path(__file__).resolve().parents[1] / "fleet" / "servers" / "toy_server.py
 
 @pytest.fixture
 def toy_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("MCPBENCH_HOME", str(tmp_path / "home"))  # a catalog cache of its own
     monkeypatch.setattr(console, "width", 300)
     monkeypatch.setattr(err_console, "width", 300)
     monkeypatch.delenv("MCPBENCH_CONFIG", raising=False)

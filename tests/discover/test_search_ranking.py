@@ -85,7 +85,7 @@ def test_unknown_ranker_and_empty_query_are_errors(entries):
         rank_tools(entries, "x", ranker="tfidf")
     with pytest.raises(ValueError, match="empty"):
         rank_tools(entries, "  ")
-    assert set(RANKERS) >= {"bm25", "embedding"}
+    assert set(RANKERS) >= {"bm25", "embedding", "hybrid"}
 
 
 @pytest.mark.parametrize("query, first", [
@@ -95,8 +95,9 @@ def test_unknown_ranker_and_empty_query_are_errors(entries):
     ("grab the html of a website", "fetch__fetch"),
     ("compute 17 times 23", "calculator__calculate"),
 ])
-def test_the_embedding_ranker_finds_tools_by_meaning(entries, query, first):
-    assert top(entries, query, ranker="embedding")[0] == first
+@pytest.mark.parametrize("ranker", ["embedding", "hybrid"])
+def test_the_embedding_and_hybrid_rankers_find_tools_by_meaning(entries, query, first, ranker):
+    assert top(entries, query, ranker=ranker)[0] == first
 
 
 def test_embedding_scores_are_cosine_similarities_in_descending_order(entries):
