@@ -10,20 +10,21 @@ import anyio
 import mcp_types as t
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.sse import sse_client
-from mcp.client.stdio import get_default_environment
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from mcpbench._stdio import OUTPUT_TOO_LARGE, StdioGuard, WireStats, guarded_stdio_client
 from mcpbench.outcomes import ErrorKind, OutcomeClass, cap_text
+from mcpbench.process import server_env
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 """Cap of one stdio message when the caller names none (a bigger line is dropped unread and counted)."""
 
 
 def safe_env(declared: dict[str, str]) -> dict[str, str]:
-    """The SDK's safe default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER) plus what the server declares."""
-    return {**get_default_environment(), **declared}
+    """The environment of a launched server: the SDK's safe defaults (HOME, LOGNAME, PATH, SHELL, TERM, USER), the
+    machine's non-secret network configuration, then what the server declares (mcpbench.process.server_env)."""
+    return server_env(declared)
 
 
 def stdio_target(command: str, args: list[str], env: dict[str, str], cwd: str | None, errlog: TextIO,

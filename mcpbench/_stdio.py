@@ -24,7 +24,7 @@ import re
 import signal
 import sys
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self, TextIO
 
@@ -38,6 +38,8 @@ from mcp.client.stdio import (  # private helpers of the SDK's own transport: on
     _stop_server_process,
 )
 from mcp.shared.message import SessionMessage
+
+from mcpbench.process import descendants, kill_survivors, signal_group
 
 OUTPUT_TOO_LARGE = -32090
 """JSON-RPC error code (implementation-defined range) of a response dropped for exceeding the line cap."""
@@ -104,54 +106,8 @@ class _Oversize:
         self.tail = (self.tail + piece)[-_KEEP:]
 
 
-def descendants(pid: int) -> list[tuple[int, str]]:
-    """(pid, start time) of every live descendant of `pid`, from /proc (empty where there is no /proc)."""
-    children: dict[int, list[int]] = {}
-    starts: dict[int, str] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for name in entries:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
-        if len(fields) > 19:
-            children.setdefault(int(fields[1]), []).append(int(name))
-            starts[int(name)] = fields[19]
-    out, todo = [], list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        out.append((p, starts[p]))
-        todo += children.get(p, [])
-    return out
-
-
-def kill_survivors(procs: list[tuple[int, str]]) -> int:
-    """SIGKILL each (pid, start time) still alive as the same process (a reused pid is left alone)."""
-    killed = 0
-    for pid, start in procs:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-            if stat[stat.rfind(")") + 2:].split()[19] != start:
-                continue
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        except (OSError, IndexError):
-            continue
-    return killed
-
-
 def _killpg(pgid: int) -> None:
-    if sys.platform != "win32":
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
+    signal_group(pgid, signal.SIGKILL)
 
 
 def _exited(process: Any) -> bool:

@@ -4,11 +4,9 @@ the same task). Handles spawn/handshake deadlines, stderr capture, tool listing,
 from __future__ import annotations
 
 import math
-import os
-import signal
 import time
 from collections.abc import Callable
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +15,7 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, ValidationError
 
-from mcpbench import _compat
+from mcpbench import _compat, process
 from mcpbench.config import ServerSpec, expand
 from mcpbench.outcomes import ToolOutcome, truncation_marker
 
@@ -50,6 +48,10 @@ class ServerStatus(BaseModel):
     tool_changes: int = 0
     """notifications/tools/list_changed received (see Fleet.drift)."""
 
+    def why(self) -> str:
+        """Why the server is down: the error, then the last lines of its (redacted) stderr when it wrote any."""
+        return process.with_stderr(self.error or self.status, self.stderr_tail)
+
 
 @dataclass
 class ServerCounters:
@@ -67,44 +69,48 @@ class ServerCounters:
 
 
 def tail(path: Path | None, n_bytes: int = 2000) -> str | None:
-    if path is None or not path.exists():
-        return None
-    with path.open("rb") as f:
-        f.seek(0, 2)
-        size = f.tell()
-        f.seek(max(0, size - n_bytes))
-        text = f.read().decode("utf-8", errors="replace").strip()
-    return text or None
+    """The end of a server's stderr log, redacted (see mcpbench.process.stderr_tail)."""
+    return process.stderr_tail(path, n_bytes)
 
 
-@dataclass
-class Resolved:
-    """A ServerSpec with placeholders filled and the binary resolved, ready to launch."""
+class Resolved(process.Launch):
+    """A ServerSpec with placeholders filled and the binary resolved, ready to launch (a `process.Launch` that
+    remembers its spec)."""
 
     spec: ServerSpec
-    command: str | None
-    args: list[str]
-    env: dict[str, str]
-    cwd: str | None
-    url: str | None
-    headers: dict[str, str]
 
 
 def resolve(spec: ServerSpec, builtins: dict[str, str], home: Path | None) -> Resolved:
-    """Fill ${...} placeholders and find the binary. Raises ConfigError / FileNotFoundError with a clear message."""
+    """Fill ${...} placeholders and find the binary (for a `uvx`/`npx` line, its pinned install when `servers
+    install` made one). Raises ConfigError / FileNotFoundError with a clear message."""
+    from mcpbench.install import launch_spec, resolve_command
+
     def x(v: str) -> str:
         return expand(v, builtins)
 
+    launch = launch_spec(spec, home)
     command = None
-    if spec.command:
-        command = x(spec.command)
-        if spec.install is not None or "/" not in command:
-            from mcpbench.install import resolve_command
+    if launch.command:
+        command = x(launch.command)
+        if launch.install is not None or "/" not in command:
+            command = resolve_command(launch.model_copy(update={"command": command}), home)
+    return Resolved(spec=spec, name=spec.name, transport=spec.transport, command=command,
+                    args=[x(a) for a in launch.args], env={k: x(v) for k, v in spec.env.items()},
+                    cwd=x(spec.cwd) if spec.cwd else None, url=x(spec.url) if spec.url else None,
+                    headers={k: x(v) for k, v in spec.headers.items()})
 
-            command = resolve_command(spec.model_copy(update={"command": command}), home)
-    return Resolved(spec=spec, command=command, args=[x(a) for a in spec.args],
-                    env={k: x(v) for k, v in spec.env.items()}, cwd=x(spec.cwd) if spec.cwd else None,
-                    url=x(spec.url) if spec.url else None, headers={k: x(v) for k, v in spec.headers.items()})
+
+def hung_message(r: Resolved) -> str:
+    """What a missed connect deadline means; for a launcher line, that its first start may still be installing."""
+    from mcpbench.launchers import LAUNCHERS
+
+    spec = r.spec
+    msg = f"no handshake within the {spec.timeouts.connect:g}s connect deadline (spawned but hung)"
+    launcher = Path(r.command).name if r.command else None
+    if launcher in LAUNCHERS:
+        msg += (f"; it starts through {launcher}, whose first start downloads (and may build) the package: run "
+                f"`mcpbench servers install {spec.name}` to install it ahead as a pinned binary")
+    return msg
 
 
 @dataclass
@@ -158,9 +164,7 @@ class Connection:
         r, spec = self.resolved, self.resolved.spec
         started = False
         t0 = time.perf_counter()
-        # closed in the finally below, once the session is gone
-        errlog = (self.log_path.open("a", encoding="utf-8", errors="replace") if self.log_path
-                  else open("/dev/null", "w"))  # noqa: SIM115
+        errlog = process.open_log(self.log_path)
         try:
             with anyio.CancelScope() as scope:
                 scope.deadline = self.connect_deadline or anyio.current_time() + spec.timeouts.connect
@@ -177,11 +181,11 @@ class Connection:
                     scope.deadline = math.inf
                     info = client.server_info
                     self.client = client
-                    self.status = self.status.model_copy(update=dict(
-                        status="connected", tools=len(self.tools),
-                        connect_ms=round((time.perf_counter() - t0) * 1000, 1),
-                        version=getattr(info, "version", None), server_name=getattr(info, "name", None),
-                        protocol_version=client.protocol_version, error=None))
+                    self.status = self.status.model_copy(update={
+                        "status": "connected", "tools": len(self.tools),
+                        "connect_ms": round((time.perf_counter() - t0) * 1000, 1),
+                        "version": getattr(info, "version", None), "server_name": getattr(info, "name", None),
+                        "protocol_version": client.protocol_version, "error": None})
                     started = True
                     self.ready.set()
                     task_status.started()
@@ -190,7 +194,7 @@ class Connection:
                     # Bounded shutdown: the SDK closes stdin, then SIGTERM/SIGKILL the process group.
                     scope.deadline = anyio.current_time() + spec.timeouts.shutdown + 5
             if scope.cancelled_caught and not started:
-                self._fail(f"no handshake within the {spec.timeouts.connect:g}s connect deadline (spawned but hung)")
+                self._fail(hung_message(r))
         except Exception as e:
             self._fail(_compat.describe_connect_error(e) if not started else f"connection lost: "
                        f"{_compat.describe_connect_error(e)}")
@@ -199,20 +203,23 @@ class Connection:
             if self.status.status == "connected":
                 self.status = self.status.model_copy(update={"status": "stopped"})
             errlog.close()
-            self.status = self.status.model_copy(update={"stderr_tail": tail(self.log_path)})
+            self.status = self.status.model_copy(update={"stderr_tail": self._stderr_tail()})
             self._done.set()
             self.ready.set()
             if not started:
                 task_status.started()
 
+    def _stderr_tail(self) -> str | None:
+        return process.stderr_tail(self.log_path, secrets=self.resolved.secrets)
+
     def _fail(self, message: str) -> None:
         self.status = self.status.model_copy(update={"status": "failed", "error": message,
-                                                     "stderr_tail": tail(self.log_path)})
+                                                     "stderr_tail": self._stderr_tail()})
 
     def fail_handshake_deadline(self) -> None:
         """Report a hung handshake at the deadline itself; the teardown goes on in the background."""
         if not self.ready.is_set():
-            self._fail(f"no handshake within the {self.spec.timeouts.connect:g}s connect deadline (spawned but hung)")
+            self._fail(hung_message(self.resolved))
             self.ready.set()
             self.stop()
 
@@ -242,7 +249,7 @@ class Connection:
             assert r.command
             self._guard = _compat.StdioGuard(max_line_bytes=spec.max_message_bytes, stats=self.counters.wire,
                                              on_exit=self._on_exit)
-            return _compat.stdio_target(r.command, r.args, _compat.safe_env(r.env), r.cwd, errlog, self._guard)
+            return _compat.stdio_target(r.command, r.args, process.server_env(r.env), r.cwd, errlog, self._guard)
         assert r.url
         read_timeout = max(spec.timeouts.call * 2, 30.0)
         if spec.transport == "sse":
@@ -251,38 +258,14 @@ class Connection:
 
     async def _launch_http_process(self, stack: AsyncExitStack, errlog: Any) -> None:
         """For http/sse servers that we launch ourselves: start the command, wait until its port accepts."""
-        from urllib.parse import urlparse
-
         r = self.resolved
         assert r.command and r.url
-        proc = await anyio.open_process([r.command, *r.args], env=_compat.safe_env(r.env), cwd=r.cwd,
-                                        stdin=None, stdout=errlog, stderr=errlog, start_new_session=True)
+        proc = await process.open_group(r.argv, env=process.server_env(r.env), cwd=r.cwd, stdin=None, stdout=errlog,
+                                        stderr=errlog)
         self._process = proc
-
-        async def kill() -> None:
-            # the whole process group (it was started in a new session): a launcher's children go with it
-            with anyio.CancelScope(shield=True):
-                with suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                with anyio.move_on_after(3):
-                    await proc.wait()
-                with suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                with anyio.move_on_after(2):
-                    await proc.wait()
-
-        stack.push_async_callback(kill)
-        u = urlparse(r.url)
-        host, port = u.hostname or "127.0.0.1", u.port or 80
-        while True:
-            if proc.returncode is not None:
-                raise RuntimeError(f"server process exited with code {proc.returncode} before listening")
-            try:
-                sock = await anyio.connect_tcp(host, port)
-                await sock.aclose()
-                return
-            except OSError:
-                await anyio.sleep(0.05)
+        # the whole process group (it was started in a new session): a launcher's children go with it
+        stack.push_async_callback(process.terminate, proc, 3.0)
+        await process.wait_for_port(proc, *process.host_port(r.url))
 
     @staticmethod
     async def _list_tools(client: Any) -> list[dict[str, Any]]:

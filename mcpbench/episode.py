@@ -48,7 +48,7 @@ class EpisodeTools:
             if down is not None:  # the tool is missing because its server is down: not the model's fault
                 st = self.fleet.status.get(down)
                 return ToolCallEvent(**base, server=down, outcome="infra_error", error_kind="server_unavailable",
-                                     error=f"server '{down}' is unavailable: {st.error if st else 'failed'}")
+                                     error=f"server '{down}' is unavailable: {st.why() if st else 'failed'}")
             return ToolCallEvent(**base, outcome="model_error", error_kind="unknown_tool",
                                  error=f"no tool named '{call.name}' is available")
         base.update(server=entry.server, tool=entry.name)
@@ -84,7 +84,7 @@ class EpisodeTools:
             st = self.fleet.status.get(server)
             if spec.stateful and st is not None and st.status != "failed":
                 continue
-            down[server] = (st.error if st else None) or "failed"
+            down[server] = st.why() if st else "failed"
         return down
 
     async def call_real(self, server: str, tool: str, arguments: dict[str, Any],
@@ -98,7 +98,7 @@ class EpisodeTools:
         if conn is None or not conn.alive:
             st = conn.status if conn else None
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
-                               error=f"server '{server}' could not start for this episode: {st.error if st else '?'}")
+                               error=f"server '{server}' could not start for this episode: {st.why() if st else '?'}")
         out = await conn.call(tool, arguments, timeout)
         if out.error_kind == "connection_closed":
             conn.stop()

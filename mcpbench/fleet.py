@@ -21,6 +21,7 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, Field
 
+from mcpbench import process
 from mcpbench.catalog import Catalog, ToolEntry, tool_sha256
 from mcpbench.config import BUILTIN_VARS, ConfigError, ServerSpec
 from mcpbench.connection import Connection, ServerCounters, ServerStatus, resolve
@@ -36,16 +37,6 @@ MAX_FAILED_STARTS = 3
 LATE_NOTIFICATION_S = 0.25
 """How long `settle` waits after its round trips for a notification sent just after a result."""
 
-
-def _copy_world(world: Path, data_dir: Path, parts: list[str]) -> None:
-    """Copy the listed parts of the world (files or directories, symlinks kept) into an episode's data dir."""
-    for rel in parts:
-        src, dst = world / rel, data_dir / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, symlinks=True)
-        elif src.exists():
-            shutil.copy2(src, dst)
 
 class ToolDrift(BaseModel):
     """A server changed its tool definitions while the fleet was open (notifications/tools/list_changed)."""
@@ -290,7 +281,7 @@ class Fleet:
         if conn is None:
             st = self._status.get(server)
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",
-                               error=f"server '{server}' is unavailable: {st.error if st else 'unknown server'}")
+                               error=f"server '{server}' is unavailable: {st.why() if st else 'unknown server'}")
         out = await conn.call(tool, arguments or {}, timeout)
         if out.error_kind == "connection_closed" and (conn.spec.transport == "stdio" or not await conn.healthy()):
             self._mark_dead(conn)
@@ -411,7 +402,7 @@ class Fleet:
         world = self.builtins.get("WORLD")
         if world is not None and spec.isolation.copy_:
             # a git repository or a database is disk work: off the event loop, so episodes in flight go on
-            await anyio.to_thread.run_sync(_copy_world, Path(world), data_dir, list(spec.isolation.copy_))
+            await anyio.to_thread.run_sync(process.copy_world, Path(world), data_dir, list(spec.isolation.copy_))
         safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in episode_id)[:80]
         conn = await self._start(spec, self.builtins, f"{spec.name}.{safe_id}.log", data_dir)
         return conn, data_dir
@@ -443,7 +434,8 @@ def resolve_placeholder(spec: ServerSpec) -> Resolved:
     """A Resolved for a server that could not be resolved (so its failure can still be reported)."""
     from mcpbench.connection import Resolved
 
-    return Resolved(spec=spec, command=spec.command, args=list(spec.args), env={}, cwd=None, url=spec.url, headers={})
+    return Resolved(spec=spec, name=spec.name, transport=spec.transport, command=spec.command, args=list(spec.args),
+                    url=spec.url)
 
 
 __all__ = ["BUILTIN_VARS", "Fleet", "ServerStatus", "ToolChangePolicy", "ToolDrift", "ToolDriftError",

@@ -8,7 +8,9 @@ Layout under ``$MCPBENCH_HOME`` (default ``~/.cache/mcpbench``)::
     npm/.mcpbench/<name>.json  marker per npm server
 
 Installs are idempotent: a server whose marker records the same spec hash (and whose binary exists) is ``cached``.
-Nothing here ever runs ``npx``/``uvx`` at launch time; those cold starts cost seconds per episode.
+Nothing here ever runs ``npx``/``uvx`` at launch time; those cold starts cost seconds per episode. A server written
+as a launcher line (``uvx PKG ...``, ``npx -y PKG ...``, as ``discover --add`` writes them) is installed as the
+package its line names and pinned to the version it got (mcpbench.launchers); it is then launched by that binary.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,11 +27,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 from pydantic import BaseModel
 
+from mcpbench import launchers
 from mcpbench.config import ServerSpec
 
 InstallKind = Literal["pypi", "npm", "none"]
@@ -91,6 +95,14 @@ def home_dir() -> Path:
 
 
 def install_kind(spec: ServerSpec) -> InstallKind:
+    """Where the server's package comes from; a `uvx`/`npx` line counts as the install it amounts to."""
+    if spec.install is None:
+        p = launchers.plan(spec)
+        return p.kind if p is not None else "none"
+    return "pypi" if spec.install.pypi else "npm"
+
+
+def _declared_kind(spec: ServerSpec) -> InstallKind:
     if spec.install is None:
         return "none"
     return "pypi" if spec.install.pypi else "npm"
@@ -99,7 +111,7 @@ def install_kind(spec: ServerSpec) -> InstallKind:
 def server_env_dir(spec: ServerSpec, home: Path | None = None) -> Path | None:
     """The server's install environment (its venv, or the npm prefix) — what ``${SERVER_ENV}`` expands to."""
     home = home or home_dir()
-    kind = install_kind(spec)
+    kind = _declared_kind(spec)
     if kind == "pypi":
         return home / "servers" / spec.name
     if kind == "npm":
@@ -115,7 +127,7 @@ def _command_name(spec: ServerSpec) -> str:
 
 def _expected_bin(spec: ServerSpec, home: Path) -> Path | None:
     """Where the installed binary must be, for servers that mcpbench installs; None for 'none' kind."""
-    kind = install_kind(spec)
+    kind = _declared_kind(spec)
     env = server_env_dir(spec, home)
     if kind == "none" or env is None or not spec.command:
         return None
@@ -170,7 +182,7 @@ def spec_hash(spec: ServerSpec) -> str:
 
 
 def _marker_path(spec: ServerSpec, home: Path) -> Path:
-    if install_kind(spec) == "pypi":
+    if _declared_kind(spec) == "pypi" or (spec.install is None and install_kind(spec) == "pypi"):
         return home / "servers" / spec.name / MARKER
     return home / "npm" / ".mcpbench" / f"{spec.name}.json"
 
@@ -179,7 +191,7 @@ def is_installed(spec: ServerSpec, home: Path | None = None) -> bool:
     """True when the marker records the current spec hash and the binary exists (or nothing needs installing)."""
     home = home or home_dir()
     if spec.install is None:
-        return True
+        return launchers.plan(spec) is None or pinned_launch(spec, home) is not None
     marker = _marker_path(spec, home)
     try:
         recorded = json.loads(marker.read_text()).get("spec_hash")
@@ -189,14 +201,83 @@ def is_installed(spec: ServerSpec, home: Path | None = None) -> bool:
     return recorded == spec_hash(spec) and (expected is None or expected.exists())
 
 
-def _write_marker(spec: ServerSpec, home: Path) -> None:
+def _write_marker(spec: ServerSpec, home: Path, extra: dict[str, Any] | None = None) -> None:
     marker = _marker_path(spec, home)
     marker.parent.mkdir(parents=True, exist_ok=True)
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"name": spec.name, "spec_hash": spec_hash(spec),
                                "install": spec.install.model_dump(by_alias=True) if spec.install else None,
-                               "installed_at": time.time()}, indent=1))
+                               "installed_at": time.time(), **(extra or {})}, indent=1))
     tmp.replace(marker)
+
+
+# ---- launcher lines (uvx PKG / npx -y PKG) as pinned installs ------------------------------------------------------
+def _launch_line(spec: ServerSpec) -> list[str]:
+    return [spec.command or "", *spec.args]
+
+
+def _planned_spec(spec: ServerSpec, p: launchers.LauncherPlan) -> ServerSpec:
+    """The install-section spec a launcher line amounts to (npx: the bin guessed from the package name)."""
+    command = p.command or launchers.npm_name(p.package).rsplit("/", 1)[-1]
+    return spec.model_copy(update={"install": p.install(), "command": command, "args": list(p.args)})
+
+
+def pinned_launch(spec: ServerSpec, home: Path | None = None) -> ServerSpec | None:
+    """For a `uvx`/`npx` server installed by `servers install`: the spec that starts the installed binary (absolute
+    command, the line's own arguments). None when the line is not a launcher line or is not installed (yet, or
+    since it changed)."""
+    p = launchers.plan(spec)
+    if p is None:
+        return None
+    home = home or home_dir()
+    planned = _planned_spec(spec, p)
+    try:
+        marker = json.loads(_marker_path(planned, home).read_text())
+    except (OSError, ValueError):
+        return None
+    binary = marker.get("bin")
+    if marker.get("launch") != _launch_line(spec) or not binary or not os.access(binary, os.X_OK):
+        return None
+    return planned.model_copy(update={"command": binary})
+
+
+def launch_spec(spec: ServerSpec, home: Path | None = None) -> ServerSpec:
+    """The spec to launch: a launcher line's pinned install when there is one, else the spec as written."""
+    return pinned_launch(spec, home) or spec
+
+
+def _npm_bin(prefix: Path, package: str, guess: str) -> str:
+    """The bin npx would run for `package`: its only bin, else the one named like the package."""
+    try:
+        meta = json.loads((prefix / "node_modules" / package / "package.json").read_text())
+    except (OSError, ValueError):
+        return guess
+    bins = meta.get("bin")
+    if isinstance(bins, str):
+        return package.rsplit("/", 1)[-1]
+    if isinstance(bins, dict) and bins:
+        return next(iter(bins)) if len(bins) == 1 else (guess if guess in bins else next(iter(bins)))
+    return guess
+
+
+async def _installed_version(spec: ServerSpec, home: Path) -> str | None:
+    """The version the install got (what the pin records)."""
+    assert spec.install is not None
+    if spec.install.npm:
+        name = launchers.npm_name(spec.install.npm)
+        try:
+            return str(json.loads((home / "npm" / "node_modules" / name / "package.json").read_text())["version"])
+        except (OSError, ValueError, KeyError):
+            return None
+    name = re.split(r"[\[=<>!~ ]", spec.install.pypi or "", maxsplit=1)[0]
+    python = home / "servers" / spec.name / "bin" / "python"
+    try:
+        with anyio.fail_after(60):
+            code = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))"
+            done = await anyio.run_process([str(python), "-c", code, name], check=False)
+    except (OSError, TimeoutError):
+        return None
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
 def _tail(text: bytes | str, n: int = _TAIL_LINES) -> str:
@@ -300,12 +381,13 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
             on_event(InstallEvent(name, stage, detail))
 
     def finish(spec: ServerSpec, started: float, error: str | None = None, cached: bool = False) -> None:
+        spec = lines.get(spec.name, spec)
         kind = install_kind(spec)
         status: InstallStatus = "failed" if error else ("cached" if cached else "installed")
         binary: str | None = None
         if not error:
             try:
-                binary = resolve_command(spec, home) if spec.command else None
+                binary = resolve_command(launch_spec(spec, home), home) if spec.command else None
             except InstallError as e:
                 status, error = "failed", str(e)
         results[spec.name] = InstallResult(name=spec.name, kind=kind, status=status,
@@ -314,15 +396,29 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
 
     todo_pypi: list[ServerSpec] = []
     todo_npm: list[ServerSpec] = []
+    lines: dict[str, ServerSpec] = {}
+    """Launcher-line servers by name: installed as the spec their line amounts to, launched by its binary."""
     for spec in specs:
         t0 = time.monotonic()
         kind = install_kind(spec)
         if kind == "none" or (not force and is_installed(spec, home)):
             finish(spec, t0, cached=True)
-        elif kind == "pypi":
-            todo_pypi.append(spec)
+            continue
+        p = launchers.plan(spec) if spec.install is None else None
+        if p is not None:
+            lines[spec.name] = spec
+            spec = _planned_spec(spec, p)
+        (todo_pypi if kind == "pypi" else todo_npm).append(spec)
+
+    async def seal(spec: ServerSpec) -> None:
+        """Check the binary and write the marker (for a launcher line: the line, the binary and the version)."""
+        if spec.name in lines:
+            extra: dict[str, Any] = {"launch": _launch_line(lines[spec.name]), "bin": _check_bin(spec, home),
+                                     "version": await _installed_version(spec, home)}
+            _write_marker(spec, home, extra)
         else:
-            todo_npm.append(spec)
+            _check_bin(spec, home)
+            _write_marker(spec, home)
 
     limiter = anyio.CapacityLimiter(PYPI_PARALLEL)
 
@@ -332,8 +428,7 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
             emit(spec.name, "start", (spec.install.pypi if spec.install else None) or "")
             try:
                 await _install_pypi(spec, home)
-                _check_bin(spec, home)
-                _write_marker(spec, home)
+                await seal(spec)
             except InstallError as e:
                 finish(spec, t0, error=str(e))
                 return
@@ -353,9 +448,12 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
                 await npm_batch([s])
             return
         for s in batch:
+            line = launchers.plan(lines[s.name]) if s.name in lines else None
+            if line is not None and line.command is None:  # npx runs the package's own bin: look it up
+                s = s.model_copy(update={"command": _npm_bin(home / "npm", launchers.npm_name(line.package),
+                                                             s.command or "")})
             try:
-                _check_bin(s, home)
-                _write_marker(s, home)
+                await seal(s)
             except InstallError as e:
                 finish(s, t0, error=str(e))
                 continue
@@ -371,5 +469,5 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
 
 
 __all__ = ["InstallError", "InstallEvent", "InstallKind", "InstallResult", "InstallStatus", "ServerNotInstalled",
-           "home_dir", "install_kind", "install_servers", "install_servers_async", "is_installed", "resolve_command",
-           "server_env_dir", "spec_hash", "uv_bin"]
+           "home_dir", "install_kind", "install_servers", "install_servers_async", "is_installed", "launch_spec",
+           "pinned_launch", "resolve_command", "server_env_dir", "spec_hash", "uv_bin"]

@@ -10,6 +10,7 @@ import anyio
 from mcp import Client
 from pydantic import ValidationError
 
+from mcpbench import process
 from mcpbench.check.model import CallRecord, Handshake, Listing, Observations, Ping, Verdict, check
 from mcpbench.check.target import ConnectFailed, Target, open_session
 
@@ -169,11 +170,18 @@ def _quote(r: CallRecord) -> str:
 
 
 # ---- judges ---------------------------------------------------------------------------------------------------------
-def _handshake_verdict(hs: Handshake) -> Verdict:
+STDERR_LINES = 10
+"""Lines of the server's stderr shown with a failed handshake."""
+
+
+def _handshake_verdict(hs: Handshake, obs: Observations) -> Verdict:
     if hs.ok:
         who = f"{hs.server_name or '?'} {hs.server_version or ''}".strip()
         return Verdict("pass", f"{who} negotiated {hs.protocol_version} in {hs.seconds:.2f}s")
-    return Verdict("fail", f"handshake failed: {hs.error}")
+    # why a server would not start is on its stderr (already redacted): say it where the failure is reported
+    said = process.last_lines(obs.stderr.tail, STDERR_LINES)
+    summary = process.with_stderr(f"handshake failed: {hs.error}", obs.stderr.tail, 1)
+    return Verdict("fail", summary, [f"stderr: {line}" for line in said])
 
 
 @check("protocol.handshake_auto", category="protocol", severity="error", title="Handshake (auto)",
@@ -182,14 +190,14 @@ def _handshake_verdict(hs: Handshake) -> Verdict:
        hint="Answer unknown methods (server/discover) with a JSON-RPC 'method not found' error, "
             "then accept initialize.")
 def _handshake_auto(obs: Observations) -> Verdict:
-    return _handshake_verdict(obs.auto)
+    return _handshake_verdict(obs.auto, obs)
 
 
 @check("protocol.handshake_legacy", category="protocol", severity="error", title="Handshake (legacy)",
        why="Most deployed clients only know the initialize handshake.",
        hint="Implement initialize/initialized as in the 2025 spec (the official SDKs do).")
 def _handshake_legacy(obs: Observations) -> Verdict:
-    return _handshake_verdict(obs.legacy)
+    return _handshake_verdict(obs.legacy, obs)
 
 
 @check("protocol.version", category="protocol", severity="warn", title="Protocol version",

@@ -9,14 +9,13 @@ message. The reader is capped (bytes and line length) so an output bomb cannot e
 from __future__ import annotations
 
 import json
-import os
 import signal
 from typing import Any, TextIO
 
 import anyio
 from anyio.abc import Process
 
-from mcpbench import _compat
+from mcpbench import process
 from mcpbench.check.model import StdoutScan
 from mcpbench.check.target import Target
 
@@ -65,7 +64,7 @@ class _Reader:
         if not is_jsonrpc(text):
             self.scan.bad_lines += 1
             if len(self.scan.samples) < SAMPLES:
-                self.scan.samples.append(text[:160])
+                self.scan.samples.append(process.redact(text[:2000])[:160])
             return
         msg = json.loads(text)
         for m in msg if isinstance(msg, list) else [msg]:
@@ -116,20 +115,13 @@ async def _send(proc: Process, message: dict[str, Any]) -> None:
     await proc.stdin.send((json.dumps(message) + "\n").encode())
 
 
-def _signal_group(proc: Process, sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 async def scan_stdout(target: Target, errlog: TextIO, *, timeout_s: float) -> StdoutScan:
     """Run the server under a raw subprocess and check every stdout line. Never raises for server faults."""
     if target.transport != "stdio" or not target.command:
         return StdoutScan(skipped_reason="stdout is only checked for stdio servers")
     try:
-        proc = await anyio.open_process([target.command, *target.args], env=_compat.safe_env(target.env),
-                                        cwd=target.cwd, stderr=errlog, start_new_session=True)
+        proc = await process.open_group(target.argv, env=process.server_env(target.env), cwd=target.cwd,
+                                        stderr=errlog)
     except OSError as e:
         return StdoutScan(checked=False, error=f"cannot start the server: {e}")
     reader = _Reader()
@@ -164,21 +156,14 @@ async def scan_stdout(target: Target, errlog: TextIO, *, timeout_s: float) -> St
                         pass
                 with anyio.move_on_after(2):
                     await proc.wait()
-                if proc.returncode is None:
-                    _signal_group(proc, signal.SIGTERM)
-                    with anyio.move_on_after(2):
-                        await proc.wait()
-                if proc.returncode is None:
-                    _signal_group(proc, signal.SIGKILL)
-                    with anyio.move_on_after(2):
-                        await proc.wait()
+                await process.terminate(proc, 2.0)
                 with anyio.move_on_after(1):  # drain what was written; a grandchild may hold the pipe open
                     await reader.done.wait()
             tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
             if proc.returncode is None:
-                _signal_group(proc, signal.SIGKILL)
+                process.signal_group(proc.pid, signal.SIGKILL)
             await proc.aclose()
     return reader.scan
 

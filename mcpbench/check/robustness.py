@@ -1,6 +1,7 @@
 """Robustness: call every tool with generated schema-valid and invalid arguments, survive crashes and hangs
 (reconnecting when the server dies), and judge what happened: crashes, hangs, errors reported as successes, latency,
-output sizes. Tools that look destructive are not called unless the user allows it."""
+output sizes. Only tools that declare readOnlyHint: true, or whose names read as read-only, are called unless the
+user allows the rest (--allow-destructive); a destructiveHint: true tool is never called by default."""
 
 from __future__ import annotations
 
@@ -23,11 +24,27 @@ from mcpbench.check.model import CallCase, CallRecord, Observations, Verdict, ch
 from mcpbench.check.protocol import looks_like_error
 
 UNKNOWN_TOOL = "mcpbench_check_no_such_tool"
-DESTRUCTIVE_WORDS = frozenset({
+READ_ONLY_WORDS = frozenset({
+    "get", "list", "ls", "read", "show", "search", "find", "lookup", "status", "log", "logs", "describe", "view",
+    "info", "inspect", "stat", "stats", "count", "ping", "health", "version", "diff", "echo", "check", "validate",
+    "explain", "preview", "peek", "head", "tail", "whoami", "calculate", "compute", "tree", "blame", "grep",
+})
+"""Name words that read as read-only: a tool without a readOnlyHint is called by default only when one of its name
+words is one of these and none is in MUTATING_WORDS."""
+MUTATING_WORDS = frozenset({
     "delete", "remove", "rm", "rmdir", "unlink", "write", "overwrite", "drop", "truncate", "destroy", "erase", "purge",
     "wipe", "kill", "terminate", "reset", "uninstall", "shutdown", "revoke", "deploy", "publish", "send",
+    "set", "create", "make", "mk", "mkdir", "new", "add", "insert", "update", "upsert", "put", "post", "patch", "edit",
+    "modify", "change", "replace", "rename", "move", "mv", "copy", "cp", "save", "store", "upload", "import", "apply",
+    "commit", "push", "pull", "merge", "rebase", "checkout", "switch", "restore", "revert", "stash", "clean",
+    "init", "clone", "tag", "branch", "install", "run", "exec", "execute", "start", "stop", "restart", "open",
+    "close", "lock", "unlock", "enable", "disable", "grant", "approve", "archive", "cancel", "submit", "pay", "buy",
+    "order", "book", "email", "notify", "invite", "share", "sync", "migrate", "eval", "shell", "cmd", "sql",
 })
-"""Name words that mark a tool as possibly destructive (skipped unless --allow-destructive)."""
+"""Name words that may change state: a tool whose name holds one is not called by default (unless it declares
+readOnlyHint: true)."""
+DESTRUCTIVE_WORDS = MUTATING_WORDS
+"""Kept for callers of the old name: the words that make a tool unsafe to call by default."""
 LARGE_OUTPUT_BYTES = 100 * 1024
 TEXT_CAP = 1024 * 1024
 HEAD = 200
@@ -39,14 +56,28 @@ def name_words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
-def destructive_reason(tool: ToolEntry) -> str | None:
+def unsafe_reason(tool: ToolEntry) -> str | None:
+    """Why calling `tool` with made-up arguments might change something, or None when it is safe to call by default:
+    it declares readOnlyHint: true (and not destructiveHint: true), or, declaring nothing, its name reads as
+    read-only (a read word such as get/list/read/status, and no word that may change state)."""
     ann = tool.annotations or {}
+    if ann.get("destructiveHint") is True:
+        return "declares destructiveHint: true"
     if ann.get("readOnlyHint") is True:
         return None
-    if ann.get("destructiveHint") is True:
-        return "annotated destructiveHint"
-    hit = next((w for w in name_words(tool.name) if w in DESTRUCTIVE_WORDS), None)
-    return f"name contains '{hit}'" if hit else None
+    if ann.get("readOnlyHint") is False:
+        return "declares readOnlyHint: false"
+    words = name_words(tool.name)
+    hit = next((w for w in words if w in MUTATING_WORDS), None)
+    if hit:
+        return f"not declared read-only, and its name contains '{hit}'"
+    if not any(w in READ_ONLY_WORDS for w in words):
+        return "not declared read-only (no readOnlyHint), and its name does not read as read-only"
+    return None
+
+
+destructive_reason = unsafe_reason
+"""The old name of unsafe_reason."""
 
 
 @dataclass
@@ -59,7 +90,8 @@ class PlannedCall:
 
 def plan_calls(tools: list[ToolEntry], *, allow_destructive: bool,
                skip: frozenset[str] = frozenset()) -> tuple[list[PlannedCall], dict[str, str]]:
-    """The calls to make (unknown tool first, then per tool: valid sets, one invalid set) and the tools skipped."""
+    """The calls to make (unknown tool first, then per tool: valid sets, one invalid set) and the tools skipped.
+    Without `allow_destructive` only tools safe to call by default (see unsafe_reason) are called."""
     calls = [PlannedCall(UNKNOWN_TOOL, "unknown", "unknown", {})]
     skipped: dict[str, str] = {}
     seen: set[str] = set()
@@ -70,9 +102,9 @@ def plan_calls(tools: list[ToolEntry], *, allow_destructive: bool,
         if tool.name in skip:
             skipped[tool.name] = "skipped on request (--skip-tool)"
             continue
-        reason = destructive_reason(tool)
+        reason = unsafe_reason(tool)
         if reason and not allow_destructive:
-            skipped[tool.name] = f"looks destructive ({reason})"
+            skipped[tool.name] = f"may change state: {reason}"
             continue
         valid = valid_argument_sets(tool.input_schema)
         if not valid:
@@ -248,7 +280,7 @@ def _size(obs: Observations) -> Verdict:
 
 
 @check("robustness.coverage", category="robustness", severity="info", title="Tools exercised",
-       why="Tools that were not called were not tested; destructive-looking ones are skipped on purpose.",
+       why="Tools that were not called were not tested; tools that may change state are skipped on purpose.",
        hint="")
 def _coverage(obs: Observations) -> Verdict:
     names = {tl.name for tl in obs.tools}
@@ -256,14 +288,17 @@ def _coverage(obs: Observations) -> Verdict:
         return Verdict("skip", "no tools listed")
     called = {r.tool for r in obs.calls if r.case in ("valid", "invalid")}
     details = [f"{name}: {why}" for name, why in sorted(obs.skipped_tools.items())]
-    if any("destructive" in why for why in obs.skipped_tools.values()):
-        details.append("pass --allow-destructive to call destructive-looking tools too")
+    if any(why.startswith("may change state") for why in obs.skipped_tools.values()):
+        details.append("pass --allow-destructive to call the tools that may change state too (declare "
+                       "readOnlyHint: true on the tools that do not)")
     return Verdict("info" if obs.skipped_tools else "pass", f"{len(called & names)} of {len(names)} tools called",
                    details)
 
 
 __all__ = [
     "DESTRUCTIVE_WORDS",
+    "MUTATING_WORDS",
+    "READ_ONLY_WORDS",
     "UNKNOWN_TOOL",
     "PlannedCall",
     "call_once",
@@ -272,4 +307,5 @@ __all__ = [
     "name_words",
     "plan_calls",
     "recovery_probe",
+    "unsafe_reason",
 ]

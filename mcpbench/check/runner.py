@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcpbench import _compat
+from mcpbench import _compat, process
 from mcpbench.catalog import ToolEntry, tool_sha256
 from mcpbench.check.model import CheckReport, Handshake, Observations, StderrScan, ToolReport, judge
 from mcpbench.check.protocol import handshake_of, observe_legacy, walk, walk_all
@@ -31,7 +31,8 @@ class CheckOptions(BaseModel):
     connect_timeout_s: float = Field(30.0, gt=0)
     """Deadline of spawn + handshake."""
     allow_destructive: bool = False
-    """Also call tools that look destructive (destructiveHint, or names like delete/remove/write/drop)."""
+    """Also call tools not known to be read-only (see robustness.unsafe_reason); by default only tools that declare
+    readOnlyHint: true, or whose names read as read-only, are called."""
     max_restarts: int = Field(3, ge=0)
     """Times the server is restarted after a crash to call the remaining tools."""
     skip_tools: frozenset[str] = frozenset()
@@ -55,21 +56,23 @@ def _tool_entry(server: str, tool: Any) -> ToolEntry:
     return entry
 
 
-def _stderr_scan(f: TextIO) -> StderrScan:
+def _stderr_scan(f: TextIO, secrets: list[str]) -> StderrScan:
     f.flush()
     f.seek(0)
     data = f.buffer.read() if hasattr(f, "buffer") else f.read().encode()
     text = data.decode("utf-8", errors="replace")
     lines = text.splitlines()
     return StderrScan(captured=True, bytes=len(data), lines=len(lines),
-                      longest_line=max((len(x) for x in lines), default=0), tail=text[-600:])
+                      longest_line=max((len(x) for x in lines), default=0),
+                      tail=process.redact(text[-2000:], extra=secrets)[-600:])
 
 
 async def _main_session(target: Target, obs: Observations, errlog: TextIO, opts: CheckOptions) -> None:
     """The auto-mode session: handshake, listings, then every planned call (restarting the server after a crash)."""
     t0 = time.perf_counter()
     pending: deque[PlannedCall] = deque()
-    kw = dict(mode="auto", errlog=errlog, connect_timeout_s=opts.connect_timeout_s, read_timeout_s=opts.call_timeout_s)
+    kw = {"mode": "auto", "errlog": errlog, "connect_timeout_s": opts.connect_timeout_s,
+          "read_timeout_s": opts.call_timeout_s}
     try:
         async with open_session(target, **kw) as s:  # type: ignore[arg-type]
             obs.auto = handshake_of(s.client, "auto", time.perf_counter() - t0)
@@ -123,11 +126,17 @@ async def _legacy(target: Target, obs: Observations, errlog: TextIO, opts: Check
 
 
 async def observe(target: Target, options: CheckOptions | None = None) -> Observations:
-    """The live half of a check. Never raises for server faults: they are recorded in the observations."""
+    """The live half of a check. Never raises for server faults: they are recorded in the observations.
+
+    A server mcpbench launches without a working directory of its own runs in a fresh scratch directory (deleted
+    afterwards), so tools that act on their working directory cannot touch the user's files."""
     opts = options or CheckOptions()
     obs = Observations(target=target.describe(), transport=target.transport, call_timeout_s=opts.call_timeout_s,
                        allow_destructive=opts.allow_destructive)
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errlog:
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errlog, \
+            tempfile.TemporaryDirectory(prefix="mcpbench-check-cwd-") as scratch:
+        if target.launches and target.cwd is None:
+            target = target.model_copy(update={"cwd": scratch})
         try:
             async with launched(target, errlog, deadline_s=opts.connect_timeout_s):
                 async with anyio.create_task_group() as tg:  # two independent processes: overlap their start-up
@@ -138,7 +147,7 @@ async def observe(target: Target, options: CheckOptions | None = None) -> Observ
             obs.legacy = Handshake(mode="legacy", error=str(e))
             obs.auto = Handshake(mode="auto", error=str(e))
         if target.launches:
-            obs.stderr = _stderr_scan(errlog)
+            obs.stderr = _stderr_scan(errlog, target.secrets)
     return obs
 
 

@@ -4,72 +4,32 @@ servers.yaml. Opens SDK sessions under a connect deadline, with stderr captured 
 from __future__ import annotations
 
 import math
-import os
-import shlex
-import shutil
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
-from urllib.parse import urlparse
+from typing import Any, TextIO
 
 import anyio
 from mcp import Client
-from pydantic import BaseModel, Field
 
-from mcpbench import _compat
+from mcpbench import _compat, process
 from mcpbench.config import ServerSpec
+from mcpbench.process import Launch
 
-TargetTransport = Literal["stdio", "http", "sse"]
+TargetTransport = process.Transport
 
 
 class ConnectFailed(Exception):
     """Spawn or handshake failed; the message is one line for the report."""
 
 
-class Target(BaseModel):
-    """A server to check, fully resolved (no placeholders left)."""
+Target = Launch
+"""A server to check, fully resolved (no placeholders left): the process toolkit's launch description."""
 
-    model_config = {"frozen": True}
 
-    name: str = "server"
-    transport: TargetTransport = "stdio"
-    command: str | None = None
-    args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
-    """Declared variables only; the SDK's safe defaults are added at launch (never the orchestrator's environment)."""
-    cwd: str | None = None
-    url: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-
-    @property
-    def launches(self) -> bool:
-        """True when mcpbench starts the process itself (stdio, or an http/sse server with a command)."""
-        return self.command is not None
-
-    def describe(self) -> str:
-        if self.transport == "stdio":
-            return shlex.join([self.command or "", *self.args])
-        return f"{self.url} ({self.transport})"
-
-    @classmethod
-    def from_command(cls, argv: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-                     name: str | None = None) -> Target:
-        if not argv:
-            raise ValueError("no command given")
-        return cls(name=name or Path(argv[0]).name, command=argv[0], args=list(argv[1:]), env=env or {}, cwd=cwd)
-
-    @classmethod
-    def from_url(cls, url: str, transport: TargetTransport | None = None, *,
-                 headers: dict[str, str] | None = None) -> Target:
-        if transport is None:
-            transport = "sse" if urlparse(url).path.rstrip("/").endswith("/sse") else "http"
-        if transport == "stdio":
-            raise ValueError("a URL needs transport 'http' or 'sse'")
-        return cls(name=urlparse(url).hostname or "server", transport=transport, url=url, headers=headers or {})
+free_port = process.free_port
 
 
 def _needs_world(spec: ServerSpec) -> bool:
@@ -97,22 +57,8 @@ async def spec_target(spec: ServerSpec, *, home: Path | None = None) -> AsyncIte
             world = World.ensure(home)
             web_url = await stack.enter_async_context(world.serve_web())
             builtins.update(world.builtins(web_url))
-            for rel in spec.isolation.copy_:
-                src, dst = world.root / rel, episode / rel
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                if src.is_dir():
-                    shutil.copytree(src, dst, symlinks=True)
-                elif src.exists():
-                    shutil.copy2(src, dst)
-        r = resolve(spec, builtins, home)
-        yield Target(name=spec.name, transport=spec.transport, command=r.command, args=r.args, env=r.env, cwd=r.cwd,
-                     url=r.url, headers=r.headers)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+            await anyio.to_thread.run_sync(process.copy_world, world.root, episode, list(spec.isolation.copy_))
+        yield resolve(spec, builtins, home)
 
 
 @asynccontextmanager
@@ -124,40 +70,20 @@ async def launched(target: Target, errlog: TextIO, *, deadline_s: float) -> Asyn
         yield
         return
     assert target.url
-    proc = await anyio.open_process([target.command, *target.args], env=_compat.safe_env(target.env), cwd=target.cwd,
-                                    stdin=None, stdout=errlog, stderr=errlog, start_new_session=True)
+    proc = await process.open_group(target.argv, env=process.server_env(target.env), cwd=target.cwd, stdin=None,
+                                    stdout=errlog, stderr=errlog)
     try:
-        u = urlparse(target.url)
-        host, port = u.hostname or "127.0.0.1", u.port or (443 if u.scheme == "https" else 80)
+        host, port = process.host_port(target.url)
         with anyio.move_on_after(deadline_s) as scope:
-            while True:
-                if proc.returncode is not None:
-                    raise ConnectFailed(f"server process exited with code {proc.returncode} before listening")
-                try:
-                    sock = await anyio.connect_tcp(host, port)
-                    await sock.aclose()
-                    break
-                except OSError:
-                    await anyio.sleep(0.05)  # polling a port: there is no event to wait on
+            try:
+                await process.wait_for_port(proc, host, port)
+            except process.ExitedEarly as e:
+                raise ConnectFailed(str(e)) from None
         if scope.cancelled_caught:
             raise ConnectFailed(f"server did not listen on {host}:{port} within {deadline_s:g}s")
         yield
     finally:
-        with anyio.CancelScope(shield=True):
-            _killpg(proc.pid, 15)
-            with anyio.move_on_after(3):
-                await proc.wait()
-            if proc.returncode is None:
-                _killpg(proc.pid, 9)
-                with anyio.move_on_after(2):
-                    await proc.wait()
-
-
-def _killpg(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+        await process.terminate(proc, 3.0)
 
 
 @dataclass
@@ -172,7 +98,7 @@ class Session:
 def _transport(target: Target, errlog: TextIO, read_timeout_s: float) -> Any:
     if target.transport == "stdio":
         assert target.command
-        return _compat.stdio_target(target.command, target.args, _compat.safe_env(target.env), target.cwd, errlog)
+        return _compat.stdio_target(target.command, target.args, process.server_env(target.env), target.cwd, errlog)
     assert target.url
     if target.transport == "sse":
         return _compat.sse_target(target.url, target.headers, read_timeout_s)

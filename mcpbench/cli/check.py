@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit
+
+if TYPE_CHECKING:
+    from mcpbench.check import Target
 
 HELP = """Check one MCP server: protocol, schemas, robustness, security (and usability with --model).
 
@@ -34,6 +39,17 @@ def _pairs(items: list[str] | None, sep: str, what: str) -> dict[str, str]:
     return out
 
 
+LAUNCHER_CONNECT_S = 300.0
+"""Connect deadline of a `uvx`/`npx` line under check: its first start may download and compile the package."""
+
+
+def _launcher(target: Target | None) -> str | None:
+    from mcpbench.launchers import LAUNCHERS
+
+    name = Path(target.command).name if target is not None and target.command else None
+    return name if name in LAUNCHERS else None
+
+
 def _spec_name(name: str) -> str:
     clean = re.sub(r"[^A-Za-z0-9_-]", "-", name).strip("-_") or "server"
     return clean[:32] if clean[0].isalnum() else f"s{clean}"[:32]
@@ -50,9 +66,15 @@ def check_cmd(
     env: list[str] | None = typer.Option(None, "--env", "-e", help="KEY=VALUE for a launched server (repeat)."),
     header: list[str] | None = typer.Option(None, "--header", "-H", help="'Name: value' HTTP header (repeat)."),
     call_timeout: float = typer.Option(30.0, "--call-timeout", min=0.1, help="Deadline of one tool call, seconds."),
-    connect_timeout: float = typer.Option(30.0, "--connect-timeout", min=0.1, help="Spawn + handshake deadline."),
+    connect_timeout: float | None = typer.Option(None, "--connect-timeout", min=0.1, help="Spawn + handshake "
+                                                 "deadline (default 30 s; 300 s for a uvx/npx line, whose first "
+                                                 "start may download and build the package)."),
     allow_destructive: bool = typer.Option(False, "--allow-destructive",
-                                           help="Also call tools that look destructive (delete, write, drop...)."),
+                                           help="Also call tools not known to be read-only (by default only tools "
+                                                "declaring readOnlyHint, or named get/list/read/status..., are "
+                                                "called)."),
+    cwd: Path | None = typer.Option(None, "--cwd", help="Run a launched server in this directory (default: a "
+                                    "fresh scratch directory, so its tools cannot touch your files)."),
     skip_tool: list[str] | None = typer.Option(None, "--skip-tool", help="Never call this tool (repeat)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Also measure usability with this model "
                                         "(provider/model)."),
@@ -80,6 +102,8 @@ def check_cmd(
              (f" (got {', '.join(given)})" if given else ""))
     if transport and not url:
         fail("--transport only applies to --url")
+    if cwd is not None and not command:
+        fail("--cwd only applies to -- COMMAND (a servers.yaml entry sets its own cwd)")
 
     spec: ServerSpec | None = None
     target: Target | None = None
@@ -94,7 +118,10 @@ def check_cmd(
             target = Target.from_url(url, transport, headers=_pairs(header, ":", "--header"))  # type: ignore[arg-type]
         else:
             assert command
-            target = Target.from_command(command, env=_pairs(env, "=", "--env"))
+            if cwd is not None and not cwd.is_dir():
+                fail(f"--cwd {cwd} is not a directory")
+            target = Target.from_command(command, env=_pairs(env, "=", "--env"),
+                                         cwd=str(cwd.resolve()) if cwd is not None else None)
     except (ConfigError, ValueError, OSError) as e:
         fail(str(e))
         return
@@ -116,6 +143,12 @@ def check_cmd(
     mcp_logger = logging.getLogger("mcp")
     mcp_logger.addHandler(logging.NullHandler())
     mcp_logger.propagate = False
+    launcher = _launcher(target)
+    if connect_timeout is None:
+        connect_timeout = LAUNCHER_CONNECT_S if launcher else 30.0
+    if launcher and not json_out:
+        err_console.print(f"[dim]{launcher}: a first start may download and build the package (installing…); "
+                          f"connect deadline {connect_timeout:g} s[/]", highlight=False)
     opts = CheckOptions(call_timeout_s=call_timeout, connect_timeout_s=connect_timeout,
                         allow_destructive=allow_destructive, skip_tools=frozenset(skip_tool or []))
 
@@ -129,8 +162,12 @@ def check_cmd(
             if not json_out:
                 err_console.print(f"[dim]checking {t.describe()} …[/]", highlight=False)
             report = await run_check(t, opts)
-        if model and spec is not None:
-            report.results.append(await usability(spec, model))
+            if model and spec is not None:
+                use = spec
+                if target is not None and spec.command and spec.cwd is None:  # the model's calls: in a scratch dir too
+                    scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="mcpbench-check-cwd-"))
+                    use = spec.model_copy(update={"cwd": scratch})
+                report.results.append(await usability(use, model))
         return report
 
     try:

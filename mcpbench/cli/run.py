@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from mcpbench._loop import run as run_loop
 from mcpbench._signals import until_interrupted
-from mcpbench.cli.common import ConfigOpt, console, err_console, fail, print_json
+from mcpbench.cli.common import ConfigOpt, console, err_console, fail, load_or_exit, print_json
+from mcpbench.run_status import describe, parse_max_infra, run_status
 
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 
@@ -53,6 +55,10 @@ def run_cmd(
                                           "processes (default: one per core)."),
     ray_address: str | None = typer.Option(None, "--ray-address"),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report at the end."),
+    max_infra: str = typer.Option("50%", "--max-infra", help="Most infra-failed episodes a usable run may have: a "
+                                  "count (3) or a share (25%). More, or all, exits 1 naming the first infra error."),
+    no_install: bool = typer.Option(False, "--no-install", help="Do not install missing servers or local models "
+                                    "first (fail instead)."),
     config: Path | None = ConfigOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display (CI)."),
@@ -82,7 +88,14 @@ def run_cmd(
 
     if tool_ranker not in RANKERS:
         fail(f"--tool-ranker must be one of {', '.join(sorted(RANKERS))}, not '{tool_ranker}'")
-    _check_local_models(models)
+    try:
+        parse_max_infra(max_infra, 1)
+    except ValueError as e:
+        fail(str(e))
+    if no_install:
+        _check_local_models(models)
+    else:
+        _install_first(models, config, quiet=quiet or json_out)
     provider_options = {}
     for kv in model_opt or []:
         key, sep, raw = kv.partition("=")
@@ -113,14 +126,39 @@ def run_cmd(
         raise typer.Exit(130) from None
     if not no_report:
         _write_report(result.run_dir, quiet or json_out)
+    status = run_status(result.run_dir, max_infra)
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_json({**result.model_dump(mode="json"), "status": status.model_dump(mode="json")})
     elif not quiet:
         console.print(summary_table(result.results))
         if result.failed_servers:
             err_console.print(f"[yellow]servers that failed: {', '.join(result.failed_servers)}[/] (their episodes "
                               "are infra-failed, excluded from scores and counted apart)")
         console.print(f"run dir: {result.run_dir}")
+    if not status.usable:
+        err_console.print(f"[bold red]error:[/] {escape(describe(status))}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _install_first(models: list[str], config: Path | None, *, quiet: bool) -> None:
+    """First use: install the fleet's missing servers and the local models named, with progress on stderr."""
+    from rich.console import Console
+
+    from mcpbench.cli.first_use import install_fleet, install_local
+    from mcpbench.models.local_weights import LocalModelError
+
+    out = Console(stderr=True, quiet=quiet)
+    cfg = load_or_exit(config)
+    for r in install_fleet(cfg.enabled(), out):
+        if r.status == "failed":
+            err_console.print(f"[yellow]warning:[/] server {r.name} did not install (its episodes will be "
+                              f"infra-failed): {escape((r.error or '')[-300:])}", highlight=False)
+    for m in models:
+        if m.startswith("local/"):
+            try:
+                install_local(m, out, rehash=False)
+            except LocalModelError as e:
+                fail(str(e), 1)
 
 
 def _check_local_models(models: list[str]) -> None:

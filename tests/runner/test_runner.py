@@ -137,7 +137,7 @@ async def _toy_hashes(cfg: Path) -> dict[str, str]:
 
 
 def test_an_unreachable_server_makes_its_episodes_infra_failed_and_they_are_counted_apart(tmp_path):
-    cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 2}")
+    cfg = write_config(tmp_path / "servers.yaml", timeouts="{connect: 30}")
     text = cfg.read_text().replace("]\n", ", --stderr-then-exit]\n", 1)
     cfg.write_text(text)
     suite = tmp_path / "toy.jsonl"
@@ -156,7 +156,7 @@ def test_an_unreachable_server_makes_its_episodes_infra_failed_and_they_are_coun
     [session] = (res.run_dir / "logs").iterdir()
     assert "fatal: missing database file" in (session / "toy.log").read_text()
     # the fleet is fixed: the same command resumes the same run and tries the infra-failed episodes again
-    cfg.write_text(text.replace(", --stderr-then-exit]", "]").replace("{connect: 2}", "{connect: 60}"))
+    cfg.write_text(text.replace(", --stderr-then-exit]", "]").replace("{connect: 30}", "{connect: 60}"))
     again = _run(cfg, suite, tmp_path / "run", "scripted/oracle", infra_retries=1)
     assert again.run_id == res.run_id and again.state == "completed" and not again.failed_servers
     assert again.results["models"]["scripted/oracle"]["infra_failed"] == 0
