@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from mcpbench.report.html import asset, e, page
 from mcpbench.report.markdown import fmt, fmt_ci, md_cell
 from mcpbench.report.results import ReportResults, RunData, build_results
+from mcpbench.splits import SplitInfo, SplitRegistry, identify
 
 LEADERBOARD_FORMAT = "mcpbench-leaderboard/1"
 Tier = Literal["self-reported", "verified bundle", "re-run"]
@@ -84,10 +85,17 @@ class Row(BaseModel):
     episodes: int
     tasks: int
     judges: list[str]
+    judge_agreement: dict[str, float | None] = Field(default_factory=dict)
+    """judge (and 'panel') -> Krippendorff's alpha with the verifiable checks on task completion over the row's run
+    (docs/metrics.md §10); empty without judges."""
+    flagged_judges: list[str] = Field(default_factory=list)
+    """Judges whose agreement with the checks is below the threshold: the row's judged dimensions lean on them."""
     tier: Tier
     source: str
     run_id: str
     state: str
+    split: str = ""
+    """The split the row was scored on: 'public core', 'private q4-2026', or 'unlisted' (docs/leaderboard.md)."""
 
 
 class Group(BaseModel):
@@ -96,6 +104,8 @@ class Group(BaseModel):
     fleet_sha256: str
     formula_version: str
     rows: list[Row]
+    split: SplitInfo | None = None
+    """Which split the group's suite is: public (shipped or registered), private (registered by hash), unlisted."""
     differs: list[str] = Field(default_factory=list)
     """Why this group is not ranked with the first one (which of suite / fleet / formula differ)."""
 
@@ -155,6 +165,8 @@ def load_submission(path: str | Path, reruns: Reruns) -> Submission:
 def _rows(sub: Submission, max_infra_rate: float) -> list[Row]:
     assert sub.results is not None and sub.tier is not None
     r = sub.results
+    cal = r.judges.calibration or {}
+    agreement = {name: a.get("alpha") for name, a in cal.get("judges", {}).items()}
     out = []
     for model, s in r.scores.get("models", {}).items():
         unranked = None
@@ -172,13 +184,17 @@ def _rows(sub: Submission, max_infra_rate: float) -> list[Row]:
                        dimensions=s.get("dimensions", {}), pass_at_1=s.get("pass_at_k", {}).get("1"),
                        infra_failed=s.get("infra_failed", 0), infra_failed_rate=s.get("infra_failed_rate", 0.0),
                        episodes=s.get("episodes", 0), tasks=s.get("tasks", 0), judges=s.get("panel", []),
-                       tier=sub.tier, source=sub.source, run_id=r.run.run_id, state=r.run.state))
+                       judge_agreement=agreement if s.get("panel") else {},
+                       flagged_judges=list(cal.get("flagged", [])) if s.get("panel") else [], tier=sub.tier,
+                       source=sub.source, run_id=r.run.run_id, state=r.run.state))
     return out
 
 
-def build_leaderboard(submissions: list[Submission], *, max_infra_rate: float = MAX_INFRA_RATE) -> Leaderboard:
+def build_leaderboard(submissions: list[Submission], *, max_infra_rate: float = MAX_INFRA_RATE,
+                      splits: SplitRegistry | None = None) -> Leaderboard:
     """Group comparable submissions and rank each group by overall score (ties share a rank). A row with more than
-    `max_infra_rate` of its episodes infra-failed is listed but not ranked."""
+    `max_infra_rate` of its episodes infra-failed is listed but not ranked. Each group and row names its split from
+    SPLITS (the splits registry) or the shipped suites."""
     if not 0.0 <= max_infra_rate <= 1.0:
         raise ValueError(f"max_infra_rate must be between 0 and 1, not {max_infra_rate}")
     from judges import RADAR
@@ -192,8 +208,11 @@ def build_leaderboard(submissions: list[Submission], *, max_infra_rate: float = 
         run = sub.results.run
         key = (run.suite_sha256, run.fleet_sha256, sub.results.formula.version)
         g = groups.setdefault(key, Group(suite=run.suite, suite_sha256=key[0], fleet_sha256=key[1],
-                                         formula_version=key[2], rows=[]))
+                                         formula_version=key[2], rows=[], split=identify(key[0], splits)))
         g.rows.extend(_rows(sub, max_infra_rate))
+    for g in groups.values():
+        for row in g.rows:
+            row.split = _split_name(g.split)
     for g in groups.values():  # the same run submitted twice (e.g. its dir and its bundle) keeps its best tier
         best: dict[tuple[str, str], Row] = {}
         for row in g.rows:
@@ -218,9 +237,15 @@ def build_leaderboard(submissions: list[Submission], *, max_infra_rate: float = 
     return Leaderboard(radar=list(RADAR), groups=ordered, rejected=rejected, max_infra_rate=max_infra_rate)
 
 
+def _split_name(split: SplitInfo | None) -> str:
+    if split is None or split.kind == "unlisted":
+        return "unlisted"
+    return f"{split.kind} {split.name}"
+
+
 def _group_title(i: int, g: Group) -> str:
-    return (f"Group {i + 1}: suite {g.suite} (sha256 {g.suite_sha256[:12]}) · fleet {g.fleet_sha256[:12]} · "
-            f"formula v{g.formula_version}")
+    return (f"Group {i + 1}: suite {g.suite} (sha256 {g.suite_sha256[:12]}, {_split_name(g.split)} split) · "
+            f"fleet {g.fleet_sha256[:12]} · formula v{g.formula_version}")
 
 
 def _why(g: Group) -> str:
@@ -234,16 +259,26 @@ def leaderboard_md(lb: Leaderboard) -> str:
         lines += ["", f"## {md_cell(_group_title(i, g))}", ""]
         if g.differs:
             lines += [_why(g), ""]
-        lines += ["| rank | model | overall [95% CI] | pass@1 | infra-failed | episodes | tier | run |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| rank | model | overall [95% CI] | pass@1 | infra-failed | episodes | judges (α with checks) "
+                  "| split | tier | run |", "|---|---|---|---|---|---|---|---|---|---|"]
         for r in g.rows:
             rank = str(r.rank) if r.rank is not None else f"— ({md_cell(r.unranked)})"
             lines.append(f"| {rank} | {md_cell(r.model)} | {fmt_ci(r.overall)} | {fmt(r.pass_at_1)} | "
-                         f"{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%) | {r.episodes} | {r.tier} | "
+                         f"{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%) | {r.episodes} | "
+                         f"{md_cell(judges_text(r))} | {md_cell(r.split)} | {r.tier} | "
                          f"{md_cell(r.run_id)} |")
     if lb.rejected:
         lines += ["", "## Rejected", ""] + [f"- {md_cell(x.source)}: {md_cell(x.reason)}" for x in lb.rejected]
     return "\n".join(lines) + "\n"
+
+
+def judges_text(r: Row) -> str:
+    """'j/a α 0.81, j/b α 0.42 (flagged), panel α 0.60 (flagged)', or 'none'."""
+    if not r.judges:
+        return "none"
+    names = [*r.judges, *(["panel"] if "panel" in r.judge_agreement else [])]
+    return ", ".join(f"{n} α {fmt(r.judge_agreement.get(n))}" + (" (flagged)" if n in r.flagged_judges else "")
+                     for n in names)
 
 
 def _num(x: float | None, text: str) -> str:
@@ -253,7 +288,7 @@ def _num(x: float | None, text: str) -> str:
 def leaderboard_html(lb: Leaderboard) -> str:
     sections = []
     header = ["rank", "model", "overall [95% CI]", *(d.replace("_", " ") for d in lb.radar), "pass@1",
-              "infra-failed", "episodes", "judges", "tier", "run"]
+              "infra-failed", "episodes", "judges (α with checks)", "split", "tier", "run"]
     for i, g in enumerate(lb.groups):
         rows = []
         for r in g.rows:
@@ -268,7 +303,7 @@ def leaderboard_html(lb: Leaderboard) -> str:
                         f"{_num(r.overall.get('mean'), fmt(r.overall.get('mean')) + ci)}{dims}"
                         f"{_num(r.pass_at_1, fmt(r.pass_at_1))}"
                         f"{_num(r.infra_failed_rate, f'{r.infra_failed} ({100 * r.infra_failed_rate:.0f}%)')}"
-                        f"{_num(r.episodes, str(r.episodes))}<td>{e(', '.join(r.judges) or 'none')}</td>"
+                        f"{_num(r.episodes, str(r.episodes))}<td>{e(judges_text(r))}</td><td>{e(r.split)}</td>"
                         f'<td><span class="badge tier {e(tier)}">{e(r.tier)}</span></td>'
                         f'<td title="{e(r.source)}">{e(r.run_id)}{"" if r.unranked is None else " · " + e(r.unranked)}'
                         "</td></tr>")
@@ -289,13 +324,14 @@ def leaderboard_html(lb: Leaderboard) -> str:
 
 
 def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *, reruns: Reruns | str | Path | None = None,
-                      max_infra_rate: float = MAX_INFRA_RATE) -> tuple[Leaderboard, dict[str, Path]]:
+                      max_infra_rate: float = MAX_INFRA_RATE, splits: SplitRegistry | None = None
+                      ) -> tuple[Leaderboard, dict[str, Path]]:
     """Build the leaderboard of SOURCES and write leaderboard.{html,md,json} into OUT_DIR.
 
     reruns: the maintainers' re-runs (or the path of their file). Raises ValueError when that file is malformed.
     """
     flags = reruns if isinstance(reruns, Reruns) else Reruns.load(reruns)
-    lb = build_leaderboard([load_submission(s, flags) for s in sources], max_infra_rate=max_infra_rate)
+    lb = build_leaderboard([load_submission(s, flags) for s in sources], max_infra_rate=max_infra_rate, splits=splits)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "leaderboard.html", "md": out / "leaderboard.md", "json": out / "leaderboard.json"}
@@ -307,5 +343,5 @@ def write_leaderboard(sources: list[str | Path], out_dir: str | Path, *, reruns:
 
 
 __all__ = ["LEADERBOARD_FORMAT", "MAX_INFRA_RATE", "Group", "Leaderboard", "Rejected", "Rerun", "Reruns", "Row",
-           "Submission", "Tier", "build_leaderboard", "leaderboard_html", "leaderboard_md", "load_submission",
-           "write_leaderboard"]
+           "Submission", "Tier", "build_leaderboard", "judges_text", "leaderboard_html", "leaderboard_md",
+           "load_submission", "write_leaderboard"]

@@ -9,7 +9,7 @@ metric, check, episode score and aggregate from the trajectories, and compares a
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import tempfile
 from collections import defaultdict
@@ -29,10 +29,11 @@ from mcpbench.bundle.format import (
     encode,
     gzip_bytes,
     jsonl,
-    read_members,
     sums,
 )
+from mcpbench.bundle.reader import BundleBytes, ReadLimits, read_bundle, read_members
 from mcpbench.report.results import ReportResults, RunData, build_results, results_json
+from mcpbench.splits import SplitInfo, SplitRegistry, identify
 from mcpbench.store import RunStore, StoredEpisode
 
 MAX_DIFFERENCES = 50
@@ -57,7 +58,8 @@ class VerifyReport(BaseModel):
     ok: bool
     bundle: str
     bundle_sha256: str
-    """sha256 of the bundle file: the id maintainers record re-runs under (docs/leaderboard.md)."""
+    """sha256 of the bundle file: the id maintainers record re-runs under (docs/leaderboard.md). Empty when the
+    bundle was refused at a cap before it was read to the end."""
     run_id: str | None = None
     episodes: int = 0
     differences: list[str] = Field(default_factory=list)
@@ -65,6 +67,8 @@ class VerifyReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     results: dict[str, Any] | None = None
     """The bundle's results.json, when it could be read (trust it only when ok)."""
+    split: SplitInfo | None = None
+    """Which split the run was scored on (public, private or unlisted), from its suite sha256."""
 
 
 def bundle_members(data: RunData) -> dict[str, bytes]:
@@ -164,24 +168,34 @@ def _recompute(meta: dict[str, Any], episodes: list[StoredEpisode], claimed: dic
     return diffs
 
 
-def verify_bundle(path: str | Path) -> VerifyReport:
+def verify_bundle(path: str | Path, limits: ReadLimits | None = None, splits: SplitRegistry | None = None
+                  ) -> VerifyReport:
     """Check a bundle file's bytes, then recompute its scores and results from its trajectories and compare.
 
-    Never raises for a bad bundle: every problem is a line of `differences`. Raises OSError when PATH cannot be read.
+    The file is streamed under LIMITS (default ReadLimits()): a bundle over a cap is refused without being read
+    whole. The run's split is named from SPLITS (the splits registry) or the shipped suites. Never raises for a bad
+    bundle: every problem is a line of `differences`. Raises OSError when PATH cannot be read.
     """
-    return verify_bytes(Path(path).read_bytes(), str(path))
+    with Path(path).open("rb") as f:
+        return _verify(read_bundle(f, limits), str(path), splits)
 
 
-def verify_bytes(blob: bytes, name: str = "<bundle>") -> VerifyReport:
+def verify_bytes(blob: bytes, name: str = "<bundle>", limits: ReadLimits | None = None,
+                 splits: SplitRegistry | None = None) -> VerifyReport:
     """verify_bundle on a bundle already in memory."""
-    report = VerifyReport(ok=False, bundle=name, bundle_sha256=hashlib.sha256(blob).hexdigest())
-    members, problems, report.warnings = read_members(blob)
-    if problems:
-        report.differences = problems
+    return _verify(read_bundle(io.BytesIO(blob), limits), name, splits)
+
+
+def _verify(got: BundleBytes, name: str, splits: SplitRegistry | None) -> VerifyReport:
+    report = VerifyReport(ok=False, bundle=name, bundle_sha256=got.sha256, warnings=got.warnings)
+    members = got.members
+    if got.problems:
+        report.differences = got.problems
         return report
     try:
         meta, episodes, claimed = _parse(members)
         report.results, report.run_id, report.episodes = meta["results"], meta["bundle"]["run_id"], len(episodes)
+        report.split = identify(str(meta["spec"]["suite_sha256"]), splits)
         diffs = consistency_problems(meta, episodes, {k: v.model_dump() for k, v in claimed.items()})
     except (ValueError, ValidationError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as e:
         first = str(e).splitlines()[0] if str(e) else ""
@@ -199,6 +213,7 @@ def verify_bytes(blob: bytes, name: str = "<bundle>") -> VerifyReport:
     return report
 
 
-__all__ = ["BUNDLE_FORMAT", "MAX_DIFFERENCES", "MEMBERS", "SUMS", "BundleError", "BundleInfo", "ScoreLine",
-           "VerifyReport", "bundle_members", "canonical_tar", "consistency_problems", "gzip_bytes", "json_diff",
-           "panel_problems", "read_members", "verify_bundle", "verify_bytes", "write_bundle"]
+__all__ = ["BUNDLE_FORMAT", "MAX_DIFFERENCES", "MEMBERS", "SUMS", "BundleBytes", "BundleError", "BundleInfo",
+           "ReadLimits", "ScoreLine", "VerifyReport", "bundle_members", "canonical_tar", "consistency_problems",
+           "gzip_bytes", "json_diff", "panel_problems", "read_bundle", "read_members", "verify_bundle", "verify_bytes",
+           "write_bundle"]

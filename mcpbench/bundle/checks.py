@@ -38,7 +38,7 @@ def json_diff(claimed: Any, recomputed: Any, label: str, limit: int = 8) -> list
                 if len(out) >= limit:
                     return
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{where}[{i}]")
         else:
             emit(where, f"claimed {_short(a)}, recomputed {_short(b)}")

@@ -31,6 +31,8 @@ def leaderboard_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for leaderboard.html, .md and .json."),
     reruns: Path | None = typer.Option(None, "--reruns", help="The maintainers' re-runs file (JSON): bundles "
                                           "whose results they reproduced get the 're-run' tier."),
+    splits: Path | None = typer.Option(None, "--splits", help="The splits registry (JSON): names each group's "
+                                          "split (public / private); default: shipped suites only."),
     max_infra: float | None = typer.Option(None, "--max-infra", min=0.0, max=1.0,
                                            help="Largest share of a row's episodes that may be infra-failed for it "
                                                 "to be ranked (infra-failed episodes are left out of its score). "
@@ -39,19 +41,26 @@ def leaderboard_cmd(
 ) -> None:
     """Rank submissions; different suites, fleets or formulas are grouped apart, never ranked together."""
     from mcpbench.leaderboard import MAX_INFRA_RATE, Reruns, write_leaderboard
+    from mcpbench.splits import SplitError, SplitRegistry
 
     try:
         flags = Reruns.load(reruns)
     except (OSError, ValueError) as e:
         fail(f"re-runs file {reruns}: {str(e).splitlines()[0]}")
         return
+    try:
+        registry = SplitRegistry.load(splits)
+    except SplitError as e:
+        fail(str(e))
+        return
     max_infra_rate = MAX_INFRA_RATE if max_infra is None else max_infra
-    lb, paths = write_leaderboard(list(sources), out, reruns=flags, max_infra_rate=max_infra_rate)
+    lb, paths = write_leaderboard(list(sources), out, reruns=flags, splits=registry, max_infra_rate=max_infra_rate)
     if json_out:
         print_json(lb.model_dump(mode="json"))
         return
     for i, g in enumerate(lb.groups):
-        console.print(f"group {i + 1}: suite {g.suite} ({g.suite_sha256[:12]}), fleet {g.fleet_sha256[:12]}: "
+        console.print(f"group {i + 1}: {g.split.describe() if g.split else 'suite ' + g.suite}, "
+                      f"fleet {g.fleet_sha256[:12]}: "
                       f"{len(g.rows)} row(s)" + (f" — not ranked with group 1: different {', '.join(g.differs)}"
                                                   if g.differs else ""), highlight=False, soft_wrap=True)
     for r in lb.rejected:
@@ -80,12 +89,24 @@ def bundle_cmd(run_dir: Path = typer.Argument(..., help="A run directory."),
 
 
 def verify_cmd(bundle: Path = typer.Argument(..., help="A bundle (.tar.gz) made by `mcpbench bundle`."),
-               json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON.")) -> None:
+               json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
+               max_mib: int = typer.Option(192, "--max-mib", min=1,
+                                           help="Refuse a bundle whose file, decompressed archive or any member is "
+                                                "larger than this many MiB (guards against decompression bombs)."),
+               splits: Path | None = typer.Option(None, "--splits", help="The splits registry (JSON) that names the "
+                                                  "split the run was scored on (default: shipped suites only).")
+               ) -> None:
     """Check a bundle's bytes and re-compute every score from its trajectories. Exit 0 when all match, 1 if not."""
-    from mcpbench.bundle import verify_bundle
+    from mcpbench.bundle import ReadLimits, verify_bundle
+    from mcpbench.splits import SplitError, SplitRegistry
 
     try:
-        report = verify_bundle(bundle)
+        registry = SplitRegistry.load(splits)
+    except SplitError as e:
+        fail(str(e))
+        return
+    try:
+        report = verify_bundle(bundle, ReadLimits.of_mib(max_mib), registry)
     except OSError as e:
         fail(f"cannot read {bundle}: {e}")
         return
@@ -97,6 +118,8 @@ def verify_cmd(bundle: Path = typer.Argument(..., help="A bundle (.tar.gz) made 
         if report.ok:
             console.print(f"[green]verified[/]: run {report.run_id}, {report.episodes} episodes; every score "
                           f"re-computed and equal. sha256 {report.bundle_sha256}", highlight=False, soft_wrap=True)
+            if report.split is not None:
+                console.print(f"scored on: {report.split.describe()}", highlight=False, soft_wrap=True)
         else:
             err_console.print(f"[bold red]verification failed[/] ({len(report.differences)} difference(s)):",
                               highlight=False, soft_wrap=True)

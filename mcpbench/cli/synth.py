@@ -53,6 +53,8 @@ def synth_cmd(
     max_hops: int = typer.Option(5, "--max-hops"),
     name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
                              "same seed gives the same bytes wherever the file goes)."),
+    secret_file: Path | None = typer.Option(None, "--secret-file", help="Derive the seed from this secret (`mcpbench "
+                                            "splits secret`) to make a private split; instead of --seed."),
     config: Path | None = ConfigOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -60,6 +62,17 @@ def synth_cmd(
     from task_synth import SynthOptions, load_plans, synthesize, write_outputs
     from task_synth.synth import rejected_path
 
+    commitment = None
+    if secret_file is not None:
+        from mcpbench.splits import SplitError, read_secret, secret_seed, seed_commitment
+
+        if seed != 0:
+            fail("give --seed or --secret-file, not both")
+        try:
+            secret = read_secret(secret_file)
+        except SplitError as e:
+            fail(str(e))
+        seed, commitment = secret_seed(secret), seed_commitment(secret)
     cfg = load_or_exit(config)
     plan_list = None
     if plans is not None:
@@ -104,6 +117,10 @@ def synth_cmd(
                "live_varying": sum(t.live_varying for t in suite.tasks),
                "rejected_by_stage": dict(sorted(Counter(r.stage for r in state.rejected).items())),
                "notes": state.notes}
+    if commitment is not None:  # the seed stays private: the suite file and its work dir must too
+        summary["private_split"] = {"suite_sha256": suite.sha256, "seed_commitment": commitment,
+                                    "register": f"mcpbench splits add {out} --name NAME --secret-file {secret_file} "
+                                                "--registry splits.json"}
     if json_out:
         print_json(summary)
     else:
@@ -122,6 +139,9 @@ def _print_summary(s: dict[str, Any], state: Any) -> None:
     t.add_row("live-varying", str(s["live_varying"]))
     t.add_row("rejected", f"{s['rejected_count']} " + str(s["rejected_by_stage"]) + f" → {s['rejected']}")
     t.add_row("suite sha256", s["sha256"][:16])
+    if "private_split" in s:
+        t.add_row("private split", f"seed commitment {s['private_split']['seed_commitment'][:16]}; keep the suite, "
+                                   f"its work dir and the secret private; register: {s['private_split']['register']}")
     t.add_row("work dir", s["work"])
     console.print(t)
     reasons = Counter(r.reasons[0].split(":")[0] + ": " + r.reasons[0].split(":", 2)[-1][:60].strip()

@@ -263,17 +263,26 @@ _IGNORED = {"retry", "timeout_s", "max_concurrency", "base_url", "api_key"}
 """Options meaningful for network providers; a runner may pass them to every provider, scripted ones ignore them."""
 
 
-@provider("scripted", "No network: scripted/<script.yaml|json>, scripted/do-nothing, scripted/oracle (baselines)")
+@provider("scripted", "No network: scripted/<script.yaml|json>, scripted/do-nothing, scripted/oracle (baselines), "
+                     "scripted/oracle-corrupt-<P>, scripted/oracle-skip-last, scripted/random-tools (validity ladder)")
 def scripted_provider(model: str, *, latency_s: float | None = None, settings: ModelSettings | None = None,
-                      parallel: bool = True, name: str | None = None, **options: Any) -> Any:
-    """No network: scripted/<script.yaml|json>, scripted/do-nothing, scripted/oracle (baselines).
+                      parallel: bool = True, name: str | None = None, seed: int | None = None,
+                      **options: Any) -> Any:
+    """No network: scripted/<script.yaml|json>, scripted/do-nothing, scripted/oracle (baselines), and the validity
+    ladder's faulty agents (mcpbench/models/ladder.py; `seed` seeds their faults, the others ignore it, so
+    `--model-opt seed=N` can be given to a whole ladder run).
 
     Raises ValueError for an unreadable script and TypeError for an unknown option.
     """
+    from mcpbench.models.ladder import ladder_agent
+
     unknown = set(options) - _IGNORED
     if unknown:
         raise TypeError(f"scripted providers take no option(s) {', '.join(sorted(unknown))}")
     full = name or f"scripted/{model}"
+    agent = ladder_agent(model, name=full, seed=seed or 0, parallel=parallel, settings=settings)
+    if agent is not None:
+        return agent
     if model == "do-nothing":
         return DoNothingProvider(name=full, latency_s=latency_s or 0.0, settings=settings)
     if model == "oracle":

@@ -187,7 +187,25 @@ def _judges(r: ReportResults, order: list[str]) -> str:
     return (f'<section id="judges"><h2>Judges</h2><p>Panel: {e(", ".join(j.panel))} · {j.k} sample(s) each. '
             f'{e(j.note)}.</p>{_table("agreement", ["model", "Krippendorff α", "unscored judgements"], rows)}'
             f'<h3>Mean rubric scores (1–10)</h3>'
-            f'{_table("judge-means", ["model", "judge", *RUBRIC_DIMENSIONS], means)}</section>')
+            f'{_table("judge-means", ["model", "judge", *RUBRIC_DIMENSIONS], means)}{_calibration(j.calibration)}'
+            "</section>")
+
+
+def _calibration(cal: dict[str, Any] | None) -> str:
+    if not cal:
+        return ""
+    from mcpbench.report.markdown import CALIBRATION_HEADER, calibration_rows
+
+    rows = []
+    for row in calibration_rows(cal):
+        flag = row[-1]
+        cells = "".join(f'<td class="num">{e(c)}</td>' for c in row[1:-1])
+        rows.append(f"<tr><td>{e(row[0])}</td>{cells}"
+                    f'<td class="{"flagged" if flag == "FLAGGED" else ""}">{e(flag)}</td></tr>')
+    return (f'<h3>Agreement with the checks on task completion</h3><p class="note">A judge says complete when its task '
+            f"fulfillment is at least {cal['complete_at']:g} on [0, 1]; a judge whose α (verdicts) is below "
+            f"{cal['threshold']:g} is flagged (docs/metrics.md §10).</p>"
+            f'{_table("calibration", CALIBRATION_HEADER, rows)}')
 
 
 def _servers(r: ReportResults) -> str:

@@ -107,7 +107,35 @@ def results_md(results: ReportResults) -> str:
         lines += ["", *_table(["model", "alpha", "unscored judgements"],
                               [[m, fmt(results.judges.alpha.get(m)), str(results.judges.unscored.get(m, 0))]
                                for m in order])]
+    lines += calibration_md(results.judges.calibration)
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["fmt", "fmt_ci", "md_cell", "ranked_models", "results_md"]
+def calibration_rows(cal: dict[str, Any]) -> list[list[str]]:
+    """judge, episodes, alpha (nominal), alpha (interval), tp/fp/fn/tn, judge vs checks complete rate, flag."""
+    rows = []
+    for name, a in cal.get("judges", {}).items():
+        c = a["confusion"]
+        rows.append([name, str(a["episodes"]), fmt(a["alpha"]), fmt(a["alpha_interval"]),
+                     f"{c['tp']} / {c['fp']} / {c['fn']} / {c['tn']}",
+                     f"{fmt(a['judge_complete_rate'], 2)} vs {fmt(a['checks_complete_rate'], 2)}",
+                     "FLAGGED" if a["flagged"] else (a.get("note") or "ok")])
+    return rows
+
+
+CALIBRATION_HEADER = ["judge", "episodes", "α (verdicts)", "α (values)", "tp / fp / fn / tn",
+                      "complete: judge vs checks", "flag"]
+
+
+def calibration_md(cal: dict[str, Any] | None) -> list[str]:
+    """The 'agreement with the checks' section of results.md (empty without a panel)."""
+    if not cal:
+        return []
+    return ["", "### Agreement with the checks on task completion", "",
+            (f"A judge says complete when its task fulfillment is at least {cal['complete_at']:g} on [0, 1]; a judge "
+             f"whose α (verdicts) is below {cal['threshold']:g} is flagged (docs/metrics.md §10)."), "",
+            *_table(CALIBRATION_HEADER, calibration_rows(cal))]
+
+
+__all__ = ["CALIBRATION_HEADER", "calibration_md", "calibration_rows", "fmt", "fmt_ci", "md_cell", "ranked_models",
+           "results_md"]

@@ -145,6 +145,9 @@ class JudgeSummary(BaseModel):
     judge_means: dict[str, dict[str, dict[str, float | None]]] = Field(default_factory=dict)
     """model -> judge -> rubric dimension -> mean 1-10 score."""
     unscored: dict[str, int] = Field(default_factory=dict)
+    calibration: dict[str, Any] | None = None
+    """judges.calibration.Calibration JSON: each judge's and the panel's agreement with the verifiable checks on task
+    completion (alpha, confusion counts, flag); None when no episode had a panel."""
 
 
 class Formula(BaseModel):
@@ -237,6 +240,14 @@ def _episode_lines(data: RunData) -> list[EpisodeLine]:
     return out
 
 
+def _calibration(data: RunData) -> dict[str, Any] | None:
+    from judges import EpisodeScore
+    from judges.calibration import calibrate
+
+    cal = calibrate(EpisodeScore.model_validate(s) for _, s in sorted(data.scores.items()))
+    return None if cal is None else cal.model_dump(mode="json")
+
+
 def _judges(data: RunData, scores: dict[str, Any]) -> JudgeSummary:
     models = scores.get("models", {})
     panel = sorted({j for m in models.values() for j in m.get("panel", [])})
@@ -246,7 +257,8 @@ def _judges(data: RunData, scores: dict[str, Any]) -> JudgeSummary:
                                               "between judges over (episode, rubric dimension) units",
         alpha={m: s.get("alpha") for m, s in models.items()},
         judge_means={m: s.get("judge_means", {}) for m, s in models.items() if s.get("judge_means")},
-        unscored={m: s.get("unscored_judgements", 0) for m, s in models.items()})
+        unscored={m: s.get("unscored_judgements", 0) for m, s in models.items()},
+        calibration=_calibration(data) if panel else None)
 
 
 def build_results(data: RunData) -> ReportResults:
