@@ -10,6 +10,9 @@ multi-hop tasks can chain them. Sources ship in ``mcpbench/data/world/``; ``Worl
     docs/                memos, meeting notes, policies, incident reports   (filesystem server)
     web/                 intranet pages served on loopback by serve_web()   (fetch server)
     memory/memory.jsonl  seed knowledge graph                               (memory server)
+    sheets/              orders, order lines and sales targets as CSV and XLSX (csv, polars, profiler servers)
+    office/              memos and meeting notes as .docx, policies as .pdf (docx, pdf servers)
+    handbook/            the shared drive as chapter-structured documents                   (handbook server)
     facts.json           machine-readable facts and where they live         (for task writers)
     world.json           the build manifest (WorldManifest)
 """
@@ -29,10 +32,11 @@ from pydantic import BaseModel, Field
 from ruamel.yaml import YAML
 
 from mcpbench.install import home_dir
+from mcpbench.world_office import build_office
 from mcpbench.world_web import serve_web
 
 SOURCE_DIR = Path(__file__).parent / "data" / "world"
-BUILDER_VERSION = 1
+BUILDER_VERSION = 3
 """Bump when the build changes in a way the sources' hash cannot see."""
 _COPIED = ("docs", "web", "memory", "db/analytics.sql", "facts.json")
 _GIT_TIMEOUT_S = 30.0
@@ -58,6 +62,8 @@ class WorldManifest(BaseModel):
     """Commit id in repo.yaml (c01, …) → commit hash."""
     db_rows: dict[str, int] = Field(default_factory=dict)
     """sqlite table → row count."""
+    office_files: dict[str, int] = Field(default_factory=dict)
+    """Generated spreadsheet, Word and PDF files (relative path → bytes); see mcpbench.world_office."""
 
 
 def content_hash(source: Path = SOURCE_DIR) -> str:
@@ -134,6 +140,18 @@ class World:
         return self.root / "memory" / "memory.jsonl"
 
     @property
+    def sheets_dir(self) -> Path:
+        return self.root / "sheets"
+
+    @property
+    def office_dir(self) -> Path:
+        return self.root / "office"
+
+    @property
+    def handbook_dir(self) -> Path:
+        return self.root / "handbook"
+
+    @property
     def facts_path(self) -> Path:
         return self.root / "facts.json"
 
@@ -172,7 +190,9 @@ def _build(source: Path, out: Path, digest: str) -> WorldManifest:
             shutil.copy2(src, dst)
     db_rows = _build_sqlite(source / "db" / "company.sql", out / "db" / "company.db")
     git = _build_repo(source / "repo" / "repo.yaml", out / "repo")
-    manifest = WorldManifest(content_hash=digest, builder_version=BUILDER_VERSION, db_rows=db_rows, **git)
+    office = build_office(out, source / "db" / "analytics.sql")
+    manifest = WorldManifest(content_hash=digest, builder_version=BUILDER_VERSION, db_rows=db_rows,
+                             office_files=office, **git)
     (out / "world.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
     return manifest
 

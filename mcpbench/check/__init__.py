@@ -5,7 +5,7 @@ registered checks (protocol, schemas, robustness, security; usability with a mod
 check id, its severity and why it matters.
 """
 
-from mcpbench.check import protocol, robustness, schemas, security  # noqa: F401 — importing registers the judges
+from mcpbench.check import protocol, quality, robustness, schemas, security  # noqa: F401 — registers judges
 from mcpbench.check.model import (
                                   CheckInfo,
                                   CheckReport,

@@ -113,6 +113,29 @@ class StderrScan(BaseModel):
     tail: str = ""
 
 
+class StateProbe(BaseModel):
+    """One tool declaring readOnlyHint, called twice more with arguments it accepted, between snapshots of every
+    stable reader (a read-only tool whose output did not change between two calls in a row)."""
+
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    readers: list[str] = Field(default_factory=list)
+    """The stable readers whose outputs were compared."""
+    changed: list[str] = Field(default_factory=list)
+    """Readers whose output differed after the call: the tool changed state."""
+    volatile: list[str] = Field(default_factory=list)
+    """Readers that differed after the call but also changed on their own in a control interval without it (clocks,
+    timestamps): not evidence, dropped from `changed` (and from later probes' readers)."""
+    first: str = ""
+    """'ok' or 'error' (isError, or a JSON-RPC error) — the first of the two calls."""
+    retry: str = ""
+    """The same call again: a read-only tool answers it as it answered the first."""
+    retry_text: str = ""
+    """The head of the retry's result when it failed."""
+    error: str | None = None
+    """Why the probe could not finish (timeout, crash)."""
+
+
 class Observations(BaseModel):
     """Everything the live half of a check saw. Judges read only this."""
 
@@ -134,6 +157,14 @@ class Observations(BaseModel):
     stderr: StderrScan = Field(default_factory=StderrScan)
     call_timeout_s: float = 10.0
     allow_destructive: bool = False
+    probes: list[StateProbe] = Field(default_factory=list)
+    """Annotation probes (`mcpbench.check.behaviour`): tools declaring readOnlyHint called again between two
+    snapshots of the server's readable state."""
+    tool_vectors: dict[str, list[float]] = Field(default_factory=dict)
+    """Unit embedding per tool name (name, description, parameter names) when `--embeddings` was asked
+    (mcpbench.embeddings); schemas.confusable_tools adds their cosine similarity as a signal."""
+    probes_skipped: str | None = None
+    """Why no annotation probe ran (no read-only tool, no stable reader, a remote server...)."""
 
     def listing(self, kind: str) -> Listing | None:
         return next((x for x in self.listings if x.kind == kind), None)
@@ -167,6 +198,8 @@ class CheckResult(BaseModel):
     """How to fix it (empty when it passed)."""
     details: list[str] = Field(default_factory=list)
     """One line per affected tool or event."""
+    data: dict[str, Any] = Field(default_factory=dict)
+    """Structured measurements for scripts and baselines (e.g. {"score": 72} for schemas.description_quality)."""
 
 
 class ToolReport(BaseModel):
@@ -192,6 +225,8 @@ class CheckReport(BaseModel):
     results: list[CheckResult]
     tools: list[ToolReport] = Field(default_factory=list)
     seconds: float = 0.0
+    baseline: dict[str, Any] | None = None
+    """With `--baseline`: {"path", "regressions": [{id, what}], "improvements": [...]} (mcpbench.check.ci)."""
 
     def by_id(self, check_id: str) -> CheckResult:
         for r in self.results:
@@ -217,6 +252,7 @@ class Verdict:
     status: Status
     summary: str
     details: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 Judge = Callable[[Observations], Verdict]
@@ -248,7 +284,8 @@ def judge(obs: Observations, only: Callable[[CheckInfo], bool] | None = None) ->
         if status == "warn" and info.severity == "info":
             status = "info"
         out.append(CheckResult(id=info.id, category=info.category, status=status, summary=v.summary,
-                               hint=info.hint if status in ("warn", "fail") else "", details=v.details))
+                               hint=info.hint if status in ("warn", "fail") else "", details=v.details,
+                               data=v.data))
     return out
 
 
@@ -274,6 +311,7 @@ __all__ = [
     "Observations",
     "Ping",
     "Severity",
+    "StateProbe",
     "Status",
     "StderrScan",
     "StdoutScan",

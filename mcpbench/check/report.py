@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mcpbench.check.ci import Comparison
 from mcpbench.check.model import CATEGORIES, REGISTRY, CheckReport, CheckResult, FailOn
 
 GLYPH = {"pass": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "bold red"), "skip": ("–", "dim"),
@@ -88,6 +89,18 @@ def render(report: CheckReport, console: Console, *, fail_on: FailOn = "error", 
     console.print(verdict)
 
 
+def render_comparison(comparison: Comparison, console: Console) -> None:
+    """Print what got worse and what got better since the baseline (`--baseline`)."""
+    if comparison.regressions:
+        console.print(Text(f"{len(comparison.regressions)} regression(s) since the baseline:", style="bold red"))
+        for c in comparison.regressions:
+            console.print(Text(f"  ✗ {c.id}: {c.what}"))
+    else:
+        console.print(Text("no regression since the baseline", style="bold green"))
+    for c in comparison.improvements:
+        console.print(Text(f"  ✓ {c.id}: {c.what}", style="green"))
+
+
 def to_json(report: CheckReport) -> str:
     return report.model_dump_json(indent=2)
 
@@ -131,4 +144,4 @@ def to_junit(report: CheckReport, fail_on: FailOn = "error") -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-__all__ = ["counts", "exit_code", "render", "to_json", "to_junit"]
+__all__ = ["counts", "exit_code", "render", "render_comparison", "to_json", "to_junit"]

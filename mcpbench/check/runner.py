@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mcpbench import _compat, process
 from mcpbench.catalog import ToolEntry, tool_sha256
+from mcpbench.check.behaviour import probe_annotations
 from mcpbench.check.model import CheckReport, Handshake, Observations, StderrScan, ToolReport, judge
 from mcpbench.check.protocol import handshake_of, observe_legacy, walk, walk_all
 from mcpbench.check.rawstdio import scan_stdout
@@ -143,6 +144,9 @@ async def observe(target: Target, options: CheckOptions | None = None) -> Observ
                     tg.start_soon(_raw_scan, target, obs, errlog, opts)
                     tg.start_soon(_legacy, target, obs, errlog, opts)
                 await _main_session(target, obs, errlog, opts)
+                if obs.auto.ok:  # h4: annotation probes (mcpbench/check/behaviour.py)
+                    await probe_annotations(target, obs, errlog, connect_timeout_s=opts.connect_timeout_s,
+                                            call_timeout_s=opts.call_timeout_s)
         except ConnectFailed as e:
             obs.legacy = Handshake(mode="legacy", error=str(e))
             obs.auto = Handshake(mode="auto", error=str(e))

@@ -2,7 +2,9 @@
 
 Synthesises a few grounded tasks for the one server (task_synth), runs the model on each through the agent loop on a
 fresh fleet, and scores the final answers with the tasks' verifiable checks (judges.checks). The verdict is the mean
-check score: pass ≥ 0.5, warn below (a weak model is not the server's fault, so this never fails a CI run).
+check score: pass ≥ 0.5, warn below (a weak model is not the server's fault, so this never fails a CI run). Per tool
+(mcpbench.check.tool_usage): selection rate, argument accuracy, the tools called instead, recovery after server
+errors.
 
 Offline it runs with the scripted baselines (`scripted/oracle` must pass, `scripted/do-nothing` must not) or the local
 model.
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 import statistics
 from pathlib import Path
+from typing import Any
 
 from mcpbench.check.model import CheckResult
+from mcpbench.check.tool_usage import confusion, detail_lines, usage_stats
 from mcpbench.config import ServerSpec
 
 PASS_SCORE = 0.5
@@ -50,6 +54,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                 return _result("skip", "no task could be synthesised for these tools", reasons)
             scores: list[float] = []
             details: list[str] = []
+            pairs: list[tuple[Any, Any]] = []
             for i, task in enumerate(task_list):
                 async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
                     player = provider.for_episode(task, {}) if isinstance(provider, EpisodeBound) else provider
@@ -62,19 +67,27 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                 results = evaluate_checks(list(task.checks), traj.final_answer or "", live)
                 score = statistics.fmean(r.effective_score for r in results) if results else 0.0
                 scores.append(score)
+                pairs.append((task, traj))
                 details.append(f"{task.id}: {score:.2f} ({traj.status}, {len(traj.tool_calls())} calls)")
     finally:
         await provider.aclose()
     mean = statistics.fmean(scores)
     status_ = "pass" if mean >= PASS_SCORE else "warn"
-    return _result(status_, f"{model_name} scored {mean:.2f} on {len(scores)} synthesised task(s)", details)
+    stats = usage_stats(pairs, spec.name)
+    data = {"model": model_name, "score": round(mean, 4), "tasks": len(scores),
+            "selection_rate": stats.selection_rate, "miss_rate": stats.miss_rate,
+            "argument_accuracy": stats.argument_accuracy, "recovery_rate": stats.recovery_rate,
+            "tools": {u.tool: u.model_dump(exclude={"tool"}) for u in stats.tools}, "confusion": confusion(stats)}
+    return _result(status_, f"{model_name} scored {mean:.2f} on {len(scores)} synthesised task(s)",
+                   detail_lines(stats) + details, data)
 
 
-def _result(status: str, summary: str, details: list[str] | None = None) -> CheckResult:
+def _result(status: str, summary: str, details: list[str] | None = None,
+            data: dict[str, Any] | None = None) -> CheckResult:
     hint = ("Clearer tool descriptions, parameter descriptions and error messages help models use the tools."
             if status in ("warn", "fail") else "")
     return CheckResult(id="usability.model", category="usability", status=status,
-                       summary=summary, hint=hint, details=details or [])
+                       summary=summary, hint=hint, details=details or [], data=data or {})
 
 
 __all__ = ["PASS_SCORE", "usability"]

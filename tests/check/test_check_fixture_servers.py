@@ -21,12 +21,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "array_without_items": {"schemas.provider_acceptance": "fail"},
     # the SDK refuses the whole tools/list page, so its clients see no tools at all: both findings are deserved
     "non_object_schema": {"protocol.listings": "fail", "schemas.input_schema": "fail"},
-    "missing_descriptions": {"schemas.tool_descriptions": "warn", "schemas.param_descriptions": "warn"},
+    "missing_descriptions": {"schemas.tool_descriptions": "warn", "schemas.param_descriptions": "warn",
+                             "schemas.description_quality": "warn"},
     "poisoned_description": {"security.hidden_instructions": "fail"},
     "invisible_unicode": {"security.invisible_unicode": "fail"},
     "output_schema_violated": {"schemas.output_conformance": "fail"},
     "pagination_loop": {"protocol.pagination": "fail"},
     "duplicate_names": {"schemas.duplicate_names": "fail"},
+    "vague_errors": {"usability.error_messages": "warn"},
 }
 
 

@@ -63,8 +63,10 @@ async def test_the_time_server_passes_every_check(installed: None) -> None:
 @pytest.mark.anyio
 async def test_the_calculator_passes_except_for_its_undescribed_parameter(installed: None) -> None:
     report = await check_spec(fleet_spec("calculator"))
-    assert problems(report) == {"schemas.param_descriptions": "warn"}
+    # its one tool says what it does but not when to use it, its limits, its parameter or an example: 45/100
+    assert problems(report) == {"schemas.param_descriptions": "warn", "schemas.description_quality": "warn"}
     assert report.by_id("schemas.param_descriptions").details == ["calculate: expression"]
+    assert report.by_id("schemas.description_quality").data["tools"] == {"calculate": 45}
     # an mcp 1.x server: the discover probe falls back to initialize
     assert report.protocol_versions == {"auto": "2025-11-25", "legacy": "2025-11-25"}
 
@@ -157,3 +159,11 @@ def test_usability_with_the_baselines_separates_the_oracle_from_the_do_nothing_m
     usability = next(r for r in json.loads(result.stdout)["results"] if r["id"] == "usability.model")
     assert usability["status"] == status and usability["category"] == "usability"
     assert usability["summary"].startswith(f"{model} scored {'1.00' if status == 'pass' else '0.00'}")
+    calculate = usability["data"]["tools"]["calculate"]  # per tool: the oracle picks it every time, the baseline never
+    assert calculate["expected"] >= 1
+    if status == "pass":
+        assert calculate["selection_rate"] == 1 and calculate["argument_accuracy"] == 1
+        assert usability["data"]["confusion"] == {}
+    else:
+        assert calculate["selection_rate"] == 0 and usability["data"]["confusion"] == {
+            "calculate": {"(no call)": calculate["expected"]}}
