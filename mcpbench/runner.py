@@ -109,6 +109,20 @@ def keep_server_logs(src: Path, run_logs: Path) -> None:
             (dest / log.name).write_bytes(f.read())
 
 
+def run_servers(suite: Suite, cfg: FleetConfig, options: RunOptions) -> list[str]:
+    """The servers a run opens: those its tasks use, or the whole fleet with distractors or a large-toolset mode.
+
+    Raises RunError when the suite needs a server the config does not define.
+    """
+    needed = sorted({s for t in suite.tasks for s in t.servers})
+    unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
+    if unknown:
+        raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
+    if options.distractors or options.toolset.mode != "task":
+        return sorted({*needed, *(s.name for s in cfg.enabled())})
+    return needed
+
+
 class Runner:
     """One run: resolve inputs, open the fleet, execute pending episodes, score, aggregate."""
 
@@ -122,13 +136,7 @@ class Runner:
         except (FileNotFoundError, ValueError) as e:
             raise RunError(str(e)) from None
         cfg = load_config(self.o.config)
-        needed = sorted({s for t in suite.tasks for s in t.servers})
-        unknown = [s for s in needed if s not in {x.name for x in cfg.servers}]
-        if unknown:
-            raise RunError(f"suite '{suite.name}' needs server(s) not in {cfg.source}: {', '.join(unknown)}")
-        whole_fleet = self.o.distractors or self.o.toolset.mode != "task"
-        servers = sorted({*needed, *(s.name for s in cfg.enabled())}) if whole_fleet else needed
-        return suite, cfg, servers
+        return suite, cfg, run_servers(suite, cfg, self.o)
 
     async def run(self) -> RunResult:
         from mcpbench.fleet import Fleet

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,10 @@ class SynthOptions(BaseModel):
     seed: int = 0
     writer: str | None = None
     """'provider/model' for LLM graph proposals, writing and scoring; None: templates only."""
+    planner: str | None = None
+    """'provider/model' that proposes scenarios and chains (planner.py); replaces the graph walk and the writer."""
+    model_timeout_s: float = Field(default=180.0, gt=0)
+    """Deadline of one model request (writer or planner); a model that misses it stops being asked (llm.py)."""
     min_hops: int = Field(default=2, ge=1)
     max_hops: int = Field(default=5, ge=1)
     oversample: int = Field(default=4, ge=1)
@@ -96,6 +101,10 @@ class SynthState:
     tasks: list[Task] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    guard: Any = None
+    """The run's llm.ModelGuard (deadline, breaker), made on first use."""
+    on_progress: Callable[[SynthState], object] | None = None
+    """Called whenever a task is kept (the CLI writes the suite then, so a run that dies keeps what it made)."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:
@@ -109,6 +118,8 @@ class SynthState:
 def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepRef]:
     """The standard pipeline; with a writer model the LLM graph source and scoring filter join in."""
     llm = options.writer is not None
+    if options.planner is not None and not curated:
+        return [StepRef("sample", "planner")]
     if curated:
         return [StepRef("ground", "live"), StepRef("filter", "rules")] + ([StepRef("filter", "llm")] if llm else [])
     steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
@@ -158,6 +169,8 @@ async def run_steps(state: SynthState, steps: list[StepRef], work: Path | None =
 def generator_label(options: SynthOptions, *, curated: bool = False) -> str:
     if curated:
         return f"task_synth {VERSION} curated plan"
+    if options.planner:
+        return f"task_synth {VERSION} planner={options.planner}"
     return f"task_synth {VERSION} " + (f"writer={options.writer}" if options.writer else "templates")
 
 

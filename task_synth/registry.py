@@ -79,6 +79,7 @@ def _load_builtin_steps() -> None:
     import task_synth.graph
     import task_synth.grounding
     import task_synth.llm
+    import task_synth.planner
     import task_synth.probe
     import task_synth.sampling
     import task_synth.writing  # noqa: F401

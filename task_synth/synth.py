@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -41,16 +42,19 @@ def load_plans(path: str | Path) -> list[TaskPlan]:
 
 async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[TaskPlan] | None = None,
                      model: Provider | None = None, work: Path | None = None,
-                     steps: list[StepRef] | None = None) -> SynthState:
+                     steps: list[StepRef] | None = None,
+                     on_progress: Callable[[SynthState], object] | None = None) -> SynthState:
     """Run the pipeline on a live fleet and return its final state (`state.tasks`, `state.rejected`).
 
     Without plans: graph → sample → ground → write → filter, then the first `options.n` tasks are kept (chains
     are sampled in a seeded order). With plans: every plan is grounded and filtered (n does not apply).
     Raises TimeoutError when a stage overruns, ModelError when a model step cannot reach its model.
+    `on_progress(state)` is called whenever the planner keeps a task (to write results as they come).
     """
     exclude = [] if plans else options.exclude
     entries = select_entries(live.catalog, options.servers, exclude)
-    state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model)
+    state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model,
+                       on_progress=on_progress)
     if plans:
         for pl in plans:
             state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}"))

@@ -95,7 +95,7 @@ def run_cmd(
     if no_install:
         _check_local_models(models)
     else:
-        _install_first(models, config, quiet=quiet or json_out)
+        _install_first(models, config, suite, distractors, tools, quiet=quiet or json_out)
     provider_options = {}
     for kv in model_opt or []:
         key, sep, raw = kv.partition("=")
@@ -140,16 +140,32 @@ def run_cmd(
         raise typer.Exit(1)
 
 
-def _install_first(models: list[str], config: Path | None, *, quiet: bool) -> None:
-    """First use: install the fleet's missing servers and the local models named, with progress on stderr."""
+def _install_first(models: list[str], config: Path | None, suite: str, distractors: int, tools: str, *,
+                   quiet: bool) -> None:
+    """First use: install the missing servers this run opens and the local models named, with progress on stderr.
+
+    Only the servers the run will open are installed (the suite's, or the whole fleet with distractors or
+    `--tools all|retrieval`), so a first smoke run does not wait for servers it never starts.
+    """
     from rich.console import Console
 
     from mcpbench.cli.first_use import install_fleet, install_local
     from mcpbench.models.local_weights import LocalModelError
+    from mcpbench.runner import RunError, RunOptions, run_servers
+    from mcpbench.toolsets import Toolset
+    from task_synth.task import Suite, suite_path
 
     out = Console(stderr=True, quiet=quiet)
     cfg = load_or_exit(config)
-    for r in install_fleet(cfg.enabled(), out):
+    specs = cfg.enabled()
+    try:
+        loaded = Suite.load(suite_path(suite))
+        names = set(run_servers(loaded, cfg, RunOptions(models=models, suite=suite, distractors=distractors,
+                                                           toolset=Toolset.model_validate({"mode": tools}))))
+        specs = [s for s in cfg.servers if s.name in names]
+    except (FileNotFoundError, ValueError, RunError):
+        pass  # the run itself reports a bad suite; install the whole fleet meanwhile
+    for r in install_fleet(specs, out):
         if r.status == "failed":
             err_console.print(f"[yellow]warning:[/] server {r.name} did not install (its episodes will be "
                               f"infra-failed): {escape((r.error or '')[-300:])}", highlight=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mcpbench._loop import run as run_loop
@@ -45,6 +46,14 @@ def synth_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed for every choice; same seed, same file."),
     writer: str | None = typer.Option(None, "--writer", help="provider/model that proposes edges, words tasks "
                                          "and scores them (default: deterministic templates)."),
+    planner: str | None = typer.Option(None, "--planner", help="provider/model that proposes scenarios and tool "
+                                          "chains with concrete arguments; mcpbench runs them live (write tools only "
+                                          "on sandboxed, stateful servers), repairs or drops failing steps, reads the "
+                                          "answer key from the outputs, and the model rewrites and scores each task."),
+    model_timeout: float | None = typer.Option(None, "--model-timeout", min=1.0, help="Seconds one model request "
+                                               "may take (--writer/--planner; default 180, 600 for local/ models); "
+                                               "a model that misses it is not asked again and the tasks made so far "
+                                               "are kept."),
     plans: Path | None = typer.Option(None, "--plans", help="Curated plans (YAML/JSONL) to ground instead of "
                                          "sampling chains."),
     work: Path | None = typer.Option(None, "--work", help="Work dir for graph.json, chains.jsonl, grounded.jsonl, "
@@ -62,6 +71,8 @@ def synth_cmd(
     from task_synth import SynthOptions, load_plans, synthesize, write_outputs
     from task_synth.synth import rejected_path
 
+    if planner and (writer or plans):
+        fail("--planner replaces --writer and --plans: give one of them")
     commitment = None
     if secret_file is not None:
         from mcpbench.splits import SplitError, read_secret, secret_seed, seed_commitment
@@ -87,29 +98,37 @@ def synth_cmd(
         specs = cfg.select(names or None)
     except KeyError as e:
         fail(str(e.args[0]))
-    options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, min_hops=min_hops,
-                           max_hops=max_hops, id_prefix=name)
+    options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, planner=planner,
+                           model_timeout_s=model_timeout or _default_model_timeout(planner or writer),
+                           min_hops=min_hops, max_hops=max_hops, id_prefix=name)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
     async def go(fleet: Any, failed: dict[str, str]) -> Any:
         if failed:
             fail("server(s) failed to connect: " + "; ".join(f"{k}: {v}" for k, v in sorted(failed.items())))
         model = None
-        if writer:
+        if writer or planner:
             from mcpbench.models.registry import get_provider
 
             try:
-                model = get_provider(writer)
+                model = get_provider(planner or writer or "")
             except (ValueError, TypeError) as e:
                 fail(str(e))
         try:
-            return await synthesize(fleet, options, plans=plan_list, model=model, work=work_dir)
+            # the planner keeps each task as it is made: the suite on disk grows with the run
+            return await synthesize(fleet, options, plans=plan_list, model=model, work=work_dir,
+                                    on_progress=lambda st: write_outputs(st, out, name))
+        except TimeoutError:
+            fail(f"a synthesis stage overran its {options.stage_timeout_s:g} s deadline")
         finally:
             if model is not None:
                 await model.aclose()
 
     state = run_loop(_open_fleet, specs, go)
     suite = write_outputs(state, out, name)
+    for note in state.notes:
+        if note.startswith("model unavailable:"):
+            err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     summary = {"out": str(out), "rejected": str(rejected_path(out)), "work": str(work_dir), "tasks": len(suite.tasks),
                "wanted": None if plan_list else n, "rejected_count": len(state.rejected), "sha256": suite.sha256,
                "by_hops": dict(sorted(Counter(t.hops for t in suite.tasks).items())),
@@ -127,6 +146,11 @@ def synth_cmd(
         _print_summary(summary, state)
     if not plan_list and len(suite.tasks) < n:
         raise typer.Exit(1)
+
+
+def _default_model_timeout(model: str | None) -> float:
+    """A local model on a loaded CPU takes minutes for one long prompt (measured: 160 s for 574 prompt tokens)."""
+    return 600.0 if (model or "").startswith("local/") else 180.0
 
 
 def _print_summary(s: dict[str, Any], state: Any) -> None:

