@@ -10,7 +10,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +22,10 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 TOY_SERVER = ROOT / "tests" / "fleet" / "servers" / "toy_server.py"
 """A small real stdio MCP server (mcp 2.x MCPServer); its `add` tool is the fast stateless tool the harness calls."""
+
+
+RECORDED = "recorded"
+"""The target of a measure that has none: the figure is recorded, never passed or missed."""
 
 
 class BenchResult(BaseModel):
@@ -38,7 +41,7 @@ class BenchResult(BaseModel):
     """value / baseline (for P3: achieved share of the ideal throughput)."""
     target: str
     passed: bool | None = Field(default=None, serialization_alias="pass")
-    """True/False against the target; for a 'recorded' target: whether every figure was recorded."""
+    """True/False against the target; None for a measure that is only recorded (target RECORDED)."""
     unit: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
     """Every other figure the script measured (p95s, counts, workload sizes, the second measurement, ...)."""
@@ -83,10 +86,11 @@ def machine() -> dict[str, Any]:
             "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
-def verdict_of(target: str, passed: bool | None, yes: str, no: str) -> str:
-    """A row's verdict: pass/miss against a target; recorded/not recorded for a measure that is only recorded."""
-    if target == "recorded":
-        return "recorded" if passed else "not recorded"
+def verdict_of(target: str, passed: bool | None, value: float | None, yes: str, no: str) -> str:
+    """A row's verdict: pass/miss against a target; for a measure that is only recorded (no target, no pass), whether
+    its figure was recorded."""
+    if target == RECORDED:
+        return "recorded" if value is not None else "not recorded"
     return {True: yes, False: no, None: "–"}[passed]
 
 
@@ -115,7 +119,7 @@ def emit(results: list[BenchResult], path: Path | None) -> None:
     """Print a summary line per result and write the records."""
     for r in results:
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
-        verdict = verdict_of(r.target, r.passed, "PASS", "MISS")
+        verdict = verdict_of(r.target, r.passed, r.value, "PASS", "MISS")
         print(f"{r.id}: {r.measure}: value={_fmt(r.value)} {r.unit} baseline={_fmt(r.baseline)} ratio={ratio} "
               f"target {r.target} -> {verdict}")
     if path is not None:
@@ -157,19 +161,11 @@ def toy_spec(name: str = "toy", **overrides: Any) -> Any:
     return ServerSpec(name=name, command=sys.executable, args=[str(TOY_SERVER)], **overrides)
 
 
-class Stopwatch:
-    def __init__(self) -> None:
-        self.t0 = time.perf_counter()
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
-
-
 __all__ = [
+    "RECORDED",
     "ROOT",
     "TOY_SERVER",
     "BenchResult",
-    "Stopwatch",
     "emit",
     "machine",
     "parse_args",

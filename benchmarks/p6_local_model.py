@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import anyio
-from _common import BenchResult, emit, parse_args, toy_spec
+from _common import RECORDED, BenchResult, emit, parse_args, toy_spec
 
 from mcpbench._loop import run as run_loop
 
@@ -110,14 +110,14 @@ async def run_async(quick: bool) -> list[BenchResult]:
                "threads collapse when the cores are oversubscribed)"
         print(f"{MODEL}: {note}")
         return [BenchResult(id="P6", measure=f"local model {MODEL}: generation tokens/s", value=timings.get(
-            "generation_tok_s"), target="recorded", passed=False, unit="tok/s",
+            "generation_tok_s"), target=RECORDED, unit="tok/s",
             details={"ready_s": ready, "fixed_prompt": timings, "task": task, "smoke_task": smoke,
                      "loadavg_1m": load}, notes=note)]
     print(f"{MODEL}: ready in {ready:.1f} s; prompt {timings['prompt_tok_s']:.1f} tok/s, generation "
           f"{timings['generation_tok_s']:.1f} tok/s; {task['task']}: {task['seconds']:.1f} s ({task['status']})"
           + (f"; {smoke['task']}: {smoke['seconds']:.1f} s" if smoke else ""))
     return [BenchResult(id="P6", measure=f"local model {MODEL}: generation tokens/s", value=timings["generation_tok_s"],
-                        target="recorded", passed=True, unit="tok/s",
+                        target=RECORDED, unit="tok/s",
                         details={"ready_s": ready, "fixed_prompt": timings, "task": task, "smoke_task": smoke},
                         notes=f"prompt {timings['prompt_tok_s']:.1f} tok/s; {task['seconds']:.1f} s per task "
                               f"({task['task']}, status {task['status']}); ready in {ready:.1f} s")]

@@ -83,7 +83,7 @@ def render_table(results: dict[str, Any]) -> str:
         r = results.get(key)
         if r is None:
             continue
-        verdict = verdict_of(r.get("target", ""), r.get("pass"), "**pass**", "**miss**")
+        verdict = verdict_of(r.get("target", ""), r.get("pass"), r.get("value"), "**pass**", "**miss**")
         load = (f"{r['loadavg_before'][0]:.1f} → {r['loadavg_after'][0]:.1f}" if r.get("loadavg_before")
                 and r.get("loadavg_after") else "–")
         lines.append(f"| {key} | {r['measure']} | {_num(r['value'])} {r.get('unit', '')} | {_num(r['baseline'])} | "

@@ -21,6 +21,7 @@ from judges.rubric import (
     sample_seed,
     to_unit,
 )
+from mcpbench._registry import Registry
 from mcpbench.models.base import ModelError, ModelRequest, Provider
 from mcpbench.trajectory import Trajectory, Usage
 from task_synth.task import Task
@@ -81,14 +82,16 @@ JudgeFactory = Callable[..., Judge]
 
 @dataclass
 class _Registry:
-    factories: dict[str, JudgeFactory] = field(default_factory=dict)
+    factories: Registry[JudgeFactory] = field(default_factory=lambda: Registry("judge"))
 
 
 JUDGES = _Registry()
 
 
 def judge(name: str) -> Callable[[JudgeFactory], JudgeFactory]:
-    """Register a judging method under `name` (a run spec names it with its options so scores can be rebuilt)."""
+    """Register a judging method under `name` (a run spec names it with its options so scores can be rebuilt).
+
+    Raises ValueError when `name` is taken."""
 
     def deco(factory: JudgeFactory) -> JudgeFactory:
         JUDGES.factories[name] = factory

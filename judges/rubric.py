@@ -110,7 +110,7 @@ def repair_request(request: ModelRequest, raw: str, reason: str) -> ModelRequest
 
 def request_sha256(request: ModelRequest) -> str:
     """sha256 of the canonical request (system, messages, settings) — the judge prompt's identity."""
-    body = request.model_dump(mode="json", exclude={"context", "tools"})
+    body = request.model_dump(mode="json", exclude={"tools"})
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 

@@ -128,8 +128,8 @@ class _Episode:
 
 
 async def run_episode(provider: Provider, toolbox: Toolbox, prompt: str, *, system_prompt: str = DEFAULT_SYSTEM,
-                      limits: Limits | None = None, episode_id: str, task_id: str, model_name: str | None = None,
-                      context: dict[str, Any] | None = None) -> Trajectory:
+                      limits: Limits | None = None, episode_id: str, task_id: str,
+                      model_name: str | None = None) -> Trajectory:
     """Run one episode and return its Trajectory. Never raises for model, tool or infra faults.
 
     Status: completed (final answer) · max_turns · timeout (episode deadline) · model_error (the endpoint refused
@@ -146,7 +146,7 @@ async def run_episode(provider: Provider, toolbox: Toolbox, prompt: str, *, syst
     messages = [Message(role="user", content=prompt)]
     start = time.monotonic()
     with anyio.move_on_after(limits.episode_timeout_s) as deadline:
-        await _loop(ep, provider, toolbox, messages, specs, limits, context or {})
+        await _loop(ep, provider, toolbox, messages, specs, limits)
     if deadline.cancelled_caught:
         ep.flush_cancelled_calls(f"cancelled by the episode deadline ({limits.episode_timeout_s:g} s)")
         traj.status = "timeout"
@@ -157,13 +157,13 @@ async def run_episode(provider: Provider, toolbox: Toolbox, prompt: str, *, syst
 
 
 async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: list[Message], specs: list[Any],
-                limits: Limits, context: dict[str, Any]) -> None:
+                limits: Limits) -> None:
     traj = ep.traj
     while ep.turn < limits.max_turns:
         ep.turn += 1
         # re-read every turn after the first: a toolbox may offer more tools as the episode goes (--tools retrieval)
         tools = specs if ep.turn == 1 else toolbox.tool_specs()
-        request = ModelRequest(system=traj.system_prompt, messages=list(messages), tools=tools, context=context)
+        request = ModelRequest(system=traj.system_prompt, messages=list(messages), tools=tools)
         t0 = time.monotonic()
         try:
             resp = await provider.complete(request)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
@@ -174,11 +175,38 @@ class Catalog:
         return {f"{e.server}/{e.name}": e.sha256 for e in self._entries}
 
 
+@lru_cache(maxsize=4096)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json))
+
+
+def _entry_validator(entry: ToolEntry) -> Draft202012Validator:
+    # keyed by the definition's sha256 (computed once per entry) instead of serialising the schema on every call
+    v = _by_sha.get(entry.sha256) if entry.sha256 else None
+    if v is None:
+        v = _validator(canonical_json(entry.input_schema or {"type": "object"}))
+        if entry.sha256:
+            if len(_by_sha) >= 4096:
+                _by_sha.clear()
+            _by_sha[entry.sha256] = v
+    return v
+
+
+_by_sha: dict[str, Draft202012Validator] = {}
+
+
+def argument_errors(entry: ToolEntry, arguments: dict[str, Any]) -> list[str]:
+    """jsonschema violations of `arguments` against the tool's input schema (empty when valid)."""
+    v = _entry_validator(entry)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(arguments)][:5]
+
+
 __all__ = [
     "PROVIDER_NAME",
     "SDK_NAME",
     "Catalog",
     "ToolEntry",
+    "argument_errors",
     "canonical_json",
     "exposed_name",
     "schema_problems",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from jsonschema import Draft202012Validator
 
-from mcpbench.catalog import ToolEntry, canonical_json
+from mcpbench.catalog import ToolEntry, argument_errors
 from mcpbench.connection import Connection
 from mcpbench.models.base import ToolSpec
 from mcpbench.outcomes import ToolOutcome
@@ -18,34 +17,6 @@ from mcpbench.trajectory import RequestedCall, ToolCallEvent
 
 if TYPE_CHECKING:
     from mcpbench.fleet import Fleet
-
-
-@lru_cache(maxsize=4096)
-def _validator(schema_json: str) -> Draft202012Validator:
-    import json
-
-    return Draft202012Validator(json.loads(schema_json))
-
-
-def _entry_validator(entry: ToolEntry) -> Draft202012Validator:
-    # keyed by the definition's sha256 (computed once per entry) instead of serialising the schema on every call
-    v = _by_sha.get(entry.sha256) if entry.sha256 else None
-    if v is None:
-        v = _validator(canonical_json(entry.input_schema or {"type": "object"}))
-        if entry.sha256:
-            if len(_by_sha) >= 4096:
-                _by_sha.clear()
-            _by_sha[entry.sha256] = v
-    return v
-
-
-_by_sha: dict[str, Draft202012Validator] = {}
-
-
-def argument_errors(entry: ToolEntry, arguments: dict[str, Any]) -> list[str]:
-    """jsonschema violations of `arguments` against the tool's input schema (empty when valid)."""
-    v = _entry_validator(entry)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(arguments)][:5]
 
 
 class EpisodeTools:
@@ -108,7 +79,7 @@ class EpisodeTools:
         down: dict[str, str] = {}
         for server in self.servers:
             spec = self.fleet.specs[server]
-            if not spec.stateful and await self.fleet._shared_conn(server) is not None:
+            if not spec.stateful and await self.fleet.shared_connection(server) is not None:
                 continue
             st = self.fleet.status.get(server)
             if spec.stateful and st is not None and st.status != "failed":
@@ -156,4 +127,4 @@ class EpisodeTools:
             await anyio.to_thread.run_sync(partial(shutil.rmtree, d, ignore_errors=True))
 
 
-__all__ = ["EpisodeTools", "argument_errors"]
+__all__ = ["EpisodeTools"]

@@ -232,8 +232,15 @@ class Fleet:
             await anyio.to_thread.run_sync(partial(shutil.rmtree, d, ignore_errors=True))
 
     # ---- calls -----------------------------------------------------------------------------------------------
-    async def _shared_conn(self, server: str) -> Connection | None:
-        """The shared connection, restarted once if it died (a crash must not poison later episodes)."""
+    def connection(self, server: str) -> Connection | None:
+        """The shared connection to `server` as it is now, alive or not (None for a stateful server, whose connections
+        are per episode). Never restarts anything: see `shared_connection`."""
+        return self._shared.get(server)
+
+    async def shared_connection(self, server: str) -> Connection | None:
+        """The shared connection, restarted once if it died (a crash must not poison later episodes).
+
+        None when the server is stateful, unknown, or cannot be (re)started."""
         conn = self._shared.get(server)
         if conn is not None and conn.alive:
             return conn
@@ -270,7 +277,7 @@ class Fleet:
     async def call(self, server: str, tool: str, arguments: dict[str, Any] | None,
                    timeout: float | None = None) -> ToolOutcome:
         """Call a tool of a stateless server on its shared session. Never raises for server faults."""
-        conn = await self._shared_conn(server)
+        conn = await self.shared_connection(server)
         if conn is None:
             st = self._status.get(server)
             return ToolOutcome(outcome="infra_error", error_kind="server_unavailable",

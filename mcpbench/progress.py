@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from mcpbench.runner import EpisodeOutcome
+from mcpbench.executors.base import EpisodeOutcome
 
 
 class RichProgress:

@@ -3,81 +3,33 @@ and keep everything in the run store so that re-running the same command resumes
 
 from __future__ import annotations
 
-import gc
 import random
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 from pydantic import BaseModel, Field
 
-from mcpbench.agent import Limits, run_episode
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import FleetConfig, load_config
-from mcpbench.models.base import ModelSettings, Provider
+from mcpbench.executors.base import (
+    EpisodeOutcome,
+    EpisodePlan,
+    RunError,
+    RunOptions,
+    execute_episode,
+)
+from mcpbench.executors.local import run_local
+from mcpbench.models.base import Provider
 from mcpbench.runspec import RunSpec, episode_id, git_commit
 from mcpbench.store import EpisodeRecord, RunStore
-from mcpbench.toolsets import CapExceeded, Toolset, ToolsetToolbox, check_cap
-from mcpbench.trajectory import ErrorEvent, Trajectory
+from mcpbench.toolsets import CapExceeded, check_cap
 from task_synth.task import Suite, Task, suite_path
 
-
-class RunError(Exception):
-    """A run cannot start (bad suite, unknown server, drift without --allow-drift, wrong run dir)."""
-
-
-class RunOptions(BaseModel):
-    models: list[str]
-    suite: str = "smoke"
-    repeats: int = Field(1, ge=1)
-    judges: list[str] = Field(default_factory=list)
-    judge_k: int = Field(1, ge=1)
-    concurrency: int = Field(8, ge=1)
-    out: Path | None = None
-    seed: int = 0
-    limits: Limits = Field(default_factory=Limits)
-    settings: ModelSettings = Field(default_factory=ModelSettings)
-    base_url: str | None = None
-    provider_options: dict[str, Any] = Field(default_factory=dict)
-    """Extra provider factory options for every model (e.g. latency_s for scripted models)."""
-    distractors: int = Field(0, ge=0)
-    allow_drift: bool = False
-    on_tool_change: Literal["flag", "stop"] = "flag"
-    """A server changing its tools mid-run: 'flag' records it (meta 'tool_drift') and goes on; 'stop' ends the run."""
-    infra_retries: int = Field(2, ge=0)
-    config: Path | None = None
-    executor: Literal["local", "processes", "ray"] = "local"
-    """local: one process; processes: `workers` worker processes on this machine; ray: shards on a Ray cluster."""
-    workers: int | None = Field(None, ge=1)
-    """Worker processes of the processes executor (default: one per core)."""
-    ray_address: str | None = None
-    max_episodes: int | None = None
-    """Stop after this many new episodes (for tests of resume)."""
-    toolset: Toolset = Field(default_factory=Toolset)
-    """Which tools an episode offers: `--tools task|all|retrieval` (mcpbench.toolsets)."""
-
-
-@dataclass
-class EpisodePlan:
-    episode_id: str
-    model: str
-    task: Task
-    repeat: int
-    servers: list[str]
-
-
-@dataclass
-class EpisodeOutcome:
-    plan: EpisodePlan
-    trajectory: Trajectory
-    live_outputs: dict[int, str] | None
-    attempts: int
-    infra_errors: list[str] = field(default_factory=list)
-    builtins: dict[str, str] = field(default_factory=dict)
-    """The fleet's placeholder values (WEB_URL, WORLD, ...) the episode ran with: scoring needs them to compare
-    arguments with the reference chain, so they are stored with the episode."""
+if TYPE_CHECKING:
+    from mcpbench.fleet import Fleet
 
 
 class Progress(Protocol):
@@ -133,78 +85,6 @@ def plan_episodes(spec: RunSpec, tasks: list[Task], all_servers: list[str]) -> l
     return plans
 
 
-def _infra_errors(traj: Trajectory) -> list[str]:
-    errs = [f"{c.exposed_name}: {c.error}" for c in traj.tool_calls() if c.outcome == "infra_error"]
-    if traj.status == "infra_failed":
-        errs += [e.message for e in traj.events if isinstance(e, ErrorEvent)] or ["infra failure"]
-    return errs
-
-
-async def execute_episode(fleet: Any, provider: Provider, plan: EpisodePlan, spec: RunSpec,
-                          attempts_before: int = 0) -> EpisodeOutcome:
-    """Run one episode with infra retries; re-ground live-varying tasks in a separate isolated scope."""
-    from task_synth.binding import expand_task
-
-    builtins = dict(fleet.builtins)
-    task = expand_task(plan.task, builtins)
-    errors: list[str] = []
-    drift_before = len(fleet.drift)
-    announced = fleet.announced_tool_changes(plan.servers)
-    attempt = attempts_before
-    state: dict[int, str] = {}
-    while True:
-        attempt += 1
-        async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
-                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
-            down = {s: e for s, e in (await tools.unavailable()).items() if s in task.servers}
-            if down:  # its tools would not even be offered: not a test of the model
-                traj = Trajectory(episode_id=plan.episode_id, task_id=task.id, model=plan.model, prompt=task.fuzzy,
-                                  status="infra_failed", events=[ErrorEvent(turn=0, kind="infra_error",
-                                                                            message=f"server '{s}' is down: {e}")
-                                                                 for s, e in sorted(down.items())])
-            else:
-                box = ToolsetToolbox(tools, spec.toolset or Toolset(), model=plan.model, task_servers=task.servers)
-                traj = await run_episode(provider, box, task.fuzzy, limits=spec.limits,
-                                         episode_id=plan.episode_id, task_id=task.id, model_name=plan.model,
-                                         context={"task": task, "builtins": builtins})
-                traj.toolset, traj.tools = box.record, box.ever_offered
-                if task.state_checks and traj.status != "infra_failed":  # what the agent left, on its own instance
-                    import task_synth
-
-                    state = await task_synth.read_final_state(task, tools, builtins=builtins,
-                                                              timeout=spec.limits.call_timeout_s)
-        traj.repeat = plan.repeat
-        errs = _infra_errors(traj)
-        if not errs:
-            break
-        errors.extend(errs)
-        if attempt > spec.infra_retries:
-            traj.status = "infra_failed"
-            break
-    # a tool change announced while this episode ran is recorded with it, not only in the run's metadata (the
-    # notification is counted as it arrives; its re-list may still be under way: then wait for it)
-    if fleet.announced_tool_changes(plan.servers) != announced:
-        await fleet.settle(10)
-    traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
-    live: dict[int, str] | None = None
-    if task.live_varying and traj.status != "infra_failed":
-        import task_synth
-
-        async with fleet.episode(f"{plan.episode_id}.live", servers=task.servers,
-                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
-            outputs = await task_synth.replay(task, tools)
-        live = {i: o for i, o in enumerate(outputs)}
-    if state:
-        live = {**(live or {}), **state}
-    return EpisodeOutcome(plan, traj, live, attempt, errors, _portable(builtins))
-
-
-GROUP_COMMIT = 16
-"""Most finished episodes scored and stored as one group, in one transaction (without a judge panel)."""
-GROUP_WAIT_S = 0.05
-"""A group no finished episode joined for this long is scored and stored (without a judge panel): a finished
-episode waits between GROUP_WAIT_S and twice that for its record."""
-
 SERVER_LOG_CAP = 1 << 20
 """Bytes of each server's stderr log kept in the run directory (the end of it)."""
 
@@ -227,11 +107,6 @@ def keep_server_logs(src: Path, run_logs: Path) -> None:
             size = f.seek(0, 2)
             f.seek(max(0, size - SERVER_LOG_CAP))
             (dest / log.name).write_bytes(f.read())
-
-
-def _portable(builtins: dict[str, str]) -> dict[str, str]:
-    """The builtins worth storing (no temp dirs of this process)."""
-    return {k: v for k, v in builtins.items() if k in ("WEB_URL", "WORLD", "MCPBENCH_HOME")}
 
 
 def run_servers(suite: Suite, cfg: FleetConfig, options: RunOptions) -> list[str]:
@@ -309,8 +184,9 @@ class Runner:
         opts.update(self.o.provider_options)
         return {m: opts for m in self.o.models} if opts else {}
 
-    async def _run_in(self, store: RunStore, spec: RunSpec, suite: Suite, fleet: Any, failed: dict[str, str],
-                      drift: list[str], servers: list[str], get_provider: Any) -> RunResult:
+    async def _run_in(self, store: RunStore, spec: RunSpec, suite: Suite, fleet: Fleet, failed: dict[str, str],
+                      drift: list[str], servers: list[str],
+                      get_provider: Callable[..., Provider]) -> RunResult:
         existing = store.get_meta("spec")
         if existing is not None and RunSpec.model_validate(existing).run_id != spec.run_id:
             raise RunError(f"{store.dir} holds another run ({RunSpec.model_validate(existing).run_id}); "
@@ -363,9 +239,9 @@ class Runner:
                 state = "completed" if complete else "partial"
         finally:
             with anyio.CancelScope(shield=True):
-                for p in [*providers.values(), *panel]:
+                for provider in [*providers.values(), *panel]:
                     with anyio.move_on_after(15):
-                        await p.aclose()
+                        await provider.aclose()
                 store.set_meta("state", state)
                 # what the fleet went through: restarts, deaths, garbage and oversize output, tools changed mid-run
                 store.set_meta("fleet_health", {n: fleet.status[n].model_dump(mode="json", exclude={"stderr_tail"})
@@ -378,76 +254,14 @@ class Runner:
         return RunResult(run_id=spec.run_id, run_dir=store.dir, state=state, results=results,
                          drift=drift + [d.describe() for d in fleet.drift], failed_servers=failed)
 
-    async def _run_local(self, fleet: Any, providers: dict[str, Provider], pending: list[EpisodePlan], spec: RunSpec,
-                         store: RunStore, tools_map: dict[str, ToolEntry], panel: list[Provider]) -> None:
-        """`concurrency` episodes in flight on this event loop; finished ones are handed to finisher tasks that
-        judge, score and store them.
+    async def _run_local(self, fleet: Fleet, providers: dict[str, Provider], pending: list[EpisodePlan],
+                         spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
+                         panel: list[Provider]) -> None:
+        async def finish(batch: list[EpisodeOutcome]) -> None:
+            self._record(store, spec, [await self._score(o, spec, tools_map, panel) for o in batch])
 
-        Without a judge panel one finisher does it all: the work is CPU (rule scoring, serialising) plus an fsync.
-        It collects finished episodes and, when GROUP_COMMIT are waiting or none joined for GROUP_WAIT_S, scores
-        them and stores them in one transaction (a group commit: one fsync). When episodes run in lock-step (fast
-        tools, similar model latencies) a whole wave finishes at once; its scoring then runs in the pause after the
-        wave instead of competing with the next wave's first steps (docs/performance.md, P3). A cancelled run
-        stores what finished. With a panel, judging waits on the network, so `concurrency` finishers run, one
-        episode each at a time. The hand-off holds `concurrency` outcomes at most; a full one holds the episode's
-        slot (a slow judge slows the run instead of piling up unrecorded episodes)."""
-        limiter = anyio.CapacityLimiter(self.o.concurrency)
-        attempts = store.infra_attempt_counts()  # one query, not one per episode
-        send, receive = anyio.create_memory_object_stream[EpisodeOutcome](self.o.concurrency)
-        group = 1 if panel else GROUP_COMMIT
-
-        async def one(plan: EpisodePlan) -> None:
-            async with limiter:
-                out = await execute_episode(fleet, providers[plan.model], plan, spec, attempts.get(plan.episode_id, 0))
-                await send.send(out)
-
-        async def finisher(outcomes: anyio.abc.ObjectReceiveStream[EpisodeOutcome]) -> None:
-            waiting: list[EpisodeOutcome] = []
-            last = 0.0
-
-            async def finish_waiting() -> None:
-                batch = waiting[:]
-                waiting.clear()
-                self._record(store, spec, [await self._score(o, spec, tools_map, panel) for o in batch])
-
-            async def flush_idle() -> None:
-                # a group no outcome joined for GROUP_WAIT_S is finished. A timer task, not a deadline on
-                # receive(): a receive cancelled just as an outcome arrives would drop that outcome.
-                while True:
-                    await anyio.sleep(GROUP_WAIT_S)
-                    if waiting and anyio.current_time() - last >= GROUP_WAIT_S:
-                        await finish_waiting()
-
-            async with outcomes, anyio.create_task_group() as timer:
-                if group > 1:
-                    timer.start_soon(flush_idle)
-                try:
-                    async for out in outcomes:
-                        waiting.append(out)
-                        last = anyio.current_time()
-                        if len(waiting) >= group:
-                            await finish_waiting()
-                finally:  # the end of the stream, a cancelled run or an error: what finished is stored
-                    timer.cancel_scope.cancel()
-                    if waiting:
-                        with anyio.CancelScope(shield=True):
-                            await finish_waiting()
-
-        # What exists now (modules, the fleet, its catalog, the plans) lives for the whole run: freezing it keeps the
-        # collector from re-scanning it in every full collection, each a pause of every episode (0.08–0.17 s on P3;
-        # 0.004–0.005 s frozen). No collection first (≈ 0.08 s): garbage frozen with it waits for the unfreeze at
-        # the end, where it becomes collectable again (the process may go on to other work).
-        gc.freeze()
-        try:
-            async with anyio.create_task_group() as finishers:
-                for _ in range(self.o.concurrency if panel else 1):
-                    finishers.start_soon(finisher, receive.clone())
-                receive.close()
-                async with send, anyio.create_task_group() as episodes:
-                    for plan in pending:
-                        episodes.start_soon(one, plan)
-        finally:
-            gc.unfreeze()
+        await run_local(fleet, providers, pending, spec, attempts=store.infra_attempt_counts(),
+                        concurrency=self.o.concurrency, finish=finish, judged=bool(panel))
 
     async def _finish(self, out: EpisodeOutcome, spec: RunSpec, store: RunStore, tools_map: dict[str, ToolEntry],
                       panel: list[Provider]) -> None:

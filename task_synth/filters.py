@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from judges.checks import evaluate_checks, extract_numbers, normalise_text
-from mcpbench.catalog import Catalog
-from mcpbench.episode import argument_errors
+from mcpbench.catalog import Catalog, argument_errors
 from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth.assemble import AssembleFailed, assemble
 from task_synth.binding import BindingError, extract, render_answer, resolve_arguments

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from mcpbench._registry import Registry
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 NEVER = r"(?!)()"
@@ -51,13 +53,13 @@ class Composer:
     """Fuzzy wording per template ('{ref}' is the phrase for the bound value)."""
 
 
-KINDS: dict[str, Kind] = {}
+KINDS: Registry[Kind] = Registry("kind")
 COMPOSERS: list[Composer] = []
 
 
 def register_kind(kind: Kind) -> Kind:
-    KINDS[kind.name] = kind
-    return kind
+    """Register `kind` under its name. Raises ValueError when the name is taken."""
+    return KINDS.add(kind.name, kind)
 
 
 def register_composer(composer: Composer) -> Composer:
@@ -198,7 +200,6 @@ def find_values(kind_name: str, text: str, source: str = "") -> list[tuple[int, 
     return out
 
 
-_KEY = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*$""")
 _KEY_ANY = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*""")
 
 
@@ -275,21 +276,6 @@ def composers_into(kind_name: str) -> list[Composer]:
     return [c for c in COMPOSERS if c.into == kind_name]
 
 
-@dataclass
-class Pools:
-    """Literal values per kind available to fill parameters (seeds, schema examples, probe discoveries)."""
-
-    values: dict[str, list[Any]] = field(default_factory=dict)
-
-    def add(self, kind: str, value: Any) -> None:
-        vals = self.values.setdefault(kind, [])
-        if value not in vals:
-            vals.append(value)
-
-    def get(self, kind: str) -> list[Any]:
-        return list(self.values.get(kind, []))
-
-
 def schema_examples(schema: dict[str, Any]) -> list[str]:
     """Example values quoted in a parameter's description ('e.g. America/New_York'), plus default/examples."""
     found: list[Any] = []
@@ -307,7 +293,6 @@ __all__ = [
     "NUMBER",
     "Composer",
     "Kind",
-    "Pools",
     "composers_into",
     "find_values",
     "param_kind",

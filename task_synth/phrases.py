@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.kinds import IANA, NUMBER
-
 
 @dataclass(frozen=True)
 class Ask:
@@ -253,14 +251,6 @@ def phrasing(tool: str) -> Phrasing:
     return GENERIC
 
 
-def is_timezone(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(IANA, value))
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(re.fullmatch(NUMBER, value)))
-
-
 __all__ = [
     "GENERIC",
     "NUMBER_ASK",
@@ -269,8 +259,6 @@ __all__ = [
     "Phrasing",
     "StepView",
     "first_sentence",
-    "is_number",
-    "is_timezone",
     "phrasing",
     "place",
 ]

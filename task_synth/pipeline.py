@@ -26,7 +26,7 @@ from mcpbench.models.base import Provider
 from mcpbench.outcomes import ToolOutcome
 from task_synth.artifacts import Chain, Draft, Grounded, Rejection, TaskPlan, ToolGraph
 from task_synth.registry import StepRef
-from task_synth.task import Suite, Task
+from task_synth.task import Task
 
 VERSION = "0.1"
 
@@ -181,10 +181,6 @@ def generator_label(options: SynthOptions, *, curated: bool = False) -> str:
     return f"task_synth {VERSION} " + (f"writer={options.writer}" if options.writer else "templates")
 
 
-def suite_of(state: SynthState, name: str) -> Suite:
-    return Suite(name=name, version="1", tasks=list(state.tasks))
-
-
 __all__ = [
     "DEFAULT_EXCLUDE",
     "VERSION",
@@ -196,6 +192,5 @@ __all__ = [
     "generator_label",
     "run_steps",
     "select_entries",
-    "suite_of",
     "write_artifacts",
 ]

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from mcpbench.catalog import ToolEntry
-from mcpbench.episode import argument_errors
+from mcpbench.catalog import ToolEntry, argument_errors
 from task_synth.artifacts import Chain, ChainStep
 from task_synth.binding import TEMPLATE, expand, extract, placeholders
 from task_synth.binding import placeholder as ref_placeholder

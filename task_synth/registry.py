@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from mcpbench._registry import Registry
+
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
@@ -33,14 +35,16 @@ StepFactory = Callable[..., Step]
 
 @dataclass
 class _Registry:
-    factories: dict[Stage, dict[str, StepFactory]] = field(default_factory=lambda: {s: {} for s in STAGES})
+    factories: dict[Stage, Registry[StepFactory]] = field(
+        default_factory=lambda: {s: Registry(f"{s} step") for s in STAGES})
 
 
 REGISTRY = _Registry()
 
 
 def step(stage: Stage, name: str) -> Callable[[StepFactory], StepFactory]:
-    """Register a step factory under (stage, name); it is called as factory(**args)."""
+    """Register a step factory under (stage, name); it is called as factory(**args). Raises ValueError when the name
+    is taken in that stage."""
 
     def deco(factory: StepFactory) -> StepFactory:
         REGISTRY.factories[stage][name] = factory

@@ -21,8 +21,8 @@ from mcpbench.check.model import (
 )
 from mcpbench.check.runner import CheckOptions, build_report, observe, run_check
 from mcpbench.check.target import ConnectFailed, Target
-from mcpbench.check.usability import UsabilityUnavailable, usability
+from mcpbench.check.usability import usability
 
 __all__ = ["CheckInfo", "CheckOptions", "CheckReport", "CheckResult", "ConnectFailed", "FailOn", "Observations",
-           "Status", "Target", "ToolReport", "UsabilityUnavailable", "Verdict", "build_report", "check", "checks",
+           "Status", "Target", "ToolReport", "Verdict", "build_report", "check", "checks",
            "judge", "observe", "run_check", "usability"]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from mcpbench._registry import Registry
 from mcpbench.catalog import ToolEntry
 
 Category = Literal["protocol", "schemas", "robustness", "security", "usability"]
@@ -255,7 +256,7 @@ class Verdict:
 
 
 Judge = Callable[[Observations], Verdict]
-REGISTRY: dict[str, tuple[CheckInfo, Judge]] = {}
+REGISTRY: Registry[tuple[CheckInfo, Judge]] = Registry("check id")
 
 
 def check(check_id: str, *, category: Category, severity: Severity, title: str, why: str,
@@ -264,8 +265,6 @@ def check(check_id: str, *, category: Category, severity: Severity, title: str, 
     info = CheckInfo(id=check_id, category=category, severity=severity, title=title, why=why, hint=hint)
 
     def deco(fn: Judge) -> Judge:
-        if check_id in REGISTRY:
-            raise ValueError(f"check id {check_id!r} registered twice")
         REGISTRY[check_id] = (info, fn)
         return fn
 

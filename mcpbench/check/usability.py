@@ -6,14 +6,12 @@ check score: pass ≥ 0.5, warn below (a weak model is not the server's fault, s
 (mcpbench.check.tool_usage): selection rate, argument accuracy, the tools called instead, recovery after server
 errors.
 
-When any part it needs is not importable, `usability()` raises UsabilityUnavailable naming it (see
-`unavailable_reason`). Offline it runs with the scripted baselines (`scripted/oracle` must pass, `scripted/do-nothing`
-must not) or the local model.
+Offline it runs with the scripted baselines (`scripted/oracle` must pass, `scripted/do-nothing` must not) or the local
+model.
 """
 
 from __future__ import annotations
 
-import importlib
 import statistics
 from pathlib import Path
 from typing import Any
@@ -22,70 +20,34 @@ from mcpbench.check.model import CheckResult
 from mcpbench.check.tool_usage import confusion, detail_lines, usage_stats
 from mcpbench.config import ServerSpec
 
-NEEDS: tuple[tuple[str, str], ...] = (
-    ("mcpbench.fleet", "Fleet"),
-    ("mcpbench.agent", "run_episode"),
-    ("mcpbench.models.registry", "get_provider"),
-    ("judges.checks", "evaluate_checks"),
-    ("task_synth.synth", "synthesize"),
-    ("task_synth.pipeline", "SynthOptions"),
-    ("task_synth", "replay"),
-    ("task_synth", "read_final_state"),
-)
 PASS_SCORE = 0.5
-
-
-class UsabilityUnavailable(Exception):
-    """The parts the usability check needs are not importable (yet); the message names them."""
-
-
-def _load(module: str, attr: str) -> Any:
-    return getattr(importlib.import_module(module), attr)
-
-
-def unavailable_reason() -> str | None:
-    """Why `usability` cannot run here, or None when everything it needs is importable."""
-    missing: list[str] = []
-    first_error = ""
-    for module, attr in NEEDS:
-        try:
-            _load(module, attr)
-        except (ImportError, AttributeError) as e:
-            missing.append(f"{module}.{attr}")
-            first_error = first_error or f"{type(e).__name__}: {e}"
-    if not missing:
-        return None
-    return (f"usability checks (--model) are not available yet: they need {', '.join(missing)} ({first_error}); "
-            "run without --model for the other checks")
 
 
 async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: int = 0,
                     home: Path | None = None) -> CheckResult:
     """Measure whether `model_name` can solve synthesised tasks with this server's tools.
 
-    Raises UsabilityUnavailable when task synthesis or the agent loop is not importable; ValueError for a bad model
-    name. Server and model faults become the result (status fail/warn with the reason), never exceptions."""
-    reason = unavailable_reason()
-    if reason:
-        raise UsabilityUnavailable(reason)
-    fleet_cls = _load("mcpbench.fleet", "Fleet")
-    run_episode = _load("mcpbench.agent", "run_episode")
-    get_provider = _load("mcpbench.models.registry", "get_provider")
-    evaluate_checks = _load("judges.checks", "evaluate_checks")
-    synthesize = _load("task_synth.synth", "synthesize")
-    synth_options = _load("task_synth.pipeline", "SynthOptions")
-    replay = _load("task_synth", "replay")
-    read_final_state = _load("task_synth", "read_final_state")
+    Raises ValueError for a bad model name. Server and model faults become the result (status fail/warn with the
+    reason), never exceptions."""
+    # imported here: `mcpbench check` without --model does not pay for the fleet, the agent and task synthesis
+    from judges.checks import evaluate_checks
+    from mcpbench.agent import run_episode
+    from mcpbench.fleet import Fleet
+    from mcpbench.models.base import EpisodeBound
+    from mcpbench.models.registry import get_provider
+    from task_synth import read_final_state, replay
+    from task_synth.pipeline import SynthOptions
+    from task_synth.synth import synthesize
 
     provider = get_provider(model_name)
     try:
-        async with fleet_cls.open([spec], home=home) as fleet:
+        async with Fleet.open([spec], home=home) as fleet:
             status = fleet.status.get(spec.name)
             if status is None or status.status != "connected":
                 why = getattr(status, "error", None) or "not connected"
                 return _result("fail", f"the server did not connect for the usability run: {why}")
-            state = await synthesize(fleet, synth_options(servers=[spec.name], n=tasks, seed=seed, min_hops=1,
-                                                          max_hops=3, id_prefix=f"usability-{spec.name}"))
+            state = await synthesize(fleet, SynthOptions(servers=[spec.name], n=tasks, seed=seed, min_hops=1,
+                                                         max_hops=3, id_prefix=f"usability-{spec.name}"))
             task_list = list(state.tasks)
             if not task_list:
                 reasons = sorted({r for rej in state.rejected for r in rej.reasons})[:3]
@@ -95,8 +57,9 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
             pairs: list[tuple[Any, Any]] = []
             for i, task in enumerate(task_list):
                 async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
-                    traj = await run_episode(provider, tools, task.fuzzy, episode_id=f"usability-{i}",
-                                             task_id=task.id, model_name=model_name, context={"task": task})
+                    player = provider.for_episode(task, {}) if isinstance(provider, EpisodeBound) else provider
+                    traj = await run_episode(player, tools, task.fuzzy, episode_id=f"usability-{i}",
+                                             task_id=task.id, model_name=model_name)
                     # final-state checks read what the model left, on its own instance (as the runner does)
                     state_reads = await read_final_state(task, tools) if task.state_checks else {}
                 live = None
@@ -131,4 +94,4 @@ def _result(status: str, summary: str, details: list[str] | None = None,
                        summary=summary, hint=hint, details=details or [], data=data or {})
 
 
-__all__ = ["NEEDS", "UsabilityUnavailable", "unavailable_reason", "usability"]
+__all__ = ["PASS_SCORE", "usability"]

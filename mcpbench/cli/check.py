@@ -126,7 +126,7 @@ def check_cmd(
     from mcpbench.check.model import FailOn
     from mcpbench.check.report import exit_code, render, render_comparison, to_json, to_junit
     from mcpbench.check.target import spec_target
-    from mcpbench.check.usability import UsabilityUnavailable, usability
+    from mcpbench.check.usability import usability
     from mcpbench.config import ConfigError, ServerSpec
     from mcpbench.install import InstallError
     from mcpbench.world import WorldError
@@ -183,16 +183,12 @@ def check_cmd(
 
         model = f"local/{DEFAULT_MODEL}"
     if model:
-        from mcpbench.check.usability import unavailable_reason
         from mcpbench.models.base import split_name
 
         try:
             split_name(model)
         except ValueError as e:
             fail(str(e))
-        reason = unavailable_reason()
-        if reason:
-            fail(reason)
         if spec is None:
             assert target is not None
             spec = ServerSpec(name=_spec_name(target.name), transport=target.transport, command=target.command,
@@ -239,7 +235,7 @@ def check_cmd(
 
     try:
         report = run_loop(go)
-    except (UsabilityUnavailable, EmbeddingsFailed) as e:
+    except EmbeddingsFailed as e:
         fail(str(e))
         return
     except (ConfigError, InstallError, WorldError, OSError) as e:  # resolving --server; already phrased

@@ -179,23 +179,20 @@ def _install_first(models: list[str], config: Path | None, suite: str, distracto
 
 def _check_local_models(models: list[str]) -> None:
     """A clear message, before any work, when a local model is not installed."""
-    for m in models:
-        if not m.startswith("local/"):
-            continue
-        try:
-            from mcpbench.models.local import check_ready
-        except ImportError:
-            return
+    local = [m for m in models if m.startswith("local/")]
+    if not local:
+        return
+    from mcpbench.models.local import check_ready
+
+    for m in local:
         problem = check_ready(m.split("/", 1)[1])
         if problem:
             fail(problem)
 
 
 def _write_report(run_dir: Path, quiet: bool) -> None:
-    try:
-        from mcpbench.report import write_report
-    except ImportError:
-        return
+    from mcpbench.report import write_report
+
     paths = write_report(run_dir)
     if not quiet:
         err_console.print(f"report: {paths.get('html', run_dir / 'report.html')}")

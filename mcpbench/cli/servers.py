@@ -137,7 +137,7 @@ def ping_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
             row = {"name": name, "status": st.status, "ping_ms": None,
                    "error": st.why() if st.status == "failed" else st.error,
                    "stderr_tail": st.stderr_tail if st.status == "failed" else None}
-            conn = fleet._shared.get(name)
+            conn = fleet.connection(name)
             if conn is not None and conn.alive:
                 try:
                     with anyio.fail_after(10):

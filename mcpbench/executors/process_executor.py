@@ -30,7 +30,7 @@ from mcpbench.connection import tail
 from mcpbench.executors.shard import EpisodeResult, infra_failed_outcome, make_shard, outcome_of
 
 if TYPE_CHECKING:
-    from mcpbench.runner import EpisodeOutcome, EpisodePlan, RunOptions
+    from mcpbench.executors.base import EpisodeOutcome, EpisodePlan, RunOptions
     from mcpbench.runspec import RunSpec
     from mcpbench.store import RunStore
 

@@ -26,7 +26,7 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
 
 def import_ray() -> Any:
     """The ray module. Raises RunError when the `ray` extra is not installed."""
-    from mcpbench.runner import RunError
+    from mcpbench.executors.base import RunError
 
     try:
         import ray
@@ -87,7 +87,7 @@ async def connect_ray(address: str | None, *, num_cpus: int) -> RayHost | None:
     `num_cpus` CPUs. Returns the host to close when this call initialised Ray, None when Ray was already initialised
     in this process (it is used as it is and left alone).
     Raises RunError when Ray is missing, does not start, or cannot be reached within INIT_TIMEOUT_S."""
-    from mcpbench.runner import RunError
+    from mcpbench.executors.base import RunError
 
     ray = import_ray()
     if ray.is_initialized():

@@ -8,19 +8,17 @@ from __future__ import annotations
 import math
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcpbench._loop import run as run_loop
 from mcpbench.config import ServerSpec
+from mcpbench.executors.base import EpisodeOutcome, EpisodePlan, execute_episode
 from mcpbench.runspec import RunSpec
 from mcpbench.trajectory import ErrorEvent, Trajectory
 from task_synth.task import Task
-
-if TYPE_CHECKING:
-    from mcpbench.runner import EpisodeOutcome, EpisodePlan
 
 STARTUP_GRACE_S = 180.0
 """Time a shard may spend before its first episode: scheduling, worker start, imports."""
@@ -112,8 +110,6 @@ def split_into_shards(plans: list[EpisodePlan], size: int) -> list[list[EpisodeP
 
 def outcome_of(result: EpisodeResult, plan: EpisodePlan, extra_errors: list[str]) -> EpisodeOutcome:
     """The driver-side EpisodeOutcome of a worker's result (`extra_errors`: failed shard attempts before it)."""
-    from mcpbench.runner import EpisodeOutcome
-
     assert result.trajectory is not None
     return EpisodeOutcome(plan, result.trajectory, result.live_outputs, result.attempts + len(extra_errors),
                           [*extra_errors, *result.infra_errors], dict(result.builtins))
@@ -121,8 +117,6 @@ def outcome_of(result: EpisodeResult, plan: EpisodePlan, extra_errors: list[str]
 
 def infra_failed_outcome(plan: EpisodePlan, errors: list[str], attempts_before: int) -> EpisodeOutcome:
     """An episode that never came back from a worker: stored as infra_failed (never charged to the model)."""
-    from mcpbench.runner import EpisodeOutcome
-
     traj = Trajectory(episode_id=plan.episode_id, task_id=plan.task.id, model=plan.model, repeat=plan.repeat,
                       prompt=plan.task.fuzzy, status="infra_failed",
                       events=[ErrorEvent(turn=0, kind="infra_error", message=e) for e in errors])
@@ -135,7 +129,6 @@ async def execute_shard(shard: ShardPlan, on_result: Callable[[EpisodeResult], N
     episode's result as soon as it is done (the process executor streams them to the driver)."""
     from mcpbench.fleet import Fleet
     from mcpbench.models.registry import get_provider
-    from mcpbench.runner import EpisodePlan, execute_episode
 
     spec = shard.spec
     results: dict[str, EpisodeResult] = {}

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import time
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 import anthropic
-import anyio
 from anthropic import AsyncAnthropic
 
 from mcpbench.models._common import merge_settings, parse_arguments
-from mcpbench.models.base import ModelError, ModelRequest, ModelResponse, ModelSettings, ToolSpec, provider
+from mcpbench.models.base import ModelRequest, ModelResponse, ToolSpec, provider
 from mcpbench.models.pricing import priced_usage
-from mcpbench.models.retry import (
-    Failure,
-    RetryPolicy,
-    call_with_retries,
-    connection_failure,
-    endpoint_limiter,
-    http_failure,
-    timeout_failure,
-)
-from mcpbench.trajectory import RequestedCall
+from mcpbench.models.sdk_provider import SDKProvider
+from mcpbench.trajectory import RequestedCall, Retry
 
 OFFICIAL_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 4096
@@ -69,29 +59,22 @@ def anthropic_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
     return [{"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in tools]
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     """The Anthropic Messages API (ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY honoured).
 
     Raises ValueError when no key is available for the official endpoint.
     """
 
-    def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 settings: ModelSettings | None = None, retry: RetryPolicy | None = None, max_concurrency: int = 8,
-                 timeout_s: float = 120.0, name: str | None = None):
-        self.model = model
-        self.name = name or f"anthropic/{model}"
-        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
-        if not key:
-            if not self.base_url:
-                raise ValueError("ANTHROPIC_API_KEY is not set (or point ANTHROPIC_BASE_URL at a compatible endpoint)")
-            key = LOCAL_PLACEHOLDER_KEY
-        self.settings = settings or ModelSettings()
-        self.retry = retry or RetryPolicy()
-        self.max_concurrency = max_concurrency
-        self.timeout_s = timeout_s
-        self.endpoint = (self.base_url or OFFICIAL_BASE_URL).rstrip("/")
-        self._client = AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0, timeout=timeout_s)
+    prefix = "anthropic"
+    sdk: ClassVar[ModuleType] = anthropic
+    key_env = "ANTHROPIC_API_KEY"
+    base_url_env = "ANTHROPIC_BASE_URL"
+    official_base_url = OFFICIAL_BASE_URL
+    placeholder_key = LOCAL_PLACEHOLDER_KEY
+    missing_key = "ANTHROPIC_API_KEY is not set (or point ANTHROPIC_BASE_URL at a compatible endpoint)"
+
+    def _make_client(self, key: str) -> AsyncAnthropic:
+        return AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s)
 
     def request_kwargs(self, request: ModelRequest) -> dict[str, Any]:
         """The keyword arguments of `messages.create` for this request.
@@ -114,34 +97,10 @@ class AnthropicProvider:
             kwargs["extra_body"] = body
         return kwargs
 
-    async def _attempt(self, kwargs: dict[str, Any]) -> Any:
-        async with endpoint_limiter(self.endpoint, self.max_concurrency):
-            try:
-                with anyio.fail_after(self.timeout_s):
-                    return await self._client.messages.create(**kwargs)
-            except TimeoutError:
-                raise timeout_failure(f"no response within {self.timeout_s:g} s") from None
-            except anthropic.APITimeoutError:
-                raise timeout_failure() from None
-            except anthropic.APIConnectionError as e:
-                raise connection_failure(f"{e} ({self.endpoint})") from None
-            except anthropic.APIStatusError as e:
-                raise http_failure(e.status_code, e.message, e.response.headers, e.body) from None
-            except anthropic.APIResponseValidationError as e:
-                raise Failure(reason="invalid response", message=str(e)) from None
+    async def _send(self, kwargs: dict[str, Any]) -> Any:
+        return await self._client.messages.create(**kwargs)
 
-    async def complete(self, request: ModelRequest) -> ModelResponse:
-        """One model turn. Raises ModelError when the endpoint fails for good (after retries)."""
-        kwargs = self.request_kwargs(request)
-        start = time.monotonic()
-        resp, retries = await call_with_retries(self.retry, lambda: self._attempt(kwargs))
-        latency = time.monotonic() - start
-        try:
-            return self._parse(resp, retries, latency)
-        except (AttributeError, TypeError) as e:
-            raise ModelError(f"unexpected response from {self.endpoint}: {e}", retries=retries) from None
-
-    def _parse(self, resp: Any, retries: list[Any], latency: float) -> ModelResponse:
+    def _parse(self, resp: Any, retries: list[Retry], latency: float) -> ModelResponse:
         texts: list[str] = []
         calls: list[RequestedCall] = []
         for block in resp.content or []:
@@ -159,9 +118,6 @@ class AnthropicProvider:
         return ModelResponse(text="\n".join(t for t in texts if t), tool_calls=calls, usage=usage,
                              finish_reason=STOP_REASONS.get(stop, stop) if stop else None, retries=retries,
                              latency_s=latency)
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
 
 @provider("anthropic", "Anthropic Messages API with tool_use blocks (ANTHROPIC_BASE_URL honoured)")

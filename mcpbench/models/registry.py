@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpbench.models.base import REGISTRY, Provider, split_name
 
+if TYPE_CHECKING:
+    from mcpbench.models.local_weights import LocalModelInfo
+
 BUILTIN_MODULES = ("mcpbench.models.openai", "mcpbench.models.anthropic", "mcpbench.models.scripted",
                    "mcpbench.models.local")
-"""Modules whose import registers a provider prefix (local is optional: added by the local-model work)."""
+"""Modules whose import registers a provider prefix."""
 
 ENDPOINT_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
 """Environment variables that configure endpoints. Only their names are ever shown, never their values."""
@@ -26,8 +28,7 @@ seconds to import, which a scripted run should not pay)."""
 def load_builtin_providers() -> None:
     """Import every built-in provider module so its @provider registration runs (idempotent)."""
     for mod in BUILTIN_MODULES:
-        if importlib.util.find_spec(mod) is not None:
-            importlib.import_module(mod)
+        importlib.import_module(mod)
 
 
 def known_providers() -> dict[str, str]:
@@ -60,13 +61,11 @@ def configured_endpoints() -> list[str]:
     return [v for v in ENDPOINT_VARS if os.environ.get(v)]
 
 
-def installed_local_models() -> list[Any]:
-    """`mcpbench.models.local.installed_models()` when the local-model module exists; [] otherwise."""
-    if importlib.util.find_spec("mcpbench.models.local") is None:
-        return []
-    local = importlib.import_module("mcpbench.models.local")
-    fn = getattr(local, "installed_models", None)
-    return list(fn()) if callable(fn) else []
+def installed_local_models() -> list[LocalModelInfo]:
+    """The local models whose weights are installed (`mcpbench.models.local_weights.installed_models`)."""
+    from mcpbench.models.local_weights import installed_models
+
+    return list(installed_models())
 
 
 __all__ = ["BUILTIN_MODULES", "ENDPOINT_VARS", "configured_endpoints", "get_provider", "installed_local_models",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +22,9 @@ from ruamel.yaml.error import YAMLError
 from mcpbench.catalog import exposed_name
 from mcpbench.models.base import ModelError, ModelRequest, ModelResponse, ModelSettings, provider
 from mcpbench.trajectory import RequestedCall, Usage
+
+if TYPE_CHECKING:
+    from task_synth.task import Task
 
 DO_NOTHING_ANSWER = "I will not use any tools, so I cannot answer this request."
 
@@ -195,29 +198,39 @@ def _outputs(request: ModelRequest) -> dict[int, str]:
 
 
 class OracleProvider:
-    """The oracle baseline: replays `request.context['task']`'s reference chain, then answers with the reference
-    answer.
+    """The oracle baseline: replays its task's reference chain, then answers with the reference answer.
 
+    It gets the task when it is built: `OracleProvider(task=...)`, or `for_episode(task, builtins)` on the unbound
+    provider `get_provider("scripted/oracle")` returns (the runner binds it per episode).
     Bound arguments are re-derived from the live results in the conversation with `task_synth.binding` — the same
     mini-language the live replay uses; a binding that no longer resolves sends the value recorded at grounding time.
-    `${VAR}` placeholders are filled from `request.context['builtins']` (the fleet's values) when given. Answers with
+    `${VAR}` placeholders are filled from `builtins` (the fleet's values) when given. Answers with
     `{{step[i]:...}}` placeholders are rendered from the live results (left as written when they cannot be).
+    `complete` raises ModelError when no task was given.
     """
 
-    def __init__(self, *, name: str = "scripted/oracle", latency_s: float = 0.0, parallel: bool = True,
+    def __init__(self, *, task: Task | None = None, builtins: dict[str, str] | None = None,
+                 name: str = "scripted/oracle", latency_s: float = 0.0, parallel: bool = True,
                  settings: ModelSettings | None = None):
+        self.task = task
+        self.builtins = builtins
         self.name = name
         self.latency_s = latency_s
         self.parallel = parallel
         self.settings = settings or ModelSettings()
 
+    def for_episode(self, task: Task, builtins: dict[str, str]) -> OracleProvider:
+        """A copy of this oracle that plays `task`."""
+        return OracleProvider(task=task, builtins=builtins, name=self.name, latency_s=self.latency_s,
+                              parallel=self.parallel, settings=self.settings)
+
     async def complete(self, request: ModelRequest) -> ModelResponse:
         from task_synth.binding import BindingError, expand, render_answer, resolve_binding
 
-        task = request.context.get("task")
-        if task is None or not hasattr(task, "reference"):
-            raise ModelError("scripted/oracle needs the task in the episode context (context={'task': Task})")
-        builtins = request.context.get("builtins")
+        task, builtins = self.task, self.builtins
+        if task is None:
+            raise ModelError("scripted/oracle was given no task (build it with task=..., or bind it with "
+                             "for_episode(task, builtins))")
         if self.latency_s > 0:
             await anyio.sleep(self.latency_s)
         waves = plan_waves(task, parallel=self.parallel)

@@ -196,24 +196,16 @@ async def test_retries_of_a_turn_are_recorded_on_its_model_turn():
     assert [r.reason for r in turn.retries] == ["HTTP 503"] and traj.status == "completed"
 
 
-async def test_the_trajectory_records_prompt_tools_settings_totals_and_the_model_context():
-    got_context = {}
-
-    class Peeking(ScriptedProvider):
-        async def complete(self, request: ModelRequest) -> ModelResponse:
-            got_context.update(request.context)
-            return await super().complete(request)
-
+async def test_the_trajectory_records_prompt_tools_settings_and_totals():
     async def ping() -> str:
         await anyio.sleep(0.01)
         return "pong"
 
-    provider = Peeking(Script.model_validate({"turns": [
+    provider = ScriptedProvider(Script.model_validate({"turns": [
         {**calls("p__ping"), "usage": {"input_tokens": 10, "output_tokens": 2}},
         {"text": "pong it is", "usage": {"input_tokens": 20, "output_tokens": 3}}]}),
         name="scripted/x", settings=ModelSettings(temperature=0.0, seed=1))
-    traj = await run(provider, MemoryToolbox({"p__ping": ping}), context={"task": "T"})
-    assert got_context == {"task": "T"}
+    traj = await run(provider, MemoryToolbox({"p__ping": ping}))
     assert traj.model == "scripted/x" and traj.prompt == "do it" and traj.system_prompt == DEFAULT_SYSTEM
     assert traj.tools == ["p__ping"] and traj.model_settings == {"temperature": 0.0, "seed": 1}
     assert traj.usage == Usage(input_tokens=30, output_tokens=5)

@@ -8,6 +8,7 @@ from agent_doubles import MemoryToolbox, Rendezvous
 
 from mcpbench.agent import Limits, run_episode
 from mcpbench.models import get_provider
+from mcpbench.models.base import EpisodeBound
 from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth.task import Check, ReferenceStep, Task
 
@@ -43,9 +44,10 @@ def notes_toolbox(meet: Rendezvous) -> MemoryToolbox:
 
 async def episode(model: str, box: MemoryToolbox):
     provider = get_provider(model)
+    player = provider.for_episode(TASK, {}) if isinstance(provider, EpisodeBound) else provider  # as the runner does
     with anyio.fail_after(30):
-        return await run_episode(provider, box, TASK.fuzzy, limits=Limits(), episode_id="e", task_id=TASK.id,
-                                 model_name=model, context={"task": TASK})
+        return await run_episode(player, box, TASK.fuzzy, limits=Limits(), episode_id="e", task_id=TASK.id,
+                                 model_name=model)
 
 
 async def test_the_oracle_replays_the_chain_in_parallel_where_it_can_and_binds_live_values():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -119,22 +118,3 @@ def test_a_command_that_does_not_exist_fails_the_handshake_checks_with_its_reaso
     assert "not found" in results["protocol.handshake_auto"]["summary"]
 
 
-def test_a_model_without_task_synthesis_is_reported_as_not_available_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    usability = importlib.import_module("mcpbench.check.usability")
-    monkeypatch.setattr(usability, "unavailable_reason", lambda: "usability checks (--model) are not available yet")
-    result = runner.invoke(app, ["check", "--model", "scripted/whatever", *fixture_cmd("clean_raw")])
-    assert result.exit_code == 2 and "not available yet" in result.output
-
-
-def test_usability_names_what_it_is_missing() -> None:
-    from mcpbench.check.usability import NEEDS, unavailable_reason
-
-    reason = unavailable_reason()
-    missing = []
-    for module, attr in NEEDS:
-        try:
-            getattr(__import__(module, fromlist=[attr]), attr)
-        except (ImportError, AttributeError):
-            missing.append(f"{module}.{attr}")
-    assert (reason is None) == (not missing)
-    assert all(m in (reason or "") for m in missing)

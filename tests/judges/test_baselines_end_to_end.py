@@ -17,7 +17,7 @@ from judge_builders import task, tools
 from judges import aggregate, score_episode
 from mcpbench.agent import Limits, run_episode
 from mcpbench.catalog import ToolEntry
-from mcpbench.models.base import ToolSpec
+from mcpbench.models.base import EpisodeBound, ToolSpec
 from mcpbench.models.scripted import scripted_provider
 from mcpbench.trajectory import RequestedCall, ToolCallEvent
 from task_synth.task import Check, Task
@@ -48,9 +48,10 @@ class ReferenceWorld:
 
 async def _episode(model: str, t: Task, repeat: int = 0, overrides: dict[int, str] | None = None):
     provider = scripted_provider(model.removeprefix("scripted/"))  # what get_provider resolves, minus the SDK imports
+    player = provider.for_episode(t, {}) if isinstance(provider, EpisodeBound) else provider  # as the runner does
     with anyio.fail_after(20):
-        traj = await run_episode(provider, ReferenceWorld(t, tools(), overrides), t.fuzzy, limits=Limits(max_turns=8),
-                                 episode_id=f"{model}:{t.id}:{repeat}", task_id=t.id, context={"task": t})
+        traj = await run_episode(player, ReferenceWorld(t, tools(), overrides), t.fuzzy, limits=Limits(max_turns=8),
+                                 episode_id=f"{model}:{t.id}:{repeat}", task_id=t.id)
     await provider.aclose()
     return traj
 

@@ -14,7 +14,7 @@ from judges import score_episode
 from mcpbench.agent import Limits, run_episode
 from mcpbench.catalog import Catalog, ToolEntry
 from mcpbench.models import get_provider
-from mcpbench.models.base import ToolSpec
+from mcpbench.models.base import EpisodeBound, ToolSpec
 from mcpbench.models.ladder import NOTHING_SEEN, FaultyOracle, RandomToolCaller, corrupt_value
 from mcpbench.trajectory import RequestedCall, ToolCallEvent, Trajectory
 from task_synth.task import Check, ReferenceStep, Task
@@ -76,10 +76,10 @@ def chain() -> Task:
 
 async def _run(model: str, world: Ledger | None = None, **options: Any) -> Trajectory:
     provider = get_provider(model, **options)
+    player = provider.for_episode(chain(), {}) if isinstance(provider, EpisodeBound) else provider  # as the runner
     with anyio.fail_after(20):
-        traj = await run_episode(provider, world or Ledger(), chain().fuzzy, limits=Limits(max_turns=8),
-                                 episode_id=f"{model}:ledger-5:0", task_id="ledger-5", model_name=model,
-                                 context={"task": chain()})
+        traj = await run_episode(player, world or Ledger(), chain().fuzzy, limits=Limits(max_turns=8),
+                                 episode_id=f"{model}:ledger-5:0", task_id="ledger-5", model_name=model)
     await provider.aclose()
     return traj
 
@@ -143,9 +143,10 @@ async def test_a_binding_the_faulty_agent_cannot_resolve_drops_the_step_and_its_
 async def test_a_single_hop_task_without_its_hop_says_it_found_nothing():
     one = chain().model_copy(update={"reference": chain().reference[:1], "checks": []})
     provider = get_provider("scripted/oracle-skip-last")
+    assert isinstance(provider, EpisodeBound)
     with anyio.fail_after(20):
-        traj = await run_episode(provider, Ledger(), one.fuzzy, limits=Limits(max_turns=4), episode_id="e",
-                                 task_id=one.id, model_name="m", context={"task": one})
+        traj = await run_episode(provider.for_episode(one, {}), Ledger(), one.fuzzy, limits=Limits(max_turns=4),
+                                 episode_id="e", task_id=one.id, model_name="m")
     assert traj.tool_calls() == [] and traj.final_answer == NOTHING_SEEN
 
 

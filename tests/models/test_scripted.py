@@ -105,30 +105,31 @@ def tool_result(call_id: str, content: str) -> Message:
 async def test_the_oracle_replays_the_reference_chain_filling_bindings_from_live_results():
     t = task([step("create", name="n"), step("list"),
               step("get", deps=[0], bindings={"id": "step[0]:id=(\\d+)"}, id=1)], answer="the thing")
-    oracle = get_provider("scripted/oracle")
-    assert isinstance(oracle, OracleProvider)
+    unbound = get_provider("scripted/oracle")
+    assert isinstance(unbound, OracleProvider)
+    oracle = unbound.for_episode(t, {})
     msgs = [Message(role="user", content="q")]
-    first = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    first = await oracle.complete(ModelRequest(messages=msgs))
     assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
         ("oracle_0", "srv__create", {"name": "n"}), ("oracle_1", "srv__list", {})]
     msgs += [Message(role="assistant", tool_calls=first.tool_calls), tool_result("oracle_0", "made id=99"),
              tool_result("oracle_1", "[]")]
-    second = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    second = await oracle.complete(ModelRequest(messages=msgs))
     assert second.tool_calls == [RequestedCall(id="oracle_2", name="srv__get", arguments={"id": 99})]
     msgs += [Message(role="assistant", tool_calls=second.tool_calls), tool_result("oracle_2", "thing")]
-    final = await oracle.complete(ModelRequest(messages=msgs, context={"task": t}))
+    final = await oracle.complete(ModelRequest(messages=msgs))
     assert final.text == "the thing" and final.tool_calls == []
 
 
 async def test_a_binding_that_finds_nothing_keeps_the_grounded_argument():
     t = task([step("a"), step("b", deps=[0], bindings={"id": "step[0]:id=(\\d+)"}, id=5)])
     msgs = [Message(role="user", content="q"), Message(role="assistant"), tool_result("oracle_0", "no id here")]
-    resp = await OracleProvider().complete(ModelRequest(messages=msgs, context={"task": t}))
+    resp = await OracleProvider(task=t).complete(ModelRequest(messages=msgs))
     assert resp.tool_calls[0].arguments == {"id": 5}
 
 
 async def test_the_oracle_without_a_task_is_a_model_error():
-    with pytest.raises(ModelError, match="context"):
+    with pytest.raises(ModelError, match="no task"):
         await OracleProvider().complete(ask())
 
 
@@ -136,14 +137,13 @@ async def test_the_oracle_fills_templates_placeholders_and_a_live_answer():
     t = task([step("list", url="${WEB_URL}/items"),
               step("query", bindings={"sql": "template:SELECT * FROM {{step[0]:table (\\w+)}}"}, sql="x")],
              answer="The table is {{step[0]:table (\\w+)}}.")
-    oracle = OracleProvider()
-    context = {"task": t, "builtins": {"WEB_URL": "http://127.0.0.1:8123"}}
+    oracle = OracleProvider(task=t, builtins={"WEB_URL": "http://127.0.0.1:8123"})
     msgs = [Message(role="user", content="q")]
-    first = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    first = await oracle.complete(ModelRequest(messages=msgs))
     assert first.tool_calls[0].arguments == {"url": "http://127.0.0.1:8123/items"}
     msgs += [Message(role="assistant", tool_calls=first.tool_calls), tool_result("oracle_0", "table users (3 rows)")]
-    second = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    second = await oracle.complete(ModelRequest(messages=msgs))
     assert second.tool_calls[0].arguments == {"sql": "SELECT * FROM users"}
     msgs += [Message(role="assistant", tool_calls=second.tool_calls), tool_result("oracle_1", "...")]
-    final = await oracle.complete(ModelRequest(messages=msgs, context=context))
+    final = await oracle.complete(ModelRequest(messages=msgs))
     assert final.text == "The table is users."

@@ -95,7 +95,7 @@ async def test_a_server_that_dies_between_calls_is_restarted_before_the_next_cal
     with anyio.fail_after(60):
         async with Fleet.open([fault_spec("f", log)], log_dir=tmp_path / "logs") as fleet:
             pid = int((await fleet.call("f", "pid", {})).content)
-            shared = fleet._shared["f"]
+            shared = fleet.connection("f")
             os.kill(pid, signal.SIGKILL)
             with anyio.fail_after(5):
                 await shared.wait_stopped()  # the process watch retired the session on its own

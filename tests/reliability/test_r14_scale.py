@@ -33,14 +33,14 @@ async def test_fifty_servers_and_two_hundred_episodes_keep_every_limit_and_leak_
     # four naps and an echo that do not depend on each other: the oracle sends all five in one turn
     tasks = [echo_task(f"t{i}", names[i % N_SERVERS], f"w{i}", before=[("nap", {"seconds": 0.02})] * PARALLEL_NAPS,
                        parallel=True) for i in range(N_EPISODES)]
-    oracle = OracleProvider()
+    oracle = OracleProvider()  # bound to each episode's task below
     limiter = anyio.CapacityLimiter(EPISODES_AT_ONCE)
     statuses: dict[str, str] = {}
 
     async def episode(i: int) -> None:
         async with limiter, fleet.episode(f"e{i}", servers=tasks[i].servers) as tools:
-            traj = await run_episode(oracle, tools, tasks[i].fuzzy, episode_id=f"e{i}", task_id=tasks[i].id,
-                                     context={"task": tasks[i]}, limits=Limits(call_timeout_s=60))
+            traj = await run_episode(oracle.for_episode(tasks[i], {}), tools, tasks[i].fuzzy, episode_id=f"e{i}",
+                                     task_id=tasks[i].id, limits=Limits(call_timeout_s=60))
         statuses[traj.episode_id] = f"{traj.status}:{sorted({c.outcome for c in traj.tool_calls()})}"
 
     with anyio.fail_after(900):

@@ -14,7 +14,7 @@ import anyio
 import pytest
 from fixtures import toy_suite, write_config
 
-import mcpbench.runner as runner_module
+import mcpbench.executors.local as local_executor
 from mcpbench.runner import RunError, Runner, RunOptions
 from mcpbench.store import RunStore
 from task_synth.task import Provenance, Suite
@@ -201,7 +201,7 @@ def test_episodes_that_finish_together_share_a_commit_and_all_are_stored(world, 
         return real(self, records)
 
     monkeypatch.setattr(RunStore, "record_episodes", counting)
-    monkeypatch.setattr(runner_module, "GROUP_WAIT_S", 2.0)  # a loaded machine must not split the groups
+    monkeypatch.setattr(local_executor, "GROUP_WAIT_S", 2.0)  # a loaded machine must not split the groups
     cfg, suite = world
     res = _run(cfg, suite, tmp_path / "run", "scripted/oracle", "scripted/do-nothing", concurrency=8)
     assert res.state == "completed"
@@ -231,13 +231,13 @@ def test_the_start_up_heap_is_frozen_while_episodes_run_and_thawed_after(world, 
     import gc
 
     seen = []
-    real = runner_module.execute_episode
+    real = local_executor.execute_episode
 
     async def watching(*args, **kwargs):
         seen.append(gc.get_freeze_count())
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(runner_module, "execute_episode", watching)
+    monkeypatch.setattr(local_executor, "execute_episode", watching)
     cfg, suite = world
     before = gc.get_freeze_count()
     res = _run(cfg, suite, tmp_path / "run", "scripted/oracle")
