@@ -1,6 +1,7 @@
 """Shared fixtures: real subprocess servers from tests/, the default fleet config, anyio backend.
 
 Set-up on first use: when the collected tests include `integration` tests and some default-fleet server is not
+installed, `devset("name", ...)` tests whose development-set servers (benchmarks/devset.servers.yaml) are not
 installed, or `local_model` tests and the local model is not installed and proven, the session installs them first
 (with progress on the terminal), so `uv run pytest` passes on a fresh clone. MCPBENCH_TEST_SETUP=0 turns this off.
 """
@@ -19,7 +20,7 @@ TEST_MODEL = "qwen2.5-coder-1.5b"
 """The local model the `local_model` tests use."""
 
 
-def _set_up(session: pytest.Session, fleet: bool, model: bool) -> None:
+def _set_up(session: pytest.Session, fleet: bool, model: bool, devset: set[str]) -> None:
     from rich.console import Console
 
     from mcpbench.cli.first_use import install_fleet, install_local, missing_servers
@@ -28,6 +29,8 @@ def _set_up(session: pytest.Session, fleet: bool, model: bool) -> None:
     from mcpbench.models.local_weights import LocalModelError, WeightsError, verified_weights
 
     specs = load_config(ROOT / "servers.yaml").enabled() if fleet else []
+    if devset:
+        specs += [s for s in load_config(ROOT / "benchmarks" / "devset.servers.yaml").servers if s.name in devset]
     todo = missing_servers(specs)
     need_model = False
     if model:
@@ -57,8 +60,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     fleet = any(item.get_closest_marker("integration") for item in session.items)
     model = any(item.get_closest_marker("local_model") for item in session.items)
-    if fleet or model:
-        _set_up(session, fleet, model)
+    devset = {name for item in session.items for m in item.iter_markers("devset") for name in m.args}
+    if fleet or model or devset:
+        _set_up(session, fleet, model, devset)
 
 
 @pytest.fixture
