@@ -84,11 +84,19 @@ def python_servers(paths: list[str] | None = None, *, prefix: Path | None = None
         seen.add(_canon(dname))
         if not (_requires_sdk(dist) or looks_like_mcp(dname)):
             continue
-        scripts = [ep.name for ep in dist.entry_points if ep.group == "console_scripts" and looks_like_mcp(ep.name)]
-        for script in scripts:
+        console = sorted((ep for ep in dist.entry_points if ep.group == "console_scripts"), key=lambda ep: ep.name)
+        scripts = [(ep.name, short_name(ep.name)) for ep in console if looks_like_mcp(ep.name)]
+        if not scripts and looks_like_mcp(dname):
+            # a server package whose scripts carry no 'mcp' ("csv", "csv-editor"): its first script, named after
+            # the package (aliases of one entry point are one server)
+            targets: dict[str, str] = {}
+            for ep in console:
+                targets.setdefault(ep.value, ep.name)
+            scripts = [(script, short_name(dname)) for script in targets.values()][:1]
+        for script, name in scripts:
             path = _script_path(prefix, script)
             out.append(DiscoveredServer(
-                name=short_name(script), transport="stdio", command=str(path) if path else script,
+                name=name, transport="stdio", command=str(path) if path else script,
                 source=source or f"python:{dname} ({prefix})", source_kind="pypi", scope="package",
                 description=str(dist.metadata["Summary"] or ""), install=Install(pypi=f"{dname}=={dist.version}"),
             ))

@@ -56,6 +56,17 @@ def test_a_distribution_depending_on_fastmcp_with_an_x_mcp_script_counts(tmp_pat
     assert [(s.name, s.command) for s in found] == [("acme", "acme-mcp")]  # no bin on disk: the bare script name
 
 
+def test_a_server_package_whose_scripts_carry_no_mcp_word_is_found_once_by_its_package_name(tmp_path):
+    """Pins a gap seen when the fleet grew: a package named like a server (`x-mcp-server`) whose console scripts are
+    plain words (`csv`, `csv-editor`, aliases of one entry point) was not discovered at all."""
+    site = tmp_path / "site"
+    _dist(site, "tables-mcp-server", "1.0", {"tables-editor": "tables.server:main", "tables": "tables.server:main"},
+          ["fastmcp>=2"])
+    _dist(site, "plain-tool", "1.0", {"plain": "plain:main"}, ["fastmcp>=2"])  # uses the SDK, named like no server
+    found = python_servers([str(site)], prefix=tmp_path)
+    assert [(s.name, s.command) for s in found] == [("tables", "tables")]
+
+
 def test_npm_packages_with_an_mcp_keyword_or_the_sdk_dependency_are_servers(tmp_path):
     nm = tmp_path / "npm" / "node_modules"
     pkgs = {
