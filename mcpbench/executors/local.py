@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -41,8 +42,15 @@ async def run_local(fleet: Fleet, providers: dict[str, Provider], pending: list[
     send, receive = anyio.create_memory_object_stream[EpisodeOutcome](concurrency)
     group = 1 if judged else GROUP_COMMIT
 
+    # A provider that serves a fixed number of requests at once (a local llama.cpp server's slots) runs only that
+    # many of its episodes at a time: an episode's deadline measures the model, not time queued behind its siblings
+    # for a slot (seen: 7 of 10 smoke episodes timed out on a loaded 2-core machine, never having been answered).
+    model_slots = {m: anyio.CapacityLimiter(cap) for m, p in providers.items()
+                   if isinstance(cap := getattr(p, "episode_capacity", None), int) and cap > 0}
+
     async def one(plan: EpisodePlan) -> None:
-        async with limiter:
+        slot = model_slots.get(plan.model)
+        async with slot if slot is not None else contextlib.nullcontext(), limiter:
             out = await execute_episode(fleet, providers[plan.model], plan, spec, attempts.get(plan.episode_id, 0))
             await send.send(out)
 

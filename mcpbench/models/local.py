@@ -102,6 +102,11 @@ class LocalProvider:
     dies (never the model's fault); `infra=False` for output llama.cpp could not parse (the model's fault).
     """
 
+    @property
+    def episode_capacity(self) -> int:
+        """Episodes the runner runs at once on this model: the server's slots (requests it answers concurrently)."""
+        return self.options.parallel
+
     def __init__(self, model: str = DEFAULT_MODEL, *, home: Path | None = None, settings: ModelSettings | None = None,
                  options: ServerOptions | None = None, retry: RetryPolicy | None = None, timeout_s: float = 600.0,
                  log_path: Path | None = None):
