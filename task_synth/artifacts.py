@@ -80,6 +80,9 @@ class ToolGraph(BaseModel):
     edges: list[Edge] = Field(default_factory=list)
     pools: dict[str, list[Any]] = Field(default_factory=dict)
     """Kind -> literal values available for parameters (seeds, schema examples, probe discoveries)."""
+    setups: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Server -> a set-up call ({"tool", "arguments"}) its read tools need first, learnt from their probe errors
+    (probe.py); every chain through that server starts with it."""
 
     def node(self, key: str) -> ToolNode | None:
         return next((n for n in self.nodes if n.key == key), None)

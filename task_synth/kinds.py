@@ -39,6 +39,9 @@ class Kind:
     noun: str = "value"
     json_type: str = "string"
     accept: Callable[[str, int, int], bool] | None = None
+    param_described: str = r"(?!)"
+    """Regex on a string parameter's description: the parameter takes this kind even when its name says nothing
+    (an `object` "to show (commit hash, branch, tag…)")."""
     """Extra test of a found value (text, start, end): e.g. numbers must be quantities, timezones must exist."""
 
 
@@ -128,7 +131,7 @@ register_kind(Kind("repo", r"\.", params=r"repo(sitory)?(_?path)?", described=r"
 register_kind(Kind("revision", r"[0-9a-f]{7,40}|v\d+\.\d+\.\d+", params=r"revision|commit|sha|ref|target",
                    described=r"commit|revision|branch|tag",
                    find=r"(?<![\w])([0-9a-f]{40}|v\d+\.\d+\.\d+)(?![\w])", sources=r"git",
-                   produced_by=r"commit", noun="commit"))
+                   produced_by=r"commit", noun="commit", param_described=r"\bcommit (hash|sha|id)\b"))
 register_kind(Kind("entity", r"[^\"'\n]{2,80}", params=r"entity_?name|names|name", described=r"\bentit",
                    find=r"""['"]name['"]\s*:\s*['"]([^"'\n]{2,80})['"]""", sources=r"graph|node|entit",
                    produced_by=r"\bentit", noun="record"))
@@ -175,6 +178,10 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
             return k.name
     if re.fullmatch(KINDS["search"].params, name, re.IGNORECASE) and "string" in types:
         return "search"
+    if types <= {"string", None}:
+        for k in KINDS.values():
+            if re.search(k.param_described, desc, re.IGNORECASE):
+                return k.name
     if numeric:
         return "number"
     return None

@@ -244,11 +244,22 @@ def _generic_fuzzy(v: StepView) -> str:
 GENERIC = Phrasing(_generic_precise, _generic_fuzzy)
 
 
-def phrasing(tool: str) -> Phrasing:
+def phrasing(tool: str, view: StepView | None = None) -> Phrasing:
+    """The hand-written phrasing of a tool of the default fleet, else GENERIC. Given the step, a hand-written
+    phrasing that speaks of parameters the step does not have (another server's tool of the same name) is not used."""
     for pattern, p in PHRASINGS:
         if re.search(pattern, tool, re.IGNORECASE):
-            return p
+            return p if view is None or fits(p, view) else GENERIC
     return GENERIC
+
+
+def fits(p: Phrasing, v: StepView) -> bool:
+    """The phrasing renders the step without a missing parameter ('None' where a value should be)."""
+    try:
+        text = p.fuzzy(v) + " " + p.precise(v)
+    except (KeyError, AttributeError, TypeError):
+        return False
+    return "None" not in text or any("None" in str(a) for a in v.args.values())
 
 
 __all__ = [
@@ -259,6 +270,7 @@ __all__ = [
     "Phrasing",
     "StepView",
     "first_sentence",
+    "fits",
     "phrasing",
     "place",
 ]

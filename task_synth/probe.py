@@ -48,14 +48,95 @@ def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     return {p: literal_values(state.graph, k, props.get(p))[0] for p, k in node.params.items() if k is not None}
 
 
+SETUP_TRIES = 4
+"""Argument sets tried per set-up tool (a read's probe error named it)."""
+
+
+def named_tools(text: str, tools: list[str], exclude: str) -> list[str]:
+    """Tools of `tools` (other than `exclude`) that `text` names as a word."""
+    return [t for t in tools if t != exclude and re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text)]
+
+
+def setup_values(state: SynthState, server: str, param: str, schema: dict[str, Any]) -> list[Any]:
+    """Candidates for a set-up parameter: the server's own per-episode data (the names its isolation copies into its
+    working directory), the world's directory, then the literal pool of the parameter's kind."""
+    from task_synth.kinds import param_kind
+
+    spec = (getattr(state.live, "specs", None) or {}).get(server)
+    iso = getattr(spec, "isolation", None)
+    vals: list[Any] = [str(c) for c in (getattr(iso, "copy_", None) or [])]
+    if schema.get("type") in (None, "string") and "WORLD" in state.builtins:
+        vals.append("${WORLD}")
+    kind = param_kind(param, schema)
+    if kind:
+        vals += [v for v in literal_values(state.graph, kind, schema) if v not in vals]
+    return vals
+
+
+async def _run_setups(state: SynthState, tools: Any, servers: list[str]) -> None:
+    for server in servers:
+        su = state.graph.setups.get(server)
+        if su:
+            await tools.call_real(server, su["tool"], expand(dict(su["arguments"]), state.builtins),
+                                  state.options.call_timeout_s)
+
+
+async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]]) -> list[str]:
+    """Prerequisites from errors for reads: a read whose probe failed with an error naming another tool of its server
+    ("… use X first") has that tool tried first, filled from what the fleet provides; the first argument set after
+    which the read succeeds becomes the server's set-up (graph.setups). Returns the servers that gained one."""
+    gained: list[str] = []
+    by_server: dict[str, list[tuple[ToolNode, str]]] = {}
+    for key in sorted(failed):
+        node, err = failed[key]
+        if node.server not in state.graph.setups:
+            by_server.setdefault(node.server, []).append((node, err))
+    for server, reads in sorted(by_server.items()):
+        tools = sorted(e.name for e in state.entries if e.server == server)
+        counts: dict[str, int] = {}
+        for node, err in reads:
+            for t in named_tools(err, tools, node.tool):
+                counts[t] = counts.get(t, 0) + 1
+        for cand in sorted(counts, key=lambda t: (-counts[t], t))[:2]:
+            entry = state.entry(server, cand)
+            schema = (entry.input_schema if entry else None) or {}
+            props = schema.get("properties") or {}
+            required = [str(p) for p in schema.get("required") or []]
+            options = [setup_values(state, server, p, props.get(p) or {}) for p in required]
+            if any(not o for o in options):
+                continue
+            node, _ = reads[0]
+            for i in range(SETUP_TRIES):
+                args = {p: o[min(i, len(o) - 1)] for p, o in zip(required, options)}
+                if i and all(len(o) <= i for o in options):
+                    break
+                async with state.live.episode(f"synth-setup-{server}-{i}", servers=[server],
+                                              call_timeout_s=state.options.call_timeout_s) as ep:
+                    su = await ep.call_real(server, cand, expand(dict(args), state.builtins),
+                                            state.options.call_timeout_s)
+                    if not su.ok or looks_like_error(su.content):
+                        continue
+                    out = await ep.call_real(server, node.tool, expand(probe_arguments(state, node), state.builtins),
+                                             state.options.call_timeout_s)
+                if out.ok and not looks_like_error(out.content):
+                    state.graph.setups[server] = {"tool": cand, "arguments": args}
+                    gained.append(server)
+                    break
+            if server in gained:
+                break
+    return gained
+
+
 async def _call_all(state: SynthState, nodes: list[ToolNode], args: dict[str, dict[str, Any]], label: str
                     ) -> dict[str, tuple[str, str]]:
-    """(outcome, text) per tool key, all calls of one episode run concurrently under a limiter."""
+    """(outcome, text) per tool key, all calls of one episode run concurrently under a limiter (after the servers'
+    set-up calls, when they need one)."""
     results: dict[str, tuple[str, str]] = {}
     limiter = anyio.CapacityLimiter(state.options.concurrency)
     servers = sorted({n.server for n in nodes})
     async with state.live.episode(f"synth-probe-{label}", servers=servers,
                                   call_timeout_s=state.options.call_timeout_s) as tools:
+        await _run_setups(state, tools, servers)
         async def one(node: ToolNode) -> None:
             async with limiter:
                 out = await tools.call_real(node.server, node.tool, expand(args[node.key], state.builtins),
@@ -82,7 +163,10 @@ class ProbeSource:
         init_graph(state)
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()
-        for r in range(self.rounds):
+        setup_tried = False
+        for r in range(self.rounds + 1):  # a round more when a set-up was learnt (its server is probed again)
+            if r == self.rounds and not state.graph.setups:
+                break
             todo = [n for n in state.graph.nodes
                     if n.key not in probed and can_fill(state.graph, n, schemas.get(n.key, {}))]
             if not todo:
@@ -90,6 +174,13 @@ class ProbeSource:
             args = {n.key: probe_arguments(state, n) for n in todo}
             first = await _call_all(state, todo, args, f"{r}a")
             second = await _call_all(state, todo, args, f"{r}b")
+            failed = {n.key: (n, first[n.key][1]) for n in todo
+                      if first[n.key][0] != "ok" or looks_like_error(first[n.key][1])}
+            if failed and not setup_tried:
+                setup_tried = True
+                gained = set(await learn_setups(state, failed))
+                if gained:  # those servers' reads are probed again, after their set-up
+                    todo = [n for n in todo if n.server not in gained]
             for node in todo:
                 probed.add(node.key)
                 outcome, raw = first[node.key]

@@ -31,7 +31,8 @@ class _Walker:
         self.state = state
         self.graph = state.graph
         self.rng = rng
-        self.nodes = {n.key: n for n in self.graph.nodes if n.read_only}
+        setups = {f"{srv}/{su['tool']}" for srv, su in self.graph.setups.items()}
+        self.nodes = {n.key: n for n in self.graph.nodes if n.read_only and n.key not in setups}
         self.schemas = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in state.entries}
         self.uses: Counter[str] = Counter()
 
@@ -52,8 +53,10 @@ class _Walker:
         return self.rng.choices(items, weights=weights, k=1)[0]
 
     def start(self) -> ToolNode | None:
+        # a read whose server needs a set-up call is a chain of two on its own (the set-up is a hop to find)
         cands = [n for k, n in sorted(self.nodes.items())
-                 if self.fillable(n, set()) and any(e.dst in self.nodes for e in self.graph.out_edges(k))]
+                 if self.fillable(n, set()) and (n.server in self.graph.setups
+                                                 or any(e.dst in self.nodes for e in self.graph.out_edges(k)))]
         if not cands:
             return None
         return self.weighted(cands, [1.0 / (1 + self.uses[n.key]) for n in cands])
@@ -140,6 +143,20 @@ class _Walker:
         return steps
 
 
+def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
+    """The walk's steps after the set-up calls their servers need (graph.setups, learnt from probe errors): a
+    prerequisite step per server, in order of first use; the walk's bindings move along."""
+    pre = [ChainStep(server=srv, tool=state.graph.setups[srv]["tool"],
+                     arguments=dict(state.graph.setups[srv]["arguments"]))
+           for srv in dict.fromkeys(s.server for s in steps) if srv in state.graph.setups]
+    if not pre:
+        return steps
+    k = len(pre)
+    moved = [s.model_copy(update={"binds": [b.model_copy(update={"source": b.source + k}) for b in s.binds],
+                                  "depends_on": [d + k for d in s.depends_on]}) for s in steps]
+    return pre + moved
+
+
 @step("sample", "walk")
 class WalkSampler:
     """Seeded random walks; `n × oversample` chains of `min_hops`..`max_hops` steps."""
@@ -165,11 +182,11 @@ class WalkSampler:
             hops = walker.weighted(hops_range, [HOP_WEIGHTS.get(h, 1) for h in hops_range])
             cross = rng.random() < o.cross_server_share
             steps = walker.walk(hops, cross)
-            if not steps or len(steps) < o.min_hops:
+            if not steps or len(with_setups(state, steps)) < o.min_hops:
                 continue
             if cross and len({s.server for s in steps}) < 2 and len(o.servers) > 1:
                 continue
-            chain = Chain(id=f"{o.id_prefix}-c{len(chains):04d}", steps=steps)
+            chain = Chain(id=f"{o.id_prefix}-c{len(chains):04d}", steps=with_setups(state, steps))
             key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in steps],
                              sort_keys=True, default=str)
             sig = chain.signature()
@@ -186,4 +203,4 @@ class WalkSampler:
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "WalkSampler"]
+__all__ = ["HOP_WEIGHTS", "WalkSampler", "with_setups"]

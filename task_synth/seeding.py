@@ -186,6 +186,16 @@ class _Planner:
         return sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
                        and not _REMOVES.search(t.name)), key=rank)
 
+    async def _setup(self, tools: EpisodeCalls, done: list[tuple[ChainStep, str]]) -> None:
+        """The server's set-up call (learnt from its reads' probe errors, graph.setups) starts every chain."""
+        su = self.state.graph.setups.get(self.server)
+        if su:
+            s = ChainStep(server=self.server, tool=su["tool"], arguments=dict(su["arguments"]))
+            ok, out = await self._run(tools, s, done)
+            if not ok:
+                raise SeedFailed(f"{su['tool']}: the set-up failed: {out[:160]!r}")
+            done.append((s, out))
+
     async def _prerequisite(self, tools: EpisodeCalls, write: ToolEntry, topic: Topic, error: str,
                             done: list[tuple[ChainStep, str]]) -> ChainStep | None:
         """A step that makes `write` work, learned from its error (or its description): run it, or None."""
@@ -211,6 +221,7 @@ class _Planner:
                                            servers=[self.server],
                                            call_timeout_s=self.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
+            await self._setup(tools, done)
             needs_ids = fill(write.input_schema, topic, self.fmt)[1]
             if needs_ids:  # an id the write needs comes from a tool that creates the thing it names
                 for creator in self._creators(write):

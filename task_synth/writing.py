@@ -112,16 +112,25 @@ def join_clauses(clauses: list[str]) -> str:
     return f"{clauses[0]}{middle}, and finally {clauses[-1]}"
 
 
+def setup_context(pre: list[StepView]) -> str:
+    """A set-up step (learnt from a read's error) is where the work happens, not something to recite: the request
+    names what it was given ("working in repo")."""
+    vals = [str(val) for v in pre for _, val in sorted(v.args.items()) if isinstance(val, str | int | float)]
+    return f", working in {', '.join(vals)}" if vals else ""
+
+
 def write_templates(g: Grounded, state: SynthState) -> Draft:
     """Deterministic wording for one grounded chain (seeded by its id). Raises WriteFailed."""
     rng = random.Random(f"task_synth:write:{state.options.seed}:{g.chain_id}")
     vs = views(g, state)
     ask, regex = choose_ask(g)
     k = len(g.steps) - 1
-    clauses = [phrasing(v.tool).fuzzy(v) for v in vs]
+    setup = {(srv, su["tool"]) for srv, su in state.graph.setups.items()}
+    pre = [v for v in vs if (v.server, v.tool) in setup]
+    clauses = [phrasing(v.tool, v).fuzzy(v) for v in vs if (v.server, v.tool) not in setup]
     opener = rng.choice(OPENERS)
-    fuzzy = f"{opener} {join_clauses(clauses)}? I'd like to know {ask.fuzzy}."
-    precise = " ".join(f"({i + 1}) {phrasing(v.tool).precise(v)}" for i, v in enumerate(vs)) + f" {ask.precise}"
+    fuzzy = f"{opener} {join_clauses(clauses)}{setup_context(pre)}? I'd like to know {ask.fuzzy}."
+    precise = " ".join(f"({i + 1}) {phrasing(v.tool, v).precise(v)}" for i, v in enumerate(vs)) + f" {ask.precise}"
     answer = ask.answer.replace("{value}", placeholder(k, regex))
     raw = (g.steps[-1].raw or g.steps[-1].outputs)[0]
     return Draft(precise=precise, fuzzy=fuzzy, answer=answer,
@@ -144,5 +153,5 @@ class TemplateWriter:
                 state.reject(g.chain_id, "write", [str(e)], g)
 
 
-__all__ = ["OPENERS", "TemplateWriter", "WriteFailed", "check_for", "choose_ask", "join_clauses", "salient", "views",
-           "write_templates"]
+__all__ = ["OPENERS", "TemplateWriter", "WriteFailed", "check_for", "choose_ask", "join_clauses", "salient",
+           "setup_context", "views", "write_templates"]
