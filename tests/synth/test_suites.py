@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
-import anyio
 import pytest
 from typer.testing import CliRunner
 
@@ -19,6 +17,7 @@ from task_synth.binding import template_sources
 from task_synth.replay import static_problems
 from task_synth.synth import dump_plans
 from task_synth.task import suite_path
+from tests.synth._cli import run_mcpbench as _mcpbench
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,14 +92,6 @@ def test_tasks_cli_lists_shows_and_exports_plans_that_round_trip(tmp_path):
     assert load_plans(tmp_path / "again.yaml") == plans
 
 
-MCPBENCH = str(Path(sys.executable).parent / "mcpbench")
-
-
-async def _mcpbench(*args: str, cwd: Path, timeout: float) -> tuple[int, str, str]:
-    """Run the real console script; (exit code, stdout, stderr)."""
-    with anyio.fail_after(timeout):
-        proc = await anyio.run_process([MCPBENCH, *args], cwd=cwd, check=False)
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
 @pytest.mark.integration
