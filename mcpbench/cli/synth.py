@@ -1,9 +1,10 @@
-"""`mcpbench synth` and `mcpbench tasks list|show|validate`."""
+"""`mcpbench synth` and `mcpbench tasks list|show|plans|validate|build`."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +267,60 @@ def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke'
                 console.print(f"    {reason}", highlight=False, markup=False)
         console.print(f"{len(results) - len(bad)}/{len(results)} tasks valid in {s.name} (sha256 {s.sha256[:12]})")
     if bad:
+        raise typer.Exit(1)
+
+
+@tasks_app.command("build")
+def build_cmd(recipe: str = typer.Argument(..., help="A recipe file (*.build.yaml), or the name of a shipped suite "
+                                           "built from one (e.g. 'wide')."),
+              cache: Path | None = typer.Option(None, "--cache", help="Where each part's result is kept (default: "
+                                                "$MCPBENCH_HOME/build); a crashed build resumes from it."),
+              fresh: bool = typer.Option(False, "--fresh", help="Rebuild every part, ignoring the cache."),
+              concurrency: int = typer.Option(4, "--concurrency", min=1, help="Chains grounded and tasks replayed "
+                                              "at once within a part."),
+              config: Path | None = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Build a suite from its recipe: synthesize (or ground plans for) every part on the live fleet, replay every
+    task and keep those that pass, write the suite and FILE.build.json. Exits 1 when a part failed or the suite is
+    empty."""
+    from mcpbench.install import home_dir
+    from task_synth.build import RecipeError, build_report_path, build_suite, fleet_part_runner, load_recipe
+    from task_synth.task import SUITES_DIR
+
+    path = Path(recipe)
+    if not path.exists() and "/" not in recipe and (SUITES_DIR / "src" / f"{recipe}.build.yaml").exists():
+        path = SUITES_DIR / "src" / f"{recipe}.build.yaml"
+    try:
+        spec = load_recipe(path)
+    except RecipeError as e:
+        fail(str(e))
+        return
+    cfg = load_or_exit(config)
+    for i, part in enumerate(spec.parts):
+        try:
+            cfg.select(part.servers or None) if part.servers else None
+        except KeyError as e:
+            fail(f"{path}: parts.{i}.servers: {e.args[0]}")
+    root = Path(__file__).resolve().parents[2]
+
+    def progress(p: Any) -> None:
+        if json_out:
+            return
+        state = "[red]failed[/]" if p.error else ("cached" if p.cached else f"{p.wall_s:.0f} s")
+        wanted = f" of {p.wanted}" if p.wanted else ""
+        console.print(f"part {p.index + 1}/{len(spec.parts)} {escape(p.name)}: {p.kept}{wanted} kept "
+                      f"({p.made} made, {len(p.dropped)} failed the replay) · {state}"
+                      + (f"\n    {escape(p.error)}" if p.error else ""), highlight=False)
+
+    report = run_loop(partial(build_suite, spec, path, fleet_part_runner(cfg, path.parent, concurrency=concurrency),
+                              cache=cache or home_dir() / "build", root=root, fresh=fresh, on_part=progress))
+    if json_out:
+        print_json(report.model_dump(mode="json"))
+    else:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in report.shares.items())
+        console.print(f"{report.tasks} tasks over {len(report.servers)} servers → {report.out} (sha256 "
+                      f"{report.sha256[:12]}); {shares}; report {build_report_path(Path(report.out))}",
+                      highlight=False)
+    if report.failed_parts or not report.tasks:
         raise typer.Exit(1)
 
 
