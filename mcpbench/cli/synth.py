@@ -15,7 +15,7 @@ from rich.table import Table
 from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 
-tasks_app = typer.Typer(help="Inspect and validate task suites (files, or the shipped 'smoke' and 'core').",
+tasks_app = typer.Typer(help="Inspect, validate and build task suites (files, or the shipped ones: smoke, core, wide).",
                         no_args_is_help=True)
 
 
