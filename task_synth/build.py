@@ -49,6 +49,8 @@ class Part(BaseModel):
     min_hops: int | None = Field(default=None, ge=1)
     max_hops: int | None = Field(default=None, ge=1)
     seed_world: bool = True
+    variants: int | None = Field(default=None, ge=1)
+    """SynthOptions.variants: more chains of each kind (different literals and topics) for large suites."""
     tags: list[str] = Field(default_factory=list)
     """Added to every task of the part (after synthesis, so they do not change ids)."""
 
@@ -259,7 +261,7 @@ def fleet_part_runner(config: Any, recipe_dir: Path, *, concurrency: int = 4) ->
         names = part.servers or sorted({s.server for p in plans or [] for s in p.steps})
         specs = config.select(names)
         extra = {k: v for k, v in (("cross_server_share", part.cross_server_share), ("min_hops", part.min_hops),
-                                   ("max_hops", part.max_hops)) if v is not None}
+                                   ("max_hops", part.max_hops), ("variants", part.variants)) if v is not None}
         options = SynthOptions(servers=[s.name for s in specs], n=part.n, seed=_part_seed(recipe, index),
                                id_prefix=recipe.suite, seed_world=part.seed_world, concurrency=concurrency, **extra)
         report = PartReport(index=index, name=part.name(index), servers=options.servers,

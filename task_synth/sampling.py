@@ -190,7 +190,7 @@ class WalkSampler:
             key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in steps],
                              sort_keys=True, default=str)
             sig = chain.signature()
-            if key in seen or per_sig[sig] >= self.max_per_signature:
+            if key in seen or per_sig[sig] >= self.max_per_signature * o.variants:
                 continue
             seen.add(key)
             per_sig[sig] += 1

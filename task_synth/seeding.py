@@ -384,6 +384,7 @@ class WorldSeeding:
             state.notes.append("seed: no selected server is isolated per episode (stateful: true); nothing written")
             return
         rng = random.Random(f"task_synth:seed:{state.options.seed}")
+        per_server, joined = self.per_server * state.options.variants, self.joined * state.options.variants
         topics = list(world_topics())
         found: dict[str, list[tuple[Topic, list[ChainStep], tuple[str, str]]]] = {}
         limiter = anyio.CapacityLimiter(state.options.concurrency)
@@ -421,7 +422,7 @@ class WorldSeeding:
                            if not isinstance(r, str)}.values())
             tried = {(w.name, t.key) for w, t in tries}
             more = [(w, t) for w in worked for t in topics if (w.name, t.key) not in tried]
-            more = more[: max(0, self.per_server * 2 - len(worked))]
+            more = more[: max(0, per_server * 2 - len(worked))]
             base = len(tries)
             tries += more
             async with anyio.create_task_group() as tg:
@@ -450,10 +451,10 @@ class WorldSeeding:
 
         candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]] = []
         for server in servers:
-            for topic, steps, fmt in found.get(server, [])[: self.per_server]:
+            for topic, steps, fmt in found.get(server, [])[:per_server]:
                 candidates.append((f"seed-{server}-{steps[-2].tool}-{topic.key}", [(server, steps, fmt)], topic))
         multi = [s for s in servers if found.get(s)]
-        for k in range(self.joined if len(multi) >= 2 else 0):
+        for k in range(joined if len(multi) >= 2 else 0):
             a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
             pa = found[a][k % len(found[a])]
             pb = next((p for p in found[b] if p[0].key == pa[0].key), None)

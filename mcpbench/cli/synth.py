@@ -61,6 +61,8 @@ def synth_cmd(
                                         "tasks.jsonl, rejected.jsonl (default: FILE.work/)."),
     min_hops: int = typer.Option(2, "--min-hops"),
     max_hops: int = typer.Option(6, "--max-hops"),
+    variants: int = typer.Option(1, "--variants", min=1, help="Variants of each kind of chain (literals, topics): "
+                                 "raise it for large suites."),
     seed_world: bool = typer.Option(True, "--seed-world/--no-seed-world", help="Write the world's facts into "
                                     "servers isolated per episode (stateful: true) and ask about them."),
     name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
@@ -103,7 +105,7 @@ def synth_cmd(
         fail(str(e.args[0]))
     options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, planner=planner,
                            model_timeout_s=model_timeout or _default_model_timeout(planner or writer),
-                           min_hops=min_hops, max_hops=max_hops, id_prefix=name,
+                           min_hops=min_hops, max_hops=max_hops, id_prefix=name, variants=variants,
                            seed_world=seed_world)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
@@ -268,6 +270,61 @@ def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke'
         console.print(f"{len(results) - len(bad)}/{len(results)} tasks valid in {s.name} (sha256 {s.sha256[:12]})")
     if bad:
         raise typer.Exit(1)
+
+
+@tasks_app.command("pick")
+def pick_cmd(suite: str = typer.Argument(..., help="The suite to pick from (a file, or a shipped suite)."),
+             out: Path = typer.Option(..., "--out", "-o", help="Plans YAML to write (build it with --plans or a "
+                                      "recipe's `plans:` part)."),
+             n: int = typer.Option(..., "--n", min=1, help="Tasks to pick."),
+             multi: int = typer.Option(0, "--multi", min=0, help="First pick this many multi-server tasks with "
+                                       "--min-multi-hops or more hops."),
+             min_multi_hops: int = typer.Option(3, "--min-multi-hops", min=1),
+             stateful: int = typer.Option(0, "--stateful", min=0, help="Then this many stateful tasks with "
+                                          "final-state checks."),
+             per_server: int = typer.Option(0, "--per-server", min=0, help="Then make sure every server has this "
+                                            "many tasks (counting --besides)."),
+             besides: str | None = typer.Option(None, "--besides", help="A suite or plans file the pick is added "
+                                                "to: its tasks count for coverage and are never repeated."),
+             prefix: str = typer.Option("picked", "--prefix", help="The picked tasks' new id prefix."),
+             seed: int = typer.Option(0, "--seed"), json_out: bool = JsonOpt) -> None:
+    """Pick a balanced subset of a suite (multi-server, stateful, every server covered) as editable plans."""
+    from task_synth.pick import PickOptions, pick, renamed
+    from task_synth.synth import dump_plans, load_plans, plans_from_tasks
+
+    source = _load_suite(suite)
+    already: list[Any] = []
+    if besides:
+        if besides.endswith((".yaml", ".yml")):
+            try:
+                already = [_plan_stub(p) for p in load_plans(besides)]
+            except (OSError, ValueError) as e:
+                fail(str(e))
+        else:
+            already = list(_load_suite(besides).tasks)
+    chosen = renamed(pick(source.tasks, PickOptions(n=n, multi=multi, min_multi_hops=min_multi_hops,
+                                                    stateful=stateful, per_server=per_server, seed=seed),
+                          already), prefix)
+    dump_plans(plans_from_tasks(chosen), out)
+    from task_synth.build import suite_shares
+
+    by_server = dict(sorted(Counter(s for t in chosen for s in t.servers).items()))
+    summary = {"out": str(out), "picked": len(chosen), "of": len(source.tasks), "shares": suite_shares(chosen),
+               "servers": by_server}
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"{len(chosen)} of {len(source.tasks)} tasks → {out}; servers: "
+                      + ", ".join(f"{k} {v}" for k, v in by_server.items()), highlight=False)
+
+
+def _plan_stub(plan: Any) -> Any:
+    """A curated plan seen as a task, for coverage and repeat checks only."""
+    from task_synth.task import Task
+
+    servers = sorted({s.server for s in plan.steps})
+    return Task.model_construct(id=plan.id, fuzzy=plan.fuzzy, precise=plan.precise, servers=servers,
+                                tags=list(plan.tags), checks=[], reference=[])
 
 
 @tasks_app.command("build")
