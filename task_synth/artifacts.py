@@ -73,6 +73,29 @@ class Edge(BaseModel):
         return self.src.split("/", 1)[0] != self.dst.split("/", 1)[0]
 
 
+class HandleSource(BaseModel):
+    """A tool whose output carries a handle (a session, a deck, a request id) that other tools of its server take as
+    a required parameter (handles.py)."""
+
+    server: str
+    tool: str
+    param: str
+    """The consumers' parameter that takes the handle ('session_id')."""
+    extract: str
+    """Regex (binding.py syntax) reading the handle from this tool's output."""
+    arguments: list[dict[str, Any]] = Field(default_factory=list)
+    """Literal argument sets after which the output carried the handle (a walk draws one: which file to open)."""
+    needs: dict[str, str] = Field(default_factory=dict)
+    """This tool's own handle parameters -> the handle parameter they take (a producer that needs an opener)."""
+    opener: bool = True
+    """Called to open something (may change in-sandbox state; never a walk step on its own) rather than a read
+    whose probe output happened to carry the handle."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.server}/{self.tool}"
+
+
 class ToolGraph(BaseModel):
     """graph.json"""
 
@@ -83,6 +106,12 @@ class ToolGraph(BaseModel):
     setups: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Server -> a set-up call ({"tool", "arguments"}) its read tools need first, learnt from their probe errors
     (probe.py); every chain through that server starts with it."""
+    handles: list[HandleSource] = Field(default_factory=list)
+    """Tools whose outputs carry the handles other tools take (handles.py): the walk puts one before a tool that needs
+    the handle and binds it."""
+    local_pools: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
+    """Server -> kind -> literal values that hold on that server only (the world's files it sees in its working
+    directory); they come before the run-wide pools for that server's parameters."""
 
     def node(self, key: str) -> ToolNode | None:
         return next((n for n in self.nodes if n.key == key), None)
@@ -239,4 +268,4 @@ class Rejection(BaseModel):
 
 
 __all__ = ["BindIntent", "BoundRef", "Chain", "ChainStep", "CheckSpec", "ClaimSpec", "Draft", "Edge", "Evidence",
-           "Grounded", "GroundedStep", "ProbeRecord", "Rejection", "TaskPlan", "ToolGraph", "ToolNode"]
+           "Grounded", "GroundedStep", "HandleSource", "ProbeRecord", "Rejection", "TaskPlan", "ToolGraph", "ToolNode"]

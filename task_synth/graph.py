@@ -12,18 +12,20 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth.artifacts import Edge, Evidence, ToolGraph, ToolNode
+from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
 from task_synth.registry import step
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
+HANDLE = "handle"
+"""The kind of an edge that carries a handle (graph.handles): bound with the source's own regex, never a kind's."""
 LITERAL_ONLY = {"enum", "boolean", "repo"}
 """Kinds filled from the schema or seeds only, never bound to an earlier output."""
 _UNSAFE = re.compile(r"(^|[_\-. ])(write|create|delete|remove|update|insert|move|edit|add|append|set|push|commit|reset"
                      r"|checkout|toggle|init|drop|gzip|simulate|trigger|rename|upload|send|post|put|patch|kill|exec"
-                     r"|clear|save|store)", re.IGNORECASE)
+                     r"|clear|save|store|export|close|undo|redo|restore)", re.IGNORECASE)
 _SELECT_ONLY = re.compile(r"\bSELECT\b|SQL query", re.IGNORECASE)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b")
 
@@ -82,13 +84,18 @@ def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dic
     return pools
 
 
-def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None) -> list[Any]:
-    """Candidate literal values for a parameter of a kind: enum members, the pool, or pool values composed in."""
+def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None, server: str | None = None
+                   ) -> list[Any]:
+    """Candidate literal values for a parameter of a kind: enum members, the server's own values (graph.local_pools),
+    the pool, or pool values composed in."""
     schema = schema or {}
     if kind == "enum":
         return list(schema.get("enum") or [])
     if kind == "boolean":
         return [bool(schema.get("default", False))]
+    local = graph.local_pools.get(server or "", {}).get(kind)
+    if local:
+        return list(local)
     vals = list(graph.pools.get(kind, []))
     if vals:
         return vals
@@ -100,10 +107,24 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
 
 def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any],
              bound: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Every required parameter not in `bound` has a literal candidate."""
+    """Every required parameter not in `bound` has a literal candidate, or is a handle a tool of the server returns
+    (graph.handles)."""
     props = entry_schema.get("properties") or {}
     return node.read_only and all(
-        p in bound or (k is not None and literal_values(graph, k, props.get(p))) for p, k in node.params.items())
+        p in bound or (k is not None and literal_values(graph, k, props.get(p), node.server))
+        or (k is None and handle_source(graph, node.server, p) is not None) for p, k in node.params.items())
+
+
+def handle_source(graph: ToolGraph, server: str, param: str, _depth: int = 0) -> HandleSource | None:
+    """The first tool of `server` whose output carries the handle `param` and that can itself be filled (an opener
+    first, else a read that needs only handles with sources), or None."""
+    if _depth > 2:
+        return None
+    for hs in sorted((h for h in graph.handles if h.server == server and h.param == param),
+                     key=lambda h: (not h.opener, len(h.needs), h.tool)):
+        if all(handle_source(graph, server, q, _depth + 1) is not None for q in hs.needs.values()):
+            return hs
+    return None
 
 
 def connect(graph: ToolGraph) -> None:
@@ -124,6 +145,11 @@ def connect(graph: ToolGraph) -> None:
                     if comp.source in src.produces:
                         edges.setdefault((src.key, dst.key, param, comp.source, "compose"),
                                          set()).update(src.produces[comp.source])
+    for hs in graph.handles:  # a tool returns the handle another tool of its server takes
+        for dst in graph.nodes:
+            if dst.server == hs.server and dst.read_only and dst.key != hs.key and hs.param in dst.params \
+                    and dst.params[hs.param] is None:
+                edges.setdefault((hs.key, dst.key, hs.param, HANDLE, "direct"), set()).add("probe")
     graph.edges = [Edge(src=s, dst=d, param=p, kind=k, via=v, evidence=sorted(ev))
                    for (s, d, p, k, v), ev in sorted(edges.items())]
 
@@ -182,5 +208,6 @@ class SchemaSource:
         connect(state.graph)
 
 
-__all__ = ["LITERAL_ONLY", "SchemaSource", "build_node", "can_fill", "connect", "init_graph", "is_read_only",
+__all__ = ["HANDLE", "LITERAL_ONLY", "SchemaSource", "build_node", "can_fill", "connect", "handle_source", "init_graph",
+           "is_read_only",
            "literal_values", "mark_produces", "schema_text", "seed_pools"]

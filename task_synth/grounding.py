@@ -25,8 +25,9 @@ from task_synth.binding import (
     resolve_arguments,
     resolve_binding,
 )
+from task_synth.handles import HIDDEN, is_handle_param, mask
 from task_synth.kinds import KINDS, field_label, pick_references
-from task_synth.normalise import clock_dependent, clock_reading
+from task_synth.normalise import VARIES, clock_dependent, clock_reading
 from task_synth.probe import looks_like_error, normalise_output
 from task_synth.registry import step
 from task_synth.task import ReferenceStep
@@ -114,8 +115,10 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
     return args_out, bindings_out, outputs, refs_out
 
 
-async def _second_run(state: SynthState, steps: list[ReferenceStep], tools: EpisodeCalls) -> list[str]:
+async def _second_run(state: SynthState, steps: list[ReferenceStep], tools: EpisodeCalls
+                      ) -> tuple[list[str], list[dict[str, Any]]]:
     outputs: list[str] = []
+    sent: list[dict[str, Any]] = []
     quiet = quiet_steps(steps)
     for i, s in enumerate(steps):
         try:
@@ -123,7 +126,27 @@ async def _second_run(state: SynthState, steps: list[ReferenceStep], tools: Epis
         except BindingError as e:
             raise GroundingFailed(f"step {i} {s.server}/{s.tool}: binding did not re-resolve: {e}") from None
         outputs.append(await _call(tools, state, i, s, args, i in quiet))
-    return outputs
+        sent.append(args)
+    return outputs, sent
+
+
+def drawn_ids(recorded: list[ReferenceStep], first: list[dict[str, Any]], second: list[dict[str, Any]]
+              ) -> tuple[list[str], list[str], set[tuple[int, str]]]:
+    """Bound text values that differ between the two runs (a handle a server draws anew in every episode: a session
+    id): their values in run 1 and run 2, and the (step, parameter) that took them. They are masked before outputs
+    are compared, so a step is not live-varying only because it repeats its session's id."""
+    one: list[str] = []
+    two: list[str] = []
+    where: set[tuple[int, str]] = set()
+    for i, s in enumerate(recorded):
+        for p in s.bindings:
+            a, b = first[i].get(p), second[i].get(p)
+            if isinstance(a, str) and isinstance(b, str) and a != b and min(len(a), len(b)) >= 4 \
+                    and is_handle_param(p, {"type": "string"}, None):
+                one.append(a)
+                two.append(b)
+                where.add((i, p))
+    return one, two, where
 
 
 async def ground_chain(state: SynthState, chain: Chain) -> Grounded:
@@ -136,12 +159,20 @@ async def ground_chain(state: SynthState, chain: Chain) -> Grounded:
                 for s, a, b in zip(chain.steps, args, bindings)]
     async with state.live.episode(f"{chain.id}.g2", servers=servers,
                                   call_timeout_s=state.options.call_timeout_s) as tools:
-        raw2 = await _second_run(state, recorded, tools)
+        raw2, args2 = await _second_run(state, recorded, tools)
+    one, two, drawn = drawn_ids(recorded, args, args2)
+    for i, p in drawn:
+        recorded[i].arguments[p] = VARIES
+    # nothing may be asked of a handle (the next episode draws another): in what writers and checks read it is
+    # written as a token too short to be asked, that bindings still re-read
+    raw1 = [mask(r, one, HIDDEN) for r in raw1]
+    raw2 = [mask(r, two, HIDDEN) for r in raw2]
     steps: list[GroundedStep] = []
     live: list[bool] = []
     fast: list[bool] = []
     for i, (s, ref) in enumerate(zip(chain.steps, recorded)):
-        o1, o2 = normalise_output(raw1[i], state.builtins), normalise_output(raw2[i], state.builtins)
+        o1 = mask(normalise_output(raw1[i], state.builtins), one)
+        o2 = mask(normalise_output(raw2[i], state.builtins), two)
         sources = sorted({j for spec in ref.bindings.values() for j in binding_sources(spec)})
         fast.append(o1 != o2 or clock_reading(raw1[i], state.now) or any(fast[j] for j in sources))
         live.append(fast[-1] or clock_dependent(raw1[i], state.now) or any(live[j] for j in sources))

@@ -110,7 +110,7 @@ register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculati
                    find=NEVER,
                    seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),
                    noun="expression"))
-register_kind(Kind("number", NUMBER, find=rf"(?<![\w.:/-])({NUMBER})(?![\w.:/-]|-\d)",
+register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER})(?![\w.:/-]|-\d)",
                    produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
                    noun="number", json_type="number", accept=is_quantity))
 register_kind(Kind("table", r"[A-Za-z_][A-Za-z0-9_]*", params=r"table(_?name)?", described=r"\btable\b",

@@ -13,9 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from task_synth.artifacts import ProbeRecord, ToolNode
-from task_synth.binding import expand, placeholders
+from task_synth.artifacts import ChainStep, ProbeRecord, ToolNode
+from task_synth.binding import expand, placeholders, resolve_binding
 from task_synth.graph import can_fill, connect, init_graph, literal_values, mark_produces
+from task_synth.handles import (
+    confirm_producers,
+    learn_openers,
+    mask,
+    observe,
+    prelude,
+    run_prelude,
+    server_files,
+    unbound_handles,
+)
 from task_synth.kinds import KINDS, NEVER, find_values
 from task_synth.normalise import clock_dependent, episode_dirs
 from task_synth.registry import step
@@ -45,7 +55,8 @@ def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
 def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     entry = state.entry(node.server, node.tool)
     props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
-    return {p: literal_values(state.graph, k, props.get(p))[0] for p, k in node.params.items() if k is not None}
+    return {p: literal_values(state.graph, k, props.get(p), node.server)[0] for p, k in node.params.items()
+            if k is not None}
 
 
 SETUP_TRIES = 4
@@ -69,7 +80,7 @@ def setup_values(state: SynthState, server: str, param: str, schema: dict[str, A
         vals.append("${WORLD}")
     kind = param_kind(param, schema)
     if kind:
-        vals += [v for v in literal_values(state.graph, kind, schema) if v not in vals]
+        vals += [v for v in literal_values(state.graph, kind, schema, server) if v not in vals]
     return vals
 
 
@@ -138,11 +149,23 @@ async def _call_all(state: SynthState, nodes: list[ToolNode], args: dict[str, di
                                   call_timeout_s=state.options.call_timeout_s) as tools:
         await _run_setups(state, tools, servers)
         async def one(node: ToolNode) -> None:
+            call = expand(dict(args[node.key]), state.builtins)
             async with limiter:
-                out = await tools.call_real(node.server, node.tool, expand(args[node.key], state.builtins),
-                                            state.options.call_timeout_s)
+                # a handle the tool needs comes from its producer, called first in this episode (never made up)
+                need = unbound_handles(state.graph, ChainStep(server=node.server, tool=node.tool, arguments=call))
+                handles: list[Any] = []
+                if need:
+                    pre, bound = prelude(state.graph, node.server, need)
+                    outs = await run_prelude(state, tools, pre)
+                    if isinstance(outs, str):
+                        results[node.key] = ("tool_error", f"the handle's producer failed: {outs}")
+                        return
+                    for p, spec in bound.items():
+                        call[p] = resolve_binding(spec, outs)
+                        handles.append(call[p])
+                out = await tools.call_real(node.server, node.tool, call, state.options.call_timeout_s)
             text = out.content if out.ok else (out.error or out.content)
-            results[node.key] = (out.outcome, text)
+            results[node.key] = (out.outcome, mask(text, handles))
 
         async with anyio.create_task_group() as tg:
             for node in nodes:
@@ -160,7 +183,14 @@ class ProbeSource:
         self.rounds = rounds
 
     async def run(self, state: SynthState) -> None:
+        from task_synth.seeding import isolated_servers
+
         init_graph(state)
+        for server in state.options.servers:
+            files = server_files(state, server)
+            if files and server not in state.graph.local_pools:
+                state.graph.local_pools[server] = {"path": files}
+        await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()
         setup_tried = False
@@ -191,7 +221,9 @@ class ProbeSource:
                                          varying=varying)
                 if outcome != "ok" or looks_like_error(raw):
                     continue
+                observe(state, node, args[node.key], raw)
                 self._learn(state, node, raw, text, varying)
+        await confirm_producers(state)
         connect(state.graph)
 
     @staticmethod

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
-from task_synth.graph import LITERAL_ONLY, literal_values
+from task_synth.graph import HANDLE, LITERAL_ONLY, handle_source, literal_values
+from task_synth.handles import with_handles
 from task_synth.kinds import composers_into
 from task_synth.registry import step
 
@@ -38,24 +40,29 @@ class _Walker:
 
     def literal(self, node: ToolNode, param: str, avoid: list[Any] = ()) -> Any:  # type: ignore[assignment]
         kind = node.params[param]
-        vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param)) if kind else []
+        vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param),
+                              node.server) if kind else []
         vals = [v for v in vals if v not in avoid] or vals
         return self.rng.choice(vals) if vals else None
 
     def fillable(self, node: ToolNode, bound: set[str]) -> bool:
-        return all(p in bound or (k is not None and self.literal_probe(node, p)) for p, k in node.params.items())
+        return all(p in bound or (k is not None and self.literal_probe(node, p))
+                   or (k is None and handle_source(self.graph, node.server, p) is not None)
+                   for p, k in node.params.items())
 
     def literal_probe(self, node: ToolNode, param: str) -> bool:
         kind = node.params[param]
-        return bool(kind and literal_values(self.graph, kind, self.schemas.get(node.key, {}).get(param)))
+        return bool(kind and literal_values(self.graph, kind, self.schemas.get(node.key, {}).get(param),
+                                            node.server))
 
     def weighted(self, items: list[Any], weights: list[float]) -> Any:
         return self.rng.choices(items, weights=weights, k=1)[0]
 
     def start(self) -> ToolNode | None:
-        # a read whose server needs a set-up call is a chain of two on its own (the set-up is a hop to find)
+        # a read whose server needs a set-up call, or a handle another tool opens, is a chain of two on its own
+        # (the set-up or the opener is a hop to find)
         cands = [n for k, n in sorted(self.nodes.items())
-                 if self.fillable(n, set()) and (n.server in self.graph.setups
+                 if self.fillable(n, set()) and (n.server in self.graph.setups or None in n.params.values()
                                                  or any(e.dst in self.nodes for e in self.graph.out_edges(k)))]
         if not cands:
             return None
@@ -98,11 +105,16 @@ class _Walker:
         if edge.via == "direct":
             # of several parameters of one kind, the first takes the value (convert *from* that timezone)
             param = next(p for p, k in dst.params.items() if k == dst.params[edge.param])
-        binds = [self._bind(edge, param, last)]
+        bindings: dict[str, str] = {}
+        if edge.kind == HANDLE:  # the handle the last step returned, re-read with its producer's own regex
+            hs = next(h for h in self.graph.handles if h.key == edge.src and h.param == edge.param)
+            binds, bindings = [], {edge.param: f"step[{last}]:{hs.extract}"}
+        else:
+            binds = [self._bind(edge, param, last)]
         bound_kinds = {dst.params[param]}
         args: dict[str, Any] = {}
         for p, kind in dst.params.items():
-            if p == param:
+            if p == param or kind is None:  # handles are bound once the walk is done (handles.with_handles)
                 continue
             # keep the chain coherent: a parameter whose kind the previous step also produced takes it from
             # there (convert *that* time from *that* timezone) — one parameter per kind
@@ -111,7 +123,8 @@ class _Walker:
                 bound_kinds.add(kind)
             else:
                 args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
-        steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, depends_on=[last]))
+        steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
+                               depends_on=[last]))
         return True
 
     def _used(self, steps: list[ChainStep], kind: str | None) -> list[Any]:
@@ -135,7 +148,7 @@ class _Walker:
         if first is None:
             return None
         args: dict[str, Any] = {}
-        for p in first.params:
+        for p in (q for q, k in first.params.items() if k is not None):
             args[p] = self.literal(first, p, avoid=[v for q, v in args.items() if first.params[q] == first.params[p]])
         steps = [ChainStep(server=first.server, tool=first.tool, arguments=args)]
         while len(steps) < hops and self.extend(steps, cross):
@@ -152,9 +165,16 @@ def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
     if not pre:
         return steps
     k = len(pre)
-    moved = [s.model_copy(update={"binds": [b.model_copy(update={"source": b.source + k}) for b in s.binds],
-                                  "depends_on": [d + k for d in s.depends_on]}) for s in steps]
-    return pre + moved
+    return pre + [_shift(s, k) for s in steps]
+
+
+def _shift(s: ChainStep, k: int) -> ChainStep:
+    def move(spec: str) -> str:
+        return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + k}]", spec)
+
+    return s.model_copy(update={"binds": [b.model_copy(update={"source": b.source + k}) for b in s.binds],
+                                "bindings": {p: move(v) for p, v in s.bindings.items()},
+                                "depends_on": [d + k for d in s.depends_on]})
 
 
 @step("sample", "walk")
@@ -182,18 +202,21 @@ class WalkSampler:
             hops = walker.weighted(hops_range, [HOP_WEIGHTS.get(h, 1) for h in hops_range])
             cross = rng.random() < o.cross_server_share
             steps = walker.walk(hops, cross)
-            if not steps or len(with_setups(state, steps)) < o.min_hops:
+            if not steps:
+                continue
+            full = with_setups(state, with_handles(state.graph, steps, rng))
+            if len(full) < o.min_hops:
                 continue
             if cross and len({s.server for s in steps}) < 2 and len(o.servers) > 1:
                 continue
-            chain = Chain(id=f"{o.id_prefix}-c{len(chains):04d}", steps=with_setups(state, steps))
-            key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in steps],
-                             sort_keys=True, default=str)
+            chain = Chain(id=f"{o.id_prefix}-c{len(chains):04d}", steps=full)
+            key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds], s.bindings)
+                              for s in full], sort_keys=True, default=str)
             sig = chain.signature()
             # with variants, a chain that reads an earlier output may be drawn again: it is grounded with another
             # seed, so it binds another of the listed values (another table, another commit) or is dropped later as a
             # duplicate task
-            repeats = o.variants if any(s.binds for s in steps) else 1
+            repeats = o.variants if any(s.binds or s.bindings for s in full) else 1
             if seen[key] >= repeats or per_sig[sig] >= self.max_per_signature * o.variants:
                 continue
             seen[key] += 1

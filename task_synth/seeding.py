@@ -32,7 +32,7 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import expand
 from task_synth.fill import Unfillable, file_format, fill, key_regex, role, sql_statements, writes_content
-from task_synth.graph import is_read_only
+from task_synth.graph import handle_source, is_read_only
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.kinds import param_kind
 from task_synth.probe import looks_like_error
@@ -231,7 +231,9 @@ class _Planner:
             done: list[tuple[ChainStep, str]] = []
             await self._setup(tools, done)
             needs_ids = fill(write.input_schema, topic, self.fmt)[1]
-            if needs_ids:  # an id the write needs comes from a tool that creates the thing it names
+            if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
+                await self._open(tools, needs_ids, topic, done)
+            if needs_ids and not all(any(key_regex(p, o) for _, o in done) for p in needs_ids):
                 for creator in self._creators(write):
                     try:
                         s = self._fill_step(creator, topic, done, content=False)
@@ -266,6 +268,23 @@ class _Planner:
                 if ok and all(_contains(out, m) for m in topic.markers):
                     return [s for s, _ in done] + [r], iw
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
+
+    async def _open(self, tools: EpisodeCalls, ids: list[str], topic: Topic, done: list[tuple[ChainStep, str]]
+                    ) -> None:
+        """Run the producers of the handles `ids` the probe learnt (an opener with one of its argument sets, drawn
+        by the topic), so the write can bind them; a producer that fails leaves the creators to try."""
+        from task_synth.handles import prelude
+
+        wanted = [p for p in ids if handle_source(self.state.graph, self.server, p) is not None]
+        if not wanted:
+            return
+        pre, _ = prelude(self.state.graph, self.server, wanted, random.Random(f"task_synth:open:{topic.key}"),
+                         len(done))
+        for s in pre:
+            ok, out = await self._run(tools, s, done)
+            if not ok:
+                return
+            done.append((s, out))
 
     def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
         wprops = set((write.input_schema or {}).get("properties") or {})

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
+from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import pick_references
 from task_synth.phrases import Ask, StepView, phrasing
 from task_synth.registry import step
@@ -32,9 +33,11 @@ class WriteFailed(Exception):
 
 def views(g: Grounded, state: SynthState) -> list[StepView]:
     out: list[StepView] = []
+    handles = handle_keys(state.graph)
     for i, s in enumerate(g.steps):
         entry = state.entry(s.server, s.tool)
-        bound = {p: (binding_sources(spec) or [i - 1])[0] for p, spec in s.bindings.items()}
+        bound = {p: (binding_sources(spec) or [i - 1])[0] for p, spec in s.bindings.items()
+                 if (s.server, p) not in handles}  # a handle is where the work happens, not a value to mention
         picks = {p: (r.kind, r.ordinal, r.count) for p, r in s.refs.items()}
         templates = {p: _PLACEHOLDER_REF.sub("X", spec[len(TEMPLATE):]) for p, spec in s.bindings.items()
                      if spec.startswith(TEMPLATE)}
@@ -125,7 +128,7 @@ def write_templates(g: Grounded, state: SynthState) -> Draft:
     vs = views(g, state)
     ask, regex = choose_ask(g)
     k = len(g.steps) - 1
-    setup = {(srv, su["tool"]) for srv, su in state.graph.setups.items()}
+    setup = context_tools(state.graph)
     pre = [v for v in vs if (v.server, v.tool) in setup]
     clauses = [phrasing(v.tool, v).fuzzy(v) for v in vs if (v.server, v.tool) not in setup]
     opener = rng.choice(OPENERS)
