@@ -167,10 +167,11 @@ def argument_sets(state: SynthState, entry: ToolEntry) -> list[dict[str, Any]]:
     options: list[list[Any]] = []
     for p in required:
         ps = props.get(p) or {}
-        vals: list[Any] = list(files) if role(p, ps) == "file" or param_kind(p, ps) == "path" else []
-        if param_kind(p, ps) is not None or role(p, ps) in ("file", "name", ""):
+        r, k = role(p, ps), param_kind(p, ps)
+        vals: list[Any] = list(files) if r == "file" or k == "path" else []
+        if k is not None or r == "file":
             vals += [v for v in setup_values(state, entry.server, p, ps) if v not in vals]
-        if not vals:
+        if not vals:  # a name or records to open something with: the world's
             for topic in list(world_topics())[:3]:
                 try:
                     args, _, _ = fill(schema, topic, fmt)
@@ -178,6 +179,8 @@ def argument_sets(state: SynthState, entry: ToolEntry) -> list[dict[str, Any]]:
                     continue
                 if p in args and args[p] not in vals:
                     vals.append(args[p])
+        if not vals and r == "":
+            vals = setup_values(state, entry.server, p, ps)
         if not vals:
             return []
         options.append(vals)

@@ -8,6 +8,7 @@ change the next run's choices).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from task_synth.handles import (
     learn_openers,
     mask,
     observe,
+    opener_candidates,
     prelude,
     run_prelude,
     server_files,
@@ -42,9 +44,20 @@ _ERROR = re.compile(r"^\s*(error\b|traceback|exception\b|failed\b|invalid\b|unkn
 
 
 def looks_like_error(text: str) -> bool:
-    """An ok outcome whose text is really an error or empty (some servers report faults as plain text)."""
+    """An ok outcome whose text is really an error or empty (some servers report faults as plain text, or as a JSON
+    object saying only that it failed: `{"error": "…"}`, `{"success": false, …}` with no data)."""
     t = text.strip()
-    return not t or t in ("[]", "{}", "null", "None", '""') or bool(_ERROR.match(t))
+    if not t or t in ("[]", "{}", "null", "None", '""') or bool(_ERROR.match(t)):
+        return True
+    if t.startswith("{") and len(t) < 2000:
+        try:
+            d = json.loads(t)
+        except ValueError:
+            return False
+        data = {k for k, v in d.items() if v not in (None, "", [], {})} if isinstance(d, dict) else set()
+        failed = isinstance(d, dict) and (bool(d.get("error")) or d.get("success") is False)
+        return failed and data <= {"error", "success", "message", "session_id", "status", "code"}
+    return False
 
 
 def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
@@ -96,6 +109,9 @@ async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]
     """Prerequisites from errors for reads: a read whose probe failed with an error naming another tool of its server
     ("… use X first") has that tool tried first, filled from what the fleet provides; the first argument set after
     which the read succeeds becomes the server's set-up (graph.setups). Returns the servers that gained one."""
+    from task_synth.seeding import _MISSING, isolated_servers
+
+    isolated = set(isolated_servers(state))
     gained: list[str] = []
     by_server: dict[str, list[tuple[ToolNode, str]]] = {}
     for key in sorted(failed):
@@ -108,7 +124,11 @@ async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]
         for node, err in reads:
             for t in named_tools(err, tools, node.tool):
                 counts[t] = counts.get(t, 0) + 1
-        for cand in sorted(counts, key=lambda t: (-counts[t], t))[:2]:
+        cands = sorted(counts, key=lambda t: (-counts[t], t))[:2]
+        if not cands and server in isolated and any(_MISSING.search(err) for _, err in reads):
+            # "no presentation is loaded": what opens one is the set-up (only in the sandbox: it may create)
+            cands = [e.name for e in opener_candidates(state, server, set())][:2]
+        for cand in cands:
             entry = state.entry(server, cand)
             schema = (entry.input_schema if entry else None) or {}
             props = schema.get("properties") or {}
