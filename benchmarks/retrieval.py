@@ -4,8 +4,8 @@
 
 Lists the default fleet's tools (from the catalog cache when warm, else live), ranks every labelled query with each
 ranker (bm25, embedding, hybrid) and prints recall@1 and recall@5 (formula in docs/metrics.md). Target: recall@5 ≥ 0.9
-for the best ranker. `--catalog` takes a `mcpbench servers tools --json` dump instead of the live fleet (its quarantined tools
-are skipped, as the fleet skips them).
+for the best ranker. `--catalog` takes a `mcpbench servers tools --json` dump instead of the live fleet (the tools it
+marks quarantined are skipped, as the fleet skips them).
 """
 
 from __future__ import annotations

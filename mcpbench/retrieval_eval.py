@@ -105,4 +105,5 @@ def queries_to_json(queries: list[LabelledQuery]) -> str:
     return "\n".join(json.dumps(q.model_dump(), ensure_ascii=False) for q in queries) + "\n"
 
 
-__all__ = ["LabelledQuery", "RankerQuality", "catalog_from_dump", "default_queries_path", "evaluate", "load_queries", "recall_at_k"]
+__all__ = ["LabelledQuery", "RankerQuality", "catalog_from_dump", "default_queries_path", "evaluate", "load_queries",
+           "recall_at_k"]
