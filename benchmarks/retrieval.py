@@ -58,12 +58,14 @@ def main() -> int:
         print(json.dumps({"tools": len(entries), "queries": len(queries), "rankers": rows, "target_recall5": TARGET,
                           "pass": best >= TARGET}, indent=2))
     else:
-        print(f"{len(queries)} labelled queries over {len(entries)} tools")
-        print(f"{'ranker':<10} {'recall@1':>9} {'recall@5':>9}   {'held-out (odd) @1':>17} {'@5':>6} {'seconds':>8}")
+        print(f"{len(queries)} labelled queries over {len(entries)} tools; settings tuned on the even-numbered half, "
+              "the odd half is held out")
+        print(f"{'ranker':<10} {'all @1':>7} {'@5':>6}   {'tuning (even) @1':>16} {'@5':>6}   "
+              f"{'held-out (odd) @1':>17} {'@5':>6} {'seconds':>8}")
         for r in rows:
-            odd = r["halves"]["odd"]
-            print(f"{r['ranker']:<10} {r['recall'][1]:>9.3f} {r['recall'][5]:>9.3f}   {odd[1]:>17.3f} {odd[5]:>6.3f} "
-                  f"{r['seconds']:>8.2f}")
+            even, odd = r["halves"]["even"], r["halves"]["odd"]
+            print(f"{r['ranker']:<10} {r['recall'][1]:>7.3f} {r['recall'][5]:>6.3f}   {even[1]:>16.3f} "
+                  f"{even[5]:>6.3f}   {odd[1]:>17.3f} {odd[5]:>6.3f} {r['seconds']:>8.2f}")
             if args.misses:
                 for m in r["misses"]:
                     print(f"    miss: {m}")

@@ -9,6 +9,8 @@ normalised BM25 score to the embedding score. Formulas and measured quality: doc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter
@@ -113,23 +115,41 @@ def _hit(entry: ToolEntry, score: float) -> SearchHit:
                      description=entry.description or "")
 
 
+_Index = tuple[list[dict[str, float]], list[float], Counter[str]]
+_INDEXES: dict[str, _Index] = {}
+
+
+def _bm25_index(entries: list[ToolEntry]) -> _Index:
+    """Each tool's field-weighted term frequencies, lengths and the document frequencies, kept for the last few
+    catalogs (keyed by a digest of the tools' indexed text): `search_tools` and the benchmark rank many queries over
+    one catalog, and tokenising it is most of a query's cost."""
+    fields = [tool_fields(e) for e in entries]
+    key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    if key in _INDEXES:
+        return _INDEXES[key]
+    docs: list[dict[str, float]] = []
+    for f in fields:
+        tf: dict[str, float] = {}
+        for fname, text in f.items():
+            for tok in tokenize(text):
+                tf[tok] = tf.get(tok, 0.0) + FIELD_WEIGHTS[fname]
+        docs.append(tf)
+    index = (docs, [sum(d.values()) for d in docs], Counter(t for d in docs for t in d))
+    if len(_INDEXES) >= 4:
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[key] = index
+    return index
+
+
 @ranker("bm25")
 class BM25Ranker:
     """Field-weighted BM25 (k1=1.2, b=0.75) over the tools given; only tools sharing a term with the query score."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
-        docs: list[dict[str, float]] = []
-        for e in entries:
-            tf: dict[str, float] = {}
-            for fname, text in tool_fields(e).items():
-                for tok in tokenize(text):
-                    tf[tok] = tf.get(tok, 0.0) + FIELD_WEIGHTS[fname]
-            docs.append(tf)
-        if not docs:
+        if not entries:
             return []
-        lengths = [sum(d.values()) for d in docs]
+        docs, lengths, df = _bm25_index(entries)
         avg = sum(lengths) / len(lengths) or 1.0
-        df: Counter[str] = Counter(t for d in docs for t in d)
         n = len(docs)
         terms = set(tokenize(query))
         scored = []

@@ -91,7 +91,6 @@ def test_unknown_ranker_and_empty_query_are_errors(entries):
 @pytest.mark.parametrize("query, first", [
     ("convert a date between timezones", "time__convert_time"),
     ("what time is it now in Tokyo", "time__get_current_time"),  # BM25 puts convert_time first here
-    ("delete rows from a table", "sqlite__write_query"),  # no word in common with the tool's name
     ("grab the html of a website", "fetch__fetch"),
     ("compute 17 times 23", "calculator__calculate"),
 ])
@@ -100,9 +99,32 @@ def test_the_embedding_and_hybrid_rankers_find_tools_by_meaning(entries, query, 
     assert top(entries, query, ranker=ranker)[0] == first
 
 
+@pytest.mark.parametrize("ranker", ["embedding", "hybrid"])
+def test_the_embedding_rankers_find_a_tool_sharing_no_word_with_the_query_among_the_first_two(entries, ranker):
+    """all-MiniLM-L6-v2 ranked write_query first here; all-mpnet-base-v2, better on the labelled set as a whole
+    (docs/discovery.md), puts sqlite's list_tables (0.32) just above write_query (0.30)."""
+    assert "sqlite__write_query" in top(entries, "delete rows from a table", ranker=ranker, k=2)
+
+
 def test_embedding_scores_are_cosine_similarities_in_descending_order(entries):
     hits = rank_tools(entries, "list the files in a folder", top_k=len(entries), ranker="embedding")
     assert len(hits) == len(entries)
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     assert all(-1.0 <= s <= 1.0 for s in scores)
+
+
+def test_the_bm25_index_of_a_catalog_is_reused_but_never_for_a_changed_tool():
+    """The index is memoised by a digest of the tools' indexed text: a catalog whose tool changed is re-indexed."""
+    from mcpbench import search
+
+    obj = {"type": "object"}
+    before = Catalog([ToolEntry(server="a", name="echo", description="Returns what it is given.", input_schema=obj),
+                      ToolEntry(server="b", name="shout", description="Louder.", input_schema=obj)]).entries()
+    assert top(before, "returns given") == ["a__echo"]
+    index = search._bm25_index(before)
+    assert search._bm25_index([e.model_copy() for e in before]) is index
+    after = Catalog([before[0], ToolEntry(server="b", name="shout", description="Returns what it is given, louder.",
+                                          input_schema=obj)]).entries()
+    assert search._bm25_index(after) is not index
+    assert set(top(after, "returns given")) == {"a__echo", "b__shout"}
