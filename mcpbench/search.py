@@ -24,8 +24,9 @@ from mcpbench.catalog import ToolEntry
 if TYPE_CHECKING:
     from mcpbench.embedding_weights import EmbeddingModelSource
 
-FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "description": 1.0, "params": 1.5, "param_text": 0.5}
-"""How much one occurrence of a term counts in each field (BM25F-style weighted term frequency)."""
+FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "lead": 2.0, "description": 0.5, "params": 1.5, "param_text": 0.5}
+"""How much one occurrence of a term counts in each field (BM25F-style weighted term frequency). `lead` is the
+description's first sentence (its purpose), `description` the rest (caveats, usage notes, examples)."""
 K1, B = 1.2, 0.75
 
 _STOP = frozenset(
@@ -101,10 +102,13 @@ def _params(schema: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
 def tool_fields(entry: ToolEntry) -> dict[str, str]:
     """The text of each indexed field of one tool."""
     params = list(_params(entry.input_schema))
+    description = (entry.description or "").strip()
+    first = lead(description)
     return {
         "name": f"{entry.name} {entry.title or ''}",
         "server": entry.server,
-        "description": entry.description or "",
+        "lead": first,
+        "description": description[len(first):],
         "params": " ".join(p for p, _ in params),
         "param_text": " ".join(d for _, d in params),
     }
@@ -164,9 +168,9 @@ class BM25Ranker:
         return scored[:top_k]
 
 
-SERVER_CONTEXT = 0.25
+SERVER_CONTEXT = 0.5
 """Weight λ of the server's similarity in the embedding score (hierarchical retrieval: the server a tool lives on)."""
-HYBRID_BM25 = 0.1
+HYBRID_BM25 = 0.15
 """Weight w of the min-max-normalised BM25 score in the hybrid ranker (beside cos(q, tool) at weight 1)."""
 LEAD_SENTENCES = 1
 """Sentences of a description embedded: the lead states the purpose; later ones are caveats, usage notes and

@@ -128,3 +128,18 @@ def test_the_bm25_index_of_a_catalog_is_reused_but_never_for_a_changed_tool():
                                           input_schema=obj)]).entries()
     assert search._bm25_index(after) is not index
     assert set(top(after, "returns given")) == {"a__echo", "b__shout"}
+
+
+def test_bm25_weighs_the_description_s_first_sentence_four_times_its_rest_by_hand():
+    """BM25F by hand (docs/discovery.md): tool x/echo's fields are name 'echo' (×3), server 'x' (×1), lead 'repeat text'
+    (×2) and rest 'never change text' (×0.5): tf(repeat) = 2, tf(change) = 0.5, length = 3 + 1 + 2·2 + 3·0.5 = 9.5;
+    tool y/shout: 'shout' ×3, 'y' ×1, lead 'print loudly' ×2, length 8; avg 8.75; idf = ln(1 + 1.5/1.5) = ln 2.
+    score = idf·tf·2.2 / (tf + 1.2·(0.25 + 0.75·9.5/8.75)) → 0.930642 for 'repeats', 0.429038 for 'changes'."""
+    obj = {"type": "object"}
+    entries = Catalog([ToolEntry(server="x", name="echo", description="Repeats text. Never changes text.",
+                                 input_schema=obj),
+                       ToolEntry(server="y", name="shout", description="Prints loudly.", input_schema=obj)]).entries()
+    assert tool_fields(entries[0])["lead"] == "Repeats text."
+    assert tool_fields(entries[0])["description"] == " Never changes text."
+    assert [(h.name, h.score) for h in rank_tools(entries, "repeats")] == [("echo", pytest.approx(0.930642, abs=1e-6))]
+    assert [(h.name, h.score) for h in rank_tools(entries, "changes")] == [("echo", pytest.approx(0.429038, abs=1e-6))]
