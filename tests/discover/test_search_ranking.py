@@ -143,3 +143,18 @@ def test_bm25_weighs_the_description_s_first_sentence_four_times_its_rest_by_han
     assert tool_fields(entries[0])["description"] == " Never changes text."
     assert [(h.name, h.score) for h in rank_tools(entries, "repeats")] == [("echo", pytest.approx(0.930642, abs=1e-6))]
     assert [(h.name, h.score) for h in rank_tools(entries, "changes")] == [("echo", pytest.approx(0.429038, abs=1e-6))]
+
+
+def test_hybrid_adds_w_over_one_plus_lambda_times_the_min_max_normalised_bm25_score(monkeypatch):
+    """hybrid = dense + w·bm25n / (1 + λ) with λ = 0.5, w = 0.15 (docs/discovery.md). With the dense scores fixed at
+    0.25 (x/echo) and 0.30 (y/shout): echo is the only BM25 match for 'repeats', so bm25n = 1 for it and 0 for shout
+    → echo 0.25 + 0.15/1.5 = 0.35, shout 0.30."""
+    from mcpbench import search
+
+    obj = {"type": "object"}
+    entries = Catalog([ToolEntry(server="x", name="echo", description="Repeats text. Never changes text.",
+                                 input_schema=obj),
+                       ToolEntry(server="y", name="shout", description="Prints loudly.", input_schema=obj)]).entries()
+    monkeypatch.setattr(search, "embedding_scores", lambda es, q: [0.25, 0.30])
+    hits = rank_tools(entries, "repeats", ranker="hybrid")
+    assert [(h.name, h.score) for h in hits] == [("echo", pytest.approx(0.35)), ("shout", pytest.approx(0.30))]
