@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from task_synth.filters import task_substance
 from task_synth.task import Suite, Task
 
 RECIPE_SUFFIX = ".build.yaml"
@@ -89,6 +90,8 @@ class PartReport(BaseModel):
     dropped: dict[str, list[str]] = Field(default_factory=dict)
     """Task id -> why the replay failed it."""
     rejected_by_stage: dict[str, int] = Field(default_factory=dict)
+    merged_away: list[str] = Field(default_factory=list)
+    """Kept tasks an earlier part already holds (the same id, or the same calls and checks worded otherwise)."""
     cached: bool = False
     error: str | None = None
     wall_s: float = 0.0
@@ -181,6 +184,7 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
                          code_fingerprint=fingerprint)
     tasks: list[Task] = []
     seen: set[str] = set()
+    twins: dict[str, str] = {}
     for i, part in enumerate(recipe.parts):
         key = part_key(recipe, i, fingerprint, recipe_path.parent)
         pdir = cache / recipe.suite / f"{i:03d}-{key}"
@@ -205,9 +209,13 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
                 Suite(name=recipe.suite, version=recipe.version, tasks=kept).dump(done)
                 meta.write_text(prep.model_dump_json(indent=1), encoding="utf-8")
         for t in kept:
-            if t.id not in seen:
-                seen.add(t.id)
-                tasks.append(t)
+            what = task_substance(t)
+            if t.id in seen or what in twins:
+                prep.merged_away.append(t.id)
+                continue
+            seen.add(t.id)
+            twins[what] = t.id
+            tasks.append(t)
         report.parts.append(prep)
         if on_part is not None:
             on_part(prep)
