@@ -33,6 +33,8 @@ from task_synth.task import Suite, Task
 RECIPE_SUFFIX = ".build.yaml"
 FINGERPRINT_GLOBS = ("task_synth/*.py", "task_synth/prompts/*.md", "mcpbench/world*.py", "mcpbench/data/world/**/*")
 """Files whose bytes decide what a synthesis makes: any change invalidates every cached part."""
+NOT_FINGERPRINTED = frozenset({"task_synth/build.py", "task_synth/pick.py"})
+"""How parts are merged and picked does not change what a part makes."""
 
 
 class Part(BaseModel):
@@ -146,7 +148,7 @@ def code_fingerprint(root: Path) -> str:
     h = hashlib.sha256()
     for pattern in FINGERPRINT_GLOBS:
         for p in sorted(root.glob(pattern)):
-            if p.is_file() and "__pycache__" not in p.parts:
+            if p.is_file() and "__pycache__" not in p.parts and str(p.relative_to(root)) not in NOT_FINGERPRINTED:
                 h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
