@@ -15,6 +15,7 @@ import pytest
 from judges.checks import evaluate_checks
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
+from mcpbench.models.scripted import plan_waves
 from mcpbench.runner import Runner, RunOptions
 from mcpbench.store import RunStore
 from task_synth import Suite, SynthOptions, read_final_state, replay, synthesize, validate_suite, write_outputs
@@ -134,6 +135,9 @@ async def test_seeding_learns_prerequisites_from_errors_and_binds_ids_from_outpu
     assert listed and listed[0].reference[1].bindings["list_id"].startswith("step[0]:")
     for t in seeded:
         assert "create_book" not in t.fuzzy and "append_rows" not in t.fuzzy  # no tool-name leaks
+        # the write needs its prerequisite, the read the write: a replay issues one step per turn
+        assert all(i - 1 in s.depends_on for i, s in enumerate(t.reference) if i)
+        assert plan_waves(t) == [[i] for i in range(len(t.reference))]
         kinds = [c.kind for c in t.checks]
         assert "numeric" in kinds
         if t.reference[-1].bindings:  # its read needs an id only the episode knows: checked through the answer only
