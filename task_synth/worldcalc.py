@@ -241,7 +241,7 @@ class WorldCalc:
         if not calcs:
             return
         rng = random.Random(f"task_synth:world-calc:{state.options.seed}")
-        plans = [(c, c.questions(i, self.per_tool)) for i, c in enumerate(calcs)]
+        plans = [(c, c.questions(i, self.per_tool * state.options.variants)) for i, c in enumerate(calcs)]
         firsts = await _first_hops(state, plans)
         cands: list[tuple[Chain, Question, Purpose, Calculator]] = []
         for i, (calc, questions) in enumerate(plans):
