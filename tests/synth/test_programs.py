@@ -14,13 +14,13 @@ import pytest
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
-from mcpbench.runner import Runner, RunOptions
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.kinds import param_kind
 from task_synth.programs import JAVASCRIPT, PYTHON, code_tool
 from task_synth.registry import StepRef
 from task_synth.topics import world_topics
 from task_synth.worldcalc import program_questions
+from tests.synth._baselines import run_baselines
 
 SANDBOX = Path(__file__).parent / "servers" / "sandbox_server.py"
 ATLAS = Path(__file__).parent / "servers" / "atlas_server.py"
@@ -101,16 +101,8 @@ async def test_a_code_running_server_gets_verified_world_tasks_that_never_show_t
         assert "script" in t.fuzzy and t.checks[0].kind == "numeric"
     share = next(t for t in tasks if "Lisbon office" in t.fuzzy)
     assert float(share.checks[0].value) == 60.0  # hand-computed: 3 of the 5 Lisbon people joined before 2020
-    cfg = tmp_path / "servers.yaml"
-    cfg.write_text(f"version: 1\nservers:\n  - name: sandbox\n    command: {sys.executable}\n"
-                   f"    args: [{str(SANDBOX)!r}]\n", encoding="utf-8")
-    with anyio.fail_after(300):
-        res = await Runner(RunOptions(models=["scripted/oracle", "scripted/do-nothing"],
-                                      suite=str(tmp_path / "s.jsonl"), config=cfg, out=tmp_path / "run",
-                                      concurrency=2)).run()
-    models = res.results["models"]
-    assert models["scripted/oracle"]["overall"]["mean"] >= 0.95
-    assert models["scripted/do-nothing"]["overall"]["mean"] <= 0.05
+    await run_baselines(tmp_path / "s.jsonl", f"  - name: sandbox\n    command: {sys.executable}\n"
+                        f"    args: [{str(SANDBOX)!r}]\n", tmp_path)
 
 
 @pytest.mark.anyio
