@@ -47,6 +47,7 @@ async def test_a_read_that_names_a_set_up_tool_in_its_error_gets_it_as_a_prerequ
     for t in suite.tasks:
         assert t.reference[0].tool == "open_folder" and t.reference[0].arguments == {"path": "docs"}
         assert len(t.reference) >= 2 and all(s.tool != "open_folder" for s in t.reference[1:])
+        assert all(0 in s.depends_on for s in t.reference[1:])  # no replay issues a read before the set-up
         assert "working in docs" in t.fuzzy
         assert not any(s.tool in t.fuzzy for s in t.reference)  # no tool-name leaks
     async with Fleet.open([desk()]) as fleet:
