@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.wording import action, expression_words, sql_purpose
+from task_synth.wording import action, evaluates, expression_words, sql_purpose
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ class Phrasing:
 
     def ref_for(self, kind: str, label: str = "") -> str:
         """How the user refers to a value of `kind` this step produced ('that count', 'the row count it reports')."""
+        if self.ref_kind is None and kind == "number" and self.ref == "that result":
+            return f"the {label} it reports" if label else "that figure"
         if self.ref_kind in (None, kind):
             return self.ref
         return f"the {label or noun(kind)} it reports"
@@ -301,6 +303,8 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
     act = action(v.description, v.tool)
     vals = [_value_words(v, k) for k in params]
+    if len(params) == 1 and v.kinds.get(params[0]) == "expression" and evaluates(v.description, v.tool):
+        return f"work out {vals[0]}"
     if not vals:
         return act.imperative()
     if len(vals) == 1 and act.verb is not None and _INDEFINITE_END.search(act.obj):

@@ -72,12 +72,18 @@ _CUT = re.compile(r"\s*(?:[:;(\[—–]| - |, | so that | so | including | in or
                   r"| if | e\.g\.| such as | via | using | with optional )")
 _GETTERS = {"return", "returns", "retrieve", "retrieves", "fetch", "fetches", "get", "gets", "provide", "provides",
             "give", "gives", "output", "outputs", "yield", "yields", "obtain", "obtains", "read", "reads"}
-VERBS = frozenset("""access add aggregate analyse analyze apply ask build calculate check clean compare compile compute
-convert count create decode delete describe detect determine diff differentiate display download edit encode estimate
-evaluate execute expand explain export extract factor filter find format generate group identify import inspect integrate
-list load locate look lookup map match measure merge open parse perform plot predict preview print process query rank
-read recommend refresh remove render replace resolve retrieve return run sample scan score search send set show simplify
-solve sort split summarise summarize test trace transform translate update validate verify view visualize write""".split())
+VERBS = frozenset((
+    "access", "add", "aggregate", "analyse", "analyze", "apply", "ask", "build", "calculate", "check", "clean",
+    "compare", "compile", "compute", "convert", "count", "create", "decode", "delete", "describe", "detect",
+    "determine", "diff", "differentiate", "display", "download", "edit", "encode", "estimate", "evaluate",
+    "execute", "expand", "explain", "export", "extract", "factor", "filter", "find", "format", "generate",
+    "group", "identify", "import", "inspect", "integrate", "list", "load", "locate", "look", "lookup", "map",
+    "match", "measure", "merge", "open", "parse", "perform", "plot", "predict", "preview", "print", "process",
+    "query", "rank", "read", "recommend", "refresh", "remove", "render", "replace", "resolve", "retrieve",
+    "return", "run", "sample", "scan", "score", "search", "send", "set", "show", "simplify", "solve", "sort",
+    "split", "summarise", "summarize", "test", "trace", "transform", "translate", "update", "validate",
+    "verify", "view", "visualize", "write",
+))
 _DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "any", "some", "your", "its", "their", "our", "this",
                 "that", "these", "those", "information", "details", "data", "current", "available", "basic"}
 
@@ -93,6 +99,11 @@ def _base_form(word: str) -> str | None:
     if w.endswith("s") and not w.endswith(("ss", "us", "is")):
         cands.append(w[:-1])
     return next((c for c in cands if c in VERBS or c in _GETTERS), None)
+
+
+def third_person_base(word: str) -> str | None:
+    """The base form when `word` is a third-person form of a common verb ('returns' -> 'return'), else None."""
+    return _base_form(word)
 
 
 def first_clause(description: str) -> str:
@@ -152,7 +163,7 @@ def _lower_first(s: str) -> str:
     if not s:
         return s
     first = s.split()[0]
-    if first.isupper() and len(first) > 1 or re.search(r"[a-z][A-Z]", first):
+    if (first.isupper() and len(first) > 1) or re.search(r"[a-z][A-Z]", first):
         return s
     return s[:1].lower() + s[1:]
 
@@ -164,7 +175,6 @@ ARITHMETIC_PURPOSES: dict[str, str] = {
     "{} * 2": "what {x} would be if it doubled",
     "{} + 15": "what {x} would be with 15 more",
     "{} / 4": "what {x} comes to split evenly across our four offices",
-    "({} - 3) * 1.5": "what the part of {x} above the first 3 comes to at one and a half times the rate",
     "{} * 0.23": "what 23% VAT on {x} would be",
     "{} * 60": "what {x} would come to over 60 months",
 }
@@ -189,11 +199,13 @@ def lead_in(lead: str, opener: str) -> str:
     return f"{lead} {opener[:1].upper() + opener[1:] if lead.endswith(':') else opener}"
 
 
-_EVALUATES = re.compile(r"evaluat|calculat|comput|arithmetic|simplif|expression|math", re.IGNORECASE)
+_EVALUATES = re.compile(r"evaluat|calculat|comput|arithmetic|simplif", re.IGNORECASE)
 
 
 def evaluates(description: str, tool: str) -> bool:
-    """The tool works an expression out (so feeding it arithmetic is a calculation a person would ask for)."""
+    """The tool works an expression out (so feeding it arithmetic is a calculation a person would ask for), as
+    its name or description says (evaluate, calculate, compute, simplify); formatting or analysing an expression
+    (LaTeX, counting operations, expanding) is not working it out."""
     return bool(_EVALUATES.search(f"{tool} {first_clause(description)}"))
 
 
@@ -210,4 +222,5 @@ __all__ = [
     "humanize",
     "lead_in",
     "sql_purpose",
+    "third_person_base",
 ]

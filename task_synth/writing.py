@@ -136,9 +136,16 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
         if (s.server, s.tool) in setup:
             continue
         prev = [j for j in s.depends_on if (g.steps[j].server, g.steps[j].tool) not in setup]
-        if any((g.steps[j].server, g.steps[j].tool) == (s.server, s.tool) for j in prev) and s.bindings:
+        direct = [p for p in s.bindings if not (p in s.refs and s.refs[p].template)]
+        if direct and any((g.steps[j].server, g.steps[j].tool) == (s.server, s.tool) for j in prev):
             return i, "the same lookup again on its own result"
-        for _, template in arithmetic(s):
+        for p, template in arithmetic(s):
+            src = g.steps[s.refs[p].source]
+            src_entry = state.entry(src.server, src.tool)
+            src_node = state.graph.node(f"{src.server}/{src.tool}")
+            if src_node and "expression" in src_node.params.values() and not evaluates(
+                    src_entry.description if src_entry else "", src.tool):
+                return i, "arithmetic on what a tool that does not calculate made of an expression"
             if template not in ARITHMETIC_PURPOSES:
                 return i, f"arithmetic with no stated purpose ({template})"
             entry = state.entry(s.server, s.tool)
