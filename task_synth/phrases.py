@@ -348,6 +348,7 @@ __all__ = [
     "first_sentence",
     "fits",
     "hand_written",
+    "noun",
     "phrasing",
     "place",
 ]

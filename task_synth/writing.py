@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.kinds import field_label, pick_references
-from task_synth.phrases import Ask, StepView, phrasing
+from task_synth.phrases import Ask, StepView, noun, phrasing
 from task_synth.registry import step
 from task_synth.wording import ARITHMETIC_PURPOSES, LEADS, OPENERS, evaluates, humanize, lead_in
 
@@ -49,21 +49,50 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
     return out
 
 
-def salient(raw: str, key: str) -> tuple[Ask, str] | None:
-    """A generic thing to ask of an output: a quantity, else a typed value, else a quoted field."""
-    refs = pick_references("number", raw, key)
+_LABELLED = re.compile(r"(?:^|\n|\\n)[ \t]*([A-Z][A-Za-z]{2,20}(?: [A-Za-z]{2,20})?):[ \t]+([^<\n\\\"]{2,60}?)"
+                       r"[ \t]*(?=<|\n|\\n|\"|$)")
+PEOPLE = re.compile(r"author|tagger|committer|owner|assignee|creator|reporter|reviewer|manager|contact|user|by",
+                    re.IGNORECASE)
+"""Labels of fields that name a person: asked as 'who the author is'."""
+
+
+def _labelled(raw: str, given: set[str]) -> tuple[Ask, str] | None:
+    """A 'Label: value' line of a text output ('Author: Tomás Reis <…>'), not a value the step was given."""
+    for m in _LABELLED.finditer(raw):
+        label, value = m.group(1), m.group(2).strip()
+        if value in given or not re.search(r"[A-Za-z]", value):
+            continue
+        rx = re.escape(label) + r":[ \t]+([^<\n\\\"]{2,60}?)[ \t]*(?=<|\n|\\n|\"|$)"
+        if extract(rx, raw) != value:
+            continue
+        words = humanize(label)
+        asked = f"who the {words} is" if PEOPLE.fullmatch(words.split()[-1]) else f"what the {words} is"
+        return Ask(None, "contains", asked, f"Report the {label} in the result.", f"The {words} is {{value}}."), rx
+    return None
+
+
+def salient(raw: str, key: str, given: set[str] | None = None) -> tuple[Ask, str] | None:
+    """A generic thing to ask of an output: a quantity, else a labelled line, else a typed value, else a quoted
+    field; never a value the step was given (`given`: its arguments), which would ask back what the request said."""
+    given = given or set()
+    refs = [r for r in pick_references("number", raw, key) if r[0] not in given]
     if refs:
         label = field_label(raw, refs[0][1])
         asked = f"what the {label} is" if label and label not in ("result", "value") else "what number it comes to"
         return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), refs[0][1]
+    found = _labelled(raw, given)
+    if found is not None:
+        return found
     for kind in SALIENT_KINDS:
-        refs = pick_references(kind, raw, key)
+        refs = [r for r in pick_references(kind, raw, key) if r[0] not in given]
         if refs:
-            return Ask(None, "contains", f"which {kind} it points to", f"Report the {kind} in the result.",
-                       "It is {value}."), refs[0][1]
-    m = _QUOTED.search(raw)
-    if m:
+            label = field_label(raw, refs[0][1])
+            asked = f"what the {label} is" if label else f"which {noun(kind)} it is"
+            return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), refs[0][1]
+    for m in _QUOTED.finditer(raw):
         field = m.group(2)
+        if m.group(4) in given:
+            continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
             return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
@@ -92,7 +121,7 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
         regex = ask.regex or (salient(raw, key) or (None, None))[1]
         if regex and askable(regex, last):
             return ask, regex
-    found = salient(raw, key)
+    found = salient(raw, key, {str(v) for v in last.arguments.values()})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
@@ -136,7 +165,7 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
         if (s.server, s.tool) in setup:
             continue
         prev = [j for j in s.depends_on if (g.steps[j].server, g.steps[j].tool) not in setup]
-        direct = [p for p in s.bindings if not (p in s.refs and s.refs[p].template)]
+        direct = [p for p in s.bindings if not (p in s.refs and s.refs[p].template not in (None, "", "{}"))]
         if direct and any((g.steps[j].server, g.steps[j].tool) == (s.server, s.tool) for j in prev):
             return i, "the same lookup again on its own result"
         for p, template in arithmetic(s):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from mcpbench.catalog import Catalog, ToolEntry
 from task_synth.artifacts import BoundRef, Grounded, GroundedStep, ToolGraph, ToolNode
+from task_synth.binding import extract
 from task_synth.filters import wording_problems
 from task_synth.phrases import GENERIC, PHRASINGS, StepView, hand_written, phrasing
 from task_synth.pipeline import SynthOptions, SynthState
 from task_synth.wording import action, expression_words, first_clause, humanize, sql_purpose
-from task_synth.writing import WriteFailed, purposeless_from, shorten, write_templates
+from task_synth.writing import WriteFailed, purposeless_from, salient, shorten, write_templates
 from tests.synth.catalogs import live
 
 
@@ -184,3 +185,21 @@ def test_the_wording_rule_catches_salad_and_passes_a_plain_request():
     # quoted values, file names and plain words ending in s are not salad
     assert wording_problems('Please keep it in "monthlyTotals" and brightwater-sheet.xlsx; could you process '
                             "it and tell me what it comes to?") == []
+
+
+def test_a_labelled_line_of_a_text_output_is_asked_for_in_words_and_a_person_as_who():
+    raw = '{"object": "v2.4.1", "content": "tag v2.4.1\\nTagger: Ana Lima <ana@x.example>\\nDate:   Tue Jul 28\\n"}'
+    ask, rx = salient(raw, "vcs/show_object", {"v2.4.1"})
+    assert ask.fuzzy == "who the tagger is" and extract(rx, raw) == "Ana Lima"
+
+
+def test_a_value_the_step_was_given_is_never_what_is_asked_back():
+    raw = '{"object": "v2.4.1", "kind": "annotated tag"}'
+    ask, rx = salient(raw, "vcs/show_object", {"v2.4.1"})
+    assert ask.fuzzy == "what the kind is" and extract(rx, raw) == "annotated tag"
+    assert salient('{"object": "v2.4.1"}', "vcs/show_object", {"v2.4.1"}) is None
+
+
+def test_a_camel_case_field_is_asked_for_in_words():
+    ask, _ = salient('{"currentBranch": "main", "clean": true}', "vcs/status")
+    assert ask.fuzzy == "what the current branch is"
