@@ -7,6 +7,7 @@ value from a reference step's output (CheckSpec.step + extract), so the key is g
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import TYPE_CHECKING
@@ -248,11 +249,17 @@ class TemplateWriter:
     name = "templates"
 
     async def run(self, state: SynthState) -> None:
+        written: set[str] = set()
         for i, g in enumerate(list(state.grounded)):
             if g.chain_id in state.plans or g.chain_id in state.drafts:
                 continue
             try:
                 short = shorten(g, state)
+                key = json.dumps([(s.server, s.tool, s.arguments, s.bindings) for s in short.steps], sort_keys=True,
+                                 default=str)
+                if key in written:
+                    raise WriteFailed(f"once shortened to {len(short.steps)} steps, the same walk as an earlier one")
+                written.add(key)
                 state.drafts[g.chain_id] = write_templates(short, state)
             except WriteFailed as e:
                 state.reject(g.chain_id, "write", [str(e)], g)

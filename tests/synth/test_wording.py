@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import anyio
+
 from mcpbench.catalog import Catalog, ToolEntry
 from task_synth.artifacts import BoundRef, Grounded, GroundedStep, ToolGraph, ToolNode
 from task_synth.binding import extract
@@ -10,7 +12,7 @@ from task_synth.filters import wording_problems
 from task_synth.phrases import GENERIC, PHRASINGS, StepView, hand_written, phrasing
 from task_synth.pipeline import SynthOptions, SynthState
 from task_synth.wording import action, expression_words, first_clause, humanize, sql_purpose
-from task_synth.writing import WriteFailed, purposeless_from, salient, shorten, write_templates
+from task_synth.writing import TemplateWriter, WriteFailed, purposeless_from, salient, shorten, write_templates
 from tests.synth.catalogs import live
 
 
@@ -203,3 +205,14 @@ def test_a_value_the_step_was_given_is_never_what_is_asked_back():
 def test_a_camel_case_field_is_asked_for_in_words():
     ask, _ = salient('{"currentBranch": "main", "clean": true}', "vcs/status")
     assert ask.fuzzy == "what the current branch is"
+
+
+def test_the_writer_keeps_a_shortened_walk_in_place_of_the_long_one_and_drops_a_walk_it_duplicates():
+    st = _calc_state()
+    long = Grounded(chain_id="f", steps=[_first(), _arith(1, "{} * 60", "5040"), _arith(2, "{} * 60", "302400")])
+    same = Grounded(chain_id="g", steps=[_first(), _arith(1, "{} * 60", "5040"), _arith(2, "{} + 15", "5055")])
+    st.grounded = [long, same]
+    anyio.run(TemplateWriter().run, st)
+    assert [len(g.steps) for g in st.grounded] == [2, 3]
+    assert set(st.drafts) == {"f"}
+    assert [r.id for r in st.rejected] == ["g"] and "the same walk as an earlier one" in st.rejected[0].reasons[0]
