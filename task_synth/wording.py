@@ -181,6 +181,20 @@ ARITHMETIC_PURPOSES: dict[str, str] = {
 """The graph's arithmetic compositions (kinds.py) as what a person would want computed; {x} is the value's name.
 A composition missing here has no purpose the writer can state, and a walk through it is shortened or dropped."""
 
+PURPOSE_FITS: dict[str, re.Pattern[str]] = {
+    "{} * 0.23": re.compile(r"price|amount|total|cost|revenue|value|budget|balance|eur|usd|sum|fee|salary",
+                            re.IGNORECASE),
+    "{} * 60": re.compile(r"month|rate|fee|salary|cost|price|amount|revenue|budget", re.IGNORECASE),
+}
+"""Purposes that fit only some figures (VAT on money, not on a row count): the label of the field the figure was
+read from must match; a figure with no such label gets no such purpose."""
+
+
+def purpose_fits(template: str, label: str) -> bool:
+    """The purpose of `template` makes sense for a figure read from a field labelled `label`."""
+    fit = PURPOSE_FITS.get(template)
+    return fit is None or bool(label and fit.search(label))
+
 LEADS: tuple[str, ...] = (
     "For the weekly status report,",
     "Before I reply to the customer,",
@@ -213,6 +227,7 @@ __all__ = [
     "ARITHMETIC_PURPOSES",
     "LEADS",
     "OPENERS",
+    "PURPOSE_FITS",
     "VERBS",
     "Action",
     "action",
@@ -221,6 +236,7 @@ __all__ = [
     "first_clause",
     "humanize",
     "lead_in",
+    "purpose_fits",
     "sql_purpose",
     "third_person_base",
 ]

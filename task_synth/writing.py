@@ -17,7 +17,7 @@ from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, phrasing
 from task_synth.registry import step
-from task_synth.wording import ARITHMETIC_PURPOSES, LEADS, OPENERS, evaluates, humanize, lead_in
+from task_synth.wording import ARITHMETIC_PURPOSES, LEADS, OPENERS, evaluates, humanize, lead_in, purpose_fits
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -178,6 +178,9 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
                 return i, "arithmetic on what a tool that does not calculate made of an expression"
             if template not in ARITHMETIC_PURPOSES:
                 return i, f"arithmetic with no stated purpose ({template})"
+            if not purpose_fits(template, s.refs[p].label):
+                what = s.refs[p].label or "an unlabelled number"
+                return i, f"arithmetic whose purpose does not fit the figure ({template} on {what})"
             entry = state.entry(s.server, s.tool)
             if not evaluates(entry.description if entry else "", s.tool):
                 return i, "arithmetic fed to a tool that does not calculate"
