@@ -150,7 +150,9 @@ def action(description: str, tool: str = "") -> Action:
     head, rest = words[0], _lower_first(" ".join(words[1:]))
     low, base = head.lower(), _base_form(head)
     if low in _GETTERS or base in _GETTERS:
-        return Action("show" if low in ("show", "shows") else "get", rest or "the details")
+        # what a getter returns is the one thing it gives: "Returns a checklist" -> "get the checklist"
+        return Action("show" if low in ("show", "shows") else "get",
+                      re.sub(r"^(?:a|an) ", "the ", rest) or "the details")
     if base is not None and (base in VERBS or (len(words) > 1 and words[1].lower() in _DETERMINERS)):
         return Action(base, rest)
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):

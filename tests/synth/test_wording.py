@@ -18,7 +18,7 @@ from tests.synth.catalogs import live
 
 def test_a_third_person_description_becomes_an_imperative():
     assert action("Returns a wrap-up checklist: the criteria a session must meet.").imperative() == \
-        "get a wrap-up checklist"
+        "get the wrap-up checklist"
     assert action("Lists all loaded presentations.").imperative() == "list all loaded presentations"
     assert action("Applies a filter to the rows").imperative() == "apply a filter to the rows"
     assert action("Searches notes by keyword").imperative() == "search notes by keyword"
