@@ -88,7 +88,8 @@ def salient(raw: str, key: str, given: set[str] | None = None) -> tuple[Ask, str
         refs = [r for r in pick_references(kind, raw, key) if r[0] not in given]
         if refs:
             label = field_label(raw, refs[0][1])
-            asked = f"what the {label} is" if label else f"which {noun(kind)} it is"
+            asked = f"what the {label} is" if label else (
+                f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
             return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), refs[0][1]
     for m in _QUOTED.finditer(raw):
         field = m.group(2)
