@@ -99,7 +99,19 @@ def salient(raw: str, key: str, given: set[str] | None = None) -> tuple[Ask, str
         if extract(rx, raw) == m.group(4):
             return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
                        f"Its {field} is {{value}}."), rx
+    for m in _NUMERIC_FIELD.finditer(raw):
+        field, value = m.group(2), m.group(3)
+        if value in given:
+            continue
+        rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*(-?\d+(?:\.\d+)?)"
+        if extract(rx, raw) is not None and str(extract(rx, raw)) == value:
+            words = humanize(field)
+            asked = f"how many {words} it has" if words.endswith("s") else f"what the {words} is"
+            return Ask(None, "numeric", asked, f"Report the {field} in the result.", f"It has {{value}} {words}."), rx
     return None
+
+
+_NUMERIC_FIELD = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(-?\d+(?:\.\d+)?)(?![\w.])""")
 
 
 _CLOCK = re.compile(r"^\d\d?:\d\d")

@@ -229,3 +229,10 @@ def test_the_writer_keeps_a_shortened_walk_in_place_of_the_long_one_and_drops_a_
     assert [len(g.steps) for g in st.grounded] == [2, 3]
     assert set(st.drafts) == {"f"}
     assert [r.id for r in st.rejected] == ["g"] and "the same walk as an earlier one" in st.rejected[0].reasons[0]
+
+
+def test_a_number_under_any_field_is_asked_for_when_nothing_else_is_and_the_given_path_is_not():
+    """Regression: with the step's own arguments excluded, a word count under "words" was left unasked."""
+    raw = '{"path": "notes/plan.md", "words": 42, "lines": 5}'
+    ask, rx = salient(raw, "desk/note_stats", {"notes/plan.md"})
+    assert (ask.fuzzy, ask.check, extract(rx, raw)) == ("how many words it has", "numeric", "42")
