@@ -143,11 +143,20 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
 
 def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
     value = extract(regex, raw)
-    if ask.check == "numeric":
+    if ask.check == "numeric" and _is_number(value):
         integral = float(value).is_integer()
         return CheckSpec(kind="numeric", step=step_index, extract=regex, tolerance=0.0 if integral else 0.005,
                          relative=not integral, description=ask.precise)
     return CheckSpec(kind="contains", step=step_index, extract=regex, description=ask.precise)
+
+
+def _is_number(value: object) -> bool:
+    """A quantity's value that reads as a number (an enum member such as 'single' is checked as text instead)."""
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def join_clauses(clauses: list[str]) -> str:
