@@ -102,6 +102,9 @@ class LocalProvider:
     dies (never the model's fault); `infra=False` for output llama.cpp could not parse (the model's fault).
     """
 
+    compute_bound = True
+    """Its latency is this machine's CPU: the episode deadline does not count it (models.base.ComputeBound)."""
+
     @property
     def episode_capacity(self) -> int:
         """Episodes the runner runs at once on this model: the server's slots (requests it answers concurrently)."""
