@@ -22,7 +22,7 @@ import httpx
 import jinja2
 import pytest
 
-from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec, is_compute_bound
 from mcpbench.models.local import LocalProvider, local_provider
 from mcpbench.models.local_server import (
     LlamaServer,
@@ -41,6 +41,7 @@ from mcpbench.models.local_weights import (
     installed_models,
     verified_weights,
 )
+from mcpbench.models.openai import OpenAIProvider
 from mcpbench.trajectory import RequestedCall
 
 pytestmark = pytest.mark.anyio
@@ -526,3 +527,8 @@ def test_models_install_reports_a_cached_verified_model_and_refuses_unknown_name
     assert out["ok"] is True and out["proof"]["model"] == "fake-model"
     bad = runner.invoke(app, ["install", "local/no-such-model", "--home", str(tmp_path)])
     assert bad.exit_code == 2 and "unknown local model" in bad.output
+
+
+def test_a_local_model_is_compute_bound_and_a_remote_endpoint_is_not():
+    assert is_compute_bound(local_provider("qwen2.5-coder-0.5b"))
+    assert not is_compute_bound(OpenAIProvider("gpt-x", base_url="http://127.0.0.1:9/v1", api_key="k"))

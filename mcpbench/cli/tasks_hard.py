@@ -1,0 +1,153 @@
+"""`mcpbench tasks hard`: mark the tasks the oracle solves and every local model fails (mcpbench/hard.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from mcpbench.cli.common import JsonOpt, console, err_console, fail, print_json
+
+
+def _plans_for(suite_arg: str, plans: Path | None) -> Path | None:
+    """The plans YAML the suite is built from: --plans, or task_synth/suites/src/<name>.yaml for a shipped suite."""
+    from task_synth.task import SUITES_DIR
+
+    if plans is not None:
+        if not plans.is_file():
+            fail(f"--plans {plans}: no such file")
+        return plans
+    shipped = SUITES_DIR / "src" / f"{suite_arg}.yaml"
+    return shipped if "/" not in suite_arg and not suite_arg.endswith(".jsonl") and shipped.is_file() else None
+
+
+def _evidence_path(suite_file: Path, plans: Path | None) -> Path:
+    from mcpbench.hard import EVIDENCE_SUFFIX
+
+    base = plans if plans is not None else suite_file
+    return base.with_name(base.stem + EVIDENCE_SUFFIX)
+
+
+def hard_cmd(
+    suite: str = typer.Argument(..., help="A suite file, or 'smoke' / 'core'."),
+    runs: list[Path] | None = typer.Option(None, "--runs", "-r", help="Run directory holding the oracle and/or the "
+                                           "models on this suite (repeatable). None: check the suite's hard tags "
+                                           "against its evidence file."),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="A model that must fail every hard task "
+                                           "(repeatable). Default: every local/ model in the runs."),
+    oracle: str = typer.Option("scripted/oracle", "--oracle", help="The model that must solve every hard task."),
+    solved_at: float = typer.Option(1.0, "--solved-at", min=0.0, max=1.0, help="Check score an episode needs to "
+                                    "solve its task (1.0: every verifiable check passed)."),
+    plans: Path | None = typer.Option(None, "--plans", help="Plans YAML the suite is built from (default: "
+                                      "task_synth/suites/src/SUITE.yaml for a shipped suite)."),
+    write: bool = typer.Option(False, "--write", help="Set the tag in the plans and the suite file (added where "
+                               "the runs say hard, removed elsewhere) and write the evidence file beside them."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Tag `hard` the tasks the oracle solves and every local model fails, from finished runs; without --runs, check
+    that every `hard` tag still has evidence (exit 1 if not)."""
+    from mcpbench.hard import (
+        Evidence,
+        decide,
+        default_models,
+        evidence,
+        read_run,
+        stale_tags,
+        tag_plans,
+        tag_suite_file,
+    )
+    from task_synth.task import Suite, suite_path
+
+    try:
+        suite_file = suite_path(suite)
+        s = Suite.load(suite_file)
+    except (FileNotFoundError, ValueError) as e:
+        fail(str(e))
+        return
+    plans_file = _plans_for(suite, plans)
+    ev_path = _evidence_path(suite_file, plans_file)
+    if not runs:
+        ev = Evidence.model_validate_json(ev_path.read_text(encoding="utf-8")) if ev_path.is_file() else None
+        stale = stale_tags(s, ev)
+        tagged = sum("hard" in t.tags for t in s.tasks)
+        if json_out:
+            print_json({"suite": s.name, "evidence": str(ev_path), "tagged": tagged, "unbacked": stale})
+        else:
+            console.print(f"{s.name}: {tagged} task(s) tagged hard; evidence {ev_path}"
+                          + ("" if ev else " (none)"), highlight=False)
+            for tid in stale:
+                console.print(f"[red]UNBACKED[/] {tid}: tagged hard, but {ev_path.name} does not show it hard with "
+                              "this content (reworded, or never measured): re-run the oracle and the models on it",
+                              highlight=False)
+        if stale:
+            raise typer.Exit(1)
+        return
+    evidence_runs = []
+    for d in runs:
+        try:
+            evidence_runs.append(read_run(d, s, solved_at=solved_at))
+        except (FileNotFoundError, ValueError) as e:
+            fail(f"--runs {d}: {e}")
+    models = list(model or default_models(evidence_runs, oracle))
+    try:
+        verdicts = decide(s, evidence_runs, oracle=oracle, models=models)
+    except ValueError as e:
+        fail(f"{e} with --model")
+        return
+    ev = evidence(s, evidence_runs, verdicts, oracle=oracle, models=models, solved_at=solved_at)
+    changed_plans: list[str] = []
+    changed_tasks: list[str] = []
+    if write:
+        wanted = {v.task_id: v.hard for v in verdicts}
+        try:
+            if plans_file is not None:
+                changed_plans = tag_plans(plans_file, wanted)
+            changed_tasks = tag_suite_file(suite_file, wanted)
+        except ValueError as e:
+            fail(str(e), 1)
+        ev_path.write_text(ev.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    out: dict[str, Any] = {"suite": s.name, "oracle": oracle, "models": models, "solved_at": solved_at,
+                           "hard": ev.hard, "tasks": len(verdicts),
+                           "decided": sum(v.oracle.counted > 0 for v in verdicts),
+                           "changed_runs": {r.run_id: r.changed for r in evidence_runs if r.changed},
+                           "written": {"plans": str(plans_file) if write and plans_file else None,
+                                       "suite": str(suite_file) if write else None,
+                                       "evidence": str(ev_path) if write else None,
+                                       "plans_changed": changed_plans, "tasks_changed": changed_tasks},
+                           "verdicts": [v.model_dump(mode="json") for v in verdicts]}
+    if json_out:
+        print_json(out)
+    else:
+        _print(s.name, verdicts, out)
+    if not any(v.oracle.counted for v in verdicts):
+        err_console.print(f"[bold red]error:[/] no run holds a counted {oracle} episode of a task of {s.name} with "
+                          "its current content: nothing could be decided")
+        raise typer.Exit(1)
+
+
+def _print(name: str, verdicts: list[Any], out: dict[str, Any]) -> None:
+    t = Table(title=f"{name}: {len(out['hard'])} hard of {len(verdicts)} (oracle {out['oracle']}; models "
+                    f"{', '.join(out['models'])}; solved at check score ≥ {out['solved_at']:g})")
+    for col in ("task", "hard", "why"):
+        t.add_column(col, overflow="fold")
+    for v in verdicts:
+        t.add_row(v.task_id, "[bold]hard[/]" if v.hard else "–", v.reason)
+    console.print(t)
+    for run_id, ids in out["changed_runs"].items():
+        console.print(f"[yellow]run {run_id}[/]: {len(ids)} task(s) had other content then (reworded since), no "
+                      f"evidence from it: {', '.join(ids)}", highlight=False)
+    w = out["written"]
+    if w["evidence"]:
+        console.print(f"wrote {w['evidence']}; tag changed on {len(w['plans_changed'])} plan(s) in {w['plans']}, "
+                      f"{len(w['tasks_changed'])} task(s) in {w['suite']}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    from mcpbench.cli.synth import tasks_app
+
+    tasks_app.command("hard")(hard_cmd)
+
+
+__all__ = ["hard_cmd", "register"]
