@@ -47,7 +47,12 @@ def hard_cmd(
     json_out: bool = JsonOpt,
 ) -> None:
     """Tag `hard` the tasks the oracle solves and every local model fails, from finished runs; without --runs, check
-    that every `hard` tag still has evidence (exit 1 if not)."""
+    that every `hard` tag still has evidence (exit 1 if not).
+
+    It reads run stores only (no server, no model: a second or two); the cost is the runs it reads, e.g.
+    `mcpbench run -m scripted/oracle --suite core` (minutes) and `mcpbench run -m local/qwen2.5-coder-1.5b -m
+    local/qwen2.5-coder-0.5b --suite core -n 2` (minutes per episode on a CPU). Rule, files and evidence:
+    docs/leaderboard.md, "The hard tag"."""
     from mcpbench.hard import (
         Evidence,
         decide,
