@@ -16,6 +16,7 @@ Rules (each returns the reasons it rejects a task; none = pass):
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,6 +266,7 @@ class RuleFilter:
         o = state.options
         hashes = state.live.catalog.hashes()
         kept: dict[str, Task] = {}
+        substance: dict[str, str] = {}
         for g in state.grounded:
             plan = state.plans.get(g.chain_id)
             draft = state.drafts.get(g.chain_id)
@@ -284,11 +286,23 @@ class RuleFilter:
             reasons = apply_rules(ctx)
             if task.id in kept:
                 reasons.append(f"duplicate of task {task.id}")
+            twin = substance.get(_substance(task))
+            if twin is not None and twin != task.id:
+                reasons.append(f"same calls and checks as task {twin} (worded differently)")
             if reasons:
                 state.reject(task.id, "filter", reasons, task)
             else:
                 kept[task.id] = task
+                substance[_substance(task)] = task.id
         state.tasks.extend(kept.values())
+
+
+def _substance(task: Task) -> str:
+    """What a task asks, without its wording: the reference calls (arguments and bindings) and the checks."""
+
+    calls = [(s.server, s.tool, s.arguments, s.bindings) for s in task.reference]
+    checks = [(c.kind, c.value, c.from_step, c.extract, c.read.model_dump() if c.read else None) for c in task.checks]
+    return json.dumps([calls, checks], sort_keys=True, default=str)
 
 
 __all__ = [

@@ -72,6 +72,10 @@ class SynthOptions(BaseModel):
     """Longest task (walks stop at 5 hops; a seeded task that keeps records on two servers takes up to 6)."""
     oversample: int = Field(default=4, ge=1)
     """Chains sampled per task wanted (grounding and filters drop some)."""
+    variants: int = Field(default=1, ge=1)
+    """How many variants of each kind of chain one run may make: it multiplies the walk sampler's cap per tool
+    sequence (2), the seeded tasks per server (6) and joined (6), and the world calculations per tool (3). Raise it for
+    large suites (`wide` uses 4); the sampled chains then differ in their literals and topics, not their tools."""
     cross_server_share: float = Field(default=0.5, ge=0, le=1)
     """Share of chains that should span more than one server (when the fleet allows it)."""
     exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))

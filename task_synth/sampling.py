@@ -173,7 +173,7 @@ class WalkSampler:
         walker = _Walker(state, rng)
         want = o.n * o.oversample
         hops_range = [h for h in sorted(HOP_WEIGHTS) if o.min_hops <= h <= o.max_hops] or [o.min_hops]
-        seen: set[str] = set()
+        seen: Counter[str] = Counter()
         per_sig: Counter[tuple[str, ...]] = Counter()
         chains: list[Chain] = []
         attempts = 0
@@ -190,9 +190,13 @@ class WalkSampler:
             key = json.dumps([(s.server, s.tool, s.arguments, [b.model_dump() for b in s.binds]) for s in steps],
                              sort_keys=True, default=str)
             sig = chain.signature()
-            if key in seen or per_sig[sig] >= self.max_per_signature:
+            # with variants, a chain that reads an earlier output may be drawn again: it is grounded with another
+            # seed, so it binds another of the listed values (another table, another commit) or is dropped later as a
+            # duplicate task
+            repeats = o.variants if any(s.binds for s in steps) else 1
+            if seen[key] >= repeats or per_sig[sig] >= self.max_per_signature * o.variants:
                 continue
-            seen.add(key)
+            seen[key] += 1
             per_sig[sig] += 1
             for s in steps:
                 walker.uses[f"{s.server}/{s.tool}"] += 1

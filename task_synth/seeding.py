@@ -120,21 +120,29 @@ class _Planner:
         self.sql = [e for e in self.tools if sql_param(e) and (e.annotations or {}).get("readOnlyHint") is not True]
 
     async def plan_sql(self, tool: ToolEntry, topic: Topic) -> list[ChainStep]:
-        """CREATE TABLE, INSERT and SELECT through a tool that runs SQL. Raises SeedFailed."""
-        param = sql_param(tool)
-        assert param is not None
+        """CREATE TABLE, INSERT and SELECT, each through the first tool of the server that runs it: TOOL, then the
+        server's other SQL tools (a server may split them: one only creates tables, one only reads). A statement a
+        tool refuses is tried on the next; the chain keeps the calls that worked. Raises SeedFailed."""
         _, create, insert, select = sql_statements(topic)
-        steps = [ChainStep(server=self.server, tool=tool.name, arguments={param: q}) for q in (create, insert, select)]
+        candidates = [tool, *(e for e in self.tools if e.name != tool.name and sql_param(e))]
+        steps: list[ChainStep] = []
         async with self.state.live.episode(f"seed-try.{self.server}.{tool.name}.{topic.key}", servers=[self.server],
                                            call_timeout_s=self.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
-            for i, s in enumerate(steps):
-                ok, out = await self._run(tools, s, done)
-                if not ok and i < 2 and out.strip() in EMPTY:  # a statement that returns no rows
-                    ok = True
-                if not ok:
-                    raise SeedFailed(f"{tool.name}: {s.arguments[param][:40]}…: {out[:160]!r}")
-                done.append((s, out))
+            for i, q in enumerate((create, insert, select)):
+                refused = ""
+                for cand in candidates:
+                    s = ChainStep(server=self.server, tool=cand.name, arguments={str(sql_param(cand)): q})
+                    ok, out = await self._run(tools, s, done)
+                    if not ok and i < 2 and out.strip() in EMPTY:  # a statement that returns no rows
+                        ok = True
+                    if ok:
+                        steps.append(s)
+                        done.append((s, out))
+                        break
+                    refused = refused or f"{cand.name}: {q[:40]}…: {out[:160]!r}"
+                else:
+                    raise SeedFailed(refused)
         if not all(_contains(done[-1][1], m) for m in topic.markers):
             raise SeedFailed(f"{tool.name}: the table does not show what was inserted")
         return steps
@@ -384,6 +392,7 @@ class WorldSeeding:
             state.notes.append("seed: no selected server is isolated per episode (stateful: true); nothing written")
             return
         rng = random.Random(f"task_synth:seed:{state.options.seed}")
+        per_server, joined = self.per_server * state.options.variants, self.joined * state.options.variants
         topics = list(world_topics())
         found: dict[str, list[tuple[Topic, list[ChainStep], tuple[str, str]]]] = {}
         limiter = anyio.CapacityLimiter(state.options.concurrency)
@@ -421,7 +430,7 @@ class WorldSeeding:
                            if not isinstance(r, str)}.values())
             tried = {(w.name, t.key) for w, t in tries}
             more = [(w, t) for w in worked for t in topics if (w.name, t.key) not in tried]
-            more = more[: max(0, self.per_server * 2 - len(worked))]
+            more = more[: max(0, per_server * 2 - len(worked))]
             base = len(tries)
             tries += more
             async with anyio.create_task_group() as tg:
@@ -450,10 +459,10 @@ class WorldSeeding:
 
         candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]] = []
         for server in servers:
-            for topic, steps, fmt in found.get(server, [])[: self.per_server]:
+            for topic, steps, fmt in found.get(server, [])[:per_server]:
                 candidates.append((f"seed-{server}-{steps[-2].tool}-{topic.key}", [(server, steps, fmt)], topic))
         multi = [s for s in servers if found.get(s)]
-        for k in range(self.joined if len(multi) >= 2 else 0):
+        for k in range(joined if len(multi) >= 2 else 0):
             a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
             pa = found[a][k % len(found[a])]
             pb = next((p for p in found[b] if p[0].key == pa[0].key), None)

@@ -77,7 +77,7 @@ class WorldCalc:
             return
         rng = random.Random(f"task_synth:world-calc:{state.options.seed}")
         firsts: dict[tuple[str, str, str], str | None] = {}
-        topics = _money_topics()[: self.per_tool]
+        topics = _money_topics()[: self.per_tool * state.options.variants]
         async with state.live.episode("calc-try", servers=sorted({e.server for e, _ in tools[:6]}),
                                       call_timeout_s=state.options.call_timeout_s) as live:
             for entry, param in tools[:6]:

@@ -1,9 +1,10 @@
-"""`mcpbench synth` and `mcpbench tasks list|show|validate`."""
+"""`mcpbench synth` and `mcpbench tasks list|show|plans|validate|build`."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 
-tasks_app = typer.Typer(help="Inspect and validate task suites (files, or the shipped 'smoke' and 'core').",
+tasks_app = typer.Typer(help="Inspect, validate and build task suites (files, or the shipped ones: smoke, core, wide).",
                         no_args_is_help=True)
 
 
@@ -60,6 +61,8 @@ def synth_cmd(
                                         "tasks.jsonl, rejected.jsonl (default: FILE.work/)."),
     min_hops: int = typer.Option(2, "--min-hops"),
     max_hops: int = typer.Option(6, "--max-hops"),
+    variants: int = typer.Option(1, "--variants", min=1, help="Variants of each kind of chain (literals, topics): "
+                                 "raise it for large suites."),
     seed_world: bool = typer.Option(True, "--seed-world/--no-seed-world", help="Write the world's facts into "
                                     "servers isolated per episode (stateful: true) and ask about them."),
     name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
@@ -102,7 +105,7 @@ def synth_cmd(
         fail(str(e.args[0]))
     options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, planner=planner,
                            model_timeout_s=model_timeout or _default_model_timeout(planner or writer),
-                           min_hops=min_hops, max_hops=max_hops, id_prefix=name,
+                           min_hops=min_hops, max_hops=max_hops, id_prefix=name, variants=variants,
                            seed_world=seed_world)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
@@ -266,6 +269,115 @@ def validate_cmd(suite: str = typer.Argument(..., help="A suite file, or 'smoke'
                 console.print(f"    {reason}", highlight=False, markup=False)
         console.print(f"{len(results) - len(bad)}/{len(results)} tasks valid in {s.name} (sha256 {s.sha256[:12]})")
     if bad:
+        raise typer.Exit(1)
+
+
+@tasks_app.command("pick")
+def pick_cmd(suite: str = typer.Argument(..., help="The suite to pick from (a file, or a shipped suite)."),
+             out: Path = typer.Option(..., "--out", "-o", help="Plans YAML to write (build it with --plans or a "
+                                      "recipe's `plans:` part)."),
+             n: int = typer.Option(..., "--n", min=1, help="Tasks to pick."),
+             multi: int = typer.Option(0, "--multi", min=0, help="First pick this many multi-server tasks with "
+                                       "--min-multi-hops or more hops."),
+             min_multi_hops: int = typer.Option(3, "--min-multi-hops", min=1),
+             stateful: int = typer.Option(0, "--stateful", min=0, help="Then this many stateful tasks with "
+                                          "final-state checks."),
+             per_server: int = typer.Option(0, "--per-server", min=0, help="Then make sure every server has this "
+                                            "many tasks (counting --besides)."),
+             besides: str | None = typer.Option(None, "--besides", help="A suite or plans file the pick is added "
+                                                "to: its tasks count for coverage and are never repeated."),
+             prefix: str = typer.Option("picked", "--prefix", help="The picked tasks' new id prefix."),
+             seed: int = typer.Option(0, "--seed"), json_out: bool = JsonOpt) -> None:
+    """Pick a balanced subset of a suite (multi-server, stateful, every server covered) as editable plans."""
+    from task_synth.pick import PickOptions, pick, renamed
+    from task_synth.synth import dump_plans, load_plans, plans_from_tasks
+
+    source = _load_suite(suite)
+    already: list[Any] = []
+    if besides:
+        if besides.endswith((".yaml", ".yml")):
+            try:
+                already = [_plan_stub(p) for p in load_plans(besides)]
+            except (OSError, ValueError) as e:
+                fail(str(e))
+        else:
+            already = list(_load_suite(besides).tasks)
+    chosen = renamed(pick(source.tasks, PickOptions(n=n, multi=multi, min_multi_hops=min_multi_hops,
+                                                    stateful=stateful, per_server=per_server, seed=seed),
+                          already), prefix)
+    dump_plans(plans_from_tasks(chosen), out)
+    from task_synth.build import suite_shares
+
+    by_server = dict(sorted(Counter(s for t in chosen for s in t.servers).items()))
+    summary = {"out": str(out), "picked": len(chosen), "of": len(source.tasks), "shares": suite_shares(chosen),
+               "servers": by_server}
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"{len(chosen)} of {len(source.tasks)} tasks → {out}; servers: "
+                      + ", ".join(f"{k} {v}" for k, v in by_server.items()), highlight=False)
+
+
+def _plan_stub(plan: Any) -> Any:
+    """A curated plan seen as a task, for coverage and repeat checks only."""
+    from task_synth.task import Task
+
+    servers = sorted({s.server for s in plan.steps})
+    return Task.model_construct(id=plan.id, fuzzy=plan.fuzzy, precise=plan.precise, servers=servers,
+                                tags=list(plan.tags), checks=[], reference=[])
+
+
+@tasks_app.command("build")
+def build_cmd(recipe: str = typer.Argument(..., help="A recipe file (*.build.yaml), or the name of a shipped suite "
+                                           "built from one (e.g. 'wide')."),
+              cache: Path | None = typer.Option(None, "--cache", help="Where each part's result is kept (default: "
+                                                "$MCPBENCH_HOME/build); a crashed build resumes from it."),
+              fresh: bool = typer.Option(False, "--fresh", help="Rebuild every part, ignoring the cache."),
+              concurrency: int = typer.Option(4, "--concurrency", min=1, help="Chains grounded and tasks replayed "
+                                              "at once within a part."),
+              config: Path | None = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Build a suite from its recipe: synthesize (or ground plans for) every part on the live fleet, replay every
+    task and keep those that pass, write the suite and FILE.build.json. Exits 1 when a part failed or the suite is
+    empty."""
+    from mcpbench.install import home_dir
+    from task_synth.build import RecipeError, build_report_path, build_suite, fleet_part_runner, load_recipe
+    from task_synth.task import SUITES_DIR
+
+    path = Path(recipe)
+    if not path.exists() and "/" not in recipe and (SUITES_DIR / "src" / f"{recipe}.build.yaml").exists():
+        path = SUITES_DIR / "src" / f"{recipe}.build.yaml"
+    try:
+        spec = load_recipe(path)
+    except RecipeError as e:
+        fail(str(e))
+        return
+    cfg = load_or_exit(config)
+    for i, part in enumerate(spec.parts):
+        try:
+            cfg.select(part.servers or None) if part.servers else None
+        except KeyError as e:
+            fail(f"{path}: parts.{i}.servers: {e.args[0]}")
+    root = Path(__file__).resolve().parents[2]
+
+    def progress(p: Any) -> None:
+        if json_out:
+            return
+        state = "[red]failed[/]" if p.error else ("cached" if p.cached else f"{p.wall_s:.0f} s")
+        wanted = f" of {p.wanted}" if p.wanted else ""
+        console.print(f"part {p.index + 1}/{len(spec.parts)} {escape(p.name)}: {p.kept}{wanted} kept "
+                      f"({p.made} made, {len(p.dropped)} failed the replay) · {state}"
+                      + (f"\n    {escape(p.error)}" if p.error else ""), highlight=False)
+
+    report = run_loop(partial(build_suite, spec, path, fleet_part_runner(cfg, path.parent, concurrency=concurrency),
+                              cache=cache or home_dir() / "build", root=root, fresh=fresh, on_part=progress))
+    if json_out:
+        print_json(report.model_dump(mode="json"))
+    else:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in report.shares.items())
+        console.print(f"{report.tasks} tasks over {len(report.servers)} servers → {report.out} (sha256 "
+                      f"{report.sha256[:12]}); {shares}; report {build_report_path(Path(report.out))}",
+                      highlight=False)
+    if report.failed_parts or not report.tasks:
         raise typer.Exit(1)
 
 
