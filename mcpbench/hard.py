@@ -257,22 +257,44 @@ def _plan_block(lines: list[str], plan_id: str) -> tuple[int, int, int]:
 
 
 def set_plan_tag(text: str, plan_id: str, tag: str, present: bool) -> str:
-    """TEXT (a plans YAML) with TAG added to or removed from plan PLAN_ID's `tags: [...]`, nothing else changed.
-    Raises ValueError when the plan is not found or its tags are not a one-line flow list."""
+    """TEXT (a plans YAML) with TAG added to or removed from plan PLAN_ID's tags, nothing else changed. Handles a
+    one-line flow list (`tags: [a, b]`, as hand-written plans have) and a block list (`tags:` then `- a` lines, as
+    `mcpbench tasks plans|pick` write); a plan without tags gets `tags: [TAG]`. Raises ValueError when the plan is not
+    found or its tags are in another shape."""
     lines = text.split("\n")
     start, end, indent = _plan_block(lines, plan_id)
     for i in range(start + 1, end):
         line = lines[i]
-        if line[:indent].strip() == "" and line[indent:].startswith("tags:"):
-            m = _FLOW_TAGS.match(line)
-            if not m:
-                raise ValueError(f"plan {plan_id}: its tags are not a one-line list `tags: [a, b]`; edit it by hand")
+        if not (line[:indent].strip() == "" and line[indent:].startswith("tags:")):
+            continue
+        m = _FLOW_TAGS.match(line)
+        if m:
             items = [x.strip() for x in m.group("items").split(",") if x.strip()]
             if (tag in items) == present:
                 return text
             items = [*items, tag] if present else [x for x in items if x != tag]
             lines[i] = f"{m.group('lead')}[{', '.join(items)}]{m.group('tail')}"
             return "\n".join(lines)
+        if line[indent:].rstrip() != "tags:":
+            raise ValueError(f"plan {plan_id}: its tags are neither `tags: [a, b]` nor a block list; edit it by hand")
+        block = []  # (line index, item) of the block list's items
+        j = i + 1
+        while j < end and (item := re.match(r"^(\s*)-\s+(.*?)\s*$", lines[j])) and len(item.group(1)) >= indent:
+            block.append((j, item.group(2).strip("'\"")))
+            j += 1
+        if not block:
+            raise ValueError(f"plan {plan_id}: `tags:` is followed by no list items; edit it by hand")
+        if (tag in [x for _, x in block]) == present:
+            return text
+        if present:
+            last = block[-1][0]
+            lines.insert(last + 1, lines[last][:len(lines[last]) - len(lines[last].lstrip())] + f"- {tag}")
+        else:
+            drop = {j for j, x in block if x == tag}
+            if len(drop) == len(block):
+                lines[i] = line.rstrip() + " []"
+            lines = [x for k, x in enumerate(lines) if k not in drop]
+        return "\n".join(lines)
     if not present:
         return text
     lines.insert(start + 1, " " * indent + f"tags: [{tag}]")
@@ -310,6 +332,23 @@ def tag_plans(path: Path, wanted: dict[str, bool], tag: str = HARD_TAG) -> list[
     finally:
         tmp.unlink(missing_ok=True)
     return [pid for pid in before if before[pid] != after[pid]]
+
+
+def tag_plan_files(files: list[Path], wanted: dict[str, bool], tag: str = HARD_TAG) -> tuple[dict[str, list[str]],
+                                                                                          list[str]]:
+    """Set TAG in every plans file of FILES for the plans it holds (a suite built from a recipe has several).
+    Returns ({file: plan ids changed}, task ids of WANTED that no file holds a plan for — their tag lives only in the
+    suite file, and a rebuild loses it). Raises ValueError; files already written stay written (each is whole)."""
+    from task_synth.synth import load_plans
+
+    held: dict[Path, set[str]] = {f: {p.id for p in load_plans(f)} for f in files}
+    changed = {}
+    for f in files:
+        mine = {k: v for k, v in wanted.items() if k in held[f]}
+        if mine:
+            changed[str(f)] = tag_plans(f, mine, tag)
+    planned = set().union(*held.values()) if held else set()
+    return changed, [k for k in wanted if k not in planned]
 
 
 def tag_suite(suite: Suite, wanted: dict[str, bool], tag: str = HARD_TAG) -> Suite:
@@ -365,5 +404,6 @@ def select_tagged(suite: Suite, tags: list[str]) -> Suite:
 
 __all__ = ["DEFAULT_ORACLE", "EVIDENCE_SUFFIX", "HARD_TAG", "SOLVED_AT", "Cell", "EpisodeEvidence", "Evidence",
            "RunEvidence", "TaskVerdict", "decide", "decide_task", "default_models", "evidence", "is_solved",
-           "read_run", "select_tagged", "set_plan_tag", "stale_tags", "tag_plans", "tag_suite", "tag_suite_file",
+           "read_run", "select_tagged", "set_plan_tag", "stale_tags", "tag_plan_files", "tag_plans", "tag_suite",
+           "tag_suite_file",
            "task_fingerprint"]

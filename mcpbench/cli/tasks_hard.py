@@ -11,22 +11,38 @@ from rich.table import Table
 from mcpbench.cli.common import JsonOpt, console, err_console, fail, print_json
 
 
-def _plans_for(suite_arg: str, plans: Path | None) -> Path | None:
-    """The plans YAML the suite is built from: --plans, or task_synth/suites/src/<name>.yaml for a shipped suite."""
+def _plan_files(suite_arg: str, plans: list[Path] | None) -> tuple[list[Path], Path | None]:
+    """The plans files the suite is built from, and the file beside which the evidence goes (None: beside the suite).
+
+    --plans (repeatable) as given; else, for a shipped suite, the plans of its recipe (`src/NAME.build.yaml`) or its
+    plans file (`src/NAME.yaml`)."""
+    from task_synth.build import RecipeError, load_recipe
     from task_synth.task import SUITES_DIR
 
-    if plans is not None:
-        if not plans.is_file():
-            fail(f"--plans {plans}: no such file")
-        return plans
-    shipped = SUITES_DIR / "src" / f"{suite_arg}.yaml"
-    return shipped if "/" not in suite_arg and not suite_arg.endswith(".jsonl") and shipped.is_file() else None
+    if plans:
+        for f in plans:
+            if not f.is_file():
+                fail(f"--plans {f}: no such file")
+        return list(plans), plans[0]
+    if "/" in suite_arg or suite_arg.endswith(".jsonl"):
+        return [], None
+    src = SUITES_DIR / "src"
+    recipe = src / f"{suite_arg}.build.yaml"
+    if recipe.is_file():
+        try:
+            r = load_recipe(recipe)
+        except RecipeError as e:
+            fail(str(e))
+            return [], None
+        return [recipe.parent / p.plans for p in r.parts if p.plans], src / f"{suite_arg}.yaml"
+    shipped = src / f"{suite_arg}.yaml"
+    return ([shipped], shipped) if shipped.is_file() else ([], None)
 
 
-def _evidence_path(suite_file: Path, plans: Path | None) -> Path:
+def _evidence_path(suite_file: Path, anchor: Path | None) -> Path:
     from mcpbench.hard import EVIDENCE_SUFFIX
 
-    base = plans if plans is not None else suite_file
+    base = anchor if anchor is not None else suite_file
     return base.with_name(base.stem + EVIDENCE_SUFFIX)
 
 
@@ -40,8 +56,9 @@ def hard_cmd(
     oracle: str = typer.Option("scripted/oracle", "--oracle", help="The model that must solve every hard task."),
     solved_at: float = typer.Option(1.0, "--solved-at", min=0.0, max=1.0, help="Check score an episode needs to "
                                     "solve its task (1.0: every verifiable check passed)."),
-    plans: Path | None = typer.Option(None, "--plans", help="Plans YAML the suite is built from (default: "
-                                      "task_synth/suites/src/SUITE.yaml for a shipped suite)."),
+    plans: list[Path] | None = typer.Option(None, "--plans", help="Plans YAML the suite is built from "
+                                            "(repeatable; default for a shipped suite: the plans of its recipe "
+                                            "src/SUITE.build.yaml, else src/SUITE.yaml)."),
     write: bool = typer.Option(False, "--write", help="Set the tag in the plans and the suite file (added where "
                                "the runs say hard, removed elsewhere) and write the evidence file beside them."),
     json_out: bool = JsonOpt,
@@ -60,7 +77,7 @@ def hard_cmd(
         evidence,
         read_run,
         stale_tags,
-        tag_plans,
+        tag_plan_files,
         tag_suite_file,
     )
     from task_synth.task import Suite, suite_path
@@ -71,8 +88,8 @@ def hard_cmd(
     except (FileNotFoundError, ValueError) as e:
         fail(str(e))
         return
-    plans_file = _plans_for(suite, plans)
-    ev_path = _evidence_path(suite_file, plans_file)
+    plan_files, anchor = _plan_files(suite, plans)
+    ev_path = _evidence_path(suite_file, anchor)
     if not runs:
         ev = Evidence.model_validate_json(ev_path.read_text(encoding="utf-8")) if ev_path.is_file() else None
         stale = stale_tags(s, ev)
@@ -102,13 +119,13 @@ def hard_cmd(
         fail(f"{e} with --model")
         return
     ev = evidence(s, evidence_runs, verdicts, oracle=oracle, models=models, solved_at=solved_at)
-    changed_plans: list[str] = []
+    changed_plans: dict[str, list[str]] = {}
     changed_tasks: list[str] = []
+    unplanned: list[str] = []
+    wanted = {v.task_id: v.hard for v in verdicts}
     if write:
-        wanted = {v.task_id: v.hard for v in verdicts}
         try:
-            if plans_file is not None:
-                changed_plans = tag_plans(plans_file, wanted)
+            changed_plans, unplanned = tag_plan_files(plan_files, wanted)
             changed_tasks = tag_suite_file(suite_file, wanted)
         except ValueError as e:
             fail(str(e), 1)
@@ -117,10 +134,11 @@ def hard_cmd(
                            "hard": ev.hard, "tasks": len(verdicts),
                            "decided": sum(v.oracle.counted > 0 for v in verdicts),
                            "changed_runs": {r.run_id: r.changed for r in evidence_runs if r.changed},
-                           "written": {"plans": str(plans_file) if write and plans_file else None,
+                           "written": {"plans": [str(f) for f in plan_files] if write else [],
                                        "suite": str(suite_file) if write else None,
                                        "evidence": str(ev_path) if write else None,
-                                       "plans_changed": changed_plans, "tasks_changed": changed_tasks},
+                                       "plans_changed": changed_plans, "tasks_changed": changed_tasks,
+                                       "hard_without_plan": [t for t in unplanned if wanted.get(t)] if write else []},
                            "verdicts": [v.model_dump(mode="json") for v in verdicts]}
     if json_out:
         print_json(out)
@@ -145,8 +163,12 @@ def _print(name: str, verdicts: list[Any], out: dict[str, Any]) -> None:
                       f"evidence from it: {', '.join(ids)}", highlight=False)
     w = out["written"]
     if w["evidence"]:
-        console.print(f"wrote {w['evidence']}; tag changed on {len(w['plans_changed'])} plan(s) in {w['plans']}, "
+        n = sum(len(v) for v in w["plans_changed"].values())
+        console.print(f"wrote {w['evidence']}; tag changed on {n} plan(s) in {', '.join(w['plans']) or 'no plans'}, "
                       f"{len(w['tasks_changed'])} task(s) in {w['suite']}", highlight=False)
+    if w["hard_without_plan"]:
+        console.print(f"[yellow]no plan carries[/] {', '.join(w['hard_without_plan'])}: tagged in the suite file "
+                      "only, so a rebuild drops the tag (synthesized parts have no plans)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

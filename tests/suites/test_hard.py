@@ -22,11 +22,12 @@ from mcpbench.hard import (
     select_tagged,
     set_plan_tag,
     stale_tags,
+    tag_plan_files,
     tag_plans,
     tag_suite_file,
     task_fingerprint,
 )
-from task_synth.synth import load_plans
+from task_synth.synth import dump_plans, load_plans
 from task_synth.task import SUITES_DIR, Suite, suite_path
 
 ORACLE, A, B = "scripted/oracle", "local/a", "local/b"
@@ -130,6 +131,22 @@ plans:
     tags:
       - block
     fuzzy: three
+  - id: p4
+    tags: {a: 1}
+"""
+
+PICKED = """\
+plans:
+- id: w1
+  fuzzy: one
+  tags:
+  - returns
+  - arithmetic
+  steps: []
+- id: w2
+  tags:
+  - hard
+  fuzzy: two
 """
 
 
@@ -141,10 +158,19 @@ def test_setting_a_plan_tag_edits_only_that_plans_tag_line():
     added = set_plan_tag(PLANS, "p2", "hard", True)
     assert added == PLANS.replace("  - id: p2\n", "  - id: p2\n    tags: [hard]\n")
     assert set_plan_tag(PLANS, "p2", "hard", False) == PLANS
-    with pytest.raises(ValueError, match="one-line"):
-        set_plan_tag(PLANS, "p3", "hard", True)
+    with pytest.raises(ValueError, match="p4: its tags are neither"):
+        set_plan_tag(PLANS, "p4", "hard", True)
     with pytest.raises(ValueError, match="p9"):
         set_plan_tag(PLANS, "p9", "hard", True)
+
+
+def test_block_list_tags_as_tasks_pick_writes_them_are_edited_in_place():
+    assert set_plan_tag(PLANS, "p3", "hard", True) == PLANS.replace("      - block\n", "      - block\n      - hard\n")
+    added = set_plan_tag(PICKED, "w1", "hard", True)
+    assert added == PICKED.replace("  - arithmetic\n", "  - arithmetic\n  - hard\n")
+    assert set_plan_tag(added, "w1", "hard", False) == PICKED
+    assert set_plan_tag(PICKED, "w2", "hard", False) == PICKED.replace("  tags:\n  - hard\n", "  tags: []\n")
+    assert set_plan_tag(PICKED, "w2", "hard", True) == PICKED
 
 
 def test_tagging_the_shipped_smoke_plans_changes_their_tags_and_nothing_else(tmp_path):
@@ -161,6 +187,20 @@ def test_tagging_the_shipped_smoke_plans_changes_their_tags_and_nothing_else(tmp
     assert tag_plans(plans, {ids[0]: False}) == [ids[0]]
     with pytest.raises(ValueError, match="no plan"):
         tag_plans(plans, {"not-a-plan": True})
+
+
+def test_a_suite_built_from_several_plans_files_gets_each_tag_in_the_file_holding_its_plan(tmp_path):
+    plans = load_plans(SUITES_DIR / "src" / "smoke.yaml")
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    shutil.copy(SUITES_DIR / "src" / "smoke.yaml", a)  # hand-written: one-line tags
+    dump_plans(plans[:3], b)  # as `tasks plans|pick` write them: block lists
+    b_ids = [p.id for p in plans[:3]]
+    a_only = plans[5].id
+    b.write_text(b.read_text().replace(b_ids[0], "picked-0"))
+    changed, unplanned = tag_plan_files([a, b], {"picked-0": True, a_only: True, "synth-123": True})
+    assert changed == {str(a): [a_only], str(b): ["picked-0"]} and unplanned == ["synth-123"]
+    assert load_plans(b)[0].tags == [*plans[0].tags, "hard"]
+    assert {p.id: p.tags for p in load_plans(a)}[a_only] == [*plans[5].tags, "hard"]
 
 
 def test_tagging_a_suite_file_rewrites_only_the_changed_tasks_lines(tmp_path):
