@@ -83,6 +83,8 @@ class RunEvidence(BaseModel):
     started_at: str | None = None
     """UTC, ISO 8601."""
     git_commit: str | None = None
+    state: str = "unknown"
+    """The run's state when read: completed, running, cancelled… (an unfinished run's episodes count as they are)."""
     models: list[str] = Field(default_factory=list)
     episodes: list[EpisodeEvidence] = Field(default_factory=list)
     """Episodes of the suite's tasks whose content matches the suite's (fingerprint)."""
@@ -108,11 +110,16 @@ def read_run(run_dir: str | Path, suite: Suite, *, solved_at: float = SOLVED_AT)
         scores = store.scores()
         rows = store.db.execute("SELECT episode_id, model, task_id, status FROM episodes").fetchall()
         run_id = store.get_meta("run_id") or Path(run_dir).name
+        state = str(store.get_meta("state") or "unknown")
     changed, same = [], set()
     for raw in stored:
         t = Task.model_validate(raw)
-        if t.id in by_id:
-            (same.add(t.id) if task_fingerprint(t) == by_id[t.id] else changed.append(t.id))
+        if t.id not in by_id:
+            continue
+        if task_fingerprint(t) == by_id[t.id]:
+            same.add(t.id)
+        else:
+            changed.append(t.id)
     episodes = []
     for episode_id, model, task_id, status in rows:
         if task_id not in same:
@@ -125,7 +132,7 @@ def read_run(run_dir: str | Path, suite: Suite, *, solved_at: float = SOLVED_AT)
                                         check_score=score, solved=is_solved(counted, status, score, solved_at)))
     return RunEvidence(run_id=run_id, dir=str(run_dir), suite=str(spec.get("suite", "?")),
                        suite_sha256=spec.get("suite_sha256"), started_at=_iso(manifest.get("started_at")),
-                       git_commit=spec.get("git_commit"), models=list(spec.get("models") or []),
+                       git_commit=spec.get("git_commit"), state=state, models=list(spec.get("models") or []),
                        episodes=sorted(episodes, key=lambda e: (e.model, e.task_id)), changed=sorted(changed))
 
 
@@ -177,8 +184,9 @@ def decide_task(task_id: str, fingerprint: str, episodes: Iterable[EpisodeEviden
 
 
 def default_models(runs: list[RunEvidence], oracle: str) -> list[str]:
-    """The models the rule names when none are given: every `local/` model in the runs."""
-    return sorted({e.model for r in runs for e in r.episodes if e.model.startswith("local/") and e.model != oracle})
+    """The models the rule names when none are given: every `local/` model the runs were asked to run."""
+    return sorted({m for r in runs for m in [*r.models, *(e.model for e in r.episodes)]
+                   if m.startswith("local/") and m != oracle})
 
 
 def decide(suite: Suite, runs: list[RunEvidence], *, oracle: str = DEFAULT_ORACLE,
@@ -216,7 +224,8 @@ def evidence(suite: Suite, runs: list[RunEvidence], verdicts: list[TaskVerdict],
               "statement": "hard: the oracle has counted episodes and solves the task in all of them; each model has "
                            "counted episodes and solves it in none (solved: completed and check score >= solved_at)"},
         runs=[{"run_id": r.run_id, "dir": r.dir, "suite": r.suite, "suite_sha256": r.suite_sha256,
-               "started_at": r.started_at, "git_commit": r.git_commit, "models": r.models, "changed": r.changed}
+               "started_at": r.started_at, "git_commit": r.git_commit, "state": r.state, "models": r.models,
+               "episodes": len(r.episodes), "changed": r.changed}
               for r in runs],
         hard=[v.task_id for v in verdicts if v.hard], tasks={v.task_id: v for v in verdicts})
 
