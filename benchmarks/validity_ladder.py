@@ -67,6 +67,16 @@ def provenance(results: dict[str, Any], wall: float | None, host: dict[str, Any]
             f"other jobs, so times are not performance figures; {host['date']}, mcpbench {host['mcpbench_commit']}.")
 
 
+def stored_span(run_dir: Path) -> float | None:
+    """Seconds from the run's start to its last stored episode (a resumed run's pauses included)."""
+    from mcpbench.store import RunStore
+
+    with RunStore(run_dir, create=False) as store:
+        started = (store.get_meta("manifest") or {}).get("started_at")
+        last = store.db.execute("SELECT MAX(finished_at) FROM episodes").fetchone()[0]
+    return float(last) - float(started) if isinstance(started, int | float) and last is not None else None
+
+
 def local_table(results: dict[str, Any]) -> str:
     lines = ["| model | overall [95% CI] | task completion [95% CI] | pass@1 | episodes | failed | infra-failed |",
              "|---|---|---|---|---|---|---|"]
@@ -94,6 +104,9 @@ def main() -> None:
     p.add_argument("--local-concurrency", type=int, default=2,
                    help="Local episodes in flight: up to the model server's slots (2), which decode together in one "
                         "batch — nearly twice the tokens per second of one slot on a CPU.")
+    p.add_argument("--local-from-run", type=Path, default=None,
+                   help="Write the local models' table from this finished run instead of running one (a run made "
+                        "under another commit cannot be resumed by this one: the run id includes the commit).")
     p.add_argument("--skip-ladder", action="store_true", help="Only the local models.")
     p.add_argument("--write-docs", action="store_true", help="Write the tables into docs/leaderboard.md.")
     args = p.parse_args()
@@ -114,8 +127,12 @@ def main() -> None:
                 + ("**holds** — every rung strictly above the next, with non-overlapping 95 % CIs."
                    if verdict.ok else "**fails**: " + "; ".join(verdict.problems)))
         sections.append((LADDER_MARKS, body))
-    if args.local:
-        results, wall = run(args.local, args.local_suite, args.local_out, args.local_concurrency, [])
+    if args.local or args.local_from_run:
+        if args.local_from_run:
+            results = json.loads((args.local_from_run / "results.json").read_text(encoding="utf-8"))
+            wall = stored_span(args.local_from_run)
+        else:
+            results, wall = run(args.local, args.local_suite, args.local_out, args.local_concurrency, [])
         table = local_table(results)
         print(table)
         sections.append((LOCAL_MARKS, f"{table}\n\n{provenance(results, wall, machine())}"))
