@@ -286,18 +286,18 @@ class RuleFilter:
             reasons = apply_rules(ctx)
             if task.id in kept:
                 reasons.append(f"duplicate of task {task.id}")
-            twin = substance.get(_substance(task))
+            twin = substance.get(task_substance(task))
             if twin is not None and twin != task.id:
                 reasons.append(f"same calls and checks as task {twin} (worded differently)")
             if reasons:
                 state.reject(task.id, "filter", reasons, task)
             else:
                 kept[task.id] = task
-                substance[_substance(task)] = task.id
+                substance[task_substance(task)] = task.id
         state.tasks.extend(kept.values())
 
 
-def _substance(task: Task) -> str:
+def task_substance(task: Task) -> str:
     """What a task asks, without its wording: the reference calls (arguments and bindings) and the checks."""
 
     calls = [(s.server, s.tool, s.arguments, s.bindings) for s in task.reference]
@@ -316,4 +316,5 @@ __all__ = [
     "forbidden_names",
     "is_failure_text",
     "rule",
+    "task_substance",
 ]
