@@ -66,7 +66,7 @@ def hard_cmd(
     """Tag `hard` the tasks the oracle solves and every local model fails, from finished runs; without --runs, check
     that every `hard` tag still has evidence (exit 1 if not).
 
-    It reads run stores only (no server, no model: a second or two); the cost is the runs it reads, e.g.
+    It reads run stores' scores only (no server, no model, no trajectory); the cost is the runs it reads, e.g.
     `mcpbench run -m scripted/oracle --suite core` (minutes) and `mcpbench run -m local/qwen2.5-coder-1.5b -m
     local/qwen2.5-coder-0.5b --suite core -n 2` (minutes per episode on a CPU). Rule, files and evidence:
     docs/leaderboard.md, "The hard tag"."""
