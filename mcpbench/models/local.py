@@ -67,7 +67,9 @@ request fails the same way again; any other 500 keeps the ordinary retry policy.
 
 WALL_CAP_S = 24 * 3600.0
 """The wall-clock cap of one request where llama-server's CPU clock is readable: a last resort only. The deadlines
-that act are `LocalProvider.timeout_s` in the server's CPU seconds and `stall_s` without any CPU."""
+that act are `LocalProvider.cpu_budget_s` in the server's CPU seconds and `stall_s` without any CPU."""
+DEFAULT_CPU_BUDGET_S = 1800.0
+"""CPU seconds of llama-server one request may use (LocalProvider's docstring says how it is sized)."""
 POLL_S = 2.0
 """How often a request's watchdog reads llama-server's CPU clock."""
 
@@ -167,11 +169,14 @@ class LocalProvider:
     dies (never the model's fault); `infra=False` for output llama.cpp could not parse (the model's fault).
 
     Request deadline: like the episode's, it measures the model's work, not the host's load. Where llama-server's CPU
-    clock is readable (Linux /proc), one request may use `timeout_s` CPU seconds of the server (all its threads, its
-    other slot's work included) and fails sooner if the server uses no CPU at all for `stall_s` seconds (hung); the
+    clock is readable (Linux /proc), one request may use `cpu_budget_s` CPU seconds of the server (all its threads,
+    its other slot's work included) and fails sooner if the server uses no CPU at all for `stall_s` seconds (hung); the
     wall clock caps it only at WALL_CAP_S. A loaded machine slows a request down without failing it: seen, a `smoke`
     request cut at 600 wall seconds with 52 tokens generated, llama-server getting 18 % of a core. Elsewhere
-    `timeout_s` is wall seconds, as for any endpoint.
+    `timeout_s` is wall seconds, as for any endpoint. The budget, DEFAULT_CPU_BUDGET_S, is sized from the token bound
+    of a request (≈ 1,500 prompt + 512 generated tokens) at the worst CPU efficiency seen: under heavy contention
+    llama-server spent about 6× the CPU per token it needs on a quiet machine (threads spinning while descheduled),
+    which puts a full request near 400–800 CPU seconds with a busy sibling slot.
     """
 
     compute_bound = True
@@ -184,7 +189,7 @@ class LocalProvider:
 
     def __init__(self, model: str = DEFAULT_MODEL, *, home: Path | None = None, settings: ModelSettings | None = None,
                  options: ServerOptions | None = None, retry: RetryPolicy | None = None, timeout_s: float = 600.0,
-                 stall_s: float = 120.0, log_path: Path | None = None):
+                 cpu_budget_s: float | None = None, stall_s: float = 120.0, log_path: Path | None = None):
         try:
             self.source = source_for(model)
         except WeightsError as e:
@@ -196,6 +201,7 @@ class LocalProvider:
         self.options = options or ServerOptions(ctx=self.source.default_ctx * 2)
         self.retry = retry or LOCAL_RETRY
         self.timeout_s = timeout_s
+        self.cpu_budget_s = DEFAULT_CPU_BUDGET_S if cpu_budget_s is None else cpu_budget_s
         self.stall_s = stall_s
         self.log_path = log_path
         self.server: LlamaServer | None = None
@@ -235,7 +241,7 @@ class LocalProvider:
                 chat = _LlamaChat(self.model, base_url=server.openai_base_url, settings=self.settings,
                                   retry=self.retry, max_concurrency=self.options.parallel,
                                   timeout_s=self.timeout_s if clock is None else WALL_CAP_S, name=self.name)
-                chat.cpu_clock, chat.cpu_budget_s, chat.stall_s = clock, self.timeout_s, self.stall_s
+                chat.cpu_clock, chat.cpu_budget_s, chat.stall_s = clock, self.cpu_budget_s, self.stall_s
                 self._chat = chat
             return self.server
 
@@ -306,7 +312,8 @@ def check_ready(model: str, home: Path | None = None) -> str | None:
 def local_provider(model: str = DEFAULT_MODEL, **options: Any) -> LocalProvider:
     """A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME).
 
-    Options: home, settings, options (ServerOptions), retry, timeout_s, stall_s, log_path — see LocalProvider."""
+    Options: home, settings, options (ServerOptions), retry, timeout_s, cpu_budget_s, stall_s, log_path — see
+    LocalProvider."""
     return LocalProvider(model.removeprefix("local/"), **options)
 
 

@@ -550,7 +550,8 @@ async def test_a_slow_but_computing_server_is_not_cut_by_wall_time(fake_home, mo
     """The machine gives the model a fifth of a core: 3 s of wall time, about 0.6 s of CPU. A wall deadline of 1 s
     would have failed it; the request deadline counts the server's CPU seconds."""
     monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
-    resp = await _complete_with(fake_home, "--fake-busy-s", "3", "--fake-duty", "0.2", timeout_s=1.5, stall_s=1.0)
+    resp = await _complete_with(fake_home, "--fake-busy-s", "3", "--fake-duty", "0.2", timeout_s=1.0,
+                                cpu_budget_s=1.5, stall_s=1.0)
     assert [c.name for c in resp.tool_calls] == ["get_current_time"]
     assert resp.latency_s >= 3
 
@@ -558,7 +559,7 @@ async def test_a_slow_but_computing_server_is_not_cut_by_wall_time(fake_home, mo
 async def test_a_request_that_burns_its_cpu_budget_is_an_infra_timeout(fake_home, monkeypatch):
     monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
     with pytest.raises(ModelError) as info:
-        await _complete_with(fake_home, "--fake-busy-s", "30", timeout_s=0.6, stall_s=5.0)
+        await _complete_with(fake_home, "--fake-busy-s", "30", cpu_budget_s=0.6, stall_s=5.0)
     assert info.value.infra and "0.6 CPU seconds" in str(info.value)
 
 
@@ -566,5 +567,5 @@ async def test_a_hung_server_that_uses_no_cpu_fails_after_the_stall_deadline(fak
     monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
     with anyio.fail_after(30):
         with pytest.raises(ModelError) as info:
-            await _complete_with(fake_home, "--fake", "hang", timeout_s=600.0, stall_s=1.0)
+            await _complete_with(fake_home, "--fake", "hang", stall_s=1.0)
     assert info.value.infra and "used no CPU for 1 s" in str(info.value)
