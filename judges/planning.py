@@ -61,7 +61,11 @@ def planning_metrics(task: Task, trajectory: Trajectory, verdicts: list[CallVerd
     called = {(v.server, v.tool) for v in verdicts if v.valid_name}
     model_turns = trajectory.model_turns()
     turns = len(model_turns) if model_turns else max((e.turn for e in trajectory.events), default=0)
-    calls_args = {v.index: e.arguments for v, e in zip(verdicts, trajectory.tool_calls())}
+    calls = trajectory.tool_calls()
+    calls_args = {v.index: e.arguments for v, e in zip(verdicts, calls)}
+    # the agent's own results of the steps it matched: what its bound arguments should have been read from
+    own_outputs = {k: calls[v.index].content for k, v in by_step.items() if v.index < len(calls)
+                   and calls[v.index].outcome == "ok"}
     ref_turns = reference_turns(steps)
     return PlanningMetrics(
         reference_steps=r,
@@ -70,7 +74,8 @@ def planning_metrics(task: Task, trajectory: Trajectory, verdicts: list[CallVerd
         coverage=_share(len(by_step), r),
         evidence=_share(sum(v.outcome == "ok" for v in by_step.values()), r),
         tool_recall=_share(len(ref_tools & called), len(ref_tools)),
-        argument_accuracy=_share(sum(arguments_match(steps[k], calls_args[v.index]) for k, v in by_step.items()),
+        argument_accuracy=_share(sum(arguments_match(steps[k], calls_args[v.index], own_outputs)
+                                     for k, v in by_step.items()),
                                  len(by_step)),
         dependency_order=_share(sum(by_step[i].turn < by_step[j].turn for i, j in matched_edges), len(matched_edges)),
         parallelism=min(1.0, max(0.0, saved / saveable)) if saveable else None,

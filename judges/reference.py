@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from task_synth.binding import binding_sources
+from task_synth.binding import TEMPLATE, BindingError, binding_sources, resolve_binding
 from task_synth.task import ReferenceStep
 
 
@@ -69,9 +69,47 @@ def equal_fixed_arguments(step: ReferenceStep, arguments: dict[str, Any] | None)
                if k in arguments and normalise_value(arguments[k]) == normalise_value(v))
 
 
-def arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None) -> bool:
-    """True when the call gives every non-bound reference argument the reference's value."""
-    return equal_fixed_arguments(step, arguments) == len(fixed_arguments(step))
+def arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None,
+                    outputs: Mapping[int, str] | None = None) -> bool:
+    """True when the call gives every non-bound reference argument the reference's value and, with OUTPUTS (the
+    agent's own results of the steps it matched, by step index), every checkable bound argument the value its binding
+    reads from those results (bound_arguments_match)."""
+    if equal_fixed_arguments(step, arguments) != len(fixed_arguments(step)):
+        return False
+    if outputs is None:
+        return True
+    right, compared = bound_arguments_match(step, arguments, outputs)
+    return right == compared
+
+
+def bound_arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None, outputs: Mapping[int, str]
+                          ) -> tuple[int, int]:
+    """(right, compared) over the step's bound arguments that can be checked: a direct binding (`step[i]:…`, not a
+    free-text `template:`) whose source steps the agent's matched calls produced and which re-reads a value from
+    those results. A checked argument is right when the call gives that value (normalised; "42.0" equals 42)."""
+    right = compared = 0
+    for param, spec in sorted(step.bindings.items()):
+        if spec.startswith(TEMPLATE) or not all(i in outputs for i in binding_sources(spec)):
+            continue
+        try:
+            want = resolve_binding(spec, outputs, step.arguments.get(param))
+        except BindingError:
+            continue
+        compared += 1
+        right += _same_value((arguments or {}).get(param), want)
+    return right, compared
+
+
+def _same_value(got: Any, want: Any) -> bool:
+    """Normalised equality, with a number and its text equal ("1250.00" == 1250 == "1250")."""
+    if got is None:
+        return False
+    if normalise_value(got) == normalise_value(want) or normalise_value(str(got)) == normalise_value(str(want)):
+        return True
+    try:
+        return float(str(got).replace(",", "")) == float(str(want).replace(",", ""))
+    except ValueError:
+        return False
 
 
 def dependencies(steps: Sequence[ReferenceStep], j: int) -> list[int]:
@@ -124,5 +162,6 @@ def match_steps(steps: Sequence[ReferenceStep], calls: Sequence[CallView]) -> li
     return out
 
 
-__all__ = ["CallView", "arguments_match", "count_equal", "dependencies", "equal_fixed_arguments", "fixed_arguments",
-           "levels", "match_steps", "normalise_value", "normalised_arguments", "normalised_fixed", "reference_turns"]
+__all__ = ["CallView", "arguments_match", "bound_arguments_match", "count_equal", "dependencies",
+           "equal_fixed_arguments", "fixed_arguments", "levels", "match_steps", "normalise_value",
+           "normalised_arguments", "normalised_fixed", "reference_turns"]

@@ -27,11 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from task_synth.filters import task_substance
 from task_synth.task import Suite, Task
 
 RECIPE_SUFFIX = ".build.yaml"
 FINGERPRINT_GLOBS = ("task_synth/*.py", "task_synth/prompts/*.md", "mcpbench/world*.py", "mcpbench/data/world/**/*")
 """Files whose bytes decide what a synthesis makes: any change invalidates every cached part."""
+NOT_FINGERPRINTED = frozenset({"task_synth/build.py", "task_synth/pick.py"})
+"""How parts are merged and picked does not change what a part makes."""
 
 
 class Part(BaseModel):
@@ -89,6 +92,8 @@ class PartReport(BaseModel):
     dropped: dict[str, list[str]] = Field(default_factory=dict)
     """Task id -> why the replay failed it."""
     rejected_by_stage: dict[str, int] = Field(default_factory=dict)
+    merged_away: list[str] = Field(default_factory=list)
+    """Kept tasks an earlier part already holds (the same id, or the same calls and checks worded otherwise)."""
     cached: bool = False
     error: str | None = None
     wall_s: float = 0.0
@@ -143,7 +148,7 @@ def code_fingerprint(root: Path) -> str:
     h = hashlib.sha256()
     for pattern in FINGERPRINT_GLOBS:
         for p in sorted(root.glob(pattern)):
-            if p.is_file() and "__pycache__" not in p.parts:
+            if p.is_file() and "__pycache__" not in p.parts and str(p.relative_to(root)) not in NOT_FINGERPRINTED:
                 h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
@@ -181,6 +186,7 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
                          code_fingerprint=fingerprint)
     tasks: list[Task] = []
     seen: set[str] = set()
+    twins: dict[str, str] = {}
     for i, part in enumerate(recipe.parts):
         key = part_key(recipe, i, fingerprint, recipe_path.parent)
         pdir = cache / recipe.suite / f"{i:03d}-{key}"
@@ -205,9 +211,13 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
                 Suite(name=recipe.suite, version=recipe.version, tasks=kept).dump(done)
                 meta.write_text(prep.model_dump_json(indent=1), encoding="utf-8")
         for t in kept:
-            if t.id not in seen:
-                seen.add(t.id)
-                tasks.append(t)
+            what = task_substance(t)
+            if t.id in seen or what in twins:
+                prep.merged_away.append(t.id)
+                continue
+            seen.add(t.id)
+            twins[what] = t.id
+            tasks.append(t)
         report.parts.append(prep)
         if on_part is not None:
             on_part(prep)

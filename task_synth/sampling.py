@@ -165,16 +165,17 @@ def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
     if not pre:
         return steps
     k = len(pre)
-    return pre + [_shift(s, k) for s in steps]
+    at = {p.server: i for i, p in enumerate(pre)}  # a step needs its server's set-up done first
+    return pre + [_shift(s, k, {at[s.server]} if s.server in at else set()) for s in steps]
 
 
-def _shift(s: ChainStep, k: int) -> ChainStep:
+def _shift(s: ChainStep, k: int, extra: set[int] | None = None) -> ChainStep:
     def move(spec: str) -> str:
         return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + k}]", spec)
 
     return s.model_copy(update={"binds": [b.model_copy(update={"source": b.source + k}) for b in s.binds],
                                 "bindings": {p: move(v) for p, v in s.bindings.items()},
-                                "depends_on": [d + k for d in s.depends_on]})
+                                "depends_on": sorted({d + k for d in s.depends_on} | (extra or set()))})
 
 
 @step("sample", "walk")

@@ -44,7 +44,8 @@ def task(**update: Any) -> Task:
             ReferenceStep(server="time", tool="get_current_time", arguments={"timezone": "Europe/Paris"},
                           output='{"datetime": "2026-11-02T10:00:00+01:00"}'),
             ReferenceStep(server="calc", tool="calculate", arguments={"expression": "1250*2"},
-                          bindings={"expression": "step[0]:total: ([0-9.]+)"}, depends_on=[0], output="2500"),
+                          bindings={"expression": "template:{{step[0]:total: ([0-9.]+)}}*2"}, depends_on=[0],
+                          output="2500"),
         ],
         answer="Order 7 twice over is 2,500. In Paris it is 10:00.",
     )

@@ -80,7 +80,7 @@ async def test_the_oracle_reproduces_a_live_value_bound_from_an_earlier_step_and
     t = task(checks=[Check(kind="numeric", value=1250, from_step=0, extract=r"total: ([0-9.]+)")])
     traj = await _episode("scripted/oracle", t, overrides={0: "total: 1300.00"})
     calc = [e for e in traj.tool_calls() if e.exposed_name == "calc__calculate"]
-    assert calc and calc[0].arguments == {"expression": "1300.00"}  # the binding pulled the live total
+    assert calc and calc[0].arguments == {"expression": "1300.00*2"}  # the binding pulled the live total
     s = score_episode(t, traj, tools(), live_outputs={0: "total: 1300.00"})
     assert s.checks[0].passed is False and s.checks[0].live_passed is False  # answer says 2,500, not 1250 or 1300
     assert s.rules.errors["wrong_argument_value"] == 0  # a bound argument is not compared with the reference

@@ -120,3 +120,35 @@ def test_parallelism_is_undefined_for_a_strict_chain():
              ReferenceStep(server="calc", tool="calculate", arguments={"expression": "1"}, depends_on=[0])]
     assert _plan(trajectory([[DB], [Call("calc__calculate", {"expression": "1"})]], "x"), task(reference=steps)
                  ).parallelism is None
+
+
+def _direct_task():
+    """calc's expression is the total read from the agent's own query result (a direct binding, not a template)."""
+    steps = [s.model_copy() for s in task().reference]
+    steps[2] = steps[2].model_copy(update={"arguments": {"expression": "1250.00"},
+                                           "bindings": {"expression": r"step[0]:total: ([0-9.]+)"}})
+    return task(reference=steps)
+
+
+def test_a_bound_argument_must_carry_the_value_its_binding_reads_from_the_agents_own_result():
+    """db right, time right, calc given 999 where its own query said 1250.00: 2 of 3 matched steps (A = 2/3);
+    given 1250.00 (or the number 1250): 3 of 3. Against a live world that said 1300.00, 1300.00 is right."""
+    t = _direct_task()
+    wrong = _plan(trajectory([[DB, TIME], [Call("calc__calculate", {"expression": "999"})]], "x"), t)
+    assert wrong.argument_accuracy == 2 / 3
+    right = _plan(trajectory([[DB, TIME], [Call("calc__calculate", {"expression": "1250.00"})]], "x"), t)
+    number = _plan(trajectory([[DB, TIME], [Call("calc__calculate", {"expression": 1250})]], "x"), t)
+    assert right.argument_accuracy == 1.0 and number.argument_accuracy == 1.0
+    live_db = Call("db__query", {"sql": SQL}, content="total: 1300.00")
+    live = _plan(trajectory([[live_db, TIME], [Call("calc__calculate", {"expression": "1300.00"})]], "x"), t)
+    assert live.argument_accuracy == 1.0
+
+
+def test_a_bound_argument_whose_source_was_not_called_or_is_free_text_is_not_compared():
+    """calc called without the query: its binding cannot be read, so only its (absent) fixed arguments count."""
+    t = _direct_task()
+    p = _plan(trajectory([[TIME], [Call("calc__calculate", {"expression": "999"})]], "x"), t)
+    assert p.argument_accuracy == 1.0
+    # the shared fixture's calc step is a template (an expression around the total): free text is never compared
+    assert _plan(trajectory([[DB, TIME], [Call("calc__calculate", {"expression": "2*1250"})]], "x")
+                 ).argument_accuracy == 1.0

@@ -9,8 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from task_synth.build import (PartReport, Recipe, RecipeError, build_report_path, build_suite, load_recipe,
-                              suite_shares)
+from task_synth.build import PartReport, Recipe, RecipeError, build_report_path, build_suite, load_recipe, suite_shares
 from task_synth.task import Check, ReferenceStep, StateRead, Suite, Task
 from tests.synth._cli import run_mcpbench
 
@@ -18,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _task(tid: str, servers: list[str], hops: int, tags: list[str] = (), state: bool = False) -> Task:
-    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={}, output="42") for i in range(hops)]
+    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={"q": tid}, output="42")
+             for i in range(hops)]
     checks = [Check(kind="numeric", value=42, from_step=hops - 1, extract=r"(\d+)")]
     if state:
         checks.append(Check(kind="state", value="42", read=StateRead(server=servers[0], tool="t", arguments={})))
@@ -88,6 +88,7 @@ def test_parts_are_merged_reported_and_cached_so_a_second_build_runs_nothing(tmp
     assert written["tasks"] == 3 and written["sha256"] == suite.sha256 and written["servers"] == ["s1", "s2"]
     assert written["parts"][0]["dropped"] == {"gone0": ["check 0 fails on the replay"]}
     assert report.shares["multi_server"] == pytest.approx(1 / 3, abs=1e-4)
+    assert report.parts[1].merged_away == ["shared"]
 
     again = _Runner()
     report2 = anyio.run(lambda: build_suite(recipe, path, again, cache=tmp_path / "cache", root=ROOT))
@@ -97,6 +98,18 @@ def test_parts_are_merged_reported_and_cached_so_a_second_build_runs_nothing(tmp
     fresh = _Runner()
     anyio.run(lambda: build_suite(recipe, path, fresh, cache=tmp_path / "cache", root=ROOT, fresh=True))
     assert fresh.calls == [0, 1]
+
+
+def test_a_task_with_the_same_calls_and_checks_as_an_earlier_part_is_merged_away(tmp_path):
+    path = _recipe(tmp_path, RECIPE)
+
+    async def runner(recipe: Recipe, index: int, pdir: Path) -> tuple[list[Task], PartReport]:
+        t = _task("same", ["s1"], 2)
+        reworded = t.model_copy(update={"id": f"other{index}", "fuzzy": f"worded {index}"})
+        return [reworded], PartReport(index=index, name="p", servers=["s1"], wanted=1, made=1, kept=1)
+
+    report = anyio.run(lambda: build_suite(load_recipe(path), path, runner, cache=tmp_path / "cache", root=ROOT))
+    assert report.tasks == 1 and report.parts[1].merged_away == ["other1"]
 
 
 def test_a_changed_part_or_synthesizer_rebuilds_only_what_it_touches(tmp_path):

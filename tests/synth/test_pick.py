@@ -18,7 +18,8 @@ def _task(tid: str, servers: list[str], hops: int, stateful: bool = False, fuzzy
 
 
 POOL = ([_task(f"m{i}", ["a", "b"], 3) for i in range(4)] + [_task(f"m2h{i}", ["a", "b"], 2) for i in range(3)]
-        + [_task(f"x{i}", ["c", "d"], 4) for i in range(2)] + [_task(f"s{i}", ["a"], 3, stateful=True) for i in range(3)]
+        + [_task(f"x{i}", ["c", "d"], 4) for i in range(2)]
+        + [_task(f"s{i}", ["a"], 3, stateful=True) for i in range(3)]
         + [_task(f"e{i}", ["e"], 2) for i in range(5)] + [_task(f"f{i}", ["f"], 2) for i in range(5)])
 
 
