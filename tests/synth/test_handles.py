@@ -21,6 +21,7 @@ from mcpbench.fleet import Fleet
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.artifacts import ChainStep, HandleSource, ToolGraph, ToolNode
 from task_synth.handles import MARK, is_handle_param, mask, with_handles
+from tests.synth._baselines import run_baselines
 
 TALLY = Path(__file__).parent / "servers" / "tally_server.py"
 RX = r'"session_id"\s*:\s*"([^"\n]+)"'
@@ -108,6 +109,9 @@ async def test_reads_that_take_an_opened_session_become_verified_walks_through_t
     assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert calls and all(c["known"] for c in calls)  # no read ever got a made-up session
+    await run_baselines(tmp_path / "a.jsonl", f"  - name: tally\n    command: {sys.executable}\n"
+                        f"    args: [{json.dumps(str(TALLY))}]\n    cwd: '${{EPISODE_DIR}}/sheets'\n"
+                        f"    stateful: true\n    isolation: {{copy: [sheets]}}\n", tmp_path)
 
 
 @pytest.mark.anyio
