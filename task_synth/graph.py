@@ -12,7 +12,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
+from task_synth import freetext
 from task_synth.artifacts import Edge, Evidence, ToolGraph, ToolNode
+from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
 from task_synth.registry import step
 
@@ -70,7 +72,7 @@ def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dic
             if kind is None or kind in ("enum", "boolean"):
                 continue
             k = KINDS.get(kind)
-            for ex in schema_examples(schema):
+            for ex in schema_examples(schema) + documented_examples(e.description, name):
                 if isinstance(ex, str) and k and re.fullmatch(k.pattern, ex) and (k.accept is None
                                                                                   or k.accept(ex, 0, len(ex))):
                     add(kind, ex)
@@ -90,6 +92,8 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
     if kind == "boolean":
         return [bool(schema.get("default", False))]
     vals = list(graph.pools.get(kind, []))
+    if schema.get("type") == "integer":  # 7.5 is no index
+        vals = [v for v in vals if not isinstance(v, float) or v.is_integer()]
     if vals:
         return vals
     for comp in composers_into(kind):
@@ -162,6 +166,7 @@ def init_graph(state: SynthState) -> None:
         return
     state.graph.nodes = [build_node(e) for e in state.entries]
     state.graph.pools = seed_pools(state.entries, state.builtins)
+    freetext.assign(state.graph, state.entries)
 
 
 @step("graph", "schema")

@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from task_synth import freetext
 from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
 from task_synth.graph import LITERAL_ONLY, literal_values
 from task_synth.kinds import composers_into
@@ -111,6 +112,8 @@ class _Walker:
                 bound_kinds.add(kind)
             else:
                 args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
+        freetext.complete(dst, args, self.rng, freetext.chain_text([self.nodes[f"{s.server}/{s.tool}"] for s in steps],
+                                                                   [s.arguments for s in steps]))
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, depends_on=[last]))
         return True
 
@@ -137,6 +140,7 @@ class _Walker:
         args: dict[str, Any] = {}
         for p in first.params:
             args[p] = self.literal(first, p, avoid=[v for q, v in args.items() if first.params[q] == first.params[p]])
+        freetext.complete(first, args, self.rng)
         steps = [ChainStep(server=first.server, tool=first.tool, arguments=args)]
         while len(steps) < hops and self.extend(steps, cross):
             pass
