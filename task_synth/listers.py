@@ -5,8 +5,9 @@ description mentions `p` (singular or plural: `country` ← "get_supported_count
 It is probed live, twice in two episodes (a listing that changes is not used), and its values are read from the
 output: a JSON list of strings; a list of objects' `p` / `p_code` / `p_id` / `code` / `id` / `key` / `name` field; or a
 simple delimited list. The values the world mentions (an office's country, a customer's) are kept when there are two
-or more, else the listing's first ones, in listing order, so the pool is deterministic and the tasks speak of Brightwater's places. The parameter's kind becomes the
-run-local `p@server` (its values are valid on that server only), a literal pool like any other.
+or more, else the listing's first ones, in listing order: the pool is deterministic and the tasks speak of
+Brightwater's places. The parameter's kind becomes the run-local `p@server` (its values are valid on that server
+only), a literal pool like any other.
 """
 
 from __future__ import annotations
