@@ -166,8 +166,8 @@ def _words(text: str) -> list[str]:
 def parts(text: str, kind: str) -> list[str]:
     """Candidate pieces of `text` for a part kind, in order of appearance (deterministic)."""
     if kind == "text.char":
-        letters = [c for c in text.lower() if c.isalpha()]
-        return sorted({c for c in letters if letters.count(c) >= 2}, key=text.lower().index)
+        letters = [c for c in text if c.isalpha()]  # as they are written: a search for 'e' misses 'E'
+        return sorted({c for c in letters if letters.count(c) >= 2}, key=text.index)
     words = list(dict.fromkeys(_words(text)))
     if kind == "text.word":
         return words
@@ -242,6 +242,28 @@ def complete(node: ToolNode, args: dict[str, Any], rng: random.Random | None, ch
             start_at = text.find(value) + len(value)
 
 
+def fit_parts(node: ToolNode | None, args: dict[str, Any], bound: set[str], rng: random.Random) -> None:
+    """At grounding: when a call's text is bound to an earlier result (an upper-cased or spliced text), its pieces
+    are chosen again from the text it actually gets, so the word still occurs. Draws nothing otherwise."""
+    if node is None:
+        return
+    texts = [p for p, k in node.params.items() if k == TEXT and p in bound and isinstance(args.get(p), str)]
+    if not texts:
+        return
+    text = args[texts[0]]
+    start_at = 0
+    for p, k in sorted(node.params.items(), key=lambda kv: PARTS.index(kv[1]) if kv[1] in PARTS else -1):
+        if k not in PARTS or p in bound or p not in args:
+            continue
+        cands = parts(text, k)
+        if k == "text.end":
+            cands = [w for w in cands if text.find(w, start_at) >= 0]
+        if cands:
+            args[p] = rng.choice(cands[:8])
+            if k == "text.start":
+                start_at = text.find(args[p]) + len(args[p])
+
+
 def _fits(value: Any, kind: str) -> bool:
     from task_synth.kinds import KINDS
 
@@ -262,5 +284,5 @@ def chain_text(nodes: list[ToolNode], steps_args: list[dict[str, Any]]) -> str |
     return None
 
 
-__all__ = ["PARTS", "PHRASE", "TEXT", "add_pools", "assign", "chain_text", "classify", "complete", "is_free_text",
-           "part_kind", "parts", "world_phrases", "world_texts"]
+__all__ = ["PARTS", "PHRASE", "TEXT", "add_pools", "assign", "chain_text", "classify", "complete", "fit_parts",
+           "is_free_text", "part_kind", "parts", "world_phrases", "world_texts"]
