@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth import freetext
+from task_synth import freetext, shapes
 from task_synth.artifacts import Edge, Evidence, ToolGraph, ToolNode
 from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
@@ -91,6 +91,8 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
         return list(schema.get("enum") or [])
     if kind == "boolean":
         return [bool(schema.get("default", False))]
+    if kind.startswith("["):
+        return shapes.values(graph, kind, schema)
     vals = list(graph.pools.get(kind, []))
     if schema.get("type") == "integer":  # 7.5 is no index
         vals = [v for v in vals if not isinstance(v, float) or v.is_integer()]
@@ -167,6 +169,7 @@ def init_graph(state: SynthState) -> None:
     state.graph.nodes = [build_node(e) for e in state.entries]
     state.graph.pools = seed_pools(state.entries, state.builtins)
     freetext.assign(state.graph, state.entries)
+    shapes.assign(state.graph, state.entries, getattr(state.live, "specs", None) or {}, state.builtins)
 
 
 @step("graph", "schema")

@@ -158,3 +158,30 @@ async def test_a_string_server_gets_world_text_and_pieces_of_it_and_gives_verifi
                         assert s.arguments[p] in text
         results = await _validate(suite, "strings")
     assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
+
+
+def test_an_array_parameter_gets_one_element_of_a_known_kind_or_a_file_the_server_can_read(tmp_path):
+    from task_synth.artifacts import ToolGraph
+    from task_synth.shapes import server_files, shape_kind, values
+
+    graph = ToolGraph(pools={"timezone": ["Europe/Lisbon"], "number": [12, 7.5]})
+    zones = {"type": "array", "items": {"type": "string"}}
+    assert shape_kind(graph, "timezones", zones, None) == "[timezone]"
+    assert values(graph, "[timezone]", zones) == [["Europe/Lisbon"]]
+    ints = {"type": "array", "items": {"type": "integer"}}
+    assert values(graph, shape_kind(graph, "indices", ints, None) or "", ints) == [[12]]  # 7.5 is no index
+    # objects with a path property and nothing required: a file of the format the tool reads, under its cwd
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "returns.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "notes.txt").write_text("x")
+    spec = ServerSpec(name="s", command="x", cwd=str(tmp_path))
+    files = server_files(spec, {}, ["Reads content from one or more PDFs."])
+    assert files == ["policies/returns.pdf"]
+    graph.pools["path@s"] = files
+    sources = {"type": "array", "items": {"type": "object", "properties": {
+        "path": {"type": "string"}, "url": {"type": "string"}, "pages": {"type": "string"}}}}
+    kind = shape_kind(graph, "sources", sources, "path@s")
+    assert kind == "[{path:path@s}]"
+    assert values(graph, kind, sources) == [[{"path": "policies/returns.pdf"}]]
+    # items of no known kind: still unfillable
+    assert shape_kind(graph, "ranges", {"type": "array", "items": {"type": "object"}}, None) is None
