@@ -72,7 +72,8 @@ def test_a_free_text_parameter_and_the_pieces_of_it_get_their_kinds():
 
 def test_the_pieces_are_taken_from_the_calls_own_text_and_markers_come_in_order():
     node = ToolNode(server="s", tool="between", sha256="", read_only=True,
-                    params={"text": "text", "start_marker": "text.start", "end_marker": "text.end", "char": "text.char"})
+                    params={"text": "text", "start_marker": "text.start", "end_marker": "text.end",
+                            "char": "text.char"})
     for seed in range(20):
         args = {"text": world_texts()[seed % len(world_texts())], "start_marker": "x", "end_marker": "y", "char": "z"}
         complete(node, args, random.Random(seed))
