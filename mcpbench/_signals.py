@@ -33,6 +33,7 @@ async def until_interrupted(func: Callable[..., Awaitable[T]], *args: Any) -> T:
     took it, the run is now cancelled by a scope of its own. A second Ctrl-C while it unwinds falls back to
     asyncio's handling."""
     interrupted = False
+    error: Exception | None = None
     async with anyio.create_task_group() as tg:
 
         async def watch() -> None:
@@ -45,8 +46,13 @@ async def until_interrupted(func: Callable[..., Awaitable[T]], *args: Any) -> T:
 
         tg.start_soon(watch)
         await anyio.lowlevel.checkpoint()  # the receiver is installed before the work starts
-        result = await func(*args)
+        try:
+            result = await func(*args)
+        except Exception as e:  # raised after the task group: inside it, it would reach the caller wrapped in an
+            error = e           # ExceptionGroup, past every `except RunError` (a bad --suite printed a traceback)
         tg.cancel_scope.cancel()
+    if error is not None:
+        raise error
     if interrupted:  # the work was cancelled: no result
         raise KeyboardInterrupt("SIGINT")
     return result

@@ -7,6 +7,7 @@ failure, a tool crash, a deadline — each ends up as typed events and an episod
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -14,7 +15,15 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcpbench.models._common import settings_record
-from mcpbench.models.base import Message, ModelError, ModelRequest, ModelResponse, ModelSettings, Provider
+from mcpbench.models.base import (
+    Message,
+    ModelError,
+    ModelRequest,
+    ModelResponse,
+    ModelSettings,
+    Provider,
+    is_compute_bound,
+)
 from mcpbench.outcomes import cap_text
 from mcpbench.toolbox import Toolbox
 from mcpbench.trajectory import ErrorEvent, FinalAnswer, ModelTurn, RequestedCall, ToolCallEvent, Trajectory
@@ -36,7 +45,9 @@ class Limits(BaseModel):
     call_timeout_s: float = Field(default=60.0, gt=0)
     """Deadline of one tool call as the loop sees it (the fleet applies its own per-server deadline too)."""
     episode_timeout_s: float = Field(default=600.0, gt=0)
-    """Deadline of the whole episode; reaching it ends the episode with status timeout."""
+    """Deadline of the whole episode; reaching it ends the episode with status timeout. The clock stops while a
+    compute-bound provider (a local CPU model, models.base.ComputeBound) computes: its time is the host's, bounded by
+    max_turns × its max_tokens and its own per-request deadline instead."""
     output_cap_bytes: int = Field(default=16384, ge=64)
     """Tool output is capped at this many UTF-8 bytes before the model sees it."""
 
@@ -108,6 +119,8 @@ class _Episode:
         self.results: dict[int, ToolCallEvent] = {}
         self.call_started = 0.0
         self.call_ids: set[str] = set()
+        self.paused_by_model: anyio.CancelScope | None = None
+        """The episode deadline's scope when the provider is compute-bound: its clock stops while the model runs."""
 
     def record_response(self, resp: ModelResponse, latency: float) -> None:
         self.traj.events.append(ModelTurn(turn=self.turn, text=resp.text, tool_calls=resp.tool_calls,
@@ -146,14 +159,31 @@ async def run_episode(provider: Provider, toolbox: Toolbox, prompt: str, *, syst
     messages = [Message(role="user", content=prompt)]
     start = time.monotonic()
     with anyio.move_on_after(limits.episode_timeout_s) as deadline:
+        ep.paused_by_model = deadline if is_compute_bound(provider) else None
         await _loop(ep, provider, toolbox, messages, specs, limits)
     if deadline.cancelled_caught:
         ep.flush_cancelled_calls(f"cancelled by the episode deadline ({limits.episode_timeout_s:g} s)")
         traj.status = "timeout"
+        not_counted = " (the model's own time not counted)" if ep.paused_by_model is not None else ""
         traj.events.append(ErrorEvent(turn=ep.turn, kind="timeout",
-                                      message=f"episode deadline of {limits.episode_timeout_s:g} s reached"))
+                                      message=f"episode deadline of {limits.episode_timeout_s:g} s reached"
+                                              f"{not_counted}"))
     traj.wall_time_s = time.monotonic() - start
     return traj
+
+
+async def _complete(ep: _Episode, provider: Provider, request: ModelRequest) -> ModelResponse:
+    """One model request. With a compute-bound provider the episode deadline is lifted for the request and put back
+    later by the time it took, so the deadline counts only the rest of the episode (tools, the loop itself)."""
+    scope = ep.paused_by_model
+    if scope is None:
+        return await provider.complete(request)
+    saved, t0 = scope.deadline, anyio.current_time()
+    scope.deadline = math.inf
+    try:
+        return await provider.complete(request)
+    finally:
+        scope.deadline = saved + (anyio.current_time() - t0)
 
 
 async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: list[Message], specs: list[Any],
@@ -166,7 +196,7 @@ async def _loop(ep: _Episode, provider: Provider, toolbox: Toolbox, messages: li
         request = ModelRequest(system=traj.system_prompt, messages=list(messages), tools=tools)
         t0 = time.monotonic()
         try:
-            resp = await provider.complete(request)
+            resp = await _complete(ep, provider, request)
         except ModelError as e:
             traj.model_time_s += time.monotonic() - t0
             traj.status = "infra_failed" if e.infra else "model_error"

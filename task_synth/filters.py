@@ -12,6 +12,9 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - hops: the chain length is within the allowed range.
 - not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
   "… does not exist"): a task whose answer is an error message asks nothing a person wants.
+- wording: the fuzzy request reads as English: no camelCase field name outside quotes ("what its currentBranch
+  is"), no third-person verb after "you"/"please" ("Would you returns …"), no clause said twice ("…, then work out
+  that number times 60, and finally work out that number times 60").
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from task_synth.binding import BindingError, extract, render_answer, resolve_arg
 from task_synth.pipeline import generator_label
 from task_synth.registry import step
 from task_synth.task import Check, Task
+from task_synth.wording import third_person_base
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -239,6 +243,35 @@ def answer_is_not_an_error(ctx: RuleContext) -> list[str]:
     return out
 
 
+_QUOTED_SPANS = re.compile(r"""(["'`])[^"'`\n]*\1|https?://\S+|\S+\.\w{1,5}\b""")
+_CAMEL = re.compile(r"(?<![\w/-])[a-z]+(?:[A-Z][a-z0-9]+)+(?![\w/-])")
+_AFTER_YOU = re.compile(r"\b(?:you(?: to)?|please)\s+([a-z]+)\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"[,;:?!]|\.\s|\bthen\b|\band finally\b")
+
+
+def wording_problems(text: str) -> list[str]:
+    """What makes a request read as salad rather than English (see the `wording` rule)."""
+    out = []
+    bare = _QUOTED_SPANS.sub(" ", text)
+    for m in _CAMEL.finditer(bare):
+        out.append(f"names the field {m.group(0)!r} instead of saying it in words")
+    for m in _AFTER_YOU.finditer(bare):
+        if third_person_base(m.group(1)):
+            out.append(f"'{m.group(0)}' is not English (a third-person verb after 'you')")
+    seen: set[str] = set()
+    for c in _CLAUSES.split(bare):
+        c = " ".join(re.sub(r"^\s*(?:and|or)\s+", "", c).lower().split())
+        if len(c.split()) >= 4 and c in seen:
+            out.append(f"says {c!r} twice")
+        seen.add(c)
+    return out
+
+
+@rule("wording")
+def reads_as_english(ctx: RuleContext) -> list[str]:
+    return wording_problems(ctx.task.fuzzy)
+
+
 @rule("hops")
 def hop_range(ctx: RuleContext) -> list[str]:
     lo, hi = ctx.hops
@@ -317,4 +350,5 @@ __all__ = [
     "is_failure_text",
     "rule",
     "task_substance",
+    "wording_problems",
 ]

@@ -135,6 +135,11 @@ register_kind(Kind("revision", r"[0-9a-f]{7,40}|v\d+\.\d+\.\d+", params=r"revisi
 register_kind(Kind("entity", r"[^\"'\n]{2,80}", params=r"entity_?name|names|name", described=r"\bentit",
                    find=r"""['"]name['"]\s*:\s*['"]([^"'\n]{2,80})['"]""", sources=r"graph|node|entit",
                    produced_by=r"\bentit", noun="record"))
+register_kind(Kind("code", r".+", params=r"code|source(_?code)?|script|snippet|program|src",
+                   described=r"(?s)^(?!.*\b(?:country|currency|postal|zip|iso|status|error|http|airport|promo|coupon|"
+                             r"discount|verification|otp|colou?r|language code|unit)\b)"
+                             r".*\b(?:code|snippet|script|program|source)\b",
+                   find=NEVER, noun="program"))
 register_kind(Kind("search", r"[^\"'\n]{2,80}", params=r"query|search|keyword|term|pattern", described=r"search",
                    find=NEVER,
                    noun="search"))
@@ -173,7 +178,7 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
             # 'query' is SQL only when the description says so; otherwise it is a search query
             if k.name == "sql" and not re.search(k.described, desc, re.IGNORECASE) and name.lower() != "sql":
                 continue
-            if k.name in ("entity", "revision") and not re.search(k.described, desc, re.IGNORECASE):
+            if k.name in ("entity", "revision", "code") and not re.search(k.described, desc, re.IGNORECASE):
                 continue
             return k.name
     if re.fullmatch(KINDS["search"].params, name, re.IGNORECASE) and "string" in types:

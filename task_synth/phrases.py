@@ -1,8 +1,9 @@
 """Deterministic English for chain steps: how to state a step precisely, how a user would ask for it, and what can
 be asked of its output when it is the last step.
 
-Known tools of the default fleet have hand-written phrasings (matched on the tool name, any server); every other tool
-gets a generic phrasing from its description. A phrasing never names a tool or a server; precise statements may.
+Tools of the default fleet have hand-written phrasings, keyed by server name (as in servers.yaml) and exact tool name;
+every other tool gets a generic phrasing built from its description (wording.py), so a third-party tool with a
+similar name is never worded as ours. A phrasing never names a tool or a server; precise statements may.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from task_synth.wording import action, evaluates, expression_words, sql_purpose
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class StepView:
     """Bound parameter -> its own wording when the source's usual one names another kind ('the number it reports')."""
     picks: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     """Bound parameter -> (kind, ordinal, count): which of the listed values was taken."""
+    kinds: dict[str, str | None] = field(default_factory=dict)
+    """Parameter -> its kind in the tool graph (kinds.py), when known."""
 
     def is_bound(self, p: str) -> bool:
         return p in self.bound
@@ -61,6 +66,12 @@ class StepView:
             r = f"the {ORDINALS[ordinal]} {noun(kind)} it lists"
         phrase = self.composed.get(p)
         return phrase.replace("{ref}", r) if phrase else r
+
+    def base_ref(self, p: str) -> str:
+        """How the user refers to the bound value itself, before any composition ('that count')."""
+        r = self.param_refs.get(p) or self.refs.get(self.bound[p], "that result")
+        kind, ordinal, count = self.picks.get(p, ("", 0, 1))
+        return f"the {ORDINALS[ordinal]} {noun(kind)} it lists" if count > 1 else r
 
     def shown(self, p: str) -> str:
         """The precise wording of a parameter (bound ones say where they come from)."""
@@ -103,6 +114,8 @@ class Phrasing:
 
     def ref_for(self, kind: str, label: str = "") -> str:
         """How the user refers to a value of `kind` this step produced ('that count', 'the row count it reports')."""
+        if self.ref_kind is None and kind == "number" and self.ref == "that result":
+            return f"the {label} it reports" if label else "that figure"
         if self.ref_kind in (None, kind):
             return self.ref
         return f"the {label or noun(kind)} it reports"
@@ -134,14 +147,17 @@ def _convert_fuzzy(v: StepView) -> str:
 
 
 def _calc_fuzzy(v: StepView) -> str:
-    return f"work out {v.ref('expression')}" if v.is_bound("expression") else f"work out {v.args.get('expression')}"
+    if v.is_bound("expression"):
+        return f"work out {v.ref('expression')}"
+    return f"work out {expression_words(str(v.args.get('expression')))}"
 
 
 def _sql_fuzzy(p: str) -> Callable[[StepView], str]:
     def f(v: StepView) -> str:
         if v.is_bound(p):
             return f"find out {v.ref(p)}"
-        return f"run this query against the database: {v.args.get(p)}"
+        said = sql_purpose(str(v.args.get(p)))
+        return f"find out {said}" if said else f"run this query against the database: {v.args.get(p)}"
     return f
 
 
@@ -151,84 +167,106 @@ def _table_fuzzy(p: str, what: str) -> Callable[[StepView], str]:
     return f
 
 
-NUMBER_ASK = Ask(None, "numeric", "what number you get", "Report the resulting number.", "The result is {value}.")
+NUMBER_ASK = Ask(None, "numeric", "what it comes to", "Report the resulting number.", "The result is {value}.")
 COUNT_ASK = Ask(None, "numeric", "what the count is", "Report the number returned.", "The count is {value}.")
 
 FIRST_COLUMN_ASK = Ask(r"""['"](?:name|column_name)['"]\s*:\s*['"](\w+)['"]""", "contains",
                        "what its first column is called", "Report the name of the first column.",
                        "The first column is {value}.")
 
-PHRASINGS: list[tuple[str, Phrasing]] = [
-    (r"get_current_time", Phrasing(
-        lambda v: f"Get the current time in {v.shown('timezone')}.", _now_fuzzy, "that time", ref_kind="time",
-        asks=(Ask(_WEEKDAY, "contains", "what day of the week it is there", "Report the day of the week there.",
-             "It is {value} there."),))),
-    (r"convert_time", Phrasing(
-        lambda v: (f"Convert {v.shown('time')} from {v.shown('source_timezone')} to "
-                   f"{v.shown('target_timezone')}."), _convert_fuzzy, "that converted time", ref_kind="time",
-        asks=(Ask(_TARGET_TIME, "contains", "what the clock will say there", "Report the converted local time (HH:MM).",
-             "It will be {value} there."),
-         Ask(_DIFF, "numeric", "how many hours apart the two places are", "Report the time difference in hours.",
-             "The difference is {value} hours.")))),
-    (r"calculate|calc|evaluate", Phrasing(
-        lambda v: f"Evaluate {v.shown('expression')}.", _calc_fuzzy, "that number", (NUMBER_ASK,), "number")),
-    (r"^(get-sum|add|sum)$", Phrasing(
-        lambda v: f"Add {v.shown('a')} and {v.shown('b')}.",
-        lambda v: f"add {v.ref('a') if v.is_bound('a') else v.args.get('a')} and "
-                  f"{v.ref('b') if v.is_bound('b') else v.args.get('b')}", "that sum", (NUMBER_ASK,), "number")),
-    (r"list_tables", Phrasing(
-        lambda v: "List the tables of the database.", lambda v: "look up which tables the database has",
-        "one of those tables", ref_kind="table")),
-    (r"describe_table", Phrasing(
-        lambda v: f"Describe the columns of table {v.shown('table_name')}.",
-        _table_fuzzy("table_name", "what columns"), "that table", (FIRST_COLUMN_ASK,), "table")),
-    (r"list_columns", Phrasing(
-        lambda v: f"List the columns of table {v.shown('table')}.", _table_fuzzy("table", "what columns"),
-        "that table", (FIRST_COLUMN_ASK,), "table")),
-    (r"read_query", Phrasing(
-        lambda v: f"Run the SQL query {v.shown('query')}.", _sql_fuzzy("query"), "that count", (COUNT_ASK,), "number")),
-    (r"execute_query", Phrasing(
-        lambda v: f"Run the SQL query {v.shown('sql')}.", _sql_fuzzy("sql"), "that count", (COUNT_ASK,), "number")),
-    (r"search_nodes", Phrasing(
-        lambda v: f"Search the knowledge graph for {v.shown('query')}.",
-        lambda v: f"look up what our notes say about {v.ref('query') if v.is_bound('query') else v.args.get('query')}",
-        "that record", ref_kind="entity")),
-    (r"read_graph", Phrasing(
-        lambda v: "Read the whole knowledge graph.", lambda v: "go through everything in our notes",
-        "one of the records in there", ref_kind="entity")),
-    (r"^fetch$", Phrasing(
-        lambda v: f"Fetch {v.shown('url')}.",
-        lambda v: f"open {'that page' if v.is_bound('url') else 'the page ' + str(v.args.get('url'))}",
-        "that page", ref_kind="url")),
-    (r"git_log", Phrasing(
-        lambda v: "Show the commit log of the repository.", lambda v: "look through the repository's recent commits",
-        "one of those commits", (Ask(_AUTHOR, "contains", "who made the most recent commit",
-                                     "Report the author of the latest commit.", "The latest commit is by {value}."),),
-        "revision")),
-    (r"git_show", Phrasing(
-        lambda v: f"Show {v.shown('revision')} in the repository.",
-        lambda v: f"look at {v.ref('revision') if v.is_bound('revision') else v.args.get('revision')} in the "
-                  "repository", "that commit",
-        (Ask(_AUTHOR, "contains", "who wrote it", "Report the commit's author.", "It was written by {value}."),),
-        "revision")),
-    (r"git_branch", Phrasing(
-        lambda v: "List the repository's branches.", lambda v: "check which branches the repository has",
-        "one of those branches")),
-    (r"list_directory", Phrasing(
-        lambda v: f"List the folder {v.shown('path')}.",
-        lambda v: f"see what's in {v.ref('path') if v.is_bound('path') else 'the ' + str(v.args.get('path'))} "
-                  "folder", "one of those files", ref_kind="path")),
-    (r"read_(text_)?file", Phrasing(
-        lambda v: f"Read the file {v.shown('path')}.",
-        lambda v: f"read {v.ref('path') if v.is_bound('path') else str(v.args.get('path'))}", "that file",
-        ref_kind="path")),
-    (r"list_allowed_directories", Phrasing(
-        lambda v: "List the directories the file server may access.", lambda v: "check which folders are shared",
-        "one of those folders", ref_kind="path")),
-    (r"list_databases", Phrasing(
-        lambda v: "List the databases of the connection.", lambda v: "check which databases are available",
-        "one of those databases", ref_kind="database")),
-]
+_LIST_TABLES = Phrasing(lambda v: "List the tables of the database.",
+                        lambda v: "look up which tables the database has", "one of those tables", ref_kind="table")
+_READ_FILE = Phrasing(lambda v: f"Read the file {v.shown('path')}.",
+                      lambda v: f"read {v.ref('path') if v.is_bound('path') else str(v.args.get('path'))}",
+                      "that file", ref_kind="path")
+_SQL = ("that count", (COUNT_ASK,), "number")
+_COLUMNS = ("that table", (FIRST_COLUMN_ASK,), "table")
+
+PHRASINGS: dict[str, dict[str, Phrasing]] = {
+    "time": {
+        "get_current_time": Phrasing(
+            lambda v: f"Get the current time in {v.shown('timezone')}.", _now_fuzzy, "that time", ref_kind="time",
+            asks=(Ask(_WEEKDAY, "contains", "what day of the week it is there", "Report the day of the week there.",
+                      "It is {value} there."),)),
+        "convert_time": Phrasing(
+            lambda v: (f"Convert {v.shown('time')} from {v.shown('source_timezone')} to "
+                       f"{v.shown('target_timezone')}."), _convert_fuzzy, "that converted time", ref_kind="time",
+            asks=(Ask(_TARGET_TIME, "contains", "what the clock will say there",
+                      "Report the converted local time (HH:MM).", "It will be {value} there."),
+                  Ask(_DIFF, "numeric", "how many hours apart the two places are",
+                      "Report the time difference in hours.", "The difference is {value} hours."))),
+    },
+    "calculator": {
+        "calculate": Phrasing(lambda v: f"Evaluate {v.shown('expression')}.", _calc_fuzzy, "that number",
+                              (NUMBER_ASK,), "number"),
+    },
+    "everything": {
+        "get-sum": Phrasing(
+            lambda v: f"Add {v.shown('a')} and {v.shown('b')}.",
+            lambda v: f"add {v.ref('a') if v.is_bound('a') else v.args.get('a')} and "
+                      f"{v.ref('b') if v.is_bound('b') else v.args.get('b')}", "that sum", (NUMBER_ASK,), "number"),
+    },
+    "sqlite": {
+        "list_tables": _LIST_TABLES,
+        "describe_table": Phrasing(lambda v: f"Describe the columns of table {v.shown('table_name')}.",
+                                   _table_fuzzy("table_name", "what columns"), *_COLUMNS),
+        "read_query": Phrasing(lambda v: f"Run the SQL query {v.shown('query')}.", _sql_fuzzy("query"), *_SQL),
+    },
+    "duckdb": {
+        "list_tables": _LIST_TABLES,
+        "list_columns": Phrasing(lambda v: f"List the columns of table {v.shown('table')}.",
+                                 _table_fuzzy("table", "what columns"), *_COLUMNS),
+        "execute_query": Phrasing(lambda v: f"Run the SQL query {v.shown('sql')}.", _sql_fuzzy("sql"), *_SQL),
+        "list_databases": Phrasing(
+            lambda v: "List the databases of the connection.", lambda v: "check which databases are available",
+            "one of those databases", ref_kind="database"),
+    },
+    "memory": {
+        "search_nodes": Phrasing(
+            lambda v: f"Search the knowledge graph for {v.shown('query')}.",
+            lambda v: "look up what our notes say about "
+                      f"{v.ref('query') if v.is_bound('query') else v.args.get('query')}",
+            "that record", ref_kind="entity"),
+        "read_graph": Phrasing(
+            lambda v: "Read the whole knowledge graph.", lambda v: "go through everything in our notes",
+            "one of the records in there", ref_kind="entity"),
+    },
+    "fetch": {
+        "fetch": Phrasing(
+            lambda v: f"Fetch {v.shown('url')}.",
+            lambda v: f"open {'that page' if v.is_bound('url') else 'the page ' + str(v.args.get('url'))}",
+            "that page", ref_kind="url"),
+    },
+    "git": {
+        "git_log": Phrasing(
+            lambda v: "Show the commit log of the repository.",
+            lambda v: "look through the repository's recent commits", "one of those commits",
+            (Ask(_AUTHOR, "contains", "who made the most recent commit", "Report the author of the latest commit.",
+                 "The latest commit is by {value}."),), "revision"),
+        "git_show": Phrasing(
+            lambda v: f"Show {v.shown('revision')} in the repository.",
+            lambda v: f"look at {v.ref('revision') if v.is_bound('revision') else v.args.get('revision')} in the "
+                      "repository", "that commit",
+            (Ask(_AUTHOR, "contains", "who wrote it", "Report the commit's author.", "It was written by {value}."),),
+            "revision"),
+        "git_branch": Phrasing(
+            lambda v: "List the repository's branches.", lambda v: "check which branches the repository has",
+            "one of those branches"),
+    },
+    "filesystem": {
+        "list_directory": Phrasing(
+            lambda v: f"List the folder {v.shown('path')}.",
+            lambda v: f"see what's in {v.ref('path') if v.is_bound('path') else 'the ' + str(v.args.get('path'))} "
+                      "folder", "one of those files", ref_kind="path"),
+        "read_file": _READ_FILE,
+        "read_text_file": _READ_FILE,
+        "list_allowed_directories": Phrasing(
+            lambda v: "List the directories the file server may access.", lambda v: "check which folders are shared",
+            "one of those folders", ref_kind="path"),
+    },
+}
+"""Hand-written phrasings of the default fleet's tools, keyed by the default fleet's server names (servers.yaml),
+then the tool's exact name: a third-party tool with a similar name on another server never matches."""
 
 
 def _generic_precise(v: StepView) -> str:
@@ -236,21 +274,59 @@ def _generic_precise(v: StepView) -> str:
     return f"Call {v.server}/{v.tool} ({first_sentence(v.description)})" + (f" with {args}." if args else ".")
 
 
+_SKIP_KINDS = ("enum", "boolean")
+
+
+def _value_words(v: StepView, p: str) -> str:
+    """A parameter's value as a person would say it: bound ones by reference, arithmetic read out, timezones as
+    places."""
+    if v.is_bound(p):
+        return v.ref(p)
+    val, kind = v.args.get(p), v.kinds.get(p)
+    if kind == "expression":
+        return expression_words(str(val))
+    if kind == "timezone":
+        return place(str(val))
+    return str(val)
+
+
+_INDEFINITE_END = re.compile(r"\b(?:an?|the|one|some) (?:(?:specific|given|particular|single|named|new|existing) )?"
+                             r"[\w-]+(?: [\w-]+)?$")
+
+
 def _generic_fuzzy(v: StepView) -> str:
-    vals = [v.ref(k) if v.is_bound(k) else str(v.args[k]) for k in sorted(set(v.args) | set(v.bound))]
-    return first_sentence(v.description) + (f" for {', '.join(vals)}" if vals else "")
+    """The step as its description states it, in the imperative ('show the working tree status'), applied to its
+    values ('show details of the fourth commit it lists')."""
+    params = [k for k in sorted(set(v.args) | set(v.bound)) if v.kinds.get(k) not in _SKIP_KINDS]
+    sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
+    if sql and sql_purpose(str(v.args[sql[0]])):
+        return f"find out {sql_purpose(str(v.args[sql[0]]))}"
+    act = action(v.description, v.tool)
+    vals = [_value_words(v, k) for k in params]
+    if len(params) == 1 and v.kinds.get(params[0]) == "expression" and evaluates(v.description, v.tool):
+        return f"work out {vals[0]}"
+    if not vals:
+        return act.imperative()
+    if len(vals) == 1 and act.verb is not None and _INDEFINITE_END.search(act.obj):
+        return f"{act.verb} {_INDEFINITE_END.sub(vals[0], act.obj)}"
+    return act.applied(", ".join(vals))
 
 
 GENERIC = Phrasing(_generic_precise, _generic_fuzzy)
 
 
-def phrasing(tool: str, view: StepView | None = None) -> Phrasing:
-    """The hand-written phrasing of a tool of the default fleet, else GENERIC. Given the step, a hand-written
-    phrasing that speaks of parameters the step does not have (another server's tool of the same name) is not used."""
-    for pattern, p in PHRASINGS:
-        if re.search(pattern, tool, re.IGNORECASE):
-            return p if view is None or fits(p, view) else GENERIC
-    return GENERIC
+def hand_written(server: str, tool: str) -> Phrasing | None:
+    """The default fleet's own phrasing of `server`/`tool` (PHRASINGS), None for every other tool."""
+    return PHRASINGS.get(server, {}).get(tool)
+
+
+def phrasing(server: str, tool: str, view: StepView | None = None) -> Phrasing:
+    """The hand-written phrasing of a default-fleet tool, else GENERIC (built from the tool's description). Given
+    the step, a hand-written phrasing that speaks of parameters the step does not have is not used."""
+    p = hand_written(server, tool)
+    if p is None:
+        return GENERIC
+    return p if view is None or fits(p, view) else GENERIC
 
 
 def fits(p: Phrasing, v: StepView) -> bool:
@@ -271,6 +347,8 @@ __all__ = [
     "StepView",
     "first_sentence",
     "fits",
+    "hand_written",
+    "noun",
     "phrasing",
     "place",
 ]

@@ -9,6 +9,7 @@ change the next run's choices).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -61,20 +62,52 @@ def named_tools(text: str, tools: list[str], exclude: str) -> list[str]:
     return [t for t in tools if t != exclude and re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text)]
 
 
-def setup_values(state: SynthState, server: str, param: str, schema: dict[str, Any]) -> list[Any]:
+def setup_values(state: SynthState, server: str, param: str, schema: dict[str, Any], hint: str = "") -> list[Any]:
     """Candidates for a set-up parameter: the server's own per-episode data (the names its isolation copies into its
-    working directory), the world's directory, then the literal pool of the parameter's kind."""
+    working directory, and the files inside them — as seen from the server's working directory, those with an
+    extension HINT (the tool's description) names first), the world's directory, then the literal pool of the
+    parameter's kind."""
     from task_synth.kinds import param_kind
 
     spec = (getattr(state.live, "specs", None) or {}).get(server)
     iso = getattr(spec, "isolation", None)
-    vals: list[Any] = [str(c) for c in (getattr(iso, "copy_", None) or [])]
+    copies = [str(c) for c in (getattr(iso, "copy_", None) or [])]
+    vals: list[Any] = list(copies)
+    if schema.get("type") in (None, "string"):
+        vals += [f for f in copied_files(state, copies, str(getattr(spec, "cwd", "") or ""), hint) if f not in vals]
     if schema.get("type") in (None, "string") and "WORLD" in state.builtins:
         vals.append("${WORLD}")
     kind = param_kind(param, schema)
     if kind:
         vals += [v for v in literal_values(state.graph, kind, schema) if v not in vals]
     return vals
+
+
+COPIED_FILES = 8
+"""Files of a server's copied data offered as set-up candidates (the tries stop at SETUP_TRIES anyway)."""
+
+
+def copied_files(state: SynthState, copies: list[str], cwd: str, hint: str) -> list[str]:
+    """Files under the world's copies of COPIES, as paths relative to the server's working directory when it lies in
+    the episode directory (`${EPISODE_DIR}/office` → `memos/a.docx`), else relative to the episode directory; files
+    whose extension HINT mentions first, then by path."""
+    world = state.builtins.get("WORLD")
+    if not world or not copies:
+        return []
+    base = cwd.removeprefix("${EPISODE_DIR}").strip("/") if cwd.startswith("${EPISODE_DIR}") else ""
+    found: list[str] = []
+    for c in copies:
+        root = Path(world) / c
+        if not root.is_dir():
+            continue
+        for f in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            rel = f.relative_to(Path(world)).as_posix()
+            if base and (rel + "/").startswith(base + "/"):
+                rel = rel[len(base) + 1:]
+            found.append(rel)
+    exts = {e.lower() for e in re.findall(r"\.(\w{2,5})\b", hint)}
+    found.sort(key=lambda r: (Path(r).suffix.lower().lstrip(".") not in exts, r))
+    return found[:COPIED_FILES]
 
 
 async def _run_setups(state: SynthState, tools: Any, servers: list[str]) -> None:
@@ -106,7 +139,8 @@ async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]
             schema = (entry.input_schema if entry else None) or {}
             props = schema.get("properties") or {}
             required = [str(p) for p in schema.get("required") or []]
-            options = [setup_values(state, server, p, props.get(p) or {}) for p in required]
+            hint = (entry.description if entry else "") or ""
+            options = [setup_values(state, server, p, props.get(p) or {}, hint) for p in required]
             if any(not o for o in options):
                 continue
             node, _ = reads[0]

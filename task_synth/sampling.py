@@ -156,8 +156,10 @@ def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
     if not pre:
         return steps
     k = len(pre)
+    at = {p.server: i for i, p in enumerate(pre)}  # a step needs its server's set-up done first
     moved = [s.model_copy(update={"binds": [b.model_copy(update={"source": b.source + k}) for b in s.binds],
-                                  "depends_on": [d + k for d in s.depends_on]}) for s in steps]
+                                  "depends_on": sorted({d + k for d in s.depends_on} | ({at[s.server]} if s.server in at
+                                                                                        else set()))}) for s in steps]
     return pre + moved
 
 

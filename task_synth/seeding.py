@@ -349,6 +349,13 @@ def _state_read(steps: list[ChainStep], offset: int) -> tuple[int, StateRead | N
     return offset + len(steps) - 1, read
 
 
+def _in_order(steps: list[ChainStep]) -> list[ChainStep]:
+    """Each step depends on the one before it, data or not: the read shows what the write did, the write needs what
+    the set-up made, so a replay (the oracle) must not issue them in one turn."""
+    return [s if i == 0 or i - 1 in s.depends_on
+            else s.model_copy(update={"depends_on": sorted({*s.depends_on, i - 1})}) for i, s in enumerate(steps)]
+
+
 def _shift(steps: list[ChainStep], offset: int) -> list[ChainStep]:
     def move(spec: str) -> str:
         return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", spec)
@@ -484,7 +491,7 @@ class WorldSeeding:
             rs: list[tuple[int, StateRead | None]] = []
             for _, ps, _ in parts:
                 rs.append(_state_read(ps, len(steps)))
-                steps += _shift(ps, len(steps))
+                steps += _shift(_in_order(ps), len(steps))
             chains[cid] = Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}")
             reads[cid] = rs
 

@@ -9,11 +9,49 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from mcpbench.world import SOURCE_DIR
+
+
+class Condition(BaseModel):
+    """Which records a measure keeps: column `column` compared with `value` (ISO dates compare as text)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: int
+    op: Literal["<", ">=", "in"]
+    value: str | list[str]
+
+    def holds(self, row: list[Any]) -> bool:
+        v = row[self.column]
+        if self.op == "in":
+            return v in self.value
+        return bool(v < self.value) if self.op == "<" else bool(v >= self.value)
+
+
+class Measure(BaseModel):
+    """What a topic's question computes, as data, so a program can compute it too (worldcalc's code runners)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: Literal["sum", "count", "mean"]
+    column: int = -1
+    """The figure summed or averaged (unused by counts)."""
+    where: Condition | None = None
+
+    def kept(self, rows: list[list[Any]]) -> list[list[Any]]:
+        return [r for r in rows if self.where is None or self.where.holds(r)]
+
+    def evaluate(self, rows: list[list[Any]]) -> float | int:
+        """The world's own arithmetic (rounded to cents)."""
+        kept = self.kept(rows)
+        if self.op == "count":
+            return len(kept)
+        total = sum(r[self.column] for r in kept)
+        return round(total / len(kept) if self.op == "mean" else total, 2)
 
 
 class Topic(BaseModel):
@@ -38,6 +76,8 @@ class Topic(BaseModel):
     """The reference answer, '{value}' standing for the answer."""
     relative: bool = False
     """The answer is money: checked with a small relative tolerance."""
+    measure: Measure | None = None
+    """How `answer` is computed from `rows` (it must agree with `answer`)."""
 
     def lines(self) -> list[str]:
         """One line per record: 'Weather Station Mini (BW-WS-100, weather, 480)'."""
@@ -95,39 +135,45 @@ def world_topics() -> tuple[Topic, ...]:
               markers=[products[0][0], products[-1][0]],
               question="what buying one of each would come to, in euros",
               precise="the total list price of one of each product (EUR)", answer=price_total,
-              answer_text="One of each comes to {value} EUR.", relative=True),
+              answer_text="One of each comes to {value} EUR.", relative=True,
+              measure=Measure(op="sum", column=3)),
         Topic(key="customers", title="our government and agriculture customers (city, country, customer since)",
               noun="customer", columns=["Customer", "City", "Country", "Customer since"], rows=customers,
               markers=[customers[0][0], customers[-1][0]],
               question="how many of them have been customers since before 2023",
               precise="how many of these customers have a customer-since date before 2023-01-01",
-              answer=before_2023, answer_text="{value} of them have been customers since before 2023."),
+              answer=before_2023, answer_text="{value} of them have been customers since before 2023.",
+              measure=Measure(op="count", where=Condition(column=3, op="<", value="2023-01-01"))),
         Topic(key="lisbon-team", title="the people in our Lisbon office (title, department, hire date)",
               noun="person", columns=["Name", "Title", "Department", "Hired"], rows=people,
               markers=[people[0][0], people[-1][0]],
               question="how many of them joined before 2020",
               precise="how many of these people were hired before 2020-01-01", answer=early,
-              answer_text="{value} of them joined before 2020."),
+              answer_text="{value} of them joined before 2020.",
+              measure=Measure(op="count", where=Condition(column=3, op="<", value="2020-01-01"))),
         Topic(key="engineers", title="our engineers (title, office, hire date)", noun="engineer",
               columns=["Name", "Title", "Office", "Hired"], rows=engineers, markers=[engineers[0][0], engineers[-1][0]],
               question="how many of them joined in 2022 or later",
               precise="how many of these engineers were hired on or after 2022-01-01", answer=recent,
-              answer_text="{value} of them joined in 2022 or later."),
+              answer_text="{value} of them joined in 2022 or later.",
+              measure=Measure(op="count", where=Condition(column=3, op=">=", value="2022-01-01"))),
         Topic(key="weather-line", title="our weather product line (SKU, status, list price in EUR)",
               noun="product", columns=["Product", "SKU", "Status", "List price EUR"], rows=weather,
               markers=[weather[0][0], weather[-1][0]],
               question="what one of each would cost together, in euros",
               precise="the total list price of one of each of these products (EUR)", answer=weather_total,
-              answer_text="One of each comes to {value} EUR.", relative=True),
+              answer_text="One of each comes to {value} EUR.", relative=True,
+              measure=Measure(op="sum", column=3)),
         Topic(key="orders-2026", title="this year's orders (customer, order date, status, value in EUR)",
               noun="order", columns=["Order", "Customer", "Order date", "Status", "Value EUR"], rows=orders,
               markers=[orders[0][0], orders[-1][0]],
               question="what the delivered and shipped ones add up to, in euros",
               precise="the total value (EUR) of the orders whose status is delivered or shipped",
               answer=delivered, answer_text="The delivered and shipped orders add up to {value} EUR.",
-              relative=True),
+              relative=True, measure=Measure(op="sum", column=4,
+                                             where=Condition(column=3, op="in", value=["delivered", "shipped"]))),
     ]
     return tuple(t for t in topics if t.rows)
 
 
-__all__ = ["Topic", "world_topics"]
+__all__ = ["Condition", "Measure", "Topic", "world_topics"]

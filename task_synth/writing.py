@@ -7,15 +7,17 @@ value from a reference step's output (CheckSpec.step + extract), so the key is g
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import TYPE_CHECKING
 
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
-from task_synth.kinds import pick_references
-from task_synth.phrases import Ask, StepView, phrasing
+from task_synth.kinds import field_label, pick_references
+from task_synth.phrases import Ask, StepView, noun, phrasing
 from task_synth.registry import step
+from task_synth.wording import ARITHMETIC_PURPOSES, LEADS, OPENERS, evaluates, humanize, lead_in, purpose_fits
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
 SALIENT_KINDS = ("revision", "entity", "url", "path", "table", "timezone", "date", "time")
 _QUOTED = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(["'])([^"'\n]{3,80})\3""")
 _PLACEHOLDER_REF = re.compile(r"\{\{step\[\d+\]:.*?\}\}", re.DOTALL)
-OPENERS = ("Could you", "Can you", "I need you to", "Would you")
 
 
 class WriteFailed(Exception):
@@ -38,35 +39,79 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
         picks = {p: (r.kind, r.ordinal, r.count) for p, r in s.refs.items()}
         templates = {p: _PLACEHOLDER_REF.sub("X", spec[len(TEMPLATE):]) for p, spec in s.bindings.items()
                      if spec.startswith(TEMPLATE)}
-        refs = {j: phrasing(g.steps[j].tool).ref for j in set(bound.values())}
-        param_refs = {p: phrasing(g.steps[bound[p]].tool).ref_for(r.kind, r.label)
+        refs = {j: phrasing(g.steps[j].server, g.steps[j].tool).ref for j in set(bound.values())}
+        param_refs = {p: phrasing(g.steps[bound[p]].server, g.steps[bound[p]].tool).ref_for(r.kind, r.label)
                       for p, r in s.refs.items() if p in bound}
+        node = state.graph.node(f"{s.server}/{s.tool}")
         out.append(StepView(index=i, server=s.server, tool=s.tool, description=entry.description if entry else "",
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
-                            refs=refs, picks=picks, param_refs=param_refs))
+                            refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {}))
     return out
 
 
-def salient(raw: str, key: str) -> tuple[Ask, str] | None:
-    """A generic thing to ask of an output: a quantity, else a typed value, else a quoted field."""
-    refs = pick_references("number", raw, key)
+_LABELLED = re.compile(r"(?:^|\n|\\n)[ \t]*([A-Z][A-Za-z]{2,20}(?: [A-Za-z]{2,20})?):[ \t]+([^<\n\\\"]{2,60}?)"
+                       r"[ \t]*(?=<|\n|\\n|\"|$)")
+PEOPLE = re.compile(r"author|tagger|committer|owner|assignee|creator|reporter|reviewer|manager|contact|user|by",
+                    re.IGNORECASE)
+"""Labels of fields that name a person: asked as 'who the author is'."""
+
+
+def _labelled(raw: str, given: set[str]) -> tuple[Ask, str] | None:
+    """A 'Label: value' line of a text output ('Author: Tomás Reis <…>'), not a value the step was given."""
+    for m in _LABELLED.finditer(raw):
+        label, value = m.group(1), m.group(2).strip()
+        if value in given or not re.search(r"[A-Za-z]", value):
+            continue
+        rx = re.escape(label) + r":[ \t]+([^<\n\\\"]{2,60}?)[ \t]*(?=<|\n|\\n|\"|$)"
+        if extract(rx, raw) != value:
+            continue
+        words = humanize(label)
+        asked = f"who the {words} is" if PEOPLE.fullmatch(words.split()[-1]) else f"what the {words} is"
+        return Ask(None, "contains", asked, f"Report the {label} in the result.", f"The {words} is {{value}}."), rx
+    return None
+
+
+def salient(raw: str, key: str, given: set[str] | None = None) -> tuple[Ask, str] | None:
+    """A generic thing to ask of an output: a quantity, else a labelled line, else a typed value, else a quoted
+    field; never a value the step was given (`given`: its arguments), which would ask back what the request said."""
+    given = given or set()
+    refs = [r for r in pick_references("number", raw, key) if r[0] not in given]
     if refs:
-        return Ask(None, "numeric", "the number it comes to", "Report the number in the result.",
-                   "It comes to {value}."), refs[0][1]
+        label = field_label(raw, refs[0][1])
+        asked = f"what the {label} is" if label and label not in ("result", "value") else "what number it comes to"
+        return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), refs[0][1]
+    found = _labelled(raw, given)
+    if found is not None:
+        return found
     for kind in SALIENT_KINDS:
-        refs = pick_references(kind, raw, key)
+        refs = [r for r in pick_references(kind, raw, key) if r[0] not in given]
         if refs:
-            return Ask(None, "contains", f"which {kind} it points to", f"Report the {kind} in the result.",
-                       "It is {value}."), refs[0][1]
-    m = _QUOTED.search(raw)
-    if m:
+            label = field_label(raw, refs[0][1])
+            asked = f"what the {label} is" if label else (
+                f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
+            return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), refs[0][1]
+    for m in _QUOTED.finditer(raw):
         field = m.group(2)
+        if m.group(4) in given:
+            continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
-            return Ask(None, "contains", f"what its {field} is", f"Report the {field} in the result.",
+            return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
                        f"Its {field} is {{value}}."), rx
+    for m in _NUMERIC_FIELD.finditer(raw):
+        field, value = m.group(2), m.group(3)
+        if value in given:
+            continue
+        rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*(-?\d+(?:\.\d+)?)"
+        if extract(rx, raw) is not None and str(extract(rx, raw)) == value:
+            words = humanize(field)
+            asked = f"how many {words} it has" if words.endswith("s") else f"what the {words} is"
+            return Ask(None, "numeric", asked, f"Report the {field} in the result.", f"It has {{value}} {words}."), rx
     return None
+
+
+_NUMERIC_FIELD = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(-?\d+(?:\.\d+)?)(?![\w.])""")
 
 
 _CLOCK = re.compile(r"^\d\d?:\d\d")
@@ -86,11 +131,11 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
     last = g.steps[-1]
     raw = (last.raw or last.outputs)[0]
     key = f"{last.server}/{last.tool}"
-    for ask in phrasing(last.tool).asks:
+    for ask in phrasing(last.server, last.tool).asks:
         regex = ask.regex or (salient(raw, key) or (None, None))[1]
         if regex and askable(regex, last):
             return ask, regex
-    found = salient(raw, key)
+    found = salient(raw, key, {str(v) for v in last.arguments.values()})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
@@ -98,18 +143,25 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
 
 def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
     value = extract(regex, raw)
-    if ask.check == "numeric":
+    if ask.check == "numeric" and _is_number(value):
         integral = float(value).is_integer()
         return CheckSpec(kind="numeric", step=step_index, extract=regex, tolerance=0.0 if integral else 0.005,
                          relative=not integral, description=ask.precise)
     return CheckSpec(kind="contains", step=step_index, extract=regex, description=ask.precise)
 
 
+def _is_number(value: object) -> bool:
+    """A quantity's value that reads as a number (an enum member such as 'single' is checked as text instead)."""
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def join_clauses(clauses: list[str]) -> str:
-    if len(clauses) == 1:
-        return clauses[0]
-    middle = "".join(f", then {c}" for c in clauses[1:-1])
-    return f"{clauses[0]}{middle}, and finally {clauses[-1]}"
+    """'a', 'a, then b', 'a, then b, then c' (the question follows with ', and tell me …')."""
+    return ", then ".join(clauses)
 
 
 def setup_context(pre: list[StepView]) -> str:
@@ -119,18 +171,96 @@ def setup_context(pre: list[StepView]) -> str:
     return f", working in {', '.join(vals)}" if vals else ""
 
 
+def arithmetic(step: GroundedStep) -> list[tuple[str, str]]:
+    """(parameter, composition template) of the step's values made by arithmetic on an earlier number."""
+    return [(p, r.template) for p, r in sorted(step.refs.items()) if r.kind == "number" and r.template]
+
+
+def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
+    """Where a walk stops having a purpose a person would state, and why: (len(g.steps), '') when it never does.
+
+    A walk loses its purpose at a step that repeats the lookup it was just given (the same tool, fed its own result),
+    at arithmetic that no purpose explains (ARITHMETIC_PURPOSES), at arithmetic fed to a tool that does not calculate
+    (the gamma function of double a number), and at a second piece of arithmetic ("times 60, times 60")."""
+    setup = {(srv, su["tool"]) for srv, su in state.graph.setups.items()}
+    seen_arithmetic = False
+    for i, s in enumerate(g.steps):
+        if (s.server, s.tool) in setup:
+            continue
+        prev = [j for j in s.depends_on if (g.steps[j].server, g.steps[j].tool) not in setup]
+        direct = [p for p in s.bindings if not (p in s.refs and s.refs[p].template not in (None, "", "{}"))]
+        if direct and any((g.steps[j].server, g.steps[j].tool) == (s.server, s.tool) for j in prev):
+            return i, "the same lookup again on its own result"
+        for p, template in arithmetic(s):
+            src = g.steps[s.refs[p].source]
+            src_entry = state.entry(src.server, src.tool)
+            src_node = state.graph.node(f"{src.server}/{src.tool}")
+            if src_node and "expression" in src_node.params.values() and not evaluates(
+                    src_entry.description if src_entry else "", src.tool):
+                return i, "arithmetic on what a tool that does not calculate made of an expression"
+            if template not in ARITHMETIC_PURPOSES:
+                return i, f"arithmetic with no stated purpose ({template})"
+            if not purpose_fits(template, s.refs[p].label):
+                what = s.refs[p].label or "an unlabelled number"
+                return i, f"arithmetic whose purpose does not fit the figure ({template} on {what})"
+            entry = state.entry(s.server, s.tool)
+            if not evaluates(entry.description if entry else "", s.tool):
+                return i, "arithmetic fed to a tool that does not calculate"
+            if seen_arithmetic:
+                return i, "a second piece of arithmetic on the same figure"
+            seen_arithmetic = True
+    return len(g.steps), ""
+
+
+def shorten(g: Grounded, state: SynthState) -> Grounded:
+    """The walk cut before the step where it loses its purpose (purposeless_from); `g` itself when it never does.
+    Raises WriteFailed when what is left is shorter than the run's minimum hops."""
+    k, why = purposeless_from(g, state)
+    if k == len(g.steps):
+        return g
+    if k < max(state.options.min_hops, 1):
+        raise WriteFailed(f"purposeless walk: {why} (step {k + 1}); shorter than {state.options.min_hops} hops")
+    return g.model_copy(update={"steps": list(g.steps[:k])})
+
+
+def _purpose_of(v: StepView) -> tuple[str, str] | None:
+    """(bound parameter, what a person wants computed of it) when the step is arithmetic with a stated purpose."""
+    for p, t in sorted(v.templates.items()):
+        key = t.replace("X", "{}")
+        if key in ARITHMETIC_PURPOSES:
+            return p, ARITHMETIC_PURPOSES[key]
+    return None
+
+
 def write_templates(g: Grounded, state: SynthState) -> Draft:
-    """Deterministic wording for one grounded chain (seeded by its id). Raises WriteFailed."""
+    """Deterministic wording for one grounded chain (seeded by its id): a reason, what to find out hop by hop (each
+    hop by what it yields, from the tool's description or the default fleet's phrasing), and one question. Raises
+    WriteFailed."""
     rng = random.Random(f"task_synth:write:{state.options.seed}:{g.chain_id}")
     vs = views(g, state)
     ask, regex = choose_ask(g)
     k = len(g.steps) - 1
     setup = {(srv, su["tool"]) for srv, su in state.graph.setups.items()}
     pre = [v for v in vs if (v.server, v.tool) in setup]
-    clauses = [phrasing(v.tool, v).fuzzy(v) for v in vs if (v.server, v.tool) not in setup]
-    opener = rng.choice(OPENERS)
-    fuzzy = f"{opener} {join_clauses(clauses)}{setup_context(pre)}? I'd like to know {ask.fuzzy}."
-    precise = " ".join(f"({i + 1}) {phrasing(v.tool, v).precise(v)}" for i, v in enumerate(vs)) + f" {ask.precise}"
+    body = [v for v in vs if (v.server, v.tool) not in setup]
+    clauses = []
+    question = ask.fuzzy
+    for i, v in enumerate(body):
+        purpose = _purpose_of(v)
+        if purpose is not None:
+            said = purpose[1].replace("{x}", v.base_ref(purpose[0]))
+            if i == len(body) - 1 and ask.check == "numeric":
+                question = said
+                continue
+            clauses.append(f"work out {said}")
+            continue
+        clauses.append(phrasing(v.server, v.tool, v).fuzzy(v))
+    lead, opener = rng.choice(LEADS), rng.choice(OPENERS)
+    asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}" if clauses else \
+        f"tell me {question}{setup_context(pre)}"
+    fuzzy = f"{lead_in(lead, opener)} {asked}?"
+    precise = " ".join(f"({i + 1}) {phrasing(v.server, v.tool, v).precise(v)}" for i, v in enumerate(vs))
+    precise += f" {ask.precise}"
     answer = ask.answer.replace("{value}", placeholder(k, regex))
     raw = (g.steps[-1].raw or g.steps[-1].outputs)[0]
     return Draft(precise=precise, fuzzy=fuzzy, answer=answer,
@@ -144,14 +274,26 @@ class TemplateWriter:
     name = "templates"
 
     async def run(self, state: SynthState) -> None:
-        for g in state.grounded:
+        written: set[str] = set()
+        for i, g in enumerate(list(state.grounded)):
             if g.chain_id in state.plans or g.chain_id in state.drafts:
                 continue
             try:
-                state.drafts[g.chain_id] = write_templates(g, state)
+                short = shorten(g, state)
+                key = json.dumps([(s.server, s.tool, s.arguments, s.bindings) for s in short.steps], sort_keys=True,
+                                 default=str)
+                if key in written:
+                    raise WriteFailed(f"once shortened to {len(short.steps)} steps, the same walk as an earlier one")
+                written.add(key)
+                state.drafts[g.chain_id] = write_templates(short, state)
             except WriteFailed as e:
                 state.reject(g.chain_id, "write", [str(e)], g)
+                continue
+            if short is not g:
+                state.grounded[i] = short
+                state.notes.append(f"write:templates: {g.chain_id} cut to {len(short.steps)} of {len(g.steps)} steps "
+                                   f"({purposeless_from(g, state)[1]})")
 
 
-__all__ = ["OPENERS", "TemplateWriter", "WriteFailed", "check_for", "choose_ask", "join_clauses", "salient",
-           "setup_context", "views", "write_templates"]
+__all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "join_clauses",
+           "purposeless_from", "salient", "setup_context", "shorten", "views", "write_templates"]

@@ -39,3 +39,15 @@ def test_without_sigint_the_result_comes_back():
         return x + 1
 
     assert run_loop(until_interrupted, work, 41) == 42
+
+
+def test_an_error_of_the_work_reaches_the_caller_as_itself_not_wrapped_in_an_exception_group():
+    class BadInput(Exception):
+        pass
+
+    async def work() -> int:
+        await anyio.sleep(0)
+        raise BadInput("no task of suite 'smoke' carries tag(s) nope")
+
+    with pytest.raises(BadInput, match="carries tag"):
+        run_loop(until_interrupted, work)

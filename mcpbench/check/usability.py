@@ -21,6 +21,8 @@ from mcpbench.check.tool_usage import confusion, detail_lines, usage_stats
 from mcpbench.config import ServerSpec
 
 PASS_SCORE = 0.5
+MAX_HOPS = 3
+"""Usability prefers short tasks (see `chosen`)."""
 
 
 async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: int = 0,
@@ -36,6 +38,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
     from mcpbench.models.base import EpisodeBound
     from mcpbench.models.registry import get_provider
     from task_synth import read_final_state, replay
+    from task_synth.binding import expand_task
     from task_synth.pipeline import SynthOptions
     from task_synth.synth import synthesize
 
@@ -47,8 +50,9 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                 why = getattr(status, "error", None) or "not connected"
                 return _result("fail", f"the server did not connect for the usability run: {why}")
             state = await synthesize(fleet, SynthOptions(servers=[spec.name], n=tasks, seed=seed, min_hops=1,
-                                                         max_hops=3, id_prefix=f"usability-{spec.name}"))
-            task_list = list(state.tasks)
+                                                         max_hops=MAX_HOPS, id_prefix=f"usability-{spec.name}"))
+            builtins = dict(fleet.builtins)  # placeholders (${WORLD}, ${EPISODE_DIR}…) filled as the runner does
+            task_list = [expand_task(t, builtins) for t in chosen(state, tasks)]
             if not task_list:
                 reasons = sorted({r for rej in state.rejected for r in rej.reasons})[:3]
                 return _result("skip", "no task could be synthesised for these tools", reasons)
@@ -57,15 +61,15 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
             pairs: list[tuple[Any, Any]] = []
             for i, task in enumerate(task_list):
                 async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
-                    player = provider.for_episode(task, {}) if isinstance(provider, EpisodeBound) else provider
+                    player = provider.for_episode(task, builtins) if isinstance(provider, EpisodeBound) else provider
                     traj = await run_episode(player, tools, task.fuzzy, episode_id=f"usability-{i}",
                                              task_id=task.id, model_name=model_name)
                     # final-state checks read what the model left, on its own instance (as the runner does)
-                    state_reads = await read_final_state(task, tools) if task.state_checks else {}
+                    state_reads = await read_final_state(task, tools, builtins=builtins) if task.state_checks else {}
                 live = None
                 if task.live_varying:  # time-dependent answers: re-run the reference chain now, as the runner does
                     async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name]) as tools:
-                        live = dict(enumerate(await replay(task, tools)))
+                        live = dict(enumerate(await replay(task, tools, builtins=builtins)))
                 if state_reads:
                     live = {**(live or {}), **state_reads}
                 results = evaluate_checks(list(task.checks), traj.final_answer or "", live)
@@ -86,6 +90,19 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                    detail_lines(stats) + details, data)
 
 
+def chosen(state: Any, n: int) -> list[Any]:
+    """The synthesised tasks, short ones (up to MAX_HOPS) first; when fewer than `n` came out, the shortest of those
+    rejected only for being longer (a server whose every task must make a document, fill it, then read it back)."""
+    from task_synth.task import Task
+
+    out = list(state.tasks)
+    if len(out) < n:
+        longer = [Task.model_validate(r.candidate) for r in state.rejected
+                  if r.stage == "filter" and r.reasons and all(x.startswith("hops:") for x in r.reasons)]
+        out += sorted(longer, key=lambda t: t.hops)[: n - len(out)]
+    return out
+
+
 def _result(status: str, summary: str, details: list[str] | None = None,
             data: dict[str, Any] | None = None) -> CheckResult:
     hint = ("Clearer tool descriptions, parameter descriptions and error messages help models use the tools."
@@ -94,4 +111,4 @@ def _result(status: str, summary: str, details: list[str] | None = None,
                        summary=summary, hint=hint, details=details or [], data=data or {})
 
 
-__all__ = ["PASS_SCORE", "usability"]
+__all__ = ["MAX_HOPS", "PASS_SCORE", "chosen", "usability"]

@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = ["servers", "models", "synth", "judge", "run", "report", "check", "discover", "splits"]
+COMMAND_MODULES = ["servers", "models", "synth", "tasks_hard", "judge", "run", "report", "check", "discover", "splits"]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"mcpbench.cli.{_name}").register(app)

@@ -20,6 +20,8 @@ def run_cmd(
     model: list[str] | None = typer.Option(None, "--model", "-m", help="provider/model (repeatable). Default: "
                                               f"{DEFAULT_MODEL}."),
     suite: str = typer.Option("smoke", "--suite", "-s", help="smoke | core | FILE.jsonl"),
+    tags: list[str] | None = typer.Option(None, "--tags", "-t", help="Only the tasks carrying this tag "
+                                          "(repeatable: every tag), e.g. --tags hard."),
     repeats: int = typer.Option(1, "--repeats", "-k", min=1, help="Episodes per task and model (pass@k, pass^k)."),
     judge: list[str] | None = typer.Option(None, "--judge", "-j", help="LLM judge provider/model (repeatable). "
                                               "None: rule metrics and checks only."),
@@ -95,7 +97,7 @@ def run_cmd(
     if no_install:
         _check_local_models(models)
     else:
-        _install_first(models, config, suite, distractors, tools, quiet=quiet or json_out)
+        _install_first(models, config, suite, tags or [], distractors, tools, quiet=quiet or json_out)
     provider_options = {}
     for kv in model_opt or []:
         key, sep, raw = kv.partition("=")
@@ -105,7 +107,7 @@ def run_cmd(
             provider_options[key] = json.loads(raw)
         except json.JSONDecodeError:
             provider_options[key] = raw
-    opts = RunOptions(models=models, provider_options=provider_options, suite=suite, repeats=repeats,
+    opts = RunOptions(models=models, provider_options=provider_options, suite=suite, tags=tags or [], repeats=repeats,
                       judges=judge or [], judge_k=judge_k,
                       concurrency=concurrency, out=out, seed=seed, base_url=base_url, distractors=distractors,
                       limits=Limits(max_turns=max_turns, call_timeout_s=call_timeout,
@@ -140,8 +142,8 @@ def run_cmd(
         raise typer.Exit(1)
 
 
-def _install_first(models: list[str], config: Path | None, suite: str, distractors: int, tools: str, *,
-                   quiet: bool) -> None:
+def _install_first(models: list[str], config: Path | None, suite: str, tags: list[str], distractors: int,
+                   tools: str, *, quiet: bool) -> None:
     """First use: install the missing servers this run opens and the local models named, with progress on stderr.
 
     Only the servers the run will open are installed (the suite's, or the whole fleet with distractors or
@@ -150,6 +152,7 @@ def _install_first(models: list[str], config: Path | None, suite: str, distracto
     from rich.console import Console
 
     from mcpbench.cli.first_use import install_fleet, install_local
+    from mcpbench.hard import select_tagged
     from mcpbench.models.local_weights import LocalModelError
     from mcpbench.runner import RunError, RunOptions, run_servers
     from mcpbench.toolsets import Toolset
@@ -159,7 +162,7 @@ def _install_first(models: list[str], config: Path | None, suite: str, distracto
     cfg = load_or_exit(config)
     specs = cfg.enabled()
     try:
-        loaded = Suite.load(suite_path(suite))
+        loaded = select_tagged(Suite.load(suite_path(suite)), tags)
         names = set(run_servers(loaded, cfg, RunOptions(models=models, suite=suite, distractors=distractors,
                                                            toolset=Toolset.model_validate({"mode": tools}))))
         specs = [s for s in cfg.servers if s.name in names]

@@ -29,6 +29,9 @@ class RunError(Exception):
 class RunOptions(BaseModel):
     models: list[str]
     suite: str = "smoke"
+    tags: list[str] = Field(default_factory=list)
+    """Only the suite's tasks that carry every one of these tags (`--tags`); the run's suite is then named
+    `NAME[tags=a,b]` (mcpbench.hard.select_tagged)."""
     repeats: int = Field(1, ge=1)
     judges: list[str] = Field(default_factory=list)
     judge_k: int = Field(1, ge=1)

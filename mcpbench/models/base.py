@@ -92,6 +92,22 @@ class Provider(Protocol):
 
 
 @runtime_checkable
+class ComputeBound(Protocol):
+    """A provider whose answers are computed on this machine's CPU (a local llama.cpp model). Its latency measures the
+    host, not the model: on a shared 2-core machine the same greedy answer takes 10–30× longer than on an idle one. The
+    agent loop stops the episode clock while such a provider computes (docs/trajectory.md, "Limits"); its own work is
+    bounded by tokens instead (max_turns × max_tokens), and each request by the provider's own request deadline."""
+
+    compute_bound: bool
+    """True: the episode deadline does not count this provider's time."""
+
+
+def is_compute_bound(provider: object) -> bool:
+    """The provider says its latency is this machine's CPU time (ComputeBound with compute_bound=True)."""
+    return isinstance(provider, ComputeBound) and provider.compute_bound is True
+
+
+@runtime_checkable
 class EpisodeBound(Protocol):
     """A provider that plays one task's reference (the scripted oracle): it gets the task when it is built for the
     episode, so the answer key never travels on a model request."""
@@ -136,5 +152,5 @@ def split_name(name: str) -> tuple[str, str]:
     return prefix, model
 
 
-__all__ = ["REGISTRY", "EpisodeBound", "Message", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
-           "Provider", "ProviderFactory", "ToolSpec", "provider", "split_name"]
+__all__ = ["REGISTRY", "ComputeBound", "EpisodeBound", "Message", "ModelError", "ModelRequest", "ModelResponse",
+           "ModelSettings", "Provider", "ProviderFactory", "ToolSpec", "is_compute_bound", "provider", "split_name"]

@@ -42,7 +42,7 @@ from mcpbench.models.local_weights import (
     verified_weights,
 )
 from mcpbench.models.openai import OpenAIProvider
-from mcpbench.models.retry import Failure, RetryPolicy
+from mcpbench.models.retry import Failure, RetryPolicy, timeout_failure
 
 DEFAULT_SEED = 1234
 DEFAULT_SETTINGS = ModelSettings(temperature=0.0, seed=DEFAULT_SEED, max_tokens=512,
@@ -65,10 +65,77 @@ earlier call in the history has broken arguments (ggml-org/llama.cpp#25510). Bot
 request fails the same way again; any other 500 keeps the ordinary retry policy."""
 
 
+WALL_CAP_S = 24 * 3600.0
+"""The wall-clock cap of one request where llama-server's CPU clock is readable: a last resort only. The deadlines
+that act are `LocalProvider.cpu_budget_s` in the server's CPU seconds and `stall_s` without any CPU."""
+DEFAULT_CPU_BUDGET_S = 1800.0
+"""CPU seconds of llama-server one request may use (LocalProvider's docstring says how it is sized)."""
+POLL_S = 2.0
+"""How often a request's watchdog reads llama-server's CPU clock."""
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system, all threads) process PID has used, from /proc; None where it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class _LlamaChat(OpenAIProvider):
-    """OpenAIProvider whose HTTP 500 'could not parse the model output' is final and the model's fault."""
+    """OpenAIProvider whose HTTP 500 'could not parse the model output' is final and the model's fault, and whose
+    request deadline is counted in llama-server's CPU seconds when `cpu_clock` reads them (see LocalProvider)."""
+
+    cpu_clock: Any = None
+    """() -> the server's CPU seconds, or None when unreadable; None: the ordinary wall deadline `timeout_s`."""
+    cpu_budget_s: float = 600.0
+    stall_s: float = 120.0
 
     async def _attempt(self, kwargs: dict[str, Any]) -> Any:
+        clock = self.cpu_clock
+        if clock is None or clock() is None:
+            return await self._send_mapped(kwargs)
+        verdict: list[str] = []
+        error: Exception | None = None
+        out: Any = None
+        async with anyio.create_task_group() as tg:
+            request = anyio.CancelScope()
+            tg.start_soon(self._watch, clock, request, verdict)
+            with request:
+                try:
+                    out = await self._send_mapped(kwargs)
+                except Exception as e:  # raised after the task group, not wrapped in an exception group
+                    error = e
+            tg.cancel_scope.cancel()
+        if error is not None:
+            raise error
+        if request.cancelled_caught:
+            raise timeout_failure(verdict[0] if verdict else "the request was cut off")
+        return out
+
+    async def _watch(self, clock: Any, request: anyio.CancelScope, verdict: list[str]) -> None:
+        """Cancel REQUEST when the server spent `cpu_budget_s` CPU seconds on it, or used no CPU for `stall_s`."""
+        start = last = clock()
+        changed = anyio.current_time()
+        while True:
+            await anyio.sleep(POLL_S)  # a watchdog's period, not a wait for an event
+            now = clock()
+            if now is None:  # the process is gone: the request itself fails with a connection error
+                return
+            if now > last:
+                last, changed = now, anyio.current_time()
+            elif anyio.current_time() - changed >= self.stall_s:
+                verdict.append(f"llama-server used no CPU for {self.stall_s:g} s while the request was pending "
+                               "(hung)")
+                break
+            if now - start >= self.cpu_budget_s:
+                verdict.append(f"llama-server spent {self.cpu_budget_s:g} CPU seconds without answering")
+                break
+        request.cancel()
+
+    async def _send_mapped(self, kwargs: dict[str, Any]) -> Any:
         try:
             return await super()._attempt(kwargs)
         except Failure as f:
@@ -100,7 +167,20 @@ class LocalProvider:
     Raises ValueError for a model name mcpbench does not know.
     `complete` raises ModelError: `infra=True` when the runtime/weights are missing or the server fails to start or
     dies (never the model's fault); `infra=False` for output llama.cpp could not parse (the model's fault).
+
+    Request deadline: like the episode's, it measures the model's work, not the host's load. Where llama-server's CPU
+    clock is readable (Linux /proc), one request may use `cpu_budget_s` CPU seconds of the server (all its threads,
+    its other slot's work included) and fails sooner if the server uses no CPU at all for `stall_s` seconds (hung); the
+    wall clock caps it only at WALL_CAP_S. A loaded machine slows a request down without failing it: seen, a `smoke`
+    request cut at 600 wall seconds with 52 tokens generated, llama-server getting 18 % of a core. Elsewhere
+    `timeout_s` is wall seconds, as for any endpoint. The budget, DEFAULT_CPU_BUDGET_S, is sized from the token bound
+    of a request (≈ 1,500 prompt + 512 generated tokens) at the worst CPU efficiency seen: under heavy contention
+    llama-server spent about 6× the CPU per token it needs on a quiet machine (threads spinning while descheduled),
+    which puts a full request near 400–800 CPU seconds with a busy sibling slot.
     """
+
+    compute_bound = True
+    """Its latency is this machine's CPU: the episode deadline does not count it (models.base.ComputeBound)."""
 
     @property
     def episode_capacity(self) -> int:
@@ -109,7 +189,7 @@ class LocalProvider:
 
     def __init__(self, model: str = DEFAULT_MODEL, *, home: Path | None = None, settings: ModelSettings | None = None,
                  options: ServerOptions | None = None, retry: RetryPolicy | None = None, timeout_s: float = 600.0,
-                 log_path: Path | None = None):
+                 cpu_budget_s: float | None = None, stall_s: float = 120.0, log_path: Path | None = None):
         try:
             self.source = source_for(model)
         except WeightsError as e:
@@ -121,6 +201,8 @@ class LocalProvider:
         self.options = options or ServerOptions(ctx=self.source.default_ctx * 2)
         self.retry = retry or LOCAL_RETRY
         self.timeout_s = timeout_s
+        self.cpu_budget_s = DEFAULT_CPU_BUDGET_S if cpu_budget_s is None else cpu_budget_s
+        self.stall_s = stall_s
         self.log_path = log_path
         self.server: LlamaServer | None = None
         self._chat: _LlamaChat | None = None
@@ -154,9 +236,13 @@ class LocalProvider:
                     await server.stop()
                     raise LlamaServerError(f"{self.name} is closed")
                 self.server = server
-                self._chat = _LlamaChat(self.model, base_url=server.openai_base_url, settings=self.settings,
-                                        retry=self.retry, max_concurrency=self.options.parallel,
-                                        timeout_s=self.timeout_s, name=self.name)
+                pid = server.pid
+                clock = (lambda: process_cpu_s(pid)) if pid is not None and process_cpu_s(pid) is not None else None
+                chat = _LlamaChat(self.model, base_url=server.openai_base_url, settings=self.settings,
+                                  retry=self.retry, max_concurrency=self.options.parallel,
+                                  timeout_s=self.timeout_s if clock is None else WALL_CAP_S, name=self.name)
+                chat.cpu_clock, chat.cpu_budget_s, chat.stall_s = clock, self.cpu_budget_s, self.stall_s
+                self._chat = chat
             return self.server
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -226,7 +312,8 @@ def check_ready(model: str, home: Path | None = None) -> str | None:
 def local_provider(model: str = DEFAULT_MODEL, **options: Any) -> LocalProvider:
     """A local GGUF model run by llama.cpp's llama-server (install: mcpbench models install local/NAME).
 
-    Options: home, settings, options (ServerOptions), retry, timeout_s, log_path — see LocalProvider."""
+    Options: home, settings, options (ServerOptions), retry, timeout_s, cpu_budget_s, stall_s, log_path — see
+    LocalProvider."""
     return LocalProvider(model.removeprefix("local/"), **options)
 
 

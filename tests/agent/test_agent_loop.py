@@ -104,6 +104,46 @@ async def test_the_episode_deadline_also_bounds_a_slow_model():
     assert traj.status == "timeout" and traj.model_turns() == [] and traj.events[-1].kind == "timeout"
 
 
+class ComputeBoundScripted(ScriptedProvider):
+    """A scripted model that says its latency is this machine's CPU, as a local llama.cpp model does."""
+
+    compute_bound = True
+
+
+async def test_a_compute_bound_models_own_time_does_not_count_against_the_episode_deadline():
+    async def quick() -> str:
+        return "42"
+
+    model = ComputeBoundScripted(Script.model_validate({"turns": [{**calls("h__quick"), "latency_s": 0.4},
+                                                                  {"text": "it is 42", "latency_s": 0.4}]}))
+    traj = await run(model, MemoryToolbox({"h__quick": quick}), Limits(episode_timeout_s=0.3))
+    assert traj.status == "completed" and traj.final_answer == "it is 42"
+    assert traj.model_time_s >= 0.8 > traj.wall_time_s - traj.model_time_s
+
+
+async def test_the_same_slow_model_times_out_when_it_is_not_compute_bound():
+    model = scripted({**calls("h__quick"), "latency_s": 0.4}, {"text": "it is 42", "latency_s": 0.4})
+
+    async def quick() -> str:
+        return "42"
+
+    traj = await run(model, MemoryToolbox({"h__quick": quick}), Limits(episode_timeout_s=0.3))
+    assert traj.status == "timeout"
+
+
+async def test_the_episode_deadline_still_bounds_the_tools_of_a_compute_bound_model():
+    async def hang() -> str:
+        await anyio.sleep_forever()
+        return ""
+
+    model = ComputeBoundScripted(Script.model_validate({"turns": [{**calls("h__hang"), "latency_s": 0.5},
+                                                                  {"text": "never"}]}))
+    traj = await run(model, MemoryToolbox({"h__hang": hang}), Limits(episode_timeout_s=0.3, call_timeout_s=60))
+    assert traj.status == "timeout" and "not counted" in traj.events[-1].message
+    assert [(e.exposed_name, e.error_kind) for e in traj.tool_calls()] == [("h__hang", "timeout")]
+    assert 0.8 <= traj.wall_time_s < 10  # 0.5 s of model time, then the 0.3 s deadline on the hung call
+
+
 async def test_a_call_past_its_deadline_is_an_infra_error_and_the_episode_goes_on():
     async def hang() -> str:
         await anyio.sleep_forever()

@@ -93,3 +93,19 @@ def test_a_tool_is_embedded_as_server_name_words_first_sentence_and_parameter_na
     assert embedding_text(tool) == "fs read text file: Reads a file. (path tail line)"
     bare = ToolEntry(server="clock", name="now", description="The time.", input_schema={"type": "object"})
     assert embedding_text(bare) == "clock now: The time."
+
+
+def test_a_catalog_dump_leaves_out_the_tools_the_fleet_quarantines():
+    """Regression: `benchmarks/retrieval.py --catalog` rebuilt the tools without their `quarantined` field, so a tool
+    quarantined for a reason a new Catalog cannot re-derive (a definition the SDK refused) was ranked."""
+    from mcpbench.retrieval_eval import catalog_from_dump
+
+    obj = {"type": "object"}
+    rows = [{"server": "s", "name": "ok", "description": "fine", "input_schema": obj, "quarantined": None},
+            {"server": "s", "name": "refused", "description": "x", "input_schema": obj,
+             "quarantined": "invalid tool definition (bad outputSchema)"},
+            {"server": "s", "name": "no_items", "description": "x", "quarantined": None,
+             "input_schema": {"type": "object", "properties": {"a": {"type": "array"}}}}]
+    assert [e.name for e in catalog_from_dump(rows)] == ["ok"]
+    with pytest.raises(ValueError, match="row 1"):
+        catalog_from_dump([rows[0], {"name": "x"}])

@@ -22,7 +22,7 @@ import httpx
 import jinja2
 import pytest
 
-from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec
+from mcpbench.models.base import Message, ModelError, ModelRequest, ModelSettings, ToolSpec, is_compute_bound
 from mcpbench.models.local import LocalProvider, local_provider
 from mcpbench.models.local_server import (
     LlamaServer,
@@ -41,6 +41,8 @@ from mcpbench.models.local_weights import (
     installed_models,
     verified_weights,
 )
+from mcpbench.models.openai import OpenAIProvider
+from mcpbench.models.retry import RetryPolicy
 from mcpbench.trajectory import RequestedCall
 
 pytestmark = pytest.mark.anyio
@@ -526,3 +528,44 @@ def test_models_install_reports_a_cached_verified_model_and_refuses_unknown_name
     assert out["ok"] is True and out["proof"]["model"] == "fake-model"
     bad = runner.invoke(app, ["install", "local/no-such-model", "--home", str(tmp_path)])
     assert bad.exit_code == 2 and "unknown local model" in bad.output
+
+
+def test_a_local_model_is_compute_bound_and_a_remote_endpoint_is_not():
+    assert is_compute_bound(local_provider("qwen2.5-coder-0.5b"))
+    assert not is_compute_bound(OpenAIProvider("gpt-x", base_url="http://127.0.0.1:9/v1", api_key="k"))
+
+
+async def _complete_with(fake_home, *extra: str, **kw: object):
+    provider = LocalProvider("fake-model", home=fake_home, options=ServerOptions(extra_args=extra),
+                             retry=RetryPolicy(max_attempts=1), **kw)
+    try:
+        with anyio.fail_after(60):
+            return await provider.complete(_request())
+    finally:
+        with anyio.fail_after(30):
+            await provider.aclose()
+
+
+async def test_a_slow_but_computing_server_is_not_cut_by_wall_time(fake_home, monkeypatch):
+    """The machine gives the model a fifth of a core: 3 s of wall time, about 0.6 s of CPU. A wall deadline of 1 s
+    would have failed it; the request deadline counts the server's CPU seconds."""
+    monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
+    resp = await _complete_with(fake_home, "--fake-busy-s", "3", "--fake-duty", "0.2", timeout_s=1.0,
+                                cpu_budget_s=1.5, stall_s=1.0)
+    assert [c.name for c in resp.tool_calls] == ["get_current_time"]
+    assert resp.latency_s >= 3
+
+
+async def test_a_request_that_burns_its_cpu_budget_is_an_infra_timeout(fake_home, monkeypatch):
+    monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
+    with pytest.raises(ModelError) as info:
+        await _complete_with(fake_home, "--fake-busy-s", "30", cpu_budget_s=0.6, stall_s=5.0)
+    assert info.value.infra and "0.6 CPU seconds" in str(info.value)
+
+
+async def test_a_hung_server_that_uses_no_cpu_fails_after_the_stall_deadline(fake_home, monkeypatch):
+    monkeypatch.setattr("mcpbench.models.local.POLL_S", 0.2)
+    with anyio.fail_after(30):
+        with pytest.raises(ModelError) as info:
+            await _complete_with(fake_home, "--fake", "hang", stall_s=1.0)
+    assert info.value.infra and "used no CPU for 1 s" in str(info.value)

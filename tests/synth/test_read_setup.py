@@ -47,9 +47,28 @@ async def test_a_read_that_names_a_set_up_tool_in_its_error_gets_it_as_a_prerequ
     for t in suite.tasks:
         assert t.reference[0].tool == "open_folder" and t.reference[0].arguments == {"path": "docs"}
         assert len(t.reference) >= 2 and all(s.tool != "open_folder" for s in t.reference[1:])
+        assert all(0 in s.depends_on for s in t.reference[1:])  # no replay issues a read before the set-up
         assert "working in docs" in t.fuzzy
         assert not any(s.tool in t.fuzzy for s in t.reference)  # no tool-name leaks
     async with Fleet.open([desk()]) as fleet:
         with anyio.fail_after(300):
             results = await validate_suite(suite, fleet, concurrency=2)
     assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
+
+
+def test_set_up_candidates_include_the_copied_files_as_the_server_sees_them_matching_extension_first(tmp_path):
+    from types import SimpleNamespace
+
+    from task_synth.probe import copied_files
+
+    for rel in ("office/memos/a.docx", "office/memos/b.txt", "office/z.docx", "office/.hidden.docx"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    state = SimpleNamespace(builtins={"WORLD": str(tmp_path)})
+    hint = "Open a .docx file for reading and editing."
+    # the server runs in ${EPISODE_DIR}/office: paths are relative to it; .docx first, then by path
+    assert copied_files(state, ["office"], "${EPISODE_DIR}/office", hint) == ["memos/a.docx", "z.docx", "memos/b.txt"]
+    # elsewhere: relative to the episode directory, where the copies land
+    assert copied_files(state, ["office"], "${EPISODE_DIR}", "") == ["office/memos/a.docx", "office/memos/b.txt",
+                                                                     "office/z.docx"]
+    assert copied_files(state, ["missing"], "", hint) == [] and copied_files(state, [], "", hint) == []

@@ -15,7 +15,7 @@ import pytest
 from judges.checks import evaluate_checks
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
-from mcpbench.runner import Runner, RunOptions
+from mcpbench.models.scripted import plan_waves
 from mcpbench.store import RunStore
 from task_synth import Suite, SynthOptions, read_final_state, replay, synthesize, validate_suite, write_outputs
 from task_synth.fill import file_format, fill, key_regex, role
@@ -23,6 +23,7 @@ from task_synth.filters import RuleContext, apply_rules
 from task_synth.seeding import as_phrase
 from task_synth.task import Check, ReferenceStep, StateRead, Task, state_key
 from task_synth.topics import world_topics
+from tests.synth._baselines import run_baselines
 
 LEDGER = Path(__file__).parent / "servers" / "books_server.py"
 ATLAS = Path(__file__).parent / "servers" / "atlas_server.py"
@@ -134,6 +135,9 @@ async def test_seeding_learns_prerequisites_from_errors_and_binds_ids_from_outpu
     assert listed and listed[0].reference[1].bindings["list_id"].startswith("step[0]:")
     for t in seeded:
         assert "create_book" not in t.fuzzy and "append_rows" not in t.fuzzy  # no tool-name leaks
+        # the write needs its prerequisite, the read the write: a replay issues one step per turn
+        assert all(i - 1 in s.depends_on for i, s in enumerate(t.reference) if i)
+        assert plan_waves(t) == [[i] for i in range(len(t.reference))]
         kinds = [c.kind for c in t.checks]
         assert "numeric" in kinds
         if t.reference[-1].bindings:  # its read needs an id only the episode knows: checked through the answer only
@@ -163,17 +167,9 @@ async def test_seeded_tasks_validate_and_the_state_after_a_replay_passes_while_a
     assert all(r.effective_passed for r in evaluate_checks(task.checks, task.answer, live))
     assert not any(r.effective_passed for r in evaluate_checks(task.checks, "", before))
     # through the real runner: the oracle's writes land on its own instance and are read back after the episode
-    cfg = tmp_path / "servers.yaml"
-    cfg.write_text(f"version: 1\nservers:\n  - name: ledger\n    command: {sys.executable}\n"
-                   f"    args: [{str(LEDGER)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n",
-                   encoding="utf-8")
-    with anyio.fail_after(420):
-        res = await Runner(RunOptions(models=["scripted/oracle", "scripted/do-nothing"],
-                                      suite=str(tmp_path / "a.jsonl"), config=cfg, out=tmp_path / "run",
-                                      concurrency=2)).run()
-    models = res.results["models"]
-    assert models["scripted/oracle"]["overall"]["mean"] >= 0.95
-    assert models["scripted/do-nothing"]["overall"]["mean"] <= 0.05
+    res = await run_baselines(tmp_path / "a.jsonl", f"  - name: ledger\n    command: {sys.executable}\n"
+                              f"    args: [{str(LEDGER)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n",
+                              tmp_path)
     with RunStore(res.run_dir) as store:
         eps = [e for e in store.episodes() if e.trajectory.task_id == task.id]
     oracle = next(e for e in eps if e.trajectory.model == "scripted/oracle")

@@ -172,7 +172,7 @@ def test_search_tools_calls_are_left_out_of_the_fleet_call_metrics():
 
 
 def test_search_tools_with_the_default_hybrid_ranker_finds_a_tool_by_meaning():
-    """The real MiniLM encoder (fetched on first use) behind the default ranker of --tools retrieval."""
+    """The real all-mpnet-base-v2 encoder (fetched on first use) behind the default ranker of --tools retrieval."""
     box = ToolsetToolbox(FleetTools(FLEET), Toolset(mode="retrieval", top_k=2), model="m/x", task_servers=[])
     found = anyio.run(lambda: box.call(call("search_tools", query="what hour is it in Tokyo right now"), turn=1))
     names = [t["name"] for t in json.loads(found.content)["tools"]]

@@ -7,6 +7,9 @@ Behaviour is chosen by the extra argument `--fake MODE`:
   stubborn      ignores SIGTERM (must be SIGKILLed)
   never-ready   /health answers 503 "Loading model" forever
   crash         the process dies on the first chat request
+  hang          a chat request never answers and uses no CPU
+Any mode: `--fake-busy-s S` makes each chat answer take S wall seconds, computing (spinning the CPU) for a share
+`--fake-duty D` of them (default 1.0) and sleeping the rest — a model on a machine where it gets D of a core.
 Every chat request is appended to the file given by `--fake-record PATH` (one JSON line each).
 """
 
@@ -15,6 +18,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 p = argparse.ArgumentParser()
@@ -22,6 +27,8 @@ p.add_argument("--port", type=int, required=True)
 p.add_argument("--host", default="127.0.0.1")
 p.add_argument("--fake", default="ok")
 p.add_argument("--fake-record", default=None)
+p.add_argument("--fake-busy-s", type=float, default=0.0)
+p.add_argument("--fake-duty", type=float, default=1.0)
 args, _unknown = p.parse_known_args()
 
 print(f"fake llama-server pid {os.getpid()} argv: {sys.argv[1:]}", file=sys.stderr, flush=True)
@@ -62,6 +69,14 @@ class Handler(BaseHTTPRequestHandler):
                 f.write(json.dumps(body) + "\n")
         if args.fake == "crash":
             os._exit(1)
+        if args.fake == "hang":
+            threading.Event().wait()
+        end = time.monotonic() + args.fake_busy_s
+        while time.monotonic() < end:  # compute for a share `duty` of every 50 ms, sleep the rest
+            slice_end = time.monotonic() + 0.05 * args.fake_duty
+            while time.monotonic() < slice_end:
+                pass
+            time.sleep(0.05 * (1 - args.fake_duty))
         if args.fake == "unknown-tool":
             message = "Failed to parse input at pos 12: ```json\n{\"name\": \"nope\""
             return self._send(500, {"error": {"code": 500, "type": "server_error", "message": message}})

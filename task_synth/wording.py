@@ -1,0 +1,244 @@
+"""Words for read-only walks, built from tool descriptions, output fields and the world (no per-tool tables).
+
+A walk is a chain of reads; a person asking for its result wants one value for a reason. This module turns a tool's
+description into an English action with correct grammar ("Returns the current branch" -> "get the current branch",
+"Tangent function" -> "work out the tangent function of …"), output field names into words ("currentBranch" ->
+"current branch"), literal arithmetic into words ("2 ** 10" -> "2 to the power of 10"), and the arithmetic
+compositions of the graph (kinds.py composers) into purposes ("{} / 4" -> split across our four offices). It also
+decides when a walk has no purpose a person would have (the same operation twice, arithmetic fed to a tool that does
+not calculate), so the writer shortens or drops it instead of writing word salad.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------------------------------------------
+# names and expressions as words
+
+
+def humanize(name: str) -> str:
+    """An identifier as words: 'currentBranch' -> 'current branch', 'row_count' -> 'row count', 'HTTPStatus' ->
+    'http status'."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    return " ".join(re.sub(r"[^A-Za-z0-9%]+", " ", s).split()).lower()
+
+
+_OPS = ((r"\*\*", " to the power of "), (r"\*", " times "), (r"/", " divided by "), (r"\+", " plus "),
+        (r"(?<=[\w)\s])-(?=\s*[\w(])", " minus "))
+
+
+def expression_words(expr: str) -> str:
+    """A plain arithmetic expression read out ('(45 + 15) / 4' -> '45 plus 15, divided by 4'); anything that is not
+    plain arithmetic is returned unchanged."""
+    e = expr.strip()
+    if not re.fullmatch(r"[\d.\s()+\-*/]+", e) or not re.search(r"\d", e):
+        return e
+    m = re.fullmatch(r"\((.+)\)\s*([*/+\-]{1,2})\s*(.+)", e)
+    if m and "(" not in m.group(1) and "(" not in m.group(3):
+        return f"{expression_words(m.group(1))}, {_op_words(m.group(2)).strip()} {expression_words(m.group(3))}"
+    out = e.replace("(", "").replace(")", "")
+    for pat, words in _OPS:
+        out = re.sub(rf"\s*{pat}\s*", words, out)
+    return " ".join(out.split())
+
+
+def _op_words(op: str) -> str:
+    return next((w for pat, w in _OPS if re.fullmatch(pat, op)), op)
+
+
+_COUNT_SQL = re.compile(r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+[\"'`\[]?([A-Za-z_]\w*)[\"'`\]]?\s*;?\s*", re.IGNORECASE)
+
+
+def sql_purpose(sql: str) -> str | None:
+    """What a simple counting query asks, in words ('SELECT COUNT(*) FROM order_items' -> 'how many order items
+    there are'); None for any other query (a task about a query may show it)."""
+    m = _COUNT_SQL.fullmatch(sql)
+    return f"how many {humanize(m.group(1))} there are" if m else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# actions from descriptions
+
+_PREFIXES = re.compile(
+    r"^(?:(?:this|the) (?:tool|function|endpoint|method|command)\s+(?:will\s+|can\s+|is used to\s+|lets you\s+|"
+    r"allows you to\s+|helps you\s+|is for\s+)?|(?:use|call|invoke) (?:this|it)(?: tool| function)?(?: to| when you "
+    r"(?:want|need) to| for)\s+|(?:a |an )?(?:tool|function|utility|helper) (?:to|that|which|for)\s+|(?:it )?"
+    r"(?:allows?|lets?|helps?|enables?)(?: you| the user| users| an? agent| agents| the agent)? to\s+|(?:used|designed"
+    r"|intended|meant) to\s+|you can\s+|can be used to\s+)", re.IGNORECASE)
+_CUT = re.compile(r"\s*(?:[:;(\[—–]| - |, | so that | so | including | in order to | for use | which | that can | when "
+                  r"| if | e\.g\.| such as | via | using | with optional )")
+_GETTERS = {"return", "returns", "retrieve", "retrieves", "fetch", "fetches", "get", "gets", "provide", "provides",
+            "give", "gives", "output", "outputs", "yield", "yields", "obtain", "obtains", "read", "reads"}
+VERBS = frozenset((
+    "access", "add", "aggregate", "analyse", "analyze", "apply", "ask", "build", "calculate", "check", "clean",
+    "compare", "compile", "compute", "convert", "count", "create", "decode", "delete", "describe", "detect",
+    "determine", "diff", "differentiate", "display", "download", "edit", "encode", "estimate", "evaluate",
+    "execute", "expand", "explain", "export", "extract", "factor", "filter", "find", "format", "generate",
+    "group", "identify", "import", "inspect", "integrate", "list", "load", "locate", "look", "lookup", "map",
+    "match", "measure", "merge", "open", "parse", "perform", "plot", "predict", "preview", "print", "process",
+    "query", "rank", "read", "recommend", "refresh", "remove", "render", "replace", "resolve", "retrieve",
+    "return", "run", "sample", "scan", "score", "search", "send", "set", "show", "simplify", "solve", "sort",
+    "split", "summarise", "summarize", "test", "trace", "transform", "translate", "update", "validate",
+    "verify", "view", "visualize", "write",
+))
+_DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "any", "some", "your", "its", "their", "our", "this",
+                "that", "these", "those", "information", "details", "data", "current", "available", "basic"}
+
+
+def _base_form(word: str) -> str | None:
+    """The base form of a third-person verb ('lists' -> 'list', 'applies' -> 'apply'); None when `word` is not one."""
+    w = word.lower()
+    cands = []
+    if w.endswith("ies") and len(w) > 4:
+        cands.append(w[:-3] + "y")
+    if re.search(r"(s|x|z|ch|sh|o)es$", w):
+        cands.append(w[:-2])
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        cands.append(w[:-1])
+    return next((c for c in cands if c in VERBS or c in _GETTERS), None)
+
+
+def third_person_base(word: str) -> str | None:
+    """The base form when `word` is a third-person form of a common verb ('returns' -> 'return'), else None."""
+    return _base_form(word)
+
+
+def first_clause(description: str) -> str:
+    """The description's first sentence with the framing ("This tool…", "Use this to…") and tails (", including…",
+    ": …", "(…)") cut, as written (case kept)."""
+    text = " ".join(description.strip().split())
+    s = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".!? ")
+    for _ in range(2):
+        s = _PREFIXES.sub("", s).strip()
+    s = _CUT.split(s, maxsplit=1)[0].strip(" ,.")
+    return s
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a tool does, as words: `verb` + `obj` ('list', 'all loaded presentations'), or a nominal `obj` alone
+    ('tangent function') when the description names a thing instead of a deed."""
+
+    verb: str | None
+    obj: str
+
+    def imperative(self) -> str:
+        """'list all loaded presentations', 'get the current branch', 'work out the tangent function'."""
+        if self.verb is None:
+            return f"work out the {self.obj}" if self.obj else "look it up"
+        return f"{self.verb} {self.obj}".strip()
+
+    def applied(self, what: str) -> str:
+        """The action on a value ('work out the tangent function of 84', 'show details of a git object for v2')."""
+        if self.verb is None:
+            return f"work out the {self.obj} of {what}" if self.obj else f"look up {what}"
+        return f"{self.imperative()} for {what}"
+
+
+def action(description: str, tool: str = "") -> Action:
+    """The action a tool's description states, with the verb in the imperative; from the tool's name when the
+    description says nothing usable."""
+    clause = first_clause(description)
+    words = clause.split()
+    if len(words) > 12:
+        words = words[:8]
+    if not words:
+        words = humanize(tool).split() or ["details"]
+    head, rest = words[0], _lower_first(" ".join(words[1:]))
+    low, base = head.lower(), _base_form(head)
+    if low in _GETTERS or base in _GETTERS:
+        # what a getter returns is the one thing it gives: "Returns a checklist" -> "get the checklist"
+        return Action("show" if low in ("show", "shows") else "get",
+                      re.sub(r"^(?:a|an) ", "the ", rest) or "the details")
+    if base is not None and (base in VERBS or (len(words) > 1 and words[1].lower() in _DETERMINERS)):
+        return Action(base, rest)
+    if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
+        return Action(low, rest)
+    return Action(None, _lower_first(" ".join(words)))
+
+
+def _lower_first(s: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym or a name with inner capitals ('Git')."""
+    if not s:
+        return s
+    first = s.split()[0]
+    if (first.isupper() and len(first) > 1) or re.search(r"[a-z][A-Z]", first):
+        return s
+    return s[:1].lower() + s[1:]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# purposes
+
+ARITHMETIC_PURPOSES: dict[str, str] = {
+    "{} * 2": "what {x} would be if it doubled",
+    "{} + 15": "what {x} would be with 15 more",
+    "{} / 4": "what {x} comes to split evenly across our four offices",
+    "{} * 0.23": "what 23% VAT on {x} would be",
+    "{} * 60": "what {x} would come to over 60 months",
+}
+"""The graph's arithmetic compositions (kinds.py) as what a person would want computed; {x} is the value's name.
+A composition missing here has no purpose the writer can state, and a walk through it is shortened or dropped."""
+
+PURPOSE_FITS: dict[str, re.Pattern[str]] = {
+    "{} * 0.23": re.compile(r"price|amount|total|cost|revenue|value|budget|balance|eur|usd|sum|fee|salary",
+                            re.IGNORECASE),
+    "{} * 60": re.compile(r"month|rate|fee|salary|cost|price|amount|revenue|budget", re.IGNORECASE),
+}
+"""Purposes that fit only some figures (VAT on money, not on a row count): the label of the field the figure was
+read from must match; a figure with no such label gets no such purpose."""
+
+
+def purpose_fits(template: str, label: str) -> bool:
+    """The purpose of `template` makes sense for a figure read from a field labelled `label`."""
+    fit = PURPOSE_FITS.get(template)
+    return fit is None or bool(label and fit.search(label))
+
+LEADS: tuple[str, ...] = (
+    "For the weekly status report,",
+    "Before I reply to the customer,",
+    "I'm updating my notes from the ops review:",
+    "Quick check for the board pack:",
+    "For the handover to the Lisbon team,",
+    "While I'm reviewing things this afternoon,",
+)
+"""General reasons a person asks (seeded per task); they never depend on a tool or a server."""
+
+OPENERS: tuple[str, ...] = ("could you", "can you", "would you", "please")
+
+
+def lead_in(lead: str, opener: str) -> str:
+    """'For the weekly status report, could you' / 'Quick check for the board pack: Could you'."""
+    return f"{lead} {opener[:1].upper() + opener[1:] if lead.endswith(':') else opener}"
+
+
+_EVALUATES = re.compile(r"evaluat|calculat|comput|arithmetic|simplif", re.IGNORECASE)
+
+
+def evaluates(description: str, tool: str) -> bool:
+    """The tool works an expression out (so feeding it arithmetic is a calculation a person would ask for), as
+    its name or description says (evaluate, calculate, compute, simplify); formatting or analysing an expression
+    (LaTeX, counting operations, expanding) is not working it out."""
+    return bool(_EVALUATES.search(f"{tool} {first_clause(description)}"))
+
+
+__all__ = [
+    "ARITHMETIC_PURPOSES",
+    "LEADS",
+    "OPENERS",
+    "PURPOSE_FITS",
+    "VERBS",
+    "Action",
+    "action",
+    "evaluates",
+    "expression_words",
+    "first_clause",
+    "humanize",
+    "lead_in",
+    "purpose_fits",
+    "sql_purpose",
+    "third_person_base",
+]
