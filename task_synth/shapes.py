@@ -49,9 +49,15 @@ def server_files(spec: Any, builtins: dict[str, str], texts: list[str]) -> list[
     if cwd and "${" not in cwd and Path(cwd).is_dir() and "EPISODE_DIR" not in (spec.cwd or ""):
         roots.append((Path(cwd), ""))
     world = builtins.get("WORLD")
+    # copies land in the episode directory; seen from a cwd inside it (`${EPISODE_DIR}/office`) the prefix goes
+    base = (spec.cwd or "").removeprefix("${EPISODE_DIR}").strip("/") if (spec.cwd or "").startswith(
+        "${EPISODE_DIR}") else ""
     for c in getattr(getattr(spec, "isolation", None), "copy_", None) or []:
         if world and (Path(world) / c).is_dir():
-            roots.append((Path(world) / c, f"{c}/"))
+            prefix = f"{c}/"
+            if base and prefix.startswith(base + "/"):
+                prefix = prefix[len(base) + 1:]
+            roots.append((Path(world) / c, prefix))
     out: list[str] = []
     for root, prefix in roots:
         for f in sorted(root.rglob("*"))[:2000]:
