@@ -264,6 +264,22 @@ def fit_parts(node: ToolNode | None, args: dict[str, Any], bound: set[str], rng:
                 start_at = text.find(args[p]) + len(args[p])
 
 
+SAME_TEXT = "that same text"
+
+
+def say_once(views: list[Any]) -> None:
+    """Wording: a text the request already gave is 'that same text' in later steps (the person pastes it once)."""
+    given: set[str] = set()
+    for v in views:
+        for p, k in sorted(v.kinds.items()):
+            val = v.args.get(p)
+            if k != TEXT or not isinstance(val, str):
+                continue
+            if val in given:
+                v.args[p] = SAME_TEXT
+            given.add(val)
+
+
 def _fits(value: Any, kind: str) -> bool:
     from task_synth.kinds import KINDS
 
@@ -284,5 +300,20 @@ def chain_text(nodes: list[ToolNode], steps_args: list[dict[str, Any]]) -> str |
     return None
 
 
-__all__ = ["PARTS", "PHRASE", "TEXT", "add_pools", "assign", "chain_text", "classify", "complete", "fit_parts",
-           "is_free_text", "part_kind", "parts", "world_phrases", "world_texts"]
+__all__ = [
+    "PARTS",
+    "PHRASE",
+    "TEXT",
+    "add_pools",
+    "assign",
+    "chain_text",
+    "classify",
+    "complete",
+    "fit_parts",
+    "is_free_text",
+    "part_kind",
+    "parts",
+    "say_once",
+    "world_phrases",
+    "world_texts",
+]
