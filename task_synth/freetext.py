@@ -264,6 +264,17 @@ def fit_parts(node: ToolNode | None, args: dict[str, Any], bound: set[str], rng:
                 start_at = text.find(args[p]) + len(args[p])
 
 
+def trim_text_ends(steps: list[Any] | None, nodes: dict[str, ToolNode]) -> list[Any] | None:
+    """A walk does not end on a step whose result is only a text to work on (a replaced range): there is nothing to
+    ask of it, so such last steps are dropped (deterministically: no draw)."""
+    while steps and len(steps) > 1:
+        node = nodes.get(f"{steps[-1].server}/{steps[-1].tool}")
+        if node is None or set(node.produces) != {TEXT}:
+            break
+        steps = steps[:-1]
+    return steps
+
+
 SAME_TEXT = "that same text"
 
 

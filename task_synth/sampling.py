@@ -187,7 +187,7 @@ class WalkSampler:
             attempts += 1
             hops = walker.weighted(hops_range, [HOP_WEIGHTS.get(h, 1) for h in hops_range])
             cross = rng.random() < o.cross_server_share
-            steps = walker.walk(hops, cross)
+            steps = freetext.trim_text_ends(walker.walk(hops, cross), walker.nodes)
             if not steps or len(with_setups(state, steps)) < o.min_hops:
                 continue
             if cross and len({s.server for s in steps}) < 2 and len(o.servers) > 1:

@@ -91,6 +91,17 @@ def test_the_pieces_are_taken_from_the_calls_own_text_and_markers_come_in_order(
     assert args["start_marker"] in shouted and args["end_marker"] in shouted and args["char"] in shouted
 
 
+def test_a_walk_does_not_end_on_a_step_whose_result_is_only_a_text():
+    from task_synth.artifacts import ChainStep
+    from task_synth.freetext import trim_text_ends
+
+    nodes = {"s/count": ToolNode(server="s", tool="count", sha256="", produces={"number": ["probe"]}),
+             "s/replace": ToolNode(server="s", tool="replace", sha256="", produces={"text": ["probe"]})}
+    steps = [ChainStep(server="s", tool=t) for t in ("count", "replace", "replace")]
+    assert [s.tool for s in trim_text_ends(steps, nodes) or []] == ["count"]
+    assert [s.tool for s in trim_text_ends(steps[:1], nodes) or []] == ["count"]
+
+
 def test_world_texts_have_no_digits_and_no_failure_words():
     assert len(world_texts()) >= 5
     for t in world_texts():
