@@ -12,7 +12,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
+from task_synth import freetext, shapes
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
+from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
 from task_synth.registry import step
 
@@ -72,7 +74,7 @@ def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dic
             if kind is None or kind in ("enum", "boolean"):
                 continue
             k = KINDS.get(kind)
-            for ex in schema_examples(schema):
+            for ex in schema_examples(schema) + documented_examples(e.description, name):
                 if isinstance(ex, str) and k and re.fullmatch(k.pattern, ex) and (k.accept is None
                                                                                   or k.accept(ex, 0, len(ex))):
                     add(kind, ex)
@@ -93,10 +95,14 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
         return list(schema.get("enum") or [])
     if kind == "boolean":
         return [bool(schema.get("default", False))]
+    if kind.startswith("["):
+        return shapes.values(graph, kind, schema)
     local = graph.local_pools.get(server or "", {}).get(kind)
     if local:
         return list(local)
     vals = list(graph.pools.get(kind, []))
+    if schema.get("type") == "integer":  # 7.5 is no index
+        vals = [v for v in vals if not isinstance(v, float) or v.is_integer()]
     if vals:
         return vals
     for comp in composers_into(kind):
@@ -188,6 +194,8 @@ def init_graph(state: SynthState) -> None:
         return
     state.graph.nodes = [build_node(e) for e in state.entries]
     state.graph.pools = seed_pools(state.entries, state.builtins)
+    freetext.assign(state.graph, state.entries)
+    shapes.assign(state.graph, state.entries, getattr(state.live, "specs", None) or {}, state.builtins)
 
 
 @step("graph", "schema")

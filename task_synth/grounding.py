@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from task_synth import freetext
 from task_synth.artifacts import BoundRef, Chain, ChainStep, Grounded, GroundedStep
 from task_synth.binding import (
     TEMPLATE,
@@ -108,6 +109,7 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
         except BindingError as e:
             raise GroundingFailed(f"step {i} {s.server}/{s.tool}: {e}") from None
         literal = expand(literal, state.builtins)  # templates may hold ${VAR} around the bound part
+        freetext.fit_parts(state.graph.node(f"{s.server}/{s.tool}"), literal, set(bindings), rng)
         outputs.append(await _call(tools, state, i, s, literal, i in quiet))
         args_out.append(literal)
         bindings_out.append(bindings)

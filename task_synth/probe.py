@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from task_synth import freetext, listers
 from task_synth.artifacts import ChainStep, ProbeRecord, ToolNode
 from task_synth.binding import expand, placeholders, resolve_binding
 from task_synth.graph import can_fill, connect, init_graph, literal_values, mark_produces
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
 
 POOLED_PER_TOOL = 8
 """Values a single probe output may add to a kind's pool (long listings must not drown the seeds)."""
-NOT_POOLED = {"number"}
-"""Kinds whose probe values are evidence for edges but never literal arguments (any output is full of numbers)."""
+NOT_POOLED = {"number", "text"}
+"""Kinds whose probe values are evidence for edges but never literal arguments (any output is full of numbers; an
+output text is a result, not something a person would paste)."""
 
 _ERROR = re.compile(r"^\s*(error\b|traceback|exception\b|failed\b|invalid\b|unknown tool)", re.IGNORECASE)
 
@@ -69,8 +71,10 @@ def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
 def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     entry = state.entry(node.server, node.tool)
     props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
-    return {p: literal_values(state.graph, k, props.get(p), node.server)[0] for p, k in node.params.items()
+    args = {p: literal_values(state.graph, k, props.get(p), node.server)[0] for p, k in node.params.items()
             if k is not None}
+    freetext.complete(node, args, None)
+    return args
 
 
 SETUP_TRIES = 4
@@ -240,6 +244,7 @@ class ProbeSource:
         from task_synth.seeding import isolated_servers
 
         init_graph(state)
+        await listers.learn(state)
         for server in state.options.servers:
             files = server_files(state, server)
             if files and server not in state.graph.local_pools:

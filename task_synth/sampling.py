@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from task_synth import freetext
 from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
 from task_synth.graph import HANDLE, LITERAL_ONLY, handle_source, literal_values
 from task_synth.handles import with_handles
@@ -123,6 +124,8 @@ class _Walker:
                 bound_kinds.add(kind)
             else:
                 args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
+        freetext.complete(dst, args, self.rng, freetext.chain_text([self.nodes[f"{s.server}/{s.tool}"] for s in steps],
+                                                                   [s.arguments for s in steps]))
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
                                depends_on=[last]))
         return True
@@ -150,6 +153,7 @@ class _Walker:
         args: dict[str, Any] = {}
         for p in (q for q, k in first.params.items() if k is not None):
             args[p] = self.literal(first, p, avoid=[v for q, v in args.items() if first.params[q] == first.params[p]])
+        freetext.complete(first, args, self.rng)
         steps = [ChainStep(server=first.server, tool=first.tool, arguments=args)]
         while len(steps) < hops and self.extend(steps, cross):
             pass
@@ -202,7 +206,7 @@ class WalkSampler:
             attempts += 1
             hops = walker.weighted(hops_range, [HOP_WEIGHTS.get(h, 1) for h in hops_range])
             cross = rng.random() < o.cross_server_share
-            steps = walker.walk(hops, cross)
+            steps = freetext.trim_text_ends(walker.walk(hops, cross), walker.nodes)
             if not steps:
                 continue
             full = with_setups(state, with_handles(state.graph, steps, rng))

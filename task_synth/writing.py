@@ -12,6 +12,7 @@ import random
 import re
 from typing import TYPE_CHECKING
 
+from task_synth import freetext
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.handles import context_tools, handle_keys
@@ -50,6 +51,7 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
                             refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {}))
+    freetext.say_once(out)
     return out
 
 

@@ -1,0 +1,330 @@
+"""Free text for read tools: a required text parameter gets a sentence from the world, and a parameter that must be
+a part of that text (a character, a word, a start and an end marker) gets a piece of the very text chosen for the
+same call, so the call makes sense (the word occurs, the end marker follows the start marker).
+
+No tool is named here: parameters are recognised by name, description and JSON type (fill.role's notion of content,
+plus the names string tools give their input). The text is what the person provides: the request states it.
+Kinds:
+
+- `text` (registered in kinds.KINDS) — a sentence from the world's documents (memos, meeting notes, policies), no
+  digits and no failure words, so a count or an index in the answer is not given away by the request and no output
+  reads like an error; or, bound, a one-line plain-text output of an earlier step (replace a range, then count);
+- run-local kinds, never in kinds.KINDS (nothing produces them, they are never bound):
+- `text.char`, `text.word`, `text.start`, `text.end` — a piece of the call's `text` (fixed by `complete`);
+- `phrase` — a short world name to put into a text (a product), for insertion and replacement parameters.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from mcpbench.world import SOURCE_DIR
+from task_synth.fill import role
+from task_synth.kinds import Kind, register_kind
+
+if TYPE_CHECKING:
+    from mcpbench.catalog import ToolEntry
+    from task_synth.artifacts import ToolGraph, ToolNode
+
+TEXT = "text"
+PHRASE = "phrase"
+PARTS = ("text.char", "text.word", "text.start", "text.end")
+"""Kinds whose value is a piece of the same call's text."""
+
+_TEXT_NAME = re.compile(r"(^|_)(text|string|str|sentence|paragraph|passage|input|source|content|body|message)$",
+                        re.IGNORECASE)
+_FORMAT = re.compile(r"json|csv|yaml|xml|html|sql|regex|latex|base64|smiles|code|script|url|path|file",
+                     re.IGNORECASE)
+_CHAR = re.compile(r"^(char|character|letter|symbol|ch)$", re.IGNORECASE)
+_START = re.compile(r"^(start|begin|open|left|from)_?(marker|delimiter|tag|string|text|token)$|^(prefix)$",
+                    re.IGNORECASE)
+_END = re.compile(r"^(end|close|right|to)_?(marker|delimiter|tag|string|text|token)$|^(suffix)$", re.IGNORECASE)
+_WORD = re.compile(r"^(sub_?string|word|needle|pattern|search|find|term|token|phrase|target|marker|old|old_text|"
+                   r"search_?(term|string|text)|part)$", re.IGNORECASE)
+_PHRASE = re.compile(r"^(insertion|replacement|new_?text|replace_?with|insert|addition|new|new_?string|with)$",
+                     re.IGNORECASE)
+_FAILURE_WORDS = re.compile(r"not found|no such|not (currently )?(loaded|set|open|available)|invalid|error|failed|"
+                            r"cannot|can't|could not|not allowed|denied|unknown|missing|required|does not exist",
+                            re.IGNORECASE)
+_PROSE = re.compile(r"[A-Z][A-Za-z ,;:'’]+\.")
+
+
+register_kind(Kind(TEXT, r"[^\n]+", find=r"\A\s*([A-Za-z][^\n{}\[\]]{19,400}?)\s*\Z", noun="text"))
+"""A one-line plain-text output (a string tool's result) is a text the next call can work on; parameters get this
+kind from `classify`, never from their name alone (kinds.param_kind), and probes never pool it (probe.NOT_POOLED)."""
+
+
+def _string(schema: dict[str, Any]) -> bool:
+    t = schema.get("type")
+    types = set(t) if isinstance(t, list) else {t} if t else set()
+    for alt in schema.get("anyOf") or []:
+        if isinstance(alt, dict) and alt.get("type"):
+            types.add(alt["type"])
+    return "enum" not in schema and (types - {"null"}) <= {"string"} and bool(types - {"null"})
+
+
+def is_free_text(name: str, schema: dict[str, Any]) -> bool:
+    """A required string parameter that takes free text (by name: fill.role's content, or a string tool's input)."""
+    if not _string(schema) or _FORMAT.search(name):
+        return False
+    desc = str(schema.get("description", ""))
+    if re.search(r"\b(json|csv|yaml|xml|html|sql|regex|base64|url|path)\b", desc, re.IGNORECASE):
+        return False
+    return bool(_TEXT_NAME.search(name)) or (role(name, schema) == "content" and name.lower() not in (
+        "data", "values", "value", "items", "rows", "records", "entries", "tasks", "lines"))
+
+
+def part_kind(name: str, schema: dict[str, Any]) -> str | None:
+    """The kind of a string parameter that must be a piece of the call's text, else None."""
+    if not _string(schema):
+        return None
+    if _CHAR.match(name) or (schema.get("maxLength") == 1 and schema.get("minLength", 1) == 1):
+        return "text.char"
+    if _START.match(name):
+        return "text.start"
+    if _END.match(name):
+        return "text.end"
+    if _WORD.match(name):
+        return "text.word"
+    return None
+
+
+def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
+    """New kinds for the tool's required parameters that have none (or only a search kind with nothing to search):
+    one free-text parameter becomes `text`, pieces of it `text.*`, insertions `phrase`. Empty when the tool has no
+    free-text parameter."""
+    props = (entry.input_schema or {}).get("properties") or {}
+    open_ = [p for p, k in kinds.items() if k in (None, "search")]
+    texts = [p for p in open_ if is_free_text(p, props.get(p) or {})]
+    if len(texts) != 1:
+        return {}
+    out = {texts[0]: TEXT}
+    for p in open_:
+        if p == texts[0]:
+            continue
+        schema = props.get(p) or {}
+        part = part_kind(p, schema)
+        if part is not None:
+            out[p] = part
+        elif _string(schema) and _PHRASE.match(p):
+            out[p] = PHRASE
+    if ("text.start" in out.values()) != ("text.end" in out.values()):
+        out = {p: ("text.word" if k in ("text.start", "text.end") else k) for p, k in out.items()}
+    return out
+
+
+def _paragraphs(md: str) -> list[str]:
+    out: list[str] = []
+    cur: list[str] = []
+    for line in md.splitlines():
+        s = line.strip()
+        if not s or s.startswith(("#", "|", "---", "```")) or (re.match(r"^[A-Z][a-z]+:\s", s) and len(s) < 60):
+            if cur:
+                out.append(" ".join(cur))
+                cur = []
+            continue
+        cur.append(re.sub(r"^([-*]|\d+[.)])\s+", "", s))
+    if cur:
+        out.append(" ".join(cur))
+    return [re.sub(r"\*\*|__|`", "", p) for p in out]
+
+
+@cache
+def world_texts() -> tuple[str, ...]:
+    """Sentences of the world's documents a person might paste (prose only, no digits, no failure words), in a
+    fixed order."""
+    out: list[str] = []
+    for f in sorted((SOURCE_DIR / "docs").rglob("*.md")):
+        for para in _paragraphs(f.read_text(encoding="utf-8")):
+            for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", para):
+                s = sent.strip()
+                if (40 <= len(s) <= 160 and _PROSE.fullmatch(s) and not _FAILURE_WORDS.search(s)
+                        and s not in out and len(_words(s)) >= 6):
+                    out.append(s)
+    return tuple(out)
+
+
+@cache
+def world_phrases() -> tuple[str, ...]:
+    """Short names from the world (products) to put into a text."""
+    from task_synth.topics import world_topics
+
+    names: list[str] = []
+    for t in world_topics():
+        if t.noun == "product":
+            names += [str(r[0]) for r in t.rows if str(r[0]) not in names]
+    return tuple(n for n in names if not re.search(r"\d", n))[:6]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{4,}", text)
+
+
+def parts(text: str, kind: str) -> list[str]:
+    """Candidate pieces of `text` for a part kind, in order of appearance (deterministic)."""
+    if kind == "text.char":
+        letters = [c for c in text if c.isalpha()]  # as they are written: a search for 'e' misses 'E'
+        return sorted({c for c in letters if letters.count(c) >= 2}, key=text.index)
+    words = list(dict.fromkeys(_words(text)))
+    if kind == "text.word":
+        return words
+    if kind == "text.start":
+        return words[:-2]
+    return words[2:]
+
+
+def add_pools(graph: ToolGraph) -> None:
+    """The pools of the kinds in use (the pieces' pools are only there so the parameter counts as fillable;
+    `complete` replaces them by pieces of the call's own text)."""
+    used = {k for n in graph.nodes for k in n.params.values()}
+    texts = list(world_texts())
+    if TEXT in used and texts:
+        graph.pools[TEXT] = texts
+        for k in PARTS:
+            if k in used:
+                graph.pools[k] = parts(texts[0], k)[:4]
+    if PHRASE in used and world_phrases():
+        graph.pools[PHRASE] = list(world_phrases())
+
+
+def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
+    """Give free-text parameters of read tools their kinds and pools (graph.init_graph calls it once)."""
+    by_key = {f"{e.server}/{e.name}": e for e in entries}
+    for node in graph.nodes:
+        entry = by_key.get(node.key)
+        if entry is None or not node.read_only:
+            continue
+        node.params.update(classify(entry, node.params))
+    add_pools(graph)
+
+
+def complete(node: ToolNode, args: dict[str, Any], rng: random.Random | None, chain_text: str | None = None) -> None:
+    """Make a call's literal arguments coherent (with no rng, as probes do, the first candidates):
+
+    - a parameter whose tool documents example values takes one of them (a `year` documented "e.g. 2026");
+    - the chain's text again (one text per request), and every piece parameter a piece of this call's text.
+
+    Draws nothing for tools without documented examples or a text (other walks keep their random sequence)."""
+    from task_synth.documented import documented_examples
+
+    for p, k in node.params.items():
+        if p not in args or k is None or k in (TEXT, PHRASE, *PARTS):
+            continue
+        examples = [v for v in documented_examples(node.description, p) if _fits(v, k)]
+        if examples and args[p] not in examples:
+            args[p] = examples[0] if rng is None or len(examples) == 1 else rng.choice(examples)
+    text_params = [p for p, k in node.params.items() if k == TEXT]
+    if not text_params:
+        return
+    if chain_text is not None:
+        for p in text_params:
+            if p in args:
+                args[p] = chain_text
+    # a bound text (an earlier step's result) is worked on in pieces of the person's own text
+    text = str(args.get(text_params[0], chain_text or ""))
+    if not text:
+        return
+    start_at = 0
+    for p, k in sorted(node.params.items(), key=lambda kv: PARTS.index(kv[1]) if kv[1] in PARTS else -1):
+        if k not in PARTS or p not in args:
+            continue
+        cands = parts(text, k)
+        if k == "text.end":
+            cands = [w for w in cands if text.find(w, start_at) >= 0] or cands
+        if not cands:
+            continue
+        value = cands[0] if rng is None else rng.choice(cands[:8])
+        args[p] = value
+        if k == "text.start":
+            start_at = text.find(value) + len(value)
+
+
+def fit_parts(node: ToolNode | None, args: dict[str, Any], bound: set[str], rng: random.Random) -> None:
+    """At grounding: when a call's text is bound to an earlier result (an upper-cased or spliced text), its pieces
+    are chosen again from the text it actually gets, so the word still occurs. Draws nothing otherwise."""
+    if node is None:
+        return
+    texts = [p for p, k in node.params.items() if k == TEXT and p in bound and isinstance(args.get(p), str)]
+    if not texts:
+        return
+    text = args[texts[0]]
+    start_at = 0
+    for p, k in sorted(node.params.items(), key=lambda kv: PARTS.index(kv[1]) if kv[1] in PARTS else -1):
+        if k not in PARTS or p in bound or p not in args:
+            continue
+        cands = parts(text, k)
+        if k == "text.end":
+            cands = [w for w in cands if text.find(w, start_at) >= 0]
+        if cands:
+            args[p] = rng.choice(cands[:8])
+            if k == "text.start":
+                start_at = text.find(args[p]) + len(args[p])
+
+
+def trim_text_ends(steps: list[Any] | None, nodes: dict[str, ToolNode]) -> list[Any] | None:
+    """A walk does not end on a step whose result is only a text to work on (a replaced range): there is nothing to
+    ask of it, so such last steps are dropped (deterministically: no draw)."""
+    while steps and len(steps) > 1:
+        node = nodes.get(f"{steps[-1].server}/{steps[-1].tool}")
+        if node is None or set(node.produces) != {TEXT}:
+            break
+        steps = steps[:-1]
+    return steps
+
+
+SAME_TEXT = "that same text"
+
+
+def say_once(views: list[Any]) -> None:
+    """Wording: a text the request already gave is 'that same text' in later steps (the person pastes it once)."""
+    given: set[str] = set()
+    for v in views:
+        for p, k in sorted(v.kinds.items()):
+            val = v.args.get(p)
+            if k != TEXT or not isinstance(val, str):
+                continue
+            if val in given:
+                v.args[p] = SAME_TEXT
+            given.add(val)
+
+
+def _fits(value: Any, kind: str) -> bool:
+    from task_synth.kinds import KINDS
+
+    k = KINDS.get(kind)
+    if k is None:
+        return False
+    if k.json_type == "number":
+        return isinstance(value, int)
+    return isinstance(value, str) and re.fullmatch(k.pattern, value) is not None
+
+
+def chain_text(nodes: list[ToolNode], steps_args: list[dict[str, Any]]) -> str | None:
+    """The text an earlier step of the chain was given (the person's one text), else None."""
+    for node, args in zip(nodes, steps_args, strict=False):
+        for p, k in node.params.items():
+            if k == TEXT and isinstance(args.get(p), str):
+                return args[p]
+    return None
+
+
+__all__ = [
+    "PARTS",
+    "PHRASE",
+    "TEXT",
+    "add_pools",
+    "assign",
+    "chain_text",
+    "classify",
+    "complete",
+    "fit_parts",
+    "is_free_text",
+    "part_kind",
+    "parts",
+    "say_once",
+    "world_phrases",
+    "world_texts",
+]

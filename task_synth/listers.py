@@ -1,0 +1,196 @@
+"""Listers: a required string parameter with no kind takes the values a tool of the same server lists.
+
+A *lister* of parameter `p` is a read-only tool of the same server with no required arguments whose name or
+description mentions `p` (singular or plural: `country` ← "get_supported_countries", `language` ← "list_languages").
+It is probed live, twice in two episodes (a listing that changes is not used), and its values are read from the
+output: a JSON list of strings; a list of objects' `p` / `p_code` / `p_id` / `code` / `id` / `key` / `name` field; or a
+simple delimited list. The values the world mentions (an office's country, a customer's) are kept when there are two
+or more, else the listing's first ones, in listing order: the pool is deterministic and the tasks speak of
+Brightwater's places. The parameter's kind becomes the run-local `p@server` (its values are valid on that server
+only), a literal pool like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from task_synth.binding import expand
+
+if TYPE_CHECKING:
+    from task_synth.artifacts import ToolNode
+    from task_synth.pipeline import SynthState
+
+POOL = 8
+"""Values kept per listed parameter."""
+FIELDS = ("{p}", "{p}_code", "{p}_id", "{p}Code", "{p}Id", "code", "id", "key", "slug", "name", "value")
+"""Object fields a listed value is read from, in order of preference."""
+_ITEM = re.compile(r"[\w][\w .:/+-]{0,39}")
+
+
+def forms(param: str) -> list[str]:
+    """The words a lister of `param` may use: the last word of the name, singular and plural."""
+    w = re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", param)[-1].lower()
+    if len(w) < 3:
+        return []
+    out = {w}
+    if w.endswith("y") and w[-2:-1] not in "aeiou":
+        out.add(w[:-1] + "ies")
+    elif w.endswith(("s", "x", "ch", "sh")):
+        out.add(w + "es")
+    out.add(w + "s")
+    if w.endswith("ies"):
+        out.add(w[:-3] + "y")
+    elif w.endswith("s"):
+        out.add(w[:-1])
+    return sorted(out)
+
+
+def _tokens(text: str) -> set[str]:
+    return {t.lower() for t in re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", text) if t}
+
+
+def mentions(node: ToolNode, param: str) -> bool:
+    """The tool's name or its description's first paragraph names the parameter (singular or plural)."""
+    words = set(forms(param))
+    first = re.split(r"\n\s*\n", node.description.strip(), maxsplit=1)[0] if node.description else ""
+    return bool(words & (_tokens(node.tool) | _tokens(first)))
+
+
+def open_params(state: SynthState) -> dict[str, list[str]]:
+    """Server -> required string parameters with no kind (nor enum) on its read tools, in a stable order."""
+    out: dict[str, list[str]] = {}
+    for node in state.graph.nodes:
+        if not node.read_only:
+            continue
+        entry = state.entry(node.server, node.tool)
+        props = ((entry.input_schema if entry else None) or {}).get("properties") or {}
+        for p, k in node.params.items():
+            schema = props.get(p) or {}
+            t = schema.get("type")
+            if k is None and "enum" not in schema and t in (None, "string"):
+                params = out.setdefault(node.server, [])
+                if p not in params:
+                    params.append(p)
+    return out
+
+
+def listers(state: SynthState, server: str, param: str) -> list[ToolNode]:
+    """The server's read tools with no required arguments that mention `param`."""
+    return [n for n in state.graph.nodes
+            if n.server == server and n.read_only and not n.params and mentions(n, param)]
+
+
+def _lists(node: Any) -> list[tuple[str, list[Any]]]:
+    """Every list in a JSON value, with the key it sits under ('' at the top), breadth first."""
+    out: list[tuple[str, list[Any]]] = []
+    queue: list[tuple[str, Any]] = [("", node)]
+    while queue:
+        key, cur = queue.pop(0)
+        if isinstance(cur, list):
+            out.append((key, cur))
+        elif isinstance(cur, dict):
+            queue += [(str(k), v) for k, v in cur.items()]
+    return out
+
+
+def _from_objects(items: list[Any], param: str) -> list[str]:
+    objs = [i for i in items if isinstance(i, dict)]
+    if not objs:
+        return []
+    for f in FIELDS:
+        name = f.format(p=param)
+        vals = [o.get(name) for o in objs]
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() for v in vals):
+            return [str(v) for v in vals]
+    return []
+
+
+def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
+    """(value, its labels) pairs a lister's output lists for `param`; [] when it lists nothing recognisable.
+
+    Labels are the item's other string fields (a country code's name), used to rank values the world mentions."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if data is not None:
+        plural = set(forms(param))
+        lists = sorted(_lists(data), key=lambda kv: (kv[0].lower() not in plural, ))
+        for _, items in lists:
+            if items and all(isinstance(i, str) for i in items):
+                return [(i, []) for i in items if i.strip()]
+            vals = _from_objects(items, param)
+            if vals:
+                objs = [i for i in items if isinstance(i, dict)]
+                return [(v, [str(x) for x in o.values() if isinstance(x, str) and x != v])
+                        for v, o in zip(vals, objs, strict=True)]
+        return []
+    parts = [p.strip().strip("-*• ").strip() for p in re.split(r"[\n,;]", text)]
+    parts = [p for p in parts if p]
+    if len(parts) >= 2 and all(_ITEM.fullmatch(p) for p in parts):
+        return [(p, []) for p in parts]
+    return []
+
+
+@cache
+def world_words() -> frozenset[str]:
+    """Capitalised names the world's documents and records mention ('Portugal', 'Lisbon', 'United States')."""
+    from mcpbench.world import SOURCE_DIR
+
+    text = "\n".join(f.read_text(encoding="utf-8") for f in sorted((SOURCE_DIR / "docs").rglob("*.md")))
+    text += "\n" + (SOURCE_DIR / "db" / "company.sql").read_text(encoding="utf-8")
+    return frozenset(m.group(0) for m in re.finditer(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", text))
+
+
+def rank(values: list[tuple[str, list[str]]]) -> list[str]:
+    """The values the world mentions (by value or label) when there are two or more, else the listing's first; in
+    listing order, capped."""
+    words = world_words()
+    known = [v for v, labels in values if v in words or any(lb in words for lb in labels)]
+    if len(known) >= 2:  # the places a person at the company asks about, not the alphabet's first
+        return list(dict.fromkeys(known))[:POOL]
+    return list(dict.fromkeys(v for v, _ in values))[:POOL]
+
+
+async def _probe(state: SynthState, node: ToolNode) -> str | None:
+    """The lister's output when two calls in two episodes agree and it is not an error; else None."""
+    from task_synth.probe import looks_like_error
+
+    outs = []
+    for i in range(2):
+        async with state.live.episode(f"synth-lister-{node.server}-{i}", servers=[node.server],
+                                      call_timeout_s=state.options.call_timeout_s) as ep:
+            out = await ep.call_real(node.server, node.tool, expand({}, state.builtins),
+                                     state.options.call_timeout_s)
+        if not out.ok or looks_like_error(out.content):
+            return None
+        outs.append(out.content)
+    return outs[0] if outs[0] == outs[1] else None
+
+
+async def learn(state: SynthState) -> None:
+    """Give open string parameters the values their server's listers list (kind `param@server`)."""
+    outputs: dict[str, str | None] = {}
+    for server, params in sorted(open_params(state).items()):
+        for param in params:
+            values: list[str] = []
+            for lister in listers(state, server, param):
+                if lister.key not in outputs:
+                    outputs[lister.key] = await _probe(state, lister)
+                text = outputs[lister.key]
+                values = rank(extract_values(text, param)) if text else []
+                if values:
+                    break
+            if not values:
+                continue
+            kind = f"{param}@{server}"
+            state.graph.pools[kind] = values
+            for node in state.graph.nodes:
+                if node.server == server and node.params.get(param, "") is None:
+                    node.params[param] = kind
+
+
+__all__ = ["FIELDS", "POOL", "extract_values", "forms", "learn", "listers", "mentions", "open_params", "rank"]

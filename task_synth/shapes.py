@@ -1,0 +1,144 @@
+"""Arrays and objects: a required array parameter gets a one-element value when its items have a known kind.
+
+- items that are strings of a known kind (`timezones: [string]` → the timezone kind) or numbers → `[kind]`;
+- items that are objects whose only required property has a known kind, or (none required) whose path or URL
+  property can be filled → `[{prop:kind}]`.
+
+A path the tool must read is a file the fleet gives the server: the files under its working directory (`cwd`) or
+its per-episode copies of the world (`isolation.copy`), of a format the tool's description names ("PDFs" → .pdf),
+as paths relative to where the server runs. They are the run-local kind `path@server` (valid on that server only).
+Shaped kinds are literal-only: `graph.literal_values` builds their values from the inner kind's pool.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from task_synth.binding import expand
+from task_synth.kinds import param_kind
+
+if TYPE_CHECKING:
+    from mcpbench.catalog import ToolEntry
+    from task_synth.artifacts import ToolGraph
+
+FILES = 6
+"""Files kept per server."""
+_FORMATS = re.compile(r"\b(pdf|csv|xlsx|docx|pptx|json|markdown|md|txt|html|yaml|xml)s?\b", re.IGNORECASE)
+_SHAPE = re.compile(r"^\[(?:\{(\w+):(.+)\}|(.+))\]$")
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    t = schema.get("type")
+    return (set(t) if isinstance(t, list) else {t} if t else set()) - {"null"}
+
+
+def singular(name: str) -> str:
+    return name[:-3] + "y" if name.endswith("ies") else name[:-1] if name.endswith("s") else name
+
+
+def server_files(spec: Any, builtins: dict[str, str], texts: list[str]) -> list[str]:
+    """Files of a format `texts` name that the server can read, relative to where it runs (sorted, capped)."""
+    exts = sorted({("md" if m.group(1).lower() == "markdown" else m.group(1).lower())
+                   for t in texts for m in _FORMATS.finditer(t)})
+    if spec is None or not exts:
+        return []
+    roots: list[tuple[Path, str]] = []
+    cwd = expand(spec.cwd or "", builtins)
+    if cwd and "${" not in cwd and Path(cwd).is_dir() and "EPISODE_DIR" not in (spec.cwd or ""):
+        roots.append((Path(cwd), ""))
+    world = builtins.get("WORLD")
+    # copies land in the episode directory; seen from a cwd inside it (`${EPISODE_DIR}/office`) the prefix goes
+    base = (spec.cwd or "").removeprefix("${EPISODE_DIR}").strip("/") if (spec.cwd or "").startswith(
+        "${EPISODE_DIR}") else ""
+    for c in getattr(getattr(spec, "isolation", None), "copy_", None) or []:
+        if world and (Path(world) / c).is_dir():
+            prefix = f"{c}/"
+            if base and prefix.startswith(base + "/"):
+                prefix = prefix[len(base) + 1:]
+            roots.append((Path(world) / c, prefix))
+    out: list[str] = []
+    for root, prefix in roots:
+        for f in sorted(root.rglob("*"))[:2000]:
+            if f.is_file() and f.suffix.lstrip(".").lower() in exts:
+                out.append(prefix + f.relative_to(root).as_posix())
+    return out[:FILES]
+
+
+def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None) -> str | None:
+    types = _types(schema)
+    if types & {"integer", "number"} and not types & {"string"}:
+        return "number"
+    kind = param_kind(name, schema)
+    if kind in ("path", "url") and not graph.pools.get(kind) and files_kind and kind == "path":
+        return files_kind
+    if kind in (None, "enum", "boolean") or not graph.pools.get(kind):
+        return files_kind if files_kind and re.search(r"path|file", name, re.IGNORECASE) else None
+    return kind
+
+
+def shape_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None) -> str | None:
+    """The shaped kind of an array parameter, else None."""
+    if "array" not in _types(schema):
+        return None
+    items = schema.get("items") or {}
+    if not isinstance(items, dict):
+        return None
+    if "object" in _types(items):
+        props = items.get("properties") or {}
+        req = list(items.get("required") or [])
+        if len(req) == 1:
+            k = _scalar_kind(graph, req[0], props.get(req[0]) or {}, files_kind)
+            return f"[{{{req[0]}:{k}}}]" if k else None
+        if req:
+            return None
+        for p in sorted(props, key=lambda p: (param_kind(p, props[p] or {}) != "path", p)):
+            if param_kind(p, props[p] or {}) in ("path", "url"):
+                k = _scalar_kind(graph, p, props[p] or {}, files_kind)
+                if k:
+                    return f"[{{{p}:{k}}}]"
+        return None
+    k = _scalar_kind(graph, singular(name), items, files_kind)
+    return f"[{k}]" if k else None
+
+
+def values(graph: ToolGraph, kind: str, schema: dict[str, Any]) -> list[Any]:
+    """One-element values of a shaped kind, from its inner kind's pool."""
+    m = _SHAPE.match(kind)
+    if not m:
+        return []
+    prop, inner = (m.group(1), m.group(2)) if m.group(1) else (None, m.group(3))
+    pool = list(graph.pools.get(inner, []))
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    if not prop and (items or {}).get("type") == "integer":
+        pool = [v for v in pool if isinstance(v, int) and not isinstance(v, bool)]
+    return [[{prop: v}] if prop else [v] for v in pool]
+
+
+def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], builtins: dict[str, str]) -> None:
+    """Give required array parameters of read tools a shaped kind (graph.init_graph calls it once)."""
+    by_key = {f"{e.server}/{e.name}": e for e in entries}
+    for node in graph.nodes:
+        entry = by_key.get(node.key)
+        if entry is None or not node.read_only:
+            continue
+        props = (entry.input_schema or {}).get("properties") or {}
+        open_ = [p for p, k in node.params.items() if k is None and "array" in _types(props.get(p) or {})]
+        if not open_:
+            continue
+        files_kind = f"path@{node.server}"
+        if files_kind not in graph.pools:
+            texts = [entry.description] + [str(s.get("description", "")) for s in props.values() if isinstance(s, dict)]
+            texts += [str(v) for s in props.values() if isinstance(s, dict)
+                      for v in ((s.get("items") or {}).get("properties") or {}).values()]
+            found = server_files(specs.get(node.server), builtins, texts)
+            if found:
+                graph.pools[files_kind] = found
+        for p in open_:
+            k = shape_kind(graph, p, props.get(p) or {}, files_kind if files_kind in graph.pools else None)
+            if k:
+                node.params[p] = k
+
+
+__all__ = ["FILES", "assign", "server_files", "shape_kind", "singular", "values"]
