@@ -100,31 +100,40 @@ class MiniLMEncoder:
         out: np.ndarray = flat @ self.w[name + ".weight"].T + self.w[name + ".bias"]
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
+    ATTENTION = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                 "attention.output.LayerNorm")
+    """Weight names of a layer's attention: query, key, value, output projection, output layer norm."""
+
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self.w
-        n, seq = ids.shape
+        seq = ids.shape[1]
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:seq][None]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        hd = self.dim // self.heads
         bias = np.where(mask[:, None, None, :] > 0, 0.0, np.finfo(np.float32).min).astype(np.float32)
+        return self._layers(x, mask, bias)
+
+    def _layers(self, x: np.ndarray, mask: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """The transformer layers over embedded tokens X (attention scores plus BIAS), mean-pooled over MASK."""
+        w = self.w
+        n, seq = x.shape[:2]
+        hd = self.dim // self.heads
         scale = np.float32(1.0 / np.sqrt(hd))
+        query, key, value, out, norm = self.ATTENTION
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
             def split(t: np.ndarray) -> np.ndarray:
                 return t.reshape(n, seq, self.heads, hd).transpose(0, 2, 1, 3)
 
-            q = split(self._dense(x, p + "attention.self.query"))
-            k = split(self._dense(x, p + "attention.self.key"))
-            v = split(self._dense(x, p + "attention.self.value"))
+            q = split(self._dense(x, p + query))
+            k = split(self._dense(x, p + key))
+            v = split(self._dense(x, p + value))
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, seq, self.dim)
-            x = _layer_norm(x + self._dense(ctx, p + "attention.output.dense"),
-                            w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
-                            self.eps)
+            x = _layer_norm(x + self._dense(ctx, p + out), w[p + norm + ".weight"], w[p + norm + ".bias"], self.eps)
             h = _gelu(self._dense(x, p + "intermediate.dense"))
             x = _layer_norm(x + self._dense(h, p + "output.dense"), w[p + "output.LayerNorm.weight"],
                             w[p + "output.LayerNorm.bias"], self.eps)
@@ -175,38 +184,19 @@ class MPNetEncoder(MiniLMEncoder):
     index + 1, and a relative-position bias added to every layer's attention scores."""
 
     pad_id, pad_token = 1, "<pad>"
+    ATTENTION = ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm")
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self.w
-        n, seq = ids.shape
+        seq = ids.shape[1]
         positions = np.cumsum(mask, 1) * mask + self.pad_id  # padding keeps the padding index
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        hd = self.dim // self.heads
         steps = np.arange(seq)
         buckets = relative_position_bucket(steps[None, :] - steps[:, None])  # [query, key]
         relative = w["encoder.relative_attention_bias.weight"][buckets].transpose(2, 0, 1)[None]  # 1, heads, q, k
         bias = (np.where(mask[:, None, None, :] > 0, 0.0, np.finfo(np.float32).min) + relative).astype(np.float32)
-        scale = np.float32(1.0 / np.sqrt(hd))
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-
-            def split(t: np.ndarray) -> np.ndarray:
-                return t.reshape(n, seq, self.heads, hd).transpose(0, 2, 1, 3)
-
-            q = split(self._dense(x, p + "attention.attn.q"))
-            k = split(self._dense(x, p + "attention.attn.k"))
-            v = split(self._dense(x, p + "attention.attn.v"))
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, seq, self.dim)
-            x = _layer_norm(x + self._dense(ctx, p + "attention.attn.o"), w[p + "attention.LayerNorm.weight"],
-                            w[p + "attention.LayerNorm.bias"], self.eps)
-            h = _gelu(self._dense(x, p + "intermediate.dense"))
-            x = _layer_norm(x + self._dense(h, p + "output.dense"), w[p + "output.LayerNorm.weight"],
-                            w[p + "output.LayerNorm.bias"], self.eps)
-        return _mean_pool(x, mask)
+        return self._layers(x, mask, bias)
 
 
 class VectorCache:
