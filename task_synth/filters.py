@@ -50,7 +50,9 @@ class RuleContext:
     """Raw outputs of the reference chain, one list per grounding or replay."""
     catalog: Catalog | None = None
     builtins: dict[str, str] = field(default_factory=dict)
-    hops: tuple[int, int] = (1, 5)
+    hops: tuple[int, int] = (1, 6)
+    """The hop range a task may have: by default the longest synthesis makes (SynthOptions.max_hops: a seeded task
+    that keeps records on two servers takes 6)."""
     states: list[dict[int, str]] = field(default_factory=list)
     """Final-state reads after each run (`state_key(i)` -> output), one dict per entry of `runs`."""
     state_before: dict[int, str] = field(default_factory=dict)

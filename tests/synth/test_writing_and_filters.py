@@ -169,3 +169,16 @@ def test_reference_arguments_must_fit_the_tools_input_schema():
     reasons = apply_rules(RuleContext(task=bad, runs=[["42", "42"]], catalog=catalog(), hops=(2, 5)), ["arguments"])
     assert any("'expression' is a required property" in r for r in reasons)
     assert any("42 is not of type 'string'" in r for r in reasons)
+
+
+def test_validate_accepts_the_six_hops_a_joined_seeded_task_has_and_refuses_seven():
+    from task_synth.replay import static_problems
+
+    def hops(n: int) -> Task:
+        steps = [ReferenceStep(server="calculator", tool="calculate", arguments={"expression": f"{i}+1"},
+                               output=str(i + 1)) for i in range(n)]
+        return Task(id="x", servers=["calculator"], precise="p", fuzzy="What is it?", reference=steps,
+                    checks=[Check(kind="numeric", value=n, from_step=n - 1, extract=r"(\d+)")], answer=str(n))
+
+    assert not [p for p in static_problems(hops(6)) if "hops" in p]
+    assert [p for p in static_problems(hops(7)) if "hops" in p] == ["hops: 7 hops, outside 1..6"]
