@@ -181,7 +181,8 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
     t0 = time.perf_counter()
     fingerprint = code_fingerprint(root)
     out = (recipe_path.parent / recipe.out).resolve()
-    report = BuildReport(suite=recipe.suite, version=recipe.version, out=str(out),
+    shown = out.relative_to(root) if out.is_relative_to(root) else out  # a shipped report names no machine's paths
+    report = BuildReport(suite=recipe.suite, version=recipe.version, out=str(shown),
                          recipe_sha256=hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
                          code_fingerprint=fingerprint)
     tasks: list[Task] = []
