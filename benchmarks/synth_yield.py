@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+DEVSET = ROOT / "benchmarks" / "devset.servers.yaml"
 DEFAULT_MIXED = ["excel+word", "sqlitejs+taskmanager", "sympy+mathematics", "word+slides"]
 """Mixed selections of the dev set (names from benchmarks/devset.servers.yaml; the synthesizer never sees them)."""
 
@@ -54,12 +55,14 @@ async def one_selection(specs: list[Any], servers: list[str], n: int, seed: int,
                         suites: Path | None = None) -> dict[str, Any]:
     from mcpbench.fleet import Fleet
     from task_synth import SynthOptions, synthesize, validate_suite, write_outputs
+    from task_synth.graph import is_read_only
     from task_synth.task import Suite
 
     t0 = time.perf_counter()
     async with Fleet.open([s for s in specs if s.name in servers]) as fleet:
         up = [s for s in servers if fleet.status.get(s) and fleet.status[s].status != "failed"]
         reads = {s: any(True for _ in fleet.catalog.entries([s])) for s in up}
+        entries = list(fleet.catalog.entries(up))
         state = await synthesize(fleet, SynthOptions(servers=up, n=n, seed=seed))
         wall = time.perf_counter() - t0
         tasks = state.tasks
@@ -68,6 +71,7 @@ async def one_selection(specs: list[Any], servers: list[str], n: int, seed: int,
             write_outputs(state, suites / f"{'+'.join(servers)}.jsonl", "+".join(servers))
         row: dict[str, Any] = {
             "servers": servers, "connected": up, "has_tools": reads,
+            "tools": len(entries), "read_tools": sum(is_read_only(e) for e in entries),
             "candidates": len(state.chains), "grounded": len(state.grounded), "tasks": len(tasks),
             "rejected": dict(Counter(r.stage for r in state.rejected)),
             "reasons": dict(Counter(f"{r.stage}: {reason_class(r.reasons[0])}" for r in state.rejected
@@ -97,9 +101,11 @@ async def _baselines(suite: Path, cfg: Path, out: Path) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", type=Path, default=ROOT / "benchmarks" / "devset.servers.yaml")
+    ap.add_argument("--config", type=Path, default=DEVSET,
+                    help="servers.yaml (default: the dev set; benchmarks/heldout.servers.yaml is the held-out set)")
     ap.add_argument("--servers", default="", help="comma-separated (default: every enabled server; 'none': no single)")
-    ap.add_argument("--mixed", default=",".join(DEFAULT_MIXED), help="'a+b,c+d' (empty: none)")
+    ap.add_argument("--mixed", default=None,
+                    help="'a+b,c+d' (empty: none; default: the dev set's mixed selections with the dev set, else none)")
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--score", action="store_true", help="also validate and run oracle / do-nothing")
@@ -115,7 +121,13 @@ def main() -> int:
     specs = list(cfg.enabled())
     names = [s for s in a.servers.split(",") if s] or [s.name for s in specs]
     names = [] if names == ["none"] else names
-    selections = [[s] for s in names] + [m.split("+") for m in a.mixed.split(",") if m]
+    mixed = a.mixed if a.mixed is not None else (
+        ",".join(DEFAULT_MIXED) if a.config.resolve() == DEVSET.resolve() else "")
+    selections = [[s] for s in names] + [m.split("+") for m in mixed.split(",") if m]
+    unknown = sorted({s for sel in selections for s in sel} - {s.name for s in specs})
+    if unknown:
+        print(f"error: not enabled servers of {a.config}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
     rows = []
     for sel in selections:
         try:
@@ -138,7 +150,8 @@ def _print_row(r: dict[str, Any]) -> None:
     extra = ""
     if "scores" in r:
         extra = f" validate_fail={len(r['validate_failures'])} scores={r['scores']}"
-    print(f"{sel:32} cand={r['candidates']:3} grounded={r['grounded']:3} tasks={r['tasks']:3} "
+    print(f"{sel:32} tools={r.get('tools', 0):3} reads={r.get('read_tools', 0):3} "
+          f"cand={r['candidates']:3} grounded={r['grounded']:3} tasks={r['tasks']:3} "
           f"stateful={r['stateful_share']:.2f} final-state={r['final_state_share']:.2f} "
           f"multi={r['multi_server_share']:.2f} leaks={len(r['leaks'])} wall={r['wall_s']}s{extra}", flush=True)
     for k, v in r["reasons"].items():
