@@ -99,6 +99,23 @@ async def _baselines(suite: Path, cfg: Path, out: Path) -> dict[str, float]:
     return {m: round(v["overall"]["mean"], 3) for m, v in res.results["models"].items()}
 
 
+def plan_selections(config: Path, servers: str, mixed: str | None, known: list[str]) -> list[list[str]]:
+    """The selections to measure: each named (default: every known) server alone, then the mixed ones.
+
+    `mixed` None means the dev set's DEFAULT_MIXED when `config` is the dev set and none otherwise (their names are
+    the dev set's). A name that is not an enabled server of the config raises ValueError.
+    """
+    names = [s for s in servers.split(",") if s] or list(known)
+    names = [] if names == ["none"] else names
+    if mixed is None:
+        mixed = ",".join(DEFAULT_MIXED) if config.resolve() == DEVSET.resolve() else ""
+    selections = [[s] for s in names] + [m.split("+") for m in mixed.split(",") if m]
+    unknown = sorted({s for sel in selections for s in sel} - set(known))
+    if unknown:
+        raise ValueError(f"not enabled servers of {config}: {', '.join(unknown)}")
+    return selections
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", type=Path, default=DEVSET,
@@ -119,14 +136,10 @@ def main() -> int:
 
     cfg = load_config(a.config)
     specs = list(cfg.enabled())
-    names = [s for s in a.servers.split(",") if s] or [s.name for s in specs]
-    names = [] if names == ["none"] else names
-    mixed = a.mixed if a.mixed is not None else (
-        ",".join(DEFAULT_MIXED) if a.config.resolve() == DEVSET.resolve() else "")
-    selections = [[s] for s in names] + [m.split("+") for m in mixed.split(",") if m]
-    unknown = sorted({s for sel in selections for s in sel} - {s.name for s in specs})
-    if unknown:
-        print(f"error: not enabled servers of {a.config}: {', '.join(unknown)}", file=sys.stderr)
+    try:
+        selections = plan_selections(a.config, a.servers, a.mixed, [s.name for s in specs])
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     rows = []
     for sel in selections:
