@@ -279,6 +279,18 @@ def asks_back(label: str, value: object, params: dict[str, object]) -> bool:
     return False
 
 
+_BARE = re.compile(r"(?:[a-df-z]ed|able|ible)$")
+_NOUNS = frozenset({"table", "variable", "cable", "hundred", "bed", "red", "shed", "bred"})
+
+
+def askable_label(label: str) -> bool:
+    """A label a question can be built on: not one bare adjective or participle ('accepted', 'enabled'), which
+    would make 'what the accepted is', nor a scrap of one or two letters."""
+    words = humanize(label).split()
+    return bool(words) and not (len(words) == 1 and ((_BARE.search(words[0]) and words[0] not in _NOUNS)
+                                                     or len(words[0]) < 3))
+
+
 _UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
 _CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
 
@@ -396,6 +408,7 @@ __all__ = [
     "VERBS",
     "Action",
     "action",
+    "askable_label",
     "asks_back",
     "evaluates",
     "expression_words",

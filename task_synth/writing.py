@@ -23,6 +23,7 @@ from task_synth.wording import (
     ARITHMETIC_PURPOSES,
     LEADS,
     OPENERS,
+    askable_label,
     asks_back,
     evaluates,
     figure_class,
@@ -111,18 +112,6 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
         asked = f"who the {words} is" if PEOPLE.fullmatch(words.split()[-1]) else f"what the {words} is"
         return Ask(None, "contains", asked, f"Report the {label} in the result.", f"The {words} is {{value}}."), rx
     return None
-
-
-_BARE = re.compile(r"(?:[a-df-z]ed|able|ible)$")
-_NOUNS = frozenset({"table", "variable", "cable", "hundred", "bed", "red", "shed", "bred"})
-
-
-def askable_label(label: str) -> bool:
-    """A label a question can be built on: not one bare adjective or participle ('accepted', 'loading'), which
-    would make 'what the accepted is'."""
-    words = humanize(label).split()
-    return bool(words) and not (len(words) == 1 and ((_BARE.search(words[0]) and words[0] not in _NOUNS)
-                                                     or len(words[0]) < 3))
 
 
 def salient(raw: str, key: str, given: set[str] | None = None,
@@ -442,6 +431,6 @@ class TemplateWriter:
                                    f"({purposeless_from(g, state)[1]})")
 
 
-__all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "askable_label", "check_for", "choose_ask", "figure_name",
+__all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "figure_name",
            "from_the_question", "join_clauses", "purposeless_from", "salient", "setup_context", "shorten", "views",
            "write_templates"]
