@@ -210,7 +210,7 @@ FIGURE_CLASSES: dict[str, re.Pattern[str]] = {
     "money": re.compile(r"\b(?:price|prices|cost|costs|amount|salary|wage|principal|payment|payments|balance|"
                         r"revenue|fee|fees|budget|income|expense|expenses|assets?|zakat|tax|vat|savings|"
                         r"contribution|investment|loan|debt|eur|usd|gbp|profit|gratuity|interest|invested|"
-                        r"corpus|target|capital|worth|spend|spent|sales|(?:future|present|market|book|net|face|"
+                        r"corpus|target|capital|worth|spend|spent|sales|due|owed|(?:future|present|market|book|net|face|"
                         r"resale|salvage|total) value)\b"),
 }
 """General word classes of figures, tried in order (an 'interest rate' is a rate, a 'row count' a count, a 'years

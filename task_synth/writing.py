@@ -100,10 +100,15 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
     field that names one of its inputs ('Asset Cost: $0.00' of a step given asset_cost)."""
     for m in _LABELLED.finditer(raw):
         label, value = m.group(1), m.group(2).strip()
-        if value in given or not re.search(r"[A-Za-z]", value) or not askable_label(label):
+        if value in given or not askable_label(label):
             continue
         figure = re.search(r"-?\d[\d,]*(?:\.\d+)?", value)
         if asks_back(label, figure.group(0) if figure else None, inputs):
+            continue
+        if not re.search(r"[A-Za-z]", value):
+            amount = _amount_line(label, raw)
+            if amount is not None:
+                return amount
             continue
         rx = re.escape(label) + r":[ \t]+([^<\n\\\"]{2,60}?)[ \t]*(?=<|\n|\\n|\"|$)"
         if extract(rx, raw) != value:
@@ -112,6 +117,16 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
         asked = f"who the {words} is" if PEOPLE.fullmatch(words.split()[-1]) else f"what the {words} is"
         return Ask(None, "contains", asked, f"Report the {label} in the result.", f"The {words} is {{value}}."), rx
     return None
+
+
+def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
+    """A 'Label: $3.72' line read as a number (the currency sign and the layout are not part of the answer)."""
+    rx = re.escape(label) + r":[ \t]+[$€£]?[ \t]*(-?\d+(?:\.\d+)?)(?![\d,])"
+    if extract(rx, raw) is None:
+        return None
+    words = humanize(label)
+    return Ask(None, "numeric", f"what the {words} is", f"Report the {label} in the result.",
+               f"The {words} is {{value}}."), rx
 
 
 def salient(raw: str, key: str, given: set[str] | None = None,
