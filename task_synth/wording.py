@@ -307,7 +307,7 @@ def param_noun(name: str, description: str = "") -> str:
     """What a parameter is, as words: its humanized name, or a short noun from its description when the name is
     cryptic ('a' described 'First number' -> 'first number')."""
     words = humanize(name)
-    if (len(words) <= 2 or words in _CRYPTIC) and description:
+    if (len(words) <= 2 or words in _CRYPTIC or (" " not in words and len(words) <= 4)) and description:
         clause = first_clause(description)
         clause = re.sub(r"^(?:the|a|an)\s+", "", clause, flags=re.IGNORECASE)
         short = " ".join(clause.split()[:4]).lower()

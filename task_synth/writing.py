@@ -121,7 +121,7 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
 
 def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
     """A 'Label: $3.72' line read as a number (the currency sign and the layout are not part of the answer)."""
-    rx = re.escape(label) + r":[ \t]+[$€£]?[ \t]*(-?\d+(?:\.\d+)?)(?![\d,])"
+    rx = r"(?:^|\n)[ \t]*" + re.escape(label) + r":[ \t]+[$€£]?[ \t]*(-?\d+(?:\.\d+)?)(?![\d,])"
     if extract(rx, raw) is None:
         return None
     words = humanize(label)
@@ -349,7 +349,8 @@ def _purpose_of(v: StepView) -> tuple[str, str] | None:
 
 def _plural(words: str) -> bool:
     """The last word of `words` is a plural noun ('total zakatable assets', 'credits')."""
-    w = words.split()[-1] if words.split() else ""
+    head = re.split(r" (?:before|after|of|per|in|for|on|at|from|to) ", words)[0]
+    w = head.split()[-1] if head.split() else ""
     if re.match(r"(?:the )?(?:number|total|count|sum|amount) of ", words):
         return False
     return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous"))
