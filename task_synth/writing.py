@@ -176,7 +176,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
 def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, str] | None:
     """A numeric JSON field that is not an input, those whose name says what figure they are (money, a rate, a
     count) first."""
-    found = []
+    found: list[tuple[bool, int, str, str]] = []
     for m in _NUMERIC_FIELD.finditer(raw):
         field, value = m.group(2), m.group(3)
         if value in given or asks_back(field, value, inputs) or not askable_label(field):
