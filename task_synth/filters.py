@@ -14,7 +14,8 @@ Rules (each returns the reasons it rejects a task; none = pass):
   "… does not exist"): a task whose answer is an error message asks nothing a person wants.
 - wording: the fuzzy request reads as English: no camelCase field name outside quotes ("what its currentBranch
   is"), no third-person verb after "you"/"please" ("Would you returns …"), no clause said twice ("…, then work out
-  that number times 60, and finally work out that number times 60").
+  that number times 60, and finally work out that number times 60"), no values listed by position ("… for 40, 7.5,
+  3", "… for that count, 128"), no question on a bare adjective or participle ("what the accepted is").
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from task_synth.binding import BindingError, extract, render_answer, resolve_arg
 from task_synth.pipeline import generator_label
 from task_synth.registry import step
 from task_synth.task import Check, Task
-from task_synth.wording import third_person_base
+from task_synth.wording import askable_label, third_person_base
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -249,6 +250,9 @@ _QUOTED_SPANS = re.compile(r"""(["'`])[^"'`\n]*\1|https?://\S+|\S+\.\w{1,5}\b"""
 _CAMEL = re.compile(r"(?<![\w/-])[a-z]+(?:[A-Z][a-z0-9]+)+(?![\w/-])")
 _AFTER_YOU = re.compile(r"\b(?:you(?: to)?|please)\s+([a-z]+)\b", re.IGNORECASE)
 _CLAUSES = re.compile(r"[,;:?!]|\.\s|\bthen\b|\band finally\b")
+_ITEM = r"(?:-?\d+(?:\.\d+)?%?|that (?:count|number|figure|result|sum|total)|the \w+ (?:number|value|figure) it lists)"
+_POSITIONAL = re.compile(rf"\b(?:for|with|of|on) {_ITEM}(?:, {_ITEM})+(?:,? and {_ITEM})?(?![\w%-])")
+_WHAT_THE = re.compile(r"\bwhat the ([a-z]+) (?:is|are|was|were)\b")
 
 
 def wording_problems(text: str) -> list[str]:
@@ -260,6 +264,12 @@ def wording_problems(text: str) -> list[str]:
     for m in _AFTER_YOU.finditer(bare):
         if third_person_base(m.group(1)):
             out.append(f"'{m.group(0)}' is not English (a third-person verb after 'you')")
+    for m in _POSITIONAL.finditer(re.sub(r"""(["'`])[^"'`\n]*\1""", " ", text)):
+        if re.search(r"\d", m.group(0)):
+            out.append(f"lists values by position ({m.group(0)!r}) instead of saying what each is")
+    for m in _WHAT_THE.finditer(bare):
+        if not askable_label(m.group(1)):
+            out.append(f"asks {m.group(0)!r}: the field is named by a bare word that is not a thing")
     seen: set[str] = set()
     for c in _CLAUSES.split(bare):
         c = " ".join(re.sub(r"^\s*(?:and|or)\s+", "", c).lower().split())

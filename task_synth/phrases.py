@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.wording import action, evaluates, expression_words, sql_purpose
+from task_synth.wording import action, evaluates, expression_words, listing, named_value, sql_purpose
 
 
 @dataclass(frozen=True)
@@ -54,21 +54,24 @@ class StepView:
     """Bound parameter -> (kind, ordinal, count): which of the listed values was taken."""
     kinds: dict[str, str | None] = field(default_factory=dict)
     """Parameter -> its kind in the tool graph (kinds.py), when known."""
+    params: dict[str, str] = field(default_factory=dict)
+    """Parameter -> its description in the tool's input schema ('' when it has none)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Bound parameter -> what the bound value is, as words ('the future value', 'the number of customers')."""
 
     def is_bound(self, p: str) -> bool:
         return p in self.bound
 
     def ref(self, p: str) -> str:
         """The fuzzy wording of a bound parameter ('that count', 'the second table it lists')."""
-        r = self.param_refs.get(p) or self.refs.get(self.bound[p], "that result")
-        kind, ordinal, count = self.picks.get(p, ("", 0, 1))
-        if count > 1:
-            r = f"the {ORDINALS[ordinal]} {noun(kind)} it lists"
+        r = self.base_ref(p)
         phrase = self.composed.get(p)
         return phrase.replace("{ref}", r) if phrase else r
 
     def base_ref(self, p: str) -> str:
         """How the user refers to the bound value itself, before any composition ('that count')."""
+        if self.labels.get(p):
+            return self.labels[p]
         r = self.param_refs.get(p) or self.refs.get(self.bound[p], "that result")
         kind, ordinal, count = self.picks.get(p, ("", 0, 1))
         return f"the {ORDINALS[ordinal]} {noun(kind)} it lists" if count > 1 else r
@@ -115,7 +118,7 @@ class Phrasing:
     def ref_for(self, kind: str, label: str = "") -> str:
         """How the user refers to a value of `kind` this step produced ('that count', 'the row count it reports')."""
         if self.ref_kind is None and kind == "number" and self.ref == "that result":
-            return f"the {label} it reports" if label else "that figure"
+            return f"the {label}" if label else "that figure"
         if self.ref_kind in (None, kind):
             return self.ref
         return f"the {label or noun(kind)} it reports"
@@ -275,6 +278,9 @@ def _generic_precise(v: StepView) -> str:
 
 
 _SKIP_KINDS = ("enum", "boolean")
+_UNNAMED_KINDS = ("expression", "sql", "timezone", "url", "path", "revision", "entity", "table", "repo", "code",
+                  "search")
+"""Kinds whose value says what it is (a page, a file, a commit): said as is, not as 'a path of …'."""
 
 
 def _value_words(v: StepView, p: str) -> str:
@@ -290,26 +296,53 @@ def _value_words(v: StepView, p: str) -> str:
     return str(val)
 
 
+def _numeric(v: StepView, p: str) -> bool:
+    """The parameter takes a figure (a number given, or one bound from an earlier number)."""
+    if v.is_bound(p):
+        return v.picks.get(p, ("number", 0, 1))[0] == "number" and not v.templates.get(p)
+    val = v.args.get(p)
+    return isinstance(val, int | float) and not isinstance(val, bool)
+
+
+def named(v: StepView, p: str) -> str:
+    """A value with what it is ('an old value of 7.5', 'a principal of the future value', 'the unit set to
+    metres'); values whose kind says what they are (a page, a file, a commit, a query) are said as is."""
+    words = _value_words(v, p)
+    if v.kinds.get(p) in _UNNAMED_KINDS or (v.kinds.get(p) not in ("enum", "number", None) and not _numeric(v, p)):
+        return words
+    if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):
+        from task_synth.wording import param_noun
+
+        return f"the {param_noun(p, v.params.get(p, ''))} set to {words}"
+    return named_value(p, words, v.params.get(p, ""))
+
+
 _INDEFINITE_END = re.compile(r"\b(?:an?|the|one|some) (?:(?:specific|given|particular|single|named|new|existing) )?"
                              r"[\w-]+(?: [\w-]+)?$")
 
 
 def _generic_fuzzy(v: StepView) -> str:
     """The step as its description states it, in the imperative ('show the working tree status'), applied to its
-    values ('show details of the fourth commit it lists')."""
-    params = [k for k in sorted(set(v.args) | set(v.bound)) if v.kinds.get(k) not in _SKIP_KINDS]
+    values, each said with what it is ('calculate percent change with an old value of 7.5 and a new value of the
+    number of customers'), never as a bare list ('for 7.5, 12, 3')."""
+    order = {p: i for i, p in enumerate(v.params)}  # the schema's order: 'from an old value … to a new value'
+    params = sorted((k for k in set(v.args) | set(v.bound) if v.kinds.get(k) not in _SKIP_KINDS),
+                    key=lambda k: (order.get(k, len(order)), k))
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
     act = action(v.description, v.tool)
-    vals = [_value_words(v, k) for k in params]
     if len(params) == 1 and v.kinds.get(params[0]) == "expression" and evaluates(v.description, v.tool):
-        return f"work out {vals[0]}"
-    if not vals:
+        return f"work out {_value_words(v, params[0])}"
+    if not params:
         return act.imperative()
-    if len(vals) == 1 and act.verb is not None and _INDEFINITE_END.search(act.obj):
-        return f"{act.verb} {_INDEFINITE_END.sub(vals[0], act.obj)}"
-    return act.applied(", ".join(vals))
+    said = [named(v, k) for k in params]
+    plain = [k for k in params if said[params.index(k)] == _value_words(v, k)]
+    if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
+        return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
+    if len(params) == 1 and (plain or act.verb is None):
+        return act.applied(_value_words(v, params[0]))
+    return f"{act.imperative()} with {listing(said)}"
 
 
 GENERIC = Phrasing(_generic_precise, _generic_fuzzy)
@@ -348,6 +381,7 @@ __all__ = [
     "first_sentence",
     "fits",
     "hand_written",
+    "named",
     "noun",
     "phrasing",
     "place",

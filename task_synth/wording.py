@@ -197,6 +197,179 @@ def purpose_fits(template: str, label: str) -> bool:
     fit = PURPOSE_FITS.get(template)
     return fit is None or bool(label and fit.search(label))
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# figures: what a number is, by the words of its label or parameter
+
+FIGURE_CLASSES: dict[str, re.Pattern[str]] = {
+    "identifier": re.compile(r"\b(?:id|ids|identifier|uuid|key|sku|code|index|serial|handle)\b"),
+    "count": re.compile(r"\b(?:count|counts|rows?|how many|number of|items?|quantity|qty|records?|entries|n)\b"),
+    "rate": re.compile(r"\b(?:rate|rates|pct|percent|percentage|apr|yield|return|returns|growth|inflation|"
+                       r"discount)\b"),
+    "period": re.compile(r"\b(?:years?|months?|days?|weeks?|hours?|periods?|term|tenure|duration|life|age)\b"),
+    "money": re.compile(r"\b(?:price|prices|cost|costs|amount|salary|wage|principal|payment|payments|balance|"
+                        r"revenue|fee|fees|budget|income|expense|expenses|assets?|zakat|tax|vat|savings|"
+                        r"contribution|investment|loan|debt|eur|usd|gbp|profit|gratuity|interest|invested|"
+                        r"corpus|target|capital|worth|spend|spent|sales|due|owed|(?:future|present|market|book|net|face|"
+                        r"resale|salvage|total) value)\b"),
+}
+"""General word classes of figures, tried in order (an 'interest rate' is a rate, a 'row count' a count, a 'years
+of service' a period): what a label or a parameter's name and description say a number is."""
+
+MISFITS: dict[str, frozenset[str]] = {
+    "count": frozenset({"money", "rate", "identifier"}),
+    "money": frozenset({"count", "period", "rate", "identifier"}),
+    "rate": frozenset({"money", "count", "period", "identifier"}),
+    "period": frozenset({"money", "rate", "identifier"}),
+}
+"""Source class -> the parameter classes it makes no sense to feed (a row count as a price, money as a number of
+years, anything as an identifier)."""
+
+
+def figure_class(words: str) -> str | None:
+    """The class of figure `words` (a label, a parameter's name and description) speak of; None when unknown."""
+    w = humanize(words) if re.search(r"[_A-Z]", words) else " ".join(re.sub(r"[^A-Za-z0-9%]+", " ", words).split())
+    w = w.lower()
+    if not w:
+        return None
+    if "%" in words:
+        return "rate"
+    for name, rx in FIGURE_CLASSES.items():
+        if rx.search(w):
+            return name
+    return None
+
+
+def figure_misfit(source_words: str, param_words: str) -> str | None:
+    """Why a figure described by `source_words` makes no sense as a parameter described by `param_words` ('a count
+    fed as money'); None when it fits or either is unknown. The parameter's own name decides before its
+    description."""
+    src = figure_class(source_words)
+    if src is None:
+        return None
+    name, _, desc = param_words.partition("\n")
+    dst = figure_class(name) or figure_class(desc)
+    if dst is None or dst not in MISFITS.get(src, frozenset()):
+        return None
+    return f"{_AS_NOUN[src]} fed as {_AS_NOUN[dst]} ({source_words} into {humanize(name)})"
+
+
+_AS_NOUN = {"count": "a count", "money": "money", "rate": "a rate", "period": "a period",
+            "identifier": "an identifier"}
+
+
+def same_number(a: object, b: object) -> bool:
+    """The two values are the same figure once written as numbers (128 == 128.0 == '128'); text compares as is."""
+    try:
+        return float(str(a).replace(",", "")) == float(str(b).replace(",", ""))
+    except ValueError:
+        return str(a).strip() == str(b).strip()
+
+
+def asks_back(label: str, value: object, params: dict[str, object]) -> bool:
+    """Asking for the field `label` (holding `value`) would ask back an input of the step: the label names one of
+    its parameters (its words are all among a parameter's), or the value is one of its arguments."""
+    words = set(humanize(label).split()) if label else set()
+    for p, given in params.items():
+        if words and words <= set(humanize(p).split()):
+            return True
+        if value is not None and not isinstance(given, bool) and isinstance(given, int | float | str) and \
+                str(given).strip() and same_number(value, given):
+            return True
+    return False
+
+
+_BARE = re.compile(r"(?:[a-df-z]ed|able|ible)$")
+_NOUNS = frozenset({"table", "variable", "cable", "hundred", "bed", "red", "shed", "bred"})
+
+
+def askable_label(label: str) -> bool:
+    """A label a question can be built on: not one bare adjective or participle ('accepted', 'enabled'), which
+    would make 'what the accepted is', nor a scrap of one or two letters."""
+    words = humanize(label).split()
+    return bool(words) and not (len(words) == 1 and ((_BARE.search(words[0]) and words[0] not in _NOUNS)
+                                                     or len(words[0]) < 3))
+
+
+_UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
+_CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
+
+
+def _article(phrase: str) -> str:
+    return "an" if re.match(r"[aeiou]", phrase) and not re.match(r"(?:one|use|uni|eu)", phrase) else "a"
+
+
+def _plural(word: str) -> bool:
+    return len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
+
+
+def param_noun(name: str, description: str = "") -> str:
+    """What a parameter is, as words: its humanized name, or a short noun from its description when the name is
+    cryptic ('a' described 'First number' -> 'first number')."""
+    words = humanize(name)
+    if (len(words) <= 2 or words in _CRYPTIC or (" " not in words and len(words) <= 4)) and description:
+        clause = first_clause(description)
+        clause = re.sub(r"^(?:the|a|an)\s+", "", clause, flags=re.IGNORECASE)
+        short = " ".join(clause.split()[:4]).lower()
+        if short and len(short) <= 40:
+            return short
+    return words
+
+
+def named_value(name: str, value: str, description: str = "") -> str:
+    """A value said with what it is: 'an old value of 7.5', '12 years', 'a term of 128 years', 'an annual rate of
+    3%', '40 years of service'."""
+    noun = param_noun(name, description)
+    if noun != humanize(name):
+        return f"{value} as the {noun}"
+    noun = re.sub(r"^(?:n|num|no|number of) (?=\w+s\b)", "", noun)
+    ws = noun.split()
+    if not ws:
+        return value
+    if ws[-1] in ("pct", "percent", "percentage") and len(ws) > 1:
+        rest = " ".join(ws[:-1])
+        return f"{_article(rest)} {rest} of {value}%"
+    if _plural(ws[0]) and (len(ws) == 1 or ws[1] in ("of", "to", "in", "per", "until", "since", "for")):
+        return f"{value} {noun}"
+    if ws[-1] in _UNITS and len(ws) > 1:
+        rest = " ".join(ws[:-1])
+        return f"{_article(rest)} {rest} of {value} {ws[-1]}"
+    if _plural(ws[-1]) and len(ws) == 1:
+        return f"{value} {noun}"
+    return f"{_article(noun)} {noun} of {value}"
+
+
+def listing(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_DOUBLED = re.compile(r"^(?:[^aeiou]*[aeiou][bdgmnprt])$")
+
+
+def gerund(clause: str) -> str:
+    """An imperative clause as a gerund ('calculate the tax' -> 'calculating the tax', 'get the log' -> 'getting
+    the log', 'work out 2 plus 2' -> 'working out 2 plus 2')."""
+    head, _, rest = clause.partition(" ")
+    w = head.lower()
+    if w.endswith("ie"):
+        g = w[:-2] + "ying"
+    elif w.endswith("e") and not w.endswith(("ee", "ye", "oe")) and len(w) > 2:
+        g = w[:-1] + "ing"
+    elif _DOUBLED.fullmatch(w) and len(w) <= 4:
+        g = w + w[-1] + "ing"
+    else:
+        g = w + "ing"
+    return f"{g} {rest}".strip()
+
+
+def sql_count_noun(sql: str) -> str | None:
+    """The figure a counting query yields, as a noun ('SELECT COUNT(*) FROM order_items' -> 'the number of order
+    items'); None for any other query."""
+    m = _COUNT_SQL.fullmatch(sql)
+    return f"the number of {humanize(m.group(1))}" if m else None
+
+
 LEADS: tuple[str, ...] = (
     "For the weekly status report,",
     "Before I reply to the customer,",
@@ -227,18 +400,30 @@ def evaluates(description: str, tool: str) -> bool:
 
 __all__ = [
     "ARITHMETIC_PURPOSES",
+    "FIGURE_CLASSES",
     "LEADS",
+    "MISFITS",
     "OPENERS",
     "PURPOSE_FITS",
     "VERBS",
     "Action",
     "action",
+    "askable_label",
+    "asks_back",
     "evaluates",
     "expression_words",
+    "figure_class",
+    "figure_misfit",
     "first_clause",
+    "gerund",
     "humanize",
     "lead_in",
+    "listing",
+    "named_value",
+    "param_noun",
     "purpose_fits",
+    "same_number",
+    "sql_count_noun",
     "sql_purpose",
     "third_person_base",
 ]

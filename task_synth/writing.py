@@ -10,16 +10,31 @@ from __future__ import annotations
 import json
 import random
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
-from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
+from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, phrasing
 from task_synth.registry import step
-from task_synth.wording import ARITHMETIC_PURPOSES, LEADS, OPENERS, evaluates, humanize, lead_in, purpose_fits
+from task_synth.wording import (
+    ARITHMETIC_PURPOSES,
+    LEADS,
+    OPENERS,
+    askable_label,
+    asks_back,
+    evaluates,
+    figure_class,
+    figure_misfit,
+    gerund,
+    humanize,
+    lead_in,
+    purpose_fits,
+    same_number,
+    sql_count_noun,
+)
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -47,12 +62,30 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
         param_refs = {p: phrasing(g.steps[bound[p]].server, g.steps[bound[p]].tool).ref_for(r.kind, r.label)
                       for p, r in s.refs.items() if p in bound}
         node = state.graph.node(f"{s.server}/{s.tool}")
+        props = (entry.input_schema.get("properties") if entry else None) or {}
+        params = {p: str(d.get("description") or d.get("title") or "") for p, d in props.items() if isinstance(d, dict)}
+        labels = {p: lb for p, r in s.refs.items() if p in bound and (lb := figure_name(g.steps[r.source], r))}
         out.append(StepView(index=i, server=s.server, tool=s.tool, description=entry.description if entry else "",
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
-                            refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {}))
+                            refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {},
+                            params=params, labels=labels))
     freetext.say_once(out)
     return out
+
+
+def figure_name(src: GroundedStep, ref: BoundRef) -> str:
+    """What a bound figure is, as the request names it: 'the number of customers' (a counting query), 'the future
+    value' (the field it was read from); '' when nothing says (the caller then says 'that figure')."""
+    if ref.kind != "number":
+        return ""
+    for p, val in src.arguments.items():
+        if p not in src.bindings and isinstance(val, str) and (said := sql_count_noun(val)):
+            return said
+    label = ref.label.strip()
+    if label and label not in ("result", "value", "data", "output") and not re.fullmatch(r"[\d\s]+", label):
+        return f"the {label}"
+    return ""
 
 
 _LABELLED = re.compile(r"(?:^|\n|\\n)[ \t]*([A-Z][A-Za-z]{2,20}(?: [A-Za-z]{2,20})?):[ \t]+([^<\n\\\"]{2,60}?)"
@@ -62,11 +95,20 @@ PEOPLE = re.compile(r"author|tagger|committer|owner|assignee|creator|reporter|re
 """Labels of fields that name a person: asked as 'who the author is'."""
 
 
-def _labelled(raw: str, given: set[str]) -> tuple[Ask, str] | None:
-    """A 'Label: value' line of a text output ('Author: Tomás Reis <…>'), not a value the step was given."""
+def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, str] | None:
+    """A 'Label: value' line of a text output ('Author: Tomás Reis <…>'), not a value the step was given nor a
+    field that names one of its inputs ('Asset Cost: $0.00' of a step given asset_cost)."""
     for m in _LABELLED.finditer(raw):
         label, value = m.group(1), m.group(2).strip()
-        if value in given or not re.search(r"[A-Za-z]", value):
+        if value in given or not askable_label(label):
+            continue
+        figure = re.search(r"-?\d[\d,]*(?:\.\d+)?", value)
+        if asks_back(label, figure.group(0) if figure else None, inputs):
+            continue
+        if not re.search(r"[A-Za-z]", value):
+            amount = _amount_line(label, raw)
+            if amount is not None:
+                return amount
             continue
         rx = re.escape(label) + r":[ \t]+([^<\n\\\"]{2,60}?)[ \t]*(?=<|\n|\\n|\"|$)"
         if extract(rx, raw) != value:
@@ -77,43 +119,80 @@ def _labelled(raw: str, given: set[str]) -> tuple[Ask, str] | None:
     return None
 
 
-def salient(raw: str, key: str, given: set[str] | None = None) -> tuple[Ask, str] | None:
-    """A generic thing to ask of an output: a quantity, else a labelled line, else a typed value, else a quoted
-    field; never a value the step was given (`given`: its arguments), which would ask back what the request said."""
+def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
+    """A 'Label: $3.72' line read as a number (the currency sign and the layout are not part of the answer)."""
+    rx = r"(?:^|\n)[ \t]*" + re.escape(label) + r":[ \t]+[$€£]?[ \t]*(-?\d+(?:\.\d+)?)(?![\d,])"
+    if extract(rx, raw) is None:
+        return None
+    words = humanize(label)
+    return Ask(None, "numeric", f"what the {words} is", f"Report the {label} in the result.",
+               f"The {words} is {{value}}."), rx
+
+
+def salient(raw: str, key: str, given: set[str] | None = None,
+            inputs: dict[str, Any] | None = None) -> tuple[Ask, str] | None:
+    """A generic thing to ask of an output: a quantity, else a labelled line, else a typed value, else a numeric
+    field, else a quoted field; never a value the step was given (`given`: its arguments) nor a field named like
+    one of its parameters (`inputs`: parameter -> argument, compared as numbers), which would ask back what the
+    request said."""
     given = given or set()
+    inputs = inputs or {}
+
+    def back(value: str, label: str) -> bool:
+        return value in given or asks_back(label, value, inputs)
+
     refs = [r for r in pick_references("number", raw, key) if r[0] not in given]
-    if refs:
-        label = field_label(raw, refs[0][1])
+    for value, rx in refs:
+        label = field_label(raw, rx)
+        if back(value, label) or (label and not askable_label(label)):
+            continue
         asked = f"what the {label} is" if label and label not in ("result", "value") else "what number it comes to"
-        return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), refs[0][1]
-    found = _labelled(raw, given)
+        return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), rx
+    found = _labelled(raw, given, inputs)
     if found is not None:
         return found
     for kind in SALIENT_KINDS:
-        refs = [r for r in pick_references(kind, raw, key) if r[0] not in given]
-        if refs:
-            label = field_label(raw, refs[0][1])
+        for value, rx in pick_references(kind, raw, key):
+            label = field_label(raw, rx)
+            if back(value, label) or (label and not askable_label(label)):
+                continue
             asked = f"what the {label} is" if label else (
                 f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
-            return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), refs[0][1]
+            return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), rx
+    numeric = _numeric_field(raw, given, inputs)
+    if numeric is not None:
+        return numeric
     for m in _QUOTED.finditer(raw):
         field = m.group(2)
-        if m.group(4) in given:
+        if back(m.group(4), field) or not askable_label(field):
             continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
             return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
                        f"Its {field} is {{value}}."), rx
+    return None
+
+
+def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, str] | None:
+    """A numeric JSON field that is not an input, those whose name says what figure they are (money, a rate, a
+    count) first."""
+    found: list[tuple[bool, int, str, str]] = []
     for m in _NUMERIC_FIELD.finditer(raw):
         field, value = m.group(2), m.group(3)
-        if value in given:
+        if value in given or asks_back(field, value, inputs) or not askable_label(field):
             continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*(-?\d+(?:\.\d+)?)"
         if extract(rx, raw) is not None and str(extract(rx, raw)) == value:
-            words = humanize(field)
-            asked = f"how many {words} it has" if words.endswith("s") else f"what the {words} is"
-            return Ask(None, "numeric", asked, f"Report the {field} in the result.", f"It has {{value}} {words}."), rx
-    return None
+            found.append((figure_class(field) is None, len(found), field, rx))
+    if not found:
+        return None
+    _, _, field, rx = min(found)
+    words = humanize(field)
+    if figure_class(field) in ("count", None) and _plural(words):
+        return Ask(None, "numeric", f"how many {words} it has", f"Report the {field} in the result.",
+                   f"It has {{value}} {words}."), rx
+    return Ask(None, "numeric", f"what the {words} {'are' if _plural(words) else 'is'}",
+               f"Report the {field} in the result.", f"The {words} {'are' if _plural(words) else 'is'} {{value}}."), rx
 
 
 _NUMERIC_FIELD = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(-?\d+(?:\.\d+)?)(?![\w.])""")
@@ -131,8 +210,10 @@ def askable(regex: str, step: GroundedStep) -> bool:
     return not (step.fast_varying and any(_CLOCK.match(str(v)) for v in values))
 
 
-def choose_ask(g: Grounded) -> tuple[Ask, str]:
-    """The first hand-written ask of the last tool that can be asked, else a generic one. Raises WriteFailed."""
+def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
+    """The first hand-written ask of the last tool that can be asked, else a generic one that does not ask back an
+    input (an argument, or a field named like one of the tool's parameters, given or defaulted). Raises
+    WriteFailed."""
     last = g.steps[-1]
     raw = (last.raw or last.outputs)[0]
     key = f"{last.server}/{last.tool}"
@@ -140,7 +221,9 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
         regex = ask.regex or (salient(raw, key) or (None, None))[1]
         if regex and askable(regex, last):
             return ask, regex
-    found = salient(raw, key, {str(v) for v in last.arguments.values()})
+    entry = state.entry(last.server, last.tool) if state is not None else None
+    inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
+    found = salient(raw, key, {str(v) for v in last.arguments.values()}, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
@@ -196,6 +279,9 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
         direct = [p for p in s.bindings if not (p in s.refs and s.refs[p].template not in (None, "", "{}"))]
         if direct and any((g.steps[j].server, g.steps[j].tool) == (s.server, s.tool) for j in prev):
             return i, "the same lookup again on its own result"
+        why = _misfed(g, s, direct, state)
+        if why:
+            return i, why
         for p, template in arithmetic(s):
             src = g.steps[s.refs[p].source]
             src_entry = state.entry(src.server, src.tool)
@@ -215,6 +301,30 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
                 return i, "a second piece of arithmetic on the same figure"
             seen_arithmetic = True
     return len(g.steps), ""
+
+
+def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) -> str:
+    """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a number the
+    earlier step was given (its output echoes its input), or its kind does not fit the parameter (a count fed as
+    money, money as a number of years, anything as an identifier; wording.figure_misfit)."""
+    entry = state.entry(s.server, s.tool)
+    props = (entry.input_schema.get("properties") if entry else None) or {}
+    for p in sorted(direct):
+        ref = s.refs.get(p)
+        if ref is None or ref.kind != "number" or not 0 <= ref.source < len(g.steps):
+            continue
+        src = g.steps[ref.source]
+        value = s.arguments.get(p)
+        echoed = [a for a, v in src.arguments.items() if not isinstance(v, bool) and isinstance(v, int | float | str)
+                  and str(v).strip() and same_number(v, value)]
+        if echoed:
+            return f"passes on a figure the earlier step was only given ({humanize(echoed[0])} into {humanize(p)})"
+        name = figure_name(src, ref)
+        desc = props.get(p, {}).get("description", "") if isinstance(props.get(p), dict) else ""
+        why = figure_misfit(re.sub(r"^the ", "", name), f"{p}\n{desc}") if name else None
+        if why:
+            return why
+    return ""
 
 
 def shorten(g: Grounded, state: SynthState) -> Grounded:
@@ -237,13 +347,45 @@ def _purpose_of(v: StepView) -> tuple[str, str] | None:
     return None
 
 
+def _plural(words: str) -> bool:
+    """The last word of `words` is a plural noun ('total zakatable assets', 'credits')."""
+    head = re.split(r" (?:before|after|of|per|in|for|on|at|from|to) ", words)[0]
+    w = head.split()[-1] if head.split() else ""
+    if re.match(r"(?:the )?(?:number|total|count|sum|amount) of ", words):
+        return False
+    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous"))
+
+
+def from_the_question(body: list[StepView], question: str) -> str | None:
+    """The request worded from its final question back: the question, the last step that answers it, and each
+    earlier step as where a value it uses comes from ("what the total tax is if you calculate income tax with an
+    income of the vat amount, where the vat amount comes from calculating VAT with an amount of 7.5"). None when
+    an earlier step's result is not named by what it is (arithmetic, an unlabelled figure, a hand-written
+    reference such as 'that page'), where the step-by-step form stays."""
+    if len(body) < 2 or any(_purpose_of(v) is not None for v in body):
+        return None
+    names: dict[int, str] = {}
+    for v in body:
+        for p, src in v.bound.items():
+            if p not in v.labels or v.templates.get(p):
+                return None
+            names.setdefault(src, v.labels[p])
+    earlier = body[:-1]
+    if any(v.index not in names for v in earlier):
+        return None
+    last = phrasing(body[-1].server, body[-1].tool, body[-1]).fuzzy(body[-1])
+    wheres = [f"{names[v.index]} {'come' if _plural(names[v.index]) else 'comes'} from "
+              f"{gerund(phrasing(v.server, v.tool, v).fuzzy(v))}" for v in reversed(earlier)]
+    return f"{question} if you {last}, where {'; and '.join(wheres)}"
+
+
 def write_templates(g: Grounded, state: SynthState) -> Draft:
     """Deterministic wording for one grounded chain (seeded by its id): a reason, what to find out hop by hop (each
     hop by what it yields, from the tool's description or the default fleet's phrasing), and one question. Raises
     WriteFailed."""
     rng = random.Random(f"task_synth:write:{state.options.seed}:{g.chain_id}")
     vs = views(g, state)
-    ask, regex = choose_ask(g)
+    ask, regex = choose_ask(g, state)
     k = len(g.steps) - 1
     setup = context_tools(state.graph)
     pre = [v for v in vs if (v.server, v.tool) in setup]
@@ -261,8 +403,13 @@ def write_templates(g: Grounded, state: SynthState) -> Draft:
             continue
         clauses.append(phrasing(v.server, v.tool, v).fuzzy(v))
     lead, opener = rng.choice(LEADS), rng.choice(OPENERS)
-    asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}" if clauses else \
-        f"tell me {question}{setup_context(pre)}"
+    backward = from_the_question(body, question)
+    if backward is not None:
+        asked = f"tell me {backward}{setup_context(pre)}"
+    elif clauses:
+        asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}"
+    else:
+        asked = f"tell me {question}{setup_context(pre)}"
     fuzzy = f"{lead_in(lead, opener)} {asked}?"
     precise = " ".join(f"({i + 1}) {phrasing(v.server, v.tool, v).precise(v)}" for i, v in enumerate(vs))
     precise += f" {ask.precise}"
@@ -300,5 +447,6 @@ class TemplateWriter:
                                    f"({purposeless_from(g, state)[1]})")
 
 
-__all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "join_clauses",
-           "purposeless_from", "salient", "setup_context", "shorten", "views", "write_templates"]
+__all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "figure_name",
+           "from_the_question", "join_clauses", "purposeless_from", "salient", "setup_context", "shorten", "views",
+           "write_templates"]

@@ -180,7 +180,7 @@ def test_vat_is_asked_of_money_and_never_of_a_row_count():
         update={"label": "order total"})}})
     g = Grounded(chain_id="i", steps=[_first(), total])
     assert purposeless_from(g, st) == (2, "")
-    assert "what 23% VAT on the order total it reports would be?" in write_templates(g, st).fuzzy
+    assert "what 23% VAT on the order total would be?" in write_templates(g, st).fuzzy
 
 
 def test_arithmetic_no_purpose_explains_is_not_written():

@@ -56,7 +56,7 @@ def test_a_number_from_a_step_that_speaks_of_something_else_is_named_by_its_fiel
                      refs={"expression": BoundRef(source=0, kind="number", template="{} * 2",
                                                   phrase="double {ref}", label="column count")})])
     task = _assemble(g, _state())
-    assert "what the column count it reports would be if it doubled" in task.fuzzy
+    assert "what the column count would be if it doubled" in task.fuzzy
     assert "that table" not in task.fuzzy and "double " not in task.fuzzy
 
 
