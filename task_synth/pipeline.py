@@ -87,6 +87,9 @@ class SynthOptions(BaseModel):
     id_prefix: str = "synth"
     seed_world: bool = True
     """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
+    lone_reads: bool = True
+    """A selected server that no walk of `min_hops` or more reaches (a single-tool server, reads that feed nothing)
+    gets one-hop tasks: one read and one question (sampling.lone_reads); they are the only tasks allowed one hop."""
 
 
 @dataclass
@@ -110,6 +113,8 @@ class SynthState:
     notes: list[str] = field(default_factory=list)
     states: dict[str, tuple[list[dict[int, str]], dict[int, str]]] = field(default_factory=dict)
     """Chain id -> (final-state reads after each grounding run, reads on a fresh instance): for state checks."""
+    single_hop: set[str] = field(default_factory=set)
+    """Chain ids of lone reads (sampling.lone_reads): the `hops` rule lets them have one hop."""
     guard: Any = None
     """The run's llm.ModelGuard (deadline, breaker), made on first use."""
     on_progress: Callable[[SynthState], object] | None = None

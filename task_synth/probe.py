@@ -77,6 +77,26 @@ def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     return args
 
 
+_LINK = re.compile(r"\]\(([^()\s]+)\)|href=[\"']([^\"'\s]+)[\"']")
+
+
+def linked_urls(text: str, base: str) -> list[str]:
+    """Pages a page fetched from `base` links to by a relative link (markdown `[x](a.html)` or `href="a.html"`),
+    made absolute against `base`: a fetcher's probe of one page gives the pages it can fetch next. Links with a
+    scheme, fragments and links back to `base` are not taken (absolute URLs are the `url` kind's own finding)."""
+    from urllib.parse import urljoin
+
+    out: list[str] = []
+    for m in _LINK.finditer(text):
+        link = m.group(1) or m.group(2)
+        if re.match(r"^[a-z][\w+.-]*:|^#|^//", link, re.IGNORECASE):
+            continue
+        url = urljoin(base, link.split("#", 1)[0])
+        if url and url != base and url not in out:
+            out.append(url)
+    return out
+
+
 SETUP_TRIES = 4
 """Argument sets tried per set-up tool (a read's probe error named it)."""
 
@@ -287,6 +307,10 @@ class ProbeSource:
 
     @staticmethod
     def _learn(state: SynthState, node: ToolNode, raw: str, text: str, varying: bool) -> None:
+        if not varying and node.probe is not None:
+            pool = state.graph.pools.setdefault("url", [])
+            for base in (v for p, v in node.probe.arguments.items() if node.params.get(p) == "url"):
+                pool += [u for u in linked_urls(text, str(base))[:POOLED_PER_TOOL] if u not in pool]
         for kind in sorted(KINDS):
             found = find_values(kind, raw, node.key)
             if not found:
@@ -304,4 +328,4 @@ class ProbeSource:
                     pool.append(value)
 
 
-__all__ = ["NOT_POOLED", "ProbeSource", "looks_like_error", "normalise_output", "probe_arguments"]
+__all__ = ["NOT_POOLED", "ProbeSource", "linked_urls", "looks_like_error", "normalise_output", "probe_arguments"]

@@ -160,6 +160,49 @@ class _Walker:
         return steps
 
 
+LONE_PER_TOOL = 3
+"""One-hop chains per read tool of a lone server (each with other literal arguments), times `variants`."""
+
+
+def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: list[Chain], want: int
+               ) -> list[Chain]:
+    """One-hop chains for the selected servers no walk reached: a single-tool server, or one whose reads feed
+    nothing another read takes (a converter, a page fetcher, a profiler alone). Each is one read and one question,
+    worded with a purpose like any walk, and allowed one hop by the `hops` rule (`SynthState.single_hop`). Servers a
+    walk reached get none: multi-hop tasks are the point. A read that needs a set-up or a handle is not lone (its
+    opener makes it a walk of two)."""
+    o = state.options
+    reached = {s.server for c in chains for s in c.steps}
+    lone = [srv for srv in o.servers if srv not in reached]
+    nodes = [n for k, n in sorted(walker.nodes.items()) if n.server in lone and n.server not in state.graph.setups
+             and None not in n.params.values() and walker.fillable(n, set())]
+    out: list[Chain] = []
+    seen: set[str] = set()
+    given: dict[str, list[Any]] = {}  # literals a tool was already given: the next chain takes another
+    for _ in range(LONE_PER_TOOL * o.variants):
+        for node in nodes:
+            if len(chains) + len(out) >= want:
+                break
+            args: dict[str, Any] = {}
+            for p in (q for q, k in node.params.items() if k is not None):
+                used = [v for q, v in args.items() if node.params[q] == node.params[p]]
+                args[p] = walker.literal(node, p, avoid=used + given.get(f"{node.key}/{p}", []))
+                given.setdefault(f"{node.key}/{p}", []).append(args[p])
+            freetext.complete(node, args, rng)
+            key = json.dumps([node.key, args], sort_keys=True, default=str)
+            if key in seen:
+                continue
+            seen.add(key)
+            cid = f"{o.id_prefix}-c{len(chains) + len(out):04d}"
+            out.append(Chain(id=cid, steps=[ChainStep(server=node.server, tool=node.tool, arguments=args)],
+                             seed=f"{o.seed}:{cid}"))
+            state.single_hop.add(cid)
+    if out:
+        state.notes.append(f"sample:walk: {len(out)} one-hop chains on {', '.join(sorted({c.steps[0].server for c in out}))}"
+                           " (no walk of two or more hops reached them)")
+    return out
+
+
 def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
     """The walk's steps after the set-up calls their servers need (graph.setups, learnt from probe errors): a
     prerequisite step per server, in order of first use; the walk's bindings move along."""
@@ -229,10 +272,12 @@ class WalkSampler:
             for s in steps:
                 walker.uses[f"{s.server}/{s.tool}"] += 1
             chains.append(chain.model_copy(update={"seed": f"{o.seed}:{chain.id}"}))
+        if o.lone_reads:
+            chains += lone_reads(state, walker, rng, chains, want)
         state.chains.extend(chains)
         if len(chains) < want:
             state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "WalkSampler", "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "WalkSampler", "lone_reads", "with_setups"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
@@ -140,10 +140,26 @@ def choose_ask(g: Grounded) -> tuple[Ask, str]:
         regex = ask.regex or (salient(raw, key) or (None, None))[1]
         if regex and askable(regex, last):
             return ask, regex
-    found = salient(raw, key, {str(v) for v in last.arguments.values()})
+    found = salient(raw, key, given_values(last.arguments))
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
+
+
+def given_values(arguments: dict[str, Any]) -> set[str]:
+    """Every value a step was given, nested ones included (`[{"path": "a.pdf"}]` gave `a.pdf`): never asked back."""
+    out: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        out.add(str(v))
+    walk(arguments)
+    return out - {str(arguments)}
 
 
 def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
