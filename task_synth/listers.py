@@ -27,12 +27,17 @@ POOL = 8
 """Values kept per listed parameter."""
 FIELDS = ("{p}", "{p}_code", "{p}_id", "{p}Code", "{p}Id", "code", "id", "key", "slug", "name", "value")
 """Object fields a listed value is read from, in order of preference."""
+GENERIC_TAILS = {"name", "id", "key", "code", "title", "label"}
+"""Last words that say nothing of what is listed: a lister of `sheet_name` names sheets."""
 _ITEM = re.compile(r"[\w][\w .:/+-]{0,39}")
 
 
 def forms(param: str) -> list[str]:
     """The words a lister of `param` may use: the last word of the name, singular and plural."""
-    w = re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", param)[-1].lower()
+    words = [x.lower() for x in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", param) if x]
+    if len(words) > 1 and words[-1] in GENERIC_TAILS:  # `sheet_name` is listed by what lists sheets
+        words = words[:-1]
+    w = words[-1] if words else ""
     if len(w) < 3:
         return []
     out = {w}
@@ -78,9 +83,24 @@ def open_params(state: SynthState) -> dict[str, list[str]]:
 
 
 def listers(state: SynthState, server: str, param: str) -> list[ToolNode]:
-    """The server's read tools with no required arguments that mention `param`."""
-    return [n for n in state.graph.nodes
-            if n.server == server and n.read_only and not n.params and mentions(n, param)]
+    """The server's read tools that mention `param` and need nothing, or only arguments a tool taking `param` also
+    takes and that have literal values (a workbook's sheets are listed for the workbook: `list_sheets(file_path)`
+    for `get_schema(file_path, sheet_name)`); those needing nothing first."""
+    from task_synth.graph import literal_values
+
+    takers = [set(n.params) - {param} for n in state.graph.nodes
+              if n.server == server and n.read_only and n.params.get(param, "") is None]
+    schemas = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in state.entries
+               if e.server == server}
+
+    def dependent(n: ToolNode) -> bool:
+        return bool(n.params) and param not in n.params and any(set(n.params) <= t for t in takers) and all(
+            k is not None and literal_values(state.graph, k, schemas.get(n.key, {}).get(p), server)
+            for p, k in n.params.items())
+
+    found = [n for n in state.graph.nodes if n.server == server and n.read_only and mentions(n, param)
+             and (not n.params or dependent(n))]
+    return sorted(found, key=lambda n: bool(n.params))
 
 
 def _lists(node: Any) -> list[tuple[str, list[Any]]]:
@@ -156,14 +176,16 @@ def rank(values: list[tuple[str, list[str]]]) -> list[str]:
 
 
 async def _probe(state: SynthState, node: ToolNode) -> str | None:
-    """The lister's output when two calls in two episodes agree and it is not an error; else None."""
-    from task_synth.probe import looks_like_error
+    """The lister's output (called with the first literal of each argument it takes) when two calls in two episodes
+    agree and it is not an error; else None."""
+    from task_synth.probe import looks_like_error, probe_arguments
 
+    args = probe_arguments(state, node)
     outs = []
     for i in range(2):
         async with state.live.episode(f"synth-lister-{node.server}-{i}", servers=[node.server],
                                       call_timeout_s=state.options.call_timeout_s) as ep:
-            out = await ep.call_real(node.server, node.tool, expand({}, state.builtins),
+            out = await ep.call_real(node.server, node.tool, expand(dict(args), state.builtins),
                                      state.options.call_timeout_s)
         if not out.ok or looks_like_error(out.content):
             return None
@@ -186,6 +208,13 @@ async def learn(state: SynthState) -> None:
                     break
             if not values:
                 continue
+            if lister.params:
+                # the values hold for the arguments the lister was given: the server's tools take those from now on
+                # (a sheet of brightwater.xlsx is asked of brightwater.xlsx)
+                from task_synth.probe import probe_arguments
+
+                for p, v in probe_arguments(state, lister).items():
+                    state.graph.local_pools.setdefault(server, {})[str(lister.params[p])] = [v]
             kind = f"{param}@{server}"
             state.graph.pools[kind] = values
             for node in state.graph.nodes:

@@ -264,11 +264,11 @@ class ProbeSource:
         from task_synth.seeding import isolated_servers
 
         init_graph(state)
-        await listers.learn(state)
         for server in state.options.servers:
             files = server_files(state, server)
             if files and server not in state.graph.local_pools:
                 state.graph.local_pools[server] = {"path": files}
+        await listers.learn(state)
         await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()

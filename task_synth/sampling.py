@@ -175,7 +175,7 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
     reached = {s.server for c in chains for s in c.steps}
     lone = [srv for srv in o.servers if srv not in reached]
     nodes = [n for k, n in sorted(walker.nodes.items()) if n.server in lone and n.server not in state.graph.setups
-             and None not in n.params.values() and walker.fillable(n, set())]
+             and None not in n.params.values() and walker.fillable(n, set()) and not _unsaid_choice(walker, n)]
     out: list[Chain] = []
     seen: set[str] = set()
     given: dict[str, list[Any]] = {}  # literals a tool was already given: the next chain takes another
@@ -201,6 +201,14 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
         state.notes.append(f"sample:walk: {len(out)} one-hop chains on {', '.join(sorted({c.steps[0].server for c in out}))}"
                            " (no walk of two or more hops reached them)")
     return out
+
+
+def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
+    """A required choice among several (an enum with no default): the request does not recite enum values, so a
+    one-hop task on it would not say which one it asks about."""
+    props = walker.schemas.get(node.key, {})
+    return any(len((props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
+               for p in node.params)
 
 
 def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
