@@ -128,17 +128,37 @@ def _from_objects(items: list[Any], param: str) -> list[str]:
     return []
 
 
+def json_values(text: str) -> Any:
+    """The JSON in `text`: one value, or several values one after another (a tool answering one content block per
+    item) as a list; None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    dec = json.JSONDecoder()
+    items: list[Any] = []
+    i, t = 0, text.strip()
+    while i < len(t):
+        try:
+            v, i = dec.raw_decode(t, i)
+        except ValueError:
+            return None
+        items.append(v)
+        while i < len(t) and t[i].isspace():
+            i += 1
+    return items if len(items) >= 2 else None
+
+
 def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
     """(value, its labels) pairs a lister's output lists for `param`; [] when it lists nothing recognisable.
 
     Labels are the item's other string fields (a country code's name), used to rank values the world mentions."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
+    data = json_values(text)
     if data is not None:
         plural = set(forms(param))
         lists = sorted(_lists(data), key=lambda kv: (kv[0].lower() not in plural, ))
+        if isinstance(data, dict) and not any(k.lower() in plural for k in data):
+            lists.append(("", [data]))  # a listing of one item is the item itself
         for _, items in lists:
             if items and all(isinstance(i, str) for i in items):
                 return [(i, []) for i in items if i.strip()]
@@ -175,9 +195,9 @@ def rank(values: list[tuple[str, list[str]]]) -> list[str]:
     return list(dict.fromkeys(v for v, _ in values))[:POOL]
 
 
-async def _probe(state: SynthState, node: ToolNode) -> str | None:
+async def _probe(state: SynthState, node: ToolNode, param: str) -> str | None:
     """The lister's output (called with the first literal of each argument it takes) when two calls in two episodes
-    agree and it is not an error; else None."""
+    list the same values for `param` (a timestamp beside them may change) and it is not an error; else None."""
     from task_synth.probe import looks_like_error, probe_arguments
 
     args = probe_arguments(state, node)
@@ -190,36 +210,52 @@ async def _probe(state: SynthState, node: ToolNode) -> str | None:
         if not out.ok or looks_like_error(out.content):
             return None
         outs.append(out.content)
-    return outs[0] if outs[0] == outs[1] else None
+    same = [v for v, _ in extract_values(outs[0], param)] == [v for v, _ in extract_values(outs[1], param)]
+    return outs[0] if same else None
+
+
+def _given(state: SynthState, lister: ToolNode) -> dict[str, Any]:
+    from task_synth.probe import probe_arguments
+
+    return probe_arguments(state, lister) if lister.params else {}
 
 
 async def learn(state: SynthState) -> None:
     """Give open string parameters the values their server's listers list (kind `param@server`)."""
     outputs: dict[str, str | None] = {}
+    for _ in range(3):  # a parameter listed for another listed one (a document's chapters) comes a pass later
+        if not await _learn_pass(state, outputs):
+            break
+
+
+async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool:
+    learnt = False
     for server, params in sorted(open_params(state).items()):
         for param in params:
             values: list[str] = []
             for lister in listers(state, server, param):
-                if lister.key not in outputs:
-                    outputs[lister.key] = await _probe(state, lister)
-                text = outputs[lister.key]
+                if f"{lister.key}:{param}" not in outputs:
+                    outputs[f"{lister.key}:{param}"] = await _probe(state, lister, param)
+                text = outputs[f"{lister.key}:{param}"]
                 values = rank(extract_values(text, param)) if text else []
                 if values:
                     break
             if not values:
                 continue
-            if lister.params:
-                # the values hold for the arguments the lister was given: the server's tools take those from now on
-                # (a sheet of brightwater.xlsx is asked of brightwater.xlsx)
-                from task_synth.probe import probe_arguments
-
-                for p, v in probe_arguments(state, lister).items():
-                    state.graph.local_pools.setdefault(server, {})[str(lister.params[p])] = [v]
             kind = f"{param}@{server}"
             state.graph.pools[kind] = values
+            learnt = True
+            given = _given(state, lister)
             for node in state.graph.nodes:
                 if node.server == server and node.params.get(param, "") is None:
                     node.params[param] = kind
+                    # the values hold for the arguments the lister was given: a tool taking them takes those too
+                    # (a sheet of brightwater.xlsx is asked of brightwater.xlsx), as the pinned kind `q@server~param`
+                    for q, v in given.items():
+                        if q in node.params:
+                            node.params[q] = f"{q}@{server}~{param}"
+                            state.graph.pools[node.params[q]] = [v]
+    return learnt
 
 
-__all__ = ["FIELDS", "POOL", "extract_values", "forms", "learn", "listers", "mentions", "open_params", "rank"]
+__all__ = ["FIELDS", "GENERIC_TAILS", "POOL", "extract_values", "forms", "json_values", "learn", "listers", "mentions", "open_params", "rank"]

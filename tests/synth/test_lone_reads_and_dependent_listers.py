@@ -28,6 +28,15 @@ def test_a_parameter_named_sheet_name_is_listed_by_what_lists_sheets():
     assert forms("name") == ["name", "names"]
 
 
+def test_a_listing_is_read_from_one_json_value_after_another_or_from_a_single_item():
+    from task_synth.listers import extract_values
+
+    stream = '{"document_name": "memos", "words": 5}\n{"document_name": "people", "words": 7}'
+    assert [v for v, _ in extract_values(stream, "document_name")] == ["memos", "people"]
+    assert extract_values('{"chapter_name": "01-intro.md", "words": 5}', "chapter_name") == [("01-intro.md", [])]
+    assert extract_values('{"error": "no such document"}', "chapter_name") == []
+
+
 def test_relative_links_of_a_fetched_page_become_pages_to_fetch():
     page = "* [Catalog](catalog.html)\n* [Web](https://example.org/x) [top](#a) <a href='offices.html#hq'>HQ</a>"
     assert linked_urls(page, "${WEB_URL}/") == ["${WEB_URL}/catalog.html", "${WEB_URL}/offices.html"]
@@ -61,14 +70,15 @@ async def test_a_server_whose_reads_need_a_listed_sheet_of_a_file_gives_verified
         assert a == b  # same seed, same bytes
         sheets = state.graph.pools["sheet_name@workbook"]
         assert {"Orders", "Targets"} <= set(sheets)
-        (path,) = state.graph.local_pools["workbook"]["path"]  # the sheets hold for the file that was listed
+        # the sheets hold for the file that was listed: a tool taking a sheet takes that file (a pinned kind)
+        (path,) = state.graph.pools[state.graph.node("workbook/sheet_size").params["file_path"]]
         suite = Suite.load(tmp_path / "a.jsonl")
         assert len(suite.tasks) >= 3, [r.reasons for r in state.rejected]
         for t in suite.tasks:
             assert "hops-1" in t.tags and not any(s.tool in t.fuzzy for s in t.reference)
             (step,) = t.reference
-            assert step.arguments["file_path"] == path
-            assert step.tool == "list_sheets" or step.arguments["sheet_name"] in sheets
+            if step.tool == "sheet_size":
+                assert step.arguments["file_path"] == path and step.arguments["sheet_name"] in sheets
         assert any(t.reference[0].tool == "sheet_size" for t in suite.tasks)
         async with Fleet.open([_spec()]) as fleet:
             results = await validate_suite(suite, fleet, concurrency=2)
