@@ -88,8 +88,9 @@ class SynthOptions(BaseModel):
     seed_world: bool = True
     """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
     lone_reads: bool = True
-    """A selected server that no walk of `min_hops` or more reaches (a single-tool server, reads that feed nothing)
-    gets one-hop tasks: one read and one question (sampling.lone_reads); they are the only tasks allowed one hop."""
+    """Read tools no walk reaches (a single-tool server, reads that feed nothing) get one-hop chains — one read, one
+    question — for what the walks left short of `n × oversample` (sampling.lone_reads); the only tasks allowed one
+    hop. False: walks only."""
 
 
 @dataclass

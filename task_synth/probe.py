@@ -71,8 +71,11 @@ def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
 def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     entry = state.entry(node.server, node.tool)
     props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
-    args = {p: literal_values(state.graph, k, props.get(p), node.server)[0] for p, k in node.params.items()
-            if k is not None}
+    from task_synth.sampling import paths_for
+
+    args = {p: (paths_for(node, p, vals) if k.split("@")[0] == "path" else vals)[0]
+            for p, k in node.params.items() if k is not None
+            for vals in [literal_values(state.graph, k, props.get(p), node.server)]}
     freetext.complete(node, args, None)
     return args
 
@@ -267,7 +270,9 @@ class ProbeSource:
         for server in state.options.servers:
             files = server_files(state, server)
             if files and server not in state.graph.local_pools:
-                state.graph.local_pools[server] = {"path": files}
+                # the folders they sit in too: a tool that lists a directory is given one (sampling picks by need)
+                folders = sorted({str(Path(f).parent) for f in files} - {"."})
+                state.graph.local_pools[server] = {"path": files + folders}
         await listers.learn(state)
         await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}

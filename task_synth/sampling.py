@@ -13,6 +13,7 @@ import json
 import random
 import re
 from collections import Counter
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
@@ -29,6 +30,18 @@ HOP_WEIGHTS = {2: 4, 3: 4, 4: 2, 5: 1}
 """Relative frequency of chain lengths (longer chains are rarer: each hop is a chance to fail grounding)."""
 
 
+_FOLDER = re.compile(r"director|folder|\bdirs?\b|tree", re.IGNORECASE)
+
+
+def paths_for(node: ToolNode, param: str, vals: list[Any]) -> list[Any]:
+    """Of a pool of paths, the folders for a tool that works on a directory (its name, the parameter or its
+    description's first sentence says directory, folder or tree), else the files; all of them when none fit."""
+    first = re.split(r"(?<=\.)\s", node.description.strip(), maxsplit=1)[0] if node.description else ""
+    folder = bool(_FOLDER.search(f"{node.tool} {param} {first}"))
+    fit = [v for v in vals if isinstance(v, str) and (not PurePosixPath(v).suffix) == folder]
+    return fit or vals
+
+
 class _Walker:
     def __init__(self, state: SynthState, rng: random.Random):
         self.state = state
@@ -43,6 +56,8 @@ class _Walker:
         kind = node.params[param]
         vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param),
                               node.server) if kind else []
+        if kind and kind.split("@")[0] == "path":
+            vals = paths_for(node, param, vals)
         vals = [v for v in vals if v not in avoid] or vals
         return self.rng.choice(vals) if vals else None
 
@@ -166,15 +181,15 @@ LONE_PER_TOOL = 3
 
 def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: list[Chain], want: int
                ) -> list[Chain]:
-    """One-hop chains for the selected servers no walk reached: a single-tool server, or one whose reads feed
-    nothing another read takes (a converter, a page fetcher, a profiler alone). Each is one read and one question,
-    worded with a purpose like any walk, and allowed one hop by the `hops` rule (`SynthState.single_hop`). Servers a
-    walk reached get none: multi-hop tasks are the point. A read that needs a set-up or a handle is not lone (its
-    opener makes it a walk of two)."""
+    """One-hop chains for the read tools no walk reached, while the walks left the run short of chains: the tool of
+    a single-tool server, or reads that feed nothing another read takes (a converter, a page fetcher, a profiler
+    alone, a document's statistics). Each is one read and one question, worded with a purpose like any walk, and
+    allowed one hop by the `hops` rule (`SynthState.single_hop`); they fill only what the walks could not (`want`):
+    multi-hop tasks are the point. A read that needs a set-up or a handle is not lone (its opener makes it a walk of
+    two)."""
     o = state.options
-    reached = {s.server for c in chains for s in c.steps}
-    lone = [srv for srv in o.servers if srv not in reached]
-    nodes = [n for k, n in sorted(walker.nodes.items()) if n.server in lone and n.server not in state.graph.setups
+    reached = {f"{s.server}/{s.tool}" for c in chains for s in c.steps}
+    nodes = [n for k, n in sorted(walker.nodes.items()) if k not in reached and n.server not in state.graph.setups
              and None not in n.params.values() and walker.fillable(n, set()) and not _unsaid_choice(walker, n)]
     out: list[Chain] = []
     seen: set[str] = set()
@@ -288,4 +303,4 @@ class WalkSampler:
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "WalkSampler", "lone_reads", "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "WalkSampler", "lone_reads", "paths_for", "with_setups"]
