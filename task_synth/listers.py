@@ -253,9 +253,11 @@ async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool
                     # (a sheet of brightwater.xlsx is asked of brightwater.xlsx), as the pinned kind `q@server~param`
                     for q, v in given.items():
                         if q in node.params:
-                            node.params[q] = f"{q}@{server}~{param}"
-                            state.graph.pools[node.params[q]] = [v]
+                            pinned = f"{q}@{server}~{param}"
+                            node.params[q] = pinned
+                            state.graph.pools[pinned] = [v]
     return learnt
 
 
-__all__ = ["FIELDS", "GENERIC_TAILS", "POOL", "extract_values", "forms", "json_values", "learn", "listers", "mentions", "open_params", "rank"]
+__all__ = ["FIELDS", "GENERIC_TAILS", "POOL", "extract_values", "forms", "json_values", "learn", "listers", "mentions",
+           "open_params", "rank"]

@@ -213,8 +213,8 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
                              seed=f"{o.seed}:{cid}"))
             state.single_hop.add(cid)
     if out:
-        state.notes.append(f"sample:walk: {len(out)} one-hop chains on {', '.join(sorted({c.steps[0].server for c in out}))}"
-                           " (no walk of two or more hops reached them)")
+        where = ", ".join(sorted({f"{c.steps[0].server}/{c.steps[0].tool}" for c in out}))
+        state.notes.append(f"sample:walk: {len(out)} one-hop chains on {where} (no walk reached those tools)")
     return out
 
 
