@@ -127,6 +127,10 @@ class _Walker:
             binds, bindings = [], {edge.param: f"step[{last}]:{hs.extract}"}
         else:
             binds = [self._bind(edge, param, last)]
+            folder = self._listed_folder(steps[-1], src)
+            if folder and edge.via == "direct" and str(edge.kind).split("@")[0] == "path":
+                # a name a folder's listing gives is relative to that folder: `meetings` lists `ops.md`
+                binds = [binds[0].model_copy(update={"template": f"{folder}/{{}}"})]
         bound_kinds = {dst.params[param]}
         args: dict[str, Any] = {}
         for p, kind in dst.params.items():
@@ -144,6 +148,16 @@ class _Walker:
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
                                depends_on=[last]))
         return True
+
+    @staticmethod
+    def _listed_folder(step: ChainStep, node: ToolNode) -> str | None:
+        """The folder a step listed (a tool working on a directory, given a relative folder), else None."""
+        for p, v in step.arguments.items():
+            kind = node.params.get(p) or ""
+            if kind.split("@")[0] == "path" and isinstance(v, str) and v and not PurePosixPath(v).suffix \
+                    and not v.startswith(("/", "$", ".")) and paths_for(node, p, [v, "x.txt"]) == [v]:
+                return v.rstrip("/")
+        return None
 
     def _used(self, steps: list[ChainStep], kind: str | None) -> list[Any]:
         out = []
