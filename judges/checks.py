@@ -76,6 +76,23 @@ def normalise_text(s: str, *, case_sensitive: bool = False) -> str:
     return s if case_sensitive else s.casefold()
 
 
+def occurs(needle: str, hay: str) -> bool:
+    """`needle` occurs in `hay` as a whole token: an end of the needle that is a letter or digit must not run on into
+    one in `hay` ('5' is not in '15 items', 'SO-1012' is not in 'SO-10123', 'Lisbon' is in "Lisbon's office").
+    Both are already normalised."""
+    if not needle:
+        return True
+    start = hay.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        before_ok = not needle[0].isalnum() or start == 0 or not hay[start - 1].isalnum()
+        after_ok = not needle[-1].isalnum() or end == len(hay) or not hay[end].isalnum()
+        if before_ok and after_ok:
+            return True
+        start = hay.find(needle, start + 1)
+    return False
+
+
 def _expected_number(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -89,7 +106,8 @@ def _evaluate(kind: CheckKind, value: Any, check: Check, answer: str) -> tuple[f
     if kind == "exact":
         return float(normalise_text(answer, case_sensitive=cs) == normalise_text(str(value), case_sensitive=cs)), None
     if kind == "contains":
-        return float(normalise_text(str(value), case_sensitive=cs) in normalise_text(answer, case_sensitive=cs)), None
+        found = occurs(normalise_text(str(value), case_sensitive=cs), normalise_text(answer, case_sensitive=cs))
+        return float(found), None
     if kind == "regex":
         try:
             return float(re.search(str(value), answer, 0 if cs else re.IGNORECASE) is not None), None
@@ -106,7 +124,7 @@ def _evaluate(kind: CheckKind, value: Any, check: Check, answer: str) -> tuple[f
     if not claims:
         return 0.0, "claims check with no claims"
     got = normalise_text(answer, case_sensitive=cs)
-    return sum(normalise_text(str(c), case_sensitive=cs) in got for c in claims) / len(claims), None
+    return sum(occurs(normalise_text(str(c), case_sensitive=cs), got) for c in claims) / len(claims), None
 
 
 def _live_value(check: Check, live_outputs: Mapping[int, str]) -> tuple[Any, str | None]:
@@ -133,7 +151,8 @@ def _evaluate_state(index: int, check: Check, live_outputs: Mapping[int, str] | 
         score, note = 0.0, f"the final-state read failed: {state[:200]}"
     else:
         cs = check.case_sensitive
-        score = float(normalise_text(str(check.value), case_sensitive=cs) in normalise_text(state, case_sensitive=cs))
+        want = normalise_text(str(check.value), case_sensitive=cs)
+        score = float(occurs(want, normalise_text(state, case_sensitive=cs)))
     return CheckResult(index=index, kind="state", expected=check.value, passed=score == 1.0, score=score,
                        effective_score=score, effective_passed=score == 1.0, note=note)
 

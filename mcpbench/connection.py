@@ -143,6 +143,16 @@ class Connection:
         self.status = ServerStatus(name=s.name, transport=s.transport, stateful=s.stateful)
         self.limiter = anyio.CapacityLimiter(s.max_concurrency)
 
+    @classmethod
+    def failed(cls, resolved: Resolved, log_path: Path | None, error: str) -> Connection:
+        """A connection that never started (its spec could not be resolved, its data could not be copied): reported
+        failed with `error`, and already stopped, so whoever waits for it to start or stop is not left waiting."""
+        conn = cls(resolved, log_path)
+        conn.status = conn.status.model_copy(update={"status": "failed", "error": error})
+        conn.ready.set()
+        conn._done.set()
+        return conn
+
     @property
     def pid(self) -> int | None:
         """The server's process id (stdio, or an http/sse server we launched), None otherwise."""

@@ -209,9 +209,7 @@ class Fleet:
         try:
             resolved = resolve(spec, b, self.home)
         except (ConfigError, FileNotFoundError, OSError) as e:
-            conn = Connection(resolve_placeholder(spec), self.log_dir / log_name)
-            conn.status = conn.status.model_copy(update={"status": "failed", "error": str(e)})
-            return conn
+            return Connection.failed(resolve_placeholder(spec), self.log_dir / log_name, str(e))
         conn = Connection(resolved, self.log_dir / log_name, counters=self.counters[spec.name],
                           on_tools_changed=self._tools_changed)
         conn.connect_deadline = anyio.current_time() + spec.timeouts.connect
@@ -402,7 +400,10 @@ class Fleet:
         world = self.builtins.get("WORLD")
         if world is not None and spec.isolation.copy_:
             # a git repository or a database is disk work: off the event loop, so episodes in flight go on
-            await anyio.to_thread.run_sync(process.copy_world, Path(world), data_dir, list(spec.isolation.copy_))
+            try:
+                await anyio.to_thread.run_sync(process.copy_world, Path(world), data_dir, list(spec.isolation.copy_))
+            except FileNotFoundError as e:  # reported as this server's start failure; the others go on
+                return Connection.failed(resolve_placeholder(spec), self.log_dir / f"{spec.name}.log", str(e)), data_dir
         safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in episode_id)[:80]
         conn = await self._start(spec, self.builtins, f"{spec.name}.{safe_id}.log", data_dir)
         return conn, data_dir

@@ -318,14 +318,22 @@ def with_stderr(error: str, tail: str | None, n: int = 3) -> str:
 # ---- the world ------------------------------------------------------------------------------------------------------
 def copy_world(world: Path, dest: Path, parts: list[str]) -> None:
     """Copy the listed parts of the world (files or directories, symlinks kept) into `dest`. Blocking: run it in a
-    worker thread from async code."""
+    worker thread from async code.
+
+    Raises FileNotFoundError naming every listed part the world does not hold (a typo in `isolation.copy` would
+    otherwise start the server on an empty directory and fail its episodes for a reason nobody sees); nothing is
+    copied then."""
+    missing = [rel for rel in parts if not (world / rel).exists() and not (world / rel).is_symlink()]
+    if missing:
+        raise FileNotFoundError(f"isolation.copy lists {', '.join(repr(m) for m in missing)}, which the world at "
+                                f"{world} does not hold")
     for rel in parts:
         src, dst = world / rel, dest / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dst, symlinks=True)
-        elif src.exists():
-            shutil.copy2(src, dst)
+        else:
+            shutil.copy2(src, dst, follow_symlinks=False)
 
 
 def open_log(path: Path | None) -> IO[str]:

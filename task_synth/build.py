@@ -31,8 +31,10 @@ from task_synth.filters import task_substance
 from task_synth.task import Suite, Task
 
 RECIPE_SUFFIX = ".build.yaml"
-FINGERPRINT_GLOBS = ("task_synth/*.py", "task_synth/prompts/*.md", "mcpbench/world*.py", "mcpbench/data/world/**/*")
-"""Files whose bytes decide what a synthesis makes: any change invalidates every cached part."""
+FINGERPRINT_GLOBS = ("task_synth/*.py", "task_synth/prompts/*.md", "mcpbench/world*.py", "mcpbench/data/world/**/*",
+                     "judges/checks.py")
+"""Files whose bytes decide what a synthesis makes and which of its tasks the replay keeps (the checks it
+re-scores): any change invalidates every cached part."""
 NOT_FINGERPRINTED = frozenset({"task_synth/build.py", "task_synth/pick.py"})
 """How parts are merged and picked does not change what a part makes."""
 

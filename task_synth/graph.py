@@ -17,6 +17,7 @@ from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNo
 from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
 from task_synth.registry import step
+from task_synth.wording import first_clause, humanize
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -25,21 +26,39 @@ HANDLE = "handle"
 """The kind of an edge that carries a handle (graph.handles): bound with the source's own regex, never a kind's."""
 LITERAL_ONLY = {"enum", "boolean", "repo"}
 """Kinds filled from the schema or seeds only, never bound to an earlier output."""
-_UNSAFE = re.compile(r"(^|[_\-. ])(write|create|delete|remove|update|insert|move|edit|add|append|set|push|commit|reset"
-                     r"|checkout|toggle|init|drop|gzip|simulate|trigger|rename|upload|send|post|put|patch|kill|exec"
-                     r"|clear|save|store|export|close|undo|redo|restore)", re.IGNORECASE)
+MUTATING_VERBS = ("write|create|delete|remove|update|insert|move|edit|add|append|set|push|commit|reset|checkout|toggle"
+                  "|init|drop|gzip|simulate|trigger|rename|upload|send|post|put|patch|kill|exec|clear|save|store"
+                  "|export|close|undo|redo|restore|mark|approve|finalize|complete|register|assign|submit|schedule"
+                  "|cancel|archive|publish|enable|disable|start|stop|spawn|mutate|bump|increment|decrement|lock"
+                  "|unlock|grant|revoke|modify|change|replace|merge|format|apply|protect|unprotect|copy|customize"
+                  "|install|uninstall|deploy|upsert|truncate|purge|erase|overwrite|import|load|attach|detach|link"
+                  "|unlink|invite|pay|transfer")
+"""Verbs of tools that change something. A tool whose name holds one, or whose description starts with one, is not
+read-only unless its server says so (readOnlyHint)."""
+_READ_FIRST = re.compile(r"(?:get|list|read|search|show|describe|find|query|count|view|fetch|lookup|inspect)\b",
+                         re.IGNORECASE)
+"""A name that starts with a reading verb reads, whatever nouns follow ('get_paragraph_format', 'list_changes')."""
+_UNSAFE = re.compile(rf"\b(?:{MUTATING_VERBS})\b", re.IGNORECASE)
+"""A mutating verb as a whole word of a name made words ('mark_task_done', 'markTaskDone'; not 'get_settings',
+'list_tags' or 'address')."""
+_UNSAFE_LEAD = re.compile(rf"^(?:{MUTATING_VERBS})(?:s|es)?\b", re.IGNORECASE)
 _SELECT_ONLY = re.compile(r"\bSELECT\b|SQL query", re.IGNORECASE)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b")
 
 
 def is_read_only(entry: ToolEntry) -> bool:
-    """Safe to call with generated arguments: readOnlyHint when the server gives it, else the tool's name."""
+    """Safe to call with generated arguments: readOnlyHint when the server gives it, else neither the tool's name
+    nor the leading verb of its description changes anything (MUTATING_VERBS: 'mark_task_done', 'format_text',
+    "Register a new user request…" are not read-only). Unknown is treated as a write: synthesis calls writes only on
+    sandboxed instances."""
     ann = entry.annotations or {}
     if ann.get("readOnlyHint") is True:
         return True
-    if ann.get("readOnlyHint") is False:
+    if ann.get("readOnlyHint") is False or ann.get("destructiveHint") is True:
         return False
-    return not _UNSAFE.search(entry.name)
+    words = humanize(entry.name)
+    return ((_READ_FIRST.match(words) is not None or not _UNSAFE.search(words))
+            and not _UNSAFE_LEAD.search(first_clause(entry.description or "")))
 
 
 def _query_only(entry: ToolEntry, params: dict[str, str | None]) -> bool:

@@ -144,3 +144,21 @@ async def test_shutdown_leaves_no_child_process(toy_spec):
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     _ = sys
+
+
+async def test_an_isolation_copy_the_world_lacks_fails_that_server_with_the_path_and_the_others_go_on(toy_spec):
+    typo = toy_spec("typo", stateful=True, isolation={"copy": ["db/compnay.db"]})
+    # a stateful server whose spec cannot be resolved is failed too, and never waited for (it used to hang the open)
+    unset = toy_spec("unset", stateful=True, env={"TOKEN": "${MCPBENCH_TEST_NEVER_SET}"})
+    good = toy_spec("counter", stateful=True, isolation={"copy": ["db/company.db"]},
+                    env={"TOY_STATE_DIR": "${EPISODE_DIR}"})
+    with anyio.fail_after(60):
+        async with Fleet.open([typo, unset, good]) as fleet:
+            st = fleet.status
+            assert st["unset"].status == "failed" and "MCPBENCH_TEST_NEVER_SET" in st["unset"].error
+            assert st["typo"].status == "failed"
+            assert "isolation.copy lists 'db/compnay.db'" in st["typo"].error
+            assert st["counter"].status == "connected"
+            async with fleet.episode("e") as tools:
+                out = await tools.call(RequestedCall(id="1", name="counter__bump", arguments={}), turn=1)
+                assert out.content == "1"

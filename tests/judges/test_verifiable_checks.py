@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from judges.checks import evaluate_check, evaluate_checks, extract_numbers
-from task_synth.task import Check
+from task_synth.task import Check, state_key
 
 
 @pytest.mark.parametrize(("text", "numbers"), [
@@ -50,6 +50,22 @@ def test_contains_and_regex_checks_search_the_answer():
     assert evaluate_check(0, Check(kind="contains", value="Ada  Lovelace"), "The author is ada lovelace.").passed
     assert evaluate_check(0, Check(kind="regex", value=r"v\d+\.\d+"), "Release V2.7 is current").passed
     assert not evaluate_check(0, Check(kind="regex", value=r"v\d+\.\d+", case_sensitive=True), "V2.7").passed
+
+
+def test_contains_claims_and_state_checks_match_whole_tokens_not_the_inside_of_longer_ones():
+    """'5' is not in '15', 'SO-1012' is not in 'SO-10123', '7.5' is not in '17.55'; punctuation is a boundary."""
+    assert not evaluate_check(0, Check(kind="contains", value="5"), "I found 15 items.").passed
+    assert evaluate_check(0, Check(kind="contains", value="5"), "There are 5 items.").passed
+    assert not evaluate_check(0, Check(kind="contains", value="SO-1012"), "Order SO-10123 shipped").passed
+    assert evaluate_check(0, Check(kind="contains", value="SO-1012"), "Order SO-1012, shipped").passed
+    assert not evaluate_check(0, Check(kind="contains", value="7.5"), "a rate of 17.55").passed
+    assert evaluate_check(0, Check(kind="contains", value="Lisbon"), "Our Lisbon's office").passed
+    assert evaluate_check(0, Check(kind="contains", value="(EUR)"), "price(EUR)x").passed  # ends that are not alnum
+    r = evaluate_check(0, Check(kind="claims", value=["12", "Denver"]), "In Denver: 112 units.")
+    assert r.score == 1 / 2  # hand-computed: 'Denver' found, '12' only inside '112'
+    state = evaluate_check(0, Check(kind="state", value="42", read={"server": "s", "tool": "t", "arguments": {}}),
+                           "", {state_key(0): '{"qty": 142}'})
+    assert not state.passed
 
 
 def test_a_claims_check_scores_the_share_of_claims_present():

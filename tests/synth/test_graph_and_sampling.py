@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mcpbench.catalog import ToolEntry
 from task_synth.graph import SchemaSource, build_node, connect, is_read_only, mark_produces
 from task_synth.pipeline import SynthOptions, SynthState, select_entries
 from task_synth.sampling import WalkSampler
@@ -24,6 +25,24 @@ def _state(seed: int = 1, n: int = 6, **kw) -> SynthState:
 
 def _edges(state: SynthState) -> set[tuple[str, str, str, str, str]]:
     return {(e.src, e.dst, e.param, e.kind, e.via) for e in state.graph.edges}
+
+
+def test_a_tool_whose_name_or_leading_verb_changes_something_is_not_read_only_whatever_nouns_follow_a_read():
+    def entry(name: str, description: str, annotations: dict | None = None) -> ToolEntry:
+        return ToolEntry(server="s", name=name, description=description, input_schema={}, annotations=annotations,
+                         sha256="x")
+
+    writes = [entry("mark_task_done", "Mark a given task as done."),
+              entry("request_planning", "Register a new user request and plan its tasks."),
+              entry("format_text", "Format a range of text."), entry("markTaskDone", "Done."),
+              entry("do_it", "Deletes every row of the table."), entry("tidy", "Apply a style to a range.")]
+    reads = [entry("get_paragraph_format", "Read the formatting of a paragraph."),
+             entry("list_tags", "List the repository's tags."), entry("get_settings", "Show the settings."),
+             entry("address_lookup", "Look up an address."), entry("row_count", "How many rows the table has."),
+             entry("mark_task_done", "Mark a task.", {"readOnlyHint": True})]
+    assert [e.name for e in writes if is_read_only(e)] == []
+    assert [e.name for e in reads if not is_read_only(e)] == []
+    assert not is_read_only(entry("get_x", "Get x.", {"destructiveHint": True}))
 
 
 def test_write_tools_are_never_read_only_and_annotations_win_over_names():
