@@ -83,3 +83,22 @@ async def test_a_server_whose_reads_need_a_listed_sheet_of_a_file_gives_verified
         async with Fleet.open([_spec()]) as fleet:
             results = await validate_suite(suite, fleet, concurrency=2)
     assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
+
+
+def test_a_tool_that_lists_a_directory_is_given_a_folder_and_a_reader_a_file():
+    from task_synth.artifacts import ChainStep, ToolNode
+    from task_synth.sampling import _Walker, paths_for
+
+    pool = ["README.md", "memos/price-update.md", "memos", "people"]
+    lister = ToolNode(server="s", tool="list_directory", sha256="", params={"path": "path"},
+                      description="Get a detailed listing of all files and directories in a specified path. More.")
+    reader = ToolNode(server="s", tool="read_text_file", sha256="", params={"path": "path"},
+                      description="Read the complete contents of a file as text.")
+    assert paths_for(lister, "path", pool) == ["memos", "people"]
+    assert paths_for(reader, "path", pool) == ["README.md", "memos/price-update.md"]
+    assert paths_for(reader, "path", ["memos"]) == ["memos"]  # none fit: all of them
+    # a name the folder's listing gives is relative to that folder
+    assert _Walker._listed_folder(ChainStep(server="s", tool="list_directory", arguments={"path": "memos"}),
+                                  lister) == "memos"
+    assert _Walker._listed_folder(ChainStep(server="s", tool="read_text_file", arguments={"path": "README.md"}),
+                                  reader) is None
