@@ -120,8 +120,9 @@ def _from_objects(items: list[Any], param: str) -> list[str]:
     objs = [i for i in items if isinstance(i, dict)]
     if not objs:
         return []
-    for f in FIELDS:
-        name = f.format(p=param)
+    nouns = [w for w in forms(param) if w != param]  # `sheet` for sheet_name
+    names = [f.format(p=param) for f in FIELDS[:5]] + nouns + [f.format(p=param) for f in FIELDS[5:]]
+    for name in names:
         vals = [o.get(name) for o in objs]
         if all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() for v in vals):
             return [str(v) for v in vals]

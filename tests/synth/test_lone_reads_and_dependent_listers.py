@@ -35,6 +35,8 @@ def test_a_listing_is_read_from_one_json_value_after_another_or_from_a_single_it
     assert [v for v, _ in extract_values(stream, "document_name")] == ["memos", "people"]
     assert extract_values('{"chapter_name": "01-intro.md", "words": 5}', "chapter_name") == [("01-intro.md", [])]
     assert extract_values('{"error": "no such document"}', "chapter_name") == []
+    sheets = '{"file": "b.xlsx", "sheets": [{"sheet": "Orders", "rows": 20}, {"sheet": "Targets", "rows": 8}]}'
+    assert [v for v, _ in extract_values(sheets, "sheet_name")] == ["Orders", "Targets"]
 
 
 def test_relative_links_of_a_fetched_page_become_pages_to_fetch():
