@@ -326,7 +326,8 @@ class RuleFilter:
                 continue
             after, before = state.states.get(g.chain_id, ([], {}))
             ctx = RuleContext(task=task, runs=[g.raw_outputs(0), g.raw_outputs(1)], catalog=state.live.catalog,
-                              builtins=state.builtins, hops=(o.min_hops, o.max_hops), states=after,
+                              builtins=state.builtins, states=after,
+                              hops=(1 if g.chain_id in state.single_hop else o.min_hops, o.max_hops),
                               state_before=before)
             reasons = apply_rules(ctx)
             if task.id in kept:

@@ -27,12 +27,17 @@ POOL = 8
 """Values kept per listed parameter."""
 FIELDS = ("{p}", "{p}_code", "{p}_id", "{p}Code", "{p}Id", "code", "id", "key", "slug", "name", "value")
 """Object fields a listed value is read from, in order of preference."""
+GENERIC_TAILS = {"name", "id", "key", "code", "title", "label"}
+"""Last words that say nothing of what is listed: a lister of `sheet_name` names sheets."""
 _ITEM = re.compile(r"[\w][\w .:/+-]{0,39}")
 
 
 def forms(param: str) -> list[str]:
     """The words a lister of `param` may use: the last word of the name, singular and plural."""
-    w = re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", param)[-1].lower()
+    words = [x.lower() for x in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", param) if x]
+    if len(words) > 1 and words[-1] in GENERIC_TAILS:  # `sheet_name` is listed by what lists sheets
+        words = words[:-1]
+    w = words[-1] if words else ""
     if len(w) < 3:
         return []
     out = {w}
@@ -78,9 +83,24 @@ def open_params(state: SynthState) -> dict[str, list[str]]:
 
 
 def listers(state: SynthState, server: str, param: str) -> list[ToolNode]:
-    """The server's read tools with no required arguments that mention `param`."""
-    return [n for n in state.graph.nodes
-            if n.server == server and n.read_only and not n.params and mentions(n, param)]
+    """The server's read tools that mention `param` and need nothing, or only arguments a tool taking `param` also
+    takes and that have literal values (a workbook's sheets are listed for the workbook: `list_sheets(file_path)`
+    for `get_schema(file_path, sheet_name)`); those needing nothing first."""
+    from task_synth.graph import literal_values
+
+    takers = [set(n.params) - {param} for n in state.graph.nodes
+              if n.server == server and n.read_only and n.params.get(param, "") is None]
+    schemas = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in state.entries
+               if e.server == server}
+
+    def dependent(n: ToolNode) -> bool:
+        return bool(n.params) and param not in n.params and any(set(n.params) <= t for t in takers) and all(
+            k is not None and literal_values(state.graph, k, schemas.get(n.key, {}).get(p), server)
+            for p, k in n.params.items())
+
+    found = [n for n in state.graph.nodes if n.server == server and n.read_only and mentions(n, param)
+             and (not n.params or dependent(n))]
+    return sorted(found, key=lambda n: bool(n.params))
 
 
 def _lists(node: Any) -> list[tuple[str, list[Any]]]:
@@ -100,25 +120,46 @@ def _from_objects(items: list[Any], param: str) -> list[str]:
     objs = [i for i in items if isinstance(i, dict)]
     if not objs:
         return []
-    for f in FIELDS:
-        name = f.format(p=param)
+    nouns = [w for w in forms(param) if w != param]  # `sheet` for sheet_name
+    names = [f.format(p=param) for f in FIELDS[:5]] + nouns + [f.format(p=param) for f in FIELDS[5:]]
+    for name in names:
         vals = [o.get(name) for o in objs]
         if all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() for v in vals):
             return [str(v) for v in vals]
     return []
 
 
+def json_values(text: str) -> Any:
+    """The JSON in `text`: one value, or several values one after another (a tool answering one content block per
+    item) as a list; None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    dec = json.JSONDecoder()
+    items: list[Any] = []
+    i, t = 0, text.strip()
+    while i < len(t):
+        try:
+            v, i = dec.raw_decode(t, i)
+        except ValueError:
+            return None
+        items.append(v)
+        while i < len(t) and t[i].isspace():
+            i += 1
+    return items if len(items) >= 2 else None
+
+
 def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
     """(value, its labels) pairs a lister's output lists for `param`; [] when it lists nothing recognisable.
 
     Labels are the item's other string fields (a country code's name), used to rank values the world mentions."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
+    data = json_values(text)
     if data is not None:
         plural = set(forms(param))
         lists = sorted(_lists(data), key=lambda kv: (kv[0].lower() not in plural, ))
+        if isinstance(data, dict) and not any(k.lower() in plural for k in data):
+            lists.append(("", [data]))  # a listing of one item is the item itself
         for _, items in lists:
             if items and all(isinstance(i, str) for i in items):
                 return [(i, []) for i in items if i.strip()]
@@ -155,32 +196,48 @@ def rank(values: list[tuple[str, list[str]]]) -> list[str]:
     return list(dict.fromkeys(v for v, _ in values))[:POOL]
 
 
-async def _probe(state: SynthState, node: ToolNode) -> str | None:
-    """The lister's output when two calls in two episodes agree and it is not an error; else None."""
-    from task_synth.probe import looks_like_error
+async def _probe(state: SynthState, node: ToolNode, param: str) -> str | None:
+    """The lister's output (called with the first literal of each argument it takes) when two calls in two episodes
+    list the same values for `param` (a timestamp beside them may change) and it is not an error; else None."""
+    from task_synth.probe import looks_like_error, probe_arguments
 
+    args = probe_arguments(state, node)
     outs = []
     for i in range(2):
         async with state.live.episode(f"synth-lister-{node.server}-{i}", servers=[node.server],
                                       call_timeout_s=state.options.call_timeout_s) as ep:
-            out = await ep.call_real(node.server, node.tool, expand({}, state.builtins),
+            out = await ep.call_real(node.server, node.tool, expand(dict(args), state.builtins),
                                      state.options.call_timeout_s)
         if not out.ok or looks_like_error(out.content):
             return None
         outs.append(out.content)
-    return outs[0] if outs[0] == outs[1] else None
+    same = [v for v, _ in extract_values(outs[0], param)] == [v for v, _ in extract_values(outs[1], param)]
+    return outs[0] if same else None
+
+
+def _given(state: SynthState, lister: ToolNode) -> dict[str, Any]:
+    from task_synth.probe import probe_arguments
+
+    return probe_arguments(state, lister) if lister.params else {}
 
 
 async def learn(state: SynthState) -> None:
     """Give open string parameters the values their server's listers list (kind `param@server`)."""
     outputs: dict[str, str | None] = {}
+    for _ in range(3):  # a parameter listed for another listed one (a document's chapters) comes a pass later
+        if not await _learn_pass(state, outputs):
+            break
+
+
+async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool:
+    learnt = False
     for server, params in sorted(open_params(state).items()):
         for param in params:
             values: list[str] = []
             for lister in listers(state, server, param):
-                if lister.key not in outputs:
-                    outputs[lister.key] = await _probe(state, lister)
-                text = outputs[lister.key]
+                if f"{lister.key}:{param}" not in outputs:
+                    outputs[f"{lister.key}:{param}"] = await _probe(state, lister, param)
+                text = outputs[f"{lister.key}:{param}"]
                 values = rank(extract_values(text, param)) if text else []
                 if values:
                     break
@@ -188,9 +245,20 @@ async def learn(state: SynthState) -> None:
                 continue
             kind = f"{param}@{server}"
             state.graph.pools[kind] = values
+            learnt = True
+            given = _given(state, lister)
             for node in state.graph.nodes:
                 if node.server == server and node.params.get(param, "") is None:
                     node.params[param] = kind
+                    # the values hold for the arguments the lister was given: a tool taking them takes those too
+                    # (a sheet of brightwater.xlsx is asked of brightwater.xlsx), as the pinned kind `q@server~param`
+                    for q, v in given.items():
+                        if q in node.params:
+                            pinned = f"{q}@{server}~{param}"
+                            node.params[q] = pinned
+                            state.graph.pools[pinned] = [v]
+    return learnt
 
 
-__all__ = ["FIELDS", "POOL", "extract_values", "forms", "learn", "listers", "mentions", "open_params", "rank"]
+__all__ = ["FIELDS", "GENERIC_TAILS", "POOL", "extract_values", "forms", "json_values", "learn", "listers", "mentions",
+           "open_params", "rank"]

@@ -87,6 +87,10 @@ class SynthOptions(BaseModel):
     id_prefix: str = "synth"
     seed_world: bool = True
     """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
+    lone_reads: bool = True
+    """Read tools no walk reaches (a single-tool server, reads that feed nothing) get one-hop chains — one read, one
+    question — for what the walks left short of `n × oversample` (sampling.lone_reads); the only tasks allowed one
+    hop. False: walks only."""
 
 
 @dataclass
@@ -110,6 +114,8 @@ class SynthState:
     notes: list[str] = field(default_factory=list)
     states: dict[str, tuple[list[dict[int, str]], dict[int, str]]] = field(default_factory=dict)
     """Chain id -> (final-state reads after each grounding run, reads on a fresh instance): for state checks."""
+    single_hop: set[str] = field(default_factory=set)
+    """Chain ids of lone reads (sampling.lone_reads): the `hops` rule lets them have one hop."""
     guard: Any = None
     """The run's llm.ModelGuard (deadline, breaker), made on first use."""
     on_progress: Callable[[SynthState], object] | None = None

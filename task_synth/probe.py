@@ -71,10 +71,33 @@ def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
 def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
     entry = state.entry(node.server, node.tool)
     props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
-    args = {p: literal_values(state.graph, k, props.get(p), node.server)[0] for p, k in node.params.items()
-            if k is not None}
+    from task_synth.sampling import paths_for
+
+    args = {p: (paths_for(node, p, vals) if k.split("@")[0] == "path" else vals)[0]
+            for p, k in node.params.items() if k is not None
+            for vals in [literal_values(state.graph, k, props.get(p), node.server)]}
     freetext.complete(node, args, None)
     return args
+
+
+_LINK = re.compile(r"\]\(([^()\s]+)\)|href=[\"']([^\"'\s]+)[\"']")
+
+
+def linked_urls(text: str, base: str) -> list[str]:
+    """Pages a page fetched from `base` links to by a relative link (markdown `[x](a.html)` or `href="a.html"`),
+    made absolute against `base`: a fetcher's probe of one page gives the pages it can fetch next. Links with a
+    scheme, fragments and links back to `base` are not taken (absolute URLs are the `url` kind's own finding)."""
+    from urllib.parse import urljoin
+
+    out: list[str] = []
+    for m in _LINK.finditer(text):
+        link = m.group(1) or m.group(2)
+        if re.match(r"^[a-z][\w+.-]*:|^#|^//", link, re.IGNORECASE):
+            continue
+        url = urljoin(base, link.split("#", 1)[0])
+        if url and url != base and url not in out:
+            out.append(url)
+    return out
 
 
 SETUP_TRIES = 4
@@ -244,11 +267,13 @@ class ProbeSource:
         from task_synth.seeding import isolated_servers
 
         init_graph(state)
-        await listers.learn(state)
         for server in state.options.servers:
             files = server_files(state, server)
             if files and server not in state.graph.local_pools:
-                state.graph.local_pools[server] = {"path": files}
+                # the folders they sit in too: a tool that lists a directory is given one (sampling picks by need)
+                folders = sorted({str(Path(f).parent) for f in files} - {"."})
+                state.graph.local_pools[server] = {"path": files + folders}
+        await listers.learn(state)
         await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()
@@ -287,6 +312,10 @@ class ProbeSource:
 
     @staticmethod
     def _learn(state: SynthState, node: ToolNode, raw: str, text: str, varying: bool) -> None:
+        if not varying and node.probe is not None:
+            pool = state.graph.pools.setdefault("url", [])
+            for base in (v for p, v in node.probe.arguments.items() if node.params.get(p) == "url"):
+                pool += [u for u in linked_urls(text, str(base))[:POOLED_PER_TOOL] if u not in pool]
         for kind in sorted(KINDS):
             found = find_values(kind, raw, node.key)
             if not found:
@@ -304,4 +333,4 @@ class ProbeSource:
                     pool.append(value)
 
 
-__all__ = ["NOT_POOLED", "ProbeSource", "looks_like_error", "normalise_output", "probe_arguments"]
+__all__ = ["NOT_POOLED", "ProbeSource", "linked_urls", "looks_like_error", "normalise_output", "probe_arguments"]

@@ -13,6 +13,7 @@ import json
 import random
 import re
 from collections import Counter
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
@@ -29,6 +30,18 @@ HOP_WEIGHTS = {2: 4, 3: 4, 4: 2, 5: 1}
 """Relative frequency of chain lengths (longer chains are rarer: each hop is a chance to fail grounding)."""
 
 
+_FOLDER = re.compile(r"director|folder|\bdirs?\b|tree", re.IGNORECASE)
+
+
+def paths_for(node: ToolNode, param: str, vals: list[Any]) -> list[Any]:
+    """Of a pool of paths, the folders for a tool that works on a directory (its name, the parameter or its
+    description's first sentence says directory, folder or tree), else the files; all of them when none fit."""
+    first = re.split(r"(?<=\.)\s", node.description.strip(), maxsplit=1)[0] if node.description else ""
+    folder = bool(_FOLDER.search(f"{node.tool} {param} {first}"))
+    fit = [v for v in vals if isinstance(v, str) and (not PurePosixPath(v).suffix) == folder]
+    return fit or vals
+
+
 class _Walker:
     def __init__(self, state: SynthState, rng: random.Random):
         self.state = state
@@ -43,6 +56,8 @@ class _Walker:
         kind = node.params[param]
         vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param),
                               node.server) if kind else []
+        if kind and kind.split("@")[0] == "path":
+            vals = paths_for(node, param, vals)
         vals = [v for v in vals if v not in avoid] or vals
         return self.rng.choice(vals) if vals else None
 
@@ -112,6 +127,10 @@ class _Walker:
             binds, bindings = [], {edge.param: f"step[{last}]:{hs.extract}"}
         else:
             binds = [self._bind(edge, param, last)]
+            folder = self._listed_folder(steps[-1], src)
+            if folder and edge.via == "direct" and str(edge.kind).split("@")[0] == "path":
+                # a name a folder's listing gives is relative to that folder: `meetings` lists `ops.md`
+                binds = [binds[0].model_copy(update={"template": f"{folder}/{{}}"})]
         bound_kinds = {dst.params[param]}
         args: dict[str, Any] = {}
         for p, kind in dst.params.items():
@@ -129,6 +148,16 @@ class _Walker:
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
                                depends_on=[last]))
         return True
+
+    @staticmethod
+    def _listed_folder(step: ChainStep, node: ToolNode) -> str | None:
+        """The folder a step listed (a tool working on a directory, given a relative folder), else None."""
+        for p, v in step.arguments.items():
+            kind = node.params.get(p) or ""
+            if kind.split("@")[0] == "path" and isinstance(v, str) and v and not PurePosixPath(v).suffix \
+                    and not v.startswith(("/", "$", ".")) and paths_for(node, p, [v, "x.txt"]) == [v]:
+                return v.rstrip("/")
+        return None
 
     def _used(self, steps: list[ChainStep], kind: str | None) -> list[Any]:
         out = []
@@ -158,6 +187,57 @@ class _Walker:
         while len(steps) < hops and self.extend(steps, cross):
             pass
         return steps
+
+
+LONE_PER_TOOL = 3
+"""One-hop chains per read tool of a lone server (each with other literal arguments), times `variants`."""
+
+
+def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: list[Chain], want: int
+               ) -> list[Chain]:
+    """One-hop chains for the read tools no walk reached, while the walks left the run short of chains: the tool of
+    a single-tool server, or reads that feed nothing another read takes (a converter, a page fetcher, a profiler
+    alone, a document's statistics). Each is one read and one question, worded with a purpose like any walk, and
+    allowed one hop by the `hops` rule (`SynthState.single_hop`); they fill only what the walks could not (`want`):
+    multi-hop tasks are the point. A read that needs a set-up or a handle is not lone (its opener makes it a walk of
+    two)."""
+    o = state.options
+    reached = {f"{s.server}/{s.tool}" for c in chains for s in c.steps}
+    nodes = [n for k, n in sorted(walker.nodes.items()) if k not in reached and n.server not in state.graph.setups
+             and None not in n.params.values() and walker.fillable(n, set()) and not _unsaid_choice(walker, n)]
+    out: list[Chain] = []
+    seen: set[str] = set()
+    given: dict[str, list[Any]] = {}  # literals a tool was already given: the next chain takes another
+    for _ in range(LONE_PER_TOOL * o.variants):
+        for node in nodes:
+            if len(chains) + len(out) >= want:
+                break
+            args: dict[str, Any] = {}
+            for p in (q for q, k in node.params.items() if k is not None):
+                used = [v for q, v in args.items() if node.params[q] == node.params[p]]
+                args[p] = walker.literal(node, p, avoid=used + given.get(f"{node.key}/{p}", []))
+                given.setdefault(f"{node.key}/{p}", []).append(args[p])
+            freetext.complete(node, args, rng)
+            key = json.dumps([node.key, args], sort_keys=True, default=str)
+            if key in seen:
+                continue
+            seen.add(key)
+            cid = f"{o.id_prefix}-c{len(chains) + len(out):04d}"
+            out.append(Chain(id=cid, steps=[ChainStep(server=node.server, tool=node.tool, arguments=args)],
+                             seed=f"{o.seed}:{cid}"))
+            state.single_hop.add(cid)
+    if out:
+        where = ", ".join(sorted({f"{c.steps[0].server}/{c.steps[0].tool}" for c in out}))
+        state.notes.append(f"sample:walk: {len(out)} one-hop chains on {where} (no walk reached those tools)")
+    return out
+
+
+def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
+    """A required choice among several (an enum with no default): the request does not recite enum values, so a
+    one-hop task on it would not say which one it asks about."""
+    props = walker.schemas.get(node.key, {})
+    return any(len((props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
+               for p in node.params)
 
 
 def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
@@ -229,10 +309,12 @@ class WalkSampler:
             for s in steps:
                 walker.uses[f"{s.server}/{s.tool}"] += 1
             chains.append(chain.model_copy(update={"seed": f"{o.seed}:{chain.id}"}))
+        if o.lone_reads:
+            chains += lone_reads(state, walker, rng, chains, want)
         state.chains.extend(chains)
         if len(chains) < want:
             state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "WalkSampler", "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "WalkSampler", "lone_reads", "paths_for", "with_setups"]

@@ -79,7 +79,9 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
 
 def _mixed(tasks: list[Task], n: int) -> list[Task]:
     """The same tasks reordered so the first n mix kinds fairly: stateful and read-only tasks alternate, and among
-    each, multi-server tasks alternate with single-server ones (each group keeps its seeded order)."""
+    each, multi-server tasks alternate with single-server ones (each group keeps its seeded order); one-hop tasks
+    (sampling.lone_reads) come after every longer one."""
+    tasks = sorted(tasks, key=lambda t: len(t.reference) == 1)
     def groups(ts: list[Task]) -> list[Task]:
         multi = [t for t in ts if len(t.servers) > 1]
         single = [t for t in ts if len(t.servers) <= 1]

@@ -223,10 +223,26 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
             return ask, regex
     entry = state.entry(last.server, last.tool) if state is not None else None
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
-    found = salient(raw, key, {str(v) for v in last.arguments.values()}, {**inputs, **last.arguments})
+    found = salient(raw, key, given_values(last.arguments), {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
+
+
+def given_values(arguments: dict[str, Any]) -> set[str]:
+    """Every value a step was given, nested ones included (`[{"path": "a.pdf"}]` gave `a.pdf`): never asked back."""
+    out: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        out.add(str(v))
+    walk(arguments)
+    return out - {str(arguments)}
 
 
 def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
