@@ -113,6 +113,10 @@ class ToolGraph(BaseModel):
     """Server -> kind -> literal values that hold on that server only (the world's files it sees in its working
     directory); they come before the run-wide pools for that server's parameters."""
 
+    learnt_required: dict[str, list[str]] = Field(default_factory=dict)
+    """'server/tool' -> optional parameters its errors named as required ('name: <the error>'), filled from then on
+    (required.py)."""
+
     def node(self, key: str) -> ToolNode | None:
         return next((n for n in self.nodes if n.key == key), None)
 

@@ -3,12 +3,19 @@
 Many servers document parameters in the tool's description rather than the schema (a docstring's `Args:` section:
 `date: ISO 8601 date string (YYYY-MM-DD), e.g. "2026-04-21".`, `year: Four-digit year (e.g. 2026).`). The examples
 given on a parameter's own line are candidates like the schema's (graph.seed_pools checks them against the kind).
+
+Allowed values given only in words ("one of: issue, todo, feature, epic, or diary", "Type (issue|todo|feature)",
+"Allowed values: a, b, c", "either 'x' or 'y'") make a plain string parameter an enum (`with_documented_choices`,
+applied to the selected tools' schemas before synthesis), so a creator whose type is documented this way is filled
+with one of them instead of being unfillable.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from mcpbench.catalog import ToolEntry
 
 _EG = re.compile(r"""\b(?:e\.g\.|eg\.|for example|example:|such as)\s*[:,]?\s*(?:"([^"\n]{1,60})"|'([^'\n]{1,60})'|"""
                  r"""`([^`\n]{1,60})`|([\w./:+-]{2,40}))""", re.IGNORECASE)
@@ -25,4 +32,56 @@ def documented_examples(description: str, param: str) -> list[Any]:
     return out
 
 
-__all__ = ["documented_examples"]
+_WORD = r"[A-Za-z_][\w.-]{0,30}"
+_Q = r"[\"'`]?"
+_LEAD = re.compile(r"\b(?:(?:must be |should be |is )?one of|(?:allowed|valid|possible|accepted|supported|permitted)"
+                   r" (?:values?|options?|types?)|options?|choices?|values?)\s*(?:are|is|include)?\s*[:=]?\s*"
+                   r"[(\[]?\s*(" + _Q + _WORD + _Q + r"(?:\s*(?:,\s*or\b|,\s*and\b|,|/|\||\bor\b|\band\b)\s*"
+                   + _Q + _WORD + _Q + r")+)", re.IGNORECASE)
+_PIPES = re.compile(r"[(\[]\s*(" + _Q + _WORD + _Q + r"(?:\s*\|\s*" + _Q + _WORD + _Q + r")+)\s*[)\]]")
+_EITHER = re.compile(r"\beither\s+(" + _Q + _WORD + _Q + r"\s+or\s+" + _Q + _WORD + _Q + r")(?![\w-])",
+                     re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:,\s*or\b|,\s*and\b|,|/|\||\bor\b|\band\b)\s*", re.IGNORECASE)
+
+
+def documented_choices(text: str) -> list[str]:
+    """The allowed values a parameter's description lists in words, in order; [] when it lists none (at least two
+    single-word values: 'one of: a, b, or c', '(a|b|c)', 'allowed values: a, b', "either 'a' or 'b'")."""
+    for rx in (_PIPES, _EITHER, _LEAD):
+        m = rx.search(text or "")
+        if m is None:
+            continue
+        vals: list[str] = []
+        for part in _SPLIT.split(m.group(1)):
+            v = part.strip().strip("\"'`").rstrip(".")
+            if v and v not in vals:
+                vals.append(v)
+        if len(vals) >= 2:
+            return vals
+    return []
+
+
+def _param_line(description: str, param: str) -> str:
+    m = re.search(rf"(?m)^\s*[-*]?\s*`?{re.escape(param)}`?\s*(?:\([^)]*\))?\s*:(.*)$", description or "")
+    return m.group(1) if m else ""
+
+
+def with_documented_choices(entry: ToolEntry) -> ToolEntry:
+    """`entry` with every plain string parameter (no enum, no format) whose own description, or its line in the
+    tool's description, lists allowed values given an `enum` of them; the same entry when none does."""
+    schema = entry.input_schema or {}
+    props = schema.get("properties") or {}
+    new: dict[str, Any] = {}
+    for name, ps in props.items():
+        if not isinstance(ps, dict) or "enum" in ps or ps.get("type") != "string" or "format" in ps:
+            continue
+        choices = documented_choices(str(ps.get("description") or "")) \
+            or documented_choices(_param_line(entry.description, name))
+        if choices:
+            new[name] = {**ps, "enum": choices}
+    if not new:
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
+
+
+__all__ = ["documented_choices", "documented_examples", "with_documented_choices"]

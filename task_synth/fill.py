@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from task_synth import bounds
 from task_synth.topics import Topic
 
 _FILE = re.compile(r"(^|_)(path|file|filename|file_?path|file_?name|workbook|document|doc|presentation|deck|"
@@ -194,9 +195,9 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
         elif r == "index" and need:
             args[p] = int(ps.get("minimum", 0) or 0)  # the first one (0-based unless the schema says otherwise)
         elif r == "rows_n" and need:
-            args[p] = len(topic.rows) + 1
+            args[p] = _bounded(p, ps, len(topic.rows) + 1)
         elif r == "cols_n" and need:
-            args[p] = len(topic.columns)
+            args[p] = _bounded(p, ps, len(topic.columns))
         elif r == "enum" and need:
             args[p] = ps.get("default", ps["enum"][0])
         elif r == "flag" and need:
@@ -206,6 +207,14 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
     if with_content and "rows_n" in {role(p, props.get(p) or {}) for p in args} and not contents:
         raise Unfillable("a table size without its data")
     return args, ids, contents
+
+
+def _bounded(name: str, schema: dict[str, Any], value: int) -> int:
+    """A size the records need, when the parameter's bounds allow it. Raises Unfillable naming the bound."""
+    why = bounds.why_not(schema, value)
+    if why:
+        raise Unfillable(f"'{name}' ({value} records, {why})")
+    return value
 
 
 def _plain_content(name: str, schema: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth import freetext, shapes
+from task_synth import bounds, freetext, shapes
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
 from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
@@ -59,6 +59,12 @@ def is_read_only(entry: ToolEntry) -> bool:
     words = humanize(entry.name)
     return ((_READ_FIRST.match(words) is not None or not _UNSAFE.search(words))
             and not _UNSAFE_LEAD.search(first_clause(entry.description or "")))
+
+
+def named_as_read(entry: ToolEntry) -> bool:
+    """The tool's name starts with a reading verb ('get_context', 'listItems'): never a write, whatever it takes
+    (a read taking `content`-like parameters is a filter, not something that stores them)."""
+    return _READ_FIRST.match(humanize(entry.name)) is not None
 
 
 def _query_only(entry: ToolEntry, params: dict[str, str | None]) -> bool:
@@ -108,8 +114,14 @@ def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dic
 def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None, server: str | None = None
                    ) -> list[Any]:
     """Candidate literal values for a parameter of a kind: enum members, the server's own values (graph.local_pools),
-    the pool, or pool values composed in."""
+    the pool, or pool values composed in; only those the parameter's schema allows (bounds.conform: type, range,
+    length, pattern), else, for a bounded number none of whose candidates fits, values its bounds allow."""
     schema = schema or {}
+    vals = _candidates(graph, kind, schema, server)
+    return bounds.conform(schema, vals) or (bounds.in_bounds(schema) if vals else [])
+
+
+def _candidates(graph: ToolGraph, kind: str, schema: dict[str, Any], server: str | None) -> list[Any]:
     if kind == "enum":
         return list(schema.get("enum") or [])
     if kind == "boolean":
@@ -120,8 +132,6 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
     if local:
         return list(local)
     vals = list(graph.pools.get(kind, []))
-    if schema.get("type") == "integer":  # 7.5 is no index
-        vals = [v for v in vals if not isinstance(v, float) or v.is_integer()]
     if vals:
         return vals
     for comp in composers_into(kind):
@@ -235,6 +245,19 @@ class SchemaSource:
         connect(state.graph)
 
 
-__all__ = ["HANDLE", "LITERAL_ONLY", "SchemaSource", "build_node", "can_fill", "connect", "handle_source", "init_graph",
-           "is_read_only",
-           "literal_values", "mark_produces", "schema_text", "seed_pools"]
+__all__ = [
+    "HANDLE",
+    "LITERAL_ONLY",
+    "SchemaSource",
+    "build_node",
+    "can_fill",
+    "connect",
+    "handle_source",
+    "init_graph",
+    "is_read_only",
+    "literal_values",
+    "mark_produces",
+    "named_as_read",
+    "schema_text",
+    "seed_pools",
+]

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from task_synth import freetext
+from task_synth import bounds, freetext
 from task_synth.artifacts import BoundRef, Chain, ChainStep, Grounded, GroundedStep
 from task_synth.binding import (
     TEMPLATE,
     BindingError,
     binding_sources,
+    coerce,
     expand,
     placeholder,
     placeholders,
@@ -51,11 +52,14 @@ class GroundingFailed(Exception):
     """A chain could not be executed as planned; the message is the rejection reason."""
 
 
+def _prop(state: SynthState, s: ChainStep, param: str) -> dict[str, Any]:
+    entry = state.entry(s.server, s.tool)
+    return dict((((entry.input_schema if entry else {}) or {}).get("properties") or {}).get(param) or {})
+
+
 def _like(state: SynthState, s: ChainStep, param: str) -> Any:
     """A value of the parameter's JSON type, so extracted strings are converted (ints stay ints)."""
-    entry = state.entry(s.server, s.tool)
-    prop = (((entry.input_schema if entry else {}) or {}).get("properties") or {}).get(param) or {}
-    t = prop.get("type")
+    t = _prop(state, s, param).get("type")
     return 0 if t == "integer" else 0.0 if t == "number" else ""
 
 
@@ -90,12 +94,20 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
                                    f"{chain.steps[b.source].tool}") if b.kind in KINDS else []
             if not refs:
                 raise GroundingFailed(f"step {i} {s.server}/{s.tool}: no {b.kind} in the output of step {b.source}")
+            allowed = list(range(len(refs)))
+            if not b.template:  # a value passed on as it is must fit the parameter's schema (bounds, type)
+                prop, like = _prop(state, s, b.param), _like(state, s, b.param)
+                allowed = [j for j, r in enumerate(refs) if bounds.fits(prop, coerce(r[0], like))]
+                if not allowed:
+                    why = bounds.why_not(prop, coerce(refs[0][0], like))
+                    raise GroundingFailed(f"step {i} {s.server}/{s.tool}: no {b.kind} of step {b.source} fits "
+                                          f"'{b.param}' ({why})")
             # one draw whatever the output, and the last value of a clock-dependent output (the place a conversion
             # ends in — "there" to a reader): how many values a live output lists can change with the date, and
             # must not change the choices that follow
             draw = rng.random()
             live_src = clock_dependent(outputs[b.source], state.now) or clock_reading(outputs[b.source], state.now)
-            k = len(refs) - 1 if live_src else int(draw * min(len(refs), 4))
+            k = allowed[-1] if live_src else allowed[int(draw * min(len(allowed), 4))]
             rx = refs[k][1]
             refs_here[b.param] = BoundRef(source=b.source, kind=b.kind, ordinal=k, count=1 if live_src else len(refs),
                                           template=b.template, phrase=b.phrase,

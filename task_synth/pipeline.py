@@ -127,6 +127,11 @@ class SynthState:
         self.rejected.append(Rejection(id=cid, stage=stage, reasons=reasons, candidate=data))
 
     def entry(self, server: str, tool: str) -> ToolEntry | None:
+        """The selected tool as synthesis sees it (documented choices and parameters learnt as required included),
+        else the catalog's."""
+        for e in self.entries:
+            if e.server == server and e.name == tool:
+                return e
         return self.live.catalog.find(server, tool)
 
 
@@ -148,8 +153,11 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
 
 
 def select_entries(catalog: Catalog, servers: list[str], exclude: list[str]) -> list[ToolEntry]:
-    """The catalog's usable tools of `servers` minus excluded patterns, in a stable order."""
-    out = [e for e in catalog.entries(servers)
+    """The catalog's usable tools of `servers` minus excluded patterns, in a stable order; allowed values a
+    parameter documents only in words become its enum (documented.with_documented_choices)."""
+    from task_synth.documented import with_documented_choices
+
+    out = [with_documented_choices(e) for e in catalog.entries(servers)
            if not any(fnmatch.fnmatchcase(f"{e.server}/{e.name}", pat) for pat in exclude)]
     return sorted(out, key=lambda e: (servers.index(e.server) if e.server in servers else len(servers), e.name))
 

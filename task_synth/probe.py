@@ -33,6 +33,7 @@ from task_synth.handles import (
 from task_synth.kinds import KINDS, NEVER, find_values
 from task_synth.normalise import clock_dependent, episode_dirs
 from task_synth.registry import step
+from task_synth.required import learn_required
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -296,8 +297,11 @@ class ProbeSource:
                 if gained:  # those servers' reads are probed again, after their set-up
                     todo = [n for n in todo if n.server not in gained]
             for node in todo:
-                probed.add(node.key)
                 outcome, raw = first[node.key]
+                if (outcome != "ok" or looks_like_error(raw)) and r + 1 < self.rounds \
+                        and learn_required(state, node.server, node.tool, raw):
+                    continue  # probed again next round, with the parameter its error asked for
+                probed.add(node.key)
                 text = normalise_output(raw, state.builtins)
                 varying = (text != normalise_output(second[node.key][1], state.builtins)
                            or clock_dependent(raw, state.now))

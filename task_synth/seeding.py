@@ -32,11 +32,12 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import expand
 from task_synth.fill import Unfillable, file_format, fill, key_regex, role, sql_statements, writes_content
-from task_synth.graph import handle_source, is_read_only
+from task_synth.graph import handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.kinds import param_kind
 from task_synth.probe import looks_like_error
 from task_synth.registry import step
+from task_synth.required import learn_required
 from task_synth.task import StateRead, state_key
 from task_synth.topics import Topic, world_topics
 
@@ -116,7 +117,8 @@ class _Planner:
         self.tools = [e for e in state.entries if e.server == server]
         self.reads = [e for e in self.tools if is_read_only(e)]
         self.writes = [e for e in self.tools if not is_read_only(e)
-                       or (writes_content(e.input_schema) and (e.annotations or {}).get("readOnlyHint") is not True)]
+                       or (writes_content(e.input_schema) and not named_as_read(e)
+                           and (e.annotations or {}).get("readOnlyHint") is not True)]
         self.sql = [e for e in self.tools if sql_param(e) and (e.annotations or {}).get("readOnlyHint") is not True]
 
     async def plan_sql(self, tool: ToolEntry, topic: Topic) -> list[ChainStep]:
@@ -170,13 +172,35 @@ class _Planner:
         return ChainStep(server=self.server, tool=entry.name, arguments=args, bindings=bindings,
                          depends_on=sorted({int(b[5:b.index("]")]) for b in bindings.values()}))
 
-    async def _run(self, tools: EpisodeCalls, s: ChainStep, done: list[tuple[ChainStep, str]]) -> tuple[bool, str]:
+    async def _run(self, tools: EpisodeCalls, s: ChainStep, done: list[tuple[ChainStep, str]],
+                   topic: Topic | None = None) -> tuple[bool, str]:
+        """Call the step; when it fails with an error naming an optional parameter as required (required.py), that
+        parameter is filled from TOPIC and the call made once more."""
         from task_synth.binding import resolve_binding
 
         args = expand(dict(s.arguments), self.state.builtins)
         outputs = [o for _, o in done]
         for p, spec in s.bindings.items():
             args[p] = resolve_binding(spec, outputs, "")
+        out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
+        ok, text = _text(out)
+        if ok or topic is None:
+            return ok, text
+        names = [p for p in learn_required(self.state, self.server, s.tool, text) if p not in args]
+        entry = self.state.entry(self.server, s.tool)
+        if not names or entry is None:
+            return ok, text
+        self.tools = [entry if t.name == s.tool else t for t in self.tools]
+        self.reads = [entry if t.name == s.tool else t for t in self.reads]
+        self.writes = [entry if t.name == s.tool else t for t in self.writes]
+        try:  # once more, with the parameters the error asked for
+            extra = fill(entry.input_schema, topic, self.fmt)[0]
+        except Unfillable:
+            return ok, text
+        if not all(p in extra for p in names):
+            return ok, text
+        s.arguments.update({p: extra[p] for p in names})
+        args.update(expand({p: extra[p] for p in names}, self.state.builtins))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         return _text(out)
 
@@ -217,7 +241,7 @@ class _Planner:
                 s = self._fill_step(cand, topic, done, content=False)
             except Unfillable:
                 continue
-            ok, out = await self._run(tools, s, done)
+            ok, out = await self._run(tools, s, done, topic)
             if ok:
                 done.append((s, out))
                 return s
@@ -239,7 +263,7 @@ class _Planner:
                         s = self._fill_step(creator, topic, done, content=False)
                     except Unfillable:
                         continue
-                    ok, out = await self._run(tools, s, done)
+                    ok, out = await self._run(tools, s, done, topic)
                     if ok and all(key_regex(p, out) for p in needs_ids):
                         done.append((s, out))
                         break
@@ -247,14 +271,14 @@ class _Planner:
                 w = self._fill_step(write, topic, done, content=True)
             except Unfillable as e:
                 raise SeedFailed(f"{write.name}: cannot fill {e}") from None
-            ok, out = await self._run(tools, w, done)
+            ok, out = await self._run(tools, w, done, topic)
             for _ in range(3):
                 if ok:
                     break
                 if await self._prerequisite(tools, write, topic, out, done) is None:
                     break
                 w = self._fill_step(write, topic, done, content=True)  # ids the set-up made are passed on
-                ok, out = await self._run(tools, w, done)
+                ok, out = await self._run(tools, w, done, topic)
             if not ok:
                 raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
             done.append((w, out))
@@ -264,7 +288,7 @@ class _Planner:
                     r = self._fill_step(read, topic, done, content=False)
                 except Unfillable:
                     continue
-                ok, out = await self._run(tools, r, done)
+                ok, out = await self._run(tools, r, done, topic)
                 if ok and all(_contains(out, m) for m in topic.markers):
                     return [s for s, _ in done] + [r], iw
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
