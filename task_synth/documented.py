@@ -66,9 +66,29 @@ def _param_line(description: str, param: str) -> str:
     return m.group(1) if m else ""
 
 
+_TYPE_PARAM = re.compile(r"(^|_)(type|kind|category)$|[a-z](Type|Kind|Category)$", re.IGNORECASE)
+_SERIES = re.compile(r"\b([A-Za-z][\w-]{1,30}(?:,\s+[A-Za-z][\w-]{1,30}){1,8},?\s+(?:or|and)\s+[A-Za-z][\w-]{1,30})\b")
+
+
+def enumerated_kinds(description: str) -> list[str]:
+    """The words of the first series of three or more single words the tool's description enumerates ('Create a new
+    issue, todo, feature, epic, or diary entry' -> issue … diary): what a type parameter of a creator takes when
+    nothing else documents it."""
+    m = _SERIES.search(first_sentence(description))
+    if m is None:
+        return []
+    vals = [v.strip() for v in _SPLIT.split(m.group(1)) if v.strip()]
+    return list(dict.fromkeys(vals)) if len(vals) >= 3 else []
+
+
+def first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", " ".join((text or "").split()), maxsplit=1)[0]
+
+
 def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     """`entry` with every plain string parameter (no enum, no format) whose own description, or its line in the
-    tool's description, lists allowed values given an `enum` of them; the same entry when none does."""
+    tool's description, lists allowed values given an `enum` of them — and a required type parameter ('item_type',
+    'kind') with no such list the kinds the tool's first sentence enumerates; the same entry when none does."""
     schema = entry.input_schema or {}
     props = schema.get("properties") or {}
     new: dict[str, Any] = {}
@@ -77,6 +97,8 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
             continue
         choices = documented_choices(str(ps.get("description") or "")) \
             or documented_choices(_param_line(entry.description, name))
+        if not choices and _TYPE_PARAM.search(name) and name in (schema.get("required") or []):
+            choices = enumerated_kinds(entry.description)
         if choices:
             new[name] = {**ps, "enum": choices}
     if not new:
@@ -84,4 +106,4 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
-__all__ = ["documented_choices", "documented_examples", "with_documented_choices"]
+__all__ = ["documented_choices", "documented_examples", "enumerated_kinds", "with_documented_choices"]

@@ -167,12 +167,22 @@ def key_regex(param: str, output: str) -> str | None:
     return None
 
 
-def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_content: bool = True
-         ) -> tuple[dict[str, Any], list[str], list[str]]:
+_SLUG_ONLY = re.compile(r"filename[- ]safe|alphanumeric|no spaces|without spaces|\bslug\b|hyphens?(?:,| and| or) "
+                        r"underscores?|\[a-z0-9_-\]|\[A-Za-z0-9_-\]|\\w", re.IGNORECASE)
+
+
+def slug(text: str) -> str:
+    """'Brightwater products' -> 'brightwater-products' (for names that must be identifier-like)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_content: bool = True,
+         description: str = "") -> tuple[dict[str, Any], list[str], list[str]]:
     """(arguments, id params left to bind, content params filled). Raises Unfillable naming the parameter.
 
     Optional content slots are filled too (a table whose data is optional), optional handles only when a required
-    parameter is not a handle of the same role.
+    parameter is not a handle of the same role. A name the parameter's or the tool's DESCRIPTION says must be
+    identifier-like ('filename-safe', 'alphanumeric, hyphens, underscores') or that fails its pattern is a slug.
     """
     props: dict[str, Any] = (schema or {}).get("properties") or {}
     required = list((schema or {}).get("required") or [])
@@ -188,6 +198,9 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
             contents.append(p)
         elif r in ("file", "sheet", "cell", "name") and need:
             args[p] = handle_value(r, topic, fmt)
+            if r == "name" and (_SLUG_ONLY.search(f"{ps.get('description', '')} {description}")
+                                or not bounds.fits(ps, args[p])):
+                args[p] = slug(args[p])
         elif r.endswith("_list") and need:
             args[p] = [handle_value(r.removesuffix("_list"), topic, fmt)]
         elif r == "id" and need:

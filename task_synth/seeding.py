@@ -151,7 +151,7 @@ class _Planner:
 
     def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
                    ) -> ChainStep:
-        args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content)
+        args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content, description=entry.description)
         bindings: dict[str, str] = {}
         props = (entry.input_schema or {}).get("properties") or {}
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
@@ -194,7 +194,7 @@ class _Planner:
         self.reads = [entry if t.name == s.tool else t for t in self.reads]
         self.writes = [entry if t.name == s.tool else t for t in self.writes]
         try:  # once more, with the parameters the error asked for
-            extra = fill(entry.input_schema, topic, self.fmt)[0]
+            extra = fill(entry.input_schema, topic, self.fmt, description=entry.description)[0]
         except Unfillable:
             return ok, text
         if not all(p in extra for p in names):

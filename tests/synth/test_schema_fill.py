@@ -7,6 +7,7 @@ tests/synth/servers/pinboard_server.py over real stdio, per-episode instances.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from mcpbench.fleet import Fleet
 from task_synth import SynthOptions, synthesize
 from task_synth.artifacts import ToolGraph
 from task_synth.bounds import conform, fits, in_bounds, why_not
-from task_synth.documented import documented_choices, with_documented_choices
+from task_synth.documented import documented_choices, enumerated_kinds, with_documented_choices
 from task_synth.fill import Unfillable, fill
 from task_synth.graph import literal_values, named_as_read
 from task_synth.required import named_required
@@ -70,6 +71,27 @@ def test_allowed_values_given_in_words_become_a_plain_string_parameters_enum():
     assert fill(with_documented_choices(entry).input_schema, topic, ("file", ""))[0]["kind"] == "bug"
 
 
+def test_a_type_parameter_documented_nowhere_takes_the_kinds_the_tools_first_sentence_enumerates():
+    assert enumerated_kinds("Create a new issue, todo, feature, epic,\n   or diary entry for current project.") == [
+        "issue", "todo", "feature", "epic", "diary"]
+    assert enumerated_kinds("Read the file. It holds a, b, or c.") == []  # only the first sentence
+    entry = ToolEntry(server="s", name="add", description="Add a new photo, link, or quote pin.",
+                      input_schema={"required": ["pin_type", "caption"], "properties": {
+                          "pin_type": {"type": "string"}, "caption": {"type": "string"}}})
+    props = with_documented_choices(entry).input_schema["properties"]
+    assert props["pin_type"]["enum"] == ["photo", "link", "quote"] and "enum" not in props["caption"]
+
+
+def test_a_name_that_must_be_identifier_like_is_written_as_a_slug():
+    topic = world_topics()[0]
+    schema = {"required": ["name"], "properties": {"name": {"type": "string"}}}
+    assert " " in fill(schema, topic, ("file", ""))[0]["name"]
+    args = fill(schema, topic, ("file", ""), description="Names must be filename-safe (alphanumeric, hyphens).")[0]
+    assert re.fullmatch(r"[a-z0-9-]+", args["name"])
+    patterned = {"required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]+$"}}}
+    assert re.fullmatch(r"[a-z0-9-]+", fill(patterned, topic, ("file", ""))[0]["name"])
+
+
 def test_an_error_naming_a_parameter_as_required_is_read_in_its_usual_wordings():
     schema = {"properties": {"name": {}, "names": {}, "text": {}}, "required": ["text"]}
     assert named_required("'name' is required", schema) == ["name"]
@@ -111,7 +133,9 @@ async def test_synthesis_on_a_server_whose_schemas_say_less_than_its_validation(
     assert counts and all(isinstance(n, int) and 1 <= n <= 5 for n in counts)
     kinds = {c["args"]["kind"] for c in calls if c["tool"] == "add_card"}
     assert kinds and kinds <= {"bug", "chore", "idea"}
-    assert any(c["tool"] == "pin_note" and c["args"]["name"] for c in calls)
+    assert any(c["tool"] == "pin_note" and c["args"]["name"] and " " not in c["args"]["name"] for c in calls)
+    pins = {c["args"]["pin_type"] for c in calls if c["tool"] == "add_pin"}
+    assert pins and pins <= {"photo", "link", "quote"}
     assert [p.split(":")[0] for p in state.graph.learnt_required.get("pinboard/pin_note", [])] == ["name"]
     tools = {s.tool for t in state.tasks for s in t.reference}
-    assert "add_card" in tools, [r.reasons for r in state.rejected][:10]
+    assert tools & {"add_card", "add_pin", "pin_note"}, [r.reasons for r in state.rejected][:10]

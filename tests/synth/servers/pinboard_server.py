@@ -4,7 +4,10 @@
   only in its description; anything else is refused. The board starts empty, so nothing can be asked about it
   until this creator is filled right.
 - `pin_note(text, name)`: the schema marks only `text` required, but the tool refuses a call without `name`
-  ("'name' is required"), as some servers check in code what their schema leaves optional.
+  ("'name' is required"), as some servers check in code what their schema leaves optional; names must be
+  filename-safe, as its description says.
+- `add_pin(pin_type, text)`: `pin_type` is documented nowhere but in the tool's first sentence ("a new photo,
+  link, or quote pin").
 - `sample_cards(count)`: `count` is an integer with `minimum 1, maximum 5`; the server validates the schema.
 - `list_cards()`, `show_notes()`: reads.
 
@@ -13,6 +16,7 @@ Every call is appended to $PINBOARD_LOG (when set), so a test can prove what was
 
 import json
 import os
+import re
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -22,6 +26,7 @@ from pydantic import Field
 mcp = MCPServer("pinboard", version="0.1.0")
 CARDS: list[dict] = []
 NOTES: dict[str, str] = {}
+PINS: list[dict] = []
 KINDS = ("bug", "chore", "idea")
 
 
@@ -52,10 +57,12 @@ def list_cards() -> str:
 
 @mcp.tool()
 def pin_note(text: str, name: str | None = None) -> str:
-    """Pin a note on the board under a name."""
+    """Pin a note on the board under a name (alphanumeric, hyphens and underscores only)."""
     _log("pin_note", {"name": name})
     if not name:
         raise ToolError("'name' is required")
+    if not re.fullmatch(r"[\w-]+", name):
+        raise ToolError(f"Invalid name {name!r}")
     NOTES[name] = text
     return json.dumps({"pinned": name})
 
@@ -65,6 +72,23 @@ def show_notes() -> str:
     """Show every pinned note."""
     _log("show_notes", {})
     return json.dumps({"notes": NOTES})
+
+
+@mcp.tool()
+def add_pin(pin_type: str, text: str) -> str:
+    """Add a new photo, link, or quote pin to the board."""
+    _log("add_pin", {"pin_type": pin_type})
+    if pin_type not in ("photo", "link", "quote"):
+        raise ToolError(f"Unknown pin type {pin_type!r}")
+    PINS.append({"type": pin_type, "text": text})
+    return json.dumps({"pinned": len(PINS)})
+
+
+@mcp.tool()
+def show_pins() -> str:
+    """Show every pin with its caption."""
+    _log("show_pins", {})
+    return json.dumps({"pins": PINS})
 
 
 @mcp.tool()
