@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.wording import action, evaluates, expression_words, listing, named_value, sql_purpose
+from task_synth.wording import action, evaluates, expression_words, humanize, listing, named_value, sql_purpose
 
 
 @dataclass(frozen=True)
@@ -289,10 +289,34 @@ def _value_words(v: StepView, p: str) -> str:
     if v.is_bound(p):
         return v.ref(p)
     val, kind = v.args.get(p), v.kinds.get(p)
+    if isinstance(val, list | dict):
+        return structured_words(val, kind or _item_kind(p))
     if kind == "expression":
         return expression_words(str(val))
     if kind == "timezone":
         return place(str(val))
+    return str(val)
+
+
+def _item_kind(p: str) -> str | None:
+    """The kind the items of an array parameter take, by its name ('expressions' -> expression)."""
+    return "expression" if re.fullmatch(r"(?:math_?)?(?:expr|expression|formula)s?", p, re.IGNORECASE) else None
+
+
+def structured_words(val: Any, kind: str | None = None) -> str:
+    """An array or object argument said as words, never as a repr: items listed ('a.pdf and b.pdf'), an object by
+    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km, value 5' when it has several), arithmetic read out."""
+    if isinstance(val, list):
+        parts = [structured_words(x, kind) for x in val]
+        parts = [x for x in parts if x]
+        return listing(parts) if parts else "nothing"
+    if isinstance(val, dict):
+        items = [(k, x) for k, x in val.items() if x not in (None, "", [], {})]
+        if len(items) == 1:
+            return structured_words(items[0][1], kind)
+        return ", ".join(f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items)
+    if kind == "expression" and isinstance(val, str):
+        return expression_words(val)
     return str(val)
 
 
@@ -308,6 +332,8 @@ def named(v: StepView, p: str) -> str:
     """A value with what it is ('an old value of 7.5', 'a principal of the future value', 'the unit set to
     metres'); values whose kind says what they are (a page, a file, a commit, a query) are said as is."""
     words = _value_words(v, p)
+    if isinstance(v.args.get(p), list | dict) and not v.is_bound(p):
+        return _collection(p, v.args[p], words, v.params.get(p, ""))
     if v.kinds.get(p) in _UNNAMED_KINDS or (v.kinds.get(p) not in ("enum", "number", None) and not _numeric(v, p)):
         return words
     if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):
@@ -315,6 +341,17 @@ def named(v: StepView, p: str) -> str:
 
         return f"the {param_noun(p, v.params.get(p, ''))} set to {words}"
     return named_value(p, words, v.params.get(p, ""))
+
+
+def _collection(p: str, val: Any, words: str, description: str) -> str:
+    """An array or object argument with what it holds: 'the expression 2 to the power of 10', 'the files a.pdf and
+    b.pdf' (the parameter's noun, singular for one item)."""
+    from task_synth.wording import param_noun
+
+    noun = param_noun(p, description)
+    if isinstance(val, list) and len(val) == 1 and noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
+        noun = noun[:-1]
+    return f"the {noun} {words}"
 
 
 _INDEFINITE_END = re.compile(r"\b(?:an?|the|one|some) (?:(?:specific|given|particular|single|named|new|existing) )?"
@@ -332,10 +369,12 @@ def _generic_fuzzy(v: StepView) -> str:
     if sql and sql_purpose(str(v.args[sql[0]])):
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
     act = action(v.description, v.tool)
-    if len(params) == 1 and v.kinds.get(params[0]) == "expression" and evaluates(v.description, v.tool):
+    expr = len(params) == 1 and (v.kinds.get(params[0]) == "expression" or (
+        _item_kind(params[0]) == "expression" and isinstance(v.args.get(params[0]), list)))
+    if expr and evaluates(v.description, v.tool):
         return f"work out {_value_words(v, params[0])}"
     if not params:
-        return act.imperative()
+        return f"look up the {act.obj}" if act.verb is None and act.obj else act.imperative()
     said = [named(v, k) for k in params]
     plain = [k for k in params if said[params.index(k)] == _value_words(v, k)]
     if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
@@ -385,4 +424,5 @@ __all__ = [
     "noun",
     "phrasing",
     "place",
+    "structured_words",
 ]
