@@ -290,7 +290,7 @@ def _value_words(v: StepView, p: str) -> str:
         return v.ref(p)
     val, kind = v.args.get(p), v.kinds.get(p)
     if isinstance(val, list | dict):
-        return structured_words(val, kind or _item_kind(p))
+        return structured_words(val, _item_kind(p, kind))
     if kind == "expression":
         return expression_words(str(val))
     if kind == "timezone":
@@ -298,8 +298,13 @@ def _value_words(v: StepView, p: str) -> str:
     return str(val)
 
 
-def _item_kind(p: str) -> str | None:
-    """The kind the items of an array parameter take, by its name ('expressions' -> expression)."""
+def _item_kind(p: str, kind: str | None = None) -> str | None:
+    """The kind the items of an array parameter take: its array kind's ('[expression]'), else by its name
+    ('expressions' -> expression)."""
+    if kind and kind.startswith("[") and kind.endswith("]"):
+        return kind[1:-1]
+    if kind:
+        return kind
     return "expression" if re.fullmatch(r"(?:math_?)?(?:expr|expression|formula)s?", p, re.IGNORECASE) else None
 
 
@@ -370,7 +375,7 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
     act = action(v.description, v.tool)
     expr = len(params) == 1 and (v.kinds.get(params[0]) == "expression" or (
-        _item_kind(params[0]) == "expression" and isinstance(v.args.get(params[0]), list)))
+        _item_kind(params[0], v.kinds.get(params[0])) == "expression" and isinstance(v.args.get(params[0]), list)))
     if expr and evaluates(v.description, v.tool):
         return f"work out {_value_words(v, params[0])}"
     if not params:
