@@ -361,6 +361,7 @@ def askable_label(label: str) -> bool:
                                                      or len(words[0]) < 3))
 
 
+_PLURAL_ALREADY = frozenset({"people", "staff", "children", "men", "women", "personnel", "data"})
 _UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
 _CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
 
@@ -396,6 +397,9 @@ def named_value(name: str, value: str, description: str = "") -> str:
     ws = noun.split()
     if not ws:
         return value
+    if ws[-1] == "count" and len(ws) == 2 and not ws[0].endswith("s"):
+        thing = ws[0] if ws[0] in _PLURAL_ALREADY else ws[0] + "s"
+        return f"{value} {thing}"  # a people count of 3 -> 3 people, a guest count of 4 -> 4 guests
     if ws[-1] in ("pct", "percent", "percentage") and len(ws) > 1:
         rest = " ".join(ws[:-1])
         return f"{_article(rest)} {rest} of {value}%"

@@ -95,6 +95,13 @@ def test_array_and_object_arguments_are_said_as_words():
     assert "the text alpha beta" in said and "[" not in said, said
 
 
+def test_a_count_of_things_is_said_as_that_many_things():
+    from task_synth.wording import named_value
+
+    assert [named_value(p, "3") for p in ("peopleCount", "guest_count", "row_count", "page_number")] == \
+        ["3 people", "3 guests", "3 rows", "a page number of 3"]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # 3. a long set-up text is pasted, not worked in
 
