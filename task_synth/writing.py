@@ -318,10 +318,10 @@ def _long(value: str) -> bool:
 def _what_text(text: str) -> str:
     """What a pasted text is, from its heading ('Our government customers (city, …): …' -> 'list of our government
     customers'); '' when it has no short heading."""
-    head = re.match(r"\s*([A-Za-z][A-Za-z ,'-]{3,60}?)\s*(?:\([^)]{0,80}\))?\s*:", text)
+    head = re.match(r"\s*([A-Za-z][A-Za-z ,'’-]{3,100}?)\s*(?:\([^)]{0,80}\))?\s*:", text)
     if not head:
         return ""
-    words = head.group(1).strip()
+    words = re.split(r",| with | \(", head.group(1))[0].strip()
     words = re.sub(r"^(?:our|the|my|these|those)\s+", "", words, flags=re.IGNORECASE)
     return f"list of {words[:1].lower() + words[1:]}" if words else ""
 

@@ -112,6 +112,9 @@ def test_a_long_set_up_text_is_said_as_what_it_is_and_pasted_after_the_question(
     pre = [StepView(index=0, server="desk", tool="open", description="", args={"source": text}, bound={})]
     assert setup_context(pre) == ", working from the list of government and agriculture customers below"
     assert pasted_after(pre) == "\n\n" + text
+    products = "Our sensor products with their SKUs, categories and list prices (EUR): Air Quality Monitor (BW-AQ-310)"
+    pre = [StepView(index=0, server="desk", tool="open", description="", args={"source": products}, bound={})]
+    assert setup_context(pre) == ", working from the list of sensor products below"
     short = [StepView(index=0, server="desk", tool="open", description="", args={"path": "repo"}, bound={})]
     assert (setup_context(short), pasted_after(short)) == (", working in repo", "")
 
