@@ -8,12 +8,22 @@ similar name is never worded as ours. A phrasing never names a tool or a server;
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.wording import action, evaluates, expression_words, humanize, listing, named_value, sql_purpose
+from task_synth.wording import (
+    Unwordable,
+    action,
+    evaluates,
+    expression_words,
+    humanize,
+    listing,
+    named_value,
+    sql_purpose,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ class StepView:
     """Parameter -> its description in the tool's input schema ('' when it has none)."""
     labels: dict[str, str] = field(default_factory=dict)
     """Bound parameter -> what the bound value is, as words ('the future value', 'the number of customers')."""
+    collections: list[str] = field(default_factory=list)
+    """What the step's output lists, as words: the names of its top-level array fields ('dishes'); the action when
+    neither the description nor the tool's name gives one."""
 
     def is_bound(self, p: str) -> bool:
         return p in self.bound
@@ -298,6 +311,18 @@ def _value_words(v: StepView, p: str) -> str:
     return str(val)
 
 
+def output_collections(raw: str) -> list[str]:
+    """The names of a JSON output's top-level array fields, as words ('dishes'); [] for anything else."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [w for k, x in data.items() if isinstance(x, list) and x and isinstance(k, str)
+            and (w := humanize(k)) and w.isascii() and len(w) > 2]
+
+
 def _item_kind(p: str, kind: str | None = None) -> str | None:
     """The kind the items of an array parameter take: its array kind's ('[expression]'), else by its name
     ('expressions' -> expression)."""
@@ -373,7 +398,13 @@ def _generic_fuzzy(v: StepView) -> str:
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
-    act = action(v.description, v.tool)
+    try:
+        act = action(v.description, v.tool)
+    except Unwordable:
+        if not v.collections:
+            raise
+        said = [named(v, k) for k in params]
+        return f"look up the {v.collections[0]}" + (f" for {listing(said)}" if said else "")
     expr = len(params) == 1 and (v.kinds.get(params[0]) == "expression" or (
         _item_kind(params[0], v.kinds.get(params[0])) == "expression" and isinstance(v.args.get(params[0]), list)))
     if expr and evaluates(v.description, v.tool):
@@ -427,6 +458,7 @@ __all__ = [
     "hand_written",
     "named",
     "noun",
+    "output_collections",
     "phrasing",
     "place",
     "structured_words",

@@ -17,7 +17,7 @@ from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedS
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
-from task_synth.phrases import Ask, StepView, noun, phrasing
+from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
     ARITHMETIC_PURPOSES,
@@ -70,7 +70,8 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
                             refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {},
-                            params=params, labels=labels))
+                            params=params, labels=labels,
+                            collections=output_collections((s.raw or s.outputs or [""])[0])))
     freetext.say_once(out)
     return out
 

@@ -23,7 +23,7 @@ from task_synth import Suite, SynthOptions, synthesize, write_outputs
 from task_synth.artifacts import Grounded, GroundedStep, ToolGraph, ToolNode
 from task_synth.binding import extract
 from task_synth.filters import argument_values, wording_problems
-from task_synth.phrases import GENERIC, StepView, structured_words
+from task_synth.phrases import GENERIC, StepView, output_collections, structured_words
 from task_synth.pipeline import SynthOptions as Options
 from task_synth.pipeline import SynthState
 from task_synth.wording import Unwordable, action, first_clause, reads_as_english
@@ -73,6 +73,15 @@ def test_a_long_description_is_never_cut_on_a_dangling_word():
 
 def test_a_nominal_description_with_nothing_to_apply_it_to_is_looked_up():
     assert GENERIC.fuzzy(_view("Current moment as dict")) == "look up the current moment"
+
+
+def test_with_no_usable_description_or_verb_in_the_name_the_output_says_what_is_looked_up():
+    v = _view("不知道吃什么？根据人数推荐菜品", "whatToEat", {"peopleCount": 3}, {"peopleCount": "number"})
+    with pytest.raises(Unwordable):
+        GENERIC.fuzzy(v)
+    v.collections = output_collections('{"peopleCount": 3, "dishes": [{"name": "a"}], "notes": []}')
+    assert v.collections == ["dishes"]
+    assert GENERIC.fuzzy(v) == "look up the dishes for 3 people"
 
 
 # --------------------------------------------------------------------------------------------------------------
