@@ -67,7 +67,8 @@ _PREFIXES = re.compile(
     r"allows you to\s+|helps you\s+|is for\s+)?|(?:use|call|invoke) (?:this|it)(?: tool| function)?(?: to| when you "
     r"(?:want|need) to| for)\s+|(?:a |an )?(?:tool|function|utility|helper) (?:to|that|which|for)\s+|(?:it )?"
     r"(?:allows?|lets?|helps?|enables?)(?: you| the user| users| an? agent| agents| the agent)? to\s+|(?:used|designed"
-    r"|intended|meant) to\s+|you can\s+|can be used to\s+)", re.IGNORECASE)
+    r"|intended|meant) to\s+|you can\s+|can be used to\s+|given (?:a|an|the|one|some) [^,.]{1,40},\s+)",
+    re.IGNORECASE)
 _CUT = re.compile(r"\s*(?:[:;(\[{—–]|->|=>| - |, | so that | so | including | in order to | for use | which "
                   r"| that can | when | if | e\.g\.| such as | via | using | with optional )")
 _GETTERS = {"return", "returns", "retrieve", "retrieves", "fetch", "fetches", "get", "gets", "provide", "provides",

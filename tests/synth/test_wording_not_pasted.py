@@ -66,6 +66,11 @@ def test_a_description_that_is_not_english_falls_back_to_the_verb_of_the_tools_n
         action("不知道吃什么？根据人数推荐菜品", "whatToEat")
 
 
+def test_a_description_that_opens_with_what_it_is_given_is_said_from_its_verb():
+    assert action("Given a 'requestId', return the next pending task (not done yet).").imperative() == \
+        "get the next pending task"
+
+
 def test_a_long_description_is_never_cut_on_a_dangling_word():
     act = action("Get a detailed listing of all files and directories in a specified path with their sizes")
     assert act.imperative() == "get the detailed listing of all files"
