@@ -12,17 +12,19 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - hops: the chain length is within the allowed range.
 - not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
   "… does not exist"): a task whose answer is an error message asks nothing a person wants.
-- wording: the fuzzy request reads as English: no camelCase field name outside quotes ("what its currentBranch
-  is"), no third-person verb after "you"/"please" ("Would you returns …"), no clause said twice ("…, then work out
-  that number times 60, and finally work out that number times 60"), no values listed by position ("… for 40, 7.5,
-  3", "… for that count, 128"), no question on a bare adjective or participle ("what the accepted is").
+- wording: the fuzzy request reads as English: no words in another script that are not a value of the task (a pasted
+  description), no Python/JSON literal syntax (`['…']`, `{'k': …}`, `->`), no type talk ("as dict"), no camelCase
+  field name outside quotes ("what its currentBranch is"), no third-person verb after "you"/"please" ("Would you
+  returns …"), no clause said twice ("…, then work out that number times 60, and finally work out that number times
+  60"), no values listed by position ("… for 40, 7.5, 3", "… for that count, 128"), no question on a bare adjective or
+  participle ("what the accepted is").
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -255,9 +257,29 @@ _POSITIONAL = re.compile(rf"\b(?:for|with|of|on) {_ITEM}(?:, {_ITEM})+(?:,? and 
 _WHAT_THE = re.compile(r"\bwhat the ([a-z]+) (?:is|are|was|were)\b")
 
 
-def wording_problems(text: str) -> list[str]:
-    """What makes a request read as salad rather than English (see the `wording` rule)."""
+_NON_LATIN = re.compile(r"[^\W\d_\x00-\u024f\u1e00-\u1eff](?:[^\x00-\u024f\u1e00-\u1eff]*[^\W\d_\x00-\u024f"
+                        r"\u1e00-\u1eff])?")
+_GREEK_SYMBOL = re.compile(r"[\u0370-\u03ff]")
+_LITERAL = re.compile(r"""\[\s*['"{\[]|\{\s*['"][^'"\n]{0,40}['"]\s*:|->|=>|\b(?:None|True|False)\]""")
+_TYPE_TALK = re.compile(r"\bas (?:an? )?(?:python )?(?:dict|dictionary|list|tuple|array|str|int|float|bool)\b",
+                        re.IGNORECASE)
+
+
+def wording_problems(text: str, values: Iterable[str] = ()) -> list[str]:
+    """What makes a request read as salad rather than English (see the `wording` rule). `values`: the task's own
+    argument values, which may be said as they are (a name from the server's data in another script, a JSON text
+    the task is about)."""
     out = []
+    said = text
+    for v in sorted({v for v in values if len(v.strip()) >= 1}, key=len, reverse=True):
+        said = said.replace(v, " ")
+    for m in _NON_LATIN.finditer(said):
+        if not (len(m.group(0)) == 1 and _GREEK_SYMBOL.fullmatch(m.group(0))):
+            out.append(f"pastes {m.group(0)!r}: words in another script that are not a value of the task")
+    for m in _LITERAL.finditer(said):
+        out.append(f"recites literal syntax ({said[max(0, m.start() - 10):m.end() + 10].strip()!r})")
+    for m in _TYPE_TALK.finditer(said):
+        out.append(f"says {m.group(0)!r}: type talk, not what a person asks for")
     bare = _QUOTED_SPANS.sub(" ", text)
     for m in _CAMEL.finditer(bare):
         out.append(f"names the field {m.group(0)!r} instead of saying it in words")
@@ -281,7 +303,25 @@ def wording_problems(text: str) -> list[str]:
 
 @rule("wording")
 def reads_as_english(ctx: RuleContext) -> list[str]:
-    return wording_problems(ctx.task.fuzzy)
+    return wording_problems(ctx.task.fuzzy, argument_values(ctx.task))
+
+
+def argument_values(task: Task) -> set[str]:
+    """Every string a reference call was given, nested ones included (what a request may say as it is)."""
+    out: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str):
+            out.add(v)
+    for s in task.reference:
+        walk(s.arguments)
+    return out
 
 
 @rule("hops")
@@ -358,6 +398,7 @@ __all__ = [
     "RuleContext",
     "RuleFilter",
     "apply_rules",
+    "argument_values",
     "expected_values",
     "forbidden_names",
     "is_failure_text",

@@ -8,12 +8,22 @@ similar name is never worded as ours. A phrasing never names a tool or a server;
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from task_synth.wording import action, evaluates, expression_words, listing, named_value, sql_purpose
+from task_synth.wording import (
+    Unwordable,
+    action,
+    evaluates,
+    expression_words,
+    humanize,
+    listing,
+    named_value,
+    sql_purpose,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ class StepView:
     """Parameter -> its description in the tool's input schema ('' when it has none)."""
     labels: dict[str, str] = field(default_factory=dict)
     """Bound parameter -> what the bound value is, as words ('the future value', 'the number of customers')."""
+    collections: list[str] = field(default_factory=list)
+    """What the step's output lists, as words: the names of its top-level array fields ('dishes'); the action when
+    neither the description nor the tool's name gives one."""
 
     def is_bound(self, p: str) -> bool:
         return p in self.bound
@@ -289,10 +302,51 @@ def _value_words(v: StepView, p: str) -> str:
     if v.is_bound(p):
         return v.ref(p)
     val, kind = v.args.get(p), v.kinds.get(p)
+    if isinstance(val, list | dict):
+        return structured_words(val, _item_kind(p, kind))
     if kind == "expression":
         return expression_words(str(val))
     if kind == "timezone":
         return place(str(val))
+    return str(val)
+
+
+def output_collections(raw: str) -> list[str]:
+    """The names of a JSON output's top-level array fields, as words ('dishes'); [] for anything else."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [w for k, x in data.items() if isinstance(x, list) and x and isinstance(k, str)
+            and (w := humanize(k)) and w.isascii() and len(w) > 2]
+
+
+def _item_kind(p: str, kind: str | None = None) -> str | None:
+    """The kind the items of an array parameter take: its array kind's ('[expression]'), else by its name
+    ('expressions' -> expression)."""
+    if kind and kind.startswith("[") and kind.endswith("]"):
+        return kind[1:-1]
+    if kind:
+        return kind
+    return "expression" if re.fullmatch(r"(?:math_?)?(?:expr|expression|formula)s?", p, re.IGNORECASE) else None
+
+
+def structured_words(val: Any, kind: str | None = None) -> str:
+    """An array or object argument said as words, never as a repr: items listed ('a.pdf and b.pdf'), an object by
+    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km, value 5' when it has several), arithmetic read out."""
+    if isinstance(val, list):
+        parts = [structured_words(x, kind) for x in val]
+        parts = [x for x in parts if x]
+        return listing(parts) if parts else "nothing"
+    if isinstance(val, dict):
+        items = [(k, x) for k, x in val.items() if x not in (None, "", [], {})]
+        if len(items) == 1:
+            return structured_words(items[0][1], kind)
+        return ", ".join(f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items)
+    if kind == "expression" and isinstance(val, str):
+        return expression_words(val)
     return str(val)
 
 
@@ -308,6 +362,8 @@ def named(v: StepView, p: str) -> str:
     """A value with what it is ('an old value of 7.5', 'a principal of the future value', 'the unit set to
     metres'); values whose kind says what they are (a page, a file, a commit, a query) are said as is."""
     words = _value_words(v, p)
+    if isinstance(v.args.get(p), list | dict) and not v.is_bound(p):
+        return _collection(p, v.args[p], words, v.params.get(p, ""))
     if v.kinds.get(p) in _UNNAMED_KINDS or (v.kinds.get(p) not in ("enum", "number", None) and not _numeric(v, p)):
         return words
     if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):
@@ -315,6 +371,17 @@ def named(v: StepView, p: str) -> str:
 
         return f"the {param_noun(p, v.params.get(p, ''))} set to {words}"
     return named_value(p, words, v.params.get(p, ""))
+
+
+def _collection(p: str, val: Any, words: str, description: str) -> str:
+    """An array or object argument with what it holds: 'the expression 2 to the power of 10', 'the files a.pdf and
+    b.pdf' (the parameter's noun, singular for one item)."""
+    from task_synth.wording import param_noun
+
+    noun = param_noun(p, description)
+    if isinstance(val, list) and len(val) == 1 and noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
+        noun = noun[:-1]
+    return f"the {noun} {words}"
 
 
 _INDEFINITE_END = re.compile(r"\b(?:an?|the|one|some) (?:(?:specific|given|particular|single|named|new|existing) )?"
@@ -331,11 +398,19 @@ def _generic_fuzzy(v: StepView) -> str:
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
-    act = action(v.description, v.tool)
-    if len(params) == 1 and v.kinds.get(params[0]) == "expression" and evaluates(v.description, v.tool):
+    try:
+        act = action(v.description, v.tool)
+    except Unwordable:
+        if not v.collections:
+            raise
+        said = [named(v, k) for k in params]
+        return f"look up the {v.collections[0]}" + (f" for {listing(said)}" if said else "")
+    expr = len(params) == 1 and (v.kinds.get(params[0]) == "expression" or (
+        _item_kind(params[0], v.kinds.get(params[0])) == "expression" and isinstance(v.args.get(params[0]), list)))
+    if expr and evaluates(v.description, v.tool):
         return f"work out {_value_words(v, params[0])}"
     if not params:
-        return act.imperative()
+        return f"look up the {act.obj}" if act.verb is None and act.obj else act.imperative()
     said = [named(v, k) for k in params]
     plain = [k for k in params if said[params.index(k)] == _value_words(v, k)]
     if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
@@ -383,6 +458,8 @@ __all__ = [
     "hand_written",
     "named",
     "noun",
+    "output_collections",
     "phrasing",
     "place",
+    "structured_words",
 ]

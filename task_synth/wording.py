@@ -67,9 +67,10 @@ _PREFIXES = re.compile(
     r"allows you to\s+|helps you\s+|is for\s+)?|(?:use|call|invoke) (?:this|it)(?: tool| function)?(?: to| when you "
     r"(?:want|need) to| for)\s+|(?:a |an )?(?:tool|function|utility|helper) (?:to|that|which|for)\s+|(?:it )?"
     r"(?:allows?|lets?|helps?|enables?)(?: you| the user| users| an? agent| agents| the agent)? to\s+|(?:used|designed"
-    r"|intended|meant) to\s+|you can\s+|can be used to\s+)", re.IGNORECASE)
-_CUT = re.compile(r"\s*(?:[:;(\[—–]| - |, | so that | so | including | in order to | for use | which | that can | when "
-                  r"| if | e\.g\.| such as | via | using | with optional )")
+    r"|intended|meant) to\s+|you can\s+|can be used to\s+|given (?:a|an|the|one|some) [^,.]{1,40},\s+)",
+    re.IGNORECASE)
+_CUT = re.compile(r"\s*(?:[:;(\[{—–]|->|=>| - |, | so that | so | including | in order to | for use | which "
+                  r"| that can | when | if | e\.g\.| such as | via | using | with optional )")
 _GETTERS = {"return", "returns", "retrieve", "retrieves", "fetch", "fetches", "get", "gets", "provide", "provides",
             "give", "gives", "output", "outputs", "yield", "yields", "obtain", "obtains", "read", "reads"}
 VERBS = frozenset((
@@ -107,14 +108,63 @@ def third_person_base(word: str) -> str | None:
 
 
 def first_clause(description: str) -> str:
-    """The description's first sentence with the framing ("This tool…", "Use this to…") and tails (", including…",
-    ": …", "(…)") cut, as written (case kept)."""
+    """The description's first sentence with the framing ("This tool…", "Use this to…"), tails (", including…",
+    ": …", "(…)", "-> …") and type talk ("as dict", "as a list") cut, as written (case kept)."""
     text = " ".join(description.strip().split())
-    s = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".!? ")
+    s = re.split(r"(?<=[.!?])\s|(?<=[。！？])", text, maxsplit=1)[0].rstrip(".!? ")
     for _ in range(2):
         s = _PREFIXES.sub("", s).strip()
     s = _CUT.split(s, maxsplit=1)[0].strip(" ,.")
-    return s
+    return TYPE_TALK.sub("", s).strip(" ,.")
+
+
+TYPE_TALK = re.compile(r"\s+as (?:an? |the )?(?:python |json |plain )?(?:dict|dictionary|list|array|tuple|str|"
+                       r"string|int|integer|float|bool|boolean|object)\b", re.IGNORECASE)
+"""Type talk of a signature ("current moment as dict"): how a value is returned, never what a person asks for."""
+
+_ENGLISH = frozenset((
+    "a", "an", "the", "of", "to", "in", "for", "on", "at", "by", "with", "from", "and", "or", "is", "are", "as",
+    "this", "that", "each", "all", "any", "its", "your", "their", "it", "be", "given", "into", "over", "per",
+    "new",
+))
+_FOREIGN = frozenset((
+    "der", "die", "das", "und", "ein", "eine", "einen", "einem", "einer", "den", "dem", "des", "von", "nach",
+    "mit", "für", "fuer", "ist", "sind", "zu", "zum", "zur", "auf", "aus", "bei", "oder", "nicht", "alle", "le",
+    "la", "les", "un", "une", "du", "et", "pour", "avec", "sur", "dans", "est", "el", "los", "las", "y", "por",
+    "para", "con", "del", "una", "uno", "em", "um", "uma", "os", "dos", "das", "ao", "não", "il", "lo", "gli",
+    "di", "che", "per",
+))
+_ABBREVIATED = {"eval": "evaluate", "calc": "calculate", "gen": "generate", "conv": "convert", "init": "initialise"}
+"""Verbs tool descriptions shorten ('Eval Python expressions'): said in full."""
+
+
+def reads_as_english(clause: str) -> bool:
+    """The clause can be said in an English request: mostly Latin-script letters, no more function words of other
+    languages (der, une, para, …) than of English, and no word in another script; a type signature is not English."""
+    letters = [c for c in clause if c.isalpha()]
+    if not letters or re.search(r"->|=>|[\[\]{}]|\w\(", clause):
+        return False
+    latin = sum(c.isascii() or "\u00c0" <= c <= "\u024f" or "\u1e00" <= c <= "\u1eff" for c in letters)
+    if latin < len(letters):
+        return False
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", clause)]
+    foreign = sum(w in _FOREIGN and w not in _ENGLISH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    if foreign and foreign >= english:
+        return False
+    # a verb-less phrase with accented words and no English function word ('Farbkontrast prüfen')
+    return not (english == 0 and any(not w.isascii() for w in words) and _verb(words[0]) is None)
+
+
+def _verb(word: str) -> str | None:
+    w = _ABBREVIATED.get(word.lower(), word.lower())
+    if w in VERBS or w in _GETTERS:
+        return w
+    return _base_form(w)
+
+
+class Unwordable(ValueError):
+    """A tool's description is not English and its name gives no action: nothing sensible can be said of it."""
 
 
 @dataclass(frozen=True)
@@ -138,15 +188,29 @@ class Action:
         return f"{self.imperative()} for {what}"
 
 
+_DANGLING = frozenset((
+    "a", "an", "the", "of", "to", "in", "for", "on", "at", "by", "with", "from", "and", "or", "its", "your",
+    "their", "into", "over", "per",
+))
+
+
 def action(description: str, tool: str = "") -> Action:
     """The action a tool's description states, with the verb in the imperative; from the tool's name when the
-    description says nothing usable."""
+    description says nothing usable (empty, in another language or script, a type signature). Raises Unwordable
+    when neither gives words (a description in another language and a name with no verb)."""
     clause = first_clause(description)
     words = clause.split()
+    if words and not reads_as_english(clause):
+        words = _name_action(tool)
+        if not words:
+            raise Unwordable(f"description not usable ({tool})")
     if len(words) > 12:
         words = words[:8]
+        while len(words) > 2 and words[-1].lower() in _DANGLING:
+            words.pop()
     if not words:
         words = humanize(tool).split() or ["details"]
+    words = [_ABBREVIATED.get(words[0].lower(), words[0]), *words[1:]]
     head, rest = words[0], _lower_first(" ".join(words[1:]))
     low, base = head.lower(), _base_form(head)
     if low in _GETTERS or base in _GETTERS:
@@ -158,6 +222,13 @@ def action(description: str, tool: str = "") -> Action:
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
         return Action(low, rest)
     return Action(None, _lower_first(" ".join(words)))
+
+
+def _name_action(tool: str) -> list[str]:
+    """Words of a tool's name from its first verb on ('tool_get_color_info' -> get color info; a namespace before the
+    verb is dropped); [] when the name has no verb."""
+    words = humanize(tool).split()
+    return next((words[i:] for i, w in enumerate(words) if _verb(w) is not None), [])
 
 
 def _lower_first(s: str) -> str:
@@ -291,6 +362,7 @@ def askable_label(label: str) -> bool:
                                                      or len(words[0]) < 3))
 
 
+_PLURAL_ALREADY = frozenset({"people", "staff", "children", "men", "women", "personnel", "data"})
 _UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
 _CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
 
@@ -326,6 +398,9 @@ def named_value(name: str, value: str, description: str = "") -> str:
     ws = noun.split()
     if not ws:
         return value
+    if ws[-1] == "count" and len(ws) == 2 and not ws[0].endswith("s"):
+        thing = ws[0] if ws[0] in _PLURAL_ALREADY else ws[0] + "s"
+        return f"{value} {thing}"  # a people count of 3 -> 3 people, a guest count of 4 -> 4 guests
     if ws[-1] in ("pct", "percent", "percentage") and len(ws) > 1:
         rest = " ".join(ws[:-1])
         return f"{_article(rest)} {rest} of {value}%"
@@ -388,7 +463,7 @@ def lead_in(lead: str, opener: str) -> str:
     return f"{lead} {opener[:1].upper() + opener[1:] if lead.endswith(':') else opener}"
 
 
-_EVALUATES = re.compile(r"evaluat|calculat|comput|arithmetic|simplif", re.IGNORECASE)
+_EVALUATES = re.compile(r"evaluat|\beval\b|calculat|\bcalc\b|comput|arithmetic|simplif", re.IGNORECASE)
 
 
 def evaluates(description: str, tool: str) -> bool:
@@ -405,8 +480,10 @@ __all__ = [
     "MISFITS",
     "OPENERS",
     "PURPOSE_FITS",
+    "TYPE_TALK",
     "VERBS",
     "Action",
+    "Unwordable",
     "action",
     "askable_label",
     "asks_back",
@@ -422,6 +499,7 @@ __all__ = [
     "named_value",
     "param_noun",
     "purpose_fits",
+    "reads_as_english",
     "same_number",
     "sql_count_noun",
     "sql_purpose",

@@ -17,12 +17,13 @@ from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedS
 from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
-from task_synth.phrases import Ask, StepView, noun, phrasing
+from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
     ARITHMETIC_PURPOSES,
     LEADS,
     OPENERS,
+    Unwordable,
     askable_label,
     asks_back,
     evaluates,
@@ -69,7 +70,8 @@ def views(g: Grounded, state: SynthState) -> list[StepView]:
                             args={k: v for k, v in s.arguments.items() if k not in s.bindings}, bound=bound,
                             composed={p: r.phrase for p, r in s.refs.items() if r.phrase}, templates=templates,
                             refs=refs, picks=picks, param_refs=param_refs, kinds=dict(node.params) if node else {},
-                            params=params, labels=labels))
+                            params=params, labels=labels,
+                            collections=output_collections((s.raw or s.outputs or [""])[0])))
     freetext.say_once(out)
     return out
 
@@ -154,7 +156,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
     for kind in SALIENT_KINDS:
         for value, rx in pick_references(kind, raw, key):
             label = field_label(raw, rx)
-            if back(value, label) or (label and not askable_label(label)):
+            if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
                 continue
             asked = f"what the {label} is" if label else (
                 f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
@@ -171,6 +173,25 @@ def salient(raw: str, key: str, given: set[str] | None = None,
             return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
                        f"Its {field} is {{value}}."), rx
     return None
+
+
+LABELS_OF: dict[str, re.Pattern[str]] = {
+    "url": re.compile(r"\b(?:url|uri|link|href|page|site|website|homepage|address|src|endpoint)s?\b"),
+    "path": re.compile(r"\b(?:path|file|filename|folder|directory|dir|location)s?\b"),
+}
+"""Kinds whose question names what the value is ('which page it is'): the value must be read from a field whose label
+says so, never picked out of some text (an image link inside a description is not 'the page')."""
+
+
+def _said_as(kind: str, label: str, value: str, raw: str) -> bool:
+    """A value of `kind` may be asked for under `label`: kinds outside LABELS_OF always; a page or a file only from
+    a field labelled as one, or when the output is that value alone."""
+    fit = LABELS_OF.get(kind)
+    if fit is None:
+        return True
+    if label:
+        return bool(fit.search(label))
+    return raw.strip().strip("\"'") == value
 
 
 def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, str] | None:
@@ -268,11 +289,42 @@ def join_clauses(clauses: list[str]) -> str:
     return ", then ".join(clauses)
 
 
+LONG_VALUE = 80
+"""A set-up value longer than this (or on several lines) is a text the person pastes, not a place to work in."""
+
+
 def setup_context(pre: list[StepView]) -> str:
     """A set-up step (learnt from a read's error) is where the work happens, not something to recite: the request
-    names what it was given ("working in repo")."""
+    names what it was given ("working in repo"). A long text (a list of records) is never 'working in <the whole
+    text>': it is 'working from the <what it is> below', and `pasted_after` gives the text for after the question."""
     vals = [str(val) for v in pre for _, val in sorted(v.args.items()) if isinstance(val, str | int | float)]
-    return f", working in {', '.join(vals)}" if vals else ""
+    short = [x for x in vals if not _long(x)]
+    long = [x for x in vals if _long(x)]
+    said = [f"working in {', '.join(short)}"] if short else []
+    if long:
+        said.append(f"working from {'the ' + what if (what := _what_text(long[0])) else 'the text'} below")
+    return f", {' and '.join(said)}" if said else ""
+
+
+def pasted_after(pre: list[StepView]) -> str:
+    """The long set-up texts, said after the question (what `setup_context` calls 'below'); '' when none."""
+    long = [str(val) for v in pre for _, val in sorted(v.args.items()) if isinstance(val, str) and _long(val)]
+    return "".join(f"\n\n{x.strip()}" for x in long)
+
+
+def _long(value: str) -> bool:
+    return len(value) > LONG_VALUE or "\n" in value.strip()
+
+
+def _what_text(text: str) -> str:
+    """What a pasted text is, from its heading ('Our government customers (city, …): …' -> 'list of our government
+    customers'); '' when it has no short heading."""
+    head = re.match(r"\s*([A-Za-z][A-Za-z ,'’-]{3,100}?)\s*(?:\([^)]{0,80}\))?\s*:", text)
+    if not head:
+        return ""
+    words = re.split(r",| with | \(", head.group(1))[0].strip()
+    words = re.sub(r"^(?:our|the|my|these|those)\s+", "", words, flags=re.IGNORECASE)
+    return f"list of {words[:1].lower() + words[1:]}" if words else ""
 
 
 def arithmetic(step: GroundedStep) -> list[tuple[str, str]]:
@@ -399,6 +451,13 @@ def write_templates(g: Grounded, state: SynthState) -> Draft:
     """Deterministic wording for one grounded chain (seeded by its id): a reason, what to find out hop by hop (each
     hop by what it yields, from the tool's description or the default fleet's phrasing), and one question. Raises
     WriteFailed."""
+    try:
+        return _write_templates(g, state)
+    except Unwordable as e:
+        raise WriteFailed(f"wording: {e}") from None
+
+
+def _write_templates(g: Grounded, state: SynthState) -> Draft:
     rng = random.Random(f"task_synth:write:{state.options.seed}:{g.chain_id}")
     vs = views(g, state)
     ask, regex = choose_ask(g, state)
@@ -426,7 +485,7 @@ def write_templates(g: Grounded, state: SynthState) -> Draft:
         asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}"
     else:
         asked = f"tell me {question}{setup_context(pre)}"
-    fuzzy = f"{lead_in(lead, opener)} {asked}?"
+    fuzzy = f"{lead_in(lead, opener)} {asked}?{pasted_after(pre)}"
     precise = " ".join(f"({i + 1}) {phrasing(v.server, v.tool, v).precise(v)}" for i, v in enumerate(vs))
     precise += f" {ask.precise}"
     answer = ask.answer.replace("{value}", placeholder(k, regex))
@@ -464,5 +523,5 @@ class TemplateWriter:
 
 
 __all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "figure_name",
-           "from_the_question", "join_clauses", "purposeless_from", "salient", "setup_context", "shorten", "views",
-           "write_templates"]
+           "from_the_question", "join_clauses", "pasted_after", "purposeless_from", "salient", "setup_context",
+           "shorten", "views", "write_templates"]
