@@ -22,8 +22,10 @@ def test_wide_is_synthesized_over_many_fleet_servers_with_multi_server_and_state
     tasks = Suite.load(suite_path("wide")).tasks
     servers = {s for t in tasks for s in t.servers}
     shares = suite_shares(tasks)
-    assert len(tasks) >= 150 and servers <= FLEET and len(servers) >= 10, (len(tasks), servers)
-    assert shares["multi_server"] >= 0.2 and shares["final_state"] >= 0.1, shares
+    assert len(tasks) >= 1000 and servers <= FLEET and len(servers) >= 17, (len(tasks), servers)
+    assert shares["multi_server"] >= 0.3, shares
+    # stateful selections are the slow parts (docs/tasks.md "Where `wide` stands"): a floor on the count, not a share
+    assert sum(any(c.kind == "state" for c in t.checks) for t in tasks) >= 25
     assert len({t.id for t in tasks}) == len(tasks)
     assert all(t.provenance.generator.startswith("task_synth") and not t.provenance.generator.endswith("curated plan")
                for t in tasks)  # synthesized, not curated
