@@ -1,6 +1,6 @@
 """The synthesized `wide` suite (issue 21 item 2): built by one command from its recipe, every task replayed before it
-was kept, over many fleet servers (the issue's target is ≥ 1,000 tasks over every server: not reached yet, see
-docs/tasks.md)."""
+was kept, over many fleet servers (the issue's target is ≥ 1,000 tasks over every server: 1,024 tasks over 17 of
+the 22 servers, see docs/tasks.md)."""
 
 from __future__ import annotations
 
