@@ -102,6 +102,8 @@ def linked_urls(text: str, base: str) -> list[str]:
 
 
 SETUP_TRIES = 4
+SETUP_READS = 3
+"""Failed reads tried after a candidate set-up: one that then succeeds confirms it."""
 """Argument sets tried per set-up tool (a read's probe error named it)."""
 
 
@@ -198,7 +200,9 @@ async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]
             options = [setup_values(state, server, p, props.get(p) or {}, hint) for p in required]
             if any(not o for o in options):
                 continue
-            node, _ = reads[0]
+            # the set-up is confirmed when one of the reads that failed now succeeds after it (the first read alone
+            # may fail for a reason of its own: a made-up argument, a handle it also needs)
+            checks = [n for n, _ in reads][:SETUP_READS]
             for i in range(SETUP_TRIES):
                 args = {p: o[min(i, len(o) - 1)] for p, o in zip(required, options)}
                 if i and all(len(o) <= i for o in options):
@@ -209,9 +213,15 @@ async def learn_setups(state: SynthState, failed: dict[str, tuple[ToolNode, str]
                                             state.options.call_timeout_s)
                     if not su.ok or looks_like_error(su.content):
                         continue
-                    out = await ep.call_real(server, node.tool, expand(probe_arguments(state, node), state.builtins),
-                                             state.options.call_timeout_s)
-                if out.ok and not looks_like_error(out.content):
+                    confirmed = False
+                    for node in checks:
+                        out = await ep.call_real(server, node.tool,
+                                                 expand(probe_arguments(state, node), state.builtins),
+                                                 state.options.call_timeout_s)
+                        if out.ok and not looks_like_error(out.content):
+                            confirmed = True
+                            break
+                if confirmed:
                     state.graph.setups[server] = {"tool": cand, "arguments": args}
                     gained.append(server)
                     break
