@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from task_synth.task import ReferenceStep, Task
@@ -104,6 +104,17 @@ def resolve_ref(ref: str, outputs: Outputs) -> Any:
     if value is None:
         raise BindingError(f"{expr!r} found nothing in the output of step {i}")
     return value
+
+
+def nested_values(value: Any) -> Iterator[Any]:
+    """`value` and every value inside it, depth first (dict values and list items, the containers themselves too)."""
+    if isinstance(value, dict):
+        for x in value.values():
+            yield from nested_values(x)
+    elif isinstance(value, list):
+        for x in value:
+            yield from nested_values(x)
+    yield value
 
 
 def placeholder(step: int, expr: str) -> str:
@@ -227,7 +238,7 @@ __all__ = [
     "expand",
     "expand_task",
     "extract",
-    "placeholder",
+    "nested_values", "placeholder",
     "placeholders",
     "ref_source",
     "render",

@@ -32,7 +32,7 @@ from judges.checks import evaluate_checks, extract_numbers, normalise_text
 from mcpbench.catalog import Catalog, argument_errors
 from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth.assemble import AssembleFailed, assemble
-from task_synth.binding import BindingError, extract, render_answer, resolve_arguments
+from task_synth.binding import BindingError, extract, nested_values, render_answer, resolve_arguments
 from task_synth.pipeline import generator_label
 from task_synth.registry import step
 from task_synth.task import Check, Task
@@ -308,20 +308,7 @@ def reads_as_english(ctx: RuleContext) -> list[str]:
 
 def argument_values(task: Task) -> set[str]:
     """Every string a reference call was given, nested ones included (what a request may say as it is)."""
-    out: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str):
-            out.add(v)
-    for s in task.reference:
-        walk(s.arguments)
-    return out
+    return {v for s in task.reference for v in nested_values(s.arguments) if isinstance(v, str)}
 
 
 @rule("hops")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
-from task_synth.binding import TEMPLATE, binding_sources, extract, placeholder
+from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
@@ -252,18 +252,7 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
 
 def given_values(arguments: dict[str, Any]) -> set[str]:
     """Every value a step was given, nested ones included (`[{"path": "a.pdf"}]` gave `a.pdf`): never asked back."""
-    out: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        out.add(str(v))
-    walk(arguments)
-    return out - {str(arguments)}
+    return {str(v) for v in nested_values(arguments)} - {str(arguments)}
 
 
 def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
