@@ -2,7 +2,9 @@
 
 Built to exercise prerequisites from errors for reads: until a folder is opened, each read answers "No working
 folder set. Please use open_folder first." The folder to open is the server's own per-episode data (the fleet's
-isolation copies it into the working directory); paths outside the working directory are refused.
+isolation copies it into the working directory); paths outside the working directory are refused. The read that
+sorts first (`a_note_outline`) also fails after the set-up when it is given a made-up note: the set-up must be
+confirmed by another read.
 """
 
 import json
@@ -36,6 +38,13 @@ def open_folder(path: str) -> str:
         raise ToolError(f"{path} is not a folder inside the working directory")
     FOLDER[:] = [p]
     return json.dumps({"opened": path})
+
+
+@mcp.tool()
+def a_note_outline(path: str) -> str:
+    """Outline a markdown note of the working folder: its headings."""
+    text = _note(path).read_text(encoding="utf-8")
+    return json.dumps([ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")][:20])
 
 
 @mcp.tool()
