@@ -1,6 +1,6 @@
 """A parameter's JSON-schema bounds, so every value the synthesizer sends respects them.
 
-Servers validate their input: `peopleCount: integer, maximum 10` refuses 12 ("Number must be less than or equal to
+Servers validate their input: `seats: integer, maximum 10` refuses 12 ("Number must be less than or equal to
 10") and 7.5 ("Expected integer, received float"). Literal candidates (kinds' seeds, pools, examples) that do not fit
 are not used (`conform`); a numeric parameter none of whose candidates fits takes values its bounds allow
 (`in_bounds`); a value bound from an earlier output that does not fit makes the binding unusable (grounding drops

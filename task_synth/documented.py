@@ -4,7 +4,7 @@ Many servers document parameters in the tool's description rather than the schem
 `date: ISO 8601 date string (YYYY-MM-DD), e.g. "2026-04-21".`, `year: Four-digit year (e.g. 2026).`). The examples
 given on a parameter's own line are candidates like the schema's (graph.seed_pools checks them against the kind).
 
-Allowed values given only in words ("one of: issue, todo, feature, epic, or diary", "Type (issue|todo|feature)",
+Allowed values given only in words ("one of: draft, review, final, or archived", "Type (memo|report|letter)",
 "Allowed values: a, b, c", "either 'x' or 'y'") make a plain string parameter an enum (`with_documented_choices`,
 applied to the selected tools' schemas before synthesis), so a creator whose type is documented this way is filled
 with one of them instead of being unfillable.
@@ -72,7 +72,7 @@ _SERIES = re.compile(r"\b([A-Za-z][\w-]{1,30}(?:,\s+[A-Za-z][\w-]{1,30}){1,8},?\
 
 def enumerated_kinds(description: str) -> list[str]:
     """The words of the first series of three or more single words the tool's description enumerates ('Create a new
-    issue, todo, feature, epic, or diary entry' -> issue … diary): what a type parameter of a creator takes when
+    memo, report, minute, or letter for the team' -> memo … letter): what a type parameter of a creator takes when
     nothing else documents it."""
     m = _SERIES.search(first_sentence(description))
     if m is None:

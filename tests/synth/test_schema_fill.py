@@ -54,8 +54,8 @@ def test_candidates_are_kept_only_when_they_fit_and_a_bounded_number_falls_back_
 
 
 def test_allowed_values_given_in_words_become_a_plain_string_parameters_enum():
-    assert documented_choices("Type of item: one of: issue, todo, feature, epic, or diary") == [
-        "issue", "todo", "feature", "epic", "diary"]
+    assert documented_choices("Type of document: one of: draft, review, final, or archived") == [
+        "draft", "review", "final", "archived"]
     assert documented_choices("Type (issue|todo|feature)") == ["issue", "todo", "feature"]
     assert documented_choices("Allowed values: a, b, c") == ["a", "b", "c"]
     assert documented_choices("Sort order, either 'asc' or 'desc'.") == ["asc", "desc"]
@@ -72,8 +72,8 @@ def test_allowed_values_given_in_words_become_a_plain_string_parameters_enum():
 
 
 def test_a_type_parameter_documented_nowhere_takes_the_kinds_the_tools_first_sentence_enumerates():
-    assert enumerated_kinds("Create a new issue, todo, feature, epic,\n   or diary entry for current project.") == [
-        "issue", "todo", "feature", "epic", "diary"]
+    assert enumerated_kinds("Create a new memo, report, minute,\n   or letter for the team.") == [
+        "memo", "report", "minute", "letter"]
     assert enumerated_kinds("Read the file. It holds a, b, or c.") == []  # only the first sentence
     entry = ToolEntry(server="s", name="add", description="Add a new photo, link, or quote pin.",
                       input_schema={"required": ["pin_type", "caption"], "properties": {
@@ -110,8 +110,8 @@ def test_a_table_size_the_bounds_do_not_allow_makes_the_write_unfillable():
 
 
 def test_a_tool_named_as_a_read_is_never_a_seeding_write():
-    assert named_as_read(ToolEntry(server="s", name="get_context", input_schema={}))
-    assert not named_as_read(ToolEntry(server="s", name="put_context", input_schema={}))
+    assert named_as_read(ToolEntry(server="s", name="get_profile", input_schema={}))
+    assert not named_as_read(ToolEntry(server="s", name="put_profile", input_schema={}))
 
 
 # --- live: the pipeline on the fixture server ---------------------------------------------------------------------

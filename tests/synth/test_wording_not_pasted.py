@@ -81,12 +81,12 @@ def test_a_nominal_description_with_nothing_to_apply_it_to_is_looked_up():
 
 
 def test_with_no_usable_description_or_verb_in_the_name_the_output_says_what_is_looked_up():
-    v = _view("不知道吃什么？根据人数推荐菜品", "whatToEat", {"peopleCount": 3}, {"peopleCount": "number"})
+    v = _view("根据客人数量安排会议室", "roomPlan", {"guestCount": 3}, {"guestCount": "number"})
     with pytest.raises(Unwordable):
         GENERIC.fuzzy(v)
-    v.collections = output_collections('{"peopleCount": 3, "dishes": [{"name": "a"}], "notes": []}')
-    assert v.collections == ["dishes"]
-    assert GENERIC.fuzzy(v) == "look up the dishes for 3 people"
+    v.collections = output_collections('{"guestCount": 3, "rooms": [{"name": "a"}], "notes": []}')
+    assert v.collections == ["rooms"]
+    assert GENERIC.fuzzy(v) == "look up the rooms for 3 guests"
 
 
 # --------------------------------------------------------------------------------------------------------------
