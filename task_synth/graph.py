@@ -57,12 +57,12 @@ def is_read_only(entry: ToolEntry) -> bool:
     if ann.get("readOnlyHint") is False or ann.get("destructiveHint") is True:
         return False
     words = humanize(entry.name)
-    return ((_READ_FIRST.match(words) is not None or not _UNSAFE.search(words))
+    return ((named_as_read(entry) or not _UNSAFE.search(words))
             and not _UNSAFE_LEAD.search(first_clause(entry.description or "")))
 
 
 def named_as_read(entry: ToolEntry) -> bool:
-    """The tool's name starts with a reading verb ('get_context', 'listItems'): never a write, whatever it takes
+    """The tool's name starts with a reading verb ('get_profile', 'listItems'): never a write, whatever it takes
     (a read taking `content`-like parameters is a filter, not something that stores them)."""
     return _READ_FIRST.match(humanize(entry.name)) is not None
 
