@@ -338,18 +338,21 @@ def _item_kind(p: str, kind: str | None = None) -> str | None:
 
 def structured_words(val: Any, kind: str | None = None) -> str:
     """An array or object argument said as words, never as a repr: items listed ('a.pdf and b.pdf'), an object by
-    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km, value 5' when it has several), arithmetic read out."""
+    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km and a value of 5' when it has several), arithmetic read out."""
     if isinstance(val, list) and kind == "colour" and len(val) > 1 and all(isinstance(x, str) for x in val):
         return palette_words(",".join(val))
     if isinstance(val, list):
         parts = [structured_words(x, kind) for x in val]
         parts = [x for x in parts if x]
+        if any(isinstance(x, dict) and len(x) > 1 for x in val):
+            return "; ".join(parts) if parts else "nothing"  # items of several fields each: one per clause
         return listing(parts) if parts else "nothing"
     if isinstance(val, dict):
         items = [(k, x) for k, x in val.items() if x not in (None, "", [], {})]
         if len(items) == 1:
             return structured_words(items[0][1], kind)
-        return ", ".join(f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items)
+        return listing([named_value(str(k), str(x)) if isinstance(x, int | float) and not isinstance(x, bool)
+                        else f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items])
     if kind == "expression" and isinstance(val, str):
         return expression_words(val)
     if kind == "colour" and isinstance(val, str):
@@ -423,6 +426,8 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     noun = param_noun(p, description)
     if isinstance(val, list) and len(val) == 1 and noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
         noun = noun[:-1]
+    if isinstance(val, list) and any(isinstance(x, dict) and len(x) > 1 for x in val):
+        return f"the {noun} with {words}"  # 'the item with a quantity of 5 and a unit price of 480'
     return f"the {noun} {words}"
 
 
@@ -453,24 +458,27 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"work out {_value_words(v, params[0])}"
     if not params:
         return f"look up the {act.obj}" if act.verb is None and act.obj else act.imperative()
-    said = _with_units(v, params)
+    said, units = _with_units(v, params)
     plain = [k for k in params if named(v, k) == _value_words(v, k)]
+    if units and said:  # 'convert a distance with a value of 40 from km to mi'
+        return f"{act.imperative()} with {listing(said)} {units}"
+    said = said or [units]
     if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))
+    if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'
+        return f"{act.imperative()} for {said[0]}"
     return f"{act.imperative()} with {listing(said)}"
 
 
-def _with_units(v: StepView, params: list[str]) -> list[str]:
-    """Each value named, the units last and 'from km' 'to mi' said as one 'from km to mi'."""
+def _with_units(v: StepView, params: list[str]) -> tuple[list[str], str]:
+    """(every other value named, the units as one phrase: 'from km to mi', 'in kg'; '' when there are none)."""
     def unit(k: str) -> bool:
         return (v.kinds.get(k) or "").split("@")[0] == "unit"
 
     units = [named(v, k) for k in params if unit(k)]
-    if len(units) == 2 and units[0].startswith("from ") and units[1].startswith("to "):
-        units = [f"{units[0]} {units[1]}"]
-    return [named(v, k) for k in params if not unit(k)] + units
+    return [named(v, k) for k in params if not unit(k)], " ".join(units)
 
 
 GENERIC = Phrasing(_generic_precise, _generic_fuzzy)

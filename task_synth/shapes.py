@@ -12,6 +12,7 @@ Shaped kinds are literal-only: `graph.literal_values` builds their values from t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +155,35 @@ def values(graph: ToolGraph, kind: str, schema: dict[str, Any]) -> list[Any]:
     return [[objs[(i + j) % len(objs)] for j in range(want)] for i in range(len(objs))]
 
 
+def inlined(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
+    """`schema` with local `$ref`s (`#/$defs/Item`) replaced by what they point to in `root` (bounded depth), so an
+    array's item schema is seen whether the server wrote it inline or as a definition."""
+    if depth > 6:
+        return schema
+    if isinstance(schema, list):
+        return [inlined(x, root, depth + 1) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return inlined({**target, **rest}, root, depth + 1)
+    return {k: (v if k in ("$defs", "definitions") else inlined(v, root, depth + 1)) for k, v in schema.items()}
+
+
+def with_inlined_refs(entry: ToolEntry) -> ToolEntry:
+    """`entry` with its input schema's local `$ref`s inlined (`inlined`); the same entry when it has none."""
+    schema = entry.input_schema or {}
+    if "$ref" not in json.dumps(schema.get("properties") or {}):
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": inlined(schema.get("properties") or {},
+                                                                                        schema)}})
+
+
 def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], builtins: dict[str, str]) -> None:
     """Give required array parameters of read tools a shaped kind (graph.init_graph calls it once)."""
     by_key = {f"{e.server}/{e.name}": e for e in entries}
@@ -179,4 +209,4 @@ def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], bu
                 node.params[p] = k
 
 
-__all__ = ["FILES", "assign", "server_files", "shape_kind", "singular", "values"]
+__all__ = ["FILES", "assign", "inlined", "server_files", "shape_kind", "singular", "values", "with_inlined_refs"]
