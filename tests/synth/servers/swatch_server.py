@@ -3,7 +3,8 @@ and calculator servers have them. Built to exercise task_synth's kinds (colours.
 magnitudes.py); every answer is computed from the arguments, so the same seed gives the same tasks. Standard library
 and the MCP SDK only.
 
-- `make_harmony(base)`: a palette from a seed colour, listed as bare codes ("1F77B4 5D6AB9 …"); `base` says only its role.
+- `make_harmony(base)`: a palette from a seed colour, listed as bare codes ("1F77B4 5D6AB9 …"); `base` says only
+  its role.
 - `check_contrast(fg, bg)`: the contrast ratio of a foreground on a background, with the text colour it suggests.
 - `score_palette(palette)`: a palette given as one string of comma-separated hex colours (at least two).
 - `name_colours(colours)`: an array of colours.
@@ -62,7 +63,7 @@ def make_harmony(base: str) -> str:
     codes = []
     for shift in (0.0, 1 / 12, -1 / 12, 0.5):
         rr, gg, bb = colorsys.hls_to_rgb((h + shift) % 1.0, light, s)
-        codes.append("%02X%02X%02X" % (round(rr * 255), round(gg * 255), round(bb * 255)))
+        codes.append(f"{round(rr * 255):02X}{round(gg * 255):02X}{round(bb * 255):02X}")
     return "palette: " + " ".join(codes) + "\nrule: analogous plus complement"
 
 
