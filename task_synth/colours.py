@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mcpbench.catalog import ToolEntry
     from task_synth.artifacts import ToolGraph
 
-_ROLE_NAMES = re.compile(r"(?:base|seed|start|end|from|to|source|target|input|value|first|second|primary|secondary|"
+_ROLE_NAMES = re.compile(r"(?:base|seed|start|end|input|value|first|second|primary|secondary|"
                          r"accent|c|c?\d|a|b)", re.IGNORECASE)
 """Parameter names that say only a role: a colour when the tool is about colours."""
 _ABOUT_COLOUR = re.compile(r"\bcolou?rs?\b|\bhex\b|\bpalette\b|\bcontrast\b|\bhue\b|\bshade\b|\btint\b",
