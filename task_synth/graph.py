@@ -42,6 +42,21 @@ _UNSAFE = re.compile(rf"\b(?:{MUTATING_VERBS})\b", re.IGNORECASE)
 """A mutating verb as a whole word of a name made words ('mark_task_done', 'markTaskDone'; not 'get_settings',
 'list_tags' or 'address')."""
 _UNSAFE_LEAD = re.compile(rf"^(?:{MUTATING_VERBS})(?:s|es)?\b", re.IGNORECASE)
+_WRITE_VERB = (r"(?:writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ed|ing)|export(?:s|ed|ing)?|render(?:s|ed|ing)?"
+               r"|dump(?:s|ed|ing)?|stor(?:e|es|ed|ing))")
+_FILE_WRITE_WORDS = re.compile(
+    rf"\b{_WRITE_VERB}\b[^.;\n]{{0,80}}?\b(?:to|into|in|as|under|on)\s+(?:(?:a|an|the|your|its|this|that)\s+)?"
+    r"(?:[\w.-]+\s+){0,3}?(?:file|files|disk|folder|directory)\b", re.IGNORECASE)
+"""A description that writes something to a file, disk or folder ("saves the chart to a PNG file", "Render … into
+the output directory"; not "Read a file", "Export tokens: css | json")."""
+_FILE_WRITE_OBJECT = re.compile(
+    rf"\b(?:{_WRITE_VERB}|generat(?:e|es|ed|ing)|produc(?:e|es|ed|ing)|creat(?:e|es|ed|ing)|output(?:s|ted)?)"
+    r"\s+(?:a|an|the|one)\s+(?:[\w.-]+\s+){0,2}?file\b", re.IGNORECASE)
+"""A description whose verb makes a file ("writes an HTML file", "generates a PDF file")."""
+_OUT_PARAM = {"out", "output", "outfile", "save", "dest", "destination", "export"}
+_PATH_WORDS = {"path", "file", "filename", "filepath", "dir", "directory", "folder"}
+_PATH_DESCRIBED = re.compile(r"\b(?:file|path|directory|folder)\b", re.IGNORECASE)
+_FILE_NAME = re.compile(r"[\w./-]*\w\.[A-Za-z][A-Za-z0-9]{0,4}")
 _SELECT_ONLY = re.compile(r"\bSELECT\b|SQL query", re.IGNORECASE)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b")
 
@@ -58,7 +73,28 @@ def is_read_only(entry: ToolEntry) -> bool:
         return False
     words = humanize(entry.name)
     return ((named_as_read(entry) or not _UNSAFE.search(words))
-            and not _UNSAFE_LEAD.search(first_clause(entry.description or "")))
+            and not _UNSAFE_LEAD.search(first_clause(entry.description or "")) and not writes_a_file(entry))
+
+
+def writes_a_file(entry: ToolEntry) -> bool:
+    """The tool's words say it leaves a file where it runs: its description renders, saves, exports or writes to a
+    file, disk or folder ("Render the chart to a PNG file", "saves the report to disk", "writes an HTML file"), or it
+    takes an output-file parameter (`out` defaulting to 'visualizer.html', `output_path`, `save_to`: an out/save/
+    dest-named parameter whose default is a file name or whose name or description speaks of a file or path).
+    Whatever its name says (`get_chart` that saves a PNG writes): only readOnlyHint makes it read-only."""
+    if _FILE_WRITE_WORDS.search(entry.description or "") or _FILE_WRITE_OBJECT.search(entry.description or ""):
+        return True
+    props = (entry.input_schema or {}).get("properties") or {}
+    for name in sorted(props):
+        schema = props[name] if isinstance(props[name], dict) else {}
+        words = humanize(name).lower().split()
+        if not _OUT_PARAM.intersection(words) or "format" in words or schema.get("type") not in (None, "string"):
+            continue
+        default = schema.get("default")
+        if ((isinstance(default, str) and _FILE_NAME.fullmatch(default)) or _PATH_WORDS.intersection(words)
+                or _PATH_DESCRIBED.search(str(schema.get("description") or ""))):
+            return True
+    return False
 
 
 def named_as_read(entry: ToolEntry) -> bool:
@@ -265,4 +301,5 @@ __all__ = [
     "named_as_read",
     "schema_text",
     "seed_pools",
+    "writes_a_file",
 ]

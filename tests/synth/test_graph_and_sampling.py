@@ -126,3 +126,29 @@ async def test_a_coherent_conversion_takes_its_time_and_source_zone_from_the_sam
                 assert s.arguments["target_timezone"] != ch.steps[i - 1].arguments.get("timezone")
                 return
     pytest.fail("no get_current_time → convert_time chain sampled")
+
+
+def test_a_tool_whose_words_say_it_leaves_a_file_where_it_runs_is_a_write_unless_annotated_read_only():
+    def entry(name: str, description: str, props: dict | None = None, annotations: dict | None = None) -> ToolEntry:
+        return ToolEntry(server="s", name=name, description=description, annotations=annotations, sha256="x",
+                         input_schema={"type": "object", "properties": props or {}})
+
+    writes = [entry("palette_visualize", "Render the palette into 6 realistic UI scenes.",
+                    {"palette": {"type": "string"}, "out": {"type": "string", "default": "visualizer.html"}}),
+              entry("get_chart", "Draw the series and save it to a PNG file."),
+              entry("report", "Builds the monthly report and writes it to disk."),
+              entry("render_page", "Writes an HTML file of the page."),
+              entry("plot", "Plot a function.", {"f": {"type": "string"},
+                                                 "output_path": {"type": "string", "description": "Where to put it"}}),
+              entry("snapshot", "Take a snapshot.", {"save_to": {"type": "string",
+                                                                 "description": "Directory for the image"}})]
+    reads = [entry("read_file", "Read the complete contents of a file from the file system."),
+             entry("palette_tokens", "Summarise tokens: css | tailwind | json.",
+                   {"palette": {"type": "string"}, "fmt": {"type": "string", "default": "css"}}),
+             entry("convert", "Convert a value.", {"output_format": {"type": "string", "default": "json"},
+                                                   "output": {"type": "string", "description": "Output style"}}),
+             entry("list_exports", "Show the open file handles.", {"path": {"type": "string"}}),
+             entry("get_chart", "Draw the series and save it to a PNG file.", annotations={"readOnlyHint": True})]
+    assert [e.name for e in writes if is_read_only(e)] == []
+    assert [e.name for e in reads if not is_read_only(e)] == []
+    assert not build_node(writes[0]).read_only
