@@ -112,6 +112,13 @@ register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculati
                    find=NEVER,
                    seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),
                    noun="expression"))
+register_kind(Kind("cron", r"\S+(?: \S+){4}", params=r"cron(_?expr(ession)?|_?schedule)?", described=r"\bcron\b",
+                   find=NEVER, param_described=r"\bcron\b", seeds=("0 9 * * 1-5", "30 17 * * 5", "0 6 1 * *"),
+                   noun="schedule"))
+NOT_ARITHMETIC = re.compile(r"\b(?:cron|regular|regex|json ?path|xpath|jq|jmespath|glob|css)\s+expression|"
+                            r"\bcron\b|\bregex\b|\bregular expression\b", re.IGNORECASE)
+"""Description words that make an `expression` parameter something other than arithmetic ("Cron expression (5
+fields …)", "Regular expression to match"): it does not take the arithmetic seeds (a cron one takes `cron`)."""
 register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER})(?![\w.:/-]|-\d)",
                    produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
                    noun="number", json_type="number", accept=is_quantity))
@@ -215,6 +222,8 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
             if k.name == "sql" and not re.search(k.described, desc, re.IGNORECASE) and name.lower() != "sql":
                 continue
             if k.name in ("entity", "revision", "code") and not re.search(k.described, desc, re.IGNORECASE):
+                continue
+            if k.name == "expression" and NOT_ARITHMETIC.search(desc):
                 continue
             return k.name
     if re.fullmatch(KINDS["search"].params, name, re.IGNORECASE) and "string" in types:

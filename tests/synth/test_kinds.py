@@ -81,3 +81,17 @@ def test_a_bound_number_is_named_after_the_field_it_was_read_from():
     assert field_label('{"rowCount": 3}', r'"rowCount"\s*:\s*(\d+)') == "row count"
     assert field_label("[{'COUNT(*)': 20}]", r"'COUNT\(\*\)'\s*:\s*(\d+)") == "count"
     assert field_label("84", r"(\d+)") == ""
+
+
+def test_an_expression_described_as_a_cron_schedule_or_a_pattern_is_not_given_arithmetic():
+    from mcpbench.catalog import ToolEntry
+    from task_synth.graph import seed_pools
+
+    cron = {"type": "string", "description": "Cron expression (5 fields: min hour dom mon dow)"}
+    assert param_kind("expression", cron) == "cron"
+    assert param_kind("expression", {"type": "string", "description": "Math expression to evaluate"}) == "expression"
+    assert param_kind("expression", {"type": "string", "description": "A regular expression to match"}) is None
+    assert param_kind("expression", {"type": "string", "description": "JSONPath expression"}) is None
+    entry = ToolEntry(server="s", name="next_runs", description="Next run times.", sha256="x",
+                      input_schema={"type": "object", "properties": {"expression": cron}, "required": ["expression"]})
+    assert seed_pools([entry], {})["cron"] and all(len(v.split()) == 5 for v in seed_pools([entry], {})["cron"])
