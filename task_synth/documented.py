@@ -148,5 +148,57 @@ def with_documented_ranges(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
-__all__ = ["documented_choices", "documented_examples", "documented_range", "enumerated_kinds",
-           "with_documented_choices", "with_documented_ranges"]
+_FIELD_LINE = re.compile(r"(?m)^\s*[-*•]\s*`?([A-Za-z_][\w]{0,40})`?\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
+_PAREN_LIST = re.compile(r"\(\s*(" + _Q + _WORD + _Q + r"(?:\s*,\s*" + _Q + _WORD + _Q + r")+)\s*\)")
+_OPTIONAL = re.compile(r"\boptional\b", re.IGNORECASE)
+_NUMERIC = re.compile(r"\b(?:integer|number|int|float|count)\b", re.IGNORECASE)
+
+
+def documented_fields(text: str) -> tuple[dict[str, Any], list[str]]:
+    """(properties, required) of the object fields a bulleted list in `text` documents ("each containing:\n- id:
+    Unique identifier\n- status: Current status (pending, in_progress, completed)\n- metadata: Optional data"): a
+    string per field (a number when its line or type says integer/number), an enum when the line lists two or more
+    single words ("(a, b, c)", "one of a|b"), all required; fields the line calls optional are left out (the item
+    stays open to them); ({}, []) for fewer than two."""
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    for m in _FIELD_LINE.finditer(text or ""):
+        name, typ, line = m.group(1), m.group(2) or "", m.group(3)
+        if name in props:
+            continue
+        if _OPTIONAL.search(line) or _OPTIONAL.search(typ):
+            continue
+        if _NUMERIC.search(typ) or re.match(r"\s*(?:integer|number)\b", line, re.IGNORECASE):
+            props[name] = {"type": "number", "description": line}
+        else:
+            pm = _PAREN_LIST.search(line)
+            choices = ([v.strip().strip("\"'`") for v in pm.group(1).split(",")] if pm
+                       else documented_choices(line))
+            props[name] = {"type": "string", "description": line, **({"enum": choices} if choices else {})}
+        required.append(name)
+    return (props, required) if len(props) >= 2 else ({}, [])
+
+
+def with_documented_items(entry: ToolEntry) -> ToolEntry:
+    """`entry` with every array parameter whose items are objects the schema leaves open (no `properties`) given the
+    item fields the parameter's own description lists (documented_fields), so items are filled with the fields the
+    server checks instead of whatever a record has; the same entry when none does. (The tool's description is not
+    read: its bulleted lines are usually the tool's own parameters.)"""
+    schema = entry.input_schema or {}
+    props = schema.get("properties") or {}
+    new: dict[str, Any] = {}
+    for name, ps in props.items():
+        items = ps.get("items") if isinstance(ps, dict) else None
+        if not isinstance(ps, dict) or ps.get("type") != "array" or not isinstance(items, dict) \
+                or items.get("type") not in ("object", None) or items.get("properties") or "$ref" in items:
+            continue
+        fields, required = documented_fields(str(ps.get("description") or ""))
+        if fields:
+            new[name] = {**ps, "items": {**items, "type": "object", "properties": fields, "required": required}}
+    if not new:
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
+
+
+__all__ = ["documented_choices", "documented_examples", "documented_fields", "documented_range", "enumerated_kinds",
+           "with_documented_choices", "with_documented_items", "with_documented_ranges"]
