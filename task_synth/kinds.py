@@ -202,6 +202,7 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
     """
     if not isinstance(schema, dict):
         return None
+    schema = nullable_unwrapped(schema)
     if "enum" in schema:
         return "enum"
     desc = str(schema.get("description", "")) + " " + str(schema.get("title", ""))
@@ -235,6 +236,18 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
     if numeric:
         return "number"
     return None
+
+
+def nullable_unwrapped(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema with no `type` whose `anyOf`/`oneOf` is one type or null (`Optional[float]` as pydantic writes it)
+    as that type, keeping the description, title and default; any other schema unchanged."""
+    alts = schema.get("anyOf") or schema.get("oneOf")
+    if "type" in schema or not isinstance(alts, list):
+        return schema
+    real = [a for a in alts if isinstance(a, dict) and a.get("type") != "null"]
+    if len(real) != 1 or len(real) == len(alts):
+        return schema
+    return {**{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}, **real[0]}
 
 
 def _find(kind: Kind) -> re.Pattern[str]:

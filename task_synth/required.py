@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from mcpbench.catalog import ToolEntry
 from task_synth.kinds import param_kind
 
 if TYPE_CHECKING:
@@ -26,8 +27,33 @@ _SAYS_REQUIRED = (
 )
 
 
+_ALTERNATIVES = re.compile(
+    rf"\b(?:provide|give|specify|pass|supply|set|use|requires?)\s+(?:either|(?:exactly\s+|at\s+least\s+)?one\s+of)"
+    rf"\s*:?\s+((?:(?:a|an|the)\s+)?{_Q}\w+{_Q}(?:\s+\w+)?(?:\s*(?:,|\bor\b|/)\s*(?:(?:a|an|the|all\s+\w+)\s+)?"
+    rf"{_Q}\w+{_Q}(?:\s+\w+)?)+)", re.IGNORECASE)
+"""Optional parameters one of which must be given ("Provide either hex_color OR all four CMYK values", "Provide
+exactly one of dot_gain_percent or substrate", "requires one of: id, name")."""
+
+
+def one_of_required(text: str, schema: dict[str, Any]) -> str | None:
+    """The optional parameter to give when `text` says one of several must be: the first alternative it names that
+    is a parameter with a known kind, else the first that is a parameter; None when it names none, or when one of
+    them is required already."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    for m in _ALTERNATIVES.finditer(text or ""):
+        names = [w.strip("\"'`") for w in re.findall(r"[\"'`]?\w+[\"'`]?", m.group(1))]
+        named = [w for w in dict.fromkeys(names) if w in props]
+        if not named or required & set(named):
+            continue
+        known = [w for w in named if param_kind(w, props[w] or {}) is not None]
+        return (known or named)[0]
+    return None
+
+
 def named_required(error: str, schema: dict[str, Any]) -> list[str]:
-    """The tool's parameters that `error` names as required, in order of appearance."""
+    """The tool's parameters that `error` names as required, in order of appearance (of alternatives one of which
+    must be given, the one one_of_required picks)."""
     props = schema.get("properties") or {}
     found: list[tuple[int, str]] = []
     for rx in _SAYS_REQUIRED:
@@ -35,7 +61,20 @@ def named_required(error: str, schema: dict[str, Any]) -> list[str]:
             p = m.group(1)
             if p in props and all(p != q for _, q in found):
                 found.append((m.start(1), p))
+    pick = one_of_required(error, schema)
+    if pick is not None and all(pick != q for _, q in found):
+        found.append(((error or "").find(pick), pick))
     return [p for _, p in sorted(found)]
+
+
+def with_described_alternatives(entry: ToolEntry) -> ToolEntry:
+    """`entry` with the optional parameter its description says must be given one way or another ("Provide either
+    hex_color OR all four CMYK values") required (one_of_required); the same entry when it says none."""
+    schema = entry.input_schema or {}
+    pick = one_of_required(" ".join((entry.description or "").split()), schema)
+    if pick is None:
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "required": [*(schema.get("required") or []), pick]}})
 
 
 def learn_required(state: SynthState, server: str, tool: str, error: str) -> list[str]:
@@ -66,4 +105,4 @@ def learn_required(state: SynthState, server: str, tool: str, error: str) -> lis
     return []
 
 
-__all__ = ["learn_required", "named_required"]
+__all__ = ["learn_required", "named_required", "one_of_required", "with_described_alternatives"]
