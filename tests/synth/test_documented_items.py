@@ -34,7 +34,8 @@ def test_the_fields_a_parameter_lists_become_the_items_schema_with_their_choices
     assert props["priority"]["enum"] == ["high", "medium", "low"] and "enum" not in props["content"]
     assert documented_fields("Items to add.\n- one thing only: x") == ({}, [])
     open_items = {"type": "array", "items": {"type": "object", "additionalProperties": True}, "description": DESCRIBED}
-    entry = ToolEntry(server="s", name="w", description="Replace the list.\n- todos: the items\n- mode: how", sha256="x",
+    entry = ToolEntry(server="s", name="w", description="Replace the list.\n- todos: the items\n- mode: how",
+                      sha256="x",
                       input_schema={"type": "object", "required": ["todos"], "properties": {"todos": open_items}})
     items = with_documented_items(entry).input_schema["properties"]["todos"]["items"]
     assert items["required"] == ["id", "content", "status", "priority"]
