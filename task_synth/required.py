@@ -1,7 +1,8 @@
 """Parameters required only in words: a schema that marks nothing required, and an error that says otherwise.
 
 When a call fails with an error naming one of the tool's optional parameters as required ("'name' is required",
-"missing required parameter name", "name must be provided", "'name' must be a non-empty string"), that parameter is required for that tool from then on:
+"missing required parameter name", "name must be provided", "'name' must be a non-empty string"), that parameter is
+required for that tool from then on:
 the selected entry's schema lists it (so fill, probes and walks fill it), its graph node takes it, and the evidence
 (the error) is kept in graph.learnt_required. The caller retries once.
 """

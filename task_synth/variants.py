@@ -47,7 +47,8 @@ _HEADING = re.compile(r"^\s*(?:available\s+|supported\s+)?(?:actions?|operations
                       re.IGNORECASE)
 _SECTION = re.compile(r"^\s*[A-Z][A-Za-z ]{1,30}:\s*$")
 """The next section of a docstring ('Args:', 'Returns:') ends the block of actions."""
-_ITEM = re.compile(r"^(\s*)[-*•]?\s*[`'\"]?([a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*)[`'\"]?\s*(?:—|–|--|->|=>|-|:)\s+(\S.*)$")
+_ITEM = re.compile(r"^(\s*)[-*•]?\s*[`'\"]?([a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*)[`'\"]?\s*"
+                   r"(?:—|–|--|->|=>|-|:)\s+(\S.*)$")
 _PARAMS = re.compile(r"\b(?:params|parameters|requires|required params|arguments|takes)\s*:\s*", re.IGNORECASE)
 _NO_PARAMS = re.compile(r"\s*\bNo (?:params|parameters|arguments)(?: (?:needed|required))?\.?", re.IGNORECASE)
 _OPTIONAL = re.compile(r"\boptional\b|\bif omitted\b|\bomit\b|\bdefaults? to\b", re.IGNORECASE)
@@ -199,7 +200,7 @@ def tied_actions(text: str, values: list[str]) -> tuple[set[str], bool]:
 
 
 def _empty_default(ps: dict[str, Any]) -> bool:
-    return ps.get("default", None) in (None, "", [], {})
+    return ps.get("default") in (None, "", [], {})
 
 
 _FIELDS = re.compile(r"\{([^{}]*)\}")
@@ -381,14 +382,8 @@ class VariantFleet:
     def __init__(self, inner: LiveTools, table: dict[str, Variant]):
         self._inner = inner
         self.table = table
-
-    @property
-    def catalog(self) -> Catalog:
-        return self._inner.catalog
-
-    @property
-    def builtins(self) -> dict[str, str]:
-        return self._inner.builtins
+        self.catalog: Catalog = inner.catalog
+        self.builtins: dict[str, str] = inner.builtins
 
     def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
                 call_timeout_s: float | None = None) -> AbstractAsyncContextManager[EpisodeCalls]:
