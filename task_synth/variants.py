@@ -294,10 +294,11 @@ def variants(entry: ToolEntry) -> list[Variant]:
     parsed = {value: split_params(text, props) for value, text in blocks.items()}
     for value, text in blocks.items():  # "Same params as horizontal."
         m = re.search(r"\bsame (?:params|parameters|arguments) as [`'\"]?([\w.-]+)", text, re.IGNORECASE)
-        if m and m.group(1) in parsed and not parsed[value][1]:
+        other = m.group(1).rstrip(".") if m else ""
+        if other in parsed and other != value and not parsed[value][1]:
             desc = re.sub(r"\s*\bSame (?:params|parameters|arguments) as [^.]*\.?", "", parsed[value][0],
                           flags=re.IGNORECASE)
-            parsed[value] = (desc.strip(), parsed[m.group(1)][1])
+            parsed[value] = (desc.strip() or parsed[other][0], parsed[other][1])
     for value, (_, listed) in parsed.items():  # a parameter an action lists is that action's
         for li in listed:
             if li.name in ties:
