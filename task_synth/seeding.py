@@ -349,8 +349,21 @@ class _Planner:
         return sorted(self.reads, key=score)[:6]
 
 
-def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
-    """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses."""
+_MADE = re.compile(r"^\s*(?:creates?|starts?|opens?|makes?|initiali[sz]es?|registers?)\s+(an?\s+(?:new\b,?\s*)?"
+                   r"[A-Za-z][A-Za-z ,-]{2,40}?)\s*(?:[.;:(]|\b(?:from|with|for|that|which|and|in|on)\b|$)",
+                   re.IGNORECASE)
+
+
+def made_phrase(description: str) -> str:
+    """'a new PowerPoint presentation' from 'Create a new PowerPoint presentation.' (what a chain's first call makes,
+    for a request with no name to give the place); '' when its description does not say."""
+    m = _MADE.match(description or "")
+    return m.group(1).rstrip(" ,") if m else ""
+
+
+def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
+    """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
+    first call makes, `made`)."""
     args: dict[str, Any] = {}
     for s in steps:
         for k, v in s.arguments.items():
@@ -368,6 +381,8 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
               for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
     if tables:
         return f"a new database table called {tables[0]}", f"a new table {tables[0]}"
+    if made:
+        return made, made
     return "the system you have access to", "the server's store"
 
 
@@ -386,10 +401,13 @@ def as_phrase(description: str) -> str:
 
 
 def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic, rng: random.Random,
-              reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None) -> Draft:
+              reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None,
+              made: list[str] | None = None) -> Draft:
     """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
-    description of each part's write tool, for what kind of record it makes)."""
-    wheres = [_where(steps, fmt) for steps, fmt in parts]
+    description of each part's write tool, for what kind of record it makes; `made`: the description of each
+    part's first call, for what it makes when no handle names the place)."""
+    wheres = [_where(steps, fmt, made_phrase(m)) for (steps, fmt), m in
+              zip(parts, made or [""] * len(parts), strict=True)]
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
     wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
     fuzzy_where = " and also in ".join(w[0] for w in wheres)
@@ -609,11 +627,12 @@ class WorldSeeding:
                 state.reject(cid, "ground", [r], chains[cid])
                 continue
             g, before = r
-            descs = []
+            descs, firsts = [], []
             for server, ps, _ in parts:
-                entry = state.entry(server, ps[-2].tool)
+                entry, first = state.entry(server, ps[-2].tool), state.entry(server, ps[0].tool)
                 descs.append(entry.description if entry else "")
-            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs)
+                firsts.append(first.description if first else "")
+            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts)
             state.grounded.append(g)
             state.drafts[cid] = draft
             after = []
@@ -628,4 +647,4 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers", "state_read"]
+__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers", "made_phrase", "state_read"]

@@ -140,11 +140,12 @@ async def test_seeding_learns_prerequisites_from_errors_and_binds_ids_from_outpu
         assert plan_waves(t) == [[i] for i in range(len(t.reference))]
         kinds = [c.kind for c in t.checks]
         assert "numeric" in kinds
-        if t.reference[-1].bindings:  # its read needs an id only the episode knows: checked through the answer only
-            assert "state" not in kinds
+        assert kinds.count("state") == 2
+        if t.reference[-1].bindings:  # its read needs the list id the episode drew: taken from the agent's call
+            assert all(c.read and c.read.tool == "show_list" and c.read.from_calls["list_id"].tool == "open_list"
+                       for c in t.checks if c.kind == "state")
         else:
-            assert kinds.count("state") == 2 and all(c.read and c.read.tool == "read_book"
-                                                     for c in t.checks if c.kind == "state")
+            assert all(c.read and c.read.tool == "read_book" for c in t.checks if c.kind == "state")
 
 
 @pytest.mark.anyio
