@@ -43,6 +43,13 @@ _READ_VERBS = frozenset({"get", "list", "show", "fetch", "read", "find", "search
 MAX_TEXT = 80
 
 
+def boilerplate(key: str, value: Any) -> bool:
+    """The field says how the call went, not what it found: an id, a status-like key, or a machine token as value
+    ('match_found', 'requests_listed')."""
+    words = humanize(key)
+    return bool(_ID.search(words)) or words in BOILERPLATE or (isinstance(value, str) and bool(_TOKEN.fullmatch(value)))
+
+
 def _stem(word: str) -> str:
     w = word.lower()
     for tail in ("ies", "es", "s"):
@@ -96,11 +103,9 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
     ranked: list[tuple[int, int, int, str, Any]] = []
     for order, (key, value) in enumerate(_leaves(data)):
         words = humanize(key)
-        if (isinstance(value, bool) or value is None or _ID.search(words) or words in BOILERPLATE
-                or not askable_label(key)):
+        if isinstance(value, bool) or value is None or boilerplate(key, value) or not askable_label(key):
             continue
-        if isinstance(value, str) and (not value.strip() or len(value) > MAX_TEXT or _TOKEN.fullmatch(value)
-                                       or "\n" in value):
+        if isinstance(value, str) and (not value.strip() or len(value) > MAX_TEXT or "\n" in value):
             continue
         if str(value) in given or asks_back(key, value, inputs):
             continue
@@ -119,7 +124,7 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
     return None
 
 
-UNITS = frozenset({"mm", "cm", "km", "m", "kg", "g", "ms", "s", "min", "h", "pct", "eur", "usd", "gbp", "kb", "mb",
+UNITS = frozenset({"mm", "cm", "km", "m", "kg", "g", "ms", "s", "min", "h", "eur", "usd", "gbp", "kb", "mb",
                    "gb", "kwh", "kw", "mph", "kmh"})
 """Unit abbreviations a field name may end in ('total_rainfall_mm'): said after the question, not inside it."""
 
@@ -130,4 +135,4 @@ def _unit(words: str) -> tuple[str, str]:
     return (head, last) if head and last in UNITS else (words, "")
 
 
-__all__ = ["BOILERPLATE", "about_words", "focused"]
+__all__ = ["BOILERPLATE", "UNITS", "about_words", "boilerplate", "focused"]

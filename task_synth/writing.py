@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
-from task_synth.focus import focused
+from task_synth.focus import boilerplate, focused
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
@@ -167,7 +167,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
         return numeric
     for m in _QUOTED.finditer(raw):
         field = m.group(2)
-        if back(m.group(4), field) or not askable_label(field):
+        if back(m.group(4), field) or not askable_label(field) or boilerplate(field, m.group(4)):
             continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
@@ -251,6 +251,9 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
         if found is not None and askable(found[1], last):
             return found
     found = salient(raw, key, given_values(last.arguments), {**inputs, **last.arguments})
+    if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
+        found = focused(raw, last.tool, entry.description if entry else "", given_values(last.arguments),
+                        {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found
