@@ -76,19 +76,24 @@ def normalise_text(s: str, *, case_sensitive: bool = False) -> str:
     return s if case_sensitive else s.casefold()
 
 
-_U_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})")
+_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})"
+                     r"|\\([nrtbf\"\\/])")
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "\\": "\\", "/": "/"}
 
 
 def json_unescaped(text: str) -> str:
-    """`text` with JSON's `\\uXXXX` escapes written as the characters they stand for ('Tom\\u00e1s' -> 'Tomás'):
-    a server that dumps JSON with ASCII escapes still shows the name it stored."""
+    """`text` with JSON string escapes written as the characters they stand for ('Tom\\u00e1s' -> 'Tomás', a
+    '\\n' -> a line break): a server that dumps JSON with ASCII escapes still shows the name it stored, and a value
+    after an escaped line break starts a word."""
     def char(m: re.Match[str]) -> str:
+        if m.group(4):
+            return _SIMPLE[m.group(4)]
         if m.group(3):
             return chr(int(m.group(3), 16))
         hi, lo = int(m.group(1), 16), int(m.group(2), 16)
         return chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
 
-    return _U_ESCAPE.sub(char, text)
+    return _ESCAPE.sub(char, text)
 
 
 def occurs(needle: str, hay: str) -> bool:

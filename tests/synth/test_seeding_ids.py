@@ -104,11 +104,18 @@ async def test_a_final_state_read_of_an_id_no_call_shows_fails_closed_without_ca
     assert evaluate_checks(task.checks, "", made)[0].score == 1.0
 
 
-def test_a_state_check_reads_json_ascii_escapes_as_the_characters_they_stand_for():
+def test_a_state_check_reads_json_escapes_as_the_characters_they_stand_for():
+    """Regression: a slide's text dumped as JSON ("…6420)\\nSO-1015 (…") failed the whole-token rule on 'SO-1015'
+    (the escaped line break's 'n' ran into it), and 'Tom\\u00e1s' never showed 'Tomás'."""
     check = Check(kind="state", value="Tomás Reis", read=StateRead(server="s", tool="t"))
     (r,) = evaluate_checks([check], "", {state_key(0): '{"title": "Tom\\u00e1s Reis (Head of Firmware)"}'})
     assert r.score == 1.0
     (r,) = evaluate_checks([check], "", {state_key(0): '{"title": "Tom\\u00e1 Reis"}'})
+    assert r.score == 0.0
+    order = Check(kind="state", value="SO-1015", read=StateRead(server="s", tool="t"))
+    (r,) = evaluate_checks([order], "", {state_key(0): '{"text": "SO-1016 (2400)\\nSO-1015 (6420)"}'})
+    assert r.score == 1.0
+    (r,) = evaluate_checks([order], "", {state_key(0): '{"text": "SO-10150 (6420)"}'})
     assert r.score == 0.0
 
 
