@@ -106,4 +106,47 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
-__all__ = ["documented_choices", "documented_examples", "enumerated_kinds", "with_documented_choices"]
+_NUM = r"(-?\d+(?:\.\d+)?)"
+_RANGES = (re.compile(rf"\(\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\s*(?:%|[A-Za-z]{{1,8}})?\s*(?:[,;)]|$)"),
+           re.compile(rf"\bbetween\s+{_NUM}\s*%?\s+and\s+{_NUM}\b", re.IGNORECASE),
+           re.compile(rf"\b(?:range|from)\s*:?\s*{_NUM}\s*%?\s*(?:-|–|to)\s*{_NUM}\b", re.IGNORECASE))
+
+
+def documented_range(text: str) -> tuple[float, float] | None:
+    """(low, high) a numeric parameter's description gives in words ('Cyan (0-100)', 'between 1 and 10', 'range
+    0.0–1.0'); None when it gives none."""
+    for rx in _RANGES:
+        m = rx.search(text or "")
+        if m:
+            lo, hi = float(m.group(1)), float(m.group(2))
+            if lo < hi:
+                return lo, hi
+    return None
+
+
+def with_documented_ranges(entry: ToolEntry) -> ToolEntry:
+    """`entry` with every numeric parameter that has no bounds but whose description, or its line in the tool's
+    description, gives a range in words ('Cyan (0-100)') bounded by it (`minimum`/`maximum`), so generated values
+    fall inside it (bounds.py); the same entry when none does."""
+    schema = entry.input_schema or {}
+    props = schema.get("properties") or {}
+    new: dict[str, Any] = {}
+    for name, ps in props.items():
+        if not isinstance(ps, dict) or ps.get("type") not in ("number", "integer") or {"minimum", "maximum",
+                                                                                       "exclusiveMinimum",
+                                                                                       "exclusiveMaximum"} & set(ps):
+            continue
+        found = documented_range(str(ps.get("description") or "")) or documented_range(
+            _param_line(entry.description, name))
+        if found:
+            lo, hi = found
+            integral = ps.get("type") == "integer"
+            new[name] = {**ps, "minimum": int(lo) if integral or lo.is_integer() else lo,
+                         "maximum": int(hi) if integral or hi.is_integer() else hi}
+    if not new:
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
+
+
+__all__ = ["documented_choices", "documented_examples", "documented_range", "enumerated_kinds",
+           "with_documented_choices", "with_documented_ranges"]

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth import bounds, freetext, shapes
+from task_synth import bounds, colours, freetext, magnitudes, shapes, units
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
 from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
@@ -111,13 +111,16 @@ def seed_pools(entries: list[ToolEntry], builtins: dict[str, str] | None) -> dic
     return pools
 
 
-def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None, server: str | None = None
-                   ) -> list[Any]:
+def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = None, server: str | None = None,
+                   param: str = "") -> list[Any]:
     """Candidate literal values for a parameter of a kind: enum members, the server's own values (graph.local_pools),
-    the pool, or pool values composed in; only those the parameter's schema allows (bounds.conform: type, range,
-    length, pattern), else, for a bounded number none of whose candidates fits, values its bounds allow."""
+    figures its meaning makes plausible (a number named or described as a rate, a period, a count, money:
+    magnitudes.plausible), the pool, or pool values composed in; only those the parameter's schema allows
+    (bounds.conform: type, range, length, pattern), else, for a bounded number none of whose candidates fits, values
+    its bounds allow."""
     schema = schema or {}
-    vals = _candidates(graph, kind, schema, server)
+    meant = magnitudes.plausible(param, schema) if kind == "number" else []
+    vals = meant or _candidates(graph, kind, schema, server)
     return bounds.conform(schema, vals) or (bounds.in_bounds(schema) if vals else [])
 
 
@@ -146,7 +149,7 @@ def can_fill(graph: ToolGraph, node: ToolNode, entry_schema: dict[str, Any],
     (graph.handles)."""
     props = entry_schema.get("properties") or {}
     return node.read_only and all(
-        p in bound or (k is not None and literal_values(graph, k, props.get(p), node.server))
+        p in bound or (k is not None and literal_values(graph, k, props.get(p), node.server, p))
         or (k is None and handle_source(graph, node.server, p) is not None) for p, k in node.params.items())
 
 
@@ -224,6 +227,8 @@ def init_graph(state: SynthState) -> None:
     state.graph.nodes = [build_node(e) for e in state.entries]
     state.graph.pools = seed_pools(state.entries, state.builtins)
     freetext.assign(state.graph, state.entries)
+    colours.assign(state.graph, state.entries)
+    units.assign(state.graph, state.entries)
     shapes.assign(state.graph, state.entries, getattr(state.live, "specs", None) or {}, state.builtins)
 
 

@@ -39,10 +39,12 @@ class Kind:
     noun: str = "value"
     json_type: str = "string"
     accept: Callable[[str, int, int], bool] | None = None
+    """Extra test of a found value (text, start, end): e.g. numbers must be quantities, timezones must exist."""
     param_described: str = r"(?!)"
     """Regex on a string parameter's description: the parameter takes this kind even when its name says nothing
     (an `object` "to show (commit hash, branch, tag…)")."""
-    """Extra test of a found value (text, start, end): e.g. numbers must be quantities, timezones must exist."""
+    items: int = 1
+    """How many values of this kind an array parameter gets (a palette of one colour is no palette)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,40 @@ register_kind(Kind("search", r"[^\"'\n]{2,80}", params=r"query|search|keyword|te
                    find=NEVER,
                    noun="search"))
 
+HEX_COLOUR = r"#[0-9A-Fa-f]{6}(?![0-9A-Fa-f])|#[0-9A-Fa-f]{3}(?![0-9A-Fa-f])"
+RGB_COLOUR = r"rgba?\(\s*\d{1,3}%?\s*,\s*\d{1,3}%?\s*,\s*\d{1,3}%?\s*(?:,\s*[\d.]+\s*)?\)"
+COLOUR_NAMES = ("black", "white", "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "grey",
+                "gray", "navy", "teal", "olive", "maroon", "cyan", "magenta", "lime", "silver", "gold", "indigo",
+                "violet", "coral", "salmon", "crimson", "turquoise", "beige", "ivory", "lavender")
+"""Named colours every colour parser knows: a documented example among them joins the colour pool."""
+
+
+def _mixed_hex(text: str, start: int, end: int) -> bool:
+    """Six hex digits that look like a colour code, not a number or a word: both digits and letters A-F."""
+    v = text[start:end]
+    return any(c.isdigit() for c in v) and any(c.isalpha() for c in v) and (v.isupper() or v.islower())
+
+
+register_kind(Kind("palette", r"#[0-9A-Fa-f]{6}(?:,#[0-9A-Fa-f]{6})+", params=r"palette|colou?rs|swatches",
+                   find=NEVER, seeds=("#0B3C5D,#328CC1,#D9B310,#F5F5F5", "#264653,#2A9D8F,#E9C46A,#F4A261,#E76F51",
+                                      "#1F77B4,#FF7F0E,#2CA02C"), noun="palette"))
+"""Several colours in one string parameter (`palette: "#264653,#2A9D8F,…"`); an array of them is `[colour]`."""
+register_kind(Kind("colour", rf"(?:{HEX_COLOUR}|{RGB_COLOUR}|(?i:{'|'.join(COLOUR_NAMES)}))",
+                   params=r"(?!\w*(?:mode|space|profile|scheme|blind|count|type|format|depth|model|harmony))"
+                          r"(?:(?:\w+_)?(?:hex|hex_?(?:code|value)|fg|bg|foreground|background|fill|stroke|tint|"
+                          r"swatch)(?:_?(?:colou?r|hex|code|value|\d))?|\w*colou?r\w*)",
+                   described=r"\bcolou?r\b|\bhex\b|#[0-9a-f]{3,6}\b|rgb\(",
+                   find=rf"(?<![\w#])({HEX_COLOUR}|{RGB_COLOUR})", produced_by=r"\bcolou?rs?\b|\bhex\b|palette",
+                   seeds=("#1F77B4", "#2CA02C", "#D62728", "#FF7F0E", "#9467BD", "#17BECF", "#FFFFFF", "#222222"),
+                   noun="colour", items=3,
+                   param_described=r"^\W*(?:the |a |an )?(?:[\w-]+ ){0,3}(?:hex(?:adecimal)? )?colou?r\b(?! (?:space|"
+                                   r"mode|profile|scheme|blind|name))|\bhex(?:adecimal)? colou?r|#[0-9a-f]{6}\b|"
+                                   r"\brgb\("))
+register_kind(Kind("hexcode", r"[0-9A-Fa-f]{6}", find=r"(?<![\w#-])([0-9A-Fa-f]{6})(?![\w-])", accept=_mixed_hex,
+                   noun="colour code"))
+"""Bare colour codes ('1F77B4' in a listing of a palette): never a parameter's kind, composed into a colour."""
+
+register_composer(Composer("colour", "hexcode", ("#{}",), ("{ref}",)))
 register_composer(Composer("expression", "number",
                            ("{} * 2", "{} + 15", "{} / 4", "({} - 3) * 1.5", "{} * 0.23", "{} * 60"),
                            ("double {ref}", "{ref} plus 15", "{ref} divided by 4", "{ref} minus 3, times 1.5",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from task_synth.colours import colour_words, palette_words
 from task_synth.wording import (
     Unwordable,
     action,
@@ -308,6 +309,8 @@ def _value_words(v: StepView, p: str) -> str:
         return expression_words(str(val))
     if kind == "timezone":
         return place(str(val))
+    if kind in ("colour", "palette"):
+        return colour_words(str(val)) if kind == "colour" else palette_words(str(val))
     return str(val)
 
 
@@ -335,18 +338,25 @@ def _item_kind(p: str, kind: str | None = None) -> str | None:
 
 def structured_words(val: Any, kind: str | None = None) -> str:
     """An array or object argument said as words, never as a repr: items listed ('a.pdf and b.pdf'), an object by
-    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km, value 5' when it has several), arithmetic read out."""
+    its values ('a.pdf' for {'path': 'a.pdf'}; 'unit km and a value of 5' when it has several), arithmetic read out."""
+    if isinstance(val, list) and kind == "colour" and len(val) > 1 and all(isinstance(x, str) for x in val):
+        return palette_words(",".join(val))
     if isinstance(val, list):
         parts = [structured_words(x, kind) for x in val]
         parts = [x for x in parts if x]
+        if any(isinstance(x, dict) and len(x) > 1 for x in val):
+            return "; ".join(parts) if parts else "nothing"  # items of several fields each: one per clause
         return listing(parts) if parts else "nothing"
     if isinstance(val, dict):
         items = [(k, x) for k, x in val.items() if x not in (None, "", [], {})]
         if len(items) == 1:
             return structured_words(items[0][1], kind)
-        return ", ".join(f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items)
+        return listing([named_value(str(k), str(x)) if isinstance(x, int | float) and not isinstance(x, bool)
+                        else f"{humanize(str(k))} {structured_words(x, kind)}" for k, x in items])
     if kind == "expression" and isinstance(val, str):
         return expression_words(val)
+    if kind == "colour" and isinstance(val, str):
+        return colour_words(val)
     return str(val)
 
 
@@ -363,7 +373,14 @@ def named(v: StepView, p: str) -> str:
     metres'); values whose kind says what they are (a page, a file, a commit, a query) are said as is."""
     words = _value_words(v, p)
     if isinstance(v.args.get(p), list | dict) and not v.is_bound(p):
+        if words.startswith("the colours "):
+            return words
         return _collection(p, v.args[p], words, v.params.get(p, ""))
+    base = (v.kinds.get(p) or "").split("@")[0]
+    if base == "unit":
+        return f"{unit_role(p)} {words}"
+    if base == "colour" and not _ONLY_COLOUR.fullmatch(p):
+        return f"{words} as the {colour_role(p)}"
     if v.kinds.get(p) in _UNNAMED_KINDS or (v.kinds.get(p) not in ("enum", "number", None) and not _numeric(v, p)):
         return words
     if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):
@@ -371,6 +388,34 @@ def named(v: StepView, p: str) -> str:
 
         return f"the {param_noun(p, v.params.get(p, ''))} set to {words}"
     return named_value(p, words, v.params.get(p, ""))
+
+
+_ONLY_COLOUR = re.compile(r"colou?r|hex|hex_?(?:code|value)|value|input|base|seed|c", re.IGNORECASE)
+"""Colour parameters whose name says no more than that they take a colour: said as the colour alone."""
+_ROLE_WORDS = {"fg": "foreground", "bg": "background", "fore": "foreground", "back": "background"}
+
+
+def colour_role(p: str) -> str:
+    """What a colour parameter's colour is for, as words ('fg' -> 'foreground colour', 'base_color' -> 'base
+    color', 'c1' -> 'first colour')."""
+    words = [_ROLE_WORDS.get(w, w) for w in humanize(p).split()]
+    if words and re.fullmatch(r"c?\d", words[-1]):
+        n = int(words.pop()[-1])
+        words.insert(0, ORDINALS[n - 1] if 0 < n <= len(ORDINALS) else str(n))
+    words = [w for w in words if w != "c"]
+    if not any(re.fullmatch(r"colou?rs?", w) for w in words):
+        words.append("colour")
+    return " ".join(words)
+
+
+def unit_role(p: str) -> str:
+    """'from' for a unit converted from, 'to' for one converted to, else 'in'."""
+    w = humanize(p)
+    if re.search(r"\b(?:from|source|src|input|in|old|base)\b", w):
+        return "from"
+    if re.search(r"\b(?:to|target|dst|dest|output|out|new)\b", w):
+        return "to"
+    return "in"
 
 
 def _collection(p: str, val: Any, words: str, description: str) -> str:
@@ -381,6 +426,8 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     noun = param_noun(p, description)
     if isinstance(val, list) and len(val) == 1 and noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
         noun = noun[:-1]
+    if isinstance(val, list) and any(isinstance(x, dict) and len(x) > 1 for x in val):
+        return f"the {noun} with {words}"  # 'the item with a quantity of 5 and a unit price of 480'
     return f"the {noun} {words}"
 
 
@@ -411,13 +458,27 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"work out {_value_words(v, params[0])}"
     if not params:
         return f"look up the {act.obj}" if act.verb is None and act.obj else act.imperative()
-    said = [named(v, k) for k in params]
-    plain = [k for k in params if said[params.index(k)] == _value_words(v, k)]
+    said, units = _with_units(v, params)
+    plain = [k for k in params if named(v, k) == _value_words(v, k)]
+    if units and said:  # 'convert a distance with a value of 40 from km to mi'
+        return f"{act.imperative()} with {listing(said)} {units}"
+    said = said or [units]
     if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))
+    if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'
+        return f"{act.imperative()} for {said[0]}"
     return f"{act.imperative()} with {listing(said)}"
+
+
+def _with_units(v: StepView, params: list[str]) -> tuple[list[str], str]:
+    """(every other value named, the units as one phrase: 'from km to mi', 'in kg'; '' when there are none)."""
+    def unit(k: str) -> bool:
+        return (v.kinds.get(k) or "").split("@")[0] == "unit"
+
+    units = [named(v, k) for k in params if unit(k)]
+    return [named(v, k) for k in params if not unit(k)], " ".join(units)
 
 
 GENERIC = Phrasing(_generic_precise, _generic_fuzzy)

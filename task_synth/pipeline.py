@@ -154,10 +154,13 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
 
 def select_entries(catalog: Catalog, servers: list[str], exclude: list[str]) -> list[ToolEntry]:
     """The catalog's usable tools of `servers` minus excluded patterns, in a stable order; allowed values a
-    parameter documents only in words become its enum (documented.with_documented_choices)."""
-    from task_synth.documented import with_documented_choices
+    parameter documents only in words become its enum (documented.with_documented_choices), ranges it gives in words
+    its bounds (documented.with_documented_ranges), and item schemas written as `$ref`s are inlined
+    (shapes.with_inlined_refs)."""
+    from task_synth.documented import with_documented_choices, with_documented_ranges
+    from task_synth.shapes import with_inlined_refs
 
-    out = [with_documented_choices(e) for e in catalog.entries(servers)
+    out = [with_documented_ranges(with_documented_choices(with_inlined_refs(e))) for e in catalog.entries(servers)
            if not any(fnmatch.fnmatchcase(f"{e.server}/{e.name}", pat) for pat in exclude)]
     return sorted(out, key=lambda e: (servers.index(e.server) if e.server in servers else len(servers), e.name))
 

@@ -76,7 +76,7 @@ def probe_arguments(state: SynthState, node: ToolNode) -> dict[str, Any]:
 
     args = {p: (paths_for(node, p, vals) if k.split("@")[0] == "path" else vals)[0]
             for p, k in node.params.items() if k is not None
-            for vals in [literal_values(state.graph, k, props.get(p), node.server)]}
+            for vals in [literal_values(state.graph, k, props.get(p), node.server, p)]}
     freetext.complete(node, args, None)
     return args
 
@@ -129,7 +129,7 @@ def setup_values(state: SynthState, server: str, param: str, schema: dict[str, A
         vals.append("${WORLD}")
     kind = param_kind(param, schema)
     if kind:
-        vals += [v for v in literal_values(state.graph, kind, schema, server) if v not in vals]
+        vals += [v for v in literal_values(state.graph, kind, schema, server, param) if v not in vals]
     return vals
 
 

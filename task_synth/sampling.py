@@ -55,7 +55,7 @@ class _Walker:
     def literal(self, node: ToolNode, param: str, avoid: list[Any] = ()) -> Any:  # type: ignore[assignment]
         kind = node.params[param]
         vals = literal_values(self.graph, kind or "", self.schemas.get(node.key, {}).get(param),
-                              node.server) if kind else []
+                              node.server, param) if kind else []
         if kind and kind.split("@")[0] == "path":
             vals = paths_for(node, param, vals)
         vals = [v for v in vals if v not in avoid] or vals
@@ -69,7 +69,7 @@ class _Walker:
     def literal_probe(self, node: ToolNode, param: str) -> bool:
         kind = node.params[param]
         return bool(kind and literal_values(self.graph, kind, self.schemas.get(node.key, {}).get(param),
-                                            node.server))
+                                            node.server, param))
 
     def weighted(self, items: list[Any], weights: list[float]) -> Any:
         return self.rng.choices(items, weights=weights, k=1)[0]

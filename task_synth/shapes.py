@@ -12,12 +12,14 @@ Shaped kinds are literal-only: `graph.literal_values` builds their values from t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from task_synth import bounds, magnitudes
 from task_synth.binding import expand
-from task_synth.kinds import param_kind
+from task_synth.kinds import KINDS, param_kind
 
 if TYPE_CHECKING:
     from mcpbench.catalog import ToolEntry
@@ -27,6 +29,7 @@ FILES = 6
 """Files kept per server."""
 _FORMATS = re.compile(r"\b(pdf|csv|xlsx|docx|pptx|json|markdown|md|txt|html|yaml|xml)s?\b", re.IGNORECASE)
 _SHAPE = re.compile(r"^\[(?:\{(\w+):(.+)\}|(.+))\]$")
+"""`[kind]`, `[{prop:kind}]` or `[{p:k1,q:k2}]`."""
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
@@ -66,11 +69,18 @@ def server_files(spec: Any, builtins: dict[str, str], texts: list[str]) -> list[
     return out[:FILES]
 
 
-def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None) -> str | None:
+def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None,
+                 in_object: bool = False) -> str | None:
     types = _types(schema)
+    if in_object and "enum" in schema:
+        return "enum"
+    if in_object and types == {"boolean"}:
+        return "boolean"
     if types & {"integer", "number"} and not types & {"string"}:
         return "number"
     kind = param_kind(name, schema)
+    if kind == "palette":  # an item of a palette is a colour
+        kind = "colour"
     if kind in ("path", "url") and not graph.pools.get(kind) and files_kind and kind == "path":
         return files_kind
     if kind in (None, "enum", "boolean") or not graph.pools.get(kind):
@@ -79,7 +89,9 @@ def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind
 
 
 def shape_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None) -> str | None:
-    """The shaped kind of an array parameter, else None."""
+    """The shaped kind of an array parameter, else None: `[kind]` for scalar items, `[{p:kind}]` for objects whose
+    one required property has a kind, `[{p:k1,q:k2}]` for objects whose several required properties all have one
+    (enums and flags among them), `[{path:…}]` for objects with nothing required and a path or URL."""
     if "array" not in _types(schema):
         return None
     items = schema.get("items") or {}
@@ -88,11 +100,11 @@ def shape_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: 
     if "object" in _types(items):
         props = items.get("properties") or {}
         req = list(items.get("required") or [])
-        if len(req) == 1:
-            k = _scalar_kind(graph, req[0], props.get(req[0]) or {}, files_kind)
-            return f"[{{{req[0]}:{k}}}]" if k else None
         if req:
-            return None
+            ks = [_scalar_kind(graph, p, props.get(p) or {}, files_kind, in_object=len(req) > 1) for p in req]
+            if any(k is None for k in ks) or set(ks) <= {"enum", "boolean"}:
+                return None
+            return "[{" + ",".join(f"{p}:{k}" for p, k in zip(req, ks, strict=True)) + "}]"
         for p in sorted(props, key=lambda p: (param_kind(p, props[p] or {}) != "path", p)):
             if param_kind(p, props[p] or {}) in ("path", "url"):
                 k = _scalar_kind(graph, p, props[p] or {}, files_kind)
@@ -103,17 +115,73 @@ def shape_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: 
     return f"[{k}]" if k else None
 
 
+def _item_pool(graph: ToolGraph, kind: str, prop: str, schema: dict[str, Any]) -> list[Any]:
+    """Values of one item (or one item property) of a kind, fitting its schema."""
+    if kind == "enum":
+        return list(schema.get("enum") or [])
+    if kind == "boolean":
+        return [bool(schema.get("default", False))]
+    pool = (magnitudes.plausible(prop, schema) if kind == "number" else []) or list(graph.pools.get(kind, []))
+    return bounds.conform(schema, pool) or bounds.in_bounds(schema) or []
+
+
 def values(graph: ToolGraph, kind: str, schema: dict[str, Any]) -> list[Any]:
-    """One-element values of a shaped kind, from its inner kind's pool."""
+    """Values of a shaped kind, item by item from the item schema and the inner kinds' pools: arrays of one item, or
+    of as many as the items' kind says a list of them has (a palette of three colours) or `minItems` asks."""
     m = _SHAPE.match(kind)
     if not m:
         return []
-    prop, inner = (m.group(1), m.group(2)) if m.group(1) else (None, m.group(3))
-    pool = list(graph.pools.get(inner, []))
     items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-    if not prop and (items or {}).get("type") == "integer":
-        pool = [v for v in pool if isinstance(v, int) and not isinstance(v, bool)]
-    return [[{prop: v}] if prop else [v] for v in pool]
+    items = items or {}
+    want = max(int(schema.get("minItems") or 1), 1)
+    if not m.group(1):
+        inner = m.group(3)
+        pool = _item_pool(graph, inner, "", items)
+        if items.get("type") == "integer":
+            pool = [v for v in pool if isinstance(v, int) and not isinstance(v, bool)]
+        n = max(want, KINDS[inner].items if inner in KINDS else 1)
+        if n <= 1 or len(pool) < n:
+            return [[v] for v in pool]
+        return [[pool[(i + j) % len(pool)] for j in range(n)] for i in range(len(pool))]
+    props = items.get("properties") or {}
+    fields = [f.split(":", 1) for f in f"{m.group(1)}:{m.group(2)}".split(",")]
+    pools = {p: _item_pool(graph, k, p, props.get(p) or {}) for p, k in fields}
+    if any(not v for v in pools.values()):
+        return []
+    size = max(len(v) for v in pools.values())
+    objs = [{p: pools[p][i % len(pools[p])] for p, _ in fields} for i in range(size)]
+    if want <= 1:
+        return [[o] for o in objs]
+    return [[objs[(i + j) % len(objs)] for j in range(want)] for i in range(len(objs))]
+
+
+def inlined(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
+    """`schema` with local `$ref`s (`#/$defs/Item`) replaced by what they point to in `root` (bounded depth), so an
+    array's item schema is seen whether the server wrote it inline or as a definition."""
+    if depth > 6:
+        return schema
+    if isinstance(schema, list):
+        return [inlined(x, root, depth + 1) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return inlined({**target, **rest}, root, depth + 1)
+    return {k: (v if k in ("$defs", "definitions") else inlined(v, root, depth + 1)) for k, v in schema.items()}
+
+
+def with_inlined_refs(entry: ToolEntry) -> ToolEntry:
+    """`entry` with its input schema's local `$ref`s inlined (`inlined`); the same entry when it has none."""
+    schema = entry.input_schema or {}
+    if "$ref" not in json.dumps(schema.get("properties") or {}):
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": inlined(schema.get("properties") or {},
+                                                                                        schema)}})
 
 
 def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], builtins: dict[str, str]) -> None:
@@ -141,4 +209,4 @@ def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], bu
                 node.params[p] = k
 
 
-__all__ = ["FILES", "assign", "server_files", "shape_kind", "singular", "values"]
+__all__ = ["FILES", "assign", "inlined", "server_files", "shape_kind", "singular", "values", "with_inlined_refs"]

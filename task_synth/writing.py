@@ -41,7 +41,7 @@ from task_synth.wording import (
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
-SALIENT_KINDS = ("revision", "entity", "url", "path", "table", "timezone", "date", "time")
+SALIENT_KINDS = ("revision", "entity", "url", "path", "table", "timezone", "date", "time", "colour")
 _QUOTED = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(["'])([^"'\n]{3,80})\3""")
 _PLACEHOLDER_REF = re.compile(r"\{\{step\[\d+\]:.*?\}\}", re.DOTALL)
 

@@ -96,7 +96,7 @@ def test_with_no_usable_description_or_verb_in_the_name_the_output_says_what_is_
 def test_array_and_object_arguments_are_said_as_words():
     assert structured_words(["2 ** 10"], "expression") == "2 to the power of 10"
     assert structured_words([{"path": "a.pdf"}, {"path": "b.pdf"}]) == "a.pdf and b.pdf"
-    assert structured_words({"unit": "km", "value": 5}) == "unit km, value 5"
+    assert structured_words({"unit": "km", "value": 5}) == "unit km and a value of 5"
     v = _view("Summarise documents", "summarise", {"files": [{"path": "a.pdf"}, {"path": "b.pdf"}]},
               {"files": None})
     assert GENERIC.fuzzy(v) == "summarise documents with the files a.pdf and b.pdf"

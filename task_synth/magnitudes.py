@@ -1,0 +1,68 @@
+"""Numbers a parameter's meaning makes plausible, so a generated value reads as something a person would ask.
+
+The `number` kind's seeds (12, 7.5, 40, 128, 3) serve a parameter that says nothing about itself; a parameter whose
+name or description says what figure it is gets figures of that class instead (wording.figure_class: a rate, a
+period, a count, money): "an annual rate of 5%" and "a term of 10 years", never "an annual rate of 128%". A
+percentage share (coverage, percent of something) is not a rate of interest. The values are candidates like any
+others: `graph.literal_values` keeps only those the schema's bounds allow (bounds.conform), and a bounded parameter
+none of them fits takes values its bounds allow.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from task_synth.wording import figure_class, humanize
+
+RATES = (5, 3.5, 2.5, 7.5, 4)
+"""Interest, growth, inflation, discount: a few percent."""
+SHARES = (25, 40, 60, 15, 80)
+"""A percentage of something (coverage, a share): anywhere between 0 and 100."""
+PERIODS: dict[str, tuple[Any, ...]] = {
+    "year": (10, 5, 3, 15, 25),
+    "month": (12, 24, 36, 6, 60),
+    "week": (4, 2, 12, 8),
+    "day": (30, 7, 14, 90),
+    "hour": (8, 2, 24, 40),
+    "minute": (15, 30, 45, 90),
+    "second": (30, 60, 10, 5),
+}
+"""A period by its unit; a term, a tenure or a life with no unit is in years."""
+COUNTS = (3, 5, 12, 8, 4)
+MONEY = (1250, 480, 12500, 75.5, 3200)
+IDENTIFIERS = (1, 2, 3)
+
+_SHARE = re.compile(r"\b(?:percent|percentage|pct|coverage|share|proportion|fraction of|opacity|probability)\b|%")
+_UNIT = re.compile(r"\b(year|month|week|day|hour|minute|second)s?\b")
+
+
+def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
+    """Figures of the class the parameter's name (first) or description says it is, in order; [] when neither says
+    (the kind's own seeds then)."""
+    schema = schema or {}
+    desc = f"{schema.get('description', '')} {schema.get('title', '')}".strip()
+    for words in (param, desc):
+        if not words:
+            continue
+        said = humanize(words) if re.search(r"[_A-Z]", words) else words.lower()
+        cls = figure_class(words)
+        if cls == "rate":
+            return list(SHARES if _SHARE.search(said) and not re.search(r"\b(?:rate|interest|apr|yield|growth|"
+                                                                          r"inflation|return)\b", said)
+                        else RATES)
+        if cls is None and _SHARE.search(said):
+            return list(SHARES)
+        if cls == "period":
+            m = _UNIT.search(said)
+            return list(PERIODS[m.group(1)] if m else PERIODS["year"])
+        if cls == "count":
+            return list(COUNTS)
+        if cls == "money":
+            return list(MONEY)
+        if cls == "identifier":
+            return list(IDENTIFIERS)
+    return []
+
+
+__all__ = ["COUNTS", "IDENTIFIERS", "MONEY", "PERIODS", "RATES", "SHARES", "plausible"]
