@@ -36,6 +36,7 @@ from task_synth.binding import BindingError, extract, nested_values, render_answ
 from task_synth.pipeline import generator_label
 from task_synth.registry import step
 from task_synth.task import Check, Task
+from task_synth.variants import real_draft, real_grounded
 from task_synth.wording import askable_label, third_person_base
 
 if TYPE_CHECKING:
@@ -344,6 +345,7 @@ class RuleFilter:
             draft = state.drafts.get(g.chain_id)
             if draft is None:
                 continue
+            g, draft = real_grounded(g, state.variants), real_draft(draft, state.variants)
             try:
                 task = assemble(g, draft, task_id_=plan.id if plan else None, prefix=o.id_prefix,
                                 generator=generator_label(o, curated=plan is not None),

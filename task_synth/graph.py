@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mcpbench.catalog import ToolEntry
 from task_synth import bounds, colours, freetext, magnitudes, shapes, units
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
+from task_synth.conditions import CONDITION, condition_params
 from task_synth.documented import documented_examples
 from task_synth.kinds import KINDS, composers_into, param_kind, schema_examples
 from task_synth.registry import step
@@ -77,6 +78,7 @@ def build_node(entry: ToolEntry) -> ToolNode:
     props = (entry.input_schema or {}).get("properties") or {}
     required = list((entry.input_schema or {}).get("required") or [])
     params = {p: param_kind(p, props.get(p) or {}) for p in required}
+    params.update({p: CONDITION for p in condition_params(entry)})  # a filter's condition is built from its data
     return ToolNode(server=entry.server, tool=entry.name, sha256=entry.sha256, description=entry.description,
                     params=params, optional=sorted(p for p in props if p not in required),
                     read_only=is_read_only(entry) or _query_only(entry, params))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from task_synth.colours import colour_words, palette_words
+from task_synth.conditions import CONDITION, filtered_step
+from task_synth.conditions import words as condition_words
 from task_synth.wording import (
     Unwordable,
     action,
@@ -303,6 +305,8 @@ def _value_words(v: StepView, p: str) -> str:
     if v.is_bound(p):
         return v.ref(p)
     val, kind = v.args.get(p), v.kinds.get(p)
+    if str(kind or "").startswith(CONDITION) and (said := condition_words(val, v.description)):
+        return said  # what the person wants, never the expression
     if isinstance(val, list | dict):
         return structured_words(val, _item_kind(p, kind))
     if kind == "expression":
@@ -372,6 +376,8 @@ def named(v: StepView, p: str) -> str:
     """A value with what it is ('an old value of 7.5', 'a principal of the future value', 'the unit set to
     metres'); values whose kind says what they are (a page, a file, a commit, a query) are said as is."""
     words = _value_words(v, p)
+    if str(v.kinds.get(p) or "").startswith(CONDITION):
+        return words
     if isinstance(v.args.get(p), list | dict) and not v.is_bound(p):
         if words.startswith("the colours "):
             return words
@@ -445,6 +451,13 @@ def _generic_fuzzy(v: StepView) -> str:
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
         return f"find out {sql_purpose(str(v.args[sql[0]]))}"
+    cond = [k for k in params if str(v.kinds.get(k) or "").startswith(CONDITION) and not v.is_bound(k)]
+    if cond and condition_words(v.args.get(cond[0]), v.description):
+        try:
+            imperative = action(v.description, v.tool).imperative()
+        except Unwordable:
+            imperative = ""
+        return filtered_step(imperative, _value_words(v, cond[0]), [named(v, k) for k in params if k != cond[0]])
     try:
         act = action(v.description, v.tool)
     except Unwordable:

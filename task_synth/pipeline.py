@@ -120,6 +120,9 @@ class SynthState:
     """The run's llm.ModelGuard (deadline, breaker), made on first use."""
     on_progress: Callable[[SynthState], object] | None = None
     """Called whenever a task is kept (the CLI writes the suite then, so a run that dies keeps what it made)."""
+    variants: dict[str, Any] = field(default_factory=dict)
+    """'server/name' -> variants.Variant: the documented actions of tools split into tools of their own (their
+    calls go to the real tool; tasks name the real tool)."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:

@@ -1,7 +1,8 @@
 """Parameters required only in words: a schema that marks nothing required, and an error that says otherwise.
 
 When a call fails with an error naming one of the tool's optional parameters as required ("'name' is required",
-"missing required parameter name", "name must be provided"), that parameter is required for that tool from then on:
+"missing required parameter name", "name must be provided", "'name' must be a non-empty string"), that parameter is
+required for that tool from then on:
 the selected entry's schema lists it (so fill, probes and walks fill it), its graph node takes it, and the evidence
 (the error) is kept in graph.learnt_required. The caller retries once.
 """
@@ -23,6 +24,8 @@ _SAYS_REQUIRED = (
                re.IGNORECASE),
     re.compile(rf"required\s+(?:parameter|argument|field|property|key)s?\s*[:=]?\s*{_Q}(\w+)", re.IGNORECASE),
     re.compile(rf"{_Q}(\w+){_Q}\s+(?:must|should)\s+be\s+(?:provided|given|specified|set|supplied)", re.IGNORECASE),
+    re.compile(rf"{_Q}(\w+){_Q}\s+(?:must|should)\s+(?:be\s+an?\s+non-?empty|not\s+be\s+empty)", re.IGNORECASE),
+    re.compile(rf"{_Q}(\w+){_Q}\s+(?:cannot|can't|may\s+not)\s+be\s+empty", re.IGNORECASE),
 )
 
 

@@ -15,6 +15,8 @@ from task_synth.binding import placeholder
 from task_synth.pipeline import LiveTools, SynthOptions, SynthState, default_steps, run_steps, select_entries
 from task_synth.registry import StepRef
 from task_synth.task import Suite, Task
+from task_synth.variants import Variant, VariantFleet
+from task_synth.variants import expand as expand_variants
 
 
 def load_plans(path: str | Path) -> list[TaskPlan]:
@@ -53,8 +55,13 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
     """
     exclude = [] if plans else options.exclude
     entries = select_entries(live.catalog, options.servers, exclude)
+    table: dict[str, Variant] = {}
+    if not plans and options.planner is None:  # a tool whose `action` selects what it does is several tools
+        entries, table = expand_variants(entries)
+        if table:
+            live = VariantFleet(live, table)
     state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model,
-                       on_progress=on_progress)
+                       on_progress=on_progress, variants=dict(table))
     if plans:
         for pl in plans:
             state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}"))
