@@ -76,6 +76,26 @@ def normalise_text(s: str, *, case_sensitive: bool = False) -> str:
     return s if case_sensitive else s.casefold()
 
 
+_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})"
+                     r"|\\([nrtbf\"\\/])")
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "\\": "\\", "/": "/"}
+
+
+def json_unescaped(text: str) -> str:
+    """`text` with JSON string escapes written as the characters they stand for ('Tom\\u00e1s' -> 'Tomás', a
+    '\\n' -> a line break): a server that dumps JSON with ASCII escapes still shows the name it stored, and a value
+    after an escaped line break starts a word."""
+    def char(m: re.Match[str]) -> str:
+        if m.group(4):
+            return _SIMPLE[m.group(4)]
+        if m.group(3):
+            return chr(int(m.group(3), 16))
+        hi, lo = int(m.group(1), 16), int(m.group(2), 16)
+        return chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+
+    return _ESCAPE.sub(char, text)
+
+
 def occurs(needle: str, hay: str) -> bool:
     """`needle` occurs in `hay` as a whole token: an end of the needle that is a letter or digit must not run on into
     one in `hay` ('5' is not in '15 items', 'SO-1012' is not in 'SO-10123', 'Lisbon' is in "Lisbon's office").
@@ -152,7 +172,8 @@ def _evaluate_state(index: int, check: Check, live_outputs: Mapping[int, str] | 
     else:
         cs = check.case_sensitive
         want = normalise_text(str(check.value), case_sensitive=cs)
-        score = float(occurs(want, normalise_text(state, case_sensitive=cs)))
+        score = float(any(occurs(want, normalise_text(shown, case_sensitive=cs))
+                          for shown in dict.fromkeys((state, json_unescaped(state)))))
     return CheckResult(index=index, kind="state", expected=check.value, passed=score == 1.0, score=score,
                        effective_score=score, effective_passed=score == 1.0, note=note)
 
@@ -186,4 +207,4 @@ def evaluate_checks(checks: list[Check], answer: str,
     return [evaluate_check(i, c, answer, live) for i, c in enumerate(checks)]
 
 
-__all__ = ["CheckResult", "evaluate_check", "evaluate_checks", "extract_numbers", "normalise_text"]
+__all__ = ["CheckResult", "evaluate_check", "evaluate_checks", "extract_numbers", "json_unescaped", "normalise_text"]

@@ -11,7 +11,7 @@ See docs/tasks.md. Public API:
 
 from task_synth.binding import BindingError, expand_task, render_answer, resolve_arguments, resolve_binding
 from task_synth.pipeline import DEFAULT_EXCLUDE, SynthOptions, SynthState
-from task_synth.replay import TaskValidation, read_final_state, replay, validate_suite, validate_task
+from task_synth.replay import TaskValidation, calls_of, read_final_state, replay, validate_suite, validate_task
 from task_synth.synth import load_plans, synthesize, write_outputs
 from task_synth.task import Check, Provenance, ReferenceStep, Suite, Task
 
@@ -26,6 +26,7 @@ __all__ = [
     "SynthState",
     "Task",
     "TaskValidation",
+    "calls_of",
     "expand_task",
     "load_plans",
     "read_final_state",

@@ -11,7 +11,8 @@ probed, the graph has no edges through them and walks are empty. Here:
    per episode (the sandbox: they may create in-sandbox state), filled from what the fleet provides — the world's
    files the server sees in its working directory, the names its isolation copies, `${WORLD}`, the kinds' pools,
    else a world topic's records. An argument set after which the output carries the handle is kept with the regex
-   that re-reads it (fill.key_regex), so bindings re-resolve it in every episode (`step[i]:<regex>`).
+   that re-reads it (`id_regex`: a key named like it, or the id said in text: "Created collection 3"), so bindings
+   re-resolve it in every episode (`step[i]:<regex>`).
 3. **Reads that carry a handle** in their probe output (a listing that shows each task's id) become producers too,
    on any server: their handles are real, never made up.
 4. Probing and walks put the producer (an opener with one of its argument sets, drawn by the walk's seed) before a
@@ -57,6 +58,26 @@ HIDDEN = "-"
 """What a handle is written as in the outputs writers and checks read: too short for any ask, still a value."""
 MARK = "<handle>"
 """What a handle value is written as when outputs are compared (it is drawn anew in every episode)."""
+
+
+_ID_VALUE = r"((?=[\w-]*\d)[A-Za-z0-9][\w-]*|-(?![\w-]))"
+"""An id said in text: a token with a digit in it ('42', 'r-17', '3f9a2c1b'), never a plain word; or HIDDEN, what a
+drawn id is written as in stored outputs, so the binding still re-reads them."""
+
+
+def id_regex(param: str, output: str) -> str | None:
+    """A regex reading the id `param` takes from an output: a key named like it (fill.key_regex: JSON or 'key: value'
+    lines), else the id said in text — after the noun the parameter names ('Created collection 3' for
+    `collection_id`, 'Basket b7f3a9c2 is ready' for `basketId`) or after 'id' ('saved (id: r-17)'). None when
+    the output says none."""
+    rx = key_regex(param, output)
+    if rx:
+        return rx
+    words = re.findall(r"[A-Za-z][a-z]*", re.sub(r"(?i)[_-]?ids?$", "", param))
+    forms = [rf"(?i)\b{re.escape(words[-1].lower())}s?\b\s*(?:id|no\.?|number)?\s*[:=#]?\s*#?{_ID_VALUE}"] \
+        if words else []
+    forms.append(rf"(?i)\bid\b\s*[:=#]?\s*#?{_ID_VALUE}")
+    return next((f for f in forms if re.search(f, output, re.DOTALL)), None)
 
 
 def is_handle_param(name: str, schema: dict[str, Any], kind: str | None) -> bool:
@@ -223,7 +244,7 @@ async def learn_openers(state: SynthState, servers: list[str]) -> None:
                     if not _ok(out):
                         continue
                     for p in todo:
-                        rx = key_regex(p, out.content)
+                        rx = id_regex(p, out.content)
                         if rx:
                             worked.setdefault(p, []).append((args, rx))
             for p, found in sorted(worked.items()):
@@ -383,6 +404,7 @@ __all__ = [
     "confirm_producers",
     "context_tools",
     "handle_keys",
+    "id_regex",
     "is_handle_param",
     "learn_openers",
     "mask",

@@ -222,11 +222,101 @@ def _given(state: SynthState, lister: ToolNode) -> dict[str, Any]:
 
 
 async def learn(state: SynthState) -> None:
-    """Give open string parameters the values their server's listers list (kind `param@server`)."""
+    """Give open string parameters the values their server's listers list (kind `param@server`), then search
+    queries and bare names the names a listing of the same subject gives (`learn_searches`)."""
     outputs: dict[str, str | None] = {}
     for _ in range(3):  # a parameter listed for another listed one (a document's chapters) comes a pass later
         if not await _learn_pass(state, outputs):
             break
+    await learn_searches(state, outputs)
+
+
+NAMED_BY = ("name", "title", "label")
+"""Item fields a listing names its items by (what a search for one of them is given)."""
+SEARCHED = re.compile(r"query|search|keyword|keywords|term|q|name|title", re.IGNORECASE)
+"""Parameters a listed name can be given to: a search query, or a bare name or title."""
+VAGUE = frozenset({"name", "title", "label", "item", "items", "data", "result", "detail", "information", "info",
+                   "match", "best", "specific", "given", "every", "available", "entry", "record", "object"})
+"""Words every tool's description may use: two tools sharing only these share no subject."""
+
+
+def subject(node: ToolNode) -> set[str]:
+    """What a tool is about: the word stems of its name and its description's first sentence (focus.about_words),
+    vague words left out."""
+    from task_synth.focus import about_words
+
+    return {w for w in about_words(node.tool, node.description) if w not in VAGUE}
+
+
+def search_takers(state: SynthState) -> dict[str, list[tuple[ToolNode, str]]]:
+    """Server -> (read tool, parameter) of required string parameters a listed name can fill that have no literal
+    value on that server: search queries (kind `search`) and bare `name`/`title` parameters of no kind."""
+    from task_synth.graph import literal_values
+
+    out: dict[str, list[tuple[ToolNode, str]]] = {}
+    for node in state.graph.nodes:
+        entry = state.entry(node.server, node.tool)
+        props = ((entry.input_schema if entry else None) or {}).get("properties") or {}
+        for p, k in node.params.items():
+            schema = props.get(p) or {}
+            if not node.read_only or not SEARCHED.fullmatch(p) or schema.get("type") not in (None, "string") \
+                    or "enum" in schema or k not in ("search", None):
+                continue
+            if k == "search" and literal_values(state.graph, k, schema, node.server):
+                continue
+            out.setdefault(node.server, []).append((node, p))
+    return out
+
+
+def named_items(text: str, field: str) -> list[tuple[str, list[str]]]:
+    """(name, its labels) of the items a listing names by `field` exactly (no id or code in its place), or the
+    strings of a list of strings; [] when it lists nothing so."""
+    data = json_values(text)
+    for _, items in _lists(data) if data is not None else []:
+        if len(items) >= 2 and all(isinstance(i, str) and i.strip() for i in items):
+            return [(i, []) for i in items]
+        objs = [i for i in items if isinstance(i, dict)]
+        if len(objs) >= 2 and len(objs) == len(items) and all(
+                isinstance(o.get(field), str) and o[field].strip() for o in objs):
+            return [(o[field], [str(x) for k, x in o.items() if k != field and isinstance(x, str)]) for o in objs]
+    return []
+
+
+async def learn_searches(state: SynthState, outputs: dict[str, str | None] | None = None) -> None:
+    """A search query (or a bare name) takes the names a listing of the same subject lists: a read of the same
+    server with no required arguments that shares a subject word with the search (`list_trails` and
+    `search_trails(query)`), whose output lists two or more items by a name, title or label (or a list of strings),
+    the same in two episodes. A query parameter keeps its kind (`search`: what an entity a walk found may feed) and
+    gets the names as the server's own literals (graph.local_pools); a bare name takes the run-local kind
+    `param@server`. So "search for <a listed trail> and tell me its ascent" asks about a real name."""
+    outputs = {} if outputs is None else outputs
+    for server, takers in sorted(search_takers(state).items()):
+        listings = [n for n in state.graph.nodes if n.server == server and n.read_only and not n.params]
+        for node, param in takers:
+            about = subject(node)
+            for lister in sorted(listings, key=lambda n: n.tool):
+                if lister.key == node.key or not about & subject(lister):
+                    continue
+                values: list[str] = []
+                for field in NAMED_BY:
+                    key = f"{lister.key}:{field}"
+                    if key not in outputs:
+                        outputs[key] = await _probe(state, lister, field)
+                    text = outputs[key]
+                    found = named_items(text, field) if text else []
+                    if len(found) >= 2:
+                        values = rank(found)
+                        break
+                if not values:
+                    continue
+                if node.params[param] == "search":
+                    state.graph.local_pools.setdefault(server, {}).setdefault("search", values)
+                else:
+                    kind = f"{param}@{server}"
+                    state.graph.pools.setdefault(kind, values)
+                    node.params[param] = kind
+                state.notes.append(f"graph:listers: {node.key} {param} takes the names {lister.tool} lists")
+                break
 
 
 async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool:
@@ -260,5 +350,5 @@ async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool
     return learnt
 
 
-__all__ = ["FIELDS", "GENERIC_TAILS", "POOL", "extract_values", "forms", "json_values", "learn", "listers", "mentions",
-           "open_params", "rank"]
+__all__ = ["FIELDS", "GENERIC_TAILS", "NAMED_BY", "POOL", "extract_values", "forms", "json_values", "learn",
+           "learn_searches", "listers", "mentions", "named_items", "open_params", "rank", "search_takers", "subject"]

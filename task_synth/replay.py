@@ -8,16 +8,16 @@ and an oracle replay on the live fleet that must satisfy every check while a ref
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import anyio
 from pydantic import BaseModel, Field
 
 from mcpbench.catalog import exposed_name
 from mcpbench.trajectory import RequestedCall
-from task_synth.binding import BindingError, expand, expand_task, resolve_arguments
-from task_synth.task import Suite, Task, state_key
+from task_synth.binding import BindingError, expand, expand_task, extract, resolve_arguments
+from task_synth.task import StateRead, Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
 LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error"]
@@ -55,17 +55,61 @@ async def _call(tools: Any, label: str, server: str, tool: str, args: dict[str, 
     return text if ok else f"[replay: {label} {server}/{tool}: {err}]"
 
 
+class AgentCall(NamedTuple):
+    """A successful call made in an episode, as a final-state read's `from_calls` arguments look for it."""
+
+    server: str
+    tool: str
+    output: str
+
+
+def calls_of(trajectory: Any) -> list[AgentCall]:
+    """The agent's successful calls in a trajectory, in order (what `read_final_state` reads ids from)."""
+    return [AgentCall(c.server, c.tool, c.content) for c in trajectory.tool_calls()
+            if c.outcome == "ok" and c.server and c.tool]
+
+
+def reference_calls(task: Task, outputs: Sequence[str]) -> list[AgentCall]:
+    """The reference chain's replayed calls as if an agent had made them (failed replays left out)."""
+    return [AgentCall(s.server, s.tool, o) for s, o in zip(task.reference, outputs, strict=False)
+            if not o.startswith("[replay:")]
+
+
+def state_arguments(read: StateRead, calls: Iterable[AgentCall], builtins: Mapping[str, str] | None = None
+                    ) -> dict[str, Any]:
+    """The read's arguments: its literal ones, and each `from_calls` one read from the last of `calls` to that tool
+    where its extract finds a value. Raises BindingError when the episode has no such call (an agent that made
+    nothing: the read cannot show what it made)."""
+    args = expand(dict(read.arguments), builtins)
+    made = [c for c in calls if c.server == read.server]
+    for param, src in sorted(read.from_calls.items()):
+        for c in reversed(made):
+            value = extract(src.extract, c.output) if c.tool == src.tool else None
+            if value is not None:
+                args[param] = value
+                break
+        else:
+            raise BindingError(f"no successful call of {src.tool} in the episode shows '{param}'")
+    return args
+
+
 async def read_final_state(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,
-                           timeout: float | None = None) -> dict[int, str]:
+                           timeout: float | None = None, calls: Iterable[AgentCall] = ()) -> dict[int, str]:
     """Make every final-state check's read call on `tools` (the agent's own episode, after the agent is done):
-    `{state_key(i): output}`, ready to merge into the episode's live outputs. A failed read yields a '[replay: ...]'
-    text (the check then fails closed)."""
+    `{state_key(i): output}`, ready to merge into the episode's live outputs. `calls` are the episode's successful
+    calls (`calls_of(trajectory)`), where reads that take an id the episode made find it. A failed read, or one
+    whose id no call shows, yields a '[replay: ...]' text (the check then fails closed)."""
     if builtins is None:
         builtins = getattr(getattr(tools, "fleet", None), "builtins", None)
+    made = list(calls)
     out: dict[int, str] = {}
     for i, c in task.state_checks:
         assert c.read is not None
-        args = expand(dict(c.read.arguments), builtins)
+        try:
+            args = state_arguments(c.read, made, builtins)
+        except BindingError as e:
+            out[state_key(i)] = f"[replay: state {i} {c.read.server}/{c.read.tool}: {e}]"
+            continue
         out[state_key(i)] = await _call(tools, f"state {i}", c.read.server, c.read.tool, args, timeout)
     return out
 
@@ -115,7 +159,7 @@ async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskV
             warnings.append(f"{key}: tool definition changed since synthesis")
     async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s) as tools:
         outputs = await replay(task, tools)
-        after = await read_final_state(task, tools)
+        after = await read_final_state(task, tools, calls=reference_calls(task, outputs))
     before: dict[int, str] = {}
     if task.state_checks:  # what a do-nothing agent leaves: a fresh instance, nothing done
         async with fleet.episode(f"validate.{task.id}.before", servers=task.servers,
@@ -149,5 +193,5 @@ async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 3, call
     return [results[i] for i in range(len(suite.tasks))]
 
 
-__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "read_final_state", "replay", "static_problems",
-           "validate_suite", "validate_task"]
+__all__ = ["LIVE_RULES", "STATIC_RULES", "AgentCall", "TaskValidation", "calls_of", "read_final_state",
+           "reference_calls", "replay", "state_arguments", "static_problems", "validate_suite", "validate_task"]

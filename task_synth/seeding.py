@@ -28,17 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from judges.checks import json_unescaped
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
-from task_synth.binding import expand
-from task_synth.fill import Unfillable, file_format, fill, key_regex, role, sql_statements, writes_content
+from task_synth.binding import BindingError, expand, extract
+from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
 from task_synth.graph import handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
+from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
+from task_synth.normalise import VARIES
 from task_synth.probe import looks_like_error
 from task_synth.registry import step
+from task_synth.replay import state_arguments
 from task_synth.required import learn_required
-from task_synth.task import StateRead, state_key
+from task_synth.task import CallValue, StateRead, state_key
 from task_synth.topics import Topic, world_topics
 
 if TYPE_CHECKING:
@@ -50,6 +54,7 @@ _MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist
                       r"\bno \w+ (is |are )?(currently )?(set|selected|loaded|open)|not (currently )?(set|loaded|open)|"
                       r"out of range|invalid \w+ (index|id)\b|unknown (file|sheet|document|session|list)",
                       re.IGNORECASE)
+_STEP_REF = re.compile(r"^step\[(\d+)\]:(.*)$", re.DOTALL)
 OPENERS = ("I'm getting ready for the quarterly review.", "For next week's planning meeting:",
            "I'm tidying up our records.", "Quick favour for the ops team:", "Before the board pack goes out:")
 
@@ -93,7 +98,10 @@ def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEn
 
 
 def _contains(haystack: str, needle: str) -> bool:
-    return " ".join(needle.split()).casefold() in " ".join(haystack.split()).casefold()
+    """`needle` shows in `haystack` (whitespace and case aside; JSON's ASCII escapes read as what they stand for, as
+    the state check reads them)."""
+    want = " ".join(needle.split()).casefold()
+    return any(want in " ".join(h.split()).casefold() for h in (haystack, json_unescaped(haystack)))
 
 
 def sql_param(entry: ToolEntry) -> str | None:
@@ -157,13 +165,13 @@ class _Planner:
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
             if role(p, props[p] or {}) == "id":
                 for j in range(len(done) - 1, -1, -1):
-                    rx = key_regex(p, done[j][1])
+                    rx = id_regex(p, done[j][1])
                     if rx:
                         bindings[p] = f"step[{j}]:{rx}"
                         break
         for p in ids:
             for j in range(len(done) - 1, -1, -1):
-                rx = key_regex(p, done[j][1])
+                rx = id_regex(p, done[j][1])
                 if rx:
                     bindings[p] = f"step[{j}]:{rx}"
                     break
@@ -257,14 +265,14 @@ class _Planner:
             needs_ids = fill(write.input_schema, topic, self.fmt)[1]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
-            if needs_ids and not all(any(key_regex(p, o) for _, o in done) for p in needs_ids):
+            if needs_ids and not all(any(id_regex(p, o) for _, o in done) for p in needs_ids):
                 for creator in self._creators(write):
                     try:
                         s = self._fill_step(creator, topic, done, content=False)
                     except Unfillable:
                         continue
                     ok, out = await self._run(tools, s, done, topic)
-                    if ok and all(key_regex(p, out) for p in needs_ids):
+                    if ok and all(id_regex(p, out) for p in needs_ids):
                         done.append((s, out))
                         break
             try:
@@ -305,10 +313,31 @@ class _Planner:
         pre, _ = prelude(self.state.graph, self.server, wanted, random.Random(f"task_synth:open:{topic.key}"),
                          len(done))
         for s in pre:
-            ok, out = await self._run(tools, s, done)
+            own = self._topic_arguments(s, topic)
+            ok, out = (False, "")
+            if own is not None:  # what it opens is named after the records that go in it, when it can be
+                ok, out = await self._run(tools, own, done)
+                s = own if ok else s
+            if not ok:
+                ok, out = await self._run(tools, s, done)
             if not ok:
                 return
             done.append((s, out))
+
+    def _topic_arguments(self, s: ChainStep, topic: Topic) -> ChainStep | None:
+        """The opener step `s` filled from `topic` instead of a learnt argument set (which was filled from whichever
+        topic the probe drew), or None when that cannot be filled or changes nothing."""
+        entry = self.state.entry(self.server, s.tool)
+        if entry is None or s.bindings:
+            return None
+        try:
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, description=entry.description)
+        except Unfillable:
+            return None
+        mine = {k: args[k] for k in s.arguments if k in args}
+        if ids or len(mine) != len(s.arguments) or mine == s.arguments:
+            return None
+        return s.model_copy(update={"arguments": mine})
 
     def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
         wprops = set((write.input_schema or {}).get("properties") or {})
@@ -320,8 +349,21 @@ class _Planner:
         return sorted(self.reads, key=score)[:6]
 
 
-def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
-    """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses."""
+_MADE = re.compile(r"^\s*(?:creates?|starts?|opens?|makes?|initiali[sz]es?|registers?)\s+(an?\s+(?:new\b,?\s*)?"
+                   r"[A-Za-z][A-Za-z ,-]{2,40}?)\s*(?:[.;:(]|\b(?:from|with|for|that|which|and|in|on)\b|$)",
+                   re.IGNORECASE)
+
+
+def made_phrase(description: str) -> str:
+    """'a new PowerPoint presentation' from 'Create a new PowerPoint presentation.' (what a chain's first call makes,
+    for a request with no name to give the place); '' when its description does not say."""
+    m = _MADE.match(description or "")
+    return m.group(1).rstrip(" ,") if m else ""
+
+
+def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
+    """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
+    first call makes, `made`)."""
     args: dict[str, Any] = {}
     for s in steps:
         for k, v in s.arguments.items():
@@ -339,6 +381,8 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str]) -> tuple[str, str]:
               for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
     if tables:
         return f"a new database table called {tables[0]}", f"a new table {tables[0]}"
+    if made:
+        return made, made
     return "the system you have access to", "the server's store"
 
 
@@ -357,10 +401,13 @@ def as_phrase(description: str) -> str:
 
 
 def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic, rng: random.Random,
-              reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None) -> Draft:
+              reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None,
+              made: list[str] | None = None) -> Draft:
     """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
-    description of each part's write tool, for what kind of record it makes)."""
-    wheres = [_where(steps, fmt) for steps, fmt in parts]
+    description of each part's write tool, for what kind of record it makes; `made`: the description of each
+    part's first call, for what it makes when no handle names the place)."""
+    wheres = [_where(steps, fmt, made_phrase(m)) for (steps, fmt), m in
+              zip(parts, made or [""] * len(parts), strict=True)]
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
     wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
     fuzzy_where = " and also in ".join(w[0] for w in wheres)
@@ -373,8 +420,8 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
                f"{precise_where}, so that they are stored there, then report {topic.precise}. Records: {records}.")
     checks: list[CheckSpec] = []
     for _, read in reads:
-        # a read that needs an id only the episode knows (bound to an earlier output) cannot be repeated on the
-        # agent's instance: that part is checked through the answer only
+        # a read whose argument is composed from an earlier output, or comes from another server, cannot be
+        # repeated on the agent's instance: that part is checked through the answer only
         for m in topic.markers if read is not None else []:
             checks.append(CheckSpec(kind="state", value=m, read=read,
                                     description=f"after the episode, the final state shows {m!r}"))
@@ -386,10 +433,28 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
                  tags=tags)
 
 
-def _state_read(steps: list[ChainStep], offset: int) -> tuple[int, StateRead | None]:
-    last = steps[-1]
-    read = None if last.bindings else StateRead(server=last.server, tool=last.tool, arguments=dict(last.arguments))
-    return offset + len(steps) - 1, read
+def state_read(g: Grounded, i: int) -> StateRead | None:
+    """The final-state read of grounded step `i`: its literal arguments, and each bound one either as the value it
+    took (the same in both groundings: an id a fresh instance always gives, "req-1") or, when every episode draws
+    it anew (a uuid), read from the agent's own call of the step it came from (`StateRead.from_calls`). None when a
+    bound argument is composed (a template) or comes from another server."""
+    s = g.steps[i]
+    args = {k: v for k, v in s.arguments.items() if k not in s.bindings}
+    from_calls: dict[str, CallValue] = {}
+    for p, spec in sorted(s.bindings.items()):
+        m = _STEP_REF.match(spec)
+        if m is None or g.steps[int(m.group(1))].server != s.server:
+            return None
+        j, rx = int(m.group(1)), m.group(2)
+        try:
+            seen = [extract(rx, g.raw_outputs(run)[j]) for run in (0, 1)]
+        except BindingError:
+            return None
+        if s.arguments.get(p) != VARIES and seen[0] is not None and seen[0] == seen[1] and seen[0] != HIDDEN:
+            args[p] = s.arguments[p]
+        else:
+            from_calls[p] = CallValue(tool=g.steps[j].tool, extract=rx)
+    return StateRead(server=s.server, tool=s.tool, arguments=args, from_calls=from_calls)
 
 
 def _in_order(steps: list[ChainStep]) -> list[ChainStep]:
@@ -409,7 +474,8 @@ def _shift(steps: list[ChainStep], offset: int) -> list[ChainStep]:
 
 async def _before(state: SynthState, cid: str, reads: list[tuple[int, StateRead | None]], servers: list[str],
                   markers: int) -> dict[int, str]:
-    """The final-state reads on fresh instances where nothing was done."""
+    """The final-state reads on fresh instances where nothing was done (no call made: a read that takes an id the
+    episode made has none to take, and fails closed as `read_final_state` does)."""
     out: dict[int, str] = {}
     async with state.live.episode(f"{cid}.before", servers=servers,
                                   call_timeout_s=state.options.call_timeout_s) as tools:
@@ -417,10 +483,14 @@ async def _before(state: SynthState, cid: str, reads: list[tuple[int, StateRead 
         for _, read in reads:
             if read is None:
                 continue
-            res = await tools.call_real(read.server, read.tool, expand(dict(read.arguments), state.builtins),
-                                        state.options.call_timeout_s)
+            try:
+                res = await tools.call_real(read.server, read.tool, state_arguments(read, [], state.builtins),
+                                            state.options.call_timeout_s)
+                text = res.content if res.ok else f"[replay: {res.outcome}: {res.error}]"
+            except BindingError as e:
+                text = f"[replay: {e}]"
             for _m in range(markers):
-                out[state_key(k)] = res.content if res.ok else f"[replay: {res.outcome}: {res.error}]"
+                out[state_key(k)] = text
                 k += 1
     return out
 
@@ -528,20 +598,20 @@ class WorldSeeding:
         results: dict[str, tuple[Grounded, dict[int, str]] | str] = {}
         chains: dict[str, Chain] = {}
         reads: dict[str, list[tuple[int, StateRead | None]]] = {}
+        lasts: dict[str, list[int]] = {}
         topics = {cid: topic for cid, _, topic in candidates}
         for cid, parts, _ in candidates:
             steps: list[ChainStep] = []
-            rs: list[tuple[int, StateRead | None]] = []
             for _, ps, _ in parts:
-                rs.append(_state_read(ps, len(steps)))
                 steps += _shift(_in_order(ps), len(steps))
+                lasts.setdefault(cid, []).append(len(steps) - 1)
             chains[cid] = Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}")
-            reads[cid] = rs
 
         async def one(cid: str) -> None:
             async with limiter:
                 try:
                     g = await ground_chain(state, chains[cid])
+                    reads[cid] = [(last, state_read(g, last)) for last in lasts[cid]]
                     before = await _before(state, cid, reads[cid], chains[cid].servers, len(topics[cid].markers))
                     results[cid] = (g, before)
                 except GroundingFailed as e:
@@ -557,11 +627,12 @@ class WorldSeeding:
                 state.reject(cid, "ground", [r], chains[cid])
                 continue
             g, before = r
-            descs = []
+            descs, firsts = [], []
             for server, ps, _ in parts:
-                entry = state.entry(server, ps[-2].tool)
+                entry, first = state.entry(server, ps[-2].tool), state.entry(server, ps[0].tool)
                 descs.append(entry.description if entry else "")
-            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs)
+                firsts.append(first.description if first else "")
+            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts)
             state.grounded.append(g)
             state.drafts[cid] = draft
             after = []
@@ -576,4 +647,4 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers"]
+__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers", "made_phrase", "state_read"]

@@ -7,9 +7,20 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 CheckKind = Literal["exact", "numeric", "contains", "regex", "claims", "state"]
+
+
+class CallValue(BaseModel):
+    """A final-state read's argument taken from the agent's own calls: the value `extract` reads from the output of
+    the agent's last successful call of `tool` (on the read's server) where it finds one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: str
+    extract: str
+    """A regex (its first group) or a `$.json.path`, as in bindings (binding.py)."""
 
 
 class StateRead(BaseModel):
@@ -21,7 +32,19 @@ class StateRead(BaseModel):
     server: str
     tool: str
     arguments: dict[str, Any] = Field(default_factory=dict)
-    """Literal arguments (`${VAR}` placeholders allowed); a final-state read never binds to an earlier output."""
+    """Literal arguments (`${VAR}` placeholders allowed)."""
+    from_calls: dict[str, CallValue] = Field(default_factory=dict)
+    """Arguments only the agent's own episode knows (the id its write returned, drawn anew in every episode):
+    parameter -> where the agent's calls show it. Never an earlier *reference* output: the read must show what
+    the agent made."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a read with literal arguments only is written as before (suites keep their bytes and hashes)
+        out: dict[str, Any] = handler(self)
+        if not out.get("from_calls"):
+            out.pop("from_calls", None)
+        return out
 
 
 def state_key(check_index: int) -> int:
@@ -170,5 +193,5 @@ def suite_path(name_or_path: str | Path) -> Path:
     return p
 
 
-__all__ = ["SUITES_DIR", "Check", "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task", "state_key",
-           "suite_path"]
+__all__ = ["SUITES_DIR", "CallValue", "Check", "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task",
+           "state_key", "suite_path"]

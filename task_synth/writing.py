@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
+from task_synth.focus import boilerplate, focused
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
@@ -166,7 +167,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
         return numeric
     for m in _QUOTED.finditer(raw):
         field = m.group(2)
-        if back(m.group(4), field) or not askable_label(field):
+        if back(m.group(4), field) or not askable_label(field) or boilerplate(field, m.group(4)):
             continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
@@ -232,9 +233,9 @@ def askable(regex: str, step: GroundedStep) -> bool:
 
 
 def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
-    """The first hand-written ask of the last tool that can be asked, else a generic one that does not ask back an
-    input (an argument, or a field named like one of the tool's parameters, given or defaulted). Raises
-    WriteFailed."""
+    """The first hand-written ask of the last tool that can be asked, else — for a lone read, the field the tool is
+    about (focus.py) — a generic one that does not ask back an input (an argument, or a field named like one of the
+    tool's parameters, given or defaulted). Raises WriteFailed."""
     last = g.steps[-1]
     raw = (last.raw or last.outputs)[0]
     key = f"{last.server}/{last.tool}"
@@ -244,7 +245,15 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
             return ask, regex
     entry = state.entry(last.server, last.tool) if state is not None else None
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
+    if state is not None and g.chain_id in state.single_hop:  # the question is the whole task: what the tool is about
+        found = focused(raw, last.tool, entry.description if entry else "", given_values(last.arguments),
+                        {**inputs, **last.arguments})
+        if found is not None and askable(found[1], last):
+            return found
     found = salient(raw, key, given_values(last.arguments), {**inputs, **last.arguments})
+    if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
+        found = focused(raw, last.tool, entry.description if entry else "", given_values(last.arguments),
+                        {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing to ask of the last step's output ({key})")
     return found

@@ -37,7 +37,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
     from mcpbench.fleet import Fleet
     from mcpbench.models.base import EpisodeBound
     from mcpbench.models.registry import get_provider
-    from task_synth import read_final_state, replay
+    from task_synth import calls_of, read_final_state, replay
     from task_synth.binding import expand_task
     from task_synth.pipeline import SynthOptions
     from task_synth.synth import synthesize
@@ -65,7 +65,8 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                     traj = await run_episode(player, tools, task.fuzzy, episode_id=f"usability-{i}",
                                              task_id=task.id, model_name=model_name)
                     # final-state checks read what the model left, on its own instance (as the runner does)
-                    state_reads = await read_final_state(task, tools, builtins=builtins) if task.state_checks else {}
+                    state_reads = (await read_final_state(task, tools, builtins=builtins, calls=calls_of(traj))
+                                   if task.state_checks else {})
                 live = None
                 if task.live_varying:  # time-dependent answers: re-run the reference chain now, as the runner does
                     async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name]) as tools:

@@ -120,7 +120,8 @@ async def execute_episode(fleet: Fleet, provider: Provider, plan: EpisodePlan, s
                     import task_synth
 
                     state = await task_synth.read_final_state(task, tools, builtins=builtins,
-                                                              timeout=spec.limits.call_timeout_s)
+                                                              timeout=spec.limits.call_timeout_s,
+                                                              calls=task_synth.calls_of(traj))
         traj.repeat = plan.repeat
         errs = _infra_errors(traj)
         if not errs:

@@ -20,6 +20,7 @@ from mcpbench.store import RunStore
 from task_synth import Suite, SynthOptions, read_final_state, replay, synthesize, validate_suite, write_outputs
 from task_synth.fill import file_format, fill, key_regex, role
 from task_synth.filters import RuleContext, apply_rules
+from task_synth.replay import reference_calls
 from task_synth.seeding import as_phrase
 from task_synth.task import Check, ReferenceStep, StateRead, Task, state_key
 from task_synth.topics import world_topics
@@ -140,11 +141,12 @@ async def test_seeding_learns_prerequisites_from_errors_and_binds_ids_from_outpu
         assert plan_waves(t) == [[i] for i in range(len(t.reference))]
         kinds = [c.kind for c in t.checks]
         assert "numeric" in kinds
-        if t.reference[-1].bindings:  # its read needs an id only the episode knows: checked through the answer only
-            assert "state" not in kinds
+        assert kinds.count("state") == 2
+        if t.reference[-1].bindings:  # its read needs the list id the episode drew: taken from the agent's call
+            assert all(c.read and c.read.tool == "show_list" and "list_id" in c.read.from_calls
+                       for c in t.checks if c.kind == "state")
         else:
-            assert kinds.count("state") == 2 and all(c.read and c.read.tool == "read_book"
-                                                     for c in t.checks if c.kind == "state")
+            assert all(c.read and c.read.tool == "read_book" for c in t.checks if c.kind == "state")
 
 
 @pytest.mark.anyio
@@ -160,7 +162,8 @@ async def test_seeded_tasks_validate_and_the_state_after_a_replay_passes_while_a
             assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
             async with fleet.episode("oracle", servers=["ledger"]) as tools:
                 outputs = await replay(task, tools)
-                after = await read_final_state(task, tools)
+                # the episode's own calls: where a read of an id the episode drew (a list id) finds it
+                after = await read_final_state(task, tools, calls=reference_calls(task, outputs))
             async with fleet.episode("nothing", servers=["ledger"]) as tools:
                 before = await read_final_state(task, tools)
     live = {**dict(enumerate(outputs)), **after}

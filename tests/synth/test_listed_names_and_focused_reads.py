@@ -1,0 +1,93 @@
+"""A listing's names feed a search query (task_synth/listers.py `learn_searches`), and a one-hop read asks for the
+field its tool is about (task_synth/focus.py).
+
+Before: a search tool taking `query` had no literal value (the `search` kind has no pool), so it was never called;
+and a lone read asked the first quantity of its output ("what the station count is" of a rainfall summary). The
+live test runs the whole pipeline on tests/synth/servers/almanac_server.py over real stdio.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from mcpbench.config import ServerSpec
+from mcpbench.fleet import Fleet
+from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
+from task_synth.binding import extract
+from task_synth.focus import about_words, focused
+from task_synth.listers import named_items
+
+ALMANAC = Path(__file__).parent / "servers" / "almanac_server.py"
+TRAILS = {"Harbour Loop", "Cliff Path", "Pine Ridge", "Mill Stream Walk"}
+
+
+def _spec() -> ServerSpec:
+    return ServerSpec(name="almanac", command=sys.executable, args=[str(ALMANAC)])
+
+
+# --- by hand ---------------------------------------------------------------------------------------------------
+
+def test_a_one_hop_read_asks_the_field_its_name_is_about_not_the_first_number():
+    raw = json.dumps({"status": "summary_ready", "station_count": 4, "total_rainfall_mm": 42.5})
+    ask, rx = focused(raw, "rainfall_summary", "Summarise this week's rainfall across the weather stations.",
+                      set(), {}) or (None, "")
+    assert ask is not None and extract(rx, raw) == "42.5"
+    assert ask.check == "numeric" and ask.fuzzy == "what the total rainfall is, in mm"
+
+
+def test_ids_boilerplate_machine_tokens_and_given_values_are_never_asked():
+    raw = json.dumps({"status": "match_found", "request_id": "r-91", "message": "ok", "found": True,
+                      "trail": {"id": 7, "name": "Cliff Path", "kind": "coastal_route", "region": "Coast"}})
+    ask, rx = focused(raw, "search_trails", "Search the trails by name.", {"Cliff Path"}, {"query": "Cliff Path"}) \
+        or (None, "")
+    assert ask is not None and extract(rx, raw) == "Coast"
+    assert focused(json.dumps({"status": "done", "id": "x1"}), "get_thing", "", set(), {}) is None
+    assert focused("Rainfall: 42.5 mm", "rainfall_summary", "", set(), {}) is None  # not JSON: the generic choice
+
+
+def test_what_a_tool_is_about_weighs_its_name_above_its_description():
+    words = about_words("rainfall_summary", "Summarise this week's rainfall across the weather stations.")
+    assert words["rainfall"] == 2 and words["station"] == 1 and "across" not in words
+
+
+def test_names_are_read_only_from_the_field_items_are_named_by():
+    listing = json.dumps({"trails": [{"id": 1, "name": "Harbour Loop"}, {"id": 2, "name": "Cliff Path"}]})
+    assert [v for v, _ in named_items(listing, "name")] == ["Harbour Loop", "Cliff Path"]
+    assert named_items(json.dumps({"trails": [{"id": 1}, {"id": 2}]}), "name") == []  # ids are not names
+    assert named_items(json.dumps({"trail": {"name": "Harbour Loop"}}), "name") == []  # one item lists nothing
+
+
+# --- live: the whole pipeline on the fixture server ------------------------------------------------------------
+
+async def _synth(tmp: Path, label: str) -> tuple[bytes, object]:
+    async with Fleet.open([_spec()]) as fleet:
+        state = await synthesize(fleet, SynthOptions(servers=["almanac"], n=6, seed=1), work=tmp / f"{label}.work")
+        write_outputs(state, tmp / f"{label}.jsonl", "almanac")
+    return (tmp / f"{label}.jsonl").read_bytes(), state
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(900)
+async def test_a_search_is_given_a_name_the_listing_gives_and_lone_reads_ask_what_they_are_about(tmp_path):
+    with anyio.fail_after(800):
+        a, state = await _synth(tmp_path, "a")
+        b, _ = await _synth(tmp_path, "b")
+        assert a == b  # same seed, same bytes
+        assert set(state.graph.local_pools["almanac"]["search"]) == TRAILS
+        suite = Suite.load(tmp_path / "a.jsonl")
+        searches = [t for t in suite.tasks if t.reference[-1].tool == "search_trails"]
+        assert searches, [r.reasons for r in state.rejected]
+        for t in searches:
+            name = t.reference[-1].arguments["query"]
+            assert name in TRAILS and name in t.fuzzy  # a real name the server knows, said in the request
+            assert "match_found" not in json.dumps([c.value for c in t.checks])
+        rain = next(t for t in suite.tasks if [s.tool for s in t.reference] == ["rainfall_summary"])
+        assert "total rainfall" in rain.fuzzy and rain.checks[0].value == 42.5
+        async with Fleet.open([_spec()]) as fleet:
+            results = await validate_suite(suite, fleet, concurrency=2)
+    assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
