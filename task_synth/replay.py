@@ -8,7 +8,7 @@ and an oracle replay on the live fleet that must satisfy every check while a ref
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from mcpbench.catalog import exposed_name
 from mcpbench.trajectory import RequestedCall
 from task_synth.binding import BindingError, expand, expand_task, resolve_arguments
-from task_synth.task import Suite, Task, state_key
+from task_synth.task import StateRead, Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
 LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error"]
@@ -60,13 +60,19 @@ async def read_final_state(task: Task, tools: Any, *, builtins: Mapping[str, str
     """Make every final-state check's read call on `tools` (the agent's own episode, after the agent is done):
     `{state_key(i): output}`, ready to merge into the episode's live outputs. A failed read yields a '[replay: ...]'
     text (the check then fails closed)."""
+    reads = [(i, c.read) for i, c in task.state_checks if c.read is not None]
+    return await read_states(reads, tools, builtins=builtins, timeout=timeout)
+
+
+async def read_states(reads: Sequence[tuple[int, StateRead]], tools: Any, *,
+                      builtins: Mapping[str, str] | None = None, timeout: float | None = None) -> dict[int, str]:
+    """Make each (check index, read) call on `tools`: `{state_key(index): output}` (a failed read: '[replay: ...]')."""
     if builtins is None:
         builtins = getattr(getattr(tools, "fleet", None), "builtins", None)
     out: dict[int, str] = {}
-    for i, c in task.state_checks:
-        assert c.read is not None
-        args = expand(dict(c.read.arguments), builtins)
-        out[state_key(i)] = await _call(tools, f"state {i}", c.read.server, c.read.tool, args, timeout)
+    for i, read in reads:
+        args = expand(dict(read.arguments), builtins)
+        out[state_key(i)] = await _call(tools, f"state {i}", read.server, read.tool, args, timeout)
     return out
 
 
@@ -149,5 +155,5 @@ async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 3, call
     return [results[i] for i in range(len(suite.tasks))]
 
 
-__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "read_final_state", "replay", "static_problems",
-           "validate_suite", "validate_task"]
+__all__ = ["LIVE_RULES", "STATIC_RULES", "TaskValidation", "read_final_state", "read_states", "replay",
+           "static_problems", "validate_suite", "validate_task"]
