@@ -32,7 +32,8 @@ from task_synth.kinds import KINDS, field_label, pick_references
 from task_synth.normalise import VARIES, clock_dependent, clock_reading
 from task_synth.probe import looks_like_error, normalise_output
 from task_synth.registry import step
-from task_synth.task import ReferenceStep
+from task_synth.replay import AgentCall, read_states
+from task_synth.task import ReferenceStep, StateRead
 
 if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
@@ -163,17 +164,34 @@ def drawn_ids(recorded: list[ReferenceStep], first: list[dict[str, Any]], second
     return one, two, where
 
 
+def _calls(chain: Chain, outputs: list[str]) -> list[AgentCall]:
+    """A grounding run's calls as an agent's, for final-state reads that take an id the run made."""
+    return [AgentCall(s.server, s.tool, o) for s, o in zip(chain.steps, outputs, strict=False)
+            if not looks_like_error(o)]
+
+
+def _plan_state_reads(state: SynthState, chain_id: str) -> list[tuple[int, StateRead]]:
+    """The final-state reads of a curated plan's checks, by check index (seeded chains read state as chain steps)."""
+    plan = state.plans.get(chain_id)
+    return [(i, c.read) for i, c in enumerate(plan.checks) if c.kind == "state" and c.read is not None] if plan else []
+
+
 async def ground_chain(state: SynthState, chain: Chain) -> Grounded:
     """Execute a chain twice; raises GroundingFailed with the reason when it cannot be grounded."""
     servers = chain.servers
-    async with state.live.episode(f"{chain.id}.g1", servers=servers,
-                                  call_timeout_s=state.options.call_timeout_s) as tools:
+    timeout = state.options.call_timeout_s
+    reads = _plan_state_reads(state, chain.id)
+    async with state.live.episode(f"{chain.id}.g1", servers=servers, call_timeout_s=timeout) as tools:
         args, bindings, raw1, refs = await _first_run(state, chain, tools)
+        after1 = await read_states(reads, tools, builtins=state.builtins, calls=_calls(chain, raw1)) if reads else {}
     recorded = [ReferenceStep(server=s.server, tool=s.tool, arguments=placeholders(a, state.builtins), bindings=b)
                 for s, a, b in zip(chain.steps, args, bindings)]
-    async with state.live.episode(f"{chain.id}.g2", servers=servers,
-                                  call_timeout_s=state.options.call_timeout_s) as tools:
+    async with state.live.episode(f"{chain.id}.g2", servers=servers, call_timeout_s=timeout) as tools:
         raw2, args2 = await _second_run(state, recorded, tools)
+        after2 = await read_states(reads, tools, builtins=state.builtins, calls=_calls(chain, raw2)) if reads else {}
+    if reads:  # a curated plan's final-state checks: read after each run, and on a fresh instance where nothing ran
+        async with state.live.episode(f"{chain.id}.before", servers=servers, call_timeout_s=timeout) as tools:
+            state.states[chain.id] = ([after1, after2], await read_states(reads, tools, builtins=state.builtins))
     one, two, drawn = drawn_ids(recorded, args, args2)
     for i, p in drawn:
         recorded[i].arguments[p] = VARIES

@@ -10,8 +10,9 @@ dominates:
    of `already`, e.g. a curated suite the pick is added to), fewest-covered server first;
 4. the rest up to `n`, round-robin over servers.
 
-A task is picked at most once; tasks whose fuzzy request repeats one already picked (or one in `already`) are
-skipped, so the subset does not ask the same thing twice.
+A task is picked at most once; tasks whose fuzzy request, or whose substance (the same calls and checks worded
+otherwise: `filters.task_substance`, what a build's merge keeps once), repeats one already picked or one in `already`
+are skipped, so the subset does not ask the same thing twice nor lose tasks to the merge.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
+from task_synth.filters import task_substance
 from task_synth.task import Task
 
 
@@ -40,6 +42,11 @@ def _final_state(t: Task) -> bool:
     return "stateful" in t.tags and any(c.kind == "state" for c in t.checks)
 
 
+def _seen_as(t: Task) -> tuple[str, str]:
+    """What makes two tasks the same ask: the request, or the substance."""
+    return t.fuzzy, task_substance(t)
+
+
 def _round_robin(pool: list[Task], key: Callable[[Task], Iterable[str]], want: int, taken: set[str],
                  seen_requests: set[str]) -> list[Task]:
     """Up to WANT tasks of POOL, cycling over the groups KEY puts them in (a task joins each of its groups)."""
@@ -53,10 +60,10 @@ def _round_robin(pool: list[Task], key: Callable[[Task], Iterable[str]], want: i
         for g in order:
             while groups[g]:
                 t = groups[g].pop(0)
-                if t.id in taken or t.fuzzy in seen_requests:
+                if t.id in taken or not seen_requests.isdisjoint(_seen_as(t)):
                     continue
                 taken.add(t.id)
-                seen_requests.add(t.fuzzy)
+                seen_requests.update(_seen_as(t))
                 out.append(t)
                 break
             if len(out) >= want:
@@ -70,7 +77,7 @@ def pick(tasks: Sequence[Task], options: PickOptions, already: Sequence[Task] = 
     pool = list(tasks)
     rng.shuffle(pool)
     taken: set[str] = {t.id for t in already}
-    seen_requests: set[str] = {t.fuzzy for t in already}
+    seen_requests: set[str] = {k for t in already for k in _seen_as(t)}
     out: list[Task] = []
 
     def room(k: int) -> int:

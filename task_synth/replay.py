@@ -99,18 +99,26 @@ async def read_final_state(task: Task, tools: Any, *, builtins: Mapping[str, str
     `{state_key(i): output}`, ready to merge into the episode's live outputs. `calls` are the episode's successful
     calls (`calls_of(trajectory)`), where reads that take an id the episode made find it. A failed read, or one
     whose id no call shows, yields a '[replay: ...]' text (the check then fails closed)."""
+    reads = [(i, c.read) for i, c in task.state_checks if c.read is not None]
+    return await read_states(reads, tools, builtins=builtins, timeout=timeout, calls=calls)
+
+
+async def read_states(reads: Sequence[tuple[int, StateRead]], tools: Any, *,
+                      builtins: Mapping[str, str] | None = None, timeout: float | None = None,
+                      calls: Iterable[AgentCall] = ()) -> dict[int, str]:
+    """Make each (check index, read) call on `tools`: `{state_key(index): output}` (a failed read, or one whose id no
+    call shows: '[replay: ...]')."""
     if builtins is None:
         builtins = getattr(getattr(tools, "fleet", None), "builtins", None)
     made = list(calls)
     out: dict[int, str] = {}
-    for i, c in task.state_checks:
-        assert c.read is not None
+    for i, read in reads:
         try:
-            args = state_arguments(c.read, made, builtins)
+            args = state_arguments(read, made, builtins)
         except BindingError as e:
-            out[state_key(i)] = f"[replay: state {i} {c.read.server}/{c.read.tool}: {e}]"
+            out[state_key(i)] = f"[replay: state {i} {read.server}/{read.tool}: {e}]"
             continue
-        out[state_key(i)] = await _call(tools, f"state {i}", c.read.server, c.read.tool, args, timeout)
+        out[state_key(i)] = await _call(tools, f"state {i}", read.server, read.tool, args, timeout)
     return out
 
 
@@ -193,5 +201,5 @@ async def validate_suite(suite: Suite, fleet: Any, *, concurrency: int = 3, call
     return [results[i] for i in range(len(suite.tasks))]
 
 
-__all__ = ["LIVE_RULES", "STATIC_RULES", "AgentCall", "TaskValidation", "calls_of", "read_final_state",
+__all__ = ["LIVE_RULES", "STATIC_RULES", "AgentCall", "TaskValidation", "calls_of", "read_final_state", "read_states",
            "reference_calls", "replay", "state_arguments", "static_problems", "validate_suite", "validate_task"]

@@ -9,7 +9,7 @@ from task_synth.task import Check, ReferenceStep, StateRead, Task
 
 
 def _task(tid: str, servers: list[str], hops: int, stateful: bool = False, fuzzy: str | None = None) -> Task:
-    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={}, output="1") for i in range(hops)]
+    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={"of": tid}, output="1") for i in range(hops)]
     checks = [Check(kind="numeric", value=1, from_step=hops - 1, extract=r"(\d)")]
     if stateful:
         checks.append(Check(kind="state", value="1", read=StateRead(server=servers[0], tool="t")))
@@ -43,6 +43,16 @@ def test_a_request_already_in_the_suite_it_joins_is_not_picked_again():
     got = pick([*POOL, twin], PickOptions(n=40, seed=1), already=[_task("old", ["e"], 2, fuzzy="request e0")])
     assert not {"wide-e0", "wide-dup"} & {t.id for t in got}
     assert len(got) == len(POOL) - 1
+
+
+def test_a_task_with_the_same_calls_and_checks_as_one_in_the_suite_it_joins_is_not_picked_even_worded_otherwise():
+    # a seeded task the recipe already makes in another part: the build's merge would drop the picked copy
+    made = _task("e0", ["e"], 2, fuzzy="Please keep our customers in a table, then tell me how many there are.")
+    got = pick(POOL, PickOptions(n=40, seed=1), already=[made.model_copy(update={"id": "core-e0"})])
+    assert "wide-e0" not in {t.id for t in got} and len(got) == len(POOL) - 1
+    twin = _task("e0", ["e"], 2, fuzzy="worded otherwise").model_copy(update={"id": "wide-e0-twin"})
+    got = pick([*POOL, twin], PickOptions(n=40, seed=1))
+    assert len({t.id for t in got} & {"wide-e0", "wide-e0-twin"}) == 1
 
 
 def test_the_same_seed_picks_the_same_tasks_and_renaming_keeps_the_hash():

@@ -48,3 +48,22 @@ def test_every_wide_task_passes_the_static_rules_and_a_refusal_fails_every_check
         assert static_problems(t) == [], t.id
         for res in evaluate_checks(t.checks, DO_NOTHING_ANSWER):
             assert res.effective_score == 0, (t.id, res)
+
+
+def test_core_holds_200_replayed_tasks_over_15_servers_with_3_hop_multi_server_and_final_state_shares():
+    """Issue 21 item 2: `core` ≥ 200 tasks on ≥ 15 servers, ≥ 30 % multi-server with 3+ hops, ≥ 20 % scored by
+    final-state checks; built by its recipe (curated plans, synthesized parts, plans picked from `wide`)."""
+    suite = Suite.load(suite_path("core"))
+    tasks = suite.tasks
+    servers = {s for t in tasks for s in t.servers}
+    shares = suite_shares(tasks)
+    assert len(tasks) >= 200 and servers <= FLEET and len(servers) >= 15, (len(tasks), sorted(servers))
+    assert shares["multi_server_3plus_hops"] >= 0.3 and shares["final_state"] >= 0.2, shares
+    assert len({t.id for t in tasks}) == len(tasks)
+    recipe = load_recipe(SUITES_DIR / "src" / "core.build.yaml")
+    report = json.loads(build_report_path(suite_path("core")).read_text(encoding="utf-8"))
+    assert report["sha256"] == suite.sha256 and report["tasks"] == len(tasks)
+    assert len(report["parts"]) == len(recipe.parts) and not [p for p in report["parts"] if p["error"]]
+    for t in tasks:
+        assert static_problems(t) == [], t.id
+        assert all(res.effective_score == 0 for res in evaluate_checks(t.checks, DO_NOTHING_ANSWER)), t.id
