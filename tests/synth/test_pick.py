@@ -9,7 +9,8 @@ from task_synth.task import Check, ReferenceStep, StateRead, Task
 
 
 def _task(tid: str, servers: list[str], hops: int, stateful: bool = False, fuzzy: str | None = None) -> Task:
-    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={"of": tid}, output="1") for i in range(hops)]
+    steps = [ReferenceStep(server=servers[i % len(servers)], tool="t", arguments={"of": tid}, output="1")
+             for i in range(hops)]
     checks = [Check(kind="numeric", value=1, from_step=hops - 1, extract=r"(\d)")]
     if stateful:
         checks.append(Check(kind="state", value="1", read=StateRead(server=servers[0], tool="t")))
