@@ -116,6 +116,8 @@ class SynthState:
     """Chain id -> (final-state reads after each grounding run, reads on a fresh instance): for state checks."""
     single_hop: set[str] = field(default_factory=set)
     """Chain ids of lone reads (sampling.lone_reads): the `hops` rule lets them have one hop."""
+    walker: Any = None
+    """The walk sampler's walker (sampling._Walker), kept for lone reads made after grounding (sampling.LoneRetry)."""
     guard: Any = None
     """The run's llm.ModelGuard (deadline, breaker), made on first use."""
     on_progress: Callable[[SynthState], object] | None = None
@@ -149,7 +151,7 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps += [StepRef("graph", "llm")] if llm else []
     steps += [StepRef("sample", "walk")]
     steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc")] if options.seed_world else []
-    steps += [StepRef("ground", "live"),
+    steps += [StepRef("ground", "live"), StepRef("ground", "lone"),
               StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     return steps

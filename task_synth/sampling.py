@@ -193,8 +193,8 @@ LONE_PER_TOOL = 3
 """One-hop chains per read tool of a lone server (each with other literal arguments), times `variants`."""
 
 
-def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: list[Chain], want: int
-               ) -> list[Chain]:
+def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: list[Chain], want: int,
+               first_id: int | None = None) -> list[Chain]:
     """One-hop chains for the read tools no walk reached, while the walks left the run short of chains: the tool of
     a single-tool server, or reads that feed nothing another read takes (a converter, a page fetcher, a profiler
     alone, a document's statistics). Each is one read and one question, worded with a purpose like any walk, and
@@ -222,7 +222,7 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
             if key in seen:
                 continue
             seen.add(key)
-            cid = f"{o.id_prefix}-c{len(chains) + len(out):04d}"
+            cid = f"{o.id_prefix}-c{(len(chains) if first_id is None else first_id) + len(out):04d}"
             out.append(Chain(id=cid, steps=[ChainStep(server=node.server, tool=node.tool, arguments=args)],
                              seed=f"{o.seed}:{cid}"))
             state.single_hop.add(cid)
@@ -230,6 +230,31 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
         where = ", ".join(sorted({f"{c.steps[0].server}/{c.steps[0].tool}" for c in out}))
         state.notes.append(f"sample:walk: {len(out)} one-hop chains on {where} (no walk reached those tools)")
     return out
+
+
+@step("ground", "lone")
+class LoneRetry:
+    """Lone reads for the reads whose every sampled walk failed grounding. Lone reads are made at sampling only for
+    reads no walk reaches; a read that walks reach but that no walk grounds (an earlier output that has no value to
+    feed it) would otherwise get no task at all. Each new one-hop chain is grounded here, for what the grounded
+    chains leave short of `n × oversample`."""
+
+    name = "lone"
+
+    async def run(self, state: SynthState) -> None:
+        o = state.options
+        if state.walker is None or not o.lone_reads:
+            return
+        ok = {g.chain_id for g in state.grounded}
+        kept = [c for c in state.chains if c.id in ok or c.id in state.single_hop]  # a lone read made once stays
+        rng = random.Random(f"task_synth:lone-retry:{o.seed}")
+        more = lone_reads(state, state.walker, rng, kept, o.n * o.oversample, first_id=len(state.chains))
+        if not more:
+            return
+        state.chains.extend(more)
+        from task_synth.grounding import LiveGrounding
+
+        await LiveGrounding().run(state)
 
 
 def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
@@ -311,10 +336,11 @@ class WalkSampler:
             chains.append(chain.model_copy(update={"seed": f"{o.seed}:{chain.id}"}))
         if o.lone_reads:
             chains += lone_reads(state, walker, rng, chains, want)
+            state.walker = walker
         state.chains.extend(chains)
         if len(chains) < want:
             state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "WalkSampler", "lone_reads", "paths_for", "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "lone_reads", "paths_for", "with_setups"]
