@@ -34,7 +34,7 @@ def test_core_covers_the_fleet_with_single_two_and_multi_server_tasks_of_two_to_
     s = Suite.load(suite_path("core"))
     by_servers = Counter(min(len(t.servers), 3) for t in s.tasks)
     assert len(s.tasks) >= 60 and by_servers[1] >= 20 and by_servers[2] >= 20 and by_servers[3] >= 10
-    assert {t.hops for t in s.tasks} == {2, 3, 4, 5}
+    assert {t.hops for t in s.tasks} >= {2, 3, 4, 5}
     assert {x for t in s.tasks for x in t.servers} >= {"sqlite", "duckdb", "git", "filesystem", "fetch", "memory",
                                                        "time", "calculator"}
     assert len({t.id for t in s.tasks}) == len(s.tasks)
@@ -44,14 +44,17 @@ def test_core_covers_the_fleet_with_single_two_and_multi_server_tasks_of_two_to_
 def test_every_shipped_task_passes_the_static_rules_and_a_refusal_fails_all_its_checks(name):
     for t in Suite.load(suite_path(name)).tasks:
         assert static_problems(t) == [], t.id
-        assert t.provenance.tool_sha256 and t.provenance.generator.endswith("curated plan")
+        # curated plans, plans picked from `wide`, and (core) the recipe's synthesized parts
+        assert t.provenance.tool_sha256 and t.provenance.generator.startswith("task_synth")
         for res in evaluate_checks(t.checks, DO_NOTHING_ANSWER):
             assert res.effective_score == 0, (t.id, res)
 
 
 @pytest.mark.parametrize("name", ["smoke", "core"])
 def test_live_values_never_reach_the_suite_file(name):
-    for t in Suite.load(suite_path(name)).tasks:
+    # of the plans (curated or picked): a synthesized part's task keeps the value its build saw on a live step
+    # (scoring re-reads it live: docs/metrics.md), e.g. one of core's recipe parts
+    for t in (t for t in Suite.load(suite_path(name)).tasks if t.provenance.generator.endswith("curated plan")):
         for i, step in enumerate(t.reference):
             if step.live_varying:
                 assert "<" in step.output or "#" in step.output, (t.id, i)
@@ -64,9 +67,16 @@ def test_live_values_never_reach_the_suite_file(name):
 
 
 def test_the_shipped_suites_are_built_from_their_plans():
-    for name in ("smoke", "core"):
-        plans = load_plans(ROOT / "task_synth" / "suites" / "src" / f"{name}.yaml")
-        assert [p.id for p in plans] == [t.id for t in Suite.load(suite_path(name)).tasks]
+    smoke = load_plans(ROOT / "task_synth" / "suites" / "src" / "smoke.yaml")
+    assert [p.id for p in smoke] == [t.id for t in Suite.load(suite_path("smoke")).tasks]
+    # core: its recipe's first part is the curated plans, in order; the picked plans are in it too
+    core = [t.id for t in Suite.load(suite_path("core")).tasks]
+    curated = [p.id for p in load_plans(ROOT / "task_synth" / "suites" / "src" / "core.yaml")]
+    picked = [p.id for p in load_plans(ROOT / "task_synth" / "suites" / "src" / "core-wide.yaml")]
+    report = json.loads((ROOT / "task_synth" / "suites" / "core.build.json").read_text(encoding="utf-8"))
+    part = next(p for p in report["parts"] if p["name"] == "plans:core-wide.yaml")
+    assert core[:len(curated)] == curated
+    assert len(set(picked) & set(core)) == part["kept"] - len(part["merged_away"]) >= 0.8 * len(picked)
 
 
 def test_tasks_cli_lists_shows_and_exports_plans_that_round_trip(tmp_path):
