@@ -82,6 +82,10 @@ class Recipe(BaseModel):
     validate_replay: bool = Field(default=True, alias="validate")
     """Replay every task and keep only those that pass (off: keep what synthesis made)."""
     parts: list[Part]
+    left_out: dict[str, str] = Field(default_factory=dict)
+    """Task id -> why it is left out of the suite: a task a later, independent validation found unsound after its
+    part was built (e.g. a value that changes between episodes that both groundings and the replay saw unchanged).
+    Recorded in the build report; the parts and their cache keys are unchanged."""
 
 
 class PartReport(BaseModel):
@@ -96,6 +100,8 @@ class PartReport(BaseModel):
     rejected_by_stage: dict[str, int] = Field(default_factory=dict)
     merged_away: list[str] = Field(default_factory=list)
     """Kept tasks an earlier part already holds (the same id, or the same calls and checks worded otherwise)."""
+    left_out: dict[str, str] = Field(default_factory=dict)
+    """Kept tasks the recipe leaves out (`Recipe.left_out`), with its reason."""
     cached: bool = False
     error: str | None = None
     wall_s: float = 0.0
@@ -214,6 +220,9 @@ async def build_suite(recipe: Recipe, recipe_path: Path, run_part: PartRunner, *
                 Suite(name=recipe.suite, version=recipe.version, tasks=kept).dump(done)
                 meta.write_text(prep.model_dump_json(indent=1), encoding="utf-8")
         for t in kept:
+            if t.id in recipe.left_out:
+                prep.left_out[t.id] = recipe.left_out[t.id]
+                continue
             what = task_substance(t)
             if t.id in seen or what in twins:
                 prep.merged_away.append(t.id)

@@ -112,6 +112,18 @@ def test_a_task_with_the_same_calls_and_checks_as_an_earlier_part_is_merged_away
     assert report.tasks == 1 and report.parts[1].merged_away == ["other1"]
 
 
+def test_a_task_the_recipe_leaves_out_is_reported_with_its_reason_and_the_parts_stay_cached(tmp_path):
+    path = _recipe(tmp_path, RECIPE)
+    anyio.run(lambda: build_suite(load_recipe(path), path, _Runner(), cache=tmp_path / "cache", root=ROOT))
+    path.write_text(RECIPE + "left_out:\n  t1: asks a file's creation time, which is the episode's copy time\n")
+    again = _Runner()
+    report = anyio.run(lambda: build_suite(load_recipe(path), path, again, cache=tmp_path / "cache", root=ROOT))
+    assert again.calls == []  # leaving a task out rebuilds nothing
+    assert [t.id for t in Suite.load(tmp_path / "out" / "demo.jsonl").tasks] == ["t0", "shared"]
+    assert report.parts[1].left_out == {"t1": "asks a file's creation time, which is the episode's copy time"}
+    assert report.tasks == 2
+
+
 def test_a_changed_part_or_synthesizer_rebuilds_only_what_it_touches(tmp_path):
     path = _recipe(tmp_path, RECIPE)
     anyio.run(lambda: build_suite(load_recipe(path), path, _Runner(), cache=tmp_path / "cache", root=ROOT))
