@@ -93,15 +93,43 @@ def clock_dependent(text: str, now: dt.datetime | None = None) -> bool:
 _ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?")
 
 
-def clock_reading(text: str, now: dt.datetime | None = None, within_s: float = 900.0) -> bool:
-    """True when `text` holds a timestamp within `within_s` of now (a reading of the clock, in any timezone; naive
-    timestamps are taken as UTC): values read from it change from minute to minute."""
-    now = now or dt.datetime.now(dt.UTC)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WORDY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+([A-Z][a-z]{2})|([A-Z][a-z]{2})\s+(\d{1,2}))"
+                    r"\s+(\d{4})\s+(\d\d):(\d\d):(\d\d)(?:\s*(?:GMT|UTC)?\s*([+-]\d{4}))?")
+"""Dates written out: JavaScript's `Date.toString()` ("Sun Dec 06 2026 14:40:28 GMT+0000") and RFC 2822 ("Sun, 06
+Dec 2026 14:40:28 +0000")."""
+
+
+def _timestamps(text: str) -> list[dt.datetime]:
+    out = []
     for m in _ISO.finditer(text):
         try:
-            t = dt.datetime.fromisoformat(m.group(0))
+            out.append(dt.datetime.fromisoformat(m.group(0)))
         except ValueError:
             continue
+    for m in _WORDY.finditer(text):
+        day, mon = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if mon.lower() not in _MONTHS:
+            continue
+        try:
+            t = dt.datetime(int(m.group(5)), _MONTHS.index(mon.lower()) + 1, int(day), int(m.group(6)),
+                            int(m.group(7)), int(m.group(8)))
+        except ValueError:
+            continue
+        off = m.group(9)
+        if off:
+            sign = -1 if off[0] == "-" else 1
+            t = t.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=int(off[1:3]), minutes=int(off[3:5]))))
+        out.append(t)
+    return out
+
+
+def clock_reading(text: str, now: dt.datetime | None = None, within_s: float = 900.0) -> bool:
+    """True when `text` holds a timestamp within `within_s` of now (a reading of the clock, in any timezone; naive
+    timestamps are taken as UTC; ISO 8601, and dates written out as JavaScript and RFC 2822 write them): values read
+    from it change from minute to minute (a clock, or the time the episode's copy of a file was made)."""
+    now = now or dt.datetime.now(dt.UTC)
+    for t in _timestamps(text):
         if t.tzinfo is None:
             t = t.replace(tzinfo=dt.UTC)
         if abs((t - now).total_seconds()) <= within_s:

@@ -73,6 +73,10 @@ def test_outputs_that_mention_today_or_read_the_clock_are_recognised():
     assert not clock_dependent("released 2026-10-02", now)
     assert clock_reading('"datetime": "2026-11-24T10:31:39+09:00"', now)
     assert not clock_reading('"datetime": "2026-11-24T09:30:00+00:00"', now)
+    # a file's creation time when the episode's copy was just made, as a JavaScript server writes it, and RFC 2822
+    assert clock_reading("created: Tue Nov 24 2026 01:29:02 GMT+0000 (Coordinated Universal Time)", now)
+    assert clock_reading("Date: Tue, 24 Nov 2026 10:29:02 +0900", now)
+    assert not clock_reading("modified: Mon Nov 23 2026 05:15:28 GMT+0000 (Coordinated Universal Time)", now)
 
 
 def test_a_bound_number_is_named_after_the_field_it_was_read_from():
