@@ -26,7 +26,8 @@ from typing import Any
 
 from task_synth.binding import extract
 from task_synth.phrases import Ask
-from task_synth.wording import askable_label, asks_back, humanize
+from task_synth.grammar import copula, what_the
+from task_synth.wording import askable_label, asks_back, figure_question, humanize
 
 BOILERPLATE = frozenset({
     "status", "message", "msg", "success", "ok", "error", "errors", "warning", "warnings", "version", "api version",
@@ -116,8 +117,9 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
         if rx is None:
             continue
         words, unit = _unit(humanize(key))
-        verb = "are" if words.endswith("s") and not words.endswith("ss") else "is"
-        asked = f"what the {words} {verb}{f', in {unit}' if unit else ''}"
+        verb = copula(words)
+        question = figure_question(words) if isinstance(value, int | float) else what_the(words)
+        asked = f"{question}{f', in {unit}' if unit else ''}"
         said = f"The {words} {verb} {{value}}{f' {unit}' if unit else ''}."
         return Ask(None, "numeric" if isinstance(value, int | float) else "contains", asked,
                    f"Report the {key} in the result.", said), rx

@@ -17,6 +17,7 @@ from typing import Any
 from task_synth.colours import colour_words, palette_words
 from task_synth.conditions import CONDITION, filtered_step
 from task_synth.conditions import words as condition_words
+from task_synth.grammar import singular
 from task_synth.wording import (
     Unwordable,
     action,
@@ -392,7 +393,8 @@ def named(v: StepView, p: str) -> str:
     if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):
         from task_synth.wording import param_noun
 
-        return f"the {param_noun(p, v.params.get(p, ''))} set to {words}"
+        noun = param_noun(p, v.params.get(p, ""))
+        return f"the {noun} set to {words}" if noun else words
     return named_value(p, words, v.params.get(p, ""))
 
 
@@ -430,8 +432,10 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     from task_synth.wording import param_noun
 
     noun = param_noun(p, description)
-    if isinstance(val, list) and len(val) == 1 and noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
-        noun = noun[:-1]
+    if not noun:
+        return words
+    if isinstance(val, list) and len(val) == 1:
+        noun = singular(noun)
     if isinstance(val, list) and any(isinstance(x, dict) and len(x) > 1 for x in val):
         return f"the {noun} with {words}"  # 'the item with a quantity of 5 and a unit price of 480'
     return f"the {noun} {words}"

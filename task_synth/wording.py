@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from task_synth.grammar import article, how_many, is_plural, spoken, what_the
+
 # ---------------------------------------------------------------------------------------------------------------
 # names and expressions as words
 
@@ -311,6 +313,14 @@ def figure_class(words: str) -> str | None:
     return None
 
 
+def figure_question(words: str) -> str:
+    """The question for a figure read under `words`: a plural noun that is not money or a rate counts things ('how
+    many filtered rows there are', never 'what the filtered rows is'); otherwise 'what the total is', in agreement."""
+    if is_plural(words) and figure_class(words) not in ("money", "rate"):
+        return how_many(words)
+    return what_the(words)
+
+
 def figure_misfit(source_words: str, param_words: str) -> str | None:
     """Why a figure described by `source_words` makes no sense as a parameter described by `param_words` ('a count
     fed as money'); None when it fits or either is unknown. The parameter's own name decides before its
@@ -365,39 +375,62 @@ def askable_label(label: str) -> bool:
 _PLURAL_ALREADY = frozenset({"people", "staff", "children", "men", "women", "personnel", "data"})
 _UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
 _CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
+_TRAILING = frozenset({"to", "of", "for", "the", "a", "an", "and", "or", "in", "with", "from", "by", "on", "at",
+                       "into", "per", "that", "which", "is", "be"})
 
 
 def _article(phrase: str) -> str:
-    return "an" if re.match(r"[aeiou]", phrase) and not re.match(r"(?:one|use|uni|eu)", phrase) else "a"
+    return article(phrase)
 
 
 def _plural(word: str) -> bool:
-    return len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
+    return is_plural(word)
+
+
+def _description_noun(description: str) -> str:
+    """A short noun for a parameter from its description ('Number of rows to sample' -> 'number of rows', 'The
+    first number' -> 'first number'); '' when the description gives none."""
+    clause = first_clause(description)
+    clause = re.sub(r"^(?:the|a|an)\s+", "", clause, flags=re.IGNORECASE)
+    words = clause.split()[:4]
+    while words and words[-1].lower() in _TRAILING:
+        words.pop()
+    short = " ".join(words).lower()
+    return short if short and len(short) <= 40 and reads_as_english(short) else ""
 
 
 def param_noun(name: str, description: str = "") -> str:
     """What a parameter is, as words: its humanized name, or a short noun from its description when the name is
-    cryptic ('a' described 'First number' -> 'first number')."""
+    cryptic ('a' described 'First number' -> 'first number'). Code words of the name ('n', 'df', 'fmt') are never
+    said: with no description, what is left of the name is ('n_rows' -> 'rows'), possibly ''."""
     words = humanize(name)
-    if (len(words) <= 2 or words in _CRYPTIC or (" " not in words and len(words) <= 4)) and description:
-        clause = first_clause(description)
-        clause = re.sub(r"^(?:the|a|an)\s+", "", clause, flags=re.IGNORECASE)
-        short = " ".join(clause.split()[:4]).lower()
-        if short and len(short) <= 40:
-            return short
-    return words
+    said = spoken(words)
+    cryptic = said != words or words in _CRYPTIC or (" " not in words and len(words) <= 4)
+    if cryptic and description and (short := _description_noun(description)):
+        return short
+    if said != words and not is_plural(said):
+        return ""  # 'top_k' -> 'top' is a fragment, not what the value is
+    return said
 
 
 def named_value(name: str, value: str, description: str = "") -> str:
     """A value said with what it is: 'an old value of 7.5', '12 years', 'a term of 128 years', 'an annual rate of
-    3%', '40 years of service'."""
+    3%', '40 years of service', '5 rows' (a parameter 'n' described 'Number of rows'); the value alone when the
+    parameter's name is code and nothing describes it ('n' -> '5', never 'a n of 5')."""
     noun = param_noun(name, description)
-    if noun != humanize(name):
+    if not noun:
+        return value
+    if noun != spoken(humanize(name)):
+        counted = re.match(r"(?:the )?(?:number of|how many) (\w+(?: \w+)?)$", noun)
+        if counted and is_plural(counted.group(1)):
+            return f"{value} {counted.group(1)}"
         return f"{value} as the {noun}"
-    noun = re.sub(r"^(?:n|num|no|number of) (?=\w+s\b)", "", noun)
+    noun = re.sub(r"^(?:num|no|number of) (?=\w+s\b)", "", noun)
     ws = noun.split()
     if not ws:
         return value
+    if len(ws) >= 2 and ws[0] in ("max", "maximum", "limit", "top") and is_plural(ws[-1]):
+        return f"at most {value} {' '.join(ws[1:])}"  # 'max_results' 5 -> 'at most 5 results'
     if ws[-1] == "count" and len(ws) == 2 and not ws[0].endswith("s"):
         thing = ws[0] if ws[0] in _PLURAL_ALREADY else ws[0] + "s"
         return f"{value} {thing}"  # a people count of 3 -> 3 people, a guest count of 4 -> 4 guests
@@ -491,6 +524,7 @@ __all__ = [
     "expression_words",
     "figure_class",
     "figure_misfit",
+    "figure_question",
     "first_clause",
     "gerund",
     "humanize",

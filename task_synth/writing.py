@@ -16,6 +16,7 @@ from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
+from task_synth.grammar import copula, is_plural, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
@@ -30,6 +31,7 @@ from task_synth.wording import (
     evaluates,
     figure_class,
     figure_misfit,
+    figure_question,
     gerund,
     humanize,
     lead_in,
@@ -117,8 +119,9 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
         if extract(rx, raw) != value:
             continue
         words = humanize(label)
-        asked = f"who the {words} is" if PEOPLE.fullmatch(words.split()[-1]) else f"what the {words} is"
-        return Ask(None, "contains", asked, f"Report the {label} in the result.", f"The {words} is {{value}}."), rx
+        asked = what_the(words, who=bool(PEOPLE.fullmatch(words.split()[-1])))
+        return Ask(None, "contains", asked, f"Report the {label} in the result.",
+                   f"The {words} {copula(words)} {{value}}."), rx
     return None
 
 
@@ -128,8 +131,8 @@ def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
     if extract(rx, raw) is None:
         return None
     words = humanize(label)
-    return Ask(None, "numeric", f"what the {words} is", f"Report the {label} in the result.",
-               f"The {words} is {{value}}."), rx
+    return Ask(None, "numeric", figure_question(words), f"Report the {label} in the result.",
+               f"The {words} {copula(words)} {{value}}."), rx
 
 
 def salient(raw: str, key: str, given: set[str] | None = None,
@@ -149,7 +152,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
         label = field_label(raw, rx)
         if back(value, label) or (label and not askable_label(label)):
             continue
-        asked = f"what the {label} is" if label and label not in ("result", "value") else "what number it comes to"
+        asked = figure_question(label) if label and label not in ("result", "value") else "what number it comes to"
         return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), rx
     found = _labelled(raw, given, inputs)
     if found is not None:
@@ -159,7 +162,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
             label = field_label(raw, rx)
             if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
                 continue
-            asked = f"what the {label} is" if label else (
+            asked = what_the(label) if label else (
                 f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
             return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), rx
     numeric = _numeric_field(raw, given, inputs)
@@ -171,7 +174,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
             continue
         rx = re.escape(m.group(1) + field + m.group(1)) + r"\s*:\s*" + re.escape(m.group(3)) + r"([^\"'\n]{3,80})"
         if extract(rx, raw) == m.group(4):
-            return Ask(None, "contains", f"what the {humanize(field)} is", f"Report the {field} in the result.",
+            return Ask(None, "contains", what_the(humanize(field)), f"Report the {field} in the result.",
                        f"Its {field} is {{value}}."), rx
     return None
 
@@ -213,8 +216,8 @@ def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[A
     if figure_class(field) in ("count", None) and _plural(words):
         return Ask(None, "numeric", f"how many {words} it has", f"Report the {field} in the result.",
                    f"It has {{value}} {words}."), rx
-    return Ask(None, "numeric", f"what the {words} {'are' if _plural(words) else 'is'}",
-               f"Report the {field} in the result.", f"The {words} {'are' if _plural(words) else 'is'} {{value}}."), rx
+    return Ask(None, "numeric", what_the(words), f"Report the {field} in the result.",
+               f"The {words} {copula(words)} {{value}}."), rx
 
 
 _NUMERIC_FIELD = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(-?\d+(?:\.\d+)?)(?![\w.])""")
@@ -413,13 +416,7 @@ def _purpose_of(v: StepView) -> tuple[str, str] | None:
     return None
 
 
-def _plural(words: str) -> bool:
-    """The last word of `words` is a plural noun ('total zakatable assets', 'credits')."""
-    head = re.split(r" (?:before|after|of|per|in|for|on|at|from|to) ", words)[0]
-    w = head.split()[-1] if head.split() else ""
-    if re.match(r"(?:the )?(?:number|total|count|sum|amount) of ", words):
-        return False
-    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous"))
+_plural = is_plural
 
 
 def from_the_question(body: list[StepView], question: str) -> str | None:
