@@ -234,6 +234,7 @@ _NOUNS = re.compile(r"\b(rows|records|entries|items|documents|lines|results|obje
 def words(value: Any, description: str = "") -> str | None:
     """A condition as a person says it: 'the rows where the customer country is Portugal' (the noun from the tool's
     description: rows, records, entries…); None when it is not one this module would build."""
+    from task_synth.grammar import copula
     from task_synth.wording import humanize
 
     if isinstance(value, dict) and len(value) == 1:
@@ -249,22 +250,24 @@ def words(value: Any, description: str = "") -> str | None:
             val = val[1:-1].replace("''", "'")
     nm = _NOUNS.search(description or "")
     noun = nm.group(1).lower() if nm else "entries"
-    return f"the {noun} where the {humanize(str(field))} {_OPS[op]} {val}"
+    said = humanize(str(field))
+    return f"the {noun} where the {said} {_OPS[op].replace('is', copula(said), 1)} {val}"
 
 
 _MECHANISM = re.compile(r"\s+(?:using|with|by|via|matching|based on|according to|that match(?:es)?|where|on)\b.*$",
                         re.IGNORECASE)
 
 
-def filtered_step(imperative: str, condition: str, others: list[str]) -> str:
-    """A filtering step said by what it keeps: 'filter rows in brightwater.xlsx and Orders, keeping only the rows
-    where the customer country is Portugal' (the description's mechanism — "using a SQL WHERE-style expression" —
-    cut)."""
+def filtered_step(imperative: str, condition: str, others: list[str], place: str = "") -> str:
+    """A filtering step said by what it keeps: 'filter rows in the Orders sheet of brightwater.xlsx, keeping only the
+    rows where the customer country is Portugal' (the description's mechanism — "using a SQL WHERE-style expression"
+    — cut; `place`: where the rows are, `others`: any other values, each said with what it is)."""
     from task_synth.wording import listing
 
     base = _MECHANISM.sub("", imperative).strip() or "go through the data"
-    where = f" in {listing(others)}" if others else ""
-    return f"{base}{where}, keeping only {condition}"
+    where = f" in {place}" if place else ""
+    more = f" with {listing(others)}" if others else ""
+    return f"{base}{where}{more}, keeping only {condition}"
 
 
 # ---- learning (probe stage)

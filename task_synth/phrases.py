@@ -17,7 +17,7 @@ from typing import Any
 from task_synth.colours import colour_words, palette_words
 from task_synth.conditions import CONDITION, filtered_step
 from task_synth.conditions import words as condition_words
-from task_synth.grammar import singular
+from task_synth.grammar import is_plural, singular
 from task_synth.wording import (
     Unwordable,
     action,
@@ -395,7 +395,22 @@ def named(v: StepView, p: str) -> str:
 
         noun = param_noun(p, v.params.get(p, ""))
         return f"the {noun} set to {words}" if noun else words
+    from task_synth.wording import param_noun
+
+    val = v.args.get(p)
+    if isinstance(val, int) and not isinstance(val, bool) and not param_noun(p, v.params.get(p, "")) and \
+            (things := counted_things(v.description)):
+        return f"{val} {things}"  # 'n' 5 of 'Return a random sample of rows' -> '5 rows'
     return named_value(p, words, v.params.get(p, ""))
+
+
+def counted_things(description: str) -> str:
+    """The things a tool's first clause speaks of in the plural ('Return a random sample of rows' -> 'rows'): what a
+    count given with no name of its own counts; '' when it names none."""
+    from task_synth.wording import first_clause
+
+    return next((w.lower() for w in first_clause(description).split()[1:] if w.isalpha() and w.islower()
+                 and is_plural(w) and len(w) > 3), "")
 
 
 _ONLY_COLOUR = re.compile(r"colou?r|hex|hex_?(?:code|value)|value|input|base|seed|c", re.IGNORECASE)
@@ -441,6 +456,42 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     return f"the {noun} {words}"
 
 
+_PLACE = re.compile(r"^(?:\w+ )?(sheet|worksheet|tab|table|file|document|doc|workbook|spreadsheet|folder|directory|"
+                    r"dir|collection|database|db|board|diagram|deck|presentation|notebook|chapter|repo|repository|"
+                    r"bucket|path)(?: (?:name|path|title))?$")
+_PLACE_NOUNS = {"doc": "document", "dir": "folder", "directory": "folder", "db": "database", "repo": "repository"}
+_FILE_LIKE = re.compile(r"[\\/]|\.[A-Za-z0-9]{1,5}$")
+
+
+def place_param(v: StepView, p: str) -> str:
+    """The container noun of a parameter that says where the work happens (a file, a sheet, a table, a folder, a
+    board: by its name's head noun or its `path`/`table` kind), '' for any other; only literal text values count."""
+    val = v.args.get(p)
+    if v.is_bound(p) or not isinstance(val, str) or not val.strip() or len(val) > 80 or "\n" in val:
+        return ""
+    m = _PLACE.match(humanize(p))
+    if m:
+        return _PLACE_NOUNS.get(m.group(1), m.group(1))
+    return {"path": "path", "table": "table"}.get(str(v.kinds.get(p) or ""), "")
+
+
+def place_words(v: StepView, params: list[str]) -> str:
+    """Where the step works, said as one place, innermost first: 'the Orders sheet of brightwater.xlsx' (for a file
+    and a sheet given as two values), never the handles listed ('brightwater.xlsx and Orders'). '' when the step
+    has no place parameter."""
+    parts = []
+    for p in params:
+        noun = place_param(v, p)
+        if not noun:
+            continue
+        val = str(v.args[p]).strip()
+        if noun in ("path", "file") or _FILE_LIKE.search(val) or noun.split()[-1] in val.lower():
+            parts.append(val)  # a file name, 'Sheet1': the value says what it is
+        else:
+            parts.append(f"the {val} {noun}")
+    return " of ".join(reversed(parts))
+
+
 _INDEFINITE_END = re.compile(r"\b(?:an?|the|one|some) (?:(?:specific|given|particular|single|named|new|existing) )?"
                              r"[\w-]+(?: [\w-]+)?$")
 
@@ -461,7 +512,9 @@ def _generic_fuzzy(v: StepView) -> str:
             imperative = action(v.description, v.tool).imperative()
         except Unwordable:
             imperative = ""
-        return filtered_step(imperative, _value_words(v, cond[0]), [named(v, k) for k in params if k != cond[0]])
+        where = place_words(v, params)
+        rest = [named(v, k) for k in params if k != cond[0] and not (where and place_param(v, k))]
+        return filtered_step(imperative, _value_words(v, cond[0]), rest, where)
     try:
         act = action(v.description, v.tool)
     except Unwordable:
@@ -475,6 +528,10 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"work out {_value_words(v, params[0])}"
     if not params:
         return f"look up the {act.obj}" if act.verb is None and act.obj else act.imperative()
+    where = place_words(v, params) if len(params) > 1 else ""
+    if where:  # 'sample rows in the Orders sheet of brightwater.xlsx with 5 rows', never the handles listed
+        said = [named(v, k) for k in params if not place_param(v, k)]
+        return f"{act.imperative()} in {where}" + (f" with {listing(said)}" if said else "")
     said, units = _with_units(v, params)
     plain = [k for k in params if named(v, k) == _value_words(v, k)]
     if units and said:  # 'convert a distance with a value of 40 from km to mi'

@@ -156,12 +156,12 @@ def test_conditions_are_built_from_the_records_a_sample_read_shows():
 def test_a_filtering_step_is_said_by_what_it_keeps_never_by_its_expression():
     assert words("customer_country = 'Portugal'", "Filter rows using a SQL WHERE-style expression") == \
         "the rows where the customer country is Portugal"
-    assert words("units > 10", "Filter the records") == "the records where the units is more than 10"
+    assert words("units > 10", "Filter the records") == "the records where the units are more than 10"
     assert words({"status": "open"}) == "the entries where the status is open"
     assert words("SELECT 1") is None
     said = filtered_step("filter rows using a SQL WHERE-style expression", "the rows where the status is open",
-                         ["brightwater.xlsx"])
-    assert said == "filter rows in brightwater.xlsx, keeping only the rows where the status is open"
+                         [], "the Orders sheet of brightwater.xlsx")
+    assert said == "filter rows in the Orders sheet of brightwater.xlsx, keeping only the rows where the status is open"
 
 
 # --- live: the pipeline on the fixture servers --------------------------------------------------------------------
