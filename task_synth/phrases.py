@@ -21,6 +21,7 @@ from task_synth.grammar import is_plural, singular
 from task_synth.wording import (
     Unwordable,
     action,
+    chosen,
     evaluates,
     expression_words,
     humanize,
@@ -516,7 +517,7 @@ def _generic_fuzzy(v: StepView) -> str:
         rest = [named(v, k) for k in params if k != cond[0] and not (where and place_param(v, k))]
         return filtered_step(imperative, _value_words(v, cond[0]), rest, where)
     try:
-        act = action(v.description, v.tool)
+        act = chosen(action(v.description, v.tool), [x for x in v.args.values() if isinstance(x, str)])
     except Unwordable:
         if not v.collections:
             raise

@@ -33,6 +33,7 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
+from task_synth.grammar import codeish
 from task_synth.graph import handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import HIDDEN, id_regex
@@ -44,6 +45,7 @@ from task_synth.replay import state_arguments
 from task_synth.required import learn_required
 from task_synth.task import CallValue, StateRead, state_key
 from task_synth.topics import Topic, world_topics
+from task_synth.wording import humanize
 
 if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
@@ -376,7 +378,8 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tupl
             where += f" (on its {roles['sheet']} sheet)"
         return where, where
     if "name" in roles:
-        return f"a new list called \"{roles['name']}\"", f"a new record set named \"{roles['name']}\""
+        what = made or named_thing([k for k, v in args.items() if v == roles["name"]])
+        return f"{what} called \"{roles['name']}\"", f"{what} named \"{roles['name']}\""
     tables = [m.group(1) for v in args.values() if isinstance(v, str)
               for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
     if tables:
@@ -384,6 +387,16 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tupl
     if made:
         return made, made
     return "the system you have access to", "the server's store"
+
+
+def named_thing(keys: list[str]) -> str:
+    """What a name parameter names, from the parameter's own words ('diagram_name' -> 'a new diagram', 'boardTitle'
+    -> 'a new board'); 'a new record set' when its name says no more than 'name'."""
+    for k in keys:
+        words = [w for w in humanize(k).split() if w not in ("name", "title", "label", "new")]
+        if words and not any(codeish(w) for w in words):
+            return f"a new {' '.join(words)}"
+    return "a new record set"
 
 
 _AS = re.compile(r"^\s*(?:add|write|insert|create|set|append|put|save|record|store|attach)s?\s+(?:(an?|the)\s+)?"

@@ -226,6 +226,28 @@ def action(description: str, tool: str = "") -> Action:
     return Action(None, _lower_first(" ".join(words)))
 
 
+_ALTERNATIVES = re.compile(r"^(?P<pre>(?:\w+ ){0,2}?)(?P<a>[\w-]+) or (?P<b>[\w-]+)\b(?P<post>.*)$")
+
+
+def chosen(act: Action, values: list[str]) -> Action:
+    """The action with an alternative its description offers resolved by the step's own values: 'encode or decode
+    strings' given `decode` is 'decode strings', 'compute hash or HMAC' is 'compute hash' when no value names
+    either (the description's first); the description is never recited with its choices."""
+    said = {str(x).strip().lower() for x in values if isinstance(x, str)}
+
+    def pick(a: str, b: str) -> str:
+        return b if b.lower() in said and a.lower() not in said else a
+
+    if act.verb is not None:
+        m = re.match(r"^or (\w+)\b\s*(.*)$", act.obj)
+        if m and _verb(m.group(1)) is not None:
+            return chosen(Action(pick(act.verb, m.group(1).lower()), m.group(2)), values)
+    m = _ALTERNATIVES.match(act.obj)
+    if m and not re.search(r"\d", m.group("a") + m.group("b")):
+        return Action(act.verb, f"{m.group('pre')}{pick(m.group('a'), m.group('b'))}{m.group('post')}")
+    return act
+
+
 def _name_action(tool: str) -> list[str]:
     """Words of a tool's name from its first verb on ('tool_get_color_info' -> get color info; a namespace before the
     verb is dropped); [] when the name has no verb."""
@@ -520,6 +542,7 @@ __all__ = [
     "action",
     "askable_label",
     "asks_back",
+    "chosen",
     "evaluates",
     "expression_words",
     "figure_class",
