@@ -25,8 +25,8 @@ import re
 from typing import Any
 
 from task_synth.binding import extract
-from task_synth.phrases import Ask
 from task_synth.grammar import copula, what_the
+from task_synth.phrases import Ask
 from task_synth.wording import askable_label, asks_back, figure_question, humanize
 
 BOILERPLATE = frozenset({

@@ -22,6 +22,8 @@ _PLURAL_ALREADY = frozenset({"people", "staff", "children", "men", "women", "per
 _PREPOSITIONS = re.compile(r" (?:before|after|of|per|in|for|on|at|from|to|by|with|since|until|over|under) ")
 _AMOUNT_OF = re.compile(r"^(?:the )?(?:number|total|count|sum|amount|share|percentage|average|mean|list|set|"
                         r"table|summary|range) of ")
+_ONE_FIGURE = re.compile(r"^(?:the )?(?:max|min|maximum|minimum|average|avg|mean|median|limit|peak) ")
+"""A plural noun after these is one figure about those things ('max requests'), not a count of them."""
 
 
 def head_noun(words: str) -> str:
@@ -30,6 +32,8 @@ def head_noun(words: str) -> str:
     head = _PREPOSITIONS.split(f" {words.strip()} ", maxsplit=1)[0].split()
     if not head and words.split():  # the phrase starts with a preposition: its first word is the noun
         head = words.split()[:1]
+    while len(head) > 1 and re.search(r"(?:ed|ing)$", head[-1].lower()):  # 'files changed': the noun is 'files'
+        head = head[:-1]
     return head[-1].lower() if head else ""
 
 
@@ -47,6 +51,11 @@ def is_plural(words: str) -> bool:
     return noun.endswith("s") and not noun.endswith(_NOT_PLURAL_ENDINGS)
 
 
+def one_figure(words: str) -> bool:
+    """The phrase names one figure about several things ('max requests', 'average prices'), never a count."""
+    return bool(_ONE_FIGURE.match(words.strip().lower()))
+
+
 def copula(words: str) -> str:
     """'is' or 'are', agreeing with the phrase ('the status is', 'the filtered rows are')."""
     return "are" if is_plural(words) else "is"
@@ -61,6 +70,9 @@ def what_the(words: str, who: bool = False) -> str:
 def how_many(words: str) -> str:
     """The question for a figure named by a plural noun, which is a count of those things: 'how many filtered
     rows there are'."""
+    m = re.match(r"(?:the )?total (.+)$", words.strip())
+    if m:
+        return f"how many {m.group(1)} there are in total"
     return f"how many {words} there are"
 
 
@@ -126,5 +138,5 @@ def spoken(words: str) -> str:
     return " ".join(w for w in words.split() if not codeish(w))
 
 
-__all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "singular", "spoken", "what_the",
-           "with_article"]
+__all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "one_figure", "singular", "spoken",
+           "what_the", "with_article"]

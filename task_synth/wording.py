@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from task_synth.grammar import article, how_many, is_plural, spoken, what_the
+from task_synth.grammar import article, how_many, is_plural, one_figure, spoken, what_the
 
 # ---------------------------------------------------------------------------------------------------------------
 # names and expressions as words
@@ -117,7 +117,14 @@ def first_clause(description: str) -> str:
     for _ in range(2):
         s = _PREFIXES.sub("", s).strip()
     s = _CUT.split(s, maxsplit=1)[0].strip(" ,.")
+    s = _BY_PARAMETER.sub("", s)
     return TYPE_TALK.sub("", s).strip(" ,.")
+
+
+_BY_PARAMETER = re.compile(r"\s+(?:by|with|from|using|given)\s+(?:its\s+|the\s+|an?\s+)?(?:['\"`]\w+['\"`]|"
+                           r"[a-z]+(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)(?:\s+(?:parameter|argument|field))?$")
+"""A tail naming the parameter the tool takes ("Get details of a specific task by 'taskId'"): how it is called,
+never what a person asks for; an identifier in a request would also leak the schema."""
 
 
 TYPE_TALK = re.compile(r"\s+as (?:an? |the )?(?:python |json |plain )?(?:dict|dictionary|list|array|tuple|str|"
@@ -338,7 +345,7 @@ def figure_class(words: str) -> str | None:
 def figure_question(words: str) -> str:
     """The question for a figure read under `words`: a plural noun that is not money or a rate counts things ('how
     many filtered rows there are', never 'what the filtered rows is'); otherwise 'what the total is', in agreement."""
-    if is_plural(words) and figure_class(words) not in ("money", "rate"):
+    if is_plural(words) and figure_class(words) not in ("money", "rate") and not one_figure(words):
         return how_many(words)
     return what_the(words)
 

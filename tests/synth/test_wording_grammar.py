@@ -1,0 +1,143 @@
+"""Mechanical wording the offline template writer used to produce (issue 19, "read as requests a person with a
+purpose would make"), each pinned on unit inputs built in the styles real servers use; no test names a real
+server's tool. Each test says which phrase it pins; every one failed on the code before this change."""
+
+from __future__ import annotations
+
+import json
+
+from task_synth.artifacts import ChainStep
+from task_synth.filters import wording_problems
+from task_synth.focus import focused
+from task_synth.grammar import article, codeish, copula, how_many, is_plural, singular, what_the
+from task_synth.phrases import GENERIC, StepView
+from task_synth.seeding import _where, made_phrase
+from task_synth.wording import action, chosen, figure_question, named_value, param_noun
+from task_synth.writing import salient
+
+
+def _view(description: str, args: dict[str, object], kinds: dict[str, str | None] | None = None,
+          params: dict[str, str] | None = None, tool: str = "tool") -> StepView:
+    return StepView(index=0, server="srv", tool=tool, description=description, args=dict(args), bound={},
+                    kinds=kinds or {}, params=params or dict.fromkeys(args, ""))
+
+
+# --- a parameter named in code is never a noun ("a n of 5") -------------------------------------------------------
+
+
+def test_a_parameter_named_in_code_is_never_said_as_a_noun():
+    """Pins "sample rows with … and a n of 5": the raw name `n` was said as a noun."""
+    assert named_value("n", "5") == "5"
+    assert named_value("df", "orders") == "orders"
+    assert named_value("top_k", "5") == "5"
+    assert named_value("n", "5", "Number of rows to sample") == "5 rows"
+    assert named_value("k", "3", "How many results to return") == "3 results"
+    assert named_value("n_rows", "5") == "5 rows"
+    assert named_value("max_results", "5") == "at most 5 results"
+    assert param_noun("fmt") == ""
+    assert all(codeish(w) for w in ("n", "df", "fmt", "idx", "px", "ndigits"))
+    assert not any(codeish(w) for w in ("id", "of", "rate", "pct", "rows", "years"))
+    # words a person would say are kept as before
+    assert named_value("old_value", "7.5") == "an old value of 7.5"
+    assert named_value("years_of_service", "40") == "40 years of service"
+    assert named_value("annual_rate_pct", "3") == "an annual rate of 3%"
+
+
+def test_a_count_given_with_no_name_of_its_own_counts_what_the_tool_speaks_of():
+    """Pins "… with brightwater.xlsx, Orders and a n of 5" for a sample of rows whose `n` has no description."""
+    v = _view("Return a random sample of rows.", {"path": "brightwater.xlsx", "sheet": "Orders", "n": 5},
+              {"path": "path", "sheet": None, "n": "number"})
+    said = GENERIC.fuzzy(v)
+    assert "a n of" not in said and " n " not in f" {said} "
+    assert said.endswith("with 5 rows"), said
+
+
+# --- number agreement ("what the filtered rows is") ---------------------------------------------------------------
+
+
+def test_a_figure_under_a_plural_label_is_asked_as_a_count_and_every_question_agrees_in_number():
+    """Pins "tell me what the filtered rows is" (a count under a plural field, asked with 'is')."""
+    ask, _ = salient(json.dumps({"filtered_rows": 12, "status": "ok"}), "srv/filter")
+    assert ask.fuzzy == "how many filtered rows there are"
+    assert figure_question("files changed") == "how many files changed there are"
+    assert figure_question("total results") == "how many results there are in total"
+    assert figure_question("total sales") == "what the total sales are"  # money: one figure
+    assert figure_question("max requests") == "what the max requests are"
+    assert figure_question("number of rows") == "what the number of rows is"
+    assert what_the("status") == "what the status is" and what_the("author", who=True) == "who the author is"
+    assert what_the("business days") == "what the business days are"
+    assert copula("people") == "are" and copula("analysis") == "is" and copula("ids") == "are"
+    assert how_many("rows") == "how many rows there are"
+    assert is_plural("total zakatable assets") and not is_plural("the number of customers")
+
+
+def test_a_lone_read_asks_a_number_under_a_plural_field_as_a_count():
+    """Pins "what the skipped days are" on one-hop reads (the focus module's question): a number under a plural
+    field counts those things."""
+    raw = json.dumps({"status": "ok", "skipped_days": 3, "holiday_name": "Christmas"})
+    found = focused(raw, "count_business_days", "Count business days between two dates.", set(), {})
+    assert found is not None
+    assert found[0].fuzzy == "how many skipped days there are"
+
+
+def test_articles_follow_the_sound_of_the_word():
+    assert [article(w) for w in ("annual rate", "unit price", "hour", "SKU", "URL", "one-off fee", "old value")] == \
+        ["an", "a", "an", "an", "a", "a", "an"]
+    assert singular("entries") == "entry" and singular("boxes") == "box" and singular("status") == "status"
+
+
+# --- handles recited as a list ("with brightwater.xlsx and Orders") ----------------------------------------------
+
+
+def test_a_file_and_its_sheet_are_said_as_one_place_never_listed():
+    """Pins "filter rows in brightwater.xlsx and Orders, keeping only …": a file and a sheet were listed as two
+    values."""
+    v = _view("Filter rows using a SQL WHERE-style expression.",
+              {"path": "brightwater.xlsx", "sheet": "Orders", "where": "sales_rep = 'Wei Ling Tan'"},
+              {"path": "path", "sheet": None, "where": "condition@srv~filter"})
+    said = GENERIC.fuzzy(v)
+    assert said == ("filter rows in the Orders sheet of brightwater.xlsx, keeping only the rows where the sales rep "
+                    "is Wei Ling Tan")
+    assert "brightwater.xlsx and Orders" not in said
+    v = _view("Describe the columns.", {"file_path": "orders.csv", "table_name": "orders", "limit": 3},
+              {"file_path": "path", "table_name": "table", "limit": "number"})
+    said = GENERIC.fuzzy(v)
+    assert said.startswith("describe the columns in the orders table of orders.csv"), said
+    assert "orders.csv and orders" not in said and wording_problems(said) == []
+
+
+# --- a seeded diagram called "a new list" -------------------------------------------------------------------------
+
+
+def test_a_seeded_place_named_by_a_name_parameter_is_what_the_chain_makes_never_a_list():
+    """Pins 'keep our sensor products … in a new list called "Brightwater products"' for a diagram."""
+    steps = [ChainStep(server="d", tool="diagram", arguments={"action": "create",
+                                                                "diagram_name": "Brightwater products"})]
+    fuzzy, _ = _where(steps, ("file", ".drawio"), made_phrase("Create a new empty diagram."))
+    assert fuzzy == 'a new empty diagram called "Brightwater products"'
+    assert _where(steps, ("file", ".drawio"))[0] == 'a new diagram called "Brightwater products"'
+    bare = [ChainStep(server="d", tool="add", arguments={"name": "Brightwater products"})]
+    assert "list" not in _where(bare, ("file", ".x"))[0]
+
+
+# --- a description recited with its choices ("encode or decode strings") -----------------------------------------
+
+
+def test_an_actions_alternatives_are_resolved_by_the_steps_values_never_recited():
+    """Pins "Can you encode or decode strings for …, then compute hash or HMAC of that result"."""
+    assert chosen(action("Encode or decode strings (base64, url, hex)."), ["decode", "aGk="]).imperative() == \
+        "decode strings"
+    assert chosen(action("Encode or decode strings (base64, url, hex)."), ["hello"]).imperative() == "encode strings"
+    assert chosen(action("Compute hash or HMAC of a string."), ["sha256"]).imperative() == "compute hash of a string"
+    v = _view("Encode or decode strings (base64, url, hex).",
+              {"text": "Hannah: visit Rocky Mountain AgriCo.", "operation": "encode", "encoding": "base64"},
+              {"text": None, "operation": "enum", "encoding": "enum"})
+    said = GENERIC.fuzzy(v)
+    assert " or " not in said and said.startswith("encode strings"), said
+
+
+def test_a_description_that_names_the_parameter_it_is_called_by_is_said_without_it():
+    """Pins "get details of a specific task by 'taskId'": how the tool is called, recited with a schema name."""
+    assert action("Get details of a specific task by 'taskId'").imperative() == "get details of a specific task"
+    assert action("Get a user by user_id").imperative() == "get the user"
+    assert action("Search by keyword").imperative() == "search by keyword"
