@@ -133,9 +133,15 @@ def codeish(word: str) -> bool:
 
 
 def spoken(words: str) -> str:
-    """A humanized parameter name with its code words dropped ('n rows' -> 'rows', 'fmt' -> ''); '' when nothing
-    a person would say is left."""
-    return " ".join(w for w in words.split() if not codeish(w))
+    """A humanized parameter name with its code words dropped at either end ('n rows' -> 'rows', 'top k' -> 'top',
+    'fmt' -> ''); a letter inside it is a label and kept, capitalised ('option a rate' -> 'option A rate'). '' when
+    nothing a person would say is left."""
+    ws = words.split()
+    while ws and codeish(ws[0]):
+        ws.pop(0)
+    while ws and codeish(ws[-1]):
+        ws.pop()
+    return " ".join(w.upper() if len(w) == 1 else w for w in ws)
 
 
 __all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "one_figure", "singular", "spoken",

@@ -404,6 +404,10 @@ def askable_label(label: str) -> bool:
 _PLURAL_ALREADY = frozenset({"people", "staff", "children", "men", "women", "personnel", "data"})
 _UNITS = frozenset({"years", "months", "days", "weeks", "hours", "minutes", "seconds", "periods"})
 _CRYPTIC = frozenset({"value", "input", "arg", "param", "data", "val", "num", "x", "y", "z", "n", "a", "b", "c"})
+MEASURE_UNITS = frozenset({"mm", "cm", "km", "m", "kg", "g", "mg", "ms", "s", "min", "h", "eur", "usd", "gbp", "kb",
+                           "mb", "gb", "kwh", "kw", "mph", "kmh", "gsm", "px", "pt", "dpi", "ppi", "mm2", "cm2", "m2",
+                           "ml", "l", "hz", "khz", "lb", "lbs", "oz", "ft"})
+"""Unit abbreviations a parameter's name may end in ('width_mm', 'price_usd'): said after the value."""
 _TRAILING = frozenset({"to", "of", "for", "the", "a", "an", "and", "or", "in", "with", "from", "by", "on", "at",
                        "into", "per", "that", "which", "is", "be"})
 
@@ -434,10 +438,11 @@ def param_noun(name: str, description: str = "") -> str:
     said: with no description, what is left of the name is ('n_rows' -> 'rows'), possibly ''."""
     words = humanize(name)
     said = spoken(words)
-    cryptic = said != words or words in _CRYPTIC or (" " not in words and len(words) <= 4)
+    cut = said.lower() != words
+    cryptic = cut or words in _CRYPTIC or (" " not in words and len(words) <= 4)
     if cryptic and description and (short := _description_noun(description)):
         return short
-    if said != words and not is_plural(said):
+    if cut and not is_plural(said):
         return ""  # 'top_k' -> 'top' is a fragment, not what the value is
     return said
 
@@ -446,6 +451,11 @@ def named_value(name: str, value: str, description: str = "") -> str:
     """A value said with what it is: 'an old value of 7.5', '12 years', 'a term of 128 years', 'an annual rate of
     3%', '40 years of service', '5 rows' (a parameter 'n' described 'Number of rows'); the value alone when the
     parameter's name is code and nothing describes it ('n' -> '5', never 'a n of 5')."""
+    words = humanize(name).split()
+    if len(words) > 1 and words[-1] in MEASURE_UNITS and not re.search(r"[A-Za-z%]", value):
+        rest = " ".join(words[:-1])  # 'width_mm' 7.5 -> 'a width of 7.5 mm'
+        said = spoken(rest)
+        return f"{article(said)} {said} of {value} {words[-1]}" if said else f"{value} {words[-1]}"
     noun = param_noun(name, description)
     if not noun:
         return value

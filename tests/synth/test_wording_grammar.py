@@ -37,6 +37,9 @@ def test_a_parameter_named_in_code_is_never_said_as_a_noun():
     assert param_noun("fmt") == ""
     assert all(codeish(w) for w in ("n", "df", "fmt", "idx", "px", "ndigits"))
     assert not any(codeish(w) for w in ("id", "of", "rate", "pct", "rows", "years"))
+    # a unit ending the name is said after the value; a letter inside the name is a label ('option A')
+    assert named_value("width_mm", "7.5") == "a width of 7.5 mm"
+    assert named_value("option_a_rate_pct", "4") == "an option A rate of 4%"
     # words a person would say are kept as before
     assert named_value("old_value", "7.5") == "an old value of 7.5"
     assert named_value("years_of_service", "40") == "40 years of service"
