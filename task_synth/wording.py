@@ -429,6 +429,8 @@ def _description_noun(description: str) -> str:
     while words and words[-1].lower() in _TRAILING:
         words.pop()
     short = " ".join(words).lower()
+    if not spoken(short):  # a description that only repeats the code name ('n', 'Df')
+        return ""
     return short if short and len(short) <= 40 and reads_as_english(short) else ""
 
 

@@ -31,6 +31,7 @@ def test_a_parameter_named_in_code_is_never_said_as_a_noun():
     assert named_value("df", "orders") == "orders"
     assert named_value("top_k", "5") == "5"
     assert named_value("n", "5", "Number of rows to sample") == "5 rows"
+    assert named_value("n", "5", "N") == "5"  # a description that only repeats the name says nothing
     assert named_value("k", "3", "How many results to return") == "3 results"
     assert named_value("n_rows", "5") == "5 rows"
     assert named_value("max_results", "5") == "at most 5 results"
