@@ -109,6 +109,16 @@ def singular(noun: str) -> str:
     return noun[:-1]
 
 
+def plural(noun: str) -> str:
+    """The regular plural of a noun phrase's last word ('date' -> 'dates', 'repository' -> 'repositories',
+    'colour code' -> 'colour codes', 'match' -> 'matches')."""
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(?:s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
 _CODE_WORDS = frozenset({
     "idx", "num", "val", "vals", "arg", "args", "str", "obj", "cfg", "conf", "src", "dst", "tmp", "buf", "len",
     "col", "cols", "res", "ret", "opt", "opts", "param", "params", "kwargs", "ctx", "sep", "dim", "dims", "ref",
@@ -144,5 +154,5 @@ def spoken(words: str) -> str:
     return " ".join(w.upper() if len(w) == 1 else w for w in ws)
 
 
-__all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "one_figure", "singular", "spoken",
-           "what_the", "with_article"]
+__all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "one_figure", "plural", "singular",
+           "spoken", "what_the", "with_article"]

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
-from task_synth.grammar import copula, is_plural, what_the
+from task_synth.grammar import copula, is_plural, plural, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
-from task_synth.phrases import Ask, StepView, noun, output_collections, phrasing
+from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
     ARITHMETIC_PURPOSES,
@@ -428,18 +429,50 @@ def from_the_question(body: list[StepView], question: str) -> str | None:
     if len(body) < 2 or any(_purpose_of(v) is not None for v in body):
         return None
     names: dict[int, str] = {}
+    kind_named: set[int] = set()
+    named_body: list[StepView] = []
     for v in body:
+        labels = dict(v.labels)
         for p, src in v.bound.items():
-            if p not in v.labels or v.templates.get(p):
+            if v.templates.get(p):
                 return None
-            names.setdefault(src, v.labels[p])
+            if p not in labels:
+                said = _kind_names(v, p)
+                if said is None:
+                    return None
+                labels[p], name = said
+                kind_named.add(src)
+            else:
+                name = labels[p]
+            if names.setdefault(src, name) != name:
+                return None
+        named_body.append(replace(v, labels=labels))
+    if len(set(names.values())) < len(names):  # two results called 'the date': which is which?
+        return None
+    body = named_body
     earlier = body[:-1]
-    if any(v.index not in names for v in earlier):
+    if any(v.index not in names for v in earlier) or (kind_named and not kind_named <= {v.index for v in earlier}):
         return None
     last = phrasing(body[-1].server, body[-1].tool, body[-1]).fuzzy(body[-1])
     wheres = [f"{names[v.index]} {'come' if _plural(names[v.index]) else 'comes'} from "
               f"{gerund(phrasing(v.server, v.tool, v).fuzzy(v))}" for v in reversed(earlier)]
     return f"{question} if you {last}, where {'; and '.join(wheres)}"
+
+
+def _kind_names(v: StepView, p: str) -> tuple[str, str] | None:
+    """(how the step refers to its bound value, what the earlier step's result is called) for a value no label
+    names, by the noun of its kind: ('the date', 'the date'), or for the k-th of a list ('the third date', 'the
+    dates'). None for a hand-written phrasing (its own references, 'there', may not say the name) and a value of
+    no known kind."""
+    if hand_written(v.server, v.tool) is not None:
+        return None
+    kind, ordinal, count = v.picks.get(p, ("", 0, 1))
+    what = noun(kind) if kind else ""
+    if not what or what == "value" or ordinal >= len(ORDINALS):
+        return None
+    if count > 1:
+        return f"the {ORDINALS[ordinal]} {what}", f"the {plural(what)}"
+    return f"the {what}", f"the {what}"
 
 
 def write_templates(g: Grounded, state: SynthState) -> Draft:

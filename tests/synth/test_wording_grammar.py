@@ -13,7 +13,7 @@ from task_synth.grammar import article, codeish, copula, how_many, is_plural, si
 from task_synth.phrases import GENERIC, StepView
 from task_synth.seeding import _where, made_phrase
 from task_synth.wording import action, chosen, figure_question, named_value, param_noun
-from task_synth.writing import salient
+from task_synth.writing import from_the_question, salient
 
 
 def _view(description: str, args: dict[str, object], kinds: dict[str, str | None] | None = None,
@@ -145,3 +145,35 @@ def test_a_description_that_names_the_parameter_it_is_called_by_is_said_without_
     assert action("Get details of a specific task by 'taskId'").imperative() == "get details of a specific task"
     assert action("Get a user by user_id").imperative() == "get the user"
     assert action("Search by keyword").imperative() == "search by keyword"
+
+
+# --- chains worded as a numbered step list ("…, then …, then …, and tell me …") ----------------------------------
+
+
+def _palette_chain(second_kind: str) -> list[StepView]:
+    a = _view("Compute the full pairwise contrast matrix of a palette.", {"colors": ["#264653", "#2A9D8F"]},
+              {"colors": "[colour]"})
+    b = StepView(index=1, server="srv", tool="harmony", description="Generate an OKLCH harmony palette from a colour.",
+                 args={}, bound={"base": 0}, picks={"base": ("colour", 1, 5)}, kinds={"base": "colour"},
+                 params={"base": ""})
+    c = StepView(index=2, server="srv", tool="contrast", description="Compute the contrast for one fg/bg pair.",
+                 args={"bg": "#F5F5F5"}, bound={"fg": 1}, picks={"fg": (second_kind, 0, 5)},
+                 kinds={"fg": "colour", "bg": "colour"}, params={"fg": "", "bg": ""})
+    return [a, b, c]
+
+
+def test_a_long_chain_of_unlabelled_values_is_worded_from_its_question_back_not_as_a_step_list():
+    """Pins "work out the contrast matrix of …, then generate a palette from the second colour it lists, then work
+    out the contrast for … the first colour code it lists …, and tell me …": a three-hop walk whose values no label
+    names was a step list; its values are now named by their kinds and the request asks its question first."""
+    said = from_the_question(_palette_chain("hexcode"), "what the ratio is")
+    assert said == ("what the ratio is if you compute the contrast for one fg/bg pair with the first colour code as "
+                    "the foreground colour and the white #F5F5F5 as the background colour, where the colour codes "
+                    "come from generating an OKLCH harmony palette from the second colour; and the colours come from "
+                    "computing the full pairwise contrast matrix of the colours #264653 and #2A9D8F")
+    assert ", then " not in said and wording_problems(said) == []
+
+
+def test_two_results_that_would_both_be_called_the_same_keep_the_step_by_step_form():
+    """Two earlier results both 'the colours' could not be told apart in 'where … comes from'."""
+    assert from_the_question(_palette_chain("colour"), "what the ratio is") is None
