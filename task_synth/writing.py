@@ -17,7 +17,7 @@ from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
-from task_synth.grammar import copula, is_plural, plural, what_the
+from task_synth.grammar import copula, is_plural, plural, singular, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
@@ -120,10 +120,31 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
         if extract(rx, raw) != value:
             continue
         words = humanize(label)
-        asked = what_the(words, who=bool(PEOPLE.fullmatch(words.split()[-1])))
+        entry = listing_noun(raw[:m.start(1)])
+        if entry:  # 'ASYNC: endArrow=open…' under 'Edge style presets:' is an entry, named by its list's noun
+            words = f"{words} {entry}"
+        asked = what_the(words, who=not entry and bool(PEOPLE.fullmatch(words.split()[-1])))
         return Ask(None, "contains", asked, f"Report the {label} in the result.",
                    f"The {words} {copula(words)} {{value}}."), rx
     return None
+
+
+def listing_noun(before: str) -> str:
+    """The noun of the listing an indented 'Label: value' line belongs to, from the heading right above its block
+    ('Edge style presets:' -> 'edge style preset'); '' when the line is not in an indented block under a heading.
+    Such a label is the name of an entry ('ASYNC'), not a field: asking 'what the async is' names nothing."""
+    lines = before.split("\n")
+    block: list[str] = []
+    for line in reversed(lines[:-1]):
+        if re.match(r"[ \t]+\S", line):
+            block.append(line)
+            continue
+        head = re.fullmatch(r"[ \t]*([A-Za-z][A-Za-z ]{2,40}?)[ \t]*:[ \t]*", line)
+        if head is None or not re.fullmatch(r"[ \t]+", lines[-1]):
+            return ""
+        words = humanize(head.group(1)).split()
+        return " ".join([*words[:-1], singular(words[-1])]) if words else ""
+    return ""
 
 
 def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:

@@ -177,3 +177,20 @@ def test_a_long_chain_of_unlabelled_values_is_worded_from_its_question_back_not_
 def test_two_results_that_would_both_be_called_the_same_keep_the_step_by_step_form():
     """Two earlier results both 'the colours' could not be told apart in 'where … comes from'."""
     assert from_the_question(_palette_chain("colour"), "what the ratio is") is None
+
+
+# --- a listing's entry asked for by its bare name ("what the async is") ------------------------------------------
+
+
+def test_an_entry_of_a_listing_is_asked_for_with_the_listings_noun_never_by_its_bare_name():
+    """Pins "list all edge style presets, and tell me what the async is": an indented 'NAME: value' line under a
+    heading is an entry of the listing, named with the heading's noun."""
+    presets = ("Edge style presets:\n  ASYNC: endArrow=open;endFill=0;html=1;dashed=1;\n"
+               "  BIDIRECTIONAL: endArrow=classic;startArrow=classic;html=1;\n")
+    ask, _ = salient(presets, "srv/style")
+    assert ask.fuzzy == "what the async edge style preset is"
+    assert ask.answer == "The async edge style preset is {value}."
+    assert salient("Connection ports:\n  BOTTOM: x=0.5, y=1\n  LEFT: x=0, y=0.5\n", "srv/ports")[0].fuzzy == \
+        "what the bottom connection port is"
+    # a field of a record is still asked by its own label
+    assert salient("commit 1eb578f\nAuthor: Tomás Reis <t@example.com>\n", "srv/show")[0].fuzzy == "who the author is"
