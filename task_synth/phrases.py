@@ -395,6 +395,8 @@ def named(v: StepView, p: str) -> str:
         from task_synth.wording import param_noun
 
         noun = param_noun(p, v.params.get(p, ""))
+        if noun and v.kinds.get(p) != "enum" and _CONTENT.search(noun):
+            return f"the {noun} \"{words}\""  # content is quoted, not a setting: 'the text "Hannah: visit …"'
         return f"the {noun} set to {words}" if noun else words
     from task_synth.wording import param_noun
 
@@ -414,6 +416,8 @@ def counted_things(description: str) -> str:
                  and is_plural(w) and len(w) > 3), "")
 
 
+_CONTENT = re.compile(r"\b(?:text|string|input|content|message|sentence|phrase|body|snippet|passage|note)$")
+"""Nouns of parameters that take a text to work on (said quoted), not a setting (said 'set to')."""
 _ONLY_COLOUR = re.compile(r"colou?r|hex|hex_?(?:code|value)|value|input|base|seed|c", re.IGNORECASE)
 """Colour parameters whose name says no more than that they take a colour: said as the colour alone."""
 _ROLE_WORDS = {"fg": "foreground", "bg": "background", "fore": "foreground", "back": "background"}

@@ -137,7 +137,8 @@ def test_an_actions_alternatives_are_resolved_by_the_steps_values_never_recited(
               {"text": "Hannah: visit Rocky Mountain AgriCo.", "operation": "encode", "encoding": "base64"},
               {"text": None, "operation": "enum", "encoding": "enum"})
     said = GENERIC.fuzzy(v)
-    assert " or " not in said and said.startswith("encode strings"), said
+    assert said == 'encode strings with the text "Hannah: visit Rocky Mountain AgriCo."'  # quoted content, no 'set to'
+    assert wording_problems(said) == []
 
 
 def test_a_description_that_names_the_parameter_it_is_called_by_is_said_without_it():
