@@ -73,6 +73,9 @@ def how_many(words: str) -> str:
     m = re.match(r"(?:the )?total (.+)$", words.strip())
     if m:
         return f"how many {m.group(1)} there are in total"
+    ws = words.split()
+    if len(ws) > 1 and ws[-1].endswith("ed") and is_plural(" ".join(ws[:-1])):
+        return f"how many {' '.join(ws[:-1])} were {ws[-1]}"  # 'files changed' -> 'how many files were changed'
     return f"how many {words} there are"
 
 

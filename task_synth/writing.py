@@ -17,7 +17,7 @@ from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
-from task_synth.grammar import copula, is_plural, plural, singular, what_the
+from task_synth.grammar import copula, head_noun, how_many, is_plural, plural, singular, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
@@ -235,6 +235,9 @@ def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[A
         return None
     _, _, field, rx = min(found)
     words = humanize(field)
+    if figure_class(field) in ("count", None) and _plural(words) and head_noun(words) != words.split()[-1]:
+        return Ask(None, "numeric", how_many(words), f"Report the {field} in the result.",
+                   "It comes to {value}."), rx
     if figure_class(field) in ("count", None) and _plural(words):
         return Ask(None, "numeric", f"how many {words} it has", f"Report the {field} in the result.",
                    f"It has {{value}} {words}."), rx

@@ -63,7 +63,9 @@ def test_a_figure_under_a_plural_label_is_asked_as_a_count_and_every_question_ag
     """Pins "tell me what the filtered rows is" (a count under a plural field, asked with 'is')."""
     ask, _ = salient(json.dumps({"filtered_rows": 12, "status": "ok"}), "srv/filter")
     assert ask.fuzzy == "how many filtered rows there are"
-    assert figure_question("files changed") == "how many files changed there are"
+    assert figure_question("files changed") == "how many files were changed"
+    ask, _ = salient(json.dumps({"summary": "diff of two commits", "files_changed": 3}), "srv/diff")
+    assert ask.fuzzy == "how many files were changed"
     assert figure_question("total results") == "how many results there are in total"
     assert figure_question("total sales") == "what the total sales are"  # money: one figure
     assert figure_question("max requests") == "what the max requests are"
