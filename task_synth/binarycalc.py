@@ -184,13 +184,13 @@ class WorldSums:
                 hops = len(figures) - 1
                 if hops > state.options.max_hops:
                     continue
-                for purpose in [None, *self._purposes(q, scalers, exprs, k)]:
-                    if purpose is not None and hops + 1 > state.options.max_hops:
+                for how in [None, *self._purposes(q, scalers, exprs, k)]:
+                    if how is not None and hops + 1 > state.options.max_hops:
                         continue
-                    chain = _chain(state, adder, q, rx, purpose)
-                    if hops == 1 and purpose is None:
+                    chain = _chain(state, adder, q, rx, how)
+                    if hops == 1 and how is None:
                         state.single_hop.add(chain.id)
-                    cands.append((chain, q, purpose[0] if purpose else None))
+                    cands.append((chain, q, how[0] if how else None))
                     k += 1
         results = await _ground_all(state, [c for c, *_ in cands])
         for chain, q, purpose in cands:

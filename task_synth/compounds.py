@@ -45,11 +45,16 @@ _ROLE_NAMES = re.compile(r"(?:name_or_)?(?:smiles|molecules?|compounds?|structur
                          r"(?:_?(?:name|smiles|strings?|list))?s?", re.IGNORECASE)
 """Parameter names that, in a chemistry tool, take compounds. Not `reactants`/`products`: a reaction's sides must
 belong together, and compounds drawn one by one from a pool make no reaction."""
+_NAMED = re.compile(r"name", re.IGNORECASE)
+"""A compound parameter that takes a name (`name_or_smiles`, `compound_name`) is given the common name: the tool
+resolves it, and what it resolved (its SMILES, its formula) is something the request did not say."""
+NAMES = tuple(n for n, _, _ in COMPOUNDS)
 
 
 def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
-    """Give compound-named string parameters of chemistry tools the `compound` kind and arrays of strings named so
-    `[compound]` (graph.init_graph calls it once, before shapes.assign)."""
+    """Give compound-named string parameters of chemistry tools the `compound` kind (`compound_name` when the name
+    says it takes a name) and arrays of strings named so `[compound]` (graph.init_graph calls it once, before
+    shapes.assign)."""
     by_key = {f"{e.server}/{e.name}": e for e in entries}
     for node in graph.nodes:
         entry = by_key.get(node.key)
@@ -58,11 +63,11 @@ def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
         props = (entry.input_schema or {}).get("properties") or {}
         for p, k in node.params.items():
             ps = props.get(p) or {}
-            if k is not None or not isinstance(ps, dict) or "enum" in ps or not _ROLE_NAMES.fullmatch(p):
+            if k not in (None, "compound") or not isinstance(ps, dict) or "enum" in ps or not _ROLE_NAMES.fullmatch(p):
                 continue
             t = ps.get("type")
             if t in ("string", None) and not ps.get("anyOf"):
-                node.params[p] = "compound"
+                node.params[p] = "compound_name" if _NAMED.search(p) else "compound"
             elif t == "array" and (ps.get("items") or {}).get("type") in ("string", None):
                 node.params[p] = "[compound]"
 
@@ -78,4 +83,4 @@ def compound_words(value: str) -> str:
     return f"{name} (SMILES {value})" if name else value
 
 
-__all__ = ["ABOUT_CHEMISTRY", "COMPOUNDS", "SMILES", "assign", "compound_name", "compound_words"]
+__all__ = ["ABOUT_CHEMISTRY", "COMPOUNDS", "NAMES", "SMILES", "assign", "compound_name", "compound_words"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpbench._registry import Registry
-from task_synth.compounds import SMILES
+from task_synth.compounds import NAMES, SMILES
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 NEVER = r"(?!)()"
@@ -192,6 +192,9 @@ register_kind(Kind("compound", r"[A-Za-z0-9@+\-\[\]\(\)=#$/\\.%:]+",
                    find=NEVER, param_described=r"\bSMILES\b", seeds=SMILES, noun="compound", items=2))
 """Chemical compounds as SMILES (compounds.py): named or described as SMILES; chemistry tools' `molecule`,
 `structures`, `compounds` parameters get it from `compounds.assign`. Seeds: the water-treatment pool."""
+register_kind(Kind("compound_name", r"[A-Za-z][A-Za-z0-9 ,()'-]{1,60}", find=NEVER, seeds=NAMES,
+                   noun="compound"))
+"""A compound by its common name (`compound_name`, `name_or_smiles` of a chemistry tool: compounds.assign)."""
 register_composer(Composer("colour", "hexcode", ("#{}",), ("{ref}",)))
 register_composer(Composer("expression", "number",
                            ("{} * 2", "{} + 15", "{} / 4", "({} - 3) * 1.5", "{} * 0.23", "{} * 60"),
