@@ -213,9 +213,9 @@ class WorldSums:
             opener = OPENERS[k % len(OPENERS)]
             k += 1
             t = q.topic
-            then = f", and then {purpose[2]}" if purpose else ""
+            then = f", then give the total {purpose[2]}" if purpose else ""
             fuzzy = (f"{opener} {t.title[0].upper()}{t.title[1:]}: {_facts(q)}. Could you tell me {q.ask}"
-                     f"{' ' + purpose[2] if purpose else ''}?")
+                     f"{', ' + purpose[2] if purpose else ''}?")
             precise = (f"Add up these figures ({', '.join(f'{f:g}' for f in q.figures)}) two at a time with the "
                        f"adding tool{then}; report the result (EUR).")
             state.grounded.append(g)
