@@ -18,7 +18,7 @@ from task_synth.colours import colour_words, palette_words
 from task_synth.compounds import compound_words
 from task_synth.conditions import CONDITION, filtered_step
 from task_synth.conditions import words as condition_words
-from task_synth.grammar import is_plural, singular
+from task_synth.grammar import codeish, is_plural, singular
 from task_synth.wording import (
     Unwordable,
     action,
@@ -406,10 +406,19 @@ def named(v: StepView, p: str) -> str:
     from task_synth.wording import param_noun
 
     val = v.args.get(p)
-    if isinstance(val, int) and not isinstance(val, bool) and not param_noun(p, v.params.get(p, "")) and \
-            (things := counted_things(v.description)):
-        return f"{val} {things}"  # 'n' 5 of 'Return a random sample of rows' -> '5 rows'
+    if not param_noun(p, v.params.get(p, "")) and named_value(p, words, v.params.get(p, "")) == words:
+        if _COUNT_NAME.fullmatch(p) and isinstance(val, int) and not isinstance(val, bool) and \
+                (things := counted_things(v.description)):
+            return f"{val} {things}"  # 'n' 5 of 'Return a random sample of rows' -> '5 rows'
+        if not v.is_bound(p) or len(v.bound) + len(v.args) > 1:
+            # a code name with nothing to say it: a label, never a noun ('a c1 of 12') nor a bare listed value
+            label = " ".join(w.upper() if codeish(w) else w for w in humanize(p).split())
+            return f"{label} set to {words}"
     return named_value(p, words, v.params.get(p, ""))
+
+
+_COUNT_NAME = re.compile(r"[nk]|num|count|limit|size|top_?[nk]", re.IGNORECASE)
+"""Code names that conventionally hold a count of what the tool works on."""
 
 
 def counted_things(description: str) -> str:

@@ -197,3 +197,15 @@ def test_an_entry_of_a_listing_is_asked_for_with_the_listings_noun_never_by_its_
         "what the bottom connection port is"
     # a field of a record is still asked by its own label
     assert salient("commit 1eb578f\nAuthor: Tomás Reis <t@example.com>\n", "srv/show")[0].fuzzy == "who the author is"
+
+
+def test_several_code_names_with_nothing_to_say_them_are_labels_never_nouns_nor_values_by_position():
+    """Pins "… two CMYK colors with a c1 of the value, a m1 of 12, …" and its first fix's "… with the number, 12
+    colors, 3 colors, …": code names are said as labels."""
+    names = ["c1", "m1", "y1"]
+    v = StepView(index=1, server="srv", tool="delta", description="Calculate the difference between two CMYK colors.",
+                 args={"m1": 12, "y1": 3}, bound={"c1": 0}, labels={"c1": "the number"},
+                 kinds=dict.fromkeys(names, "number"), params=dict.fromkeys(names, ""))
+    said = GENERIC.fuzzy(v)
+    assert said.endswith("with C1 set to the number, M1 set to 12 and Y1 set to 3"), said
+    assert "a c1 of" not in said and "colors, 3" not in said and wording_problems(said) == []
