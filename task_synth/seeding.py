@@ -34,7 +34,7 @@ from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
 from task_synth.graph import handle_source, is_read_only, named_as_read
-from task_synth.grounding import GroundingFailed, ground_chain
+from task_synth.grounding import GroundingFailed, _like, ground_chain
 from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
 from task_synth.normalise import VARIES
@@ -159,7 +159,16 @@ class _Planner:
 
     def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
                    ) -> ChainStep:
-        args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content, description=entry.description)
+        try:
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content,
+                                description=entry.description)
+        except Unfillable:
+            if content:
+                raise
+            # a creator that needs a text to make the item at all (a todo's text, a note's body) makes it under the
+            # topic's name; the write it prepares puts the records in
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=False,
+                                description=entry.description, titled=True)
         bindings: dict[str, str] = {}
         props = (entry.input_schema or {}).get("properties") or {}
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
@@ -188,8 +197,8 @@ class _Planner:
 
         args = expand(dict(s.arguments), self.state.builtins)
         outputs = [o for _, o in done]
-        for p, spec in s.bindings.items():
-            args[p] = resolve_binding(spec, outputs, "")
+        for p, spec in s.bindings.items():  # of the parameter's JSON type: an item's number stays an integer
+            args[p] = resolve_binding(spec, outputs, _like(self.state, s, p))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         ok, text = _text(out)
         if ok or topic is None:
