@@ -34,7 +34,7 @@ from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
 from task_synth.graph import handle_source, is_read_only, named_as_read
-from task_synth.grounding import GroundingFailed, _like, ground_chain
+from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
 from task_synth.normalise import VARIES
@@ -198,7 +198,7 @@ class _Planner:
         args = expand(dict(s.arguments), self.state.builtins)
         outputs = [o for _, o in done]
         for p, spec in s.bindings.items():  # of the parameter's JSON type: an item's number stays an integer
-            args[p] = resolve_binding(spec, outputs, _like(self.state, s, p))
+            args[p] = resolve_binding(spec, outputs, self._like(s.tool, p))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         ok, text = _text(out)
         if ok or topic is None:
@@ -220,6 +220,13 @@ class _Planner:
         args.update(expand({p: extra[p] for p in names}, self.state.builtins))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         return _text(out)
+
+    def _like(self, tool: str, param: str) -> Any:
+        """A value of the parameter's JSON type, so a bound value is converted to it (an item's number stays an
+        integer: servers that check their input schema refuse "1")."""
+        entry = self.state.entry(self.server, tool)
+        t = ((((entry.input_schema if entry else {}) or {}).get("properties") or {}).get(param) or {}).get("type")
+        return 0 if t == "integer" else 0.0 if t == "number" else ""
 
     def _creators(self, write: ToolEntry) -> list[ToolEntry]:
         """Tools that may create what `write` needs: fewest required parameters first, all of them ones the write
