@@ -82,3 +82,20 @@ async def test_edits_that_take_the_items_number_or_drawn_id_are_seeded_and_verif
     assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
     await run_baselines(tmp_path / "a.jsonl", f"  - name: jotter\n    command: {sys.executable}\n"
                         f"    args: [{str(JOTTER)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n", tmp_path)
+
+
+def test_on_a_server_isolated_per_episode_an_items_number_is_a_handle_and_elsewhere_it_stays_a_number():
+    from mcpbench.catalog import ToolEntry
+    from task_synth.artifacts import ToolGraph
+    from task_synth.graph import build_node
+    from task_synth.handles import is_handle_param, numbered_items
+
+    schema = {"type": "object", "required": ["id", "limit"], "properties": {"id": INT, "limit": INT}}
+    entries = [ToolEntry(server=s, name="task_show", description="Get a task by ID", sha256="x", input_schema=schema)
+               for s in ("fresh", "shared")]
+    graph = ToolGraph(nodes=[build_node(e) for e in entries])
+    assert all(n.params["id"] == "number" for n in graph.nodes)  # what a count fed into an item's id looked like
+    numbered_items(graph, entries, ["fresh"])
+    fresh, shared = graph.nodes
+    assert fresh.params == {"id": None, "limit": "number"} and shared.params["id"] == "number"
+    assert is_handle_param("id", INT, fresh.params["id"])
