@@ -77,10 +77,11 @@ def stored_span(run_dir: Path) -> float | None:
     return float(last) - float(started) if isinstance(started, int | float) and last is not None else None
 
 
-def local_table(results: dict[str, Any]) -> str:
+def local_table(runs: list[dict[str, Any]]) -> str:
+    """One row per model of each run's results (a model in several runs gets a row per run)."""
     lines = ["| model | overall [95% CI] | task completion [95% CI] | pass@1 | episodes | failed | infra-failed |",
              "|---|---|---|---|---|---|---|"]
-    for name, s in results["scores"]["models"].items():
+    for name, s in ((n, s) for results in runs for n, s in results["scores"]["models"].items()):
         o, tc = s["overall"], s["dimensions"]["task_completion"]
 
         def ci(e: dict[str, Any]) -> str:
@@ -104,9 +105,10 @@ def main() -> None:
     p.add_argument("--local-concurrency", type=int, default=2,
                    help="Local episodes in flight: up to the model server's slots (2), which decode together in one "
                         "batch — nearly twice the tokens per second of one slot on a CPU.")
-    p.add_argument("--local-from-run", type=Path, default=None,
-                   help="Write the local models' table from this finished run instead of running one (a run made "
-                        "under another commit cannot be resumed by this one: the run id includes the commit).")
+    p.add_argument("--local-from-run", type=Path, action="append", default=[],
+                   help="Write the local models' table from this finished run instead of running one (repeatable: "
+                        "one row per model of each run; a run made under another commit cannot be resumed by this "
+                        "one: the run id includes the commit).")
     p.add_argument("--skip-ladder", action="store_true", help="Only the local models.")
     p.add_argument("--write-docs", action="store_true", help="Write the tables into docs/leaderboard.md.")
     args = p.parse_args()
@@ -129,13 +131,14 @@ def main() -> None:
         sections.append((LADDER_MARKS, body))
     if args.local or args.local_from_run:
         if args.local_from_run:
-            results = json.loads((args.local_from_run / "results.json").read_text(encoding="utf-8"))
-            wall = stored_span(args.local_from_run)
+            runs = [(json.loads((d / "results.json").read_text(encoding="utf-8")), stored_span(d))
+                    for d in args.local_from_run]
         else:
-            results, wall = run(args.local, args.local_suite, args.local_out, args.local_concurrency, [])
-        table = local_table(results)
+            runs = [run(args.local, args.local_suite, args.local_out, args.local_concurrency, [])]
+        table = local_table([results for results, _ in runs])
         print(table)
-        sections.append((LOCAL_MARKS, f"{table}\n\n{provenance(results, wall, machine())}"))
+        sources = " ".join(provenance(results, wall, machine()) for results, wall in runs)
+        sections.append((LOCAL_MARKS, f"{table}\n\n{sources}"))
     if args.write_docs:
         doc = DOC.read_text(encoding="utf-8")
         for marks, body in sections:

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth import bounds, colours, freetext, magnitudes, shapes, units
+from task_synth import bounds, colours, compounds, freetext, magnitudes, shapes, units
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
 from task_synth.conditions import CONDITION, condition_params
 from task_synth.documented import documented_examples
@@ -270,6 +270,7 @@ def init_graph(state: SynthState) -> None:
     state.graph.pools = seed_pools(state.entries, state.builtins)
     freetext.assign(state.graph, state.entries)
     colours.assign(state.graph, state.entries)
+    compounds.assign(state.graph, state.entries)
     units.assign(state.graph, state.entries)
     shapes.assign(state.graph, state.entries, getattr(state.live, "specs", None) or {}, state.builtins)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpbench._registry import Registry
+from task_synth.compounds import NAMES, SMILES
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 NEVER = r"(?!)()"
@@ -186,6 +187,14 @@ register_kind(Kind("hexcode", r"[0-9A-Fa-f]{6}", find=r"(?<![\w#-])([0-9A-Fa-f]{
                    noun="colour code"))
 """Bare colour codes ('1F77B4' in a listing of a palette): never a parameter's kind, composed into a colour."""
 
+register_kind(Kind("compound", r"[A-Za-z0-9@+\-\[\]\(\)=#$/\\.%:]+",
+                   params=r"(?:\w+_)?smiles(?:_?(?:strings?|list|input|code))?|name_or_smiles",
+                   find=NEVER, param_described=r"\bSMILES\b", seeds=SMILES, noun="compound", items=2))
+"""Chemical compounds as SMILES (compounds.py): named or described as SMILES; chemistry tools' `molecule`,
+`structures`, `compounds` parameters get it from `compounds.assign`. Seeds: the water-treatment pool."""
+register_kind(Kind("compound_name", r"[A-Za-z][A-Za-z0-9 ,()'-]{1,60}", find=NEVER, seeds=NAMES,
+                   noun="compound"))
+"""A compound by its common name (`compound_name`, `name_or_smiles` of a chemistry tool: compounds.assign)."""
 register_composer(Composer("colour", "hexcode", ("#{}",), ("{ref}",)))
 register_composer(Composer("expression", "number",
                            ("{} * 2", "{} + 15", "{} / 4", "({} - 3) * 1.5", "{} * 0.23", "{} * 60"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from task_synth.colours import colour_words, palette_words
+from task_synth.compounds import compound_words
 from task_synth.conditions import CONDITION, filtered_step
 from task_synth.conditions import words as condition_words
 from task_synth.wording import (
@@ -315,6 +316,8 @@ def _value_words(v: StepView, p: str) -> str:
         return place(str(val))
     if kind in ("colour", "palette"):
         return colour_words(str(val)) if kind == "colour" else palette_words(str(val))
+    if kind == "compound":
+        return compound_words(str(val))
     return str(val)
 
 
@@ -361,6 +364,8 @@ def structured_words(val: Any, kind: str | None = None) -> str:
         return expression_words(val)
     if kind == "colour" and isinstance(val, str):
         return colour_words(val)
+    if kind == "compound" and isinstance(val, str):
+        return compound_words(val)
     return str(val)
 
 

@@ -150,7 +150,8 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
     steps += [StepRef("graph", "llm")] if llm else []
     steps += [StepRef("sample", "walk")]
-    steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc")] if options.seed_world else []
+    steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc"),
+              StepRef("sample", "world-sums")] if options.seed_world else []
     steps += [StepRef("ground", "live"), StepRef("ground", "lone"),
               StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
