@@ -23,9 +23,11 @@ _CELL = re.compile(r"(^|_)(at|cell|start_?cell|anchor|top_?left)$", re.IGNORECAS
 _NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request)$",
                    re.IGNORECASE)
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
-_TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|details|markdown|paragraph|"
+_TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
                    r"lines)$", re.IGNORECASE)
+_INT_ID = re.compile(r"(^|_)id$|[a-z]Id$", re.IGNORECASE)
+"""An integer named like an item's id (`id`, `task_id`, `memoryId`): a number the store gave the item, never a count."""
 _ROWS_N = re.compile(r"^(rows|row_?count|num_?rows|n_?rows)$", re.IGNORECASE)
 _COLS_N = re.compile(r"^(cols|columns|col_?count|num_?cols|n_?cols|num_?columns)$", re.IGNORECASE)
 _EXT = re.compile(r"\.(xlsx|xlsm|xls|csv|docx|pptx|md|txt|json|db|sqlite)\b", re.IGNORECASE)
@@ -72,6 +74,8 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if types & {"integer", "number"} and not types & {"string", "array"}:
         if re.search(r"(^|_)(index|idx|position)$|[a-z]Index$", name):
             return "index"
+        if "integer" in types and _INT_ID.search(name):  # an item's number: bound from what made the item
+            return "id"
         return "rows_n" if _ROWS_N.match(name) else "cols_n" if _COLS_N.match(name) else ""
     if "array" in types and name.lower().endswith("s") and _items_are_text(schema):
         single = role(name[:-1], {"type": "string", "description": desc})
@@ -177,12 +181,14 @@ def slug(text: str) -> str:
 
 
 def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_content: bool = True,
-         description: str = "") -> tuple[dict[str, Any], list[str], list[str]]:
+         description: str = "", titled: bool = False) -> tuple[dict[str, Any], list[str], list[str]]:
     """(arguments, id params left to bind, content params filled). Raises Unfillable naming the parameter.
 
     Optional content slots are filled too (a table whose data is optional), optional handles only when a required
     parameter is not a handle of the same role. A name the parameter's or the tool's DESCRIPTION says must be
     identifier-like ('filename-safe', 'alphanumeric, hyphens, underscores') or that fails its pattern is a slug.
+    TITLED (without content): a required text content parameter takes the topic's name instead of its records (a
+    creator that needs a text to make the item at all: a todo's text, a note's body).
     """
     props: dict[str, Any] = (schema or {}).get("properties") or {}
     required = list((schema or {}).get("required") or [])
@@ -196,6 +202,8 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
         if r == "content" and with_content and (need or _plain_content(p, ps)):
             args[p] = content_value(ps, topic)
             contents.append(p)
+        elif r == "content" and titled and need and _types(ps) == {"string"}:
+            args[p] = handle_value("name", topic, fmt)
         elif r in ("file", "sheet", "cell", "name") and need:
             args[p] = handle_value(r, topic, fmt)
             if r == "name" and (_SLUG_ONLY.search(f"{ps.get('description', '')} {description}")

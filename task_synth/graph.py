@@ -263,6 +263,10 @@ def init_graph(state: SynthState) -> None:
     if state.graph.nodes:
         return
     state.graph.nodes = [build_node(e) for e in state.entries]
+    from task_synth.handles import numbered_items
+    from task_synth.seeding import isolated_servers
+
+    numbered_items(state.graph, state.entries, isolated_servers(state))
     state.graph.pools = seed_pools(state.entries, state.builtins)
     freetext.assign(state.graph, state.entries)
     colours.assign(state.graph, state.entries)

@@ -87,6 +87,21 @@ def is_handle_param(name: str, schema: dict[str, Any], kind: str | None) -> bool
     return role(name, schema or {}) == "id" or bool(_NAMED.search(name))
 
 
+def numbered_items(graph: ToolGraph, entries: list[ToolEntry], isolated: list[str]) -> None:
+    """On servers isolated per episode, a required integer named like an item's id (`id`, `task_id`: fill.role 'id')
+    is a handle, not a number: a fresh store has no item 1 until something makes it, and a count read from another
+    output is no item's id. Such parameters lose the `number` kind, so openers give them (learn_openers) and walks
+    put the tool that made the item first; on shared servers they keep it (their items already exist)."""
+    props = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in entries}
+    for node in graph.nodes:
+        if node.server not in isolated:
+            continue
+        for p, k in list(node.params.items()):
+            ps = props.get(node.key, {}).get(p) or {}
+            if k == "number" and role(p, ps) == "id":
+                node.params[p] = None
+
+
 def handle_keys(graph: ToolGraph) -> set[tuple[str, str]]:
     """(server, parameter) of every handle with a known source."""
     return {(h.server, h.param) for h in graph.handles}
@@ -408,6 +423,7 @@ __all__ = [
     "is_handle_param",
     "learn_openers",
     "mask",
+    "numbered_items",
     "observe",
     "opener_candidates",
     "prelude",

@@ -161,7 +161,16 @@ class _Planner:
 
     def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
                    ) -> ChainStep:
-        args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content, description=entry.description)
+        try:
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content,
+                                description=entry.description)
+        except Unfillable:
+            if content:
+                raise
+            # a creator that needs a text to make the item at all (a todo's text, a note's body) makes it under the
+            # topic's name; the write it prepares puts the records in
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=False,
+                                description=entry.description, titled=True)
         bindings: dict[str, str] = {}
         props = (entry.input_schema or {}).get("properties") or {}
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
@@ -190,8 +199,8 @@ class _Planner:
 
         args = expand(dict(s.arguments), self.state.builtins)
         outputs = [o for _, o in done]
-        for p, spec in s.bindings.items():
-            args[p] = resolve_binding(spec, outputs, "")
+        for p, spec in s.bindings.items():  # of the parameter's JSON type: an item's number stays an integer
+            args[p] = resolve_binding(spec, outputs, self._like(s.tool, p))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         ok, text = _text(out)
         if ok or topic is None:
@@ -213,6 +222,13 @@ class _Planner:
         args.update(expand({p: extra[p] for p in names}, self.state.builtins))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         return _text(out)
+
+    def _like(self, tool: str, param: str) -> Any:
+        """A value of the parameter's JSON type, so a bound value is converted to it (an item's number stays an
+        integer: servers that check their input schema refuse "1")."""
+        entry = self.state.entry(self.server, tool)
+        t = ((((entry.input_schema if entry else {}) or {}).get("properties") or {}).get(param) or {}).get("type")
+        return 0 if t == "integer" else 0.0 if t == "number" else ""
 
     def _creators(self, write: ToolEntry) -> list[ToolEntry]:
         """Tools that may create what `write` needs: fewest required parameters first, all of them ones the write
