@@ -1,6 +1,7 @@
 """The synthesized `wide` suite (issue 21 item 2): built by one command from its recipe, every task replayed before it
-was kept, over many fleet servers (the issue's target is ≥ 1,000 tasks over every server: 1,024 tasks over 17 of
-the 22 servers, see docs/tasks.md)."""
+was kept, over every fleet server that has something to verify (the issue's target is ≥ 1,000 tasks over every
+server; a server tagged `no-verifiable-tasks` in servers.yaml — a scratchpad — is offered as a tool but asked nothing,
+see docs/tasks.md)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from task_synth.task import SUITES_DIR, Suite, suite_path
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = {s.name for s in load_config(ROOT / "servers.yaml").servers}
+UNVERIFIABLE = {s.name for s in load_config(ROOT / "servers.yaml").servers if "no-verifiable-tasks" in s.tags}
 
 
-def test_wide_is_synthesized_over_many_fleet_servers_with_multi_server_and_stateful_tasks():
+def test_wide_is_synthesized_over_every_verifiable_fleet_server_with_multi_server_and_stateful_tasks():
     tasks = Suite.load(suite_path("wide")).tasks
     servers = {s for t in tasks for s in t.servers}
     shares = suite_shares(tasks)
-    assert len(tasks) >= 1000 and servers <= FLEET and len(servers) >= 17, (len(tasks), servers)
+    assert len(tasks) >= 1000 and servers == FLEET - UNVERIFIABLE, (len(tasks), FLEET - UNVERIFIABLE - servers)
+    assert len(UNVERIFIABLE) <= 1, UNVERIFIABLE  # the tag is an exception argued in docs/tasks.md, not a way out
     assert shares["multi_server"] >= 0.3, shares
     # stateful selections are the slow parts (docs/tasks.md "Where `wide` stands"): a floor on the count, not a share
     assert sum(any(c.kind == "state" for c in t.checks) for t in tasks) >= 25
