@@ -8,6 +8,9 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - do_nothing_fails: a refusal or an empty answer fails every check (final-state checks: on the state a fresh
   instance shows before anything is done).
 - reproducible: a check on a step that is not live-varying reads the same value in every run.
+- stable: scored as the runner scores a live-varying task (the answer from one run, the checks re-read from
+  another), every check holds, and no check reads what a tool that draws anew on every call led to
+  (task_synth.stability).
 - arguments: every reference call's arguments (bindings resolved) satisfy the tool's input schema.
 - hops: the chain length is within the allowed range.
 - not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
@@ -35,6 +38,7 @@ from task_synth.assemble import AssembleFailed, assemble
 from task_synth.binding import BindingError, extract, nested_values, render_answer, resolve_arguments
 from task_synth.pipeline import generator_label
 from task_synth.registry import step
+from task_synth.stability import drawn_steps
 from task_synth.task import Check, Task
 from task_synth.variants import real_draft, real_grounded
 from task_synth.wording import askable_label, third_person_base
@@ -61,6 +65,8 @@ class RuleContext:
     """Final-state reads after each run (`state_key(i)` -> output), one dict per entry of `runs`."""
     state_before: dict[int, str] = field(default_factory=dict)
     """Final-state reads on a fresh instance where nothing was done (what a do-nothing agent leaves)."""
+    drawn: set[int] = field(default_factory=set)
+    """Steps whose output is drawn anew on every call (task_synth.stability.drawn_steps)."""
 
     def live(self, r: int) -> dict[int, str]:
         """Run r's outputs by step, with its final-state reads."""
@@ -199,6 +205,13 @@ def reproducible_or_live(ctx: RuleContext) -> list[str]:
         if any(v != values[0] for v in values[1:]):
             out.append(f"check {i}: step {step} is not marked live but reads {values[0]} then {values[1]}")
     return out
+
+
+@rule("stable")
+def stable_between_calls(ctx: RuleContext) -> list[str]:
+    from task_synth.stability import unstable_checks
+
+    return unstable_checks(ctx.task, ctx.runs, ctx.states, ctx.drawn)
 
 
 @rule("arguments")
@@ -357,7 +370,7 @@ class RuleFilter:
             ctx = RuleContext(task=task, runs=[g.raw_outputs(0), g.raw_outputs(1)], catalog=state.live.catalog,
                               builtins=state.builtins, states=after,
                               hops=(1 if g.chain_id in state.single_hop else o.min_hops, o.max_hops),
-                              state_before=before)
+                              state_before=before, drawn=drawn_steps(g, state))
             reasons = apply_rules(ctx)
             if task.id in kept:
                 reasons.append(f"duplicate of task {task.id}")

@@ -20,7 +20,7 @@ from task_synth.binding import BindingError, expand, expand_task, extract, resol
 from task_synth.task import StateRead, Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
-LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error"]
+LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error", "stable"]
 
 
 async def replay(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,
@@ -142,12 +142,14 @@ def static_problems(task: Task) -> list[str]:
 
 async def validate_task(task: Task, fleet: Any, *, call_timeout_s: float = 120.0, attempts: int = 3
                         ) -> TaskValidation:
-    """Replay the task's reference chain on the live fleet and apply every rule to that run; a failing task is
-    replayed once more (on a loaded machine slow servers time out) and judged on its last replay."""
+    """Replay the task's reference chain on the live fleet and apply every rule to that run (a live-varying task is
+    replayed twice, in two episodes, and scored as the runner scores it: the answer from one replay, the checks
+    re-read from the other); a failing task is replayed once more (on a loaded machine slow servers time out) and
+    judged on its last replay, unless its replays disagreed (`stable`: that is the finding)."""
     result = await _validate_once(task, fleet, call_timeout_s)
     for _ in range(attempts - 1):
-        if result.ok:
-            break
+        if result.ok or any(r.startswith("stable:") for r in result.reasons):
+            break  # two replays that disagree are the finding itself, not a slow server
         result = await _validate_once(task, fleet, call_timeout_s)
     return result
 
@@ -168,16 +170,22 @@ async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskV
     async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s) as tools:
         outputs = await replay(task, tools)
         after = await read_final_state(task, tools, calls=reference_calls(task, outputs))
+    runs, states = [outputs], [after]
+    if task.live_varying:  # as the runner scores it: the checks re-read from a replay in an episode of its own
+        async with fleet.episode(f"validate.{task.id}.live", servers=task.servers,
+                                 call_timeout_s=call_timeout_s) as tools:
+            runs.append(await replay(task, tools))
+            states.append(await read_final_state(task, tools, calls=reference_calls(task, runs[-1])))
     before: dict[int, str] = {}
     if task.state_checks:  # what a do-nothing agent leaves: a fresh instance, nothing done
         async with fleet.episode(f"validate.{task.id}.before", servers=task.servers,
                                  call_timeout_s=call_timeout_s) as tools:
             before = await read_final_state(task, tools)
     expanded = expand_task(task, fleet.builtins)
-    ctx = RuleContext(task=expanded, runs=[outputs], catalog=fleet.catalog, builtins=fleet.builtins,
-                      states=[after], state_before=before)
+    ctx = RuleContext(task=expanded, runs=runs, catalog=fleet.catalog, builtins=fleet.builtins,
+                      states=states, state_before=before)
     reasons += apply_rules(ctx, LIVE_RULES)
-    reasons += [o for o in outputs if o.startswith("[replay:")]
+    reasons += list(dict.fromkeys(o for run in runs for o in run if o.startswith("[replay:")))
     return TaskValidation(id=task.id, ok=not reasons, reasons=reasons, warnings=warnings, outputs=outputs)
 
 
