@@ -81,6 +81,11 @@ def role(name: str, schema: dict[str, Any]) -> str:
         single = role(name[:-1], {"type": "string", "description": desc})
         if single in ("file", "sheet", "cell", "name"):
             return f"{single}_list"
+    if types == {"string", "array"} and all(_items_are_text(a) for a in _alternatives(schema) if "items" in a):
+        # one or several ("x" or ["x", "y"]): a handle, given as one string
+        single = role(name, {"type": "string", "description": desc})
+        if single in ("file", "sheet", "cell", "name", "id"):
+            return single
     if "array" in types or "object" in types:
         return "content"
     if _FILE.search(name) or re.search(r"\bpath to\b|\bfile ?name\b", desc, re.IGNORECASE):
@@ -96,6 +101,12 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if _TEXT.search(name):
         return "content"
     return ""
+
+
+def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema itself and the alternatives of its anyOf / oneOf."""
+    alts = [a for a in schema.get("anyOf") or schema.get("oneOf") or [] if isinstance(a, dict)]
+    return [schema, *alts]
 
 
 def _items_are_text(schema: dict[str, Any]) -> bool:

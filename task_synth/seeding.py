@@ -22,6 +22,7 @@ tool: every choice comes from schemas, descriptions, errors and outputs.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,14 @@ def _text(out: Any) -> tuple[bool, str]:
     content = _NO_ERROR.sub("", out.content)
     failed = looks_like_error(out.content) or (len(content) < SHORT_FAILURE and bool(_FAILURE.search(content)))
     return out.ok and not failed, text
+
+
+def echoes(arguments: dict[str, Any], values: list[str]) -> bool:
+    """A read given any of VALUES as (part of) its arguments: that it shows them proves nothing about what was
+    written, since many reads repeat the key they were asked for, found or not ({"name": x, "error": "not
+    found"})."""
+    given = json.dumps(arguments, ensure_ascii=False)
+    return any(_contains(given, v) for v in values)
 
 
 def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEntry]:
@@ -315,7 +324,7 @@ class _Planner:
                 except Unfillable:
                     continue
                 ok, out = await self._run(tools, r, done, topic)
-                if ok and all(_contains(out, m) for m in topic.markers):
+                if ok and all(_contains(out, m) for m in topic.markers) and not echoes(r.arguments, topic.markers):
                     return [s for s, _ in done] + [r], iw
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
 

@@ -1,8 +1,9 @@
 """A small stateful MCP server (stdio): named markdown documents ("contexts") kept as files where the server runs.
 
 Its reads **echo the key they were asked for**, found or not, a shape common among small stores:
-`get_context(name)` of a name never saved answers `{"name": <name>, "content": null, "error": "Context '<name>' not
-found"}`; a saved one answers its name, content, metadata, size and the time it was saved. `search_contexts(query)`
+`get_context(name)` — one name, or a list of names to get several at once — answers a name never saved with
+`{"name": <name>, "content": null, "error": "Context '<name>' not found"}`; a saved one with its name, content,
+metadata, size and the time it was saved. Called with no name it answers `{"error": "name is required"}`. `search_contexts(query)`
 answers the query with its matches (none on a fresh store). `save_context`, `list_contexts` and `delete_context`
 complete a store of named documents.
 
@@ -52,13 +53,14 @@ def save_context(name: str, text: str, metadata: dict[str, str] | None = None) -
 
 
 @mcp.tool()
-def get_context(name: str) -> str:
-    """Get a saved context by name, with its content and metadata."""
+def get_context(name: str | list[str] | None = None) -> str:
+    """Get one saved context by name, or several at once (a list of names), with content and metadata."""
     _log("get_context", {"name": name})
-    doc = _read(name)
-    if doc is None:
-        return json.dumps({"name": name, "content": None, "error": f"Context '{name}' not found"})
-    return json.dumps(doc)
+    if not name:
+        return json.dumps({"error": "name is required"})
+    found = [_read(n) or {"name": n, "content": None, "error": f"Context '{n}' not found"}
+             for n in ([name] if isinstance(name, str) else name)]
+    return json.dumps(found[0] if isinstance(name, str) else {"contexts": found})
 
 
 @mcp.tool()
