@@ -6,6 +6,8 @@ at random on every call**, as "recommend" and "what should I eat" tools do.
   follows from the count, *which* dishes are drawn anew on every call.
 - `what_to_eat()` draws one dish.
 
+Two calls in a row never draw the same (within one server process).
+
 Dish names and categories are Chinese and Portuguese; descriptions are English so wording is not what is tested.
 Every call is appended to $COOKBOOK_LOG (when set). Standard library only.
 """
@@ -26,16 +28,19 @@ DISHES: list[dict[str, Any]] = [
      "ingredients": ["五花肉 500g", "冰糖 30g", "生抽 2勺"]},
     {"name": "麻婆豆腐", "category": "素菜", "minutes": 20, "difficulty": 2, "servings": 3,
      "ingredients": ["豆腐 400g", "豆瓣酱 1勺", "花椒 5g"]},
-    {"name": "番茄炒蛋", "category": "素菜", "minutes": 10, "difficulty": 1, "servings": 2,
+    {"name": "番茄炒蛋", "category": "素菜", "minutes": 11, "difficulty": 1, "servings": 2,
      "ingredients": ["番茄 2个", "鸡蛋 3个", "盐 3g"]},
-    {"name": "Bacalhau à Brás", "category": "荤菜", "minutes": 35, "difficulty": 3, "servings": 4,
+    {"name": "Bacalhau à Brás", "category": "荤菜", "minutes": 37, "difficulty": 3, "servings": 4,
      "ingredients": ["bacalhau 400g", "batata palha 200g", "ovos 6"]},
     {"name": "Caldo Verde", "category": "汤", "minutes": 40, "difficulty": 2, "servings": 6,
      "ingredients": ["couve 300g", "batata 500g", "chouriço 100g"]},
-    {"name": "酸辣汤", "category": "汤", "minutes": 30, "difficulty": 2, "servings": 4,
+    {"name": "酸辣汤", "category": "汤", "minutes": 33, "difficulty": 2, "servings": 4,
      "ingredients": ["豆腐 200g", "木耳 30g", "醋 2勺"]},
 ]
 _RNG = random.SystemRandom()
+_LAST: dict[str, Any] = {}
+"""What each drawing tool drew last: the next call draws something else, so two calls in a row always differ (a
+test can rely on it). Minutes are chosen so that every menu for two people has its own total."""
 
 
 def _log(tool: str, args: dict[str, Any]) -> None:
@@ -81,9 +86,13 @@ def recommend_dishes(people_count: int) -> str:
     _log("recommend_dishes", {"people_count": people_count})
     meat_n = max(1, (people_count + 1) // 2)
     veg_n = max(1, people_count - meat_n)
-    meat = _RNG.sample([d for d in DISHES if d["category"] == "荤菜"], min(meat_n, 3))
-    veg = _RNG.sample([d for d in DISHES if d["category"] != "荤菜"], min(veg_n, 4))
-    menu = meat + veg
+    while True:
+        meat = _RNG.sample([d for d in DISHES if d["category"] == "荤菜"], min(meat_n, 3))
+        veg = _RNG.sample([d for d in DISHES if d["category"] != "荤菜"], min(veg_n, 4))
+        menu = meat + veg
+        if sorted(d["name"] for d in menu) != _LAST.get("recommend"):
+            break
+    _LAST["recommend"] = sorted(d["name"] for d in menu)
     return json.dumps({"people_count": people_count, "meat_dish_count": len(meat), "veg_dish_count": len(veg),
                        "dishes": [_brief(d) for d in menu],
                        "total_minutes": sum(d["minutes"] for d in menu)}, ensure_ascii=False)
@@ -93,7 +102,8 @@ def recommend_dishes(people_count: int) -> str:
 def what_to_eat() -> str:
     """Pick a dish at random when you cannot decide what to eat."""
     _log("what_to_eat", {})
-    d = _RNG.choice(DISHES)
+    d = _RNG.choice([d for d in DISHES if d["name"] != _LAST.get("pick")])
+    _LAST["pick"] = d["name"]
     return json.dumps({"suggestion": d["name"], "category": d["category"], "minutes": d["minutes"],
                        "servings": d["servings"]}, ensure_ascii=False)
 
