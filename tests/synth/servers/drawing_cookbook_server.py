@@ -6,7 +6,7 @@ at random on every call**, as "recommend" and "what should I eat" tools do.
   follows from the count, *which* dishes are drawn anew on every call.
 - `what_to_eat()` draws one dish.
 
-Two calls in a row never draw the same (within one server process).
+Two calls in a row never draw the same (within one server process) when more than one menu can be drawn.
 
 Dish names and categories are Chinese and Portuguese; descriptions are English so wording is not what is tested.
 Every call is appended to $COOKBOOK_LOG (when set). Standard library only.
@@ -40,7 +40,7 @@ DISHES: list[dict[str, Any]] = [
 _RNG = random.SystemRandom()
 _LAST: dict[str, Any] = {}
 """What each drawing tool drew last: the next call draws something else, so two calls in a row always differ (a
-test can rely on it). Minutes are chosen so that every menu for two people has its own total."""
+test can rely on it) when there is more than one to draw. Minutes are chosen so that every menu for two people has its own total."""
 
 
 def _log(tool: str, args: dict[str, Any]) -> None:
@@ -86,7 +86,7 @@ def recommend_dishes(people_count: int) -> str:
     _log("recommend_dishes", {"people_count": people_count})
     meat_n = max(1, (people_count + 1) // 2)
     veg_n = max(1, people_count - meat_n)
-    while True:
+    for _ in range(50):  # a count that takes every dish has one menu only
         meat = _RNG.sample([d for d in DISHES if d["category"] == "荤菜"], min(meat_n, 3))
         veg = _RNG.sample([d for d in DISHES if d["category"] != "荤菜"], min(veg_n, 4))
         menu = meat + veg
