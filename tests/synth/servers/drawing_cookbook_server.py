@@ -40,7 +40,8 @@ DISHES: list[dict[str, Any]] = [
 _RNG = random.SystemRandom()
 _LAST: dict[str, Any] = {}
 """What each drawing tool drew last: the next call draws something else, so two calls in a row always differ (a
-test can rely on it) when there is more than one to draw. Minutes are chosen so that every menu for two people has its own total."""
+test can rely on it) when there is more than one to draw. Minutes are chosen so that every menu for two people
+has its own total."""
 
 
 def _log(tool: str, args: dict[str, Any]) -> None:

@@ -3,9 +3,9 @@
 Its reads **echo the key they were asked for**, found or not, a shape common among small stores:
 `get_context(name)` — one name, or a list of names to get several at once — answers a name never saved with
 `{"name": <name>, "content": null, "error": "Context '<name>' not found"}`; a saved one with its name, content,
-metadata, size and the time it was saved. Called with no name it answers `{"error": "name is required"}`. `search_contexts(query)`
-answers the query with its matches (none on a fresh store). `save_context`, `list_contexts` and `delete_context`
-complete a store of named documents.
+metadata, size and the time it was saved. Called with no name it answers `{"error": "name is required"}`.
+`search_contexts(query)` answers the query with its matches (none on a fresh store). `save_context`,
+`list_contexts` and `delete_context` complete a store of named documents.
 
 Every call is appended to $ECHO_STORE_LOG (when set), so a test can prove what was sent.
 """
