@@ -13,7 +13,8 @@ passes it.
   tool's two probes answered differently without a date or a clock reading in them (a draw that happened to repeat
   in the groundings).
 - `unstable_checks` is the `stable` rule (task_synth.filters): a check is dropped as unstable when
-  - its step was given a value read from a drawn step (the agent's draw and the replay's lead to different calls), or
+  - its step was given a value read from a drawn step (the agent's draw and the replay's lead to different calls),
+    unless the runs drew differently and that value still agreed, or
   - its step is drawn and its two groundings answered alike (the draw repeated by chance: no evidence that the
     checked field does not depend on it), or
   - scored as the runner scores it — the answer rendered from one run, the check re-derived from another run's
@@ -27,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from judges.checks import evaluate_checks
-from task_synth.binding import BindingError, binding_sources, render_answer
+from task_synth.binding import BindingError, binding_sources, render_answer, resolve_binding
 from task_synth.normalise import clock_dependent, clock_reading
 from task_synth.task import Task
 
@@ -71,14 +72,28 @@ def drawn_steps(g: Grounded, state: SynthState) -> set[int]:
     return out
 
 
-def _fed_by(task: Task, drawn: set[int]) -> set[int]:
-    """Steps given (through their bindings, at any distance) a value read from a drawn step."""
+def _fed_by(task: Task, drawn: set[int], runs: Sequence[Sequence[str]]) -> set[int]:
+    """Steps given (through their bindings, at any distance) a value read from a drawn step. A value read from a
+    drawn step whose runs drew differently while the value itself agreed is no draw (a menu's number of meat dishes,
+    beside dishes that change; a result beside a request id)."""
     fed: set[int] = set()
     for i, s in enumerate(task.reference):
-        sources = {j for spec in s.bindings.values() for j in binding_sources(spec)}
-        if sources & (drawn | fed):
-            fed.add(i)
+        for spec in s.bindings.values():
+            sources = set(binding_sources(spec))
+            if sources & fed or (sources & drawn and not _agrees_across_draws(spec, sources & drawn, runs)):
+                fed.add(i)
+                break
     return fed
+
+
+def _agrees_across_draws(spec: str, sources: set[int], runs: Sequence[Sequence[str]]) -> bool:
+    if len(runs) < 2 or all(all(r[j] == runs[0][j] for r in runs[1:]) for j in sources):
+        return False  # the runs drew alike: no evidence either way
+    try:
+        values = [resolve_binding(spec, dict(enumerate(r))) for r in runs]
+    except BindingError:
+        return False
+    return all(v == values[0] for v in values[1:])
 
 
 def unstable_checks(task: Task, runs: Sequence[Sequence[str]], states: Sequence[Mapping[int, str]],
@@ -87,7 +102,7 @@ def unstable_checks(task: Task, runs: Sequence[Sequence[str]], states: Sequence[
     module doc); RUNS are the raw outputs of two or more runs of the reference chain, STATES each run's final-state
     reads. A task that is not live-varying is scored on its recorded values (the `reproducible` rule's concern)."""
     out: list[str] = []
-    fed = _fed_by(task, drawn)
+    fed = _fed_by(task, drawn, runs)
     for i, c in enumerate(task.checks):
         if c.from_step is None:
             continue

@@ -77,6 +77,12 @@ def test_a_check_on_what_a_drawn_value_led_to_is_unstable_even_when_both_runs_dr
     runs = [['{"servings": 4}', '{"meat_dish_count": 2}']] * 2
     assert unstable_checks(task, runs, [], set()) == []  # nothing known to be drawn
     assert "given a value drawn anew" in unstable_checks(task, runs, [], {0})[0]
+    # drawn differently, yet the value passed on agreed (a request id beside it changed): no draw reaches the check
+    differ = [['{"servings": 4, "request": "r-1"}', '{"meat_dish_count": 2}'],
+              ['{"servings": 4, "request": "r-2"}', '{"meat_dish_count": 2}']]
+    assert unstable_checks(task, differ, [], {0}) == []
+    passed_on = [['{"servings": 4}', '{"meat_dish_count": 2}'], ['{"servings": 6}', '{"meat_dish_count": 2}']]
+    assert "given a value drawn anew" in unstable_checks(task, passed_on, [], {0})[0]
     # a check on the drawn step itself holds when the two runs drew differently and the field stayed the same
     on_draw = _task([check.model_copy(update={"from_step": 0, "extract": r'"servings"\s*:\s*(\d+)', "value": 4})],
                     [pick], "It serves 4.")
