@@ -185,6 +185,17 @@ def test_a_count_is_not_money_money_is_not_a_number_of_years_and_nothing_is_an_i
     assert figure_misfit("number of offices", "old_value") is None  # nothing says what an old value is
 
 
+def test_a_count_of_things_is_not_a_measure_and_a_measure_is_not_a_count():
+    assert figure_class("width_mm") == figure_class("paper weight in gsm") == "measure"
+    assert figure_misfit("total sheets", "width_mm\nWidth in millimetres") == \
+        "a count fed as a measure (total sheets into width mm)"  # a plural noun counts its things
+    assert figure_misfit("spine thickness mm", "page_count").startswith("a measure fed as a count")
+    assert figure_misfit("height", "width_mm") is None  # a measure into a measure: nothing said against it
+    assert figure_misfit("values", "width_mm") is None  # a plural that says nothing of what it counts
+    assert figure_class("real final value today dollars") == "money"  # a currency's plural is money, not a count
+    assert figure_misfit("string length", "count") is None  # a length is not taken for a measure
+
+
 def test_a_walk_is_cut_where_a_count_is_fed_as_money_or_an_input_is_only_passed_on():
     st = _state(min_hops=1)
     count = GroundedStep(server="db", tool="run_select", arguments={"sql": "SELECT COUNT(*) FROM offices"},
