@@ -180,12 +180,18 @@ def salient(raw: str, key: str, given: set[str] | None = None,
     if found is not None:
         return found
     for kind in SALIENT_KINDS:
-        for value, rx in pick_references(kind, raw, key):
+        found = pick_references(kind, raw, key)
+        for value, rx in found:
             label = field_label(raw, rx)
             if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
                 continue
-            asked = what_the(label) if label else (
-                f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
+            if not label and len(found) > 1:  # one unlabelled value among several: only "the first" names it
+                if value != found[0][0]:
+                    continue
+                asked = f"what the first {noun(kind)} in it is"
+            else:
+                asked = what_the(label) if label else (
+                    f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
             return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), rx
     numeric = _numeric_field(raw, given, inputs)
     if numeric is not None:

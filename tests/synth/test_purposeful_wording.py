@@ -293,3 +293,14 @@ async def test_synthesis_on_real_finance_servers_names_values_never_asks_back_an
     code, out, err = await _mcpbench("tasks", "validate", "a.jsonl", "--config", str(ROOT / "servers.yaml"),
                                      cwd=tmp_path, timeout=600)
     assert code == 0, out + err
+
+
+def test_an_unlabelled_value_among_several_of_its_kind_is_asked_as_the_first_one():
+    table = "| date | customer | total |\n|---|---|---|\n| 2026-03-02 | Tejo | 10 |\n| 2026-03-05 | Ebro | 12 |\n"
+    ask, rx = salient(table, "preview")
+    assert ask.fuzzy == "what the first date in it is" and extract(rx, table) == "2026-03-02"
+    one = "Orders were last synced on 2026-03-05 by the nightly job."
+    ask, rx = salient(one, "status")
+    assert ask.fuzzy == "what date it gives" and extract(rx, one) == "2026-03-05"
+    window = "The window runs from 2026-03-02 to 2026-03-05."
+    assert salient(window, "window", given={"2026-03-02"}) is None  # the first date was given: neither is named
