@@ -5,6 +5,7 @@ styles real servers use; none names a real server's tool."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from task_synth.wording import asks_back, figure_class, figure_misfit, gerund, n
 from task_synth.writing import (
     WriteFailed,
     choose_ask,
+    constant_fields,
     figure_name,
     from_the_question,
     purposeless_from,
@@ -304,3 +306,20 @@ def test_an_unlabelled_value_among_several_of_its_kind_is_asked_as_the_first_one
     assert ask.fuzzy == "what date it gives" and extract(rx, one) == "2026-03-05"
     window = "The window runs from 2026-03-02 to 2026-03-05."
     assert salient(window, "window", given={"2026-03-02"}) is None  # the first date was given: neither is named
+
+
+def test_a_field_every_call_of_the_tool_returns_alike_is_never_the_question():
+    st = _state(min_hops=1)
+
+    def drawn(names: list[str], n: int) -> GroundedStep:
+        out = json.dumps({"type": "batch", "molecules": [{"type": "molecule", "name": x} for x in names],
+                          "label": f"{n} structures"})
+        return GroundedStep(server="chem", tool="draw_batch", arguments={"names": names}, outputs=[out, out])
+
+    one, two = drawn(["ethanol", "urea"], 2), drawn(["ozone"], 1)
+    st.grounded = [Grounded(chain_id="a", steps=[one]), Grounded(chain_id="b", steps=[two])]
+    assert constant_fields(st, "chem", "draw_batch") == {"batch", "molecule"}
+    ask, rx = choose_ask(st.grounded[0], st)
+    assert "type" not in ask.fuzzy and extract(rx, one.outputs[0]) != "batch"
+    st.grounded = st.grounded[:1]  # one call alone shows nothing constant
+    assert constant_fields(st, "chem", "draw_batch") == set()
