@@ -86,9 +86,16 @@ VERBS = frozenset((
     "return", "run", "sample", "scan", "score", "search", "send", "set", "show", "simplify", "solve", "sort",
     "split", "summarise", "summarize", "test", "trace", "transform", "translate", "update", "validate",
     "verify", "view", "visualize", "write",
+    "annotate", "append", "choose", "classify", "concatenate", "copy", "draw", "highlight", "insert", "make", "move",
+    "normalise", "normalize", "pick", "rename", "reverse", "save", "shuffle", "sketch", "store", "suggest",
+    "tokenise", "tokenize", "transcribe", "truncate", "visualise",
 ))
 _DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "any", "some", "your", "its", "their", "our", "this",
                 "that", "these", "those", "information", "details", "data", "current", "available", "basic"}
+
+
+_QUANTIFIERS = frozenset({"one", "two", "three", "several", "multiple", "many", "both", "all", "each", "every"})
+"""Words that open a noun phrase of things counted: after them the first word was a verb ('Draw several …')."""
 
 
 def _base_form(word: str) -> str | None:
@@ -230,6 +237,8 @@ def action(description: str, tool: str = "") -> Action:
         return Action(base, rest)
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
         return Action(low, rest)
+    if low.isalpha() and len(words) > 2 and words[1].lower() in _QUANTIFIERS:
+        return Action(low, rest)  # an imperative before a quantity: "Draw several compounds", "Draw one compound"
     return Action(None, _lower_first(" ".join(words)))
 
 

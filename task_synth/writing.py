@@ -180,13 +180,13 @@ def salient(raw: str, key: str, given: set[str] | None = None,
     if found is not None:
         return found
     for kind in SALIENT_KINDS:
-        found = pick_references(kind, raw, key)
-        for value, rx in found:
+        refs_of = pick_references(kind, raw, key)
+        for value, rx in refs_of:
             label = field_label(raw, rx)
             if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
                 continue
-            if not label and len(found) > 1:  # one unlabelled value among several: only "the first" names it
-                if value != found[0][0]:
+            if not label and len(refs_of) > 1:  # one unlabelled value among several: only "the first" names it
+                if value != refs_of[0][0]:
                     continue
                 asked = f"what the first {noun(kind)} in it is"
             else:
@@ -279,12 +279,11 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
             return ask, regex
     entry = state.entry(last.server, last.tool) if state is not None else None
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
+    given = given_values(last.arguments) | (constant_fields(state, last.server, last.tool) if state else set())
     if state is not None and g.chain_id in state.single_hop:  # the question is the whole task: what the tool is about
-        found = focused(raw, last.tool, entry.description if entry else "", given_values(last.arguments),
-                        {**inputs, **last.arguments})
+        found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
         if found is not None and askable(found[1], last):
             return found
-    given = given_values(last.arguments) | (constant_fields(state, last.server, last.tool) if state else set())
     found = salient(raw, key, given, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
         found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
