@@ -307,12 +307,29 @@ def last_lines(text: str | None, n: int = 5, width: int = 300) -> list[str]:
     return lines[-n:]
 
 
+_OLD_SDK = re.compile(
+    r"AttributeError: '(?:Server|FastMCP|MCPServer|Context|ClientSession|ServerSession)' object has no attribute"
+    r"|ImportError: cannot import name '\w+' from 'mcp[.\w]*'"
+    r"|ModuleNotFoundError: No module named 'mcp\.[\w.]+'")
+"""A server written for an MCP SDK API that the installed SDK no longer has (servers built on the 1.x Python SDK,
+installed beside 2.x)."""
+
+
 def with_stderr(error: str, tail: str | None, n: int = 3) -> str:
-    """A start-up failure message followed by what the server last wrote on stderr (already redacted)."""
+    """A start-up failure message followed by what the server last wrote on stderr (already redacted), and a hint
+    when that is a server written for an older MCP SDK."""
     lines = last_lines(tail, n)
     if not lines:
         return error
-    return f"{error}; the server's stderr ends with: " + " ⏎ ".join(lines)
+    hint = stderr_hint(tail)
+    return f"{error}; the server's stderr ends with: " + " ⏎ ".join(lines) + (f" ({hint})" if hint else "")
+
+
+def stderr_hint(tail: str | None) -> str:
+    """What to do about a failure the stderr shows, when it is a known one; '' otherwise."""
+    if _OLD_SDK.search(tail or ""):
+        return 'written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in servers.yaml'
+    return ""
 
 
 # ---- the world ------------------------------------------------------------------------------------------------------
