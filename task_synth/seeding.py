@@ -438,9 +438,27 @@ def as_phrase(description: str) -> str:
         f" as {m.group(2).lower()}"
 
 
+def checked_values(topic: Topic, afters: list[str], before: str, arguments: dict[str, Any]) -> list[str]:
+    """What a state check looks for in one read: the topic's markers (its first and last record), except that a
+    marker the control read on a fresh instance (BEFORE) also shows proves nothing, and gives way to another value of
+    the records that every read after the write (AFTERS) shows, the control read does not, and the read was not given
+    (its arguments); a marker with no such stand-in stays (and `do_nothing_fails` drops the task)."""
+    pool = [str(r[0]) for r in topic.rows] + [str(v) for r in topic.rows for v in r[1:] if isinstance(v, str)]
+    out: list[str] = []
+    for m in topic.markers:
+        if not _contains(before, m):
+            out.append(m)
+            continue
+        out.append(next((v for v in dict.fromkeys(pool)
+                         if len(v) >= 4 and not v.replace(".", "").isdigit() and v not in out
+                         and v not in topic.markers and all(_contains(a, v) for a in afters)
+                         and not _contains(before, v) and not echoes(arguments, [v])), m))
+    return out
+
+
 def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic, rng: random.Random,
               reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None,
-              made: list[str] | None = None) -> Draft:
+              made: list[str] | None = None, values: list[list[str]] | None = None) -> Draft:
     """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
     description of each part's write tool, for what kind of record it makes; `made`: the description of each
     part's first call, for what it makes when no handle names the place)."""
@@ -457,10 +475,10 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
     precise = (f"Record these {len(topic.rows)} {topic.noun} records (columns: {', '.join(topic.columns)}) in "
                f"{precise_where}, so that they are stored there, then report {topic.precise}. Records: {records}.")
     checks: list[CheckSpec] = []
-    for _, read in reads:
+    for n, (_, read) in enumerate(reads):
         # a read whose argument is composed from an earlier output, or comes from another server, cannot be
         # repeated on the agent's instance: that part is checked through the answer only
-        for m in topic.markers if read is not None else []:
+        for m in (values[n] if values else topic.markers) if read is not None else []:
             checks.append(CheckSpec(kind="state", value=m, read=read,
                                     description=f"after the episode, the final state shows {m!r}"))
     integral = float(topic.answer).is_integer() and not topic.relative
@@ -670,7 +688,13 @@ class WorldSeeding:
                 entry, first = state.entry(server, ps[-2].tool), state.entry(server, ps[0].tool)
                 descs.append(entry.description if entry else "")
                 firsts.append(first.description if first else "")
-            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts)
+            values, k = [], 0
+            for last, read in reads[cid]:
+                values.append(topic.markers if read is None else checked_values(
+                    topic, [g.raw_outputs(run)[last] for run in (0, 1)], before.get(state_key(k), ""),
+                    read.arguments))
+                k += len(topic.markers) if read is not None else 0
+            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values)
             state.grounded.append(g)
             state.drafts[cid] = draft
             after = []
@@ -685,4 +709,5 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "draft_for", "isolated_servers", "made_phrase", "state_read"]
+__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "checked_values", "draft_for", "echoes", "isolated_servers",
+           "made_phrase", "state_read"]

@@ -23,7 +23,7 @@ from mcpbench.fleet import Fleet
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.fill import fill, role
 from task_synth.replay import validate_task
-from task_synth.seeding import echoes
+from task_synth.seeding import checked_values, echoes
 from task_synth.stability import unstable_checks
 from task_synth.task import Check, ReferenceStep, Task
 from task_synth.topics import world_topics
@@ -41,6 +41,19 @@ def test_a_read_given_the_records_as_its_key_is_no_evidence_of_the_write():
     assert echoes({"name": topic.lines()}, topic.markers)  # what the store's read was given before
     assert echoes({"query": f"{topic.markers[-1]} (x)"}, topic.markers)
     assert not echoes({"name": "Brightwater products"}, topic.markers)
+
+
+def test_a_state_check_looks_for_records_the_fresh_instance_does_not_show():
+    topic = world_topics()[0]
+    first, last = topic.markers
+    written = "; ".join(topic.lines())
+    other = str(topic.rows[1][0])
+    assert checked_values(topic, [written, written], "[replay: tool_error: not found]", {}) == [first, last]
+    # the control read shows the first record already (a sample the store ships): another record stands in
+    assert checked_values(topic, [written, written], f"Example: {first}", {}) == [other, last]
+    # ... but never one the read was given, and the marker stays when nothing else qualifies
+    assert checked_values(topic, [written, written], f"Example: {first}", {"name": other})[0] != other
+    assert checked_values(topic, [first, first], f"Example: {first}", {}) == [first, last]
 
 
 def test_a_parameter_that_takes_one_name_or_a_list_of_names_is_a_handle_given_as_one_string():
