@@ -252,7 +252,8 @@ def kill_survivors(procs: list[tuple[int, str]]) -> int:
 
 
 # ---- telling why ----------------------------------------------------------------------------------------------------
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PRIVATE)", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH(?!OR(?!I[SZ]))|CREDENTIAL|COOKIE|SESSION|PRIVATE)",
+                          re.IGNORECASE)  # an AUTHOR is not a secret; an AUTHORIZATION is
 _TOKEN_SHAPE = re.compile(
     r"(sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}"
