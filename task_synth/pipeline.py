@@ -137,7 +137,8 @@ class SynthState:
     task_chain: dict[str, str] = field(default_factory=dict)
     """Task id -> the chain id it was assembled from (the rule filter records it; refill.py reads it)."""
     filtered: set[str] = field(default_factory=set)
-    """Chain ids the rule filter has decided on (a later run of the filter takes only new chains)."""
+    """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
+    chains."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:

@@ -564,7 +564,7 @@ class TemplateWriter:
         written = {walk_key(g) for g in state.grounded if g.chain_id in state.drafts and not state.asked.get(g.chain_id)
                    and state.drafts[g.chain_id].writer == "templates"}  # a later run (refill.py) sees earlier walks
         for i, g in enumerate(list(state.grounded)):
-            if g.chain_id in state.plans or g.chain_id in state.drafts:
+            if g.chain_id in state.plans or g.chain_id in state.drafts or g.chain_id in state.filtered:
                 continue
             try:
                 short = shorten(g, state)
@@ -575,6 +575,7 @@ class TemplateWriter:
                 state.drafts[g.chain_id] = write_templates(short, state)
             except WriteFailed as e:
                 state.reject(g.chain_id, "write", [str(e)], g)
+                state.filtered.add(g.chain_id)
                 continue
             if short is not g:
                 state.grounded[i] = short
