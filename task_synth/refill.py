@@ -29,6 +29,8 @@ import json
 import random
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from task_synth.artifacts import Chain, Grounded, Rejection
 from task_synth.binding import BindingError, extract
 from task_synth.registry import StepRef, step
@@ -104,6 +106,15 @@ class Refill:
         o = state.options
         if not o.refill or len(state.tasks) >= o.n:
             return
+        # half the stage's deadline: a slow server ends the refill, never the run (the tasks made so far stay)
+        with anyio.move_on_after(o.stage_timeout_s / 2) as scope:
+            await self._rounds(state)
+        if scope.cancelled_caught:
+            state.notes.append(f"sample:refill: stopped after {o.stage_timeout_s / 2:g} s with {len(state.tasks)} "
+                               f"tasks (the variants of the unfinished round are dropped)")
+
+    async def _rounds(self, state: SynthState) -> None:
+        o = state.options
         budget = o.n * o.oversample
         rng = random.Random(f"task_synth:refill:{o.seed}")
         families: dict[str, _Family] = {}
@@ -122,8 +133,13 @@ class Refill:
             if not new:
                 break
             made += len(new)
-            mark, before = len(state.rejected), len(state.tasks)
-            await self._pipeline(state)
+            mark, earlier = len(state.rejected), list(state.tasks)
+            before = len(earlier)
+            try:
+                await self._pipeline(state)
+            except anyio.get_cancelled_exc_class():
+                state.tasks = earlier  # the unfinished round's tasks are not kept half-filtered
+                raise
             fresh = self._distinct(state, before)
             for t in fresh[short:]:  # more than wanted: the first ones stay
                 state.reject(t.id, "select", [f"surplus: {o.n} tasks were wanted (variant)"], t)
@@ -241,10 +257,12 @@ class Refill:
         before = len(state.tasks)
         for ref in (StepRef("ground", "live"), StepRef("write", self.writer), StepRef("filter", "rules")):
             await ref.build().run(state)
-        if self.scored:
+        if self.scored:  # only the new tasks are scored
             earlier, state.tasks = state.tasks[:before], state.tasks[before:]
-            await StepRef("filter", "llm").build().run(state)
-            state.tasks = earlier + state.tasks
+            try:
+                await StepRef("filter", "llm").build().run(state)
+            finally:
+                state.tasks = earlier + state.tasks
 
     @staticmethod
     def _explain(state: SynthState, mark: int, origin: dict[str, tuple[str, str]]) -> None:
