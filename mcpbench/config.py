@@ -93,6 +93,10 @@ class ServerSpec(BaseModel):
     tags: list[str] = Field(default_factory=list)
     description: str = ""
     enabled: bool = True
+    synth_exclude: list[str] = Field(default_factory=list)
+    """Glob patterns over this server's tool names that task synthesis (and `check`'s synthesized tasks) never
+    samples: tools whose output is not information (demos, scratchpads), machine-specific, slow or with side effects
+    outside the sandbox. Agents are still offered them."""
 
     @model_validator(mode="after")
     def _transport_fields(self) -> ServerSpec:

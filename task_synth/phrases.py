@@ -556,7 +556,9 @@ def _generic_fuzzy(v: StepView) -> str:
     if units and said:  # 'convert a distance with a value of 40 from km to mi'
         return f"{act.imperative()} with {listing(said)} {units}"
     said = said or [units]
-    if len(params) == 1 and plain and act.verb is not None and _INDEFINITE_END.search(act.obj):
+    end = _INDEFINITE_END.search(act.obj)
+    if len(params) == 1 and plain and act.verb is not None and end and not act.obj[:end.start()].endswith(" as "):
+        # 'get the weather for a city' -> 'for Lisbon'; never a manner ('draw one compound as a 2D structure')
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))

@@ -30,12 +30,17 @@ from task_synth.task import Task
 
 VERSION = "0.1"
 
-DEFAULT_EXCLUDE = ("everything/get-env", "everything/trigger-long-running-operation", "everything/toggle-*",
-                   "everything/simulate-research-query", "everything/gzip-file-as-resource",
-                   "everything/get-tiny-image",
-                   "everything/get-resource-*", "everything/get-annotated-message", "sequential-thinking/*")
-"""Tools left out of sampling by default: machine-specific output (get-env), slow or stateful on a shared session,
-network access, images, and tools whose output is not information (the reference server's demos, scratchpads)."""
+DEFAULT_EXCLUDE: tuple[str, ...] = ()
+"""'server/tool' patterns left out of sampling whatever the fleet says. Empty: what a server's tools should not be
+sampled for is the fleet's knowledge, declared per server in servers.yaml (`synth_exclude`, `declared_exclusions`)."""
+
+
+def declared_exclusions(live: object, servers: list[str]) -> list[str]:
+    """The 'server/tool' patterns the selected servers declare in their servers.yaml entries (`synth_exclude`).
+    `live` is the fleet (its `specs` map names to `ServerSpec`); a fleet without specs declares nothing."""
+    specs = getattr(live, "specs", None) or {}
+    return [f"{name}/{pat}" for name in servers if (spec := specs.get(name)) is not None
+            for pat in getattr(spec, "synth_exclude", ())]
 
 
 class EpisodeCalls(Protocol):
@@ -234,6 +239,7 @@ __all__ = [
     "LiveTools",
     "SynthOptions",
     "SynthState",
+    "declared_exclusions",
     "default_steps",
     "generator_label",
     "run_steps",

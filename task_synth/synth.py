@@ -12,7 +12,15 @@ from ruamel.yaml import YAML
 from mcpbench.models.base import Provider
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, TaskPlan
 from task_synth.binding import placeholder
-from task_synth.pipeline import LiveTools, SynthOptions, SynthState, default_steps, run_steps, select_entries
+from task_synth.pipeline import (
+    LiveTools,
+    SynthOptions,
+    SynthState,
+    declared_exclusions,
+    default_steps,
+    run_steps,
+    select_entries,
+)
 from task_synth.registry import StepRef
 from task_synth.task import Suite, Task
 from task_synth.variants import Variant, VariantFleet
@@ -53,7 +61,7 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
     Raises TimeoutError when a stage overruns, ModelError when a model step cannot reach its model.
     `on_progress(state)` is called whenever the planner keeps a task (to write results as they come).
     """
-    exclude = [] if plans else options.exclude
+    exclude = [] if plans else [*options.exclude, *declared_exclusions(live, options.servers)]
     entries = select_entries(live.catalog, options.servers, exclude)
     table: dict[str, Variant] = {}
     if not plans and options.planner is None:  # a tool whose `action` selects what it does is several tools

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from task_synth.grammar import article, how_many, is_plural, one_figure, spoken, what_the
+from task_synth.grammar import article, head_noun, how_many, is_plural, one_figure, spoken, what_the
 
 # ---------------------------------------------------------------------------------------------------------------
 # names and expressions as words
@@ -86,9 +86,16 @@ VERBS = frozenset((
     "return", "run", "sample", "scan", "score", "search", "send", "set", "show", "simplify", "solve", "sort",
     "split", "summarise", "summarize", "test", "trace", "transform", "translate", "update", "validate",
     "verify", "view", "visualize", "write",
+    "annotate", "append", "choose", "classify", "concatenate", "copy", "draw", "highlight", "insert", "make", "move",
+    "normalise", "normalize", "pick", "rename", "reverse", "save", "shuffle", "sketch", "store", "suggest",
+    "tokenise", "tokenize", "transcribe", "truncate", "visualise",
 ))
 _DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "any", "some", "your", "its", "their", "our", "this",
                 "that", "these", "those", "information", "details", "data", "current", "available", "basic"}
+
+
+_QUANTIFIERS = frozenset({"one", "two", "three", "several", "multiple", "many", "both", "all", "each", "every"})
+"""Words that open a noun phrase of things counted: after them the first word was a verb ('Draw several …')."""
 
 
 def _base_form(word: str) -> str | None:
@@ -230,6 +237,8 @@ def action(description: str, tool: str = "") -> Action:
         return Action(base, rest)
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
         return Action(low, rest)
+    if low.isalpha() and len(words) > 2 and words[1].lower() in _QUANTIFIERS:
+        return Action(low, rest)  # an imperative before a quantity: "Draw several compounds", "Draw one compound"
     return Action(None, _lower_first(" ".join(words)))
 
 
@@ -311,21 +320,25 @@ FIGURE_CLASSES: dict[str, re.Pattern[str]] = {
     "period": re.compile(r"\b(?:years?|months?|days?|weeks?|hours?|periods?|term|tenure|duration|life|age)\b"),
     "money": re.compile(r"\b(?:price|prices|cost|costs|amount|salary|wage|principal|payment|payments|balance|"
                         r"revenue|fee|fees|budget|income|expense|expenses|assets?|zakat|tax|vat|savings|"
-                        r"contribution|investment|loan|debt|eur|usd|gbp|profit|gratuity|interest|invested|"
+                        r"contribution|investment|loan|debt|eur|usd|gbp|dollars?|euros?|cents|profit|gratuity|interest|invested|"
                         r"corpus|target|capital|worth|spend|spent|sales|due|owed|(?:future|present|market|book|net|face|"
                         r"resale|salvage|total) value)\b"),
+    "measure": re.compile(r"\b(?:mm|cm|km|metres?|meters?|inch|inches|ft|feet|width|height|depth|thickness|"
+                          r"diameter|radius|distance|weight|mass|kg|kgs|grams?|lbs?|gsm|temperature|celsius|"
+                          r"fahrenheit|kelvin|litres?|liters?|ml|dpi|px|pixels?)\b"),
 }
 """General word classes of figures, tried in order (an 'interest rate' is a rate, a 'row count' a count, a 'years
 of service' a period): what a label or a parameter's name and description say a number is."""
 
 MISFITS: dict[str, frozenset[str]] = {
-    "count": frozenset({"money", "rate", "identifier"}),
-    "money": frozenset({"count", "period", "rate", "identifier"}),
-    "rate": frozenset({"money", "count", "period", "identifier"}),
-    "period": frozenset({"money", "rate", "identifier"}),
+    "count": frozenset({"money", "rate", "identifier", "measure"}),
+    "money": frozenset({"count", "period", "rate", "identifier", "measure"}),
+    "rate": frozenset({"money", "count", "period", "identifier", "measure"}),
+    "period": frozenset({"money", "rate", "identifier", "measure"}),
+    "measure": frozenset({"money", "count", "rate", "period", "identifier"}),
 }
 """Source class -> the parameter classes it makes no sense to feed (a row count as a price, money as a number of
-years, anything as an identifier)."""
+years, a number of sheets as a width in millimetres, a weight as a count, anything as an identifier)."""
 
 
 def figure_class(words: str) -> str | None:
@@ -355,6 +368,9 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
     fed as money'); None when it fits or either is unknown. The parameter's own name decides before its
     description."""
     src = figure_class(source_words)
+    if src is None and is_plural(source_words) and not one_figure(source_words) and \
+            head_noun(source_words.lower()) not in _SAYS_NOTHING:
+        src = "count"  # a figure read under a plural noun counts those things ('total sheets', 'pages')
     if src is None:
         return None
     name, _, desc = param_words.partition("\n")
@@ -364,8 +380,11 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
     return f"{_AS_NOUN[src]} fed as {_AS_NOUN[dst]} ({source_words} into {humanize(name)})"
 
 
+_SAYS_NOTHING = frozenset({"values", "results", "numbers", "figures", "outputs", "totals", "sums", "scores"})
+"""Plural nouns that say nothing of what a figure is: no class is guessed from them."""
+
 _AS_NOUN = {"count": "a count", "money": "money", "rate": "a rate", "period": "a period",
-            "identifier": "an identifier"}
+            "identifier": "an identifier", "measure": "a measure"}
 
 
 def same_number(a: object, b: object) -> bool:

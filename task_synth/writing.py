@@ -180,12 +180,18 @@ def salient(raw: str, key: str, given: set[str] | None = None,
     if found is not None:
         return found
     for kind in SALIENT_KINDS:
-        for value, rx in pick_references(kind, raw, key):
+        refs_of = pick_references(kind, raw, key)
+        for value, rx in refs_of:
             label = field_label(raw, rx)
             if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
                 continue
-            asked = what_the(label) if label else (
-                f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
+            if not label and len(refs_of) > 1:  # one unlabelled value among several: only "the first" names it
+                if value != refs_of[0][0]:
+                    continue
+                asked = f"what the first {noun(kind)} in it is"
+            else:
+                asked = what_the(label) if label else (
+                    f"what {noun(kind)} it gives" if kind in ("time", "date") else f"which {noun(kind)} it is")
             return Ask(None, "contains", asked, f"Report the {kind} in the result.", "It is {value}."), rx
     numeric = _numeric_field(raw, given, inputs)
     if numeric is not None:
@@ -275,7 +281,7 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
             return ask, regex
     entry = state.entry(last.server, last.tool) if state is not None else None
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
-    given = given_values(last.arguments) | taken
+    given = given_values(last.arguments) | taken | (constant_fields(state, last.server, last.tool) if state else set())
     if state is not None and g.chain_id in state.single_hop:  # the question is the whole task: what the tool is about
         found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
         if found is not None and askable(found[1], last):
@@ -286,6 +292,24 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing {'else ' if taken else ''}to ask of the last step's output ({key})")
     return found
+
+
+_STRING_FIELD = re.compile(r"""["']([A-Za-z_][\w ]{0,40})["']\s*:\s*["']([^"'\n]{1,80})["']""")
+
+
+def constant_fields(state: SynthState, server: str, tool: str) -> set[str]:
+    """The text values of fields that every grounded output of the tool holds alike, across at least two calls with
+    different arguments: what the tool always says (a discriminator such as `"type": "batch"`, a fixed unit), never
+    what a call found — so never a question. Empty with fewer than two distinct calls."""
+    outputs: dict[str, str] = {}
+    for g in state.grounded:
+        for s in g.steps:
+            if (s.server, s.tool) == (server, tool) and (s.raw or s.outputs):
+                outputs.setdefault(json.dumps(s.arguments, sort_keys=True, default=str), (s.raw or s.outputs)[0])
+    if len(outputs) < 2:
+        return set()
+    common = set.intersection(*(set(_STRING_FIELD.findall(o)) for o in outputs.values()))
+    return {value for _, value in common}
 
 
 def given_values(arguments: dict[str, Any]) -> set[str]:

@@ -13,20 +13,21 @@ from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
 from mcpbench.runner import Runner, RunOptions
 from mcpbench.store import RunStore
-from task_synth import DEFAULT_EXCLUDE, SynthOptions, synthesize, write_outputs
+from task_synth import SynthOptions, synthesize, write_outputs
 
 ATLAS = Path(__file__).resolve().parents[1] / "synth" / "servers" / "atlas_server.py"
-LIVE = ("atlas/local_time", "atlas/utc_offset")
-"""Tools whose answers follow the clock: left out, so that equal behaviour means equal bytes."""
+LIVE = ["local_time", "utc_offset"]
+"""Tools whose answers follow the clock: left out by the server's entry (`synth_exclude`), so that equal behaviour
+means equal bytes."""
 TIMING = {"speed", "latency_s", "wall_time_s", "model_time_s", "tool_time_s", "time_s"}
 
 
 def _synth(out: Path, seed: int) -> bytes:
     async def go() -> None:
-        spec = ServerSpec(name="atlas", command=sys.executable, args=[str(ATLAS)])
+        spec = ServerSpec(name="atlas", command=sys.executable, args=[str(ATLAS)], synth_exclude=LIVE)
         async with Fleet.open([spec]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=4, seed=seed,
-                                                         exclude=[*DEFAULT_EXCLUDE, *LIVE]))
+            state = await synthesize(fleet, SynthOptions(servers=["atlas"], n=4, seed=seed))
+            assert not {e.name for e in state.entries} & set(LIVE) and state.entries
             write_outputs(state, out, "atlas")
 
     anyio.run(go)

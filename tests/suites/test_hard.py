@@ -5,7 +5,6 @@ models, so the marked set is known in advance)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +30,22 @@ from task_synth.synth import dump_plans, load_plans
 from task_synth.task import SUITES_DIR, Suite, suite_path
 
 ORACLE, A, B = "scripted/oracle", "local/a", "local/b"
+
+
+def untagged_smoke() -> Suite:
+    """The shipped `smoke` with its `hard` tags stripped: the tests below tag it themselves."""
+    suite = Suite.load(suite_path("smoke"))
+    return suite.model_copy(update={"tasks": [t.model_copy(update={"tags": [x for x in t.tags if x != "hard"]})
+                                              for t in suite.tasks]})
+
+
+def copy_untagged(src: Path, dest: Path) -> Path:
+    """Copy a shipped plans file or suite file with its `hard` tags stripped, nothing else changed."""
+    text = src.read_text()
+    stripped = text.replace(', "hard"]', "]").replace(", hard]", "]")
+    assert "hard" not in stripped, f"{src} carries `hard` in another form"
+    dest.write_text(stripped)
+    return dest
 
 
 def ep(model: str, *, solved: bool = False, counted: bool = True, task: str = "t1") -> EpisodeEvidence:
@@ -77,7 +92,7 @@ def test_solving_needs_a_completed_counted_episode_at_the_threshold():
 
 
 def test_the_oracle_cannot_also_be_a_model_that_must_fail_and_some_model_is_needed():
-    suite = Suite.load(suite_path("smoke"))
+    suite = untagged_smoke()
     with pytest.raises(ValueError, match="oracle"):
         decide(suite, [], oracle=ORACLE, models=[ORACLE])
     with pytest.raises(ValueError, match="no model"):
@@ -87,7 +102,7 @@ def test_the_oracle_cannot_also_be_a_model_that_must_fail_and_some_model_is_need
 # --- what evidence is keyed on -------------------------------------------------------------------------------------
 
 def test_the_fingerprint_follows_the_wording_and_checks_not_the_tags_or_grounded_outputs():
-    t = Suite.load(suite_path("smoke")).tasks[0]
+    t = untagged_smoke().tasks[0]
     f = task_fingerprint(t)
     assert task_fingerprint(t.model_copy(update={"tags": [*t.tags, "hard"]})) == f
     step = t.reference[0].model_copy(update={"output": "something else today"})
@@ -100,7 +115,7 @@ def test_the_fingerprint_follows_the_wording_and_checks_not_the_tags_or_grounded
 
 
 def test_a_hard_tag_without_matching_evidence_is_reported_unbacked():
-    suite = Suite.load(suite_path("smoke"))
+    suite = untagged_smoke()
     t0, t1 = suite.tasks[0], suite.tasks[1]
     evs = [ep(ORACLE, solved=True, task=t0.id), ep(A, task=t0.id)]
     verdicts = [decide_task(t.id, task_fingerprint(t), [e for e in evs if e.task_id == t.id], oracle=ORACLE,
@@ -175,7 +190,7 @@ def test_block_list_tags_as_tasks_pick_writes_them_are_edited_in_place():
 
 def test_tagging_the_shipped_smoke_plans_changes_their_tags_and_nothing_else(tmp_path):
     plans = tmp_path / "smoke.yaml"
-    shutil.copy(SUITES_DIR / "src" / "smoke.yaml", plans)
+    copy_untagged(SUITES_DIR / "src" / "smoke.yaml", plans)
     before = {p.id: p for p in load_plans(plans)}
     ids = list(before)
     assert tag_plans(plans, {ids[0]: True, ids[3]: True, ids[5]: False}) == [ids[0], ids[3]]
@@ -190,9 +205,9 @@ def test_tagging_the_shipped_smoke_plans_changes_their_tags_and_nothing_else(tmp
 
 
 def test_a_suite_built_from_several_plans_files_gets_each_tag_in_the_file_holding_its_plan(tmp_path):
-    plans = load_plans(SUITES_DIR / "src" / "smoke.yaml")
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
-    shutil.copy(SUITES_DIR / "src" / "smoke.yaml", a)  # hand-written: one-line tags
+    copy_untagged(SUITES_DIR / "src" / "smoke.yaml", a)  # hand-written: one-line tags
+    plans = load_plans(a)
     dump_plans(plans[:3], b)  # as `tasks plans|pick` write them: block lists
     b_ids = [p.id for p in plans[:3]]
     a_only = plans[5].id
@@ -205,7 +220,7 @@ def test_a_suite_built_from_several_plans_files_gets_each_tag_in_the_file_holdin
 
 def test_tagging_a_suite_file_rewrites_only_the_changed_tasks_lines(tmp_path):
     path = tmp_path / "smoke.jsonl"
-    shutil.copy(suite_path("smoke"), path)
+    copy_untagged(suite_path("smoke"), path)
     old_lines = path.read_text().splitlines()
     suite = Suite.load(path)
     first = suite.tasks[0].id
@@ -217,7 +232,7 @@ def test_tagging_a_suite_file_rewrites_only_the_changed_tasks_lines(tmp_path):
 
 
 def test_selecting_by_tags_keeps_the_tasks_with_every_tag_and_renames_the_suite():
-    suite = Suite.load(suite_path("smoke"))
+    suite = untagged_smoke()
     live = select_tagged(suite, ["time", "live"])
     assert live.name == "smoke[tags=time,live]"
     assert [t.id for t in live.tasks] == [t.id for t in suite.tasks if {"time", "live"} <= set(t.tags)]
@@ -225,6 +240,17 @@ def test_selecting_by_tags_keeps_the_tasks_with_every_tag_and_renames_the_suite(
     assert select_tagged(suite, []) is suite
     with pytest.raises(ValueError, match="hard"):
         select_tagged(suite, ["hard"])
+
+
+def test_the_shipped_smoke_hard_tags_are_backed_by_its_evidence_file():
+    """`smoke` was tagged by `mcpbench tasks hard smoke --runs ORACLE --runs LOCAL_0.5B --runs LOCAL_1.5B --write`:
+    each tag must match the evidence with the task's current content (a reworded task would lose it)."""
+    suite = Suite.load(suite_path("smoke"))
+    ev = Evidence.model_validate_json((SUITES_DIR / "src" / "smoke.hard.json").read_text())
+    tagged = [t.id for t in suite.tasks if "hard" in t.tags]
+    assert tagged and tagged == ev.hard and stale_tags(suite, ev) == []
+    assert sorted(ev.rule["models"]) == ["local/qwen2.5-coder-0.5b", "local/qwen2.5-coder-1.5b"]
+    assert [p.id for p in load_plans(SUITES_DIR / "src" / "smoke.yaml") if "hard" in p.tags] == tagged
 
 
 # --- on real runs ----------------------------------------------------------------------------------------------------
@@ -244,8 +270,8 @@ def test_tasks_hard_on_real_runs_tags_the_plans_and_run_tags_hard_selects_them(t
     src = tmp_path / "src"
     src.mkdir()
     plans, suite_file = src / "smoke.yaml", tmp_path / "smoke.jsonl"
-    shutil.copy(SUITES_DIR / "src" / "smoke.yaml", plans)
-    shutil.copy(suite_path("smoke"), suite_file)
+    copy_untagged(SUITES_DIR / "src" / "smoke.yaml", plans)
+    copy_untagged(suite_path("smoke"), suite_file)
     suite = Suite.load(suite_file)
     timed = [t.id for t in suite.tasks if "time" in t.tags]
     run = mcpbench("run", "--suite", str(suite_file), "--tags", "time", "--out", str(tmp_path / "run"), "--quiet",

@@ -5,6 +5,7 @@ styles real servers use; none names a real server's tool."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from task_synth.wording import asks_back, figure_class, figure_misfit, gerund, n
 from task_synth.writing import (
     WriteFailed,
     choose_ask,
+    constant_fields,
     figure_name,
     from_the_question,
     purposeless_from,
@@ -185,6 +187,17 @@ def test_a_count_is_not_money_money_is_not_a_number_of_years_and_nothing_is_an_i
     assert figure_misfit("number of offices", "old_value") is None  # nothing says what an old value is
 
 
+def test_a_count_of_things_is_not_a_measure_and_a_measure_is_not_a_count():
+    assert figure_class("width_mm") == figure_class("paper weight in gsm") == "measure"
+    assert figure_misfit("total sheets", "width_mm\nWidth in millimetres") == \
+        "a count fed as a measure (total sheets into width mm)"  # a plural noun counts its things
+    assert figure_misfit("spine thickness mm", "page_count").startswith("a measure fed as a count")
+    assert figure_misfit("height", "width_mm") is None  # a measure into a measure: nothing said against it
+    assert figure_misfit("values", "width_mm") is None  # a plural that says nothing of what it counts
+    assert figure_class("real final value today dollars") == "money"  # a currency's plural is money, not a count
+    assert figure_misfit("string length", "count") is None  # a length is not taken for a measure
+
+
 def test_a_walk_is_cut_where_a_count_is_fed_as_money_or_an_input_is_only_passed_on():
     st = _state(min_hops=1)
     count = GroundedStep(server="db", tool="run_select", arguments={"sql": "SELECT COUNT(*) FROM offices"},
@@ -282,3 +295,31 @@ async def test_synthesis_on_real_finance_servers_names_values_never_asks_back_an
     code, out, err = await _mcpbench("tasks", "validate", "a.jsonl", "--config", str(ROOT / "servers.yaml"),
                                      cwd=tmp_path, timeout=600)
     assert code == 0, out + err
+
+
+def test_an_unlabelled_value_among_several_of_its_kind_is_asked_as_the_first_one():
+    table = "| date | customer | total |\n|---|---|---|\n| 2026-03-02 | Tejo | 10 |\n| 2026-03-05 | Ebro | 12 |\n"
+    ask, rx = salient(table, "preview")
+    assert ask.fuzzy == "what the first date in it is" and extract(rx, table) == "2026-03-02"
+    one = "Orders were last synced on 2026-03-05 by the nightly job."
+    ask, rx = salient(one, "status")
+    assert ask.fuzzy == "what date it gives" and extract(rx, one) == "2026-03-05"
+    window = "The window runs from 2026-03-02 to 2026-03-05."
+    assert salient(window, "window", given={"2026-03-02"}) is None  # the first date was given: neither is named
+
+
+def test_a_field_every_call_of_the_tool_returns_alike_is_never_the_question():
+    st = _state(min_hops=1)
+
+    def drawn(names: list[str], n: int) -> GroundedStep:
+        out = json.dumps({"type": "batch", "molecules": [{"type": "molecule", "name": x} for x in names],
+                          "label": f"{n} structures"})
+        return GroundedStep(server="chem", tool="draw_batch", arguments={"names": names}, outputs=[out, out])
+
+    one, two = drawn(["ethanol", "urea"], 2), drawn(["ozone"], 1)
+    st.grounded = [Grounded(chain_id="a", steps=[one]), Grounded(chain_id="b", steps=[two])]
+    assert constant_fields(st, "chem", "draw_batch") == {"batch", "molecule"}
+    ask, rx = choose_ask(st.grounded[0], st)
+    assert "type" not in ask.fuzzy and extract(rx, one.outputs[0]) != "batch"
+    st.grounded = st.grounded[:1]  # one call alone shows nothing constant
+    assert constant_fields(st, "chem", "draw_batch") == set()

@@ -209,3 +209,17 @@ def test_several_code_names_with_nothing_to_say_them_are_labels_never_nouns_nor_
     said = GENERIC.fuzzy(v)
     assert said.endswith("with C1 set to the number, M1 set to 12 and Y1 set to 3"), said
     assert "a c1 of" not in said and "colors, 3" not in said and wording_problems(said) == []
+
+
+def test_an_imperative_before_a_quantity_is_a_verb_and_a_manner_is_never_replaced_by_the_value():
+    """Pins "work out the draw several individual compounds …" and "draw one compound as ammonia"."""
+    assert action("Draw several individual compounds as separate files") == \
+        action("draw several individual compounds as separate files")
+    assert action("Draw several individual compounds as separate files").verb == "draw"
+    assert action("Sketch one compound as a 2D structure").verb == "sketch"  # a verb no list holds
+    assert action("Tangent function").verb is None and action("Sum of the values").verb is None
+    drawn = GENERIC.fuzzy(_view("Sketch one compound as a 2D structure.", {"name_or_smiles": "ammonia"},
+                                {"name_or_smiles": "compound"}))
+    assert drawn == "sketch one compound as a 2D structure for ammonia"  # was "… as ammonia"
+    weather = GENERIC.fuzzy(_view("Get the weather for a city.", {"city": "Lisbon"}, {"city": "city"}))
+    assert weather == "get the weather for Lisbon"
