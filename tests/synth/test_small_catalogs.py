@@ -64,7 +64,7 @@ def test_the_writer_asks_another_field_when_a_sibling_already_asks_the_first():
     raw = json.dumps({"source_time": "11:20", "target_time": "06:20", "hours_apart": -5, "target_day": "the same day"})
     g = Grounded(chain_id="c~a1", steps=[GroundedStep(server="zones", tool="convert_time",
                                                       arguments={"time": "11:20"}, outputs=[raw, raw], raw=[raw, raw])])
-    state = SimpleNamespace(asked={}, single_hop=set(), entry=lambda server, tool: None)
+    state = SimpleNamespace(asked={}, single_hop=set(), grounded=[g], entry=lambda server, tool: None)
     first = extract(choose_ask(g, state)[1], raw)  # type: ignore[arg-type]
     state.asked["c~a1"] = [str(first)]
     second = extract(choose_ask(g, state)[1], raw)  # type: ignore[arg-type]
