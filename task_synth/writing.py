@@ -283,9 +283,12 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
     given = given_values(last.arguments) | taken | (constant_fields(state, last.server, last.tool) if state else set())
     if state is not None and g.chain_id in state.single_hop:  # the question is the whole task: what the tool is about
-        found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
+        found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments},
+                        about_only=bool(taken))
         if found is not None and askable(found[1], last):
             return found
+        if taken:
+            raise WriteFailed(f"nothing else the tool is about in its output ({key})")
     found = salient(raw, key, given, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
         found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
