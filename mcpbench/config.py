@@ -18,7 +18,7 @@ BUILTIN_VARS = ("WORLD", "EPISODE_DIR", "WEB_URL", "MCPBENCH_HOME", "SERVER_ENV"
 """Placeholders mcpbench fills itself; every other ${VAR} is read from the orchestrator's environment."""
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRETISH = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE)", re.IGNORECASE)
+_SECRETISH = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH(?!OR(?!I[SZ]))|CREDENTIAL|COOKIE)", re.IGNORECASE)
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 
 

@@ -84,6 +84,7 @@ def resolve(spec: ServerSpec, builtins: dict[str, str], home: Path | None) -> Re
     """Fill ${...} placeholders and find the binary (for a `uvx`/`npx` line, its pinned install when `servers
     install` made one). Raises ConfigError / FileNotFoundError with a clear message."""
     from mcpbench.install import launch_spec, resolve_command
+    from mcpbench.launchers import LAUNCHERS
 
     def x(v: str) -> str:
         return expand(v, builtins)
@@ -94,8 +95,15 @@ def resolve(spec: ServerSpec, builtins: dict[str, str], home: Path | None) -> Re
         command = x(launch.command)
         if launch.install is not None or "/" not in command:
             command = resolve_command(launch.model_copy(update={"command": command}), home)
+    env = {k: x(v) for k, v in spec.env.items()}
+    sandbox = builtins.get("EPISODE_DIR")
+    if "HOME" not in env and sandbox and not (command and Path(command).name in LAUNCHERS):
+        # a server's home is its sandbox unless it declares one (`HOME: ${HOME}` gives the real one): what it writes
+        # under ~ (usage counters, logs, pictures, settings) stays in the run's directory
+        env["HOME"] = str(Path(sandbox) / ".home" / spec.name)
+        Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
     return Resolved(spec=spec, name=spec.name, transport=spec.transport, command=command,
-                    args=[x(a) for a in launch.args], env={k: x(v) for k, v in spec.env.items()},
+                    args=[x(a) for a in launch.args], env=env,
                     cwd=x(spec.cwd) if spec.cwd else None, url=x(spec.url) if spec.url else None,
                     headers={k: x(v) for k, v in spec.headers.items()})
 

@@ -354,8 +354,53 @@ async def _install_npm(specs: list[ServerSpec], home: Path) -> None:
 def _check_bin(spec: ServerSpec, home: Path) -> str:
     expected = _expected_bin(spec, home)
     if expected is None or not expected.exists():
-        raise InstallError(f"{spec.name}: installed, but {expected} does not exist; check 'command' in servers.yaml")
+        offered = package_commands(spec, home)
+        hint = (f"; the package installs {', '.join(repr(c) for c in offered)}: set 'command' to one of them"
+                if offered else "; check 'command' in servers.yaml")
+        raise InstallError(f"{spec.name}: installed, but {expected} does not exist{hint}")
     return str(expected)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def package_commands(spec: ServerSpec, home: Path) -> list[str]:
+    """The commands the server's own package installs (its console scripts, or its npm `bin`): what `command` may
+    name. Empty when they cannot be read."""
+    env = server_env_dir(spec, home)
+    if env is None or spec.install is None:
+        return []
+    if spec.install.pypi:
+        wanted = _canonical(re.split(r"[=<>!~\[; ]", spec.install.pypi, maxsplit=1)[0])
+        for info in sorted(env.glob("lib/python*/site-packages/*.dist-info")):
+            if _canonical(info.name.removesuffix(".dist-info").rsplit("-", 1)[0]) != wanted:
+                continue
+            entry_points = info / "entry_points.txt"
+            if not entry_points.is_file():
+                return []
+            section, out = "", []
+            for line in entry_points.read_text(errors="replace").splitlines():
+                line = line.strip()
+                if line.startswith("["):
+                    section = line
+                elif section == "[console_scripts]" and "=" in line:
+                    out.append(line.split("=", 1)[0].strip())
+            return sorted(out)
+        return []
+    if spec.install.npm:
+        name = spec.install.npm.rsplit("@", 1)[0] if spec.install.npm.count("@") > (
+            1 if spec.install.npm.startswith("@") else 0) else spec.install.npm
+        manifest = env / "node_modules" / name / "package.json"
+        try:
+            data = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            return []
+        bins = data.get("bin")
+        if isinstance(bins, str):
+            return [name.rsplit("/", 1)[-1]]
+        return sorted(bins) if isinstance(bins, dict) else []
+    return []
 
 
 def install_servers(specs: Sequence[ServerSpec], home: Path | None = None, *, force: bool = False,

@@ -252,7 +252,8 @@ def kill_survivors(procs: list[tuple[int, str]]) -> int:
 
 
 # ---- telling why ----------------------------------------------------------------------------------------------------
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|SESSION|PRIVATE)", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH(?!OR(?!I[SZ]))|CREDENTIAL|COOKIE|SESSION|PRIVATE)",
+                          re.IGNORECASE)  # an AUTHOR is not a secret; an AUTHORIZATION is
 _TOKEN_SHAPE = re.compile(
     r"(sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}"
@@ -307,12 +308,29 @@ def last_lines(text: str | None, n: int = 5, width: int = 300) -> list[str]:
     return lines[-n:]
 
 
+_OLD_SDK = re.compile(
+    r"AttributeError: '(?:Server|FastMCP|MCPServer|Context|ClientSession|ServerSession)' object has no attribute"
+    r"|ImportError: cannot import name '\w+' from 'mcp[.\w]*'"
+    r"|ModuleNotFoundError: No module named 'mcp\.[\w.]+'")
+"""A server written for an MCP SDK API that the installed SDK no longer has (servers built on the 1.x Python SDK,
+installed beside 2.x)."""
+
+
 def with_stderr(error: str, tail: str | None, n: int = 3) -> str:
-    """A start-up failure message followed by what the server last wrote on stderr (already redacted)."""
+    """A start-up failure message followed by what the server last wrote on stderr (already redacted), and a hint
+    when that is a server written for an older MCP SDK."""
     lines = last_lines(tail, n)
     if not lines:
         return error
-    return f"{error}; the server's stderr ends with: " + " ⏎ ".join(lines)
+    hint = stderr_hint(tail)
+    return f"{error}; the server's stderr ends with: " + " ⏎ ".join(lines) + (f" ({hint})" if hint else "")
+
+
+def stderr_hint(tail: str | None) -> str:
+    """What to do about a failure the stderr shows, when it is a known one; '' otherwise."""
+    if _OLD_SDK.search(tail or ""):
+        return 'written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in servers.yaml'
+    return ""
 
 
 # ---- the world ------------------------------------------------------------------------------------------------------

@@ -231,10 +231,18 @@ NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false
 """An empty error field says nothing failed."""
 
 
+_ERROR_FIELD = re.compile(r"""["'](?:error|errors|err|failure|exception)["']\s*:\s*["'][^"'\n]{3,}""",
+                          re.IGNORECASE)
+_KEY = re.compile(r"""["'][^"'\n]{1,60}["']\s*:""")
+
+
 def is_failure_text(text: str) -> bool:
-    """A short output that reports a failure (servers that answer faults as ok text)."""
+    """A short output that reports a failure (servers that answer faults as ok text): an error field with a message,
+    or failure words outside the field names (`"required": 4.5` names a threshold, not a missing argument)."""
     t = NO_ERROR.sub("", text.strip())
-    return len(t) <= ERROR_CHARS and bool(_FAILURE.search(t))
+    if len(t) > ERROR_CHARS:
+        return False
+    return bool(_ERROR_FIELD.search(t)) or bool(_FAILURE.search(_KEY.sub("", t)))
 
 
 @rule("not_an_error")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcpbench.world import SOURCE_DIR
 from task_synth.fill import role
-from task_synth.kinds import Kind, register_kind
+from task_synth.kinds import NEVER, Kind, register_kind
 
 if TYPE_CHECKING:
     from mcpbench.catalog import ToolEntry
@@ -53,6 +53,12 @@ _PROSE = re.compile(r"[A-Z][A-Za-z ,;:'’]+\.")
 
 
 register_kind(Kind(TEXT, r"[^\n]+", find=r"\A\s*([A-Za-z][^\n{}\[\]]{19,400}?)\s*\Z", noun="text"))
+MARKUP = "markup"
+"""An HTML document (a page of the world's web site): what a person pastes into a tool that validates, converts or
+inspects markup."""
+register_kind(Kind(MARKUP, r"(?s)\s*<.+>\s*", find=NEVER, noun="page"))
+_HTML_NAME = re.compile(r"(^|_)(html|markup|page_?source)(_?(content|text|string|source|snippet|code|doc|document|"
+                        r"page|input))?$", re.IGNORECASE)
 """A one-line plain-text output (a string tool's result) is a text the next call can work on; parameters get this
 kind from `classify`, never from their name alone (kinds.param_kind), and probes never pool it (probe.NOT_POOLED)."""
 
@@ -77,6 +83,18 @@ def is_free_text(name: str, schema: dict[str, Any]) -> bool:
         "data", "values", "value", "items", "rows", "records", "entries", "tasks", "lines"))
 
 
+def is_markup(name: str, schema: dict[str, Any]) -> bool:
+    """A string parameter that takes an HTML document: named so ('html', 'html_content'), or a content parameter
+    its description says is HTML."""
+    if not _string(schema):
+        return False
+    if _HTML_NAME.search(name):
+        return True
+    desc = str(schema.get("description", ""))
+    return bool(re.search(r"\bhtml\b", desc, re.IGNORECASE)) and (
+        bool(_TEXT_NAME.search(name)) or role(name, schema) == "content")
+
+
 def part_kind(name: str, schema: dict[str, Any]) -> str | None:
     """The kind of a string parameter that must be a piece of the call's text, else None."""
     if not _string(schema):
@@ -98,6 +116,9 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     free-text parameter."""
     props = (entry.input_schema or {}).get("properties") or {}
     open_ = [p for p, k in kinds.items() if k in (None, "search")]
+    pages = [p for p in open_ if is_markup(p, props.get(p) or {})]
+    if len(pages) == 1:
+        return {pages[0]: MARKUP}
     texts = [p for p in open_ if is_free_text(p, props.get(p) or {})]
     if len(texts) != 1:
         return {}
@@ -148,6 +169,31 @@ def world_texts() -> tuple[str, ...]:
 
 
 @cache
+def world_pages() -> tuple[str, ...]:
+    """The world's web pages as HTML (each under 2 kB), in a fixed order."""
+    pages = [f.read_text(encoding="utf-8").strip() for f in sorted((SOURCE_DIR / "web").glob("*.html"))]
+    return tuple(p for p in pages if len(p) <= 2000)
+
+
+def page_words(html: str) -> str:
+    """How a request names a pasted page: by its title ('the Service status page below'), else 'the page below'."""
+    m = re.search(r"<title>(.*?)</title>", html, re.S | re.IGNORECASE)
+    title = re.split(r"\s+[—–|-]\s+", m.group(1).strip())[0].strip() if m else ""
+    return f"the {title} page below" if title and len(title) <= 60 else "the page below"
+
+
+def pasted_pages(views: list[Any]) -> str:
+    """The pages the request names 'below', for after the question (each once, in the order said)."""
+    out: list[str] = []
+    for v in views:
+        for p, k in sorted(v.kinds.items()):
+            val = v.args.get(p)
+            if k == MARKUP and isinstance(val, str) and not v.is_bound(p) and val.strip() not in out:
+                out.append(val.strip())
+    return "".join(f"\n\n{x}" for x in out)
+
+
+@cache
 def world_phrases() -> tuple[str, ...]:
     """Short names from the world (products) to put into a text."""
     from task_synth.topics import world_topics
@@ -186,6 +232,8 @@ def add_pools(graph: ToolGraph) -> None:
         for k in PARTS:
             if k in used:
                 graph.pools[k] = parts(texts[0], k)[:4]
+    if MARKUP in used and world_pages():
+        graph.pools[MARKUP] = list(world_pages())
     if PHRASE in used and world_phrases():
         graph.pools[PHRASE] = list(world_phrases())
 
@@ -312,6 +360,7 @@ def chain_text(nodes: list[ToolNode], steps_args: list[dict[str, Any]]) -> str |
 
 
 __all__ = [
+    "MARKUP",
     "PARTS",
     "PHRASE",
     "TEXT",
@@ -322,9 +371,13 @@ __all__ = [
     "complete",
     "fit_parts",
     "is_free_text",
+    "is_markup",
+    "page_words",
     "part_kind",
     "parts",
+    "pasted_pages",
     "say_once",
+    "world_pages",
     "world_phrases",
     "world_texts",
 ]

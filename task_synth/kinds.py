@@ -79,12 +79,24 @@ QUANTITY = re.compile(r"count|total|sum|result|amount|price|quantity|qty|value|d
 _KEY_LEFT = re.compile(r"""(["'])([^"'\n]{1,60})\1\s*:\s*["']?$""")
 
 
+_PROSE_RESULT = re.compile(r"(?:[\d)]\s*=|\b(?:equals|comes to|(?:result|sum|total|answer|product|quotient|"
+                           r"difference|value|count)\s+(?:is|was|of))|\bis)\s*[$€£]?\s*$", re.IGNORECASE)
+_PROSE_AFTER = re.compile(r"\s*(?:[.!,;)]|\s*$|\s+[A-Za-z%]{1,12}\b[.!]?\s*$)")
+
+
 def is_quantity(text: str, start: int, end: int) -> bool:
-    """A number worth computing with: the whole output, or the value of a field named like a quantity."""
+    """A number worth computing with: the whole output, the value of a field named like a quantity, or — in prose —
+    the result a line states ("12 + 3 = 15", "The result is 15.", "The total comes to 40 EUR.")."""
     if text.strip() == text[start:end]:
         return True
     m = _KEY_LEFT.search(text[max(0, start - 80):start])
-    return bool(m and QUANTITY.search(m.group(2)))
+    if m:
+        return bool(QUANTITY.search(m.group(2)))
+    line_left = text[max(0, start - 80):start].rsplit("\n", 1)[-1]
+    line_right = text[end:end + 40].split("\n", 1)[0]
+    if not _PROSE_RESULT.search(line_left) or not _PROSE_AFTER.match(line_right):
+        return False
+    return not re.search(r"\bis\s*$", line_left, re.IGNORECASE) or bool(QUANTITY.search(line_left))
 
 
 def is_timezone_name(text: str, start: int, end: int) -> bool:
@@ -120,7 +132,7 @@ NOT_ARITHMETIC = re.compile(r"\b(?:cron|regular|regex|json ?path|xpath|jq|jmespa
                             r"\bcron\b|\bregex\b|\bregular expression\b", re.IGNORECASE)
 """Description words that make an `expression` parameter something other than arithmetic ("Cron expression (5
 fields …)", "Regular expression to match"): it does not take the arithmetic seeds (a cron one takes `cron`)."""
-register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER})(?![\w.:/-]|-\d)",
+register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER})(?![\w:/-]|\.\w|-\d)",
                    produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
                    noun="number", json_type="number", accept=is_quantity))
 register_kind(Kind("table", r"[A-Za-z_][A-Za-z0-9_]*", params=r"table(_?name)?", described=r"\btable\b",

@@ -320,6 +320,10 @@ def _value_words(v: StepView, p: str) -> str:
         return colour_words(str(val)) if kind == "colour" else palette_words(str(val))
     if kind == "compound":
         return compound_words(str(val))
+    if kind == "markup":  # a pasted page: named here, given after the question (freetext.pasted_pages)
+        from task_synth.freetext import page_words
+
+        return page_words(str(val))
     return str(val)
 
 

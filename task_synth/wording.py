@@ -237,6 +237,8 @@ def action(description: str, tool: str = "") -> Action:
         return Action(base, rest)
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
         return Action(low, rest)
+    if low.isalpha() and len(words) > 2 and words[1].lower() in ("out", "up"):
+        return Action(f"{low} {words[1].lower()}", _lower_first(" ".join(words[2:])))  # 'Work out a percentage …'
     if low.isalpha() and len(words) > 2 and words[1].lower() in _QUANTIFIERS:
         return Action(low, rest)  # an imperative before a quantity: "Draw several compounds", "Draw one compound"
     return Action(None, _lower_first(" ".join(words)))

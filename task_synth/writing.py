@@ -567,7 +567,7 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
         asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}"
     else:
         asked = f"tell me {question}{setup_context(pre)}"
-    fuzzy = f"{lead_in(lead, opener)} {asked}?{pasted_after(pre)}"
+    fuzzy = f"{lead_in(lead, opener)} {asked}?{pasted_after(pre)}{freetext.pasted_pages(body)}"
     precise = " ".join(f"({i + 1}) {phrasing(v.server, v.tool, v).precise(v)}" for i, v in enumerate(vs))
     precise += f" {ask.precise}"
     answer = ask.answer.replace("{value}", placeholder(k, regex))

@@ -91,3 +91,21 @@ def test_redaction_hides_assigned_secrets_but_leaves_a_failure_reason_readable()
     assert redact("token expired at 5", environ={}) == "token expired at 5"
     assert redact("MY_API_KEY=hunter22 --api-key=abcdef", environ={}) == "MY_API_KEY=*** --api-key=***"
     assert redact('{"api_key": "abcdefg"}', environ={}) == '{"api_key": "***"}'
+
+
+async def test_a_server_written_for_the_old_sdk_fails_with_its_stderr_and_the_pin_that_fixes_it(tmp_path: Path) -> None:
+    """A real server process on the real SDK: a 1.x low-level server (`@server.list_tools()`) crashes on 2.x."""
+    from mcpbench.config import ServerSpec
+    from mcpbench.fleet import Fleet
+
+    script = tmp_path / "old_server.py"
+    script.write_text("from mcp.server.lowlevel import Server\nserver = Server('old')\n"
+                      "@server.list_tools()\nasync def tools():\n    return []\n")
+    spec = ServerSpec(name="old", command=sys.executable, args=[str(script)])
+    with anyio.fail_after(60):
+        async with Fleet.open([spec], log_dir=tmp_path) as fleet:
+            why = fleet.status["old"].why()
+    assert "'Server' object has no attribute 'list_tools'" in why
+    assert why.endswith('(written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in '
+                        'servers.yaml)')
+    assert process.stderr_hint("fatal: port 80 is taken") == ""

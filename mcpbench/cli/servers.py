@@ -15,6 +15,7 @@ from rich.table import Table
 from mcpbench._loop import run as run_loop
 from mcpbench.cli.common import ConfigOpt, JsonOpt, console, err_console, fail, load_or_exit, print_json
 from mcpbench.config import FleetConfig, ServerSpec
+from mcpbench.process import stderr_hint
 
 servers_app = typer.Typer(help="Install, connect to and inspect the fleet of MCP servers.", no_args_is_help=True)
 
@@ -82,6 +83,7 @@ def list_cmd(names: list[str] | None = typer.Argument(None), config: Path | None
     for r in rows:
         ok = r["status"] == "connected"
         said = f"\n[dim]{escape((r['stderr_tail'] or '')[-300:])}[/]" if r.get("stderr_tail") else ""
+        said += f"\n[yellow]{escape(hint)}[/]" if (hint := stderr_hint(r.get("stderr_tail"))) else ""
         t.add_row(r["name"], r["transport"], "[green]connected[/]" if ok else "[red]failed[/]", str(r["tools"]),
                   r["version"] or "", f"{r['connect_ms']:.0f}" if r["connect_ms"] else "",
                   escape(r["error"] or "") + said)

@@ -74,3 +74,11 @@ def test_the_cli_exits_2_with_the_location_on_a_broken_config(tmp_path):
 def test_a_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_an_author_is_not_a_secret_but_an_authorization_is():
+    ok = parse_config("servers:\n  - name: a\n    command: x\n    env: {GIT_AUTHOR_NAME: Brightwater Team}\n", "f.yaml")
+    assert ok.get("a").env == {"GIT_AUTHOR_NAME": "Brightwater Team"}
+    with pytest.raises(ConfigError, match="looks like a secret"):
+        parse_config("servers:\n  - name: a\n    transport: http\n    url: http://x\n"
+                     "    headers: {Authorization: Bearer abc}\n", "f.yaml")

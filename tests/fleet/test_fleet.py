@@ -122,6 +122,29 @@ async def test_servers_receive_only_the_safe_default_env_network_config_and_what
     assert set(env) <= {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "DB", "LC_CTYPE", *NETWORK_ENV}
 
 
+async def test_a_servers_home_is_its_sandbox_unless_it_declares_one(toy_spec, monkeypatch, tmp_path):
+    """Servers write usage counters, logs and pictures under ~: during a run, check or synthesis that lands in the
+    run's own directory, never in the user's home. A server that needs the real home says `HOME: ${HOME}`."""
+    real = tmp_path / "user-home"
+    real.mkdir()
+    monkeypatch.setenv("HOME", str(real))
+    monkeypatch.setenv("MCPBENCH_HOME", str(tmp_path / "mcpbench-home"))  # mcpbench's own cache is not the point
+    sandboxed = toy_spec("envdump", args=[str(HERE / "env_server.py")])
+    stateful = toy_spec("envdump2", args=[str(HERE / "env_server.py")], stateful=True)
+    declared = toy_spec("envdump3", args=[str(HERE / "env_server.py")], env={"HOME": "${HOME}"})
+    async with Fleet.open([sandboxed, stateful, declared]) as fleet:
+        shared = json.loads((await fleet.call("envdump", "environ", {})).content)["HOME"]
+        assert Path(shared).is_dir() and Path(shared).name == "envdump" and not Path(shared).is_relative_to(real)
+        async with fleet.episode("e1", servers=["envdump2"]) as ep:
+            first = json.loads((await ep.call_real("envdump2", "environ", {})).content)["HOME"]
+        async with fleet.episode("e2", servers=["envdump2"]) as ep:
+            second = json.loads((await ep.call_real("envdump2", "environ", {})).content)["HOME"]
+        assert first != second and not Path(first).is_relative_to(real)  # each episode has its own
+        assert json.loads((await fleet.call("envdump3", "environ", {})).content)["HOME"] == str(real)
+    assert not Path(shared).exists()  # the fleet's directory is gone with it
+    assert list(real.iterdir()) == []
+
+
 async def test_concurrent_calls_share_one_session_under_the_capacity_limit(toy_spec):
     async with Fleet.open([toy_spec(max_concurrency=4)]) as fleet:
         pids = set()

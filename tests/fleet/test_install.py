@@ -15,10 +15,12 @@ from mcpbench.config import ServerSpec, load_config
 from mcpbench.install import (
     InstallEvent,
     ServerNotInstalled,
+    _check_bin,
     home_dir,
     install_servers,
     install_servers_async,
     is_installed,
+    package_commands,
     resolve_command,
     server_env_dir,
     spec_hash,
@@ -65,6 +67,30 @@ def test_the_spec_hash_changes_with_the_pinned_version_and_the_extra_requirement
     assert spec_hash(a) == spec_hash(_spec(install={"pypi": "pkg==1"}))
     assert spec_hash(a) != spec_hash(_spec(install={"pypi": "pkg==2"}))
     assert spec_hash(a) != spec_hash(_spec(install={"pypi": "pkg==1", "with": ["mcp<2"]}))
+
+
+def test_a_wrong_command_names_the_commands_the_package_installs(tmp_path: Path) -> None:
+    """`command: accounting-ai-mcp` for a package whose console script is `accounting_ai_mcp`: the error says so."""
+    home = tmp_path / "home"
+    spec = _spec(name="acct", command="accounting-ai-mcp", install={"pypi": "Accounting.AI-MCP==1.0"})
+    info = home / "servers" / "acct" / "lib" / "python3.11" / "site-packages" / "accounting_ai_mcp-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_text("[console_scripts]\naccounting_ai_mcp = server:main\n"
+                                          "[other]\nnot_a_command = x:y\n")
+    other = info.parent / "anyio-4.0.dist-info"
+    other.mkdir()
+    (other / "entry_points.txt").write_text("[console_scripts]\nnot_ours = a:b\n")
+    assert package_commands(spec, home) == ["accounting_ai_mcp"]
+    with pytest.raises(Exception, match=r"the package installs 'accounting_ai_mcp': set 'command' to one of them"):
+        _check_bin(spec, home)
+    npm = _spec(name="n", command="wrong", install={"npm": "@scope/tool-server@1.2.3"})
+    manifest = home / "npm" / "node_modules" / "@scope" / "tool-server" / "package.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"name": "@scope/tool-server", "bin": {"tool-server": "dist/index.js"}}')
+    assert package_commands(npm, home) == ["tool-server"]
+    bare = _spec(name="b", command="x", install={"pypi": "nothing-installed==1"})
+    with pytest.raises(Exception, match=r"check 'command' in servers.yaml"):
+        _check_bin(bare, home)
 
 
 def test_a_failing_install_is_a_failed_result_with_the_installer_output_and_others_still_install(

@@ -323,3 +323,15 @@ def test_a_field_every_call_of_the_tool_returns_alike_is_never_the_question():
     assert "type" not in ask.fuzzy and extract(rx, one.outputs[0]) != "batch"
     st.grounded = st.grounded[:1]  # one call alone shows nothing constant
     assert constant_fields(st, "chem", "draw_batch") == set()
+
+
+def test_a_result_stated_in_prose_is_a_number_to_ask_for_and_an_assignment_or_a_page_is_not():
+    """Toy servers answer in sentences ('12 + 3 = 15', 'The result is 15.'): the result is what a request asks."""
+    from task_synth.kinds import pick_references
+
+    for raw, given in (("🔢 12 + 3 = 15", {"12", "3"}), ("The result is 15.", set()),
+                       ("The sum of 12 and 3 is 15.", {"12", "3"}), ("The total comes to 15 EUR.", set())):
+        ask, rx = salient(raw, "calc/add", given)
+        assert ask.check == "numeric" and extract(rx, raw) == "15", raw
+    for raw in ("x = 3, y = 4", "Your order is 15 days late", "Page 3 of 10", "Version 1.2.3."):
+        assert pick_references("number", raw, "k") == [], raw

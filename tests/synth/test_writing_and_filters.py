@@ -182,3 +182,13 @@ def test_validate_accepts_the_six_hops_a_joined_seeded_task_has_and_refuses_seve
 
     assert not [p for p in static_problems(hops(6)) if "hops" in p]
     assert [p for p in static_problems(hops(7)) if "hops" in p] == ["hops: 7 hops, outside 1..6"]
+
+
+def test_a_failure_word_that_names_a_field_is_not_an_error_message_but_an_error_field_is():
+    from task_synth.filters import is_failure_text
+
+    contrast = '{"contrast_ratio": 12.63, "wcag_aa": {"passes": true, "required": 4.5}, "missing": 0}'
+    assert not is_failure_text(contrast)  # "required" and "missing" name a threshold and a count here
+    assert is_failure_text('{"error": "Rate limit reached (10/day on free tier)", "upgrade_url": "https://x"}')
+    assert is_failure_text('{"status": "not found"}') and is_failure_text("Error: invalid id")
+    assert not is_failure_text('{"error": null, "value": 3}')
