@@ -56,6 +56,9 @@ class Part(BaseModel):
     seed_world: bool = True
     variants: int | None = Field(default=None, ge=1)
     """SynthOptions.variants: more chains of each kind (different literals and topics) for large suites."""
+    refill: bool | None = None
+    """SynthOptions.refill (default on): a part short of `n` gets variants of its kept tasks' chains; false keeps one
+    task per distinct chain."""
     tags: list[str] = Field(default_factory=list)
     """Added to every task of the part (after synthesis, so they do not change ids)."""
 
@@ -283,7 +286,8 @@ def fleet_part_runner(config: Any, recipe_dir: Path, *, concurrency: int = 4) ->
         names = part.servers or sorted({s.server for p in plans or [] for s in p.steps})
         specs = config.select(names)
         extra = {k: v for k, v in (("cross_server_share", part.cross_server_share), ("min_hops", part.min_hops),
-                                   ("max_hops", part.max_hops), ("variants", part.variants)) if v is not None}
+                                   ("max_hops", part.max_hops), ("variants", part.variants),
+                                   ("refill", part.refill)) if v is not None}
         options = SynthOptions(servers=[s.name for s in specs], n=part.n, seed=_part_seed(recipe, index),
                                id_prefix=recipe.suite, seed_world=part.seed_world, concurrency=concurrency, **extra)
         report = PartReport(index=index, name=part.name(index), servers=options.servers,

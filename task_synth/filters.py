@@ -360,12 +360,14 @@ class RuleFilter:
         o = state.options
         hashes = state.live.catalog.hashes()
         kept: dict[str, Task] = {}
-        substance: dict[str, str] = {}
+        substance: dict[str, str] = {task_substance(t): t.id for t in state.tasks}  # a later run (refill.py)
+        earlier = {t.id for t in state.tasks}
         for g in state.grounded:
             plan = state.plans.get(g.chain_id)
             draft = state.drafts.get(g.chain_id)
-            if draft is None:
+            if draft is None or g.chain_id in state.filtered:
                 continue
+            state.filtered.add(g.chain_id)
             g, draft = real_grounded(g, state.variants), real_draft(draft, state.variants)
             try:
                 task = assemble(g, draft, task_id_=plan.id if plan else None, prefix=o.id_prefix,
@@ -380,16 +382,18 @@ class RuleFilter:
                               hops=(1 if g.chain_id in state.single_hop else o.min_hops, o.max_hops),
                               state_before=before, drawn=drawn_steps(g, state))
             reasons = apply_rules(ctx)
-            if task.id in kept:
+            if task.id in kept or task.id in earlier:
                 reasons.append(f"duplicate of task {task.id}")
             twin = substance.get(task_substance(task))
             if twin is not None and twin != task.id:
                 reasons.append(f"same calls and checks as task {twin} (worded differently)")
             if reasons:
+                state.task_chain.setdefault(task.id, g.chain_id)
                 state.reject(task.id, "filter", reasons, task)
             else:
                 kept[task.id] = task
                 substance[task_substance(task)] = task.id
+                state.task_chain[task.id] = g.chain_id
         state.tasks.extend(kept.values())
 
 

@@ -94,8 +94,11 @@ def _regex(key: str, value: Any, raw: str) -> str | None:
     return rx if extract(rx, raw) == value else None
 
 
-def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, str] | None:
-    """The Ask and regex of the field a one-hop read's question is about (see the module doc), or None."""
+def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict[str, Any],
+            about_only: bool = False) -> tuple[Ask, str] | None:
+    """The Ask and regex of the field a one-hop read's question is about (see the module doc), or None;
+    `about_only`: only a field whose name shares a word with what the tool is about (another question of a lone
+    read, refill.py: the python version of a health check is not what it is about)."""
     try:
         data = json.loads(raw)
     except ValueError:
@@ -111,6 +114,8 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
         if str(value) in given or asks_back(key, value, inputs):
             continue
         score = sum(about.get(_stem(w), 0) for w in words.split())
+        if about_only and score == 0:
+            continue
         ranked.append((-score, 0 if isinstance(value, int | float) else 1, order, key, value))
     for _, _, _, key, value in sorted(ranked, key=lambda r: r[:3]):
         rx = _regex(key, value, raw)

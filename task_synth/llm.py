@@ -193,12 +193,13 @@ class LLMWriter:
     async def run(self, state: SynthState) -> None:
         guard = guard_of(state)
         for g in state.grounded:
-            if g.chain_id in state.plans or g.chain_id in state.drafts:
+            if g.chain_id in state.plans or g.chain_id in state.drafts or g.chain_id in state.filtered:
                 continue
             try:
                 draft = write_templates(g, state)
             except WriteFailed as e:
                 state.reject(g.chain_id, "write", [str(e)], g)
+                state.filtered.add(g.chain_id)
                 continue
             chain = "\n".join(f"{i + 1}. {s.server}/{s.tool} {json.dumps(s.arguments, ensure_ascii=False)}"
                               f" -> {s.outputs[0][:400]}" for i, s in enumerate(g.steps))

@@ -1,6 +1,6 @@
 """The synthesis pipeline: registered steps over a shared state, every artifact written to the work dir.
 
-    graph (schema, probe[, llm]) → sample → ground → write → filter
+    graph (schema, probe[, llm]) → sample → ground → write → filter [→ refill: variants when short of n]
 
 Work dir: graph.json, chains.jsonl, grounded.jsonl, tasks.jsonl, rejected.jsonl (and plans are read from a file).
 Determinism: one seed drives every choice, every collection is iterated in sorted or insertion order, grounding runs
@@ -92,6 +92,10 @@ class SynthOptions(BaseModel):
     id_prefix: str = "synth"
     seed_world: bool = True
     """Write the world's facts into servers isolated per episode and ask about them (stateful tasks)."""
+    refill: bool = True
+    """When the distinct chains give fewer than `n` tasks, make variants of the kept tasks' chains — asked another
+    field or question, or with other literal arguments — each grounded, worded and filtered like any chain
+    (refill.py). False: one task per distinct chain at most."""
     lone_reads: bool = True
     """Read tools no walk reaches (a single-tool server, reads that feed nothing) get one-hop chains — one read, one
     question — for what the walks left short of `n × oversample` (sampling.lone_reads); the only tasks allowed one
@@ -130,6 +134,16 @@ class SynthState:
     variants: dict[str, Any] = field(default_factory=dict)
     """'server/name' -> variants.Variant: the documented actions of tools split into tools of their own (their
     calls go to the real tool; tasks name the real tool)."""
+    asked: dict[str, list[str]] = field(default_factory=dict)
+    """Chain id -> values its sibling tasks already ask (refill.py): the writer asks another field of the output."""
+    askers: dict[str, Callable[[str, int], Draft | None]] = field(default_factory=dict)
+    """Chain id -> a function giving the draft of a copy of that chain (its id) asked its k-th other question (k ≥ 1),
+    None past the last: filled by steps that word their own drafts (seeding), used by refill.py."""
+    task_chain: dict[str, str] = field(default_factory=dict)
+    """Task id -> the chain id it was assembled from (the rule filter records it; refill.py reads it)."""
+    filtered: set[str] = field(default_factory=set)
+    """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
+    chains."""
 
     def reject(self, cid: str, stage: str, reasons: list[str], candidate: BaseModel | dict[str, Any] | None = None
                ) -> None:
@@ -160,6 +174,7 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps += [StepRef("ground", "live"), StepRef("ground", "lone"),
               StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
+    steps += [StepRef("sample", "refill", (("writer", "llm"), ("scored", True)) if llm else ())]
     return steps
 
 

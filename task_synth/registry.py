@@ -82,6 +82,7 @@ def _load_builtin_steps() -> None:
     import task_synth.llm
     import task_synth.planner
     import task_synth.probe
+    import task_synth.refill
     import task_synth.sampling
     import task_synth.seeding
     import task_synth.worldcalc

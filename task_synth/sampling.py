@@ -257,6 +257,42 @@ class LoneRetry:
         await LiveGrounding().run(state)
 
 
+def redrawn(state: SynthState, chain: Chain, rng: random.Random, taken: dict[tuple[int, str], list[Any]]
+            ) -> list[ChainStep] | None:
+    """The chain's steps with every literal argument of a known kind drawn again from its pool, avoiding the values
+    `taken` (step, parameter -> values that position had in the chain and its earlier redraws; extended here): the
+    same shape asked of other records (refill.py). Bound arguments, free text and set-up calls stay. None when no
+    argument can take another value."""
+    walker = _Walker(state, rng)
+    out: list[ChainStep] = []
+    changed = False
+    used: dict[str, list[Any]] = {}  # kind -> literals of the new chain so far: no zone compared with itself
+    for i, s in enumerate(chain.steps):
+        node = walker.nodes.get(f"{s.server}/{s.tool}")
+        if node is None:  # a set-up call
+            out.append(s)
+            continue
+        args = dict(s.arguments)
+        bound = set(s.bindings) | {b.param for b in s.binds}
+        for p in sorted(args):
+            kind = node.params.get(p)
+            if kind is None or p in bound:
+                continue
+            seen = taken.setdefault((i, p), [args[p]])
+            alike = [v for q, v in args.items() if q != p and node.params.get(q) == kind] + used.get(kind, [])
+            value = walker.literal(node, p, avoid=seen + alike)
+            if value is None or value in seen or value in alike:
+                continue
+            seen.append(value)
+            args[p] = value
+            changed = True
+        for p, v in args.items():
+            if (kind := node.params.get(p)) is not None and p not in bound:
+                used.setdefault(kind, []).append(v)
+        out.append(s.model_copy(update={"arguments": args}))
+    return out if changed else None
+
+
 def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
     """A required choice among several (an enum with no default): the request does not recite enum values, so a
     one-hop task on it would not say which one it asks about."""
@@ -343,4 +379,5 @@ class WalkSampler:
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "lone_reads", "paths_for", "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "lone_reads", "paths_for", "redrawn",
+           "with_setups"]

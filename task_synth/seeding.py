@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -489,6 +490,22 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
                  tags=tags)
 
 
+def asker(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic,
+          reads: list[tuple[int, StateRead | None]], writes: list[str], made: list[str], seed: int,
+          values: list[list[str]] | None = None) -> Callable[[str, int], Draft | None]:
+    """The draft of a copy of a seeded chain (id `cid`) asked the topic's k-th other question of the same records
+    (Topic.others), None past the last: SynthState.askers, for refill.py. VALUES: what its state checks look for
+    (checked_values), as the first draft's."""
+
+    def ask(cid: str, k: int) -> Draft | None:
+        other = topic.asked(k)
+        if other is None:
+            return None
+        return draft_for(parts, other, random.Random(f"task_synth:seed:{seed}:{cid}"), reads, writes, made, values)
+
+    return ask
+
+
 def state_read(g: Grounded, i: int) -> StateRead | None:
     """The final-state read of grounded step `i`: its literal arguments, and each bound one either as the value it
     took (the same in both groundings: an id a fresh instance always gives, "req-1") or, when every episode draws
@@ -697,6 +714,8 @@ class WorldSeeding:
             draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values)
             state.grounded.append(g)
             state.drafts[cid] = draft
+            state.askers[cid] = asker([(ps, fmt) for _, ps, fmt in parts], topic, reads[cid], descs, firsts,
+                                      state.options.seed, values)
             after = []
             for run in (0, 1):
                 outs = g.raw_outputs(run)
@@ -709,5 +728,5 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "checked_values", "draft_for", "echoes", "isolated_servers",
-           "made_phrase", "state_read"]
+__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "asker", "checked_values", "draft_for", "echoes",
+           "isolated_servers", "made_phrase", "state_read"]

@@ -54,6 +54,19 @@ class Measure(BaseModel):
         return round(total / len(kept) if self.op == "mean" else total, 2)
 
 
+class TopicQuestion(BaseModel):
+    """Another question on a topic's records, with its measure (the answer is computed from the records, never
+    written by hand)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    precise: str
+    answer_text: str
+    measure: Measure
+    relative: bool = False
+
+
 class Topic(BaseModel):
     """A slice of the world to record somewhere, and what a person wants to know about it."""
 
@@ -78,6 +91,19 @@ class Topic(BaseModel):
     """The answer is money: checked with a small relative tolerance."""
     measure: Measure | None = None
     """How `answer` is computed from `rows` (it must agree with `answer`)."""
+    others: tuple[TopicQuestion, ...] = ()
+    """Other questions a person might ask of the same records (`asked`): more tasks from one seeded chain."""
+
+    def asked(self, k: int) -> Topic | None:
+        """The topic asked its k-th other question (k ≥ 1; 0 is the topic itself), None past the last."""
+        if k == 0:
+            return self
+        if not 0 < k <= len(self.others):
+            return None
+        q = self.others[k - 1]
+        return self.model_copy(update={"question": q.question, "precise": q.precise, "answer_text": q.answer_text,
+                                       "measure": q.measure, "relative": q.relative,
+                                       "answer": q.measure.evaluate(self.rows)})
 
     def lines(self) -> list[str]:
         """One line per record: 'Weather Station Mini (BW-WS-100, weather, 480)'."""
@@ -108,6 +134,11 @@ def _rows(sql: str) -> list[list[Any]]:
     return [list(r) for r in _db().execute(sql).fetchall()]
 
 
+def _q(question: str, precise: str, answer_text: str, measure: Measure, relative: bool = False) -> TopicQuestion:
+    return TopicQuestion(question=question, precise=precise, answer_text=answer_text, measure=measure,
+                         relative=relative)
+
+
 @cache
 def world_topics() -> tuple[Topic, ...]:
     """Every topic, in a fixed order (seeding draws among them with its seed)."""
@@ -136,34 +167,69 @@ def world_topics() -> tuple[Topic, ...]:
               question="what buying one of each would come to, in euros",
               precise="the total list price of one of each product (EUR)", answer=price_total,
               answer_text="One of each comes to {value} EUR.", relative=True,
-              measure=Measure(op="sum", column=3)),
+              measure=Measure(op="sum", column=3),
+              others=(_q("what one of them costs on average, in euros", "the mean list price of these products (EUR)",
+                         "On average one costs {value} EUR.", Measure(op="mean", column=3), relative=True),
+                      _q("what one of each weather product would come to, in euros",
+                         "the total list price of one of each product in the weather category (EUR)",
+                         "One of each weather product comes to {value} EUR.",
+                         Measure(op="sum", column=3, where=Condition(column=2, op="in", value=["weather"])),
+                         relative=True))),
         Topic(key="customers", title="our government and agriculture customers (city, country, customer since)",
               noun="customer", columns=["Customer", "City", "Country", "Customer since"], rows=customers,
               markers=[customers[0][0], customers[-1][0]],
               question="how many of them have been customers since before 2023",
               precise="how many of these customers have a customer-since date before 2023-01-01",
               answer=before_2023, answer_text="{value} of them have been customers since before 2023.",
-              measure=Measure(op="count", where=Condition(column=3, op="<", value="2023-01-01"))),
+              measure=Measure(op="count", where=Condition(column=3, op="<", value="2023-01-01")),
+              others=(_q("how many of them became customers in 2022 or later",
+                         "how many of these customers have a customer-since date on or after 2022-01-01",
+                         "{value} of them became customers in 2022 or later.",
+                         Measure(op="count", where=Condition(column=3, op=">=", value="2022-01-01"))),
+                      _q("how many of them became customers before 2025",
+                         "how many of these customers have a customer-since date before 2025-01-01",
+                         "{value} of them became customers before 2025.",
+                         Measure(op="count", where=Condition(column=3, op="<", value="2025-01-01"))))),
         Topic(key="lisbon-team", title="the people in our Lisbon office (title, department, hire date)",
               noun="person", columns=["Name", "Title", "Department", "Hired"], rows=people,
               markers=[people[0][0], people[-1][0]],
               question="how many of them joined before 2020",
               precise="how many of these people were hired before 2020-01-01", answer=early,
               answer_text="{value} of them joined before 2020.",
-              measure=Measure(op="count", where=Condition(column=3, op="<", value="2020-01-01"))),
+              measure=Measure(op="count", where=Condition(column=3, op="<", value="2020-01-01")),
+              others=(_q("how many of them joined before March 2020",
+                         "how many of these people were hired before 2020-03-01",
+                         "{value} of them joined before March 2020.",
+                         Measure(op="count", where=Condition(column=3, op="<", value="2020-03-01"))),)),
         Topic(key="engineers", title="our engineers (title, office, hire date)", noun="engineer",
               columns=["Name", "Title", "Office", "Hired"], rows=engineers, markers=[engineers[0][0], engineers[-1][0]],
               question="how many of them joined in 2022 or later",
               precise="how many of these engineers were hired on or after 2022-01-01", answer=recent,
               answer_text="{value} of them joined in 2022 or later.",
-              measure=Measure(op="count", where=Condition(column=3, op=">=", value="2022-01-01"))),
+              measure=Measure(op="count", where=Condition(column=3, op=">=", value="2022-01-01")),
+              others=(_q("how many of them work outside Lisbon",
+                         "how many of these engineers are in an office other than Lisbon",
+                         "{value} of them work outside Lisbon.",
+                         Measure(op="count", where=Condition(column=2, op="in", value=["Singapore", "Denver",
+                                                                                       "Auckland"]))),
+                      _q("how many of them joined before 2021", "how many of these engineers were hired before "
+                         "2021-01-01", "{value} of them joined before 2021.",
+                         Measure(op="count", where=Condition(column=3, op="<", value="2021-01-01"))))),
         Topic(key="weather-line", title="our weather product line (SKU, status, list price in EUR)",
               noun="product", columns=["Product", "SKU", "Status", "List price EUR"], rows=weather,
               markers=[weather[0][0], weather[-1][0]],
               question="what one of each would cost together, in euros",
               precise="the total list price of one of each of these products (EUR)", answer=weather_total,
               answer_text="One of each comes to {value} EUR.", relative=True,
-              measure=Measure(op="sum", column=3)),
+              measure=Measure(op="sum", column=3),
+              others=(_q("what one of each of the active ones would cost together, in euros",
+                         "the total list price of one of each product whose status is active (EUR)",
+                         "One of each active product comes to {value} EUR.",
+                         Measure(op="sum", column=3, where=Condition(column=2, op="in", value=["active"])),
+                         relative=True),
+                      _q("what one of them costs on average, in euros",
+                         "the mean list price of these products (EUR)", "On average one costs {value} EUR.",
+                         Measure(op="mean", column=3), relative=True))),
         Topic(key="orders-2026", title="this year's orders (customer, order date, status, value in EUR)",
               noun="order", columns=["Order", "Customer", "Order date", "Status", "Value EUR"], rows=orders,
               markers=[orders[0][0], orders[-1][0]],
@@ -171,9 +237,17 @@ def world_topics() -> tuple[Topic, ...]:
               precise="the total value (EUR) of the orders whose status is delivered or shipped",
               answer=delivered, answer_text="The delivered and shipped orders add up to {value} EUR.",
               relative=True, measure=Measure(op="sum", column=4,
-                                             where=Condition(column=3, op="in", value=["delivered", "shipped"]))),
+                                             where=Condition(column=3, op="in", value=["delivered", "shipped"])),
+              others=(_q("what the pending ones add up to, in euros",
+                         "the total value (EUR) of the orders whose status is pending",
+                         "The pending orders add up to {value} EUR.",
+                         Measure(op="sum", column=4, where=Condition(column=3, op="in", value=["pending"])),
+                         relative=True),
+                      _q("how many of them are still pending", "how many of these orders have the status pending",
+                         "{value} of them are still pending.",
+                         Measure(op="count", where=Condition(column=3, op="in", value=["pending"]))))),
     ]
     return tuple(t for t in topics if t.rows)
 
 
-__all__ = ["Condition", "Measure", "Topic", "world_topics"]
+__all__ = ["Condition", "Measure", "Topic", "TopicQuestion", "world_topics"]

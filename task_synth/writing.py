@@ -273,22 +273,27 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
     last = g.steps[-1]
     raw = (last.raw or last.outputs)[0]
     key = f"{last.server}/{last.tool}"
+    # values a variant's siblings already ask (refill.py): it asks another field
+    taken = set(state.asked.get(g.chain_id, [])) if state is not None else set()
     for ask in phrasing(last.server, last.tool).asks:
-        regex = ask.regex or (salient(raw, key) or (None, None))[1]
-        if regex and askable(regex, last):
+        regex = ask.regex or (salient(raw, key, taken) or (None, None))[1]
+        if regex and askable(regex, last) and str(extract(regex, raw)) not in taken:
             return ask, regex
     entry = state.entry(last.server, last.tool) if state is not None else None
     inputs: dict[str, Any] = dict.fromkeys((entry.input_schema.get("properties") or {}) if entry else ())
-    given = given_values(last.arguments) | (constant_fields(state, last.server, last.tool) if state else set())
+    given = given_values(last.arguments) | taken | (constant_fields(state, last.server, last.tool) if state else set())
     if state is not None and g.chain_id in state.single_hop:  # the question is the whole task: what the tool is about
-        found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
+        found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments},
+                        about_only=bool(taken))
         if found is not None and askable(found[1], last):
             return found
+        if taken:
+            raise WriteFailed(f"nothing else the tool is about in its output ({key})")
     found = salient(raw, key, given, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
         found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):
-        raise WriteFailed(f"nothing to ask of the last step's output ({key})")
+        raise WriteFailed(f"nothing {'else ' if taken else ''}to ask of the last step's output ({key})")
     return found
 
 
@@ -547,6 +552,8 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
         if purpose is not None:
             said = purpose[1].replace("{x}", v.base_ref(purpose[0]))
             if i == len(body) - 1 and ask.check == "numeric":
+                if state.asked.get(g.chain_id):
+                    raise WriteFailed("the last step's purpose is the question, so another field cannot be asked")
                 question = said
                 continue
             clauses.append(f"work out {said}")
@@ -569,6 +576,11 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
                  checks=[check_for(ask, regex, k, raw)], writer="templates")
 
 
+def walk_key(g: Grounded) -> str:
+    """The calls of a grounded chain (tools, arguments, bindings): two chains with one key are the same walk."""
+    return json.dumps([(s.server, s.tool, s.arguments, s.bindings) for s in g.steps], sort_keys=True, default=str)
+
+
 @step("write", "templates")
 class TemplateWriter:
     """Deterministic templates: acceptable English without a model."""
@@ -576,20 +588,21 @@ class TemplateWriter:
     name = "templates"
 
     async def run(self, state: SynthState) -> None:
-        written: set[str] = set()
+        written = {walk_key(g) for g in state.grounded if g.chain_id in state.drafts and not state.asked.get(g.chain_id)
+                   and state.drafts[g.chain_id].writer == "templates"}  # a later run (refill.py) sees earlier walks
         for i, g in enumerate(list(state.grounded)):
-            if g.chain_id in state.plans or g.chain_id in state.drafts:
+            if g.chain_id in state.plans or g.chain_id in state.drafts or g.chain_id in state.filtered:
                 continue
             try:
                 short = shorten(g, state)
-                key = json.dumps([(s.server, s.tool, s.arguments, s.bindings) for s in short.steps], sort_keys=True,
-                                 default=str)
-                if key in written:
+                key = walk_key(short)
+                if key in written and not state.asked.get(g.chain_id):  # an ask variant repeats its base's walk
                     raise WriteFailed(f"once shortened to {len(short.steps)} steps, the same walk as an earlier one")
                 written.add(key)
                 state.drafts[g.chain_id] = write_templates(short, state)
             except WriteFailed as e:
                 state.reject(g.chain_id, "write", [str(e)], g)
+                state.filtered.add(g.chain_id)
                 continue
             if short is not g:
                 state.grounded[i] = short
@@ -599,4 +612,4 @@ class TemplateWriter:
 
 __all__ = ["TemplateWriter", "WriteFailed", "arithmetic", "check_for", "choose_ask", "figure_name",
            "from_the_question", "join_clauses", "pasted_after", "purposeless_from", "salient", "setup_context",
-           "shorten", "views", "write_templates"]
+           "shorten", "views", "walk_key", "write_templates"]

@@ -65,6 +65,9 @@ def synth_cmd(
                                  "raise it for large suites."),
     seed_world: bool = typer.Option(True, "--seed-world/--no-seed-world", help="Write the world's facts into "
                                     "servers isolated per episode (stateful: true) and ask about them."),
+    refill: bool = typer.Option(True, "--refill/--no-refill", help="When the distinct chains give fewer than N "
+                                "tasks, make distinct variants of the kept tasks' chains (another field or question "
+                                "asked, other literal arguments), each grounded and filtered like any chain."),
     name: str = typer.Option("synth", "--name", help="Suite name and task id prefix (kept out of the path so the "
                              "same seed gives the same bytes wherever the file goes)."),
     secret_file: Path | None = typer.Option(None, "--secret-file", help="Derive the seed from this secret (`mcpbench "
@@ -106,7 +109,7 @@ def synth_cmd(
     options = SynthOptions(servers=[s.name for s in specs], n=n, seed=seed, writer=writer, planner=planner,
                            model_timeout_s=model_timeout or _default_model_timeout(planner or writer),
                            min_hops=min_hops, max_hops=max_hops, id_prefix=name, variants=variants,
-                           seed_world=seed_world)
+                           seed_world=seed_world, refill=refill)
     work_dir = work or out.with_name(out.name.removesuffix(".jsonl") + ".work")
 
     async def go(fleet: Any, failed: dict[str, str]) -> Any:
