@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.anyio
 @pytest.mark.integration
+@pytest.mark.timeout(900)  # the sheets server alone takes 6-7 min of synthesis on a loaded 2-core machine
 async def test_a_read_whose_every_walk_fails_grounding_still_gets_a_verified_one_hop_task(tmp_path):
     specs = load_config(ROOT / "servers.yaml").select(["sheets"])
     with anyio.fail_after(600):
