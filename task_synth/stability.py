@@ -24,6 +24,7 @@ passes it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +87,38 @@ def _fed_by(task: Task, drawn: set[int], runs: Sequence[Sequence[str]]) -> set[i
     return fed
 
 
+def in_a_list(regex: str | None, text: str) -> bool:
+    """The value `regex` reads from `text` sits inside a JSON array: an item of what a draw lists, which two runs can
+    agree on by chance (one of three dishes picked alike twice), never evidence that it does not vary."""
+    if not regex:
+        return False
+    try:
+        m = re.search(regex, text, re.DOTALL)
+    except re.error:
+        return False
+    if m is None:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for ch in text[:m.start(1) if m.re.groups else m.start()]:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and in_string:
+            escaped = True
+        elif ch == '"':
+            in_string = not in_string
+        elif not in_string and ch == "[":
+            depth += 1
+        elif not in_string and ch == "]":
+            depth -= 1
+    return depth > 0
+
+
 def _agrees_across_draws(spec: str, sources: set[int], runs: Sequence[Sequence[str]]) -> bool:
     if len(runs) < 2 or all(all(r[j] == runs[0][j] for r in runs[1:]) for j in sources):
         return False  # the runs drew alike: no evidence either way
+    regex = spec.split(":", 1)[1] if ":" in spec else None
+    if any(in_a_list(regex, runs[0][j]) for j in sources):
+        return False  # an item of the drawn list: its agreement may be chance
     try:
         values = [resolve_binding(spec, dict(enumerate(r))) for r in runs]
     except BindingError:
@@ -111,6 +141,8 @@ def unstable_checks(task: Task, runs: Sequence[Sequence[str]], states: Sequence[
         elif c.from_step in drawn and len(runs) >= 2 and all(
                 r[c.from_step] == runs[0][c.from_step] for r in runs[1:]):
             out.append(f"check {i} ({c.kind}): step {c.from_step} draws its answer anew on every call")
+        elif c.from_step in drawn and runs and in_a_list(c.extract, runs[0][c.from_step]):
+            out.append(f"check {i} ({c.kind}): step {c.from_step} reads an item of a list drawn anew on every call")
     if out or not task.live_varying or len(runs) < 2:
         return out
     for r, outputs in enumerate(runs):
@@ -128,4 +160,4 @@ def unstable_checks(task: Task, runs: Sequence[Sequence[str]], states: Sequence[
     return list(dict.fromkeys(out))
 
 
-__all__ = ["drawing_tools", "drawn_steps", "unstable_checks"]
+__all__ = ["drawing_tools", "drawn_steps", "in_a_list", "unstable_checks"]

@@ -161,3 +161,15 @@ async def test_tasks_that_hang_on_a_draw_are_dropped_and_validate_fails_one_as_t
     res = await run_baselines(tmp_path / "a.jsonl", f"  - name: cookbook\n    command: {sys.executable}\n"
                               f"    args: [{str(COOKBOOK)!r}]\n", tmp_path)
     assert res.results["models"]["scripted/oracle"]["overall"]["mean"] == pytest.approx(1.0)
+
+
+def test_an_item_of_a_drawn_list_is_never_taken_as_stable_because_two_runs_agreed():
+    """Two runs of a menu drawn at random can pick the same first dish (one in three here): agreement inside the
+    drawn list is chance, so a check or a binding reading it is unstable; a top-level figure beside it may agree."""
+    from task_synth.stability import in_a_list
+
+    menu = '{"meat_dish_count": 1, "dishes": [{"name": "Bacalhau", "minutes": 37}], "note": "a [b"}'
+    assert in_a_list(r'"minutes"\s*:\s*(-?\d+)', menu)
+    assert not in_a_list(r'"meat_dish_count"\s*:\s*(-?\d+)', menu)
+    assert not in_a_list(r'"note"\s*:\s*"([^"]+)"', menu)  # a bracket inside a string is text
+    assert not in_a_list(None, menu) and not in_a_list(r'"absent"\s*:\s*(\d+)', menu)

@@ -94,7 +94,9 @@ def recommend_dishes(people_count: int) -> str:
         if sorted(d["name"] for d in menu) != _LAST.get("recommend"):
             break
     _LAST["recommend"] = sorted(d["name"] for d in menu)
-    return json.dumps({"people_count": people_count, "meat_dish_count": len(meat), "veg_dish_count": len(veg),
+    _LAST["draws"] = _LAST.get("draws", 0) + 1
+    return json.dumps({"draw": _LAST["draws"], "people_count": people_count, "meat_dish_count": len(meat),
+                       "veg_dish_count": len(veg),
                        "dishes": [_brief(d) for d in menu],
                        "total_minutes": sum(d["minutes"] for d in menu)}, ensure_ascii=False)
 
@@ -105,8 +107,10 @@ def what_to_eat() -> str:
     _log("what_to_eat", {})
     d = _RNG.choice([d for d in DISHES if d["name"] != _LAST.get("pick")])
     _LAST["pick"] = d["name"]
-    return json.dumps({"suggestion": d["name"], "category": d["category"], "minutes": d["minutes"],
-                       "servings": d["servings"]}, ensure_ascii=False)
+    _LAST["draws"] = _LAST.get("draws", 0) + 1  # every draw is numbered, as menu and ticket ids are: two calls never
+    # answer alike, so the two runs of a chain always show the draw (two picks of one dish would otherwise hide it)
+    return json.dumps({"draw": _LAST["draws"], "suggestion": d["name"], "category": d["category"],
+                       "minutes": d["minutes"], "servings": d["servings"]}, ensure_ascii=False)
 
 
 if __name__ == "__main__":
