@@ -389,8 +389,9 @@ def package_commands(spec: ServerSpec, home: Path) -> list[str]:
             return sorted(out)
         return []
     if spec.install.npm:
-        name = spec.install.npm.rsplit("@", 1)[0] if spec.install.npm.count("@") > (
-            1 if spec.install.npm.startswith("@") else 0) else spec.install.npm
+        from mcpbench.launchers import npm_name
+
+        name = npm_name(spec.install.npm)
         manifest = env / "node_modules" / name / "package.json"
         try:
             data = json.loads(manifest.read_text())
