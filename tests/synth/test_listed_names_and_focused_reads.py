@@ -17,6 +17,7 @@ import pytest
 
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
+from mcpbench.outcomes import cap_text, truncation_marker
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.binding import extract
 from task_synth.focus import about_words, focused
@@ -60,6 +61,21 @@ def test_names_are_read_only_from_the_field_items_are_named_by():
     assert [v for v, _ in named_items(listing, "name")] == ["Harbour Loop", "Cliff Path"]
     assert named_items(json.dumps({"trails": [{"id": 1}, {"id": 2}]}), "name") == []  # ids are not names
     assert named_items(json.dumps({"trail": {"name": "Harbour Loop"}}), "name") == []  # one item lists nothing
+
+
+def test_a_listing_cut_at_the_output_cap_still_names_its_whole_items():
+    # a registry recipe server lists every recipe in one answer, well over the 64 KiB cap: the cut output is not
+    # JSON, and its search never got a name
+    items = [{"name": f"Trail {i:03d}", "region": "Coast", "notes": "x" * 80} for i in range(40)]
+    for listing in (json.dumps(items), json.dumps({"trails": items})):
+        text, n, cut = cap_text(listing, 1024)  # as the connection cuts it, with its marker
+        assert cut and n > 1024
+        names = [v for v, _ in named_items(text, "name")]
+        assert 2 <= len(names) < 40 and names == [f"Trail {i:03d}" for i in range(len(names))]
+        unmarked = text[: text.index(truncation_marker(n, 1024))]
+        assert named_items(unmarked, "name") == []  # not known to be cut: not read as a listing
+    one = json.dumps(items[:2])
+    assert named_items(one[:-40] + truncation_marker(2000, 1024), "name") == []  # one whole item lists nothing
 
 
 # --- live: the whole pipeline on the fixture server ------------------------------------------------------------
