@@ -319,6 +319,8 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
     the same in two episodes. A query parameter keeps its kind (`search`: what an entity a walk found may feed) and
     gets the names as the server's own literals (graph.local_pools); a bare name takes the run-local kind
     `param@server`. So "search for <a listed trail> and tell me its ascent" asks about a real name."""
+    from task_synth.kinds import listed_kind
+
     outputs = {} if outputs is None else outputs
     for server, takers in sorted(search_takers(state).items()):
         listings = [n for n in state.graph.nodes if n.server == server and n.read_only and not n.params]
@@ -341,6 +343,7 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
                     continue
                 if node.params[param] == "search":
                     state.graph.local_pools.setdefault(server, {}).setdefault("search", values)
+                    listed_kind(field, server)  # its listings (and others naming items so) may feed it in walks
                 else:
                     kind = f"{param}@{server}"
                     state.graph.pools.setdefault(kind, values)

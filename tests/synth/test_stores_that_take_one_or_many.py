@@ -77,7 +77,7 @@ async def test_a_store_that_takes_one_or_many_yields_verified_stateful_tasks_rea
     assert len(stateful) >= 5, [r.reasons for r in state.rejected]
     for t in stateful:
         reads = [c.read for _, c in t.state_checks]
-        assert all(r is not None and r.tool == "get_entry" or r.tool == "search_entries" for r in reads), reads
+        assert all(r is not None and r.tool in ("get_entry", "search_entries") for r in reads), reads
         names = {r.arguments.get("name") for r in reads if r is not None and r.tool == "get_entry"}
         written = {s.arguments.get("name") for s in t.reference if s.tool == "put_entry"}
         assert names <= written, (names, written)
