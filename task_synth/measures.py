@@ -66,7 +66,8 @@ UNITS: tuple[Unit, ...] = (
     Unit("m/s", "speed", 3.6, names=r"m/s|mps|met(?:re|er)s per second", cjk=("米/秒", "米每秒"),
          everyday=(3, 12, 25, 1.5, 8)),
     Unit("mph", "speed", 1.609344, names=r"mph|miles per hour", cjk=("英里/小时",), everyday=(30, 55, 70, 20, 40)),
-    Unit("m²", "area", 1.0, names=r"m2|m²|sq ?m|square met(?:re|er)s?", cjk=("平方米",), everyday=(85, 120, 60, 250, 45)),
+    Unit("m²", "area", 1.0, names=r"m2|m²|sq ?m|square met(?:re|er)s?", cjk=("平方米",),
+         everyday=(85, 120, 60, 250, 45)),
     Unit("ft²", "area", 0.09290304, names=r"ft2|ft²|sq ?ft|square f(?:ee|oo)t", cjk=("平方英尺",),
          everyday=(900, 1200, 650, 2400, 450)),
     Unit("l", "volume", 1.0, names=r"lit(?:re|er)s?", short=r"l|L", cjk=("升",), everyday=(1.5, 0.5, 20, 5, 250)),
@@ -148,7 +149,8 @@ def _unit_in(text: str, dimension: str | None = None) -> Unit | None:
         if dimension and u.dimension != dimension:
             continue
         short = rf"(?:\(|（|\bin |\bunits?\s*[:=：]?\s*|\d\s?)(?:{u.short})(?:\)|）|(?![\w/²]))"
-        for rx, flags in ((rf"(?<![\w/°])(?:{u.names})(?![\w/²])", re.IGNORECASE), (short if dimension else r"(?!)", 0)):
+        named = rf"(?<![\w/°])(?:{u.names})(?![\w/²])"
+        for rx, flags in ((named, re.IGNORECASE), (short if dimension else r"(?!)", 0)):
             m = re.search(rx, text, flags)
             if m:
                 found.append((m.start(), order, u))
@@ -194,7 +196,7 @@ def _integral(schema: dict[str, Any]) -> bool:
 
 
 def _fitted(values: tuple[float | int, ...], schema: dict[str, Any]) -> list[Any]:
-    vals = [int(round(v)) if _integral(schema) else v for v in values]
+    vals = [round(v) if _integral(schema) else v for v in values]
     return bounds.conform(schema, [v for v in vals if v != 0] or vals)
 
 
@@ -256,7 +258,7 @@ def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     m = measure(param, schema)
     if m is None:
         return []
-    vals = [int(round(v)) if _integral(schema or {}) else v for v in m.values]
+    vals = [round(v) if _integral(schema or {}) else v for v in m.values]
     out: list[Any] = []
     for v in vals:
         if v not in out and (v != 0 or len(vals) == 1):

@@ -564,6 +564,10 @@ def _generic_fuzzy(v: StepView) -> str:
     if len(params) == 1 and plain and act.verb is not None and end and not act.obj[:end.start()].endswith(" as "):
         # 'get the weather for a city' -> 'for Lisbon'; never a manner ('draw one compound as a 2D structure')
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
+    if len(params) == 1 and act.verb is not None and end and said and \
+            re.match(rf"(?:an?|the) {re.escape(end.group(0).split(' ', 1)[1])} of ", said[0]):
+        # 'estimate the heart rate for an age' with 'an age of 45 years' -> '… for an age of 45 years'
+        return f"{act.verb} {act.obj[:end.start()]}{said[0]}"
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))
     if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'

@@ -161,9 +161,9 @@ def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
 def salient(raw: str, key: str, given: set[str] | None = None,
             inputs: dict[str, Any] | None = None) -> tuple[Ask, str] | None:
     """A generic thing to ask of an output: a quantity, else a labelled line (in any script: labels.py), else a
-    typed value, else a numeric field, else a quoted field; never a value the step was given (`given`: its arguments) nor a field named like
-    one of its parameters (`inputs`: parameter -> argument, compared as numbers), which would ask back what the
-    request said."""
+    typed value, else a numeric field, else a quoted field; never a value the step was given (`given`: its
+    arguments) nor a field named like one of its parameters (`inputs`: parameter -> argument, compared as numbers),
+    which would ask back what the request said."""
     given = given or set()
     inputs = inputs or {}
 
