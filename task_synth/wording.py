@@ -269,10 +269,14 @@ def chosen(act: Action, values: list[str]) -> Action:
 def _name_action(tool: str, description: str = "") -> list[str]:
     """Words of a tool's name from its first verb on ('tool_get_color_info' -> get color info; a namespace before the
     verb is dropped); [] when the name has no verb. A word the description writes as an acronym keeps its capitals
-    ('calculate_bmi' described '计算BMI值' -> calculate BMI)."""
+    ('calculate_bmi' described '计算BMI值' -> calculate BMI); a name of two verbs offers them as alternatives
+    ('encode_decode' -> encode or decode)."""
     words = [w.upper() if len(w) > 1 and re.search(rf"(?<![A-Za-z]){re.escape(w.upper())}(?![A-Za-z])",
                                                    description or "") else w for w in humanize(tool).split()]
-    return next((words[i:] for i, w in enumerate(words) if _verb(w.lower()) is not None), [])
+    words = next((words[i:] for i, w in enumerate(words) if _verb(w.lower()) is not None), [])
+    if len(words) == 2 and _verb(words[1].lower()) is not None:  # 'encode_decode': two alternatives (chosen())
+        words = [words[0], "or", words[1]]
+    return words
 
 
 def _lower_first(s: str) -> str:
