@@ -118,6 +118,10 @@ _NOT_A_MEASURE = re.compile(r"\b(?:per|ratio|factor|coefficient|percent|percenta
                             r"score|count|number of|id|code|price|cost|fee|tax|ttl|cache|timeout)\b")
 """Words in a parameter's name that make it something other than the measure it mentions ('price_per_kg',
 'weight_factor', 'bmi_index', 'age_count')."""
+_NOT_PHYSICAL = re.compile(r"\b(?:multiplier|factor|ratio|scale|relative|percent|percentage|fraction|coefficient|"
+                           r"sampling|randomness|creativity|llm|model|weighting|importance|priority)\b", re.IGNORECASE)
+"""Words in a parameter's title or description that make a measure's name mean something else (a sampling
+`temperature`, a relative `weight`, a playback `speed` multiplier) when no unit is named."""
 _CRYPTIC = frozenset({"value", "val", "input", "arg", "param", "data", "x", "y", "z", "n", "a", "b", "c", "v", "q",
                       "num", "number", "amount", "measure", "measurement", "reading", "quantity"})
 """Names that say nothing of what a figure is: the description names the quantity instead."""
@@ -247,6 +251,8 @@ def measure(param: str, schema: dict[str, Any] | None) -> Measure | None:
         assert unit is not None
         return Measure("", unit, True, unit.everyday)
     if unit is None:
+        if _NOT_PHYSICAL.search(f"{title} {desc}"):
+            return None
         unit, decided = _schema_unit(q, schema)
         return Measure(q.name, unit, decided, _convert(q.typical, unit))
     return Measure(q.name, unit, True, _convert(q.typical, unit))

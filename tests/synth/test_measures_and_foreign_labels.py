@@ -82,6 +82,9 @@ def test_names_that_only_mention_a_measure_are_not_seeded_as_one():
     for name in ("price_per_kg", "weight_factor", "bmi_index", "age_count", "cache_max_age"):
         assert measure(name, NUM) is None, name
     assert measure("length", {"type": "integer", "description": "密码长度"}) is None  # a password's length
+    assert measure("temperature", {**NUM, "description": "Sampling temperature of the model"}) is None
+    assert measure("speed", {**NUM, "description": "Playback speed multiplier"}) is None
+    assert measure("weight", {**NUM, "description": "Relative weight of the term"}) is None
     assert measure("a", {**NUM, "description": "第一个数字"}) is None
     assert plausible("term_years", NUM) == list(PERIODS["year"])  # years alone stay a period
     assert plausible("tolerance", {**NUM, "description": "Tolerance in metres"})  # a unit makes a measure
