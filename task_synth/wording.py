@@ -275,8 +275,15 @@ def _name_action(tool: str, description: str = "") -> list[str]:
                                                    description or "") else w for w in humanize(tool).split()]
     words = next((words[i:] for i, w in enumerate(words) if _verb(w.lower()) is not None), [])
     if len(words) == 2 and _verb(words[1].lower()) is not None:  # 'encode_decode': two alternatives (chosen())
-        words = [words[0], "or", words[1]]
+        return [words[0], "or", words[1]]
+    if len(words) >= 4 and words[-2].lower() == "by" and words[-1].lower() in _HANDLE_WORDS:
+        words = words[:-2]  # 'get recipe by id' given a recipe's name: what it is looked up by is the value's to say
+        if len(words) == 2 and not words[1].lower().endswith("s"):
+            words = [words[0], "the", words[1]]
     return words
+
+
+_HANDLE_WORDS = frozenset(("id", "ids", "name", "names", "key", "title", "uuid", "slug", "handle"))
 
 
 def _lower_first(s: str) -> str:
