@@ -271,8 +271,8 @@ def _name_action(tool: str, description: str = "") -> list[str]:
     verb is dropped); [] when the name has no verb. A word the description writes as an acronym keeps its capitals
     ('calculate_bmi' described '计算BMI值' -> calculate BMI); a name of two verbs offers them as alternatives
     ('encode_decode' -> encode or decode)."""
-    words = [w.upper() if len(w) > 1 and re.search(rf"(?<![A-Za-z]){re.escape(w.upper())}(?![A-Za-z])",
-                                                   description or "") else w for w in humanize(tool).split()]
+    words = [w.upper() if len(w) > 1 and _verb(w) is None and re.search(
+        rf"(?<![A-Za-z]){re.escape(w.upper())}(?![A-Za-z])", description or "") else w for w in humanize(tool).split()]
     words = next((words[i:] for i, w in enumerate(words) if _verb(w.lower()) is not None), [])
     if len(words) == 2 and _verb(words[1].lower()) is not None:  # 'encode_decode': two alternatives (chosen())
         return [words[0], "or", words[1]]
