@@ -74,7 +74,8 @@ _PREFIXES = re.compile(
 _CUT = re.compile(r"\s*(?:[:;(\[{—–]|->|=>| - |, | so that | so | including | in order to | for use | which "
                   r"| that can | when | if | e\.g\.| such as | via | using | with optional )")
 _GETTERS = {"return", "returns", "retrieve", "retrieves", "fetch", "fetches", "get", "gets", "provide", "provides",
-            "give", "gives", "output", "outputs", "yield", "yields", "obtain", "obtains", "read", "reads"}
+            "give", "gives", "output", "outputs", "yield", "yields", "obtain", "obtains", "read", "reads", "report",
+            "reports"}
 VERBS = frozenset((
     "access", "add", "aggregate", "analyse", "analyze", "apply", "ask", "build", "calculate", "check", "clean",
     "compare", "compile", "compute", "convert", "count", "create", "decode", "delete", "describe", "detect",

@@ -233,3 +233,11 @@ def test_a_tool_named_get_x_by_id_is_worded_as_getting_the_x_for_the_value_given
     assert action("按名称", "get_user_by_name").applied("Ada") == "get the user for Ada"
     assert action("按名称", "list_items_by_owner").applied("Ada") == "list items by owner for Ada"  # not a handle: kept
     assert action("按名称", "get_by_id").applied("7") == "get by id for 7"  # nothing left to get: as named
+
+
+def test_a_description_that_starts_with_report_is_a_getter_not_a_report_to_look_up():
+    # a wage server's "Report the OEWS data year this server answers from." was worded "look up the report the OEWS
+    # data year this server answers from"
+    said = action("Report the OEWS data year this server answers from.", "detect_latest_year").imperative()
+    assert said == "get the OEWS data year this server answers from"
+    assert action("Reports the status of the build.", "status").imperative() == "get the status of the build"
