@@ -56,6 +56,13 @@ def binding_sources(spec: str) -> list[int]:
     return [] if src is None else [src]
 
 
+def binding_refs(spec: str) -> list[str]:
+    """The references 'step[i]:<expr>' a binding reads: itself, or each placeholder of a template."""
+    if spec.startswith(TEMPLATE):
+        return [r for r in _PLACEHOLDER.findall(spec) if ref_source(r) is not None]
+    return [spec] if ref_source(spec) is not None else []
+
+
 def template_sources(text: str) -> list[int]:
     """Step indices referenced by `{{step[i]:...}}` placeholders of a text (answers)."""
     return [s for r in _PLACEHOLDER.findall(text) if (s := ref_source(r)) is not None]
@@ -233,6 +240,7 @@ def expand_task(task: Task, builtins: Mapping[str, str] | None) -> Task:
 __all__ = [
     "TEMPLATE",
     "BindingError",
+    "binding_refs",
     "binding_sources",
     "coerce",
     "expand",

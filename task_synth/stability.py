@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from judges.checks import evaluate_checks
-from task_synth.binding import BindingError, binding_sources, render_answer, resolve_binding
+from task_synth.binding import BindingError, binding_refs, binding_sources, ref_source, render_answer, resolve_binding
 from task_synth.normalise import clock_dependent, clock_reading
 from task_synth.task import Task
 
@@ -116,9 +116,10 @@ def in_a_list(regex: str | None, text: str) -> bool:
 def _agrees_across_draws(spec: str, sources: set[int], runs: Sequence[Sequence[str]]) -> bool:
     if len(runs) < 2 or all(all(r[j] == runs[0][j] for r in runs[1:]) for j in sources):
         return False  # the runs drew alike: no evidence either way
-    regex = spec.split(":", 1)[1] if ":" in spec else None
-    if any(in_a_list(regex, runs[0][j]) for j in sources):
-        return False  # an item of the drawn list: its agreement may be chance
+    for ref in binding_refs(spec):  # a plain reference, or each placeholder of a template
+        j = ref_source(ref)
+        if j in sources and in_a_list(ref.split(":", 1)[1], runs[0][j]):
+            return False  # an item of the drawn list: its agreement may be chance
     try:
         values = [resolve_binding(spec, dict(enumerate(r))) for r in runs]
     except BindingError:

@@ -163,6 +163,20 @@ async def test_tasks_that_hang_on_a_draw_are_dropped_and_validate_fails_one_as_t
     assert res.results["models"]["scripted/oracle"]["overall"]["mean"] == pytest.approx(1.0)
 
 
+def test_a_name_a_template_takes_from_a_drawn_list_is_unstable_even_when_two_runs_drew_it_alike():
+    # a listing's names now feed a search in walks (kinds.listed_kind), through a template binding: a menu drawn at
+    # random fed the search its first dish, and two runs that happened to agree on it kept the task
+    menu = ReferenceStep(server="cookbook", tool="recommend_dishes", arguments={"people_count": 2}, live_varying=True)
+    search = ReferenceStep(server="cookbook", tool="search_dishes", arguments={"query": "x"}, depends_on=[0],
+                           bindings={"query": 'template:{{step[0]:"name"\\s*:\\s*"([^"]+)"}}'})
+    check = Check(kind="numeric", value=37, from_step=1, extract=r'"minutes"\s*:\s*(\d+)')
+    task = _task([check], [menu, search], "37 minutes.")
+    one = '{"dishes": [{"name": "Bacalhau", "minutes": 37}], "seed": 1}'
+    two = '{"dishes": [{"name": "Bacalhau", "minutes": 37}, {"name": "Caldo"}], "seed": 2}'
+    found = '{"hits": [{"name": "Bacalhau", "minutes": 37}]}'
+    assert "given a value drawn anew" in unstable_checks(task, [[one, found], [two, found]], [], {0})[0]
+
+
 def test_an_item_of_a_drawn_list_is_never_taken_as_stable_because_two_runs_agreed():
     """Two runs of a menu drawn at random can pick the same first dish (one in three here): agreement inside the
     drawn list is chance, so a check or a binding reading it is unstable; a top-level figure beside it may agree."""
