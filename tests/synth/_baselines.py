@@ -7,7 +7,10 @@ from typing import Any
 
 import anyio
 
+from mcpbench.config import ServerSpec
+from mcpbench.fleet import Fleet
 from mcpbench.runner import Runner, RunOptions
+from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 
 
 async def run_baselines(suite: Path, servers_yaml: str, tmp: Path) -> Any:
@@ -22,3 +25,23 @@ async def run_baselines(suite: Path, servers_yaml: str, tmp: Path) -> Any:
     assert models["scripted/oracle"]["overall"]["mean"] >= 0.95
     assert models["scripted/do-nothing"]["overall"]["mean"] <= 0.05
     return res
+
+
+async def synthesized(spec: ServerSpec, tmp: Path, n: int, seed: int) -> tuple[Any, Suite]:
+    """(the synthesis state, the suite) of N tasks synthesized from the one fixture server SPEC into TMP/a.jsonl."""
+    with anyio.fail_after(900):
+        async with Fleet.open([spec]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=[spec.name], n=n, seed=seed), work=tmp / "w")
+            write_outputs(state, tmp / "a.jsonl", spec.name)
+    return state, Suite.load(tmp / "a.jsonl")
+
+
+async def validated_and_scored(spec: ServerSpec, suite: Suite, tmp: Path) -> Any:
+    """Validate every task of SUITE on SPEC (all must pass), then run both baselines on TMP/a.jsonl."""
+    with anyio.fail_after(600):
+        async with Fleet.open([spec]) as fleet:
+            results = await validate_suite(suite, fleet, concurrency=2)
+    assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
+    entry = f"  - name: {spec.name}\n    command: {spec.command}\n    args: {list(spec.args)!r}\n"
+    entry += (f"    cwd: \"{spec.cwd}\"\n" if spec.cwd else "") + ("    stateful: true\n" if spec.stateful else "")
+    return await run_baselines(tmp / "a.jsonl", entry, tmp)

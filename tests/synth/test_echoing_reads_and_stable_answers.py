@@ -27,7 +27,7 @@ from task_synth.seeding import checked_values, echoes
 from task_synth.stability import unstable_checks
 from task_synth.task import Check, ReferenceStep, Task
 from task_synth.topics import world_topics
-from tests.synth._baselines import run_baselines
+from tests.synth._baselines import run_baselines, synthesized, validated_and_scored
 
 SERVERS = Path(__file__).parent / "servers"
 STORE = SERVERS / "echoing_store_server.py"
@@ -111,24 +111,14 @@ def store_spec() -> ServerSpec:
 @pytest.mark.anyio
 @pytest.mark.timeout(1500)
 async def test_a_store_whose_read_echoes_its_key_yields_verified_stateful_tasks(tmp_path):
-    with anyio.fail_after(900):
-        async with Fleet.open([store_spec()]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["contexts"], n=10, seed=1), work=tmp_path / "w")
-            write_outputs(state, tmp_path / "a.jsonl", "contexts")
-    suite = Suite.load(tmp_path / "a.jsonl")
+    state, suite = await synthesized(store_spec(), tmp_path, n=10, seed=1)
     stateful = [t for t in suite.tasks if t.state_checks]
     assert len(stateful) >= 5, [r.reasons for r in state.rejected]
     assert not any("do_nothing_fails" in r for rej in state.rejected for r in rej.reasons)
     for t in stateful:  # read by the name the write used, never by the records it should show
         for _, c in t.state_checks:
             assert c.read is not None and not echoes(c.read.arguments, [str(c.value)]), c.read
-    with anyio.fail_after(600):
-        async with Fleet.open([store_spec()]) as fleet:
-            results = await validate_suite(suite, fleet, concurrency=2)
-    assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
-    res = await run_baselines(tmp_path / "a.jsonl", f"  - name: contexts\n    command: {sys.executable}\n"
-                              f"    args: [{str(STORE)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n",
-                              tmp_path)
+    res = await validated_and_scored(store_spec(), suite, tmp_path)
     assert res.results["models"]["scripted/oracle"]["overall"]["mean"] == pytest.approx(1.0)
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 
 from mcpbench.config import ServerSpec
-from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.artifacts import ChainStep
 from task_synth.fill import role
 from task_synth.required import named_required, one_of_required
 from task_synth.seeding import given_handles, named_thing
-from tests.synth._baselines import run_baselines
+from tests.synth._baselines import synthesized, validated_and_scored
 
 STORE = Path(__file__).parent / "servers" / "bulk_store_server.py"
 ONE_OR_MANY = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
@@ -68,11 +65,7 @@ def store_spec() -> ServerSpec:
 @pytest.mark.anyio
 @pytest.mark.timeout(1500)
 async def test_a_store_that_takes_one_or_many_yields_verified_stateful_tasks_read_by_the_written_name(tmp_path):
-    with anyio.fail_after(900):
-        async with Fleet.open([store_spec()]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["vault"], n=8, seed=3), work=tmp_path / "w")
-            write_outputs(state, tmp_path / "a.jsonl", "vault")
-    suite = Suite.load(tmp_path / "a.jsonl")
+    state, suite = await synthesized(store_spec(), tmp_path, n=8, seed=3)
     stateful = [t for t in suite.tasks if t.state_checks]
     assert len(stateful) >= 5, [r.reasons for r in state.rejected]
     for t in stateful:
@@ -82,9 +75,4 @@ async def test_a_store_that_takes_one_or_many_yields_verified_stateful_tasks_rea
         written = {s.arguments.get("name") for s in t.reference if s.tool == "put_entry"}
         assert names <= written, (names, written)
         assert "a new entry called" in t.fuzzy, t.fuzzy
-    with anyio.fail_after(600):
-        async with Fleet.open([store_spec()]) as fleet:
-            results = await validate_suite(suite, fleet, concurrency=2)
-    assert all(r.ok for r in results), [(r.id, r.reasons) for r in results if not r.ok]
-    await run_baselines(tmp_path / "a.jsonl", f"  - name: vault\n    command: {sys.executable}\n"
-                        f"    args: [{str(STORE)!r}]\n    cwd: \"${{EPISODE_DIR}}\"\n    stateful: true\n", tmp_path)
+    await validated_and_scored(store_spec(), suite, tmp_path)
