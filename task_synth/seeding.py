@@ -77,6 +77,25 @@ def isolated_servers(state: SynthState) -> list[str]:
     return [s for s in state.options.servers if getattr(specs.get(s), "stateful", False)]
 
 
+def shared_writers_hints(state: SynthState) -> list[str]:
+    """One 'hint:' note per selected server that has tools that change state but is shared (not `stateful: true`):
+    synthesis never writes to it, so a store that starts empty gives no task until its entry says so."""
+    from task_synth.graph import is_read_only
+
+    isolated = set(isolated_servers(state))
+    out = []
+    for server in state.options.servers:
+        if server in isolated:
+            continue
+        writes = sorted(e.name for e in state.entries if e.server == server and not is_read_only(e))
+        if writes:
+            more = f" and {len(writes) - 3} more" if len(writes) > 3 else ""
+            out.append(f"hint: {server} has tools that change state ({', '.join(writes[:3])}{more}) but is shared, "
+                       "so synthesis never calls them; if it keeps its data in its process or its working directory, "
+                       f"give its entry `stateful: true` and `cwd: \"${{EPISODE_DIR}}\"` (a fresh copy per episode)")
+    return out
+
+
 _FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|cannot|can't|could not|couldn't|\bfailed\b|"
                       r"\binvalid\b|\berror\b|not allowed|denied", re.IGNORECASE)
 _NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""",
@@ -581,6 +600,7 @@ class WorldSeeding:
 
     async def run(self, state: SynthState) -> None:
         servers = isolated_servers(state)
+        state.notes.extend(shared_writers_hints(state))
         if not servers:
             state.notes.append("seed: no selected server is isolated per episode (stateful: true); nothing written")
             return

@@ -4,7 +4,24 @@ tools change state."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import anyio
+import pytest
+
+from mcpbench.catalog import ToolEntry
+from mcpbench.config import ServerSpec
+from mcpbench.fleet import Fleet
+from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
+from task_synth.fill import Unfillable, content_value
 from task_synth.phrases import GENERIC, StepView
+from task_synth.seeding import shared_writers_hints
+
+CASEBOOK = Path(__file__).parent / "servers" / "casebook_server.py"
 
 _CONVERT = "Convert time between timezones"
 _KINDS = {"source_timezone": "timezone", "target_timezone": "timezone", "time": "time"}
@@ -42,3 +59,73 @@ def test_one_value_bound_from_an_earlier_result_is_still_that_result() -> None:
                  args={"source_timezone": "America/New_York", "target_timezone": "Australia/Sydney", "time": "<t>"},
                  bound={"time": 0}, kinds=_KINDS, params=_PARAMS)
     assert GENERIC.fuzzy(v) == "convert that result from New York to Sydney"
+
+
+def test_an_input_string_is_content_and_an_array_of_numbers_takes_a_numeric_column_of_the_records() -> None:
+    from task_synth.fill import role
+    from task_synth.topics import world_topics
+
+    assert role("input_string", {"type": "string"}) == "content"
+    assert role("raw_text", {"type": "string"}) == "content"
+    assert role("format_string", {"type": "string"}) != "content"
+    products = next(t for t in world_topics() if t.key == "products")
+    numbers = content_value({"type": "array", "items": {"type": "number"}}, products)
+    assert numbers and all(isinstance(x, int | float) for x in numbers) and len(numbers) == len(products.rows)
+
+
+def test_an_array_of_numbers_is_unfillable_when_the_records_have_no_numeric_column() -> None:
+    from task_synth.topics import Topic
+
+    names = Topic(key="k", title="names", noun="name", columns=["Name", "City"], rows=[["A", "B"]], markers=["A"],
+                  question="q", precise="p", answer=1, answer_text="{value}")
+    with pytest.raises(Unfillable):
+        content_value({"type": "array", "items": {"type": "number"}}, names)
+
+
+def test_a_shared_server_with_tools_that_change_state_gets_a_hint_to_isolate_it() -> None:
+    def entry(name: str, description: str) -> ToolEntry:
+        return ToolEntry(server="store", name=name, description=description, input_schema={"properties": {}})
+
+    state = SimpleNamespace(options=SimpleNamespace(servers=["store", "reader"]),
+                            live=SimpleNamespace(specs={"store": ServerSpec(name="store", command="x"),
+                                                        "reader": ServerSpec(name="reader", command="x")}),
+                            entries=[entry("add_case", "Add a test case."), entry("get_cases", "Get all cases.")])
+    hints = shared_writers_hints(state)  # type: ignore[arg-type]
+    assert len(hints) == 1 and hints[0].startswith("hint: store has tools that change state (add_case)")
+    assert "stateful: true" in hints[0]
+    state.live.specs["store"] = ServerSpec(name="store", command="x", stateful=True)
+    assert shared_writers_hints(state) == []  # type: ignore[arg-type]
+
+
+def test_a_stateful_case_store_whose_read_starts_empty_yields_verified_stateful_tasks(tmp_path: Path) -> None:
+    """Pins 0 tasks on a pattern tester's case store: its text parameter is `input_string` and a required array of
+    numbers had no value, so nothing was ever written and its one read only said there were no cases."""
+    async def go() -> None:
+        spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)], stateful=True,
+                          synth_exclude=["shift_clock"])
+        async with Fleet.open([spec]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=6, seed=1))
+            write_outputs(state, tmp_path / "casebook.jsonl", "casebook")
+            suite = Suite.load(tmp_path / "casebook.jsonl")
+            report = await validate_suite(suite, fleet)
+            assert all(r.ok for r in report), [r for r in report if not r.ok]
+
+    anyio.run(go)
+    tasks = [json.loads(line) for line in (tmp_path / "casebook.jsonl").read_text().splitlines()[1:]]
+    assert len(tasks) >= 5
+    assert all("stateful" in t["tags"] for t in tasks)
+    assert all(any(s["tool"] == "add_case" for s in t["reference"]) for t in tasks)
+
+
+def test_a_route_between_two_places_is_worded_as_one_over_real_stdio(tmp_path: Path) -> None:
+    async def go() -> list[str]:
+        spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)],
+                          synth_exclude=["add_case", "get_cases"])
+        async with Fleet.open([spec]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=4, seed=1))
+            return [t.fuzzy for t in state.tasks]
+
+    said = anyio.run(go)
+    assert said
+    assert any(re.search(r"from [A-Z][\w ]+ to [A-Z]", s) for s in said), said
+    assert not any("that result, that result" in s for s in said), said
