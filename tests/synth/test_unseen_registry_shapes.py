@@ -102,7 +102,7 @@ def test_a_stateful_case_store_whose_read_starts_empty_yields_verified_stateful_
     numbers had no value, so nothing was ever written and its one read only said there were no cases."""
     async def go() -> None:
         spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)], stateful=True,
-                          synth_exclude=["shift_clock"])
+                          synth_exclude=["shift_clock", "current_side"])
         async with Fleet.open([spec]) as fleet:
             state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=6, seed=1))
             write_outputs(state, tmp_path / "casebook.jsonl", "casebook")
@@ -117,15 +117,40 @@ def test_a_stateful_case_store_whose_read_starts_empty_yields_verified_stateful_
     assert all(any(s["tool"] == "add_case" for s in t["reference"]) for t in tasks)
 
 
-def test_a_route_between_two_places_is_worded_as_one_over_real_stdio(tmp_path: Path) -> None:
+def test_routes_and_one_word_answers_are_worded_from_the_tools_over_real_stdio(tmp_path: Path) -> None:
     async def go() -> list[str]:
         spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)],
                           synth_exclude=["add_case", "get_cases"])
         async with Fleet.open([spec]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=4, seed=1))
+            state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=6, seed=1))
             return [t.fuzzy for t in state.tasks]
 
     said = anyio.run(go)
     assert said
     assert any(re.search(r"from [A-Z][\w ]+ to [A-Z]", s) for s in said), said
     assert not any("that result, that result" in s for s in said), said
+    side = [s for s in said if "whose turn it is" in s]
+    assert side and all(s.count("whose turn it is") == 1 for s in side), said
+
+
+def test_a_one_value_plain_answer_is_asked_with_the_question_its_description_states() -> None:
+    from task_synth.plain import plain_ask, value_question
+
+    assert value_question("Indicates whose turn it is ('white' or 'black').") == "whose turn it is"
+    assert value_question("Get the current mode") == "what the current mode is"
+    assert value_question("Provides the current state of the chessboard as an image.") is None
+    ask, regex = plain_ask("white\n", "Indicates whose turn it is ('white' or 'black').", set()) or (None, "")
+    assert ask is not None and ask.fuzzy == "whose turn it is" and re.search(regex, "white\n").group(1) == "white"
+    assert plain_ask("[image image/png, 31614 bytes]", "Get the current board", set()) is None
+    assert plain_ask("Error: no game", "Get the current mode", set()) is None
+    assert plain_ask("white", "Get the current mode", {"white"}) is None  # never asks back what it was given
+
+
+def test_a_one_per_line_listing_asks_for_its_first_item_named_by_what_the_tool_lists() -> None:
+    from task_synth.plain import plain_ask
+
+    found = plain_ask("g1h3\ng1f3\nb1c3", "Lists all legal moves for the current player in UCI notation.", set())
+    assert found is not None
+    ask, regex = found
+    assert ask.fuzzy == "which legal move it lists first" and re.search(regex, "g1h3\ng1f3").group(1) == "g1h3"
+    assert plain_ask("g1h3\ng1f3", "Does something with moves.", set()) is None

@@ -6,7 +6,8 @@ Shapes seen on registry servers (docs/tasks.md, "Five more registry servers"):
   (`expected_matches`) and a required array of numbers (`groups`), so a store that only a write fills has nothing
   to read until all three are filled;
 - the read lists the stored cases as text; with none it answers a hint ("No cases yet. Use add_case …");
-- `shift_clock(source_timezone, target_timezone, time)` goes from one place to another, for the wording of routes.
+- `shift_clock(source_timezone, target_timezone, time)` goes from one place to another, for the wording of routes;
+- `current_side()` answers one plain word, which only its description says what it is.
 """
 
 from datetime import datetime
@@ -43,6 +44,12 @@ def shift_clock(source_timezone: str, target_timezone: str, time: str) -> str:
     start = datetime(2026, 6, 1, h, m, tzinfo=ZoneInfo(source_timezone))
     end = start.astimezone(ZoneInfo(target_timezone))
     return f'{{"source": "{source_timezone}", "target": "{target_timezone}", "time": "{end:%H:%M}", "day": "{end:%A}"}}'
+
+
+@mcp.tool()
+def current_side() -> str:
+    """Indicates whose turn it is ('white' or 'black')."""
+    return "white"
 
 
 if __name__ == "__main__":
