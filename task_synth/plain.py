@@ -17,7 +17,7 @@ from task_synth.wording import Unwordable, action, first_clause
 
 MAX_VALUE = 40
 """Characters a one-value answer may have (longer is a sentence, which `salient` reads)."""
-_VALUE = re.compile(r"\A\s*([^\s\[{<][^\n]{0,%d}?)\s*\Z" % (MAX_VALUE - 1))
+_VALUE = re.compile(r"\A\s*([^\s\[{<][^\n]{0," + str(MAX_VALUE - 1) + r"}?)\s*\Z")
 _LINE_ITEM = re.compile(r"[\w][\w.:/+#=-]{0,39}")
 _WH = re.compile(r"^(?:whose|which|what|who|where|when|whether|how)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:indicates?|returns?|tells?|shows?|reports?|says?|gives?|determines?|displays?|states?|"
