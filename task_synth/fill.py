@@ -20,7 +20,8 @@ _FILE = re.compile(r"(^|_)(path|file|filename|file_?path|file_?name|workbook|doc
                    r"spreadsheet|db|database)$", re.IGNORECASE)
 _SHEET = re.compile(r"(^|_)(sheet|sheet_?name|worksheet|tab)$", re.IGNORECASE)
 _CELL = re.compile(r"(^|_)(at|cell|start_?cell|anchor|top_?left)$", re.IGNORECASE)
-_NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request)$",
+_NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request|"
+                   r"category|group)$",
                    re.IGNORECASE)
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
@@ -158,7 +159,9 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
     for p in list(dict.fromkeys(required + list(props))):
         ps = props.get(p) or {}
         r = role(p, ps)
-        if r == "name" or (r == "id" and p.lower().endswith("name")):
+        if r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in _types(ps):
+            out[p] = topic.noun  # an item's category is what the records are, never one record's name
+        elif r == "name" or (r == "id" and p.lower().endswith("name")):
             out[p] = str(row[0])
         elif r == "content":
             out[p] = [line] if "array" in _types(ps) else line

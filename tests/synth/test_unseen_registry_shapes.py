@@ -154,3 +154,28 @@ def test_a_one_per_line_listing_asks_for_its_first_item_named_by_what_the_tool_l
     ask, regex = found
     assert ask.fuzzy == "which legal move it lists first" and re.search(regex, "g1h3\ng1f3").group(1) == "g1h3"
     assert plain_ask("g1h3\ng1f3", "Does something with moves.", set()) is None
+
+
+def test_a_creator_run_because_the_write_said_a_name_was_not_found_makes_it_under_that_very_name() -> None:
+    """Pins 'Project "Brightwater products" not found' after the creator had made 'brightwater-products.json' (its
+    name parameter is described as 'used as filename', so it was filled as a file)."""
+    from task_synth.artifacts import ChainStep
+    from task_synth.seeding import _missing_value, _named_as
+
+    error = 'Error: Project "Brightwater products" not found'
+    given = {"project": "Brightwater products", "category": "Products", "chunks": [{"id": "a"}]}
+    assert _missing_value(error, given) == "Brightwater products"
+    assert _missing_value('Error: "Products" is too long', given) is None  # not a missing thing
+    assert _missing_value("Error: Project not found", given) is None  # quotes nothing
+    creator = ToolEntry(server="s", name="create_project", description="Create a new project.",
+                        input_schema={"properties": {"name": {"type": "string", "description":
+                                                              "Project name (used as filename on export)"}},
+                                      "required": ["name"]})
+    step = ChainStep(server="s", tool="create_project", arguments={"name": "brightwater-products.json"})
+    assert _named_as(step, creator, "Brightwater products").arguments == {"name": "Brightwater products"}
+
+
+def test_a_category_is_a_name_a_write_can_be_given() -> None:
+    from task_synth.fill import role
+
+    assert role("category", {"type": "string", "description": "Category name"}) == "name"
