@@ -21,6 +21,7 @@ from task_synth.fill import Unfillable, content_value
 from task_synth.phrases import GENERIC, StepView
 from task_synth.seeding import shared_writers_hints
 
+STR = {"type": "string"}
 CASEBOOK = Path(__file__).parent / "servers" / "casebook_server.py"
 
 _CONVERT = "Convert time between timezones"
@@ -179,3 +180,33 @@ def test_a_category_is_a_name_a_write_can_be_given() -> None:
     from task_synth.fill import role
 
     assert role("category", {"type": "string", "description": "Category name"}) == "name"
+
+
+def test_a_parameter_whose_sentence_in_the_tool_description_lists_its_values_gets_them_as_choices() -> None:
+    """Pins 'Convert case. style: snake, camel, pascal, kebab, upper, lower, title' leaving `style` unfillable."""
+    from task_synth.documented import with_documented_choices
+
+    def choices(description: str, param: str) -> list[str] | None:
+        entry = ToolEntry(server="s", name="t", description=description,
+                          input_schema={"properties": {param: {"type": "string"}, "text": {"type": "string"}},
+                                        "required": [param, "text"]})
+        return (with_documented_choices(entry).input_schema["properties"][param]).get("enum")
+
+    assert choices("Convert case. style: snake, camel, pascal, kebab, upper, lower, title", "style") == [
+        "snake", "camel", "pascal", "kebab", "upper", "lower", "title"]
+    assert choices("Compare two files. level: line, word, or char.", "level") == ["line", "word", "char"]
+    assert choices("Extract numbers from text.  extract_type: one of emails, urls, dates", "extract_type") == [
+        "emails", "urls", "dates"]
+    assert choices("Replace placeholders. variables: 'KEY=val KEY2=val2'", "variables") is None
+    assert choices("Pick a side. side: left or right", "side") is None  # two bare words say too little
+    assert choices("Sort lines. The style: of the output is plain, short and clear", "text") is None
+
+
+def test_bare_start_and_end_parameters_of_a_text_tool_are_pieces_of_its_text() -> None:
+    from task_synth.freetext import classify
+
+    entry = ToolEntry(server="s", name="between", description="Extract lines between start and end matches.",
+                      input_schema={"properties": {"text": STR, "start": STR, "end": STR},
+                                    "required": ["text", "start", "end"]})
+    assert classify(entry, {"text": None, "start": None, "end": None}) == {
+        "text": "text", "start": "text.start", "end": "text.end"}
