@@ -42,12 +42,13 @@ class Unfillable(Exception):
     """A required parameter has no value we can give."""
 
 
-def _types(schema: dict[str, Any]) -> set[str]:
+def json_types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a schema allows, through its anyOf / oneOf alternatives (null aside)."""
     t = schema.get("type")
     out = set(t) if isinstance(t, list) else {t} if t else set()
     for alt in schema.get("anyOf") or schema.get("oneOf") or []:
         if isinstance(alt, dict):
-            out |= _types(alt)
+            out |= json_types(alt)
     return out - {"null"}
 
 
@@ -66,7 +67,7 @@ def file_format(texts: list[str]) -> tuple[str, str]:
 
 def role(name: str, schema: dict[str, Any]) -> str:
     """'file' · 'sheet' · 'cell' · 'name' · 'id' · 'rows_n' · 'cols_n' · 'content' · 'enum' · 'flag' · '' (unknown)."""
-    types = _types(schema)
+    types = json_types(schema)
     desc = str(schema.get("description", ""))
     if "enum" in schema:
         return "enum"
@@ -78,7 +79,7 @@ def role(name: str, schema: dict[str, Any]) -> str:
         if "integer" in types and _INT_ID.search(name):  # an item's number: bound from what made the item
             return "id"
         return "rows_n" if _ROWS_N.match(name) else "cols_n" if _COLS_N.match(name) else ""
-    if "array" in types and name.lower().endswith("s") and _items_are_text(schema):
+    if "array" in types and name.lower().endswith("s") and any(_items_are_text(a) for a in _alternatives(schema)):
         single = role(name[:-1], {"type": "string", "description": desc})
         if single in ("file", "sheet", "cell", "name"):
             return f"{single}_list"
@@ -112,20 +113,20 @@ def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _items_are_text(schema: dict[str, Any]) -> bool:
     items = schema.get("items") or {}
-    return isinstance(items, dict) and _types(items) == {"string"}
+    return isinstance(items, dict) and json_types(items) == {"string"}
 
 
 def _scalar_items(schema: dict[str, Any]) -> set[str]:
     items = schema.get("items") or {}
-    return _types(items) if isinstance(items, dict) else set()
+    return json_types(items) if isinstance(items, dict) else set()
 
 
 def content_value(schema: dict[str, Any], topic: Topic) -> Any:
     """The topic's records in the shape the parameter takes: rows (header first), lines, objects or one text."""
-    types = _types(schema)
+    types = json_types(schema)
     if "array" in types:
         items = schema.get("items") or {}
-        inner = _types(items) if isinstance(items, dict) else set()
+        inner = json_types(items) if isinstance(items, dict) else set()
         if "array" in inner:
             cell_types = _scalar_items(items)
             as_text = cell_types and not cell_types & {"number", "integer"}
@@ -159,16 +160,16 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
     for p in list(dict.fromkeys(required + list(props))):
         ps = props.get(p) or {}
         r = role(p, ps)
-        if r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in _types(ps):
+        if r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in json_types(ps):
             out[p] = topic.noun  # an item's category is what the records are, never one record's name
         elif r == "name" or (r == "id" and p.lower().endswith("name")):
             out[p] = str(row[0])
         elif r == "content":
-            out[p] = [line] if "array" in _types(ps) else line
+            out[p] = [line] if "array" in json_types(ps) else line
         elif r == "enum" and p in required:
             out[p] = ps["enum"][0]
         elif p in required:
-            if "string" in _types(ps):
+            if "string" in json_types(ps):
                 out[p] = topic.noun if re.search(r"type|kind|category", p, re.IGNORECASE) else line
             else:
                 raise Unfillable(f"item property '{p}'")
@@ -230,7 +231,7 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
         if r == "content" and with_content and (need or _plain_content(p, ps)):
             args[p] = content_value(ps, topic)
             contents.append(p)
-        elif r == "content" and titled and need and _types(ps) == {"string"}:
+        elif r == "content" and titled and need and json_types(ps) == {"string"}:
             args[p] = handle_value("name", topic, fmt)
         elif r in ("file", "sheet", "cell", "name") and need:
             args[p] = handle_value(r, topic, fmt)
@@ -270,11 +271,11 @@ def _plain_content(name: str, schema: dict[str, Any]) -> bool:
     """An optional slot worth filling: named like content, and shaped as text or rows of scalars."""
     if not _TEXT.search(name):
         return False
-    types = _types(schema)
+    types = json_types(schema)
     if types == {"string"}:
         return True
     items = schema.get("items") or {}
-    return "array" in types and isinstance(items, dict) and "array" in _types(items)
+    return "array" in types and isinstance(items, dict) and "array" in json_types(items)
 
 
 def writes_content(schema: dict[str, Any]) -> bool:
@@ -307,5 +308,5 @@ def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "Unfillable", "content_value", "file_format", "fill", "handle_value", "key_regex", "role",
-           "sql_statements", "writes_content"]
+__all__ = ["FORMATS", "Unfillable", "content_value", "file_format", "fill", "handle_value", "json_types", "key_regex",
+           "role", "sql_statements", "writes_content"]

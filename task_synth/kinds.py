@@ -8,6 +8,7 @@ registry (`register_kind`), so a suite author can teach the graph a new domain w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -361,6 +362,29 @@ def field_label(text: str, regex: str) -> str:
         return ""
     words = re.sub(r"([a-z])([A-Z])", r"\1 \2", key.group(2))
     return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", words).split()).lower()
+
+
+def listed_kind(field: str, server: str) -> str:
+    """The kind of the names SERVER's listings give under FIELD (`"name": "Harbour Loop"`), registered on first use
+    with a composer into `search`: a search of that server that takes the names a listing gives (listers.py) is fed
+    one from any of its outputs that names items so — a walk from a listing (or a category's listing) to the
+    search, not only a search for a name given literally. Its outputs only (`sources`), never another server's."""
+    name = f"listed {field} of {server}"
+    if name not in KINDS:
+        register_kind(Kind(name, r'[^"\\\n]{1,80}', find=rf'"{re.escape(field)}"\s*:\s*"([^"\\\n]{{1,80}})"',
+                           sources=rf"^{re.escape(server)}/", noun=field,
+                           accept=lambda text, start, end: text[start:end] in _listed_names(text, field)))
+        register_composer(Composer("search", name, ("{}",), ("{ref}",)))
+    return name
+
+
+@functools.lru_cache(maxsize=64)
+def _listed_names(text: str, field: str) -> frozenset[str]:
+    """The names the items of the list an output holds go by (listers.named_items): never a field of the same name
+    nested inside an item (a recipe's ingredients are named too)."""
+    from task_synth.listers import named_items
+
+    return frozenset(v for v, _ in named_items(text, field))
 
 
 def composers_into(kind_name: str) -> list[Composer]:

@@ -129,13 +129,21 @@ def _from_objects(items: list[Any], param: str) -> list[str]:
     return []
 
 
+_CUT = re.compile(r"\s*\[\.\.\. mcpbench: output truncated at \d+ bytes; original size \d+ bytes\]\s*$")
+"""The marker mcpbench puts after an output it cut at the server's output cap (outcomes.truncation_marker)."""
+_LIST_START = re.compile(r'\s*(?:\[|\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[)')
+
+
 def json_values(text: str) -> Any:
     """The JSON in `text`: one value, or several values one after another (a tool answering one content block per
-    item) as a list; None when it is not JSON."""
+    item) as a list; of an output cut at the output cap, the whole items of the list it starts with (`[...` or
+    `{"key": [...`); None when it is not JSON."""
     try:
         return json.loads(text)
     except ValueError:
         pass
+    if _CUT.search(text):
+        return _cut_list(_CUT.sub("", text))
     dec = json.JSONDecoder()
     items: list[Any] = []
     i, t = 0, text.strip()
@@ -148,6 +156,28 @@ def json_values(text: str) -> Any:
         while i < len(t) and t[i].isspace():
             i += 1
     return items if len(items) >= 2 else None
+
+
+def _cut_list(text: str) -> Any:
+    """The whole items of the list a cut output starts with (as the list, or as {key: list}); None when fewer than
+    two items are whole."""
+    m = _LIST_START.match(text)
+    if not m:
+        return None
+    dec = json.JSONDecoder()
+    items: list[Any] = []
+    i = m.end()
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        try:
+            v, i = dec.raw_decode(text, i)
+        except ValueError:
+            break
+        items.append(v)
+    if len(items) < 2:
+        return None
+    return items if m.group(1) is None else {json.loads(f'"{m.group(1)}"'): items}
 
 
 def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
@@ -289,6 +319,8 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
     the same in two episodes. A query parameter keeps its kind (`search`: what an entity a walk found may feed) and
     gets the names as the server's own literals (graph.local_pools); a bare name takes the run-local kind
     `param@server`. So "search for <a listed trail> and tell me its ascent" asks about a real name."""
+    from task_synth.kinds import listed_kind
+
     outputs = {} if outputs is None else outputs
     for server, takers in sorted(search_takers(state).items()):
         listings = [n for n in state.graph.nodes if n.server == server and n.read_only and not n.params]
@@ -311,6 +343,7 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
                     continue
                 if node.params[param] == "search":
                     state.graph.local_pools.setdefault(server, {}).setdefault("search", values)
+                    listed_kind(field, server)  # its listings (and others naming items so) may feed it in walks
                 else:
                     kind = f"{param}@{server}"
                     state.graph.pools.setdefault(kind, values)

@@ -311,7 +311,20 @@ def _generic_precise(v: StepView) -> str:
     return f"Call {v.server}/{v.tool} ({first_sentence(v.description)})" + (f" with {args}." if args else ".")
 
 
-_SKIP_KINDS = ("enum", "boolean")
+_SKIP_KINDS = ("boolean",)
+_SETTING = re.compile(r"(?:^|_)(?:operation|op|action|command|method|format|output|mode|style|verbosity|verbose|"
+                      r"detail|details|level|order|sort|sort_?by|sort_?order|response_?format|encoding|indent|pretty|"
+                      r"case)$", re.IGNORECASE)
+_SETTING_VALUES = re.compile(r"json|text|txt|markdown|md|csv|tsv|xml|yaml|html|plain|raw|table|asc|desc|ascending|"
+                             r"descending|brief|detailed|full|summary|compact|concise|short|long|simple|verbose|"
+                             r"pretty|minified|default", re.IGNORECASE)
+
+
+def is_setting(p: str, value: Any) -> bool:
+    """An enum argument that only shapes how the answer is given (`format: json`, `sort: desc`), or picks the
+    operation the action's words already say (`operation: encode`), not what it is about: never recited. A choice
+    of what to look at (`category: seafood`, `region: EU`) is said."""
+    return bool(_SETTING.search(humanize(p).replace(" ", "_")) or _SETTING_VALUES.fullmatch(str(value)))
 _UNNAMED_KINDS = ("expression", "sql", "timezone", "url", "path", "revision", "entity", "table", "repo", "code",
                   "search")
 """Kinds whose value says what it is (a page, a file, a commit): said as is, not as 'a path of …'."""
@@ -539,7 +552,8 @@ def _generic_fuzzy(v: StepView) -> str:
     values, each said with what it is ('calculate percent change with an old value of 7.5 and a new value of the
     number of customers'), never as a bare list ('for 7.5, 12, 3')."""
     order = {p: i for i, p in enumerate(v.params)}  # the schema's order: 'from an old value … to a new value'
-    params = sorted((k for k in set(v.args) | set(v.bound) if v.kinds.get(k) not in _SKIP_KINDS),
+    params = sorted((k for k in set(v.args) | set(v.bound) if v.kinds.get(k) not in _SKIP_KINDS
+                     and not (v.kinds.get(k) == "enum" and is_setting(k, v.args.get(k)))),
                     key=lambda k: (order.get(k, len(order)), k))
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
@@ -584,9 +598,14 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"{act.imperative()} with {listing(said)} {units}"
     said = said or [units]
     end = _INDEFINITE_END.search(act.obj)
-    if len(params) == 1 and plain and act.verb is not None and end and not act.obj[:end.start()].endswith(" as "):
+    if len(params) == 1 and plain and act.verb is not None and end and act.obj[:end.start()].strip() \
+            and not act.obj[:end.start()].endswith(" as "):
         # 'get the weather for a city' -> 'for Lisbon'; never a manner ('draw one compound as a 2D structure')
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
+    if len(params) == 1 and act.verb is not None and end and v.kinds.get(params[0]) == "enum" \
+            and end.group(0).split()[-1] == humanize(params[0]).split()[-1]:
+        # 'list the recipes of a category' given seafood -> 'of the seafood category'
+        return f"{act.verb} {act.obj[:end.start()]}the {_value_words(v, params[0])} {end.group(0).split()[-1]}"
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))
     if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
+from task_synth.fill import json_types
 from task_synth.kinds import param_kind
 
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ _ALTERNATIVES = re.compile(
     rf"{_Q}\w+{_Q}(?:\s+\w+)?)+)", re.IGNORECASE)
 """Optional parameters one of which must be given ("Provide either hex_color OR all four CMYK values", "Provide
 exactly one of dot_gain_percent or substrate", "requires one of: id, name")."""
+_EITHER = re.compile(
+    rf"\beither\s+((?:(?:a|an|the)\s+)?{_Q}\w+{_Q}(?:\s*(?:,|\bor\b|/)\s*(?:(?:a|an|the)\s+)?{_Q}\w+{_Q})+)\s+"
+    rf"(?:(?:is|are|must|should)\s+(?:be\s+)?)?(?:required|provided|given|specified|supplied|set|needed)\b",
+    re.IGNORECASE)
+"""The same said the other way round: "Either 'name' or 'names' must be provided"."""
 
 
 def one_of_required(text: str, schema: dict[str, Any]) -> str | None:
@@ -44,14 +50,26 @@ def one_of_required(text: str, schema: dict[str, Any]) -> str | None:
     them is required already."""
     props = schema.get("properties") or {}
     required = set(schema.get("required") or [])
-    for m in _ALTERNATIVES.finditer(text or ""):
-        names = [w.strip("\"'`") for w in re.findall(r"[\"'`]?\w+[\"'`]?", m.group(1))]
-        named = [w for w in dict.fromkeys(names) if w in props]
-        if not named or required & set(named):
+    for named in _alternatives(text, props):
+        if required & set(named):
             continue
         known = [w for w in named if param_kind(w, props[w] or {}) is not None]
-        return (known or named)[0]
+        scalar = [w for w in named if json_types(props[w] or {}) - {"array", "object"}]  # 'name' before 'names'
+        return ([w for w in known if w in scalar] or known or scalar or named)[0]
     return None
+
+
+def _alternatives(text: str | None, props: dict[str, Any]) -> list[list[str]]:
+    """Each group of the tool's parameters that TEXT says one of must be given, in order."""
+    found = sorted((m.start(), m.group(1)) for rx in (_ALTERNATIVES, _EITHER) for m in rx.finditer(text or ""))
+    groups = []
+    for _, words in found:
+        names = [w.strip("\"'`") for w in re.findall(r"[\"'`]?\w+[\"'`]?", words)]
+        named = [w for w in dict.fromkeys(names) if w in props]
+        if named:
+            groups.append(named)
+    return groups
+
 
 
 def named_required(error: str, schema: dict[str, Any]) -> list[str]:
@@ -65,6 +83,8 @@ def named_required(error: str, schema: dict[str, Any]) -> list[str]:
             if p in props and all(p != q for _, q in found):
                 found.append((m.start(1), p))
     pick = one_of_required(error, schema)
+    others = {w for group in _alternatives(error, props) if pick in group for w in group if w != pick}
+    found = [(i, q) for i, q in found if q not in others]  # "either 'name' or 'names' must be": only the pick
     if pick is not None and all(pick != q for _, q in found):
         found.append(((error or "").find(pick), pick))
     return [p for _, p in sorted(found)]

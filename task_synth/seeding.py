@@ -36,7 +36,7 @@ from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
 from task_synth.grammar import codeish
-from task_synth.graph import handle_source, is_read_only, named_as_read
+from task_synth.graph import MUTATING_VERBS, handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
@@ -148,6 +148,20 @@ def echoes(arguments: dict[str, Any], values: list[str]) -> bool:
     return any(_contains(given, v) for v in values)
 
 
+def given_handles(props: dict[str, Any], args: dict[str, Any], done: list[tuple[ChainStep, str]]) -> dict[str, Any]:
+    """The handles among ARGS (a file, a sheet, a name) that an earlier step of the chain gave under the same
+    parameter name, with the value it gave: a read finds what the write named, even when the write had to slug
+    the name ('brightwater-products') and the read's own description does not say so."""
+    out: dict[str, Any] = {}
+    for p, v in args.items():
+        if role(p, props.get(p) or {}) not in ("file", "sheet", "name"):
+            continue
+        earlier = [s.arguments[p] for s, _ in done if isinstance(s.arguments.get(p), str)]
+        if earlier and earlier[-1] != v:
+            out[p] = earlier[-1]
+    return out
+
+
 def _named_tools(text: str, tools: list[ToolEntry], exclude: str) -> list[ToolEntry]:
     return [t for t in tools if t.name != exclude and re.search(rf"(?<![\w-]){re.escape(t.name)}(?![\w-])", text)]
 
@@ -226,6 +240,7 @@ class _Planner:
                                 description=entry.description, titled=True)
         bindings: dict[str, str] = {}
         props = (entry.input_schema or {}).get("properties") or {}
+        args.update(given_handles(props, args, done))
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
             if role(p, props[p] or {}) == "id":
                 for j in range(len(done) - 1, -1, -1):
@@ -271,6 +286,7 @@ class _Planner:
             return ok, text
         if not all(p in extra for p in names):
             return ok, text
+        extra.update(given_handles((entry.input_schema or {}).get("properties") or {}, extra, done))
         s.arguments.update({p: extra[p] for p in names})
         args.update(expand({p: extra[p] for p in names}, self.state.builtins))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
@@ -451,7 +467,8 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tupl
             where += f" (on its {roles['sheet']} sheet)"
         return where, where
     if "name" in roles:
-        what = made or named_thing([k for k, v in args.items() if v == roles["name"]])
+        tool = next((s.tool for s in steps if roles["name"] in s.arguments.values()), "")
+        what = made or named_thing([k for k, v in args.items() if v == roles["name"]], tool)
         return f"{what} called \"{roles['name']}\"", f"{what} named \"{roles['name']}\""
     tables = [m.group(1) for v in args.values() if isinstance(v, str)
               for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
@@ -462,13 +479,18 @@ def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tupl
     return "the system you have access to", "the server's store"
 
 
-def named_thing(keys: list[str]) -> str:
+def named_thing(keys: list[str], tool: str = "") -> str:
     """What a name parameter names, from the parameter's own words ('diagram_name' -> 'a new diagram', 'boardTitle'
-    -> 'a new board'); 'a new record set' when its name says no more than 'name'."""
+    -> 'a new board'), else from the name of the TOOL that takes it, its verbs aside ('put_context' -> 'a new
+    context'); 'a new record set' when neither says more."""
+    verbs = re.compile(rf"^(?:{MUTATING_VERBS}|new|make|keep|or)$", re.IGNORECASE)
     for k in keys:
         words = [w for w in humanize(k).split() if w not in ("name", "title", "label", "new")]
         if words and not any(codeish(w) for w in words):
             return f"a new {' '.join(words)}"
+    words = [w for w in humanize(tool).split() if not verbs.match(w)]
+    if 0 < len(words) <= 2 and not any(codeish(w) or len(w) < 3 for w in words):
+        return f"a new {' '.join(words)}"
     return "a new record set"
 
 

@@ -270,7 +270,15 @@ def _name_action(tool: str) -> list[str]:
     """Words of a tool's name from its first verb on ('tool_get_color_info' -> get color info; a namespace before the
     verb is dropped); [] when the name has no verb."""
     words = humanize(tool).split()
-    return next((words[i:] for i, w in enumerate(words) if _verb(w) is not None), [])
+    words = next((words[i:] for i, w in enumerate(words) if _verb(w) is not None), [])
+    if len(words) >= 4 and words[-2].lower() == "by" and words[-1].lower() in _HANDLE_WORDS:
+        words = words[:-2]  # 'get recipe by id' given a recipe's name: what it is looked up by is the value's to say
+        if len(words) == 2 and not words[1].lower().endswith("s"):
+            words = [words[0], "the", words[1]]
+    return words
+
+
+_HANDLE_WORDS = frozenset(("id", "ids", "name", "names", "key", "title", "uuid", "slug", "handle"))
 
 
 def _lower_first(s: str) -> str:

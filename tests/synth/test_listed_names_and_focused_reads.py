@@ -9,6 +9,7 @@ live test runs the whole pipeline on tests/synth/servers/almanac_server.py over 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,9 +18,11 @@ import pytest
 
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
+from mcpbench.outcomes import cap_text, truncation_marker
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.binding import extract
 from task_synth.focus import about_words, focused
+from task_synth.kinds import composers_into, find_values, listed_kind
 from task_synth.listers import named_items
 
 ALMANAC = Path(__file__).parent / "servers" / "almanac_server.py"
@@ -62,6 +65,33 @@ def test_names_are_read_only_from_the_field_items_are_named_by():
     assert named_items(json.dumps({"trail": {"name": "Harbour Loop"}}), "name") == []  # one item lists nothing
 
 
+def test_a_listing_cut_at_the_output_cap_still_names_its_whole_items():
+    # a registry recipe server lists every recipe in one answer, well over the 64 KiB cap: the cut output is not
+    # JSON, and its search never got a name
+    items = [{"name": f"Trail {i:03d}", "region": "Coast", "notes": "x" * 80} for i in range(40)]
+    for listing in (json.dumps(items), json.dumps({"trails": items})):
+        text, n, cut = cap_text(listing, 1024)  # as the connection cuts it, with its marker
+        assert cut and n > 1024
+        names = [v for v, _ in named_items(text, "name")]
+        assert 2 <= len(names) < 40 and names == [f"Trail {i:03d}" for i in range(len(names))]
+        unmarked = text[: text.index(truncation_marker(n, 1024))]
+        assert named_items(unmarked, "name") == []  # not known to be cut: not read as a listing
+    one = json.dumps(items[:2])
+    assert named_items(one[:-40] + truncation_marker(2000, 1024), "name") == []  # one whole item lists nothing
+
+
+def test_a_listed_name_is_read_from_the_items_of_the_list_never_from_a_field_nested_in_an_item():
+    # a category's recipes each list their ingredients, named too: "the fourth name it lists" was an ingredient
+    kind = listed_kind("name", "cookbook-test")
+    items = [{"name": "Crab curry", "ingredients": [{"name": "crab"}, {"name": "curry paste"}]},
+             {"name": "Steamed cod", "ingredients": [{"name": "cod"}]}]
+    text = json.dumps(items)
+    assert [v for _, _, v in find_values(kind, text, "cookbook-test/by_category")] == ["Crab curry", "Steamed cod"]
+    assert find_values(kind, text, "another-server/by_category") == []  # its own server's outputs only
+    assert listed_kind("name", "cookbook-test") == kind  # registered once
+    assert any(c.source == kind for c in composers_into("search"))
+
+
 # --- live: the whole pipeline on the fixture server ------------------------------------------------------------
 
 async def _synth(tmp: Path, label: str) -> tuple[bytes, object]:
@@ -82,8 +112,14 @@ async def test_a_search_is_given_a_name_the_listing_gives_and_lone_reads_ask_wha
         suite = Suite.load(tmp_path / "a.jsonl")
         searches = [t for t in suite.tasks if t.reference[-1].tool == "search_trails"]
         assert searches, [r.reasons for r in state.rejected]
+        walks = [t for t in searches if t.reference[-1].bindings]
+        assert walks, [t.fuzzy for t in searches]  # the listing feeds the search (a literal name when no walk does)
         for t in searches:
             name = t.reference[-1].arguments["query"]
+            if t.reference[-1].bindings:  # a name the listing before it gives, said by its place in the list
+                assert [s.tool for s in t.reference] == ["list_trails", "search_trails"], t.reference
+                assert re.search(r"the \w+ name it lists", t.fuzzy), t.fuzzy
+                continue
             assert name in TRAILS and name in t.fuzzy  # a real name the server knows, said in the request
             assert "match_found" not in json.dumps([c.value for c in t.checks])
         rain = next(t for t in suite.tasks if [s.tool for s in t.reference] == ["rainfall_summary"])

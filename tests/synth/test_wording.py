@@ -84,10 +84,21 @@ def test_the_generic_phrasing_reads_literal_arithmetic_and_timezones_as_words():
                                kinds={"sql": "sql"})) == "find out how many orders there are"
 
 
-def test_enum_and_flag_values_are_not_recited():
+def test_enum_settings_and_flag_values_are_not_recited():
     v = _view("Lists the open issues", {"format": "json", "verbose": True},
               kinds={"format": "enum", "verbose": "boolean"})
     assert GENERIC.fuzzy(v) == "list the open issues"
+    v = _view("Lists the open issues", {"sort": "newest"}, kinds={"sort": "enum"})
+    assert GENERIC.fuzzy(v) == "list the open issues"
+
+
+def test_an_enum_that_chooses_what_to_look_at_is_said_or_the_request_could_not_be_followed():
+    # a recipe server's "recipes by category" step was worded without its category: the answer (the fourth recipe
+    # of that category) could not be found from the request
+    v = _view("Lists the recipes of a category", {"category": "seafood"}, kinds={"category": "enum"})
+    assert GENERIC.fuzzy(v) == "list the recipes of the seafood category"
+    v = _view("Lists the open issues", {"label": "bug", "format": "json"}, kinds={"label": "enum", "format": "enum"})
+    assert GENERIC.fuzzy(v) == "list the open issues with the label set to bug"
 
 
 def test_the_default_fleets_phrasings_are_keyed_by_server_so_a_same_named_tool_elsewhere_is_not_caught():

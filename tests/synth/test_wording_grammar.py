@@ -223,3 +223,13 @@ def test_an_imperative_before_a_quantity_is_a_verb_and_a_manner_is_never_replace
     assert drawn == "sketch one compound as a 2D structure for ammonia"  # was "… as ammonia"
     weather = GENERIC.fuzzy(_view("Get the weather for a city.", {"city": "Lisbon"}, {"city": "city"}))
     assert weather == "get the weather for Lisbon"
+
+
+def test_a_tool_named_get_x_by_id_is_worded_as_getting_the_x_for_the_value_given():
+    # a recipe server's descriptions are in Chinese, so its tools are worded from their names: "get recipe by id for
+    # <a recipe's name>" said the value was an id
+    said = action("根据菜谱名称或ID查询指定菜谱", "mcp_cook_getRecipeById").applied("红烧鱼")
+    assert said == "get the recipe for 红烧鱼"
+    assert action("按名称", "get_user_by_name").applied("Ada") == "get the user for Ada"
+    assert action("按名称", "list_items_by_owner").applied("Ada") == "list items by owner for Ada"  # not a handle: kept
+    assert action("按名称", "get_by_id").applied("7") == "get by id for 7"  # nothing left to get: as named
