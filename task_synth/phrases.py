@@ -598,8 +598,9 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"{act.imperative()} with {listing(said)} {units}"
     said = said or [units]
     end = _INDEFINITE_END.search(act.obj)
-    if len(params) == 1 and plain and act.verb is not None and end and act.obj[:end.start()].strip() \
-            and not act.obj[:end.start()].endswith(" as "):
+    if len(params) == 1 and plain and act.verb is not None and end and not act.obj[:end.start()].endswith(" as ") \
+            and (act.obj[:end.start()].strip() or not end.group(0).startswith("the ")):
+        # ('get the recipe' given a name is 'get the recipe for …': the thing got, not a slot for the value)
         # 'get the weather for a city' -> 'for Lisbon'; never a manner ('draw one compound as a 2D structure')
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
     if len(params) == 1 and act.verb is not None and end and v.kinds.get(params[0]) == "enum" \
