@@ -16,7 +16,8 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
   "… does not exist"): a task whose answer is an error message asks nothing a person wants.
 - wording: the fuzzy request reads as English: no words in another script that are not a value of the task (a pasted
-  description), no Python/JSON literal syntax (`['…']`, `{'k': …}`, `->`), no type talk ("as dict"), no camelCase
+  description) or a label of a reference output quoted as the tool's name of a field ('for "字符"'), no Python/JSON
+  literal syntax (`['…']`, `{'k': …}`, `->`), no type talk ("as dict"), no camelCase
   field name outside quotes ("what its currentBranch is"), no third-person verb after "you"/"please" ("Would you
   returns …"), no clause said twice ("…, then work out that number times 60, and finally work out that number times
   60"), no values listed by position ("… for 40, 7.5, 3", "… for that count, 128"), no question on a bare adjective or
@@ -325,7 +326,15 @@ def wording_problems(text: str, values: Iterable[str] = ()) -> list[str]:
 
 @rule("wording")
 def reads_as_english(ctx: RuleContext) -> list[str]:
-    return wording_problems(ctx.task.fuzzy, argument_values(ctx.task))
+    return wording_problems(ctx.task.fuzzy, argument_values(ctx.task) | quoted_labels(ctx.task))
+
+
+def quoted_labels(task: Task) -> set[str]:
+    """Labels the request quotes ('what figure it gives for "字符"') that a reference output uses as a label ('字符:
+    80'): the tool's own name of a field in another script, quoted as such (labels.py), not a pasted description."""
+    outputs = [s.output or "" for s in task.reference]
+    return {f'"{q}"' for q in re.findall(r'"([^"\n]{1,24})"', task.fuzzy)
+            if any(re.search(re.escape(q) + r"[ \t]*[:：]", o) for o in outputs)}
 
 
 def argument_values(task: Task) -> set[str]:
@@ -416,6 +425,7 @@ __all__ = [
     "expected_values",
     "forbidden_names",
     "is_failure_text",
+    "quoted_labels",
     "rule",
     "task_substance",
     "wording_problems",

@@ -71,15 +71,24 @@ def about_words(tool: str, description: str) -> dict[str, int]:
     return weights
 
 
-def _leaves(node: Any, depth: int = 0) -> list[tuple[str, Any]]:
-    """(key, scalar value) of a JSON object's fields, nested objects included (not lists), in output order."""
-    out: list[tuple[str, Any]] = []
+_GENERIC_LEAF = frozenset({"value", "val", "raw", "numeric", "number", "num", "formatted", "display", "amount",
+                           "figure", "estimate"})
+"""Field names that say only that a value is there: the object they sit in names what it is
+(`"Annual Mean Wage": {"raw": "134940", "numeric": 134940}`)."""
+
+
+def _leaves(node: Any, depth: int = 0, parent: str = "") -> list[tuple[str, Any, str]]:
+    """(key, scalar value, what it is) of a JSON object's fields, nested objects included (not lists), in output
+    order; what it is is the key, or the key of the object it sits in when the key says only 'value'
+    (_GENERIC_LEAF)."""
+    out: list[tuple[str, Any, str]] = []
     if isinstance(node, dict) and depth <= 3:
         for k, v in node.items():
             if isinstance(v, dict):
-                out += _leaves(v, depth + 1)
+                out += _leaves(v, depth + 1, str(k))
             elif not isinstance(v, list):
-                out.append((str(k), v))
+                generic = bool(parent) and str(k).lower() in _GENERIC_LEAF and askable_label(parent)
+                out.append((str(k), v, parent if generic else str(k)))
     return out
 
 
@@ -104,10 +113,10 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
     except ValueError:
         return None
     about = about_words(tool, description)
-    ranked: list[tuple[int, int, int, str, Any]] = []
-    for order, (key, value) in enumerate(_leaves(data)):
-        words = humanize(key)
-        if isinstance(value, bool) or value is None or boilerplate(key, value) or not askable_label(key):
+    ranked: list[tuple[int, int, int, str, Any, str]] = []
+    for order, (key, value, label) in enumerate(_leaves(data)):
+        words = humanize(label)
+        if isinstance(value, bool) or value is None or boilerplate(key, value) or not askable_label(label):
             continue
         if isinstance(value, str) and (not value.strip() or len(value) > MAX_TEXT or "\n" in value):
             continue
@@ -116,18 +125,18 @@ def focused(raw: str, tool: str, description: str, given: set[str], inputs: dict
         score = sum(about.get(_stem(w), 0) for w in words.split())
         if about_only and score == 0:
             continue
-        ranked.append((-score, 0 if isinstance(value, int | float) else 1, order, key, value))
-    for _, _, _, key, value in sorted(ranked, key=lambda r: r[:3]):
+        ranked.append((-score, 0 if isinstance(value, int | float) else 1, order, key, value, label))
+    for _, _, _, key, value, label in sorted(ranked, key=lambda r: r[:3]):
         rx = _regex(key, value, raw)
         if rx is None:
             continue
-        words, unit = _unit(humanize(key))
+        words, unit = _unit(humanize(label))
         verb = copula(words)
         question = figure_question(words) if isinstance(value, int | float) else what_the(words)
         asked = f"{question}{f', in {unit}' if unit else ''}"
         said = f"The {words} {verb} {{value}}{f' {unit}' if unit else ''}."
         return Ask(None, "numeric" if isinstance(value, int | float) else "contains", asked,
-                   f"Report the {key} in the result.", said), rx
+                   f"Report the {label} in the result.", said), rx
     return None
 
 

@@ -98,9 +98,21 @@ def listers(state: SynthState, server: str, param: str) -> list[ToolNode]:
             k is not None and literal_values(state.graph, k, schemas.get(n.key, {}).get(p), server)
             for p, k in n.params.items())
 
-    found = [n for n in state.graph.nodes if n.server == server and n.read_only and mentions(n, param)
-             and (not n.params or dependent(n))]
+    named = {n.key for n in state.graph.nodes if n.server == server and n.read_only and not n.params
+             and any(points_to(t, n, param) for t in state.graph.nodes
+                     if t.server == server and t.read_only and t.params.get(param, "") is None)}
+    found = [n for n in state.graph.nodes if n.server == server and n.read_only
+             and ((mentions(n, param) and (not n.params or dependent(n))) or n.key in named)]
     return sorted(found, key=lambda n: bool(n.params))
+
+
+def points_to(taker: ToolNode, lister: ToolNode, param: str) -> bool:
+    """The taker's description sends the reader to the lister for `param`: a paragraph (or line) of it that names
+    the parameter also names the lister by its tool name ("occ_code: 6-digit code … See list_common_codes() for
+    common mappings"), however the parameter's own name differs from what the lister lists."""
+    name = re.compile(rf"(?<![\w]){re.escape(lister.tool)}(?![\w])")
+    p = re.compile(rf"(?<![\w]){re.escape(param)}(?![\w])")
+    return any(p.search(part) and name.search(part) for part in re.split(r"\n\s*\n", taker.description or ""))
 
 
 def _lists(node: Any) -> list[tuple[str, list[Any]]]:
@@ -198,11 +210,32 @@ def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
                 objs = [i for i in items if isinstance(i, dict)]
                 return [(v, [str(x) for x in o.values() if isinstance(x, str) and x != v])
                         for v, o in zip(vals, objs, strict=True)]
-        return []
+        return code_table(data)
     parts = [p.strip().strip("-*• ").strip() for p in re.split(r"[\n,;]", text)]
     parts = [p for p in parts if p]
     if len(parts) >= 2 and all(_ITEM.fullmatch(p) for p in parts):
         return [(p, []) for p in parts]
+    return []
+
+
+_CODE = re.compile(r"[A-Z0-9][A-Za-z0-9._-]{0,15}")
+
+
+def code_table(data: Any) -> list[tuple[str, list[str]]]:
+    """(code, [its name]) of the first object in DATA (breadth first) that maps two or more codes to names:
+    `{"soc_codes": {"151252": "Software Developers", …}}`, `{"USD": "US dollar", …}`. A key is a code when it
+    has a digit or is all capitals; an object of field names (`{"name": …, "id": …}`) is no code table."""
+    queue: list[Any] = [data]
+    while queue:
+        cur = queue.pop(0)
+        if isinstance(cur, dict):
+            keys = [str(k) for k in cur]
+            if len(cur) >= 2 and all(isinstance(v, str) and v.strip() for v in cur.values()) and all(
+                    _CODE.fullmatch(k) and (any(c.isdigit() for c in k) or k.isupper()) for k in keys):
+                return [(k, [str(v)]) for k, v in cur.items()]
+            queue += list(cur.values())
+        elif isinstance(cur, list):
+            queue += cur
     return []
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from task_synth import measures
 from task_synth.wording import figure_class, humanize
 
 RATES = (5, 3.5, 2.5, 7.5, 4)
@@ -39,8 +40,12 @@ _UNIT = re.compile(r"\b(year|month|week|day|hour|minute|second)s?\b")
 
 def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     """Figures of the class the parameter's name (first) or description says it is, in order; [] when neither says
-    (the kind's own seeds then)."""
+    (the kind's own seeds then). A measure (a height, a weight, an age, a temperature, … : measures.py) takes
+    realistic values in its unit."""
     schema = schema or {}
+    measured = measures.plausible(param, schema)
+    if measured:
+        return measured
     desc = f"{schema.get('description', '')} {schema.get('title', '')}".strip()
     for words in (param, desc):
         if not words:

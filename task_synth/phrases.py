@@ -603,6 +603,10 @@ def _generic_fuzzy(v: StepView) -> str:
         # ('get the recipe' given a name is 'get the recipe for …': the thing got, not a slot for the value)
         # 'get the weather for a city' -> 'for Lisbon'; never a manner ('draw one compound as a 2D structure')
         return f"{act.verb} {_INDEFINITE_END.sub(said[0], act.obj)}"
+    if len(params) == 1 and act.verb is not None and end and said and \
+            re.match(rf"(?:an?|the) {re.escape(end.group(0).split(' ', 1)[1])} of ", said[0]):
+        # 'estimate the heart rate for an age' with 'an age of 45 years' -> '… for an age of 45 years'
+        return f"{act.verb} {act.obj[:end.start()]}{said[0]}"
     if len(params) == 1 and act.verb is not None and end and v.kinds.get(params[0]) == "enum" \
             and end.group(0).split()[-1] == humanize(params[0]).split()[-1]:
         # 'list the recipes of a category' given seafood -> 'of the seafood category'

@@ -217,7 +217,7 @@ def action(description: str, tool: str = "") -> Action:
     clause = first_clause(description)
     words = clause.split()
     if words and not reads_as_english(clause):
-        words = _name_action(tool)
+        words = _name_action(tool, description)
         if not words:
             raise Unwordable(f"description not usable ({tool})")
     if len(words) > 12:
@@ -266,11 +266,16 @@ def chosen(act: Action, values: list[str]) -> Action:
     return act
 
 
-def _name_action(tool: str) -> list[str]:
+def _name_action(tool: str, description: str = "") -> list[str]:
     """Words of a tool's name from its first verb on ('tool_get_color_info' -> get color info; a namespace before the
-    verb is dropped); [] when the name has no verb."""
-    words = humanize(tool).split()
-    words = next((words[i:] for i, w in enumerate(words) if _verb(w) is not None), [])
+    verb is dropped); [] when the name has no verb. A word the description writes as an acronym keeps its capitals
+    ('calculate_bmi' described '计算BMI值' -> calculate BMI); a name of two verbs offers them as alternatives
+    ('encode_decode' -> encode or decode)."""
+    words = [w.upper() if len(w) > 1 and _verb(w) is None and re.search(
+        rf"(?<![A-Za-z]){re.escape(w.upper())}(?![A-Za-z])", description or "") else w for w in humanize(tool).split()]
+    words = next((words[i:] for i, w in enumerate(words) if _verb(w.lower()) is not None), [])
+    if len(words) == 2 and _verb(words[1].lower()) is not None:  # 'encode_decode': two alternatives (chosen())
+        return [words[0], "or", words[1]]
     if len(words) >= 4 and words[-2].lower() == "by" and words[-1].lower() in _HANDLE_WORDS:
         words = words[:-2]  # 'get recipe by id' given a recipe's name: what it is looked up by is the value's to say
         if len(words) == 2 and not words[1].lower().endswith("s"):
@@ -490,6 +495,9 @@ def named_value(name: str, value: str, description: str = "") -> str:
     noun = param_noun(name, description)
     if not noun:
         return value
+    measured = _measured(name, value, description, noun)
+    if measured:
+        return measured
     if noun != spoken(humanize(name)):
         counted = re.match(r"(?:the )?(?:number of|how many) (\w+(?: \w+)?)$", noun)
         if counted and is_plural(counted.group(1)):
@@ -515,6 +523,20 @@ def named_value(name: str, value: str, description: str = "") -> str:
     if _plural(ws[-1]) and len(ws) == 1:
         return f"{value} {noun}"
     return f"{_article(noun)} {noun} of {value}"
+
+
+def _measured(name: str, value: str, description: str, noun: str) -> str:
+    """A number of a measure whose unit the parameter names, with its unit ('a height of 1.62 m', 'a temperature
+    of 70.7°F'); '' for anything else (measures.py)."""
+    from task_synth.measures import unit_said
+
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        return ""
+    unit = unit_said(name, {"description": description})
+    if not unit:
+        return ""
+    noun = re.sub(r"\s+(?:in|as)\s+\S.*$", "", noun)  # 'temperature in fahrenheit': the unit is said after
+    return f"{_article(noun)} {noun} of {value}{'' if unit.startswith('°') else ' '}{unit}"
 
 
 def listing(parts: list[str]) -> str:

@@ -20,6 +20,7 @@ from task_synth.focus import boilerplate, focused
 from task_synth.grammar import copula, head_noun, how_many, is_plural, plural, singular, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
+from task_synth.labels import wide_labelled
 from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
@@ -159,10 +160,10 @@ def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
 
 def salient(raw: str, key: str, given: set[str] | None = None,
             inputs: dict[str, Any] | None = None) -> tuple[Ask, str] | None:
-    """A generic thing to ask of an output: a quantity, else a labelled line, else a typed value, else a numeric
-    field, else a quoted field; never a value the step was given (`given`: its arguments) nor a field named like
-    one of its parameters (`inputs`: parameter -> argument, compared as numbers), which would ask back what the
-    request said."""
+    """A generic thing to ask of an output: a quantity, else a labelled line (in any script: labels.py), else a
+    typed value, else a numeric field, else a quoted field; never a value the step was given (`given`: its
+    arguments) nor a field named like one of its parameters (`inputs`: parameter -> argument, compared as numbers),
+    which would ask back what the request said."""
     given = given or set()
     inputs = inputs or {}
 
@@ -176,7 +177,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
             continue
         asked = figure_question(label) if label and label not in ("result", "value") else "what number it comes to"
         return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), rx
-    found = _labelled(raw, given, inputs)
+    found = _labelled(raw, given, inputs) or wide_labelled(raw, given, inputs)
     if found is not None:
         return found
     for kind in SALIENT_KINDS:

@@ -43,6 +43,21 @@ def test_a_one_hop_read_asks_the_field_its_name_is_about_not_the_first_number():
     assert ask.check == "numeric" and ask.fuzzy == "what the total rainfall is, in mm"
 
 
+def test_a_value_under_a_key_that_says_only_value_is_asked_by_the_key_of_the_object_it_sits_in():
+    # a wage server's lookup nests each figure as {"Annual Mean Wage": {"raw": …, "numeric": …}}: it was asked as
+    # "what the numeric is"
+    raw = json.dumps({"occ_code": "111021", "occ_title": "General and Operations Managers",
+                      "wages": {"Annual Mean Wage": {"raw": "134940", "formatted": "$134,940", "numeric": 134940},
+                                "Annual Median": {"raw": "105770", "numeric": 105770}}})
+    ask, rx = focused(raw, "get_wage_data", "Get wage data for an occupation.", {"111021"},
+                      {"occ_code": "111021"}) or (None, "")
+    assert ask is not None and extract(rx, raw) == "134940"
+    assert ask.fuzzy == "what the annual mean wage is" and "numeric" not in ask.precise
+    plain = json.dumps({"total": {"value": 12, "unit": "items"}, "station": {"id": "x"}})
+    ask, _ = focused(plain, "count_items", "Count the items.", set(), {}) or (None, "")
+    assert ask is not None and ask.fuzzy.startswith("what the total")
+
+
 def test_ids_boilerplate_machine_tokens_and_given_values_are_never_asked():
     raw = json.dumps({"status": "match_found", "request_id": "r-91", "message": "ok", "found": True,
                       "trail": {"id": 7, "name": "Cliff Path", "kind": "coastal_route", "region": "Coast"}})
