@@ -329,7 +329,8 @@ def with_stderr(error: str, tail: str | None, n: int = 3) -> str:
 def stderr_hint(tail: str | None) -> str:
     """What to do about a failure the stderr shows, when it is a known one; '' otherwise."""
     if _OLD_SDK.search(tail or ""):
-        return 'written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in servers.yaml'
+        return ('written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in servers.yaml '
+                '(on a `uvx PKG` line: `args: [--with, "mcp<2", PKG]`)')
     return ""
 
 

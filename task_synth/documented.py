@@ -62,8 +62,26 @@ def documented_choices(text: str) -> list[str]:
 
 
 def _param_line(description: str, param: str) -> str:
-    m = re.search(rf"(?m)^\s*[-*]?\s*`?{re.escape(param)}`?\s*(?:\([^)]*\))?\s*:(.*)$", description or "")
+    """What the tool's description says of `param` on its own line ('style: snake, camel'), or in a sentence of its
+    own that starts with it ('Convert case. style: snake, camel, upper')."""
+    m = re.search(rf"(?m)(?:^|(?<=[.;!?])[ \t]+)[-*]?\s*`?{re.escape(param)}`?\s*(?:\([^)]*\))?\s*:(.*)$",
+                  description or "")
     return m.group(1) if m else ""
+
+
+_BARE = re.compile(r"^\s*(" + _Q + _WORD + _Q + r"(?:\s*(?:,\s*or\b|,\s*and\b|,)\s*" + _Q + _WORD + _Q
+                   + r"){2,})\s*(?:[.;]|$)")
+
+
+def bare_choices(line: str) -> list[str]:
+    """The values a parameter's line in the tool's description is nothing but a list of ('snake, camel, pascal,
+    upper'; 'line, word, or char'): three or more single words; [] otherwise."""
+    m = _BARE.match(line or "")
+    if m is None:
+        return []
+    vals = [v.strip().strip("\"'`").rstrip(".") for v in _SPLIT.split(m.group(1)) if v.strip()]
+    vals = list(dict.fromkeys(v for v in vals if v))
+    return vals if len(vals) >= 3 else []
 
 
 _TYPE_PARAM = re.compile(r"(^|_)(type|kind|category)$|[a-z](Type|Kind|Category)$", re.IGNORECASE)
@@ -95,8 +113,9 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     for name, ps in props.items():
         if not isinstance(ps, dict) or "enum" in ps or ps.get("type") != "string" or "format" in ps:
             continue
-        choices = documented_choices(str(ps.get("description") or "")) \
-            or documented_choices(_param_line(entry.description, name))
+        line = _param_line(entry.description, name)
+        choices = documented_choices(str(ps.get("description") or "")) or documented_choices(line) \
+            or bare_choices(line)
         if not choices and _TYPE_PARAM.search(name) and name in (schema.get("required") or []):
             choices = enumerated_kinds(entry.description)
         if choices:

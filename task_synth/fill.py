@@ -20,12 +20,13 @@ _FILE = re.compile(r"(^|_)(path|file|filename|file_?path|file_?name|workbook|doc
                    r"spreadsheet|db|database)$", re.IGNORECASE)
 _SHEET = re.compile(r"(^|_)(sheet|sheet_?name|worksheet|tab)$", re.IGNORECASE)
 _CELL = re.compile(r"(^|_)(at|cell|start_?cell|anchor|top_?left)$", re.IGNORECASE)
-_NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request)$",
+_NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request|"
+                   r"category|group)$",
                    re.IGNORECASE)
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
-                   r"lines)$", re.IGNORECASE)
+                   r"lines)$|(^|_)(input|source|raw|plain)_?(string|str)$", re.IGNORECASE)
 _INT_ID = re.compile(r"(^|_)id$|[a-z]Id$", re.IGNORECASE)
 """An integer named like an item's id (`id`, `task_id`, `memoryId`): a number the store gave the item, never a count."""
 _ROWS_N = re.compile(r"^(rows|row_?count|num_?rows|n_?rows)$", re.IGNORECASE)
@@ -130,12 +131,26 @@ def content_value(schema: dict[str, Any], topic: Topic) -> Any:
             cell_types = _scalar_items(items)
             as_text = cell_types and not cell_types & {"number", "integer"}
             return [list(topic.columns)] + [[str(v) if as_text else v for v in r] for r in topic.rows]
+        if inner and inner <= {"number", "integer"}:
+            return numeric_column(topic, integers=inner == {"integer"})
         if "object" in inner:
             return [_object(items, topic, r, line) for r, line in zip(topic.rows, topic.lines(), strict=True)]
         return topic.lines()
     if "object" in types:
         return {c: v for c, v in zip(topic.columns, topic.rows[0], strict=False)}
     return f"{topic.title[0].upper()}{topic.title[1:]}: " + "; ".join(topic.lines()) + "."
+
+
+def numeric_column(topic: Topic, integers: bool = False) -> list[Any]:
+    """The first column of the records whose every value is a figure (integers only when asked), as a list: what an
+    array of numbers takes. Raises Unfillable when the records have none."""
+    for i in range(len(topic.columns)):
+        col = [r[i] for r in topic.rows if i < len(r)]
+        if col and len(col) == len(topic.rows) and all(
+                isinstance(x, int) if integers else isinstance(x, int | float) for x in col) and \
+                not any(isinstance(x, bool) for x in col):
+            return col
+    raise Unfillable("an array of numbers the records have no column for")
 
 
 def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> dict[str, Any]:
@@ -145,7 +160,9 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
     for p in list(dict.fromkeys(required + list(props))):
         ps = props.get(p) or {}
         r = role(p, ps)
-        if r == "name" or (r == "id" and p.lower().endswith("name")):
+        if r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in json_types(ps):
+            out[p] = topic.noun  # an item's category is what the records are, never one record's name
+        elif r == "name" or (r == "id" and p.lower().endswith("name")):
             out[p] = str(row[0])
         elif r == "content":
             out[p] = [line] if "array" in json_types(ps) else line

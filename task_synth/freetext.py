@@ -39,9 +39,10 @@ _TEXT_NAME = re.compile(r"(^|_)(text|string|str|sentence|paragraph|passage|input
 _FORMAT = re.compile(r"json|csv|yaml|xml|html|sql|regex|latex|base64|smiles|code|script|url|path|file",
                      re.IGNORECASE)
 _CHAR = re.compile(r"^(char|character|letter|symbol|ch)$", re.IGNORECASE)
-_START = re.compile(r"^(start|begin|open|left|from)_?(marker|delimiter|tag|string|text|token)$|^(prefix)$",
+_START = re.compile(r"^(start|begin|open|left|from)_?(marker|delimiter|tag|string|text|token)$|^(prefix|start|begin)$",
                     re.IGNORECASE)
-_END = re.compile(r"^(end|close|right|to)_?(marker|delimiter|tag|string|text|token)$|^(suffix)$", re.IGNORECASE)
+_END = re.compile(r"^(end|close|right|to)_?(marker|delimiter|tag|string|text|token)$|^(suffix|end|stop)$",
+                  re.IGNORECASE)
 _WORD = re.compile(r"^(sub_?string|word|needle|pattern|search|find|term|token|phrase|target|marker|old|old_text|"
                    r"search_?(term|string|text)|part)$", re.IGNORECASE)
 _PHRASE = re.compile(r"^(insertion|replacement|new_?text|replace_?with|insert|addition|new|new_?string|with)$",

@@ -93,7 +93,20 @@ class StepView:
             return self.labels[p]
         r = self.param_refs.get(p) or self.refs.get(self.bound[p], "that result")
         kind, ordinal, count = self.picks.get(p, ("", 0, 1))
-        return f"the {ORDINALS[ordinal]} {noun(kind)} it lists" if count > 1 else r
+        if count > 1:
+            return f"the {ORDINALS[ordinal]} {noun(kind)} it lists"
+        if self._shares_ref(p, r):
+            # two values of one result are never both 'that result': each is said as what it is ('that time')
+            k = (self.kinds.get(p) or kind or "").split("@")[0]
+            return "there" if k in PLACE_KINDS else f"that {noun(k)}" if noun(k) != "value" else r
+        return r
+
+    def _shares_ref(self, p: str, r: str) -> bool:
+        """Another parameter bound to the same step would be said with the same words `r`."""
+        src = self.bound[p]
+        return any(q != p and s == src and q not in self.labels and self.picks.get(q, ("", 0, 1))[2] <= 1
+                   and (self.param_refs.get(q) or self.refs.get(s, "that result")) == r
+                   for q, s in self.bound.items())
 
     def shown(self, p: str) -> str:
         """The precise wording of a parameter (bound ones say where they come from)."""
@@ -107,6 +120,8 @@ class StepView:
 
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+PLACE_KINDS = frozenset(("timezone", "city", "country", "location", "place", "airport"))
+"""Kinds whose value is a place: a bound one is 'there' ('convert that time from there to Sydney')."""
 
 
 def noun(kind: str) -> str:
@@ -569,6 +584,14 @@ def _generic_fuzzy(v: StepView) -> str:
     if where:  # 'sample rows in the Orders sheet of brightwater.xlsx with 5 rows', never the handles listed
         said = [named(v, k) for k in params if not place_param(v, k)]
         return f"{act.imperative()} in {where}" + (f" with {listing(said)}" if said else "")
+    route = _route(v, params)
+    if route is not None and act.verb is not None:
+        # 'convert that time from there to Sydney', never 'convert time between timezones with that result, that
+        # result and Sydney': the two ends said as a route, the other values as what the verb works on
+        rest = [k for k in params if k not in route]
+        what = listing([_value_words(v, k) if v.is_bound(k) else named(v, k) for k in rest]) if rest else act.obj
+        ends = f"from {_value_words(v, route[0])} to {_value_words(v, route[1])}"
+        return f"{act.verb} {what} {ends}".replace("  ", " ")
     said, units = _with_units(v, params)
     plain = [k for k in params if named(v, k) == _value_words(v, k)]
     if units and said:  # 'convert a distance with a value of 40 from km to mi'
@@ -593,6 +616,25 @@ def _generic_fuzzy(v: StepView) -> str:
     if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'
         return f"{act.imperative()} for {said[0]}"
     return f"{act.imperative()} with {listing(said)}"
+
+
+_NOT_ENDS = ("unit", "number", "text", "markup", "enum", "boolean")
+"""Kinds never said as a route's ends: units have their own wording, figures their names ('an old value of 7.5')."""
+
+
+def _route(v: StepView, params: list[str]) -> tuple[str, str] | None:
+    """(the parameter a step goes from, the one it goes to) when it has exactly one of each, of one kind that is not a
+    unit nor content ('source_timezone' and 'target_timezone', 'from_currency' and 'to_currency'); None otherwise."""
+    def base(k: str) -> str:
+        return str(v.kinds.get(k) or "").split("@")[0]
+
+    ends = [k for k in params if base(k) and base(k) not in _NOT_ENDS and not (not v.is_bound(k) and _numeric(v, k))
+            and unit_role(k) != "in"]
+    src = [k for k in ends if unit_role(k) == "from"]
+    dst = [k for k in ends if unit_role(k) == "to"]
+    if len(src) == 1 and len(dst) == 1 and base(src[0]) == base(dst[0]):
+        return src[0], dst[0]
+    return None
 
 
 def _with_units(v: StepView, params: list[str]) -> tuple[list[str], str]:

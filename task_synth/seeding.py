@@ -77,6 +77,49 @@ def isolated_servers(state: SynthState) -> list[str]:
     return [s for s in state.options.servers if getattr(specs.get(s), "stateful", False)]
 
 
+_QUOTED = re.compile(r"[\"'“‘`]([^\"'”’`\n]{1,80})[\"'”’`]")
+
+
+def _missing_value(error: str, args: dict[str, Any]) -> str | None:
+    """The value of the write's own arguments ARGS that its error quotes as missing ('Project "Brightwater products"
+    not found'): what a creator run before it must make, under that very name; None when the error quotes none."""
+    if not _MISSING.search(error):
+        return None
+    given = {v for v in args.values() if isinstance(v, str)}
+    return next((q for q in _QUOTED.findall(error) if q in given), None)
+
+
+def _named_as(step: ChainStep, creator: ToolEntry, value: str) -> ChainStep:
+    """The creator's step with the one parameter that names what it makes (a name, a title, a file) set to VALUE,
+    unless an argument already is; unchanged when it has no such parameter or several."""
+    if value in step.arguments.values():
+        return step
+    props = (creator.input_schema or {}).get("properties") or {}
+    required = set((creator.input_schema or {}).get("required") or [])
+    naming = [p for p in step.arguments if p in required and role(p, props.get(p) or {}) in ("name", "file")]
+    if len(naming) != 1:
+        return step
+    return step.model_copy(update={"arguments": {**step.arguments, naming[0]: value}})
+
+
+def shared_writers_hints(state: SynthState) -> list[str]:
+    """One 'hint:' note per selected server that has tools that change state but is shared (not `stateful: true`):
+    synthesis never writes to it, so a store that starts empty gives no task until its entry says so."""
+
+    isolated = set(isolated_servers(state))
+    out = []
+    for server in state.options.servers:
+        if server in isolated:
+            continue
+        writes = sorted(e.name for e in state.entries if e.server == server and not is_read_only(e))
+        if writes:
+            more = f" and {len(writes) - 3} more" if len(writes) > 3 else ""
+            out.append(f"hint: {server} has tools that change state ({', '.join(writes[:3])}{more}) but is shared, "
+                       "so synthesis never calls them; if it keeps its data in its process or its working directory, "
+                       f"give its entry `stateful: true` and `cwd: \"${{EPISODE_DIR}}\"` (a fresh copy per episode)")
+    return out
+
+
 _FAILURE = re.compile(r"does not exist|doesn't exist|not found|no such|cannot|can't|could not|couldn't|\bfailed\b|"
                       r"\binvalid\b|\berror\b|not allowed|denied", re.IGNORECASE)
 _NO_ERROR = re.compile(r"""["']?(error|errors|err)["']?\s*[:=]\s*(null|none|false|\[\]|\{\}|""|'')""",
@@ -281,18 +324,22 @@ class _Planner:
             done.append((s, out))
 
     async def _prerequisite(self, tools: EpisodeCalls, write: ToolEntry, topic: Topic, error: str,
-                            done: list[tuple[ChainStep, str]]) -> ChainStep | None:
+                            done: list[tuple[ChainStep, str]], given: dict[str, Any] | None = None
+                            ) -> ChainStep | None:
         """A step that makes `write` work, learned from its error (or its description): run it, or None."""
         named = _named_tools(error, self.tools, write.name) + _named_tools(write.description, self.tools, write.name)
         ran = {st.tool for st, _ in done}  # a set-up already made is not made twice
         by_name = {t.name: t for t in [*named, *(self._creators(write) if _MISSING.search(error) else [])]
                    if t.name not in ran}
         cands = list(by_name.values())
+        missing = _missing_value(error, given or {})
         for cand in cands[:3]:
             try:
                 s = self._fill_step(cand, topic, done, content=False)
             except Unfillable:
                 continue
+            if missing is not None:
+                s = _named_as(s, cand, missing)
             ok, out = await self._run(tools, s, done, topic)
             if ok:
                 done.append((s, out))
@@ -327,7 +374,7 @@ class _Planner:
             for _ in range(3):
                 if ok:
                     break
-                if await self._prerequisite(tools, write, topic, out, done) is None:
+                if await self._prerequisite(tools, write, topic, out, done, w.arguments) is None:
                     break
                 w = self._fill_step(write, topic, done, content=True)  # ids the set-up made are passed on
                 ok, out = await self._run(tools, w, done, topic)
@@ -603,6 +650,7 @@ class WorldSeeding:
 
     async def run(self, state: SynthState) -> None:
         servers = isolated_servers(state)
+        state.notes.extend(shared_writers_hints(state))
         if not servers:
             state.notes.append("seed: no selected server is isolated per episode (stateful: true); nothing written")
             return

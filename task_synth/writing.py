@@ -293,6 +293,10 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
     found = salient(raw, key, given, {**inputs, **last.arguments})
     if found is None or not askable(found[1], last):  # a field of a JSON output that is not how the call went
         found = focused(raw, last.tool, entry.description if entry else "", given, {**inputs, **last.arguments})
+    if found is None or not askable(found[1], last):  # a plain-text answer: its one value, or the first item listed
+        from task_synth.plain import plain_ask
+
+        found = plain_ask(raw, entry.description if entry else "", given)
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing {'else ' if taken else ''}to ask of the last step's output ({key})")
     return found
@@ -560,6 +564,8 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
             clauses.append(f"work out {said}")
             continue
         clauses.append(phrasing(v.server, v.tool, v).fuzzy(v))
+    if clauses and len(question.split()) >= 3 and clauses[-1].lower().endswith(question.lower()):
+        clauses.pop()  # 'look up whose turn it is, and tell me whose turn it is': the question says it once
     lead, opener = rng.choice(LEADS), rng.choice(OPENERS)
     backward = from_the_question(body, question)
     if backward is not None:

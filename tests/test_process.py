@@ -107,5 +107,5 @@ async def test_a_server_written_for_the_old_sdk_fails_with_its_stderr_and_the_pi
             why = fleet.status["old"].why()
     assert "'Server' object has no attribute 'list_tools'" in why
     assert why.endswith('(written for the 1.x MCP SDK: pin it with `install: {pypi: …, with: ["mcp<2"]}` in '
-                        'servers.yaml)')
+                        'servers.yaml (on a `uvx PKG` line: `args: [--with, "mcp<2", PKG]`))')
     assert process.stderr_hint("fatal: port 80 is taken") == ""

@@ -138,6 +138,8 @@ def synth_cmd(
     for note in state.notes:
         if note.startswith("model unavailable:"):
             err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        elif note.startswith("hint:"):
+            err_console.print(f"[yellow]hint:[/] {escape(note.removeprefix('hint:').strip())}", highlight=False)
     summary = {"out": str(out), "rejected": str(rejected_path(out)), "work": str(work_dir), "tasks": len(suite.tasks),
                "wanted": None if plan_list else n, "rejected_count": len(state.rejected), "sha256": suite.sha256,
                "by_hops": dict(sorted(Counter(t.hops for t in suite.tasks).items())),
