@@ -128,10 +128,11 @@ def test_a_maintainer_synthesizes_a_private_split_from_a_secret_and_publishes_on
     assert code == 2  # never overwritten
 
     def synth(secret: str, out: str) -> dict:
-        code, text = _mcpbench("synth", "--config", str(cfg), "--servers", "atlas", "--n", "3", "--name", "priv",
-                               "--secret-file", str(tmp_path / secret), "--out", str(tmp_path / out), "--json")
-        assert code == 0, text
-        return json.loads(text)
+        res = CliRunner().invoke(app, ["synth", "--config", str(cfg), "--servers", "atlas", "--n", "3", "--name",
+                                       "priv", "--secret-file", str(tmp_path / secret), "--out", str(tmp_path / out),
+                                       "--json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)  # hints go to stderr (the atlas server is shared and has a write tool)
 
     first, again, other = synth("s1", "a.jsonl"), synth("s1", "b.jsonl"), synth("s2", "c.jsonl")
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
