@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,17 @@ async def validated_and_scored(spec: ServerSpec, suite: Suite, tmp: Path) -> Any
     entry = f"  - name: {spec.name}\n    command: {spec.command}\n    args: {list(spec.args)!r}\n"
     entry += (f"    cwd: \"{spec.cwd}\"\n" if spec.cwd else "") + ("    stateful: true\n" if spec.stateful else "")
     return await run_baselines(tmp / "a.jsonl", entry, tmp)
+
+
+def valid_tasks(spec: ServerSpec, out: Path, n: int, seed: int) -> list[dict[str, Any]]:
+    """Synthesize N tasks from the one fixture server SPEC into OUT, validate every one on the same fleet (all must
+    pass), and return the tasks as JSON (for synchronous tests)."""
+    async def go() -> None:
+        async with Fleet.open([spec]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=[spec.name], n=n, seed=seed))
+            write_outputs(state, out, spec.name)
+            report = await validate_suite(Suite.load(out), fleet)
+            assert all(r.ok for r in report), [r for r in report if not r.ok]
+
+    anyio.run(go)
+    return [json.loads(line) for line in out.read_text().splitlines()[1:]]

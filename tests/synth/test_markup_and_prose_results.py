@@ -6,17 +6,13 @@ tests/synth/servers/markup_server.py, over real stdio."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-import anyio
-
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
-from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.freetext import MARKUP, classify, is_markup, world_pages
+from tests.synth._baselines import valid_tasks
 
 SERVER = Path(__file__).parent / "servers" / "markup_server.py"
 STR = {"type": "string"}
@@ -35,17 +31,8 @@ def test_an_html_parameter_is_recognised_by_its_name_or_its_description_and_take
 
 
 def test_a_server_of_html_tools_and_prose_calculators_yields_verified_tasks(tmp_path):
-    async def go() -> None:
-        spec = ServerSpec(name="markup", command=sys.executable, args=[str(SERVER)])
-        async with Fleet.open([spec]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["markup"], n=8, seed=3))
-            write_outputs(state, tmp_path / "markup.jsonl", "markup")
-            suite = Suite.load(tmp_path / "markup.jsonl")
-            report = await validate_suite(suite, fleet)
-            assert all(r.ok for r in report), [r for r in report if not r.ok]
-
-    anyio.run(go)
-    tasks = [json.loads(line) for line in (tmp_path / "markup.jsonl").read_text().splitlines()[1:]]
+    spec = ServerSpec(name="markup", command=sys.executable, args=[str(SERVER)])
+    tasks = valid_tasks(spec, tmp_path / "markup.jsonl", n=8, seed=3)
     tools = {s["tool"] for t in tasks for s in t["reference"]}
     assert len(tasks) >= 5, tools
     assert tools & {"outline", "link_report", "plain_text"}, tools  # an HTML tool is asked about

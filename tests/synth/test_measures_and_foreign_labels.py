@@ -11,17 +11,12 @@ real stdio.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
 
-import anyio
-
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
-from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.binding import extract
 from task_synth.filters import wording_problems
 from task_synth.graph import ToolGraph, literal_values
@@ -29,6 +24,7 @@ from task_synth.labels import field_words, wide_labelled
 from task_synth.magnitudes import PERIODS, plausible
 from task_synth.measures import measure, unit_said, with_documented_measures
 from task_synth.wording import action, named_value
+from tests.synth._baselines import valid_tasks
 
 SERVER = Path(__file__).parent / "servers" / "clinic_server.py"
 NUM = {"type": "number"}
@@ -131,16 +127,8 @@ def test_the_wording_rule_accepts_a_label_quoted_as_the_tools_own_but_not_a_bare
 
 
 def test_a_server_of_measures_answering_in_chinese_yields_verified_tasks_with_realistic_values(tmp_path):
-    async def go() -> None:
-        spec = ServerSpec(name="clinic", command=sys.executable, args=[str(SERVER)])
-        async with Fleet.open([spec]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["clinic"], n=8, seed=3))
-            write_outputs(state, tmp_path / "clinic.jsonl", "clinic")
-            report = await validate_suite(Suite.load(tmp_path / "clinic.jsonl"), fleet)
-            assert all(r.ok for r in report), [r for r in report if not r.ok]
-
-    anyio.run(go)
-    tasks = [json.loads(line) for line in (tmp_path / "clinic.jsonl").read_text().splitlines()[1:]]
+    spec = ServerSpec(name="clinic", command=sys.executable, args=[str(SERVER)])
+    tasks = valid_tasks(spec, tmp_path / "clinic.jsonl", n=8, seed=3)
     tools = {s["tool"] for t in tasks for s in t["reference"]}
     assert len(tasks) >= 5 and tools == {"compute_bmi", "trip_duration", "heart_rate_zone"}, tools
     calls = [s for t in tasks for s in t["reference"]]

@@ -4,7 +4,6 @@ tools change state."""
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -16,10 +15,11 @@ import pytest
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
+from task_synth import SynthOptions, synthesize
 from task_synth.fill import Unfillable, content_value
 from task_synth.phrases import GENERIC, StepView
 from task_synth.seeding import shared_writers_hints
+from tests.synth._baselines import valid_tasks
 
 STR = {"type": "string"}
 CASEBOOK = Path(__file__).parent / "servers" / "casebook_server.py"
@@ -101,18 +101,9 @@ def test_a_shared_server_with_tools_that_change_state_gets_a_hint_to_isolate_it(
 def test_a_stateful_case_store_whose_read_starts_empty_yields_verified_stateful_tasks(tmp_path: Path) -> None:
     """Pins 0 tasks on a pattern tester's case store: its text parameter is `input_string` and a required array of
     numbers had no value, so nothing was ever written and its one read only said there were no cases."""
-    async def go() -> None:
-        spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)], stateful=True,
-                          synth_exclude=["shift_clock", "current_side"])
-        async with Fleet.open([spec]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["casebook"], n=6, seed=1))
-            write_outputs(state, tmp_path / "casebook.jsonl", "casebook")
-            suite = Suite.load(tmp_path / "casebook.jsonl")
-            report = await validate_suite(suite, fleet)
-            assert all(r.ok for r in report), [r for r in report if not r.ok]
-
-    anyio.run(go)
-    tasks = [json.loads(line) for line in (tmp_path / "casebook.jsonl").read_text().splitlines()[1:]]
+    spec = ServerSpec(name="casebook", command=sys.executable, args=[str(CASEBOOK)], stateful=True,
+                      synth_exclude=["shift_clock", "current_side"])
+    tasks = valid_tasks(spec, tmp_path / "casebook.jsonl", n=6, seed=1)
     assert len(tasks) >= 5
     assert all("stateful" in t["tags"] for t in tasks)
     assert all(any(s["tool"] == "add_case" for s in t["reference"]) for t in tasks)
