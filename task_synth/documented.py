@@ -84,6 +84,35 @@ def bare_choices(line: str) -> list[str]:
     return vals if len(vals) >= 3 else []
 
 
+_SENTENCE_OF = r"(?:^|(?<=[.;!?])\s+|\n\s*)[-*]?\s*[\"'`]?{p}[\"'`]?\s+((?:is|are|must be|should be|can be|may be|takes?|accepts?)\b[^\n]*?)(?:(?<=[.;!?])(?=\s)|$)"
+
+
+def sentence_about(description: str, param: str) -> str:
+    """The rest of the sentence of the tool's description that starts with the parameter's name, quoted or not,
+    and says what it is ("`type` is one of: fact, decision, note." -> "is one of: fact, decision, note."); ''
+    when no sentence does."""
+    m = re.search(_SENTENCE_OF.format(p=re.escape(param)), description or "", re.MULTILINE)
+    return m.group(1) if m else ""
+
+
+_QSERIES = re.compile(r"([\"'`])([A-Za-z_][\w-]{0,30})\1((?:\s*,\s*([\"'`])[A-Za-z_][\w-]{0,30}\4)*\s*,?\s*(?:or|and)\s+"
+                      r"([\"'`])[A-Za-z_][\w-]{0,30}\5)")
+_QUOTED_WORD = re.compile(r"[\"'`]([A-Za-z_][\w-]{0,30})[\"'`]")
+_CHOICE_PARAM = re.compile(r"(^|_)(status|state|type|kind|mode|category|priority|level|stage|severity)$|"
+                           r"[a-z](Status|State|Type|Kind|Mode|Category|Priority|Level|Stage|Severity)$")
+
+
+def quoted_choices(description: str) -> list[str]:
+    """The quoted single words of the first sentence of a description that quotes two or more joined by 'or'/'and'
+    ("Mark a task as 'done' or 'dropped' (or reopen with 'open')" -> done, dropped, open); [] when none does."""
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join((description or "").split())):
+        if _QSERIES.search(sentence):
+            vals = list(dict.fromkeys(_QUOTED_WORD.findall(sentence)))
+            if len(vals) >= 2:
+                return vals
+    return []
+
+
 _TYPE_PARAM = re.compile(r"(^|_)(type|kind|category)$|[a-z](Type|Kind|Category)$", re.IGNORECASE)
 _SERIES = re.compile(r"\b([A-Za-z][\w-]{1,30}(?:,\s+[A-Za-z][\w-]{1,30}){1,8},?\s+(?:or|and)\s+[A-Za-z][\w-]{1,30})\b")
 
@@ -106,7 +135,11 @@ def first_sentence(text: str) -> str:
 def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     """`entry` with every plain string parameter (no enum, no format) whose own description, or its line in the
     tool's description, lists allowed values given an `enum` of them — and a required type parameter ('item_type',
-    'kind') with no such list the kinds the tool's first sentence enumerates; the same entry when none does."""
+    'kind') with no such list the kinds the tool's first sentence enumerates. A parameter's choices may also be said in
+    a sentence that starts with its name ("`type` is one of: fact, decision, note"), and the one required choice-like
+    parameter (`status`, `type`, `mode`, …) that has no description and that the tool's description never names
+    takes the words that description quotes as alternatives ("Mark a task as 'done' or 'dropped'"). The same entry
+    when none of this applies."""
     schema = entry.input_schema or {}
     props = schema.get("properties") or {}
     new: dict[str, Any] = {}
@@ -115,11 +148,19 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
             continue
         line = _param_line(entry.description, name)
         choices = documented_choices(str(ps.get("description") or "")) or documented_choices(line) \
-            or bare_choices(line)
+            or bare_choices(line) or documented_choices(sentence_about(entry.description, name))
         if not choices and _TYPE_PARAM.search(name) and name in (schema.get("required") or []):
             choices = enumerated_kinds(entry.description)
         if choices:
             new[name] = {**ps, "enum": choices}
+    unnamed = [n for n in schema.get("required") or [] if n not in new and _CHOICE_PARAM.search(str(n))
+               and isinstance(props.get(n), dict) and props[n].get("type") == "string"
+               and not {"enum", "format", "description"} & set(props[n])
+               and not re.search(rf"(?<![\w-]){re.escape(str(n))}(?![\w-])", entry.description or "")]
+    if len(unnamed) == 1:  # the one choice the tool takes, which its description quotes without naming it
+        choices = quoted_choices(entry.description)
+        if choices:
+            new[unnamed[0]] = {**props[unnamed[0]], "enum": choices}
     if not new:
         return entry
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
@@ -220,4 +261,5 @@ def with_documented_items(entry: ToolEntry) -> ToolEntry:
 
 
 __all__ = ["documented_choices", "documented_examples", "documented_fields", "documented_range", "enumerated_kinds",
-           "with_documented_choices", "with_documented_items", "with_documented_ranges"]
+           "quoted_choices", "sentence_about", "with_documented_choices", "with_documented_items",
+           "with_documented_ranges"]

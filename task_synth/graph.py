@@ -33,7 +33,7 @@ MUTATING_VERBS = ("write|create|delete|remove|update|insert|move|edit|add|append
                   "|cancel|archive|publish|enable|disable|start|stop|spawn|mutate|bump|increment|decrement|lock"
                   "|unlock|grant|revoke|modify|change|replace|merge|format|apply|protect|unprotect|copy|customize"
                   "|install|uninstall|deploy|upsert|truncate|purge|erase|overwrite|import|load|attach|detach|link"
-                  "|unlink|invite|pay|transfer")
+                  "|unlink|invite|pay|transfer|remember|memorize|memorise|supersede|revise|persist")
 """Verbs of tools that change something. A tool whose name holds one, or whose description starts with one, is not
 read-only unless its server says so (readOnlyHint)."""
 _READ_FIRST = re.compile(r"(?:get|list|read|search|show|describe|find|query|count|view|fetch|lookup|inspect)\b",
@@ -42,7 +42,10 @@ _READ_FIRST = re.compile(r"(?:get|list|read|search|show|describe|find|query|coun
 _UNSAFE = re.compile(rf"\b(?:{MUTATING_VERBS})\b", re.IGNORECASE)
 """A mutating verb as a whole word of a name made words ('mark_task_done', 'markTaskDone'; not 'get_settings',
 'list_tags' or 'address')."""
-_UNSAFE_LEAD = re.compile(rf"^(?:{MUTATING_VERBS})(?:s|es)?\b", re.IGNORECASE)
+_UNSAFE_LEAD = re.compile(rf"^(?:(?:{MUTATING_VERBS})(?:s|es)?\b|(?:log|record|jot)s?\b(?!\s+(?:of|for)\b))",
+                          re.IGNORECASE)
+"""A description that starts with a verb that changes something, or that keeps something ('Log an entry …', 'Record a
+decision …'; only as its first word: `git_log` reads, 'Records of …' is a noun)."""
 _WRITE_VERB = (r"(?:writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ed|ing)|export(?:s|ed|ing)?|render(?:s|ed|ing)?"
                r"|dump(?:s|ed|ing)?|stor(?:e|es|ed|ing))")
 _FILE_WRITE_WORDS = re.compile(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import ChainStep, HandleSource, ToolGraph, ToolNode
 from task_synth.binding import BindingError, expand, resolve_binding
-from task_synth.fill import Unfillable, file_format, fill, key_regex, role
+from task_synth.fill import _INT_ID, Unfillable, file_format, fill, key_regex, role
 from task_synth.graph import handle_source
 from task_synth.kinds import param_kind
 
@@ -68,8 +68,9 @@ drawn id is written as in stored outputs, so the binding still re-reads them."""
 def id_regex(param: str, output: str) -> str | None:
     """A regex reading the id `param` takes from an output: a key named like it (fill.key_regex: JSON or 'key: value'
     lines), else the id said in text — after the noun the parameter names ('Created collection 3' for
-    `collection_id`, 'Basket b7f3a9c2 is ready' for `basketId`) or after 'id' ('saved (id: r-17)'). None when
-    the output says none."""
+    `collection_id`, 'Basket b7f3a9c2 is ready' for `basketId`) or after 'id' ('saved (id: r-17)'); for an item's
+    number (`old_id`, `memoryId`: any name ending in id) also the first number written '#3' ('Logged entry #3
+    (fact)'). None when the output says none."""
     rx = key_regex(param, output)
     if rx:
         return rx
@@ -77,6 +78,8 @@ def id_regex(param: str, output: str) -> str | None:
     forms = [rf"(?i)\b{re.escape(words[-1].lower())}s?\b\s*(?:id|no\.?|number)?\s*[:=#]?\s*#?{_ID_VALUE}"] \
         if words else []
     forms.append(rf"(?i)\bid\b\s*[:=#]?\s*#?{_ID_VALUE}")
+    if _INT_ID.search(param):  # an item's number said as '#3' ("Logged entry #3", "Stored memory #3 (fact)")
+        forms.append(r"(?<![\w#&])#(\d+)\b")
     return next((f for f in forms if re.search(f, output, re.DOTALL)), None)
 
 

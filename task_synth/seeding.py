@@ -42,6 +42,7 @@ from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
 from task_synth.normalise import VARIES
 from task_synth.probe import looks_like_error
+from task_synth.recall import keyword_queries, search_param
 from task_synth.registry import step
 from task_synth.replay import state_arguments
 from task_synth.required import learn_required
@@ -226,18 +227,27 @@ class _Planner:
             raise SeedFailed(f"{tool.name}: the table does not show what was inserted")
         return steps
 
-    def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool
-                   ) -> ChainStep:
+    def _props(self, entry: ToolEntry) -> dict[str, Any]:
+        return (entry.input_schema or {}).get("properties") or {}
+
+    def _fill_step(self, entry: ToolEntry, topic: Topic, done: list[tuple[ChainStep, str]], *, content: bool,
+                   given: dict[str, Any] | None = None) -> ChainStep:
+        """The step of ENTRY filled from TOPIC, ids bound to the earlier steps DONE; GIVEN: arguments already chosen
+        (a search's keywords), which fill then does not ask for. Raises Unfillable."""
+        given = given or {}
+        schema = entry.input_schema or {}
+        if given:
+            schema = {**schema, "required": [p for p in schema.get("required") or [] if p not in given]}
         try:
-            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=content,
-                                description=entry.description)
+            args, ids, _ = fill(schema, topic, self.fmt, with_content=content, description=entry.description)
         except Unfillable:
             if content:
                 raise
             # a creator that needs a text to make the item at all (a todo's text, a note's body) makes it under the
             # topic's name; the write it prepares puts the records in
-            args, ids, _ = fill(entry.input_schema, topic, self.fmt, with_content=False,
-                                description=entry.description, titled=True)
+            args, ids, _ = fill(schema, topic, self.fmt, with_content=False, description=entry.description,
+                                titled=True)
+        args.update(given)
         bindings: dict[str, str] = {}
         props = (entry.input_schema or {}).get("properties") or {}
         args.update(given_handles(props, args, done))
@@ -301,7 +311,8 @@ class _Planner:
 
     def _creators(self, write: ToolEntry) -> list[ToolEntry]:
         """Tools that may create what `write` needs: fewest required parameters first, all of them ones the write
-        also takes, 'create/new/init' before 'add/open/…'."""
+        also takes, 'create/new/init' before 'add/open/…'; then the server's other writes that store a text and
+        take no item's id."""
         wprops = set((write.input_schema or {}).get("properties") or {})
 
         def rank(t: ToolEntry) -> tuple[int, int, int, str]:
@@ -310,8 +321,15 @@ class _Planner:
             verb = m.group(2).lower() if m else ""
             return (len(req - wprops), len(req), 0 if verb in ("create", "new", "init", "initialize") else 1, t.name)
 
-        return sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
-                       and not _REMOVES.search(t.name)), key=rank)
+        named = sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
+                        and not _REMOVES.search(t.name)), key=rank)
+        # then any other write that stores a text and needs no item of its own ("log_entry", "remember"): what it
+        # stores is an item, and its answer may number it ("Logged entry #3")
+        stores = sorted((t for t in self.writes if t.name != write.name and t not in named
+                         and not _REMOVES.search(t.name) and writes_content(t.input_schema)
+                         and not any(role(p, self._props(t).get(p) or {}) == "id"
+                                     for p in (t.input_schema or {}).get("required") or [])), key=rank)
+        return named + stores
 
     async def _setup(self, tools: EpisodeCalls, done: list[tuple[ChainStep, str]]) -> None:
         """The server's set-up call (learnt from its reads' probe errors, graph.setups) starts every chain."""
@@ -383,13 +401,18 @@ class _Planner:
             done.append((w, out))
             iw = len(done) - 1
             for read in self._ranked_reads(write):
-                try:
-                    r = self._fill_step(read, topic, done, content=False)
-                except Unfillable:
-                    continue
-                ok, out = await self._run(tools, r, done, topic)
-                if ok and all(_contains(out, m) for m in topic.markers) and not echoes(r.arguments, topic.markers):
-                    return [s for s, _ in done] + [r], iw
+                sp = search_param(read)
+                written = [w.arguments[p] for p in w.arguments if role(p, self._props(write).get(p) or {})
+                           == "content"]
+                for given in ([{sp: q} for q in keyword_queries(written, topic.markers)] if sp else [{}]):
+                    try:
+                        r = self._fill_step(read, topic, done, content=False, given=given)
+                    except Unfillable:
+                        break
+                    ok, out = await self._run(tools, r, done, topic)
+                    if ok and all(_contains(out, m) for m in topic.markers) and not echoes(r.arguments,
+                                                                                           topic.markers):
+                        return [s for s, _ in done] + [r], iw
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
 
     async def _open(self, tools: EpisodeCalls, ids: list[str], topic: Topic, done: list[tuple[ChainStep, str]]
