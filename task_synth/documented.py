@@ -84,7 +84,8 @@ def bare_choices(line: str) -> list[str]:
     return vals if len(vals) >= 3 else []
 
 
-_SENTENCE_OF = r"(?:^|(?<=[.;!?])\s+|\n\s*)[-*]?\s*[\"'`]?{p}[\"'`]?\s+((?:is|are|must be|should be|can be|may be|takes?|accepts?)\b[^\n]*?)(?:(?<=[.;!?])(?=\s)|$)"
+_SENTENCE_OF = (r"(?:^|(?<=[.;!?])\s+|\n\s*)[-*]?\s*[\"'`]?{p}[\"'`]?\s+((?:is|are|must be|should be|can be|may be|"
+                r"takes?|accepts?)\b[^\n]*?)(?:(?<=[.;!?])(?=\s)|$)")
 
 
 def sentence_about(description: str, param: str) -> str:
@@ -95,8 +96,8 @@ def sentence_about(description: str, param: str) -> str:
     return m.group(1) if m else ""
 
 
-_QSERIES = re.compile(r"([\"'`])([A-Za-z_][\w-]{0,30})\1((?:\s*,\s*([\"'`])[A-Za-z_][\w-]{0,30}\4)*\s*,?\s*(?:or|and)\s+"
-                      r"([\"'`])[A-Za-z_][\w-]{0,30}\5)")
+_QSERIES = re.compile(r"([\"'`])([A-Za-z_][\w-]{0,30})\1((?:\s*,\s*([\"'`])[A-Za-z_][\w-]{0,30}\4)*\s*,?\s*"
+                      r"(?:or|and)\s+([\"'`])[A-Za-z_][\w-]{0,30}\5)")
 _QUOTED_WORD = re.compile(r"[\"'`]([A-Za-z_][\w-]{0,30})[\"'`]")
 _CHOICE_PARAM = re.compile(r"(^|_)(status|state|type|kind|mode|category|priority|level|stage|severity)$|"
                            r"[a-z](Status|State|Type|Kind|Mode|Category|Priority|Level|Stage|Severity)$")

@@ -16,12 +16,13 @@ from typing import Any
 from mcpbench.catalog import ToolEntry
 from task_synth.kinds import param_kind
 
-_SEARCH_NAME = re.compile(r"q|keywords|terms|search_?(?:query|terms?|text)|query_?text|recall_?query", re.IGNORECASE)
-_STOP = frozenset(
-    "about above after again also among because been before being below between both could does doing down during "
-    "each every from further have having here into just more most much must other over same should some such than "
-    "that their them then there these they this those through under until very were what when where which while "
-    "will with would your ours ourselves".split())
+_SEARCH_NAME = re.compile(r"q|keywords|terms|search_?(?:query|terms?|text)|query_?text", re.IGNORECASE)
+_STOP = frozenset((
+    "about", "above", "after", "again", "also", "among", "because", "been", "before", "being", "below", "between",
+    "both", "could", "does", "doing", "down", "during", "each", "every", "from", "further", "have", "having", "here",
+    "into", "just", "more", "most", "much", "must", "other", "over", "same", "should", "some", "such", "than",
+    "that", "their", "them", "then", "there", "these", "they", "this", "those", "through", "under", "until", "very",
+    "were", "what", "when", "where", "which", "while", "will", "with", "would", "your", "ours", "ourselves"))
 QUERY_WORDS = 3
 """Words in the longest query tried."""
 
