@@ -35,6 +35,7 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
+from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes, with_article
 from task_synth.grammar import codeish
 from task_synth.graph import MUTATING_VERBS, handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
@@ -415,6 +416,60 @@ class _Planner:
                         return [s for s, _ in done] + [r], iw
         raise SeedFailed(f"{write.name}: no read tool shows what it wrote")
 
+    async def plan_change(self, write: ToolEntry, topic: Topic) -> tuple[Topic, list[ChainStep]]:
+        """The write, then a change of the item it made through the number it answered (followups.py), then a read
+        that shows the new choice where it did not before the change, and the records: (the topic with the choice
+        among its markers and the change to ask for, the steps). Raises SeedFailed."""
+        for change, idp, cp in status_changes(self.tools, write):
+            value = new_choice(change, cp)
+            if value is None:
+                continue
+            kind = kind_for(write, change)
+            async with self.state.live.episode(f"seed-change.{self.server}.{change.name}.{topic.key}",
+                                               servers=[self.server],
+                                               call_timeout_s=self.state.options.call_timeout_s) as tools:
+                done: list[tuple[ChainStep, str]] = []
+                await self._setup(tools, done)
+                try:
+                    w = self._fill_step(write, topic, done, content=True)
+                except Unfillable:
+                    continue
+                w.arguments.update(kind)
+                ok, out = await self._run(tools, w, done, topic)
+                if not ok:
+                    continue
+                done.append((w, out))
+                try:
+                    c = self._fill_step(change, topic, done, content=False, given={cp: value})
+                except Unfillable:
+                    continue
+                if idp not in c.bindings:
+                    continue
+                reads = [r for r in self._ranked_reads(write) if search_param(r) is None]
+                before: dict[str, str] = {}
+                for read in reads:
+                    try:
+                        ok, out = await self._run(tools, self._fill_step(read, topic, done, content=False), done)
+                    except Unfillable:
+                        continue
+                    if ok:
+                        before[read.name] = out
+                ok, out = await self._run(tools, c, done, topic)
+                if not ok:
+                    continue
+                done.append((c, out))
+                for read in (r for r in reads if r.name in before):
+                    r = self._fill_step(read, topic, done, content=False)
+                    ok, out = await self._run(tools, r, done)
+                    if ok and shows_change(value, out, before[read.name]) \
+                            and all(_contains(out, m) for m in topic.markers) \
+                            and not echoes(r.arguments, [*topic.markers, value]):
+                        as_ = with_article(next(iter(kind.values()))) if kind else ""
+                        return (topic.model_copy(update={"markers": [*topic.markers, value], "kept_as": as_,
+                                                         "then": change_phrase(change, cp, value)}),
+                                [s for s, _ in done] + [r])
+        raise SeedFailed(f"{write.name}: no change of what it made shows in a read")
+
     async def _open(self, tools: EpisodeCalls, ids: list[str], topic: Topic, done: list[tuple[ChainStep, str]]
                     ) -> None:
         """Run the producers of the handles `ids` the probe learnt (an opener with one of its argument sets, drawn
@@ -563,10 +618,13 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
     precise_where = " and in ".join(w[1] for w in wheres)
     records = "; ".join(topic.lines())
     opener = rng.choice(OPENERS)
+    then = f"{topic.then}, and " if topic.then else ""
+    kept = f" as {topic.kept_as}" if topic.kept_as else ""
     fuzzy = (f"{opener} Please keep {topic.title} in {fuzzy_where}. Here they are: {records}. "
-             f"Once they're saved, tell me {topic.question}.")
+             f"Once they're saved{kept}, {then}tell me {topic.question}.")
     precise = (f"Record these {len(topic.rows)} {topic.noun} records (columns: {', '.join(topic.columns)}) in "
-               f"{precise_where}, so that they are stored there, then report {topic.precise}. Records: {records}.")
+               f"{precise_where}{kept}, so that they are stored there, then "
+               + (f"{topic.then}, then " if topic.then else "") + f"report {topic.precise}. Records: {records}.")
     checks: list[CheckSpec] = []
     for n, (_, read) in enumerate(reads):
         # a read whose argument is composed from an earlier output, or comes from another server, cannot be
@@ -722,6 +780,26 @@ class WorldSeeding:
             async with anyio.create_task_group() as tg:
                 for i, (w, topic) in enumerate(more):
                     tg.start_soon(one, base + i, w, topic)
+            # a write that worked, followed by a change of what it made (followups.py): one try per topic it worked with
+            changes = [(tries[i][0], r[0]) for i, r in sorted(results.items()) if not isinstance(r, str)
+                       and tries[i][0] not in planner.sql and not fill(tries[i][0].input_schema, r[0], fmt)[1]
+                       and status_changes(planner.tools, tries[i][0])]
+
+            async def change(i: int, w: ToolEntry, topic: Topic) -> None:
+                async with limiter:
+                    try:
+                        t, steps = await planner.plan_change(w, topic)
+                        results[i] = (t, steps, fmt)
+                    except (SeedFailed, GroundingFailed) as e:
+                        results[i] = str(e)
+                    except Exception as e:  # a server fault while trying: recorded, never fatal
+                        results[i] = f"{w.name}: {type(e).__name__}: {e}"[:300]
+
+            base = len(tries)
+            tries += changes
+            async with anyio.create_task_group() as tg:
+                for i, (w, topic) in enumerate(changes):
+                    tg.start_soon(change, base + i, w, topic)
             ok = [r for _, r in sorted(results.items()) if not isinstance(r, str)]
             seen: set[tuple[tuple[str, ...], str]] = set()
             found[server] = []
@@ -752,7 +830,7 @@ class WorldSeeding:
             a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
             pa = found[a][k % len(found[a])]
             pb = next((p for p in found[b] if p[0].key == pa[0].key), None)
-            if pb is None or a == b:
+            if pb is None or a == b or pa[0].markers != pb[0].markers:  # a change asked of one part only: not joined
                 continue
             candidates.append((f"seed-{a}-{b}-{pa[0].key}-{k}", [(a, pa[1], pa[2]), (b, pb[1], pb[2])], pa[0]))
         await self._ground_all(state, candidates, rng)

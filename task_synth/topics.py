@@ -93,6 +93,10 @@ class Topic(BaseModel):
     """How `answer` is computed from `rows` (it must agree with `answer`)."""
     others: tuple[TopicQuestion, ...] = ()
     """Other questions a person might ask of the same records (`asked`): more tasks from one seeded chain."""
+    then: str = ""
+    """A change asked for once the records are kept ('mark it as done': followups.py), '' for none."""
+    kept_as: str = ""
+    """The kind of item the records are kept as, when the change needs one ('a task'), '' when any will do."""
 
     def asked(self, k: int) -> Topic | None:
         """The topic asked its k-th other question (k ≥ 1; 0 is the topic itself), None past the last."""
