@@ -3,9 +3,9 @@
 Generic long-term-memory servers for assistants take a `type` whose choices only the tool's description gives
 ("`type` is one of: fact, decision, task, question, note"), answer a write in prose ("Logged entry #3 (fact)"), show
 what they keep only through a keyword search ("`query` should be a few keywords") or through the entry's number, and
-revise an entry by the number the write answered. Synthesis made no task of such a store: the write was unfillable
-("a parameter of no known kind"), the revision needed "an id no earlier output has", and no read could be filled to
-show what was written. Shown on tests/synth/servers/journal_server.py (0 tasks before the fix).
+revise an entry or mark it done by the number the write answered. Synthesis made no task of such a store: the write
+was unfillable ("a parameter of no known kind"), the revision needed "an id no earlier output has", and no read could
+be filled to show what was written. Shown on tests/synth/servers/journal_server.py (0 tasks before the fix).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
 from task_synth.binding import extract
 from task_synth.documented import quoted_choices, sentence_about, with_documented_choices
+from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes
 from task_synth.graph import is_read_only
 from task_synth.handles import id_regex
 from task_synth.recall import keyword_queries, search_param
@@ -94,6 +95,31 @@ def test_a_tool_whose_description_starts_by_logging_or_recording_changes_state()
     assert is_read_only(entry("history", "Records of what changed, newest first.", {}, []))
 
 
+def test_a_tool_that_changes_an_items_state_by_its_number_and_a_choice_is_a_follow_up_of_the_write():
+    log = with_documented_choices(entry("log_entry", LOG, {"type": PLAIN, "content": {"type": "string"}},
+                                        ["type", "content"]))
+    status = with_documented_choices(entry(
+        "set_status", "Mark a task/question as 'done' or 'dropped' (or reopen with 'open').",
+        {"entry_id": {"type": "integer"}, "status": {"title": "Status", "type": "string"}}, ["entry_id", "status"]))
+    revise = entry("revise_entry", "Replace an entry's content.", {"old_id": {"type": "integer"},
+                                                                    "new_content": {"type": "string"}},
+                   ["old_id", "new_content"])
+    delete = entry("delete_entry", "Delete an entry.", {"entry_id": {"type": "integer"},
+                                                        "mode": {"type": "string", "enum": ["soft", "hard"]}},
+                   ["entry_id", "mode"])
+    found = status_changes([log, status, revise, delete], log)
+    assert [(t.name, i, c) for t, i, c in found] == [("set_status", "entry_id", "status")]  # no content, no removal
+    assert kind_for(log, status) == {"type": "task"}  # the item it acts on, named in its description (not quoted)
+    assert kind_for(log, revise) == {}
+    assert new_choice(status, "status") == "done"
+    assert change_phrase(status, "status", "done") == "mark it as done"
+    assert change_phrase(entry("p", "Change the priority.", {}, []), "priority_level", "high") == \
+        "set its priority level to high"
+    assert shows_change("done", "#1 [task] (done) Our customers", "#1 [task] (open) Our customers")
+    assert not shows_change("done", "#1 [task] (done)", "#1 [task] (done)")  # it showed before the change
+    assert not shows_change("done", "#1 [task] (undone)", "")  # a word, not a part of one
+
+
 def journal_spec() -> ServerSpec:
     return ServerSpec(name="journal", command=sys.executable, args=[str(JOURNAL)], cwd="${EPISODE_DIR}",
                       stateful=True)
@@ -106,12 +132,13 @@ async def test_a_journal_whose_writes_are_described_in_prose_yields_verified_sta
     assert len(suite.tasks) >= 5, [r.reasons for r in state.rejected]
     stateful = [t for t in suite.tasks if t.state_checks]
     assert len(stateful) >= 0.25 * len(suite.tasks)
-    searched = revised = 0
+    searched = revised = marked = 0
     for t in stateful:
         written = " ".join(str(v) for s in t.reference if s.tool in ("log_entry", "revise_entry")
                            for k, v in s.arguments.items() if k in ("content", "new_content"))
         for _, check in t.state_checks:
-            assert str(check.value) in written  # the final state is checked for what was written
+            # the final state is checked for what was written (and for the choice a change made)
+            assert str(check.value) in written or check.value == "done", check.value
             read = check.read
             assert read is not None
             if read.tool == "search_entries":
@@ -125,5 +152,11 @@ async def test_a_journal_whose_writes_are_described_in_prose_yields_verified_sta
             if s.tool == "revise_entry":  # the number the write answered in prose
                 revised += 1
                 assert s.bindings["old_id"].startswith(f"step[{log}]:")
-    assert searched and revised, [(s.tool for s in t.reference) for t in suite.tasks]
+            if s.tool == "set_status":  # the log made a task, the change marks it, the final read shows it
+                marked += 1
+                assert s.bindings["entry_id"].startswith(f"step[{log}]:")
+                assert t.reference[log].arguments["type"] == "task"
+                assert "as a task, mark it as done" in t.fuzzy, t.fuzzy
+                assert "done" in [str(c.value) for _, c in t.state_checks]
+    assert searched and revised and marked, [[s.tool for s in t.reference] for t in suite.tasks]
     await validated_and_scored(journal_spec(), suite, tmp_path)
