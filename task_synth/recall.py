@@ -46,16 +46,24 @@ def _words(text: str) -> list[str]:
 
 
 def keyword_queries(written: list[Any], avoid: list[str]) -> list[str]:
-    """Queries made of distinctive words of the WRITTEN values (texts, or lists of them), most words first: words of
-    four letters or more, no common function words, none that is a word of AVOID (the values the state check looks
-    for); [] when the text has none. ('Our sensor products with their SKUs …: Air Quality Monitor …' avoiding 'Air
+    """Queries made of distinctive words of the WRITTEN values (texts, lists, objects' values), most words first:
+    words of four letters or more, no common function words, none that is a word of AVOID (the values the state
+    check looks for); [] when the text has none. ('Our sensor products with their SKUs …: Air Quality Monitor …' avoiding 'Air
     Quality Monitor' -> ['sensor products SKUs', 'sensor products', 'sensor'].)"""
     texts: list[str] = []
-    for v in written:
+
+    def add(v: Any, depth: int = 0) -> None:  # texts, lists of them, objects' values (rows written as items)
         if isinstance(v, str):
             texts.append(v)
-        elif isinstance(v, list):
-            texts.extend(str(x) for x in v if isinstance(x, str | int | float))
+        elif isinstance(v, list | tuple) and depth < 3:
+            for x in v:
+                add(x, depth + 1)
+        elif isinstance(v, dict) and depth < 3:
+            for x in v.values():
+                add(x, depth + 1)
+
+    for v in written:
+        add(v)
     banned = {w.casefold() for a in avoid for w in _words(str(a))}
     picked: list[str] = []
     for w in _words(" ".join(texts)):

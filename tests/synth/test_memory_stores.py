@@ -81,6 +81,8 @@ def test_a_keyword_search_is_given_words_of_what_was_written_and_never_the_check
     assert qs == ["sensor products SKUs", "sensor products", "sensor"]
     assert all(w.casefold() in written[0].casefold() for q in qs for w in q.split())
     assert keyword_queries([["Air Quality Monitor"]], ["Air Quality Monitor"]) == []
+    assert keyword_queries([[{"name": "Air Quality Monitor", "category": "sensors"}]], ["Air Quality Monitor"]) == [
+        "sensors"]  # items written as objects: their values
     search = entry("search_entries", "Find entries. `query` should be a few keywords.",
                    {"query": {"title": "Query", "type": "string"}, "budget_tokens": {"type": "integer"}}, ["query"])
     assert search_param(search) == "query"
