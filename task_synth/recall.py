@@ -48,8 +48,8 @@ def _words(text: str) -> list[str]:
 def keyword_queries(written: list[Any], avoid: list[str]) -> list[str]:
     """Queries made of distinctive words of the WRITTEN values (texts, lists, objects' values), most words first:
     words of four letters or more, no common function words, none that is a word of AVOID (the values the state
-    check looks for); [] when the text has none. ('Our sensor products with their SKUs …: Air Quality Monitor …' avoiding 'Air
-    Quality Monitor' -> ['sensor products SKUs', 'sensor products', 'sensor'].)"""
+    check looks for); [] when the text has none. ('Our sensor products with their SKUs …: Air Quality Monitor …'
+    avoiding 'Air Quality Monitor' -> ['sensor products SKUs', 'sensor products', 'sensor'].)"""
     texts: list[str] = []
 
     def add(v: Any, depth: int = 0) -> None:  # texts, lists of them, objects' values (rows written as items)
