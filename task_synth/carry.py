@@ -111,7 +111,8 @@ def carried_draft(first: Draft, value: str, where: tuple[str, str], kind: str,
     return Draft(precise=precise, fuzzy=fuzzy, answer=first.answer, checks=checks, writer="carry", tags=tags)
 
 
-def _as_chain(g: Grounded) -> list[ChainStep]:
+def as_chain(g: Grounded) -> list[ChainStep]:
+    """A grounded chain's steps as chain steps again (arguments as sent, bindings kept), to ground anew."""
     return [ChainStep(server=s.server, tool=s.tool, arguments=dict(s.arguments), bindings=dict(s.bindings),
                       depends_on=list(s.depends_on)) for s in g.steps]
 
@@ -179,7 +180,7 @@ class CarriedAnswers:
             raise SeedFailed(f"{steps[-2].tool}: not in the catalog")
         topic = finding_topic(label, value)
         kept, _ = await WritePlanner(state, b, fmt).plan(write, topic)
-        first = _as_chain(g)
+        first = as_chain(g)
         chain = Chain(id=cid, steps=in_order(first + shifted(kept, len(first))), seed=f"{state.options.seed}:{cid}")
         grounded = await ground_chain(state, chain)
         last = len(chain.steps) - 1
@@ -199,4 +200,4 @@ class CarriedAnswers:
             state.states[cid] = ([{state_key(0): o} for o in outs], before)
 
 
-__all__ = ["CarriedAnswers", "answer_of", "carried_draft", "finding_topic"]
+__all__ = ["CarriedAnswers", "answer_of", "as_chain", "carried_draft", "finding_topic"]

@@ -176,6 +176,7 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
               StepRef("sample", "world-sums")] if options.seed_world else []
     steps += [StepRef("ground", "live"), StepRef("ground", "lone"), StepRef("write", "llm" if llm else "templates")]
     steps += [StepRef("sample", "carry")] if options.seed_world and len(options.servers) > 1 else []
+    steps += [StepRef("sample", "compound")] if len(options.servers) > 1 else []
     steps += [StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     steps += [StepRef("sample", "refill", (("writer", "llm"), ("scored", True)) if llm else ())]
