@@ -141,6 +141,9 @@ class SynthState:
     None past the last: filled by steps that word their own drafts (seeding), used by refill.py."""
     task_chain: dict[str, str] = field(default_factory=dict)
     """Task id -> the chain id it was assembled from (the rule filter records it; refill.py reads it)."""
+    writers: dict[str, list[Any]] = field(default_factory=dict)
+    """Server -> the seeded plans that worked there (seeding.Plan: topic, steps ending with the verifying read, file
+    format), kept by seeding for carried answers (carry.py)."""
     filtered: set[str] = field(default_factory=set)
     """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
     chains."""
@@ -171,8 +174,9 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps += [StepRef("sample", "walk")]
     steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc"),
               StepRef("sample", "world-sums")] if options.seed_world else []
-    steps += [StepRef("ground", "live"), StepRef("ground", "lone"),
-              StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
+    steps += [StepRef("ground", "live"), StepRef("ground", "lone"), StepRef("write", "llm" if llm else "templates")]
+    steps += [StepRef("sample", "carry")] if options.seed_world and len(options.servers) > 1 else []
+    steps += [StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     steps += [StepRef("sample", "refill", (("writer", "llm"), ("scored", True)) if llm else ())]
     return steps

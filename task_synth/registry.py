@@ -76,6 +76,7 @@ class StepRef:
 
 def _load_builtin_steps() -> None:
     import task_synth.binarycalc
+    import task_synth.carry
     import task_synth.filters
     import task_synth.graph
     import task_synth.grounding
