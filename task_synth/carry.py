@@ -196,6 +196,7 @@ class CarriedAnswers:
         state.chains.append(chain)
         state.grounded.append(grounded)
         state.drafts[cid] = draft
+        state.parts[cid] = [g.chain_id]
         if read is not None:
             state.states[cid] = ([{state_key(0): o} for o in outs], before)
 

@@ -1,16 +1,17 @@
 """Stage 2e, two asks in one request: multi-server tasks for read-only servers that share no value.
 
 A person often needs two things from unrelated tools at once ("for the handover, I need the next working day after
-the holiday, and the contrast of our two brand colours"). When two or more servers are selected and walks cannot join
-them (no value one outputs is one the other takes) and neither keeps state (so no answer can be carried, carry.py),
-this step joins two read-only tasks already drafted on different servers into one request:
+the holiday, and the contrast of our two brand colours"). When two or more servers are selected and read-only walks
+cannot join them (no value one outputs is one the other takes), this step joins two read-only tasks already drafted
+on different servers into one request (answers carried into a store, carry.py, are stateful tasks and do not stop
+it: the read-only tasks get their joined share too):
 
 - the chain is the first task's steps, then the second's (renumbered), grounded again twice like any chain;
 - the wording is the first request, then "Also, …" and the second request without its lead-in;
 - the checks are both tasks' checks (the second's read from its renumbered steps), and the answer both answers.
 
 Only tasks of a few hops are joined (the sum within `max_hops`), each task at most once, servers alternating. Tagged
-`compound`. A selection where walks or carried answers already join the servers gets none.
+`compound`. A selection where read-only walks already join the servers gets none.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class TwoAsks:
         servers = state.options.servers
         if len(servers) < 2:
             return
-        if any(len({s.server for s in g.steps}) > 1 for g in state.grounded if g.chain_id in state.drafts):
-            state.notes.append("compound: walks or carried answers already join the servers; none made")
+        if any(len({s.server for s in g.steps}) > 1 and "stateful" not in state.drafts[g.chain_id].tags
+               for g in state.grounded if g.chain_id in state.drafts):
+            state.notes.append("compound: walks already join the servers; none made")
             return
         by_server: dict[str, list[tuple[Grounded, Draft]]] = {}
         for g in state.grounded:
@@ -124,12 +126,13 @@ class TwoAsks:
         async with anyio.create_task_group() as tg:
             for cid, first, second in pairs:
                 tg.start_soon(one, cid, first, second)
-        for cid, _, _ in pairs:  # in the seeded order, whatever order grounding finished in
+        for cid, first, second in pairs:  # in the seeded order, whatever order grounding finished in
             if cid in made:
                 chain, g, draft = made[cid]
                 state.chains.append(chain)
                 state.grounded.append(g)
                 state.drafts[cid] = draft
+                state.parts[cid] = [first[0].chain_id, second[0].chain_id]
 
 
 __all__ = ["TwoAsks", "compound_draft", "request_body"]

@@ -144,6 +144,9 @@ class SynthState:
     writers: dict[str, list[Any]] = field(default_factory=dict)
     """Server -> the seeded plans that worked there (seeding.Plan: topic, steps ending with the verifying read, file
     format), kept by seeding for carried answers (carry.py)."""
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    """Chain id of a task joined from others (carry.py, compound.py) -> the chain ids of those others: a suite that
+    keeps the joined task asks its parts on their own only when nothing else is left (synth._without_parts)."""
     filtered: set[str] = field(default_factory=set)
     """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
     chains."""
