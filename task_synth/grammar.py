@@ -63,7 +63,10 @@ def copula(words: str) -> str:
 
 def what_the(words: str, who: bool = False) -> str:
     """The question for a named value, in agreement: 'what the total is', 'what the business days are', 'who the
-    author is'."""
+    author is'); a code that is the key of a reference table is asked what it stands for ('what 0047900 stands
+    for', never 'what the 0047900 is')."""
+    if re.fullmatch(r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}", words.strip()):
+        return f"what {words.strip()} stands for"
     return f"{'who' if who else 'what'} the {words} {copula(words)}"
 
 

@@ -2,7 +2,8 @@
 
 The `number` kind's seeds (12, 7.5, 40, 128, 3) serve a parameter that says nothing about itself; a parameter whose
 name or description says what figure it is gets figures of that class instead (wording.figure_class: a rate, a
-period, a count, money): "an annual rate of 5%" and "a term of 10 years", never "an annual rate of 128%". A
+period, a count, money): "an annual rate of 5%" and "a term of 10 years", never "an annual rate of 128%"; a `year`
+is a year on the calendar (2026), never "year 10". A
 percentage share (coverage, percent of something) is not a rate of interest. The values are candidates like any
 others: `graph.literal_values` keeps only those the schema's bounds allow (bounds.conform), and a bounded parameter
 none of them fits takes values its bounds allow.
@@ -30,12 +31,25 @@ PERIODS: dict[str, tuple[Any, ...]] = {
     "second": (30, 60, 10, 5),
 }
 """A period by its unit; a term, a tenure or a life with no unit is in years."""
+CALENDAR_YEARS = (2026, 2025, 2024, 2027, 2023)
+"""A year on the calendar (the world's 'this year' is 2026): what a parameter named `year` takes."""
 COUNTS = (3, 5, 12, 8, 4)
 MONEY = (1250, 480, 12500, 75.5, 3200)
 IDENTIFIERS = (1, 2, 3)
 
 _SHARE = re.compile(r"\b(?:percent|percentage|pct|coverage|share|proportion|fraction of|opacity|probability)\b|%")
+_A_YEAR = re.compile(r"(?:^|\s)year$")
+"""A parameter's name (humanized) that ends in one 'year' ('year', 'start year', 'fiscal year'), never 'years'."""
+_YEARS_COUNTED = re.compile(r"\b(?:number of|how many|count of)\s+years\b|\byears?\s+(?:of|to|until|since|ago)\b|"
+                            r"\b(?:duration|term|tenure|period|age|span|horizon)\b", re.IGNORECASE)
+"""Description words that make a `year` a number of years (a term), not a year on the calendar."""
 _UNIT = re.compile(r"\b(year|month|week|day|hour|minute|second)s?\b")
+
+
+def calendar_year(param: str, description: str = "") -> bool:
+    """A parameter that takes a year on the calendar ("List the holidays of a year": `year`, `startYear`,
+    `fiscal_year`), unless its description says it counts years ("number of years", "loan term")."""
+    return bool(param and _A_YEAR.search(humanize(param)) and not _YEARS_COUNTED.search(description))
 
 
 def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
@@ -47,6 +61,8 @@ def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     if measured:
         return measured
     desc = f"{schema.get('description', '')} {schema.get('title', '')}".strip()
+    if calendar_year(param, desc):
+        return list(CALENDAR_YEARS)
     for words in (param, desc):
         if not words:
             continue
@@ -70,4 +86,5 @@ def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     return []
 
 
-__all__ = ["COUNTS", "IDENTIFIERS", "MONEY", "PERIODS", "RATES", "SHARES", "plausible"]
+__all__ = ["CALENDAR_YEARS", "COUNTS", "IDENTIFIERS", "MONEY", "PERIODS", "RATES", "SHARES", "calendar_year",
+           "plausible"]

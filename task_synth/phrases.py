@@ -20,6 +20,7 @@ from task_synth.conditions import CONDITION, filtered_step
 from task_synth.conditions import words as condition_words
 from task_synth.grammar import codeish, is_plural, singular
 from task_synth.wording import (
+    Action,
     Unwordable,
     action,
     chosen,
@@ -598,6 +599,11 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"{act.imperative()} with {listing(said)} {units}"
     said = said or [units]
     end = _INDEFINITE_END.search(act.obj)
+    slot = _slot(act.obj, params[0], v) if len(params) == 1 and plain and act.verb is not None else None
+    if slot is not None and (end is None or slot.end() < end.start()):
+        # 'check whether a date is a public holiday' -> 'check whether 2026-06-24 is a public holiday': the phrase
+        # naming the parameter takes the value, never the sentence's last noun
+        return f"{act.verb} {act.obj[:slot.start()]}{said[0]}{act.obj[slot.end():]}"
     if len(params) == 1 and plain and act.verb is not None and end and not act.obj[:end.start()].endswith(" as ") \
             and (act.obj[:end.start()].strip() or not end.group(0).startswith("the ")):
         # ('get the recipe' given a name is 'get the recipe for …': the thing got, not a slot for the value)
@@ -611,11 +617,23 @@ def _generic_fuzzy(v: StepView) -> str:
             and end.group(0).split()[-1] == humanize(params[0]).split()[-1]:
         # 'list the recipes of a category' given seafood -> 'of the seafood category'
         return f"{act.verb} {act.obj[:end.start()]}the {_value_words(v, params[0])} {end.group(0).split()[-1]}"
+    if len(params) == 1 and plain and act.verb is None and end and act.obj[:end.start()].strip() \
+            and not end.group(0).startswith("the "):
+        # 'The first working day after a date' given 2026-10-05 -> 'work out the first working day after 2026-10-05'
+        return Action(None, _INDEFINITE_END.sub(said[0], act.obj)).imperative()
     if len(params) == 1 and (plain or act.verb is None):
         return act.applied(_value_words(v, params[0]))
     if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'
         return f"{act.imperative()} for {said[0]}"
     return f"{act.imperative()} with {listing(said)}"
+
+
+def _slot(obj: str, param: str, v: StepView) -> re.Match[str] | None:
+    """Where an action's object names the parameter as an indefinite thing ('a date' for `date`), else None."""
+    noun = humanize(param).split()[-1] if humanize(param) else ""
+    if not noun or noun in ("value", "input", "text", "data"):
+        return None
+    return re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?{re.escape(noun)}\b", obj)
 
 
 _NOT_ENDS = ("unit", "number", "text", "markup", "enum", "boolean")

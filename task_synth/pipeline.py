@@ -141,6 +141,12 @@ class SynthState:
     None past the last: filled by steps that word their own drafts (seeding), used by refill.py."""
     task_chain: dict[str, str] = field(default_factory=dict)
     """Task id -> the chain id it was assembled from (the rule filter records it; refill.py reads it)."""
+    writers: dict[str, list[Any]] = field(default_factory=dict)
+    """Server -> the seeded plans that worked there (seeding.Plan: topic, steps ending with the verifying read, file
+    format), kept by seeding for carried answers (carry.py)."""
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    """Chain id of a task joined from others (carry.py, compound.py) -> the chain ids of those others: a suite that
+    keeps the joined task asks its parts on their own only when nothing else is left (synth._without_parts)."""
     filtered: set[str] = field(default_factory=set)
     """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
     chains."""
@@ -171,8 +177,10 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps += [StepRef("sample", "walk")]
     steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc"),
               StepRef("sample", "world-sums")] if options.seed_world else []
-    steps += [StepRef("ground", "live"), StepRef("ground", "lone"),
-              StepRef("write", "llm" if llm else "templates"), StepRef("filter", "rules")]
+    steps += [StepRef("ground", "live"), StepRef("ground", "lone"), StepRef("write", "llm" if llm else "templates")]
+    steps += [StepRef("sample", "carry")] if options.seed_world and len(options.servers) > 1 else []
+    steps += [StepRef("sample", "compound")] if len(options.servers) > 1 else []
+    steps += [StepRef("filter", "rules")]
     steps += [StepRef("filter", "llm")] if llm else []
     steps += [StepRef("sample", "refill", (("writer", "llm"), ("scored", True)) if llm else ())]
     return steps

@@ -76,6 +76,8 @@ class StepRef:
 
 def _load_builtin_steps() -> None:
     import task_synth.binarycalc
+    import task_synth.carry
+    import task_synth.compound
     import task_synth.filters
     import task_synth.graph
     import task_synth.grounding

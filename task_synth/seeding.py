@@ -186,7 +186,7 @@ def sql_param(entry: ToolEntry) -> str | None:
     return None
 
 
-class _Planner:
+class WritePlanner:
     """Tries one write tool with one topic in a sandbox episode and returns the chain that worked."""
 
     def __init__(self, state: SynthState, server: str, fmt: tuple[str, str]):
@@ -530,7 +530,7 @@ def made_phrase(description: str) -> str:
     return m.group(1).rstrip(" ,") if m else ""
 
 
-def _where(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
+def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
     """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
     first call makes, `made`)."""
     args: dict[str, Any] = {}
@@ -610,7 +610,7 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
     """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
     description of each part's write tool, for what kind of record it makes; `made`: the description of each
     part's first call, for what it makes when no handle names the place)."""
-    wheres = [_where(steps, fmt, made_phrase(m)) for (steps, fmt), m in
+    wheres = [where_words(steps, fmt, made_phrase(m)) for (steps, fmt), m in
               zip(parts, made or [""] * len(parts), strict=True)]
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
     wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
@@ -680,14 +680,15 @@ def state_read(g: Grounded, i: int) -> StateRead | None:
     return StateRead(server=s.server, tool=s.tool, arguments=args, from_calls=from_calls)
 
 
-def _in_order(steps: list[ChainStep]) -> list[ChainStep]:
+def in_order(steps: list[ChainStep]) -> list[ChainStep]:
     """Each step depends on the one before it, data or not: the read shows what the write did, the write needs what
     the set-up made, so a replay (the oracle) must not issue them in one turn."""
     return [s if i == 0 or i - 1 in s.depends_on
             else s.model_copy(update={"depends_on": sorted({*s.depends_on, i - 1})}) for i, s in enumerate(steps)]
 
 
-def _shift(steps: list[ChainStep], offset: int) -> list[ChainStep]:
+def shifted(steps: list[ChainStep], offset: int) -> list[ChainStep]:
+    """The steps placed after `offset` others: their bindings and dependencies renumbered."""
     def move(spec: str) -> str:
         return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", spec)
 
@@ -695,8 +696,8 @@ def _shift(steps: list[ChainStep], offset: int) -> list[ChainStep]:
                                  "depends_on": [d + offset for d in s.depends_on]}) for s in steps]
 
 
-async def _before(state: SynthState, cid: str, reads: list[tuple[int, StateRead | None]], servers: list[str],
-                  markers: int) -> dict[int, str]:
+async def fresh_reads(state: SynthState, cid: str, reads: list[tuple[int, StateRead | None]],
+                      servers: list[str], markers: int) -> dict[int, str]:
     """The final-state reads on fresh instances where nothing was done (no call made: a read that takes an id the
     episode made has none to take, and fails closed as `read_final_state` does)."""
     out: dict[int, str] = {}
@@ -745,7 +746,7 @@ class WorldSeeding:
             fmt = file_format([e.description for e in state.entries if e.server == server]
                               + [str((e.input_schema or {}).get("properties") or {}) for e in state.entries
                                  if e.server == server])
-            planner = _Planner(state, server, fmt)
+            planner = WritePlanner(state, server, fmt)
             srng = random.Random(f"task_synth:seed:{state.options.seed}:{server}")
             writes = sorted((e for e in planner.writes
                              if writes_content(e.input_schema) and not _REMOVES.search(e.name)), key=lambda e: e.name)
@@ -821,6 +822,7 @@ class WorldSeeding:
             for server in servers:
                 tg.start_soon(server_plans, server)
 
+        state.writers.update({s: list(found.get(s, [])) for s in servers if found.get(s)})
         candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]] = []
         for server in servers:
             for topic, steps, fmt in found.get(server, [])[:per_server]:
@@ -847,7 +849,7 @@ class WorldSeeding:
         for cid, parts, _ in candidates:
             steps: list[ChainStep] = []
             for _, ps, _ in parts:
-                steps += _shift(_in_order(ps), len(steps))
+                steps += shifted(in_order(ps), len(steps))
                 lasts.setdefault(cid, []).append(len(steps) - 1)
             chains[cid] = Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}")
 
@@ -856,7 +858,7 @@ class WorldSeeding:
                 try:
                     g = await ground_chain(state, chains[cid])
                     reads[cid] = [(last, state_read(g, last)) for last in lasts[cid]]
-                    before = await _before(state, cid, reads[cid], chains[cid].servers, len(topics[cid].markers))
+                    before = await fresh_reads(state, cid, reads[cid], chains[cid].servers, len(topics[cid].markers))
                     results[cid] = (g, before)
                 except GroundingFailed as e:
                     results[cid] = str(e)
@@ -899,5 +901,6 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "SeedFailed", "WorldSeeding", "asker", "checked_values", "draft_for", "echoes",
-           "isolated_servers", "made_phrase", "state_read"]
+__all__ = ["OPENERS", "Plan", "SeedFailed", "WorldSeeding", "WritePlanner", "asker", "checked_values", "draft_for",
+           "echoes", "fresh_reads", "in_order", "isolated_servers", "made_phrase", "shifted", "state_read",
+           "where_words"]

@@ -78,7 +78,7 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
                                         writer="curated", tags=pl.tags)
     await run_steps(state, steps or default_steps(options, curated=bool(plans)), work)
     if not plans and len(state.tasks) > options.n:
-        state.tasks = _mixed(state.tasks, options.n)
+        state.tasks = _without_parts(_mixed(state.tasks, options.n), options.n, state)
         for t in state.tasks[options.n:]:
             state.reject(t.id, "select", [f"surplus: {options.n} tasks were wanted"], t)
         state.tasks = state.tasks[:options.n]
@@ -105,6 +105,19 @@ def _mixed(tasks: list[Task], n: int) -> list[Task]:
     stateful = groups([t for t in tasks if "stateful" in t.tags])
     other = groups([t for t in tasks if "stateful" not in t.tags])
     return _interleave(stateful, other)
+
+
+def _without_parts(tasks: list[Task], n: int, state: SynthState) -> list[Task]:
+    """The same tasks with those a kept joined task (carried answer, two asks) was made of moved after every other,
+    so the first n do not ask one question twice; they stay at the end, for when nothing else is left."""
+    kept = {state.task_chain.get(t.id, "") for t in tasks[:n]}
+    parts = {p for c in kept for p in state.parts.get(c, [])}
+    if not parts:
+        return tasks
+    is_part = [state.task_chain.get(t.id, "") in parts and state.task_chain.get(t.id, "") not in state.parts
+               for t in tasks]
+    return [t for t, p in zip(tasks, is_part, strict=True) if not p] + \
+        [t for t, p in zip(tasks, is_part, strict=True) if p]
 
 
 def _interleave(a: list[Task], b: list[Task]) -> list[Task]:

@@ -124,9 +124,17 @@ def first_clause(description: str) -> str:
     s = re.split(r"(?<=[.!?])\s|(?<=[。！？])", text, maxsplit=1)[0].rstrip(".!? ")
     for _ in range(2):
         s = _PREFIXES.sub("", s).strip()
+    aside = _ASIDE.sub("", s)
+    if not re.search(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z]\w*", aside):
+        s = aside  # never when the sentence goes on to name parameters ('from start_date (included) to end_date')
     s = _CUT.split(s, maxsplit=1)[0].strip(" ,.")
     s = _BY_PARAMETER.sub("", s)
     return TYPE_TALK.sub("", s).strip(" ,.")
+
+
+_ASIDE = re.compile(r"\s*\([^()]{1,40}\)(?=\s+(?:is|are|was|were|has|have|falls?|belongs?)\b)")
+"""A short aside between a subject and its verb ("Check whether a date (YYYY-MM-DD) is a holiday"): dropped, so the
+sentence keeps its verb; any other is cut with what follows (_CUT)."""
 
 
 _BY_PARAMETER = re.compile(r"\s+(?:by|with|from|using|given)\s+(?:its\s+|the\s+|an?\s+)?(?:['\"`]\w+['\"`]|"
@@ -195,14 +203,19 @@ class Action:
     def imperative(self) -> str:
         """'list all loaded presentations', 'get the current branch', 'work out the tangent function'."""
         if self.verb is None:
-            return f"work out the {self.obj}" if self.obj else "look it up"
+            return f"work out the {_unarticled(self.obj)}" if self.obj else "look it up"
         return f"{self.verb} {self.obj}".strip()
 
     def applied(self, what: str) -> str:
         """The action on a value ('work out the tangent function of 84', 'show details of a git object for v2')."""
         if self.verb is None:
-            return f"work out the {self.obj} of {what}" if self.obj else f"look up {what}"
+            return f"work out the {_unarticled(self.obj)} of {what}" if self.obj else f"look up {what}"
         return f"{self.imperative()} for {what}"
+
+
+def _unarticled(obj: str) -> str:
+    """A nominal action without its own article ('The first working day after a date'), so 'the' is said once."""
+    return re.sub(r"^(?:the|a|an)\s+", "", obj, flags=re.IGNORECASE)
 
 
 _DANGLING = frozenset((
@@ -496,6 +509,8 @@ def named_value(name: str, value: str, description: str = "") -> str:
     noun = param_noun(name, description)
     if not noun:
         return value
+    if noun == "year" and re.fullmatch(r"(?:1[89]|2\d)\d\d", value):
+        return value  # a year on the calendar is said as itself: 'the holidays of 2026', never 'a year of 2026'
     measured = _measured(name, value, description, noun)
     if measured:
         return measured

@@ -431,17 +431,23 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
 
 
 def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) -> str:
-    """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a number the
-    earlier step was given (its output echoes its input), or its kind does not fit the parameter (a count fed as
-    money, money as a number of years, anything as an identifier; wording.figure_misfit)."""
+    """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a value the
+    earlier step was given (its output echoes its input: a number, or a date or name said back), or its kind does
+    not fit the parameter (a count fed as money, money as a number of years, anything as an identifier;
+    wording.figure_misfit)."""
     entry = state.entry(s.server, s.tool)
     props = (entry.input_schema.get("properties") if entry else None) or {}
     for p in sorted(direct):
         ref = s.refs.get(p)
-        if ref is None or ref.kind != "number" or not 0 <= ref.source < len(g.steps):
+        if ref is None or not 0 <= ref.source < len(g.steps):
             continue
         src = g.steps[ref.source]
         value = s.arguments.get(p)
+        if ref.kind != "number":
+            if isinstance(value, str) and value.strip() and any(
+                    isinstance(v, str) and v.strip() == value.strip() for v in src.arguments.values()):
+                return f"passes on a value the earlier step was only given ({value} into {humanize(p)})"
+            continue
         echoed = [a for a, v in src.arguments.items() if not isinstance(v, bool) and isinstance(v, int | float | str)
                   and str(v).strip() and same_number(v, value)]
         if echoed:

@@ -19,6 +19,7 @@ from mcpbench.config import ServerSpec
 from mcpbench.fleet import Fleet
 from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.artifacts import ToolNode
+from task_synth.grammar import what_the
 from task_synth.listers import code_table, extract_values, points_to
 
 CODEBOOK = Path(__file__).parent / "servers" / "codebook_server.py"
@@ -34,6 +35,12 @@ def test_a_json_object_mapping_codes_to_names_is_a_listing_of_the_codes():
     assert code_table({"name": "Harbour Loop", "region": "Coast"}) == []  # field names are no codes
     assert code_table({"151252": "Software Developers"}) == []  # one entry lists nothing
     assert code_table({"a1": 3, "b2": 4}) == []  # codes to numbers: a table of figures, not of names
+
+
+def test_an_entry_of_a_reference_table_is_asked_what_its_code_stands_for():
+    assert what_the("0047900") == "what 0047900 stands for"
+    assert what_the("BW-WS-100") == "what BW-WS-100 stands for"
+    assert what_the("total") == "what the total is" and what_the("2026") == "what the 2026 is"
 
 
 def test_a_lister_is_the_tool_the_takers_description_points_to_for_that_parameter():

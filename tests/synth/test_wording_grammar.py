@@ -11,7 +11,7 @@ from task_synth.filters import wording_problems
 from task_synth.focus import focused
 from task_synth.grammar import article, codeish, copula, how_many, is_plural, singular, what_the
 from task_synth.phrases import GENERIC, StepView
-from task_synth.seeding import _where, made_phrase
+from task_synth.seeding import made_phrase, where_words
 from task_synth.wording import action, chosen, figure_question, named_value, param_noun
 from task_synth.writing import from_the_question, salient
 
@@ -119,11 +119,11 @@ def test_a_seeded_place_named_by_a_name_parameter_is_what_the_chain_makes_never_
     """Pins 'keep our sensor products … in a new list called "Brightwater products"' for a diagram."""
     steps = [ChainStep(server="d", tool="diagram", arguments={"action": "create",
                                                                 "diagram_name": "Brightwater products"})]
-    fuzzy, _ = _where(steps, ("file", ".drawio"), made_phrase("Create a new empty diagram."))
+    fuzzy, _ = where_words(steps, ("file", ".drawio"), made_phrase("Create a new empty diagram."))
     assert fuzzy == 'a new empty diagram called "Brightwater products"'
-    assert _where(steps, ("file", ".drawio"))[0] == 'a new diagram called "Brightwater products"'
+    assert where_words(steps, ("file", ".drawio"))[0] == 'a new diagram called "Brightwater products"'
     bare = [ChainStep(server="d", tool="add", arguments={"name": "Brightwater products"})]
-    assert "list" not in _where(bare, ("file", ".x"))[0]
+    assert "list" not in where_words(bare, ("file", ".x"))[0]
 
 
 # --- a description recited with its choices ("encode or decode strings") -----------------------------------------
