@@ -432,8 +432,8 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
 
 def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) -> str:
     """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a value the
-    earlier step was given (its output echoes its input: a number, or a date or name said back), or its kind does
-    not fit the parameter (a count fed as money, money as a number of years, anything as an identifier;
+    earlier step was given (its output echoes its input: a number, or one of several dates or names said back), or
+    its kind does not fit the parameter (a count fed as money, money as a number of years, anything as an identifier;
     wording.figure_misfit)."""
     entry = state.entry(s.server, s.tool)
     props = (entry.input_schema.get("properties") if entry else None) or {}
@@ -444,8 +444,11 @@ def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) 
         src = g.steps[ref.source]
         value = s.arguments.get(p)
         if ref.kind != "number":
-            if isinstance(value, str) and value.strip() and any(
-                    isinstance(v, str) and v.strip() == value.strip() for v in src.arguments.values()):
+            out = (src.raw or src.outputs or [""])[0]
+            given = [v.strip() for v in src.arguments.values() if isinstance(v, str) and v.strip() and v in out]
+            if isinstance(value, str) and value.strip() in given and len(given) >= 2:
+                # one of several values the step said back ('the second date it lists' of a count between two
+                # dates); a lone echo ('that zone', 'there') still names what the person is asking about
                 return f"passes on a value the earlier step was only given ({value} into {humanize(p)})"
             continue
         echoed = [a for a, v in src.arguments.items() if not isinstance(v, bool) and isinstance(v, int | float | str)

@@ -54,10 +54,12 @@ def test_holidays_of_a_year_lead_to_walks_over_their_dates(tmp_path):
     assert years and all(1900 <= y <= 2100 for y in years)
     for t in tasks:
         assert not re.search(r"\bthe the\b|\ba year of\b|start_date|end_date", t["fuzzy"]), t["fuzzy"]
-    # a walk never passes on a date the earlier step was only given (a count that echoes its two dates)
+    # a walk never passes on one of several dates the earlier step was only given (a count that echoes its two
+    # dates: 'the second date it lists'); a lone echo still names what is asked about ('that date')
     for t in tasks:
         steps = t["reference"]
         for s in steps[1:]:
             for p, spec_ in (s.get("bindings") or {}).items():
                 j = int(re.match(r"step\[(\d+)\]", spec_).group(1))
-                assert s["arguments"].get(p) not in steps[j]["arguments"].values(), t["fuzzy"]
+                given = [v for v in steps[j]["arguments"].values() if isinstance(v, str)]
+                assert len(given) < 2 or s["arguments"].get(p) not in given, t["fuzzy"]
