@@ -92,7 +92,9 @@ def sentence_about(description: str, param: str) -> str:
     """The rest of the sentence of the tool's description that starts with the parameter's name, quoted or not,
     and says what it is ("`type` is one of: fact, decision, note." -> "is one of: fact, decision, note."); ''
     when no sentence does."""
-    m = re.search(_SENTENCE_OF.format(p=re.escape(param)), description or "", re.MULTILINE)
+    rx = _SENTENCE_OF.format(p=re.escape(param))
+    # a sentence wrapped over lines ("`type` is one\n    of: …") is read whole; else a line of a list
+    m = re.search(rx, " ".join((description or "").split())) or re.search(rx, description or "", re.MULTILINE)
     return m.group(1) if m else ""
 
 

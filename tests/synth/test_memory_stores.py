@@ -40,6 +40,9 @@ def test_choices_said_in_a_sentence_that_starts_with_the_parameter_become_its_en
     assert sentence_about(LOG, "type") == "is one of: fact, decision, task, question, note."
     assert sentence_about(LOG, "entity").startswith("is a short slug")
     assert sentence_about(LOG, "force") == ""
+    # a docstring wraps the sentence over lines: it is read whole
+    wrapped = "Keep one entry. `type` is one\n    of: fact, decision, note. `content` must be\n    one sentence."
+    assert sentence_about(wrapped, "type") == "is one of: fact, decision, note."
     e = with_documented_choices(entry("log_entry", LOG, {"type": PLAIN, "content": {"title": "Content",
                                                                                     "type": "string"}},
                                       ["type", "content"]))
