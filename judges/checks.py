@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from task_synth.binding import regex_search
 from task_synth.task import Check, CheckKind, state_key
 
 _NUMBER = re.compile(
@@ -152,7 +153,7 @@ def _live_value(check: Check, live_outputs: Mapping[int, str]) -> tuple[Any, str
     if not check.extract:
         return output.strip(), None
     try:
-        m = re.search(check.extract, output, re.DOTALL)
+        m = regex_search(check.extract, output)
     except re.error as e:
         return None, f"bad extract regex {check.extract!r}: {e}"
     if m is None:

@@ -82,6 +82,25 @@ def _json_path(text: str, path: str) -> Any:
     return node
 
 
+_NTH = re.compile(r"^\(\?:(?P<prefix>.+)\.\*\?\)\{(?P<k>\d+)\}(?P<body>.+)$", re.DOTALL)
+
+
+def regex_search(expr: str, text: str) -> re.Match[str] | None:
+    """`re.search(expr, text, re.DOTALL)`, except that the k-th-occurrence form `kinds.reference_regex` writes,
+    `(?:A(?:P).*?){k}A(P)`, is found by counting the occurrences of `A(P)`: the same match, without trying every way
+    to split the text among the k lazy gaps (exponential when an output holds fewer than k + 1 occurrences: a
+    listing drawn anew that came back shorter). Raises re.error for an invalid regex."""
+    m = _NTH.match(expr)
+    if m is not None:
+        prefix, body, k = m.group("prefix"), m.group("body"), int(m.group("k"))
+        if any(body[i] == "(" and prefix == f"{body[:i]}(?:{body[i + 1:]}" for i in range(len(body))):
+            for n, hit in enumerate(re.finditer(body, text, re.DOTALL)):
+                if n == k:
+                    return hit
+            return None
+    return re.search(expr, text, re.DOTALL)
+
+
 def extract(expr: str, text: str) -> Any:
     """Apply one extraction expression (regex: group 1 or whole match; '$.path': JSON path) to text; None if no hit.
 
@@ -90,7 +109,7 @@ def extract(expr: str, text: str) -> Any:
     if expr.startswith("$"):
         return _json_path(text, expr)
     try:
-        m = re.search(expr, text, re.DOTALL)
+        m = regex_search(expr, text)
     except re.error as e:
         raise BindingError(f"invalid regex {expr!r}: {e}") from None
     if m is None:
@@ -250,6 +269,7 @@ __all__ = [
     "placeholder",
     "placeholders",
     "ref_source",
+    "regex_search",
     "render",
     "render_answer",
     "resolve_arguments",

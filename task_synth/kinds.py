@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpbench._registry import Registry
+from task_synth.binding import regex_search
 from task_synth.compounds import NAMES, SMILES
 
 NUMBER = r"-?\d+(?:\.\d+)?"
@@ -352,7 +353,7 @@ def pick_references(kind_name: str, text: str, source: str = "", limit: int = 6)
 def field_label(text: str, regex: str) -> str:
     """The name of the field a reference reads, as words ('rowCount' -> 'row count'); '' when it has none."""
     try:
-        m = re.search(regex, text, re.DOTALL)
+        m = regex_search(regex, text)
     except re.error:
         return ""
     if m is None or not m.re.groups:

@@ -29,7 +29,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from judges.checks import evaluate_checks
-from task_synth.binding import BindingError, binding_refs, binding_sources, ref_source, render_answer, resolve_binding
+from task_synth.binding import (
+    BindingError,
+    binding_refs,
+    binding_sources,
+    ref_source,
+    regex_search,
+    render_answer,
+    resolve_binding,
+)
 from task_synth.normalise import clock_dependent, clock_reading
 from task_synth.task import Task
 
@@ -93,7 +101,7 @@ def in_a_list(regex: str | None, text: str) -> bool:
     if not regex:
         return False
     try:
-        m = re.search(regex, text, re.DOTALL)
+        m = regex_search(regex, text)
     except re.error:
         return False
     if m is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from task_synth.binding import (
@@ -114,3 +116,20 @@ def test_expand_task_copies_only_what_a_placeholder_changes():
     assert t is not two and t.fuzzy == "What day is it at http://h:1?"
     assert t.reference[0].arguments == {"u": "http://h:1/x"} and two.reference[0].arguments == {"u": "${WEB_URL}/x"}
     assert t.reference[1] is two.reference[1]
+
+
+@pytest.mark.timeout(30)  # a hang guard: the plain search backtracks over every split of the text (minutes, or more)
+def test_the_kth_occurrence_of_a_listed_name_reads_the_same_and_an_output_with_fewer_finds_nothing_at_once():
+    from task_synth.binding import extract, regex_search
+    from task_synth.kinds import reference_regex
+
+    listing = "".join(f'{{"name": "dish {i}", "kind": "soup"}}\n' for i in range(80))
+    start = listing.index('"dish 71"') + 1
+    rx = reference_regex(listing, start, start + len("dish 71"), r'[^"\\\n]{1,80}')
+    assert rx is not None and "){71}" in rx
+    assert regex_search(rx, listing).group(1) == re.search(rx, listing, re.DOTALL).group(1) == "dish 71"
+    # a listing drawn anew that came back with 30 names: no 72nd name, found out without backtracking
+    shorter = "".join(f'{{"name": "dish {i}", "kind": "soup"}}\n' for i in range(30))
+    assert regex_search(rx, shorter) is None
+    assert extract(rx, shorter) is None
+    assert regex_search(r'"kind"\s*:\s*"(\w+)"', listing).group(1) == "soup"  # any other regex: re.search
