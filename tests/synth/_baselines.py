@@ -60,3 +60,21 @@ def valid_tasks(spec: ServerSpec, out: Path, n: int, seed: int) -> list[dict[str
 
     anyio.run(go)
     return [json.loads(line) for line in out.read_text().splitlines()[1:]]
+
+
+async def mixed_suite_scored(specs: list[ServerSpec], tmp: Path, n: int, seed: int) -> Suite:
+    """Synthesize N tasks from the fixture servers SPECS selected together into TMP/a.jsonl, validate every one on
+    the same fleet (all must pass), run both baselines on it, and return the suite."""
+    with anyio.fail_after(900):
+        async with Fleet.open(specs) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=[s.name for s in specs], n=n, seed=seed),
+                                     work=tmp / "w")
+            write_outputs(state, tmp / "a.jsonl", "mixed")
+            suite = Suite.load(tmp / "a.jsonl")
+            report = await validate_suite(suite, fleet, concurrency=2)
+    assert all(r.ok for r in report), [(r.id, r.reasons) for r in report if not r.ok]
+    entries = "".join(f"  - name: {s.name}\n    command: {s.command}\n    args: {list(s.args)!r}\n"
+                      + (f'    cwd: "{s.cwd}"\n' if s.cwd else "") + ("    stateful: true\n" if s.stateful else "")
+                      for s in specs)
+    await run_baselines(tmp / "a.jsonl", entries, tmp)
+    return suite

@@ -12,16 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 
 from mcpbench.config import ServerSpec
-from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.artifacts import CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.carry import answer_of, carried_draft, finding_topic
 from task_synth.task import StateRead
-from tests.synth._baselines import run_baselines
+from tests.synth._baselines import mixed_suite_scored
 
 SERVERS = Path(__file__).parent / "servers"
 HOLIDAYS = ServerSpec(name="holidays", command=sys.executable, args=[str(SERVERS / "holiday_server.py")])
@@ -67,14 +64,7 @@ def test_a_carried_task_asks_the_first_question_then_to_keep_the_answer_and_chec
 @pytest.mark.timeout(1500)
 async def test_a_calendar_and_a_store_that_share_no_value_give_multi_server_tasks_scored_on_the_final_state(
         tmp_path):
-    with anyio.fail_after(900):
-        async with Fleet.open([HOLIDAYS, JOTTER]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["holidays", "jotter"], n=10, seed=1),
-                                     work=tmp_path / "w")
-            write_outputs(state, tmp_path / "a.jsonl", "mixed")
-            suite = Suite.load(tmp_path / "a.jsonl")
-            report = await validate_suite(suite, fleet, concurrency=2)
-    assert all(r.ok for r in report), [(r.id, r.reasons) for r in report if not r.ok]
+    suite = await mixed_suite_scored([HOLIDAYS, JOTTER], tmp_path, n=10, seed=1)
     carried = [t for t in suite.tasks if "carried" in t.tags]
     assert carried and all(t.servers == ["holidays", "jotter"] for t in carried)
     assert sum(len(t.servers) > 1 for t in suite.tasks) / len(suite.tasks) >= 0.3
@@ -84,7 +74,3 @@ async def test_a_calendar_and_a_store_that_share_no_value_give_multi_server_task
         kept = [json.dumps(s.arguments) for s in t.reference if s.server == "jotter"]
         assert state_checks and answer and any(str(state_checks[0].value) in k for k in kept)  # what was found
         assert "Once you have it" in t.fuzzy and "jotter" not in t.fuzzy and "task_new" not in t.fuzzy
-    entries = "".join(f"  - name: {s.name}\n    command: {s.command}\n    args: {list(s.args)!r}\n"
-                      + (f'    cwd: "{s.cwd}"\n    stateful: true\n' if s.stateful else "")
-                      for s in (HOLIDAYS, JOTTER))
-    await run_baselines(tmp_path / "a.jsonl", entries, tmp_path)

@@ -10,15 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 
 from mcpbench.config import ServerSpec
-from mcpbench.fleet import Fleet
-from task_synth import Suite, SynthOptions, synthesize, validate_suite, write_outputs
 from task_synth.artifacts import CheckSpec, ClaimSpec, Draft
 from task_synth.compound import compound_draft, request_body
-from tests.synth._baselines import run_baselines
+from tests.synth._baselines import mixed_suite_scored
 
 SERVERS = Path(__file__).parent / "servers"
 HOLIDAYS = ServerSpec(name="holidays", command=sys.executable, args=[str(SERVERS / "holiday_server.py")])
@@ -54,17 +51,7 @@ def test_the_second_request_loses_its_lead_in_and_its_steps_and_checks_move_afte
 @pytest.mark.anyio
 @pytest.mark.timeout(900)
 async def test_two_unrelated_read_only_servers_give_multi_server_tasks_that_validate(tmp_path):
-    with anyio.fail_after(600):
-        async with Fleet.open([HOLIDAYS, SWATCH]) as fleet:
-            state = await synthesize(fleet, SynthOptions(servers=["holidays", "swatch"], n=10, seed=1),
-                                     work=tmp_path / "w")
-            write_outputs(state, tmp_path / "a.jsonl", "mixed")
-            suite = Suite.load(tmp_path / "a.jsonl")
-            report = await validate_suite(suite, fleet, concurrency=2)
-    assert all(r.ok for r in report), [(r.id, r.reasons) for r in report if not r.ok]
+    suite = await mixed_suite_scored([HOLIDAYS, SWATCH], tmp_path, n=10, seed=1)
     both = [t for t in suite.tasks if "compound" in t.tags]
     assert both and all(set(t.servers) == {"holidays", "swatch"} and " Also, " in t.fuzzy for t in both)
     assert sum(len(t.servers) > 1 for t in suite.tasks) / len(suite.tasks) >= 0.3
-    entries = "".join(f"  - name: {s.name}\n    command: {s.command}\n    args: {list(s.args)!r}\n"
-                      for s in (HOLIDAYS, SWATCH))
-    await run_baselines(tmp_path / "a.jsonl", entries, tmp_path)
