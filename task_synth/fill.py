@@ -27,7 +27,7 @@ _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
                    r"lines)$|(^|_)(input|source|raw|plain)_?(string|str)$", re.IGNORECASE)
-_INT_ID = re.compile(r"(^|_)id$|[a-z]Id$", re.IGNORECASE)
+INT_ID = re.compile(r"(^|_)id$|[a-z]Id$", re.IGNORECASE)
 """An integer named like an item's id (`id`, `task_id`, `memoryId`): a number the store gave the item, never a count."""
 _ROWS_N = re.compile(r"^(rows|row_?count|num_?rows|n_?rows)$", re.IGNORECASE)
 _COLS_N = re.compile(r"^(cols|columns|col_?count|num_?cols|n_?cols|num_?columns)$", re.IGNORECASE)
@@ -76,7 +76,7 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if types & {"integer", "number"} and not types & {"string", "array"}:
         if re.search(r"(^|_)(index|idx|position)$|[a-z]Index$", name):
             return "index"
-        if "integer" in types and _INT_ID.search(name):  # an item's number: bound from what made the item
+        if "integer" in types and INT_ID.search(name):  # an item's number: bound from what made the item
             return "id"
         return "rows_n" if _ROWS_N.match(name) else "cols_n" if _COLS_N.match(name) else ""
     if "array" in types and name.lower().endswith("s") and any(_items_are_text(a) for a in _alternatives(schema)):
@@ -308,5 +308,5 @@ def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "Unfillable", "content_value", "file_format", "fill", "handle_value", "json_types", "key_regex",
-           "role", "sql_statements", "writes_content"]
+__all__ = ["FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value", "json_types",
+           "key_regex", "role", "sql_statements", "writes_content"]

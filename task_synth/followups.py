@@ -15,10 +15,8 @@ from typing import Any
 
 from mcpbench.catalog import ToolEntry
 from task_synth.fill import role, writes_content
-from task_synth.graph import is_read_only
+from task_synth.graph import REMOVES, is_read_only
 from task_synth.wording import humanize
-
-_REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
 
 
 def _required(entry: ToolEntry) -> list[str]:
@@ -35,7 +33,7 @@ def status_changes(tools: list[ToolEntry], write: ToolEntry) -> list[tuple[ToolE
     and one enum (a documented choice counts: documented.with_documented_choices). By name."""
     out = []
     for t in sorted(tools, key=lambda e: e.name):
-        if t.name == write.name or is_read_only(t) or writes_content(t.input_schema) or _REMOVES.search(t.name):
+        if t.name == write.name or is_read_only(t) or writes_content(t.input_schema) or REMOVES.search(t.name):
             continue
         req, props = _required(t), _props(t)
         ids = [p for p in req if role(p, props.get(p) or {}) == "id"]
@@ -76,13 +74,9 @@ def change_phrase(change: ToolEntry, param: str, value: str) -> str:
     return f"set its {humanize(param).lower()} to {value}"
 
 
-def with_article(word: str) -> str:
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
-
-
 def shows_change(value: str, after: str, before: str) -> bool:
     """The read after the change shows the new choice as a word, and did not before it."""
     return _word(value, after) and not _word(value, before)
 
 
-__all__ = ["change_phrase", "kind_for", "new_choice", "shows_change", "status_changes", "with_article"]
+__all__ = ["change_phrase", "kind_for", "new_choice", "shows_change", "status_changes"]

@@ -36,6 +36,8 @@ MUTATING_VERBS = ("write|create|delete|remove|update|insert|move|edit|add|append
                   "|unlink|invite|pay|transfer|remember|memorize|memorise|supersede|revise|persist")
 """Verbs of tools that change something. A tool whose name holds one, or whose description starts with one, is not
 read-only unless its server says so (readOnlyHint)."""
+REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
+"""A tool name that removes or resets something: never written with, nor used to make or change an item."""
 _READ_FIRST = re.compile(r"(?:get|list|read|search|show|describe|find|query|count|view|fetch|lookup|inspect)\b",
                          re.IGNORECASE)
 """A name that starts with a reading verb reads, whatever nouns follow ('get_paragraph_format', 'list_changes')."""
@@ -299,6 +301,7 @@ class SchemaSource:
 __all__ = [
     "HANDLE",
     "LITERAL_ONLY",
+    "REMOVES",
     "SchemaSource",
     "build_node",
     "can_fill",

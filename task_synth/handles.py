@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import ChainStep, HandleSource, ToolGraph, ToolNode
 from task_synth.binding import BindingError, expand, resolve_binding
-from task_synth.fill import _INT_ID, Unfillable, file_format, fill, key_regex, role
+from task_synth.fill import INT_ID, Unfillable, file_format, fill, key_regex, role
 from task_synth.graph import handle_source
 from task_synth.kinds import param_kind
 
@@ -78,7 +78,7 @@ def id_regex(param: str, output: str) -> str | None:
     forms = [rf"(?i)\b{re.escape(words[-1].lower())}s?\b\s*(?:id|no\.?|number)?\s*[:=#]?\s*#?{_ID_VALUE}"] \
         if words else []
     forms.append(rf"(?i)\bid\b\s*[:=#]?\s*#?{_ID_VALUE}")
-    if _INT_ID.search(param):  # an item's number said as '#3' ("Logged entry #3", "Stored memory #3 (fact)")
+    if INT_ID.search(param):  # an item's number said as '#3' ("Logged entry #3", "Stored memory #3 (fact)")
         forms.append(r"(?<![\w#&])#(\d+)\b")
     return next((f for f in forms if re.search(f, output, re.DOTALL)), None)
 

@@ -35,9 +35,9 @@ from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
-from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes, with_article
-from task_synth.grammar import codeish
-from task_synth.graph import MUTATING_VERBS, handle_source, is_read_only, named_as_read
+from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes
+from task_synth.grammar import codeish, with_article
+from task_synth.graph import MUTATING_VERBS, REMOVES, handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import HIDDEN, id_regex
 from task_synth.kinds import param_kind
@@ -54,7 +54,6 @@ from task_synth.wording import humanize
 if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
 
-_REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
 _CREATOR = re.compile(r"(^|[_\-. ])(create|new|init|initialize|open|start|register|add|make)", re.IGNORECASE)
 _MISSING = re.compile(r"not found|does not exist|doesn't exist|no such|not exist|missing|first\b|"
                       r"\bno \w+ (is |are )?(currently )?(set|selected|loaded|open)|not (currently )?(set|loaded|open)|"
@@ -323,11 +322,11 @@ class WritePlanner:
             return (len(req - wprops), len(req), 0 if verb in ("create", "new", "init", "initialize") else 1, t.name)
 
         named = sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
-                        and not _REMOVES.search(t.name)), key=rank)
+                        and not REMOVES.search(t.name)), key=rank)
         # then any other write that stores a text and needs no item of its own ("log_entry", "remember"): what it
         # stores is an item, and its answer may number it ("Logged entry #3")
         stores = sorted((t for t in self.writes if t.name != write.name and t not in named
-                         and not _REMOVES.search(t.name) and writes_content(t.input_schema)
+                         and not REMOVES.search(t.name) and writes_content(t.input_schema)
                          and not any(role(p, self._props(t).get(p) or {}) == "id"
                                      for p in (t.input_schema or {}).get("required") or [])), key=rank)
         return named + stores
@@ -749,7 +748,7 @@ class WorldSeeding:
             planner = WritePlanner(state, server, fmt)
             srng = random.Random(f"task_synth:seed:{state.options.seed}:{server}")
             writes = sorted((e for e in planner.writes
-                             if writes_content(e.input_schema) and not _REMOVES.search(e.name)), key=lambda e: e.name)
+                             if writes_content(e.input_schema) and not REMOVES.search(e.name)), key=lambda e: e.name)
             srng.shuffle(writes)
             writes = [w for w in writes if w.name not in {e.name for e in planner.sql}]
             tries = [(w, topics[i % len(topics)]) for i, w in enumerate(writes)][: self.tries_per_server]
