@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from task_synth.artifacts import CheckSpec, Draft, Grounded
@@ -103,6 +104,15 @@ def task_id(prefix: str, steps: list[ReferenceStep], fuzzy: str) -> str:
     return f"{prefix}-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"
 
 
+AUTO_TAGS = re.compile(r"^(single-server|multi-server|servers-\d+|hops-\d+|live-varying)$")
+"""The tags `tags_for` derives from a task's steps."""
+
+
+def own_tags(tags: list[str]) -> list[str]:
+    """The tags a writer gave, without those `tags_for` derives from the steps (a joined task gets its own)."""
+    return [t for t in tags if not AUTO_TAGS.match(t)]
+
+
 def tags_for(steps: list[ReferenceStep], extra: list[str]) -> list[str]:
     servers = list(dict.fromkeys(s.server for s in steps))
     tags = ["single-server" if len(servers) == 1 else "multi-server", f"servers-{len(servers)}", f"hops-{len(steps)}"]
@@ -132,10 +142,12 @@ def assemble(g: Grounded, draft: Draft, *, task_id_: str | None, prefix: str, ge
 
 
 __all__ = [
+    "AUTO_TAGS",
     "OUTPUT_CHARS",
     "AssembleFailed",
     "assemble",
     "expected_value",
+    "own_tags",
     "reference_steps",
     "tags_for",
     "task_id",

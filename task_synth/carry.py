@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING
 import anyio
 
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
+from task_synth.assemble import own_tags
 from task_synth.binding import BindingError, extract
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.registry import step
 from task_synth.seeding import (
+    NO_PLACE,
     Plan,
     SeedFailed,
     WritePlanner,
@@ -48,8 +50,6 @@ from task_synth.topics import Topic
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
-_AUTO = ("single-server", "multi-server", "servers-", "hops-", "live-varying")
-_VAGUE = "the system you have access to"
 
 
 def answer_of(draft: Draft, g: Grounded) -> tuple[CheckSpec, str] | None:
@@ -94,11 +94,11 @@ def carried_draft(first: Draft, value: str, where: tuple[str, str], kind: str,
     """The first task's wording and checks, then the keeping: 'Once you have it, keep it in …, so it's on record.'
     (WHERE: seeding.where_words of the write's chain; KIND: ' as a note'; THING: what the write makes, 'a new todo',
     for a place with no name). Final-state checks look for VALUE in each verifying read."""
-    if where[0] != _VAGUE:
+    if where[0] != NO_PLACE[0]:
         fuzzy_where = f"keep it in {where[0]}{kind}"
     else:
         fuzzy_where = f"save it{kind}" if kind else f"save it as {thing}" if thing else "write it down"
-    precise_where = f"record that answer in {where[1]}{kind}" if where[1] != "the server's store" else \
+    precise_where = f"record that answer in {where[1]}{kind}" if where[1] != NO_PLACE[1] else \
         f"record that answer with the other server's write tool{kind}"
     fuzzy = f"{first.fuzzy.rstrip()} Once you have it, {fuzzy_where}, so it's on record."
     precise = f"{first.precise.rstrip()} Then {precise_where}, so that a later read shows it."
@@ -106,8 +106,9 @@ def carried_draft(first: Draft, value: str, where: tuple[str, str], kind: str,
     checks = [CheckSpec(kind="state", value=value, read=r, description=f"after the episode, the final state shows "
                                                                       f"{value!r}") for r in reads if r is not None]
     checks += list(first.checks)
-    tags = [t for t in first.tags if not t.startswith(_AUTO)]
-    tags += [t for t in ("stateful", "carried", "final-state") if t not in tags]
+    tags = own_tags(first.tags)
+    tags += [t for t in ("stateful", "carried") + (("final-state",) if any(c.kind == "state" for c in checks) else ())
+             if t not in tags]
     return Draft(precise=precise, fuzzy=fuzzy, answer=first.answer, checks=checks, writer="carry", tags=tags)
 
 
@@ -115,6 +116,10 @@ def as_chain(g: Grounded) -> list[ChainStep]:
     """A grounded chain's steps as chain steps again (arguments as sent, bindings kept), to ground anew."""
     return [ChainStep(server=s.server, tool=s.tool, arguments=dict(s.arguments), bindings=dict(s.bindings),
                       depends_on=list(s.depends_on)) for s in g.steps]
+
+
+_Carried = tuple[Chain, Grounded, Draft, tuple[list[dict[int, str]], dict[int, str]] | None]
+"""A carried chain as made: the chain, its grounding, its draft, and its final-state reads (after each run, before)."""
 
 
 @step("sample", "carry")
@@ -155,11 +160,12 @@ class CarriedAnswers:
                     continue
                 candidates.append((f"carry-{g.chain_id}-{b}-{k}", g, d, _label(check), value, plan))
         limiter = anyio.CapacityLimiter(state.options.concurrency)
+        made: dict[str, _Carried] = {}
 
         async def one(cid: str, g: Grounded, d: Draft, label: str, value: str, plan: Plan) -> None:
             async with limiter:
                 try:
-                    await self._carry(state, cid, g, d, label, value, plan)
+                    made[cid] = await self._carry(state, cid, g, d, label, value, plan)
                 except (SeedFailed, GroundingFailed) as e:
                     state.reject(cid, "carry", [str(e)])
                 except Exception as e:  # a server fault while trying: recorded, never fatal
@@ -168,11 +174,18 @@ class CarriedAnswers:
         async with anyio.create_task_group() as tg:
             for c in candidates:
                 tg.start_soon(one, *c)
-        order = {c[0]: i for i, c in enumerate(candidates)}  # concurrent: put back in the seeded order
-        state.grounded.sort(key=lambda x: order.get(x.chain_id, -1))
+        for cid, g, *_ in candidates:  # in the seeded order, whatever order grounding finished in
+            if cid in made:
+                chain, grounded, draft, states = made[cid]
+                state.chains.append(chain)
+                state.grounded.append(grounded)
+                state.drafts[cid] = draft
+                state.parts[cid] = [g.chain_id]
+                if states is not None:
+                    state.states[cid] = states
 
     async def _carry(self, state: SynthState, cid: str, g: Grounded, d: Draft, label: str, value: str,
-                     plan: Plan) -> None:
+                     plan: Plan) -> _Carried:
         _, steps, fmt = plan
         b = steps[-1].server
         write = state.entry(b, steps[-2].tool)
@@ -193,12 +206,7 @@ class CarriedAnswers:
         draft = carried_draft(d, value, where, as_phrase(write.description), [read],
                               "" if thing == "a new record set" else thing)
         outs = [grounded.raw_outputs(run)[last] for run in (0, 1)]
-        state.chains.append(chain)
-        state.grounded.append(grounded)
-        state.drafts[cid] = draft
-        state.parts[cid] = [g.chain_id]
-        if read is not None:
-            state.states[cid] = ([{state_key(0): o} for o in outs], before)
+        return chain, grounded, draft, ([{state_key(0): o} for o in outs], before) if read is not None else None
 
 
 __all__ = ["CarriedAnswers", "answer_of", "as_chain", "carried_draft", "finding_topic"]

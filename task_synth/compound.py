@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING
 import anyio
 
 from task_synth.artifacts import Chain, CheckSpec, Draft, Grounded
+from task_synth.assemble import own_tags
 from task_synth.carry import as_chain
 from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.registry import step
-from task_synth.seeding import shifted
+from task_synth.seeding import renumbered, shifted
 from task_synth.wording import LEADS, OPENERS
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
 
-_AUTO = ("single-server", "multi-server", "servers-", "hops-", "live-varying")
 _LEAD_IN = re.compile(rf"^(?:{'|'.join(re.escape(x) for x in LEADS)})\s+(?P<opener>{'|'.join(OPENERS)})\s+",
                       re.IGNORECASE)
 
@@ -61,9 +61,9 @@ def compound_draft(first: Draft, second: Draft, offset: int) -> Draft | None:
     fuzzy = f"{first.fuzzy.rstrip()} Also, {opener} {rest}"
     precise_second = re.sub(r"\((\d+)\)|\b(step )(\d+)\b", lambda m: f"({int(m.group(1)) + offset})" if m.group(1)
                             else f"{m.group(2)}{int(m.group(3)) + offset}", second.precise)
-    answer_second = re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", second.answer)
-    tags = [t for t in first.tags if not t.startswith(_AUTO)]
-    tags += [t for t in [*second.tags, "compound"] if not t.startswith(_AUTO) and t not in tags]
+    answer_second = renumbered(second.answer, offset)
+    tags = own_tags(first.tags)
+    tags += [t for t in [*own_tags(second.tags), "compound"] if t not in tags]
     return Draft(precise=f"{first.precise.rstrip()} Then: {precise_second}", fuzzy=fuzzy,
                  answer=f"{first.answer.rstrip()} {answer_second}",
                  checks=list(first.checks) + [_moved(c, offset) for c in second.checks],

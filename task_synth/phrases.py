@@ -599,7 +599,7 @@ def _generic_fuzzy(v: StepView) -> str:
         return f"{act.imperative()} with {listing(said)} {units}"
     said = said or [units]
     end = _INDEFINITE_END.search(act.obj)
-    slot = _slot(act.obj, params[0], v) if len(params) == 1 and plain and act.verb is not None else None
+    slot = _slot(act.obj, params[0]) if len(params) == 1 and plain and act.verb is not None else None
     if slot is not None and (end is None or slot.end() < end.start()):
         # 'check whether a date is a public holiday' -> 'check whether 2026-06-24 is a public holiday': the phrase
         # naming the parameter takes the value, never the sentence's last noun
@@ -628,12 +628,12 @@ def _generic_fuzzy(v: StepView) -> str:
     return f"{act.imperative()} with {listing(said)}"
 
 
-def _slot(obj: str, param: str, v: StepView) -> re.Match[str] | None:
+def _slot(obj: str, param: str) -> re.Match[str] | None:
     """Where an action's object names the parameter as an indefinite thing ('a date' for `date`), else None."""
-    noun = humanize(param).split()[-1] if humanize(param) else ""
-    if not noun or noun in ("value", "input", "text", "data"):
+    head = humanize(param).split()[-1] if humanize(param) else ""
+    if not head or head in ("value", "input", "text", "data"):
         return None
-    return re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?{re.escape(noun)}\b", obj)
+    return re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?{re.escape(head)}\b", obj)
 
 
 _NOT_ENDS = ("unit", "number", "text", "markup", "enum", "boolean")

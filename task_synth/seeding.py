@@ -249,7 +249,7 @@ class WritePlanner:
                                 titled=True)
         args.update(given)
         bindings: dict[str, str] = {}
-        props = (entry.input_schema or {}).get("properties") or {}
+        props = self._props(entry)
         args.update(given_handles(props, args, done))
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
             if role(p, props[p] or {}) == "id":
@@ -529,6 +529,10 @@ def made_phrase(description: str) -> str:
     return m.group(1).rstrip(" ,") if m else ""
 
 
+NO_PLACE = ("the system you have access to", "the server's store")
+"""where_words when nothing in the chain names the place (fuzzy, precise)."""
+
+
 def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
     """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
     first call makes, `made`)."""
@@ -553,7 +557,7 @@ def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") ->
         return f"a new database table called {tables[0]}", f"a new table {tables[0]}"
     if made:
         return made, made
-    return "the system you have access to", "the server's store"
+    return NO_PLACE
 
 
 def named_thing(keys: list[str], tool: str = "") -> str:
@@ -686,12 +690,14 @@ def in_order(steps: list[ChainStep]) -> list[ChainStep]:
             else s.model_copy(update={"depends_on": sorted({*s.depends_on, i - 1})}) for i, s in enumerate(steps)]
 
 
+def renumbered(spec: str, offset: int) -> str:
+    """A binding or answer template with every `step[i]` moved to `step[i + offset]`."""
+    return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", spec)
+
+
 def shifted(steps: list[ChainStep], offset: int) -> list[ChainStep]:
     """The steps placed after `offset` others: their bindings and dependencies renumbered."""
-    def move(spec: str) -> str:
-        return re.sub(r"step\[(\d+)\]", lambda m: f"step[{int(m.group(1)) + offset}]", spec)
-
-    return [s.model_copy(update={"bindings": {k: move(v) for k, v in s.bindings.items()},
+    return [s.model_copy(update={"bindings": {k: renumbered(v, offset) for k, v in s.bindings.items()},
                                  "depends_on": [d + offset for d in s.depends_on]}) for s in steps]
 
 
@@ -755,11 +761,15 @@ class WorldSeeding:
             tries = [(e, t) for e in planner.sql for t in topics] + tries
             results: dict[int, tuple[Topic, list[ChainStep], tuple[str, str]] | str] = {}
 
-            async def one(i: int, w: ToolEntry, topic: Topic) -> None:
+            async def one(i: int, w: ToolEntry, topic: Topic, change: bool = False) -> None:
+                """Try W with TOPIC (CHANGE: the write followed by a change of what it made) into results[i]."""
                 async with limiter:
                     try:
-                        steps = (await planner.plan_sql(w, topic) if w in planner.sql
-                                 else (await planner.plan(w, topic))[0])
+                        if change:
+                            topic, steps = await planner.plan_change(w, topic)
+                        else:
+                            steps = (await planner.plan_sql(w, topic) if w in planner.sql
+                                     else (await planner.plan(w, topic))[0])
                         results[i] = (topic, steps, fmt)
                     except (SeedFailed, GroundingFailed) as e:
                         results[i] = str(e)
@@ -785,21 +795,11 @@ class WorldSeeding:
                        and tries[i][0] not in planner.sql and not fill(tries[i][0].input_schema, r[0], fmt)[1]
                        and status_changes(planner.tools, tries[i][0])]
 
-            async def change(i: int, w: ToolEntry, topic: Topic) -> None:
-                async with limiter:
-                    try:
-                        t, steps = await planner.plan_change(w, topic)
-                        results[i] = (t, steps, fmt)
-                    except (SeedFailed, GroundingFailed) as e:
-                        results[i] = str(e)
-                    except Exception as e:  # a server fault while trying: recorded, never fatal
-                        results[i] = f"{w.name}: {type(e).__name__}: {e}"[:300]
-
             base = len(tries)
             tries += changes
             async with anyio.create_task_group() as tg:
                 for i, (w, topic) in enumerate(changes):
-                    tg.start_soon(change, base + i, w, topic)
+                    tg.start_soon(one, base + i, w, topic, True)
             ok = [r for _, r in sorted(results.items()) if not isinstance(r, str)]
             seen: set[tuple[tuple[str, ...], str]] = set()
             found[server] = []
@@ -900,6 +900,6 @@ class WorldSeeding:
             state.states[cid] = (after, before)
 
 
-__all__ = ["OPENERS", "Plan", "SeedFailed", "WorldSeeding", "WritePlanner", "asker", "checked_values", "draft_for",
-           "echoes", "fresh_reads", "in_order", "isolated_servers", "made_phrase", "shifted", "state_read",
-           "where_words"]
+__all__ = ["NO_PLACE", "OPENERS", "Plan", "SeedFailed", "WorldSeeding", "WritePlanner", "asker", "checked_values",
+           "draft_for", "echoes", "fresh_reads", "in_order", "isolated_servers", "made_phrase", "renumbered", "shifted",
+           "state_read", "where_words"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from ruamel.yaml import YAML
 
 from mcpbench.models.base import Provider
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, TaskPlan
+from task_synth.assemble import own_tags
 from task_synth.binding import placeholder
 from task_synth.pipeline import (
     LiveTools,
@@ -127,7 +127,6 @@ def _interleave(a: list[Task], b: list[Task]) -> list[Task]:
     return out
 
 
-AUTO_TAGS = re.compile(r"^(single-server|multi-server|servers-\d+|hops-\d+|live-varying)$")
 
 
 def _answer_template(task: Task) -> str:
@@ -155,7 +154,7 @@ def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
                             description=c.description)
                   for c in t.checks]
         plans.append(TaskPlan(id=t.id, fuzzy=t.fuzzy, precise=t.precise, answer=_answer_template(t), steps=steps,
-                              checks=checks, tags=[x for x in t.tags if not AUTO_TAGS.match(x)]))
+                              checks=checks, tags=own_tags(t.tags)))
     return plans
 
 
