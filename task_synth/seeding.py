@@ -323,7 +323,7 @@ class WritePlanner:
 
         named = sorted((t for t in self.tools if t.name != write.name and _CREATOR.search(t.name)
                         and not REMOVES.search(t.name)), key=rank)
-        # then any other write that stores a text and needs no item of its own ("log_entry", "remember"): what it
+        # then any other write that stores a text and needs no item of its own ("log_entry", "keep_note"): what it
         # stores is an item, and its answer may number it ("Logged entry #3")
         stores = sorted((t for t in self.writes if t.name != write.name and t not in named
                          and not REMOVES.search(t.name) and writes_content(t.input_schema)
