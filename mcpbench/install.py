@@ -23,7 +23,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -312,6 +313,32 @@ async def _run(cmd: Sequence[str], *, what: str, env: dict[str, str] | None = No
         raise InstallError(f"{what} failed (exit {proc.returncode}):\n{_tail(proc.stdout)}")
 
 
+@asynccontextmanager
+async def _exclusive(lock: Path) -> AsyncIterator[None]:
+    """Hold an exclusive lock on LOCK across processes (flock; released when the file closes, even on a crash).
+
+    Two mcpbench commands installing into one home at once (a test run beside `mcpbench run`) would otherwise race:
+    npm servers share one prefix, and a PyPI install replaces the server's venv. The lock is polled, so a cancelled
+    wait leaves nothing behind."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): one install at a time is then the user's to keep
+        yield
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await anyio.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _installer_env() -> dict[str, str]:
     env = dict(os.environ)
     env["UV_PYTHON_DOWNLOADS"] = "never"  # offline-first: use this interpreter, never fetch one
@@ -469,8 +496,11 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
     limiter = anyio.CapacityLimiter(PYPI_PARALLEL)
 
     async def one_pypi(spec: ServerSpec) -> None:
-        async with limiter:
+        async with limiter, _exclusive(home / "servers" / f".{spec.name}.lock"):
             t0 = time.monotonic()
+            if not force and is_installed(spec, home):  # another process installed it while this one waited
+                finish(spec, t0, cached=True)
+                return
             emit(spec.name, "start", (spec.install.pypi if spec.install else None) or "")
             try:
                 await _install_pypi(spec, home)
@@ -479,6 +509,15 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
                 finish(spec, t0, error=str(e))
                 return
             finish(spec, t0)
+
+    async def npm_locked(batch: list[ServerSpec]) -> None:
+        async with _exclusive(home / "npm" / ".mcpbench-install.lock"):
+            t0 = time.monotonic()
+            done = [s for s in batch if not force and is_installed(s, home)]
+            for s in done:  # another process installed them while this one waited
+                finish(s, t0, cached=True)
+            if len(done) < len(batch):
+                await npm_batch([s for s in batch if s not in done])
 
     async def npm_batch(batch: list[ServerSpec]) -> None:
         t0 = time.monotonic()
@@ -509,7 +548,7 @@ async def install_servers_async(specs: Sequence[ServerSpec], home: Path | None =
         for spec in todo_pypi:
             tg.start_soon(one_pypi, spec)
         if todo_npm:
-            tg.start_soon(npm_batch, todo_npm)
+            tg.start_soon(npm_locked, todo_npm)
 
     return [results[s.name] for s in specs]
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -174,3 +177,27 @@ async def test_force_reinstalls_a_cached_server(tmp_path: Path) -> None:
     assert marker.stat().st_mtime_ns != before
     assert os.access(resolve_command(spec, home), os.X_OK)
 
+
+
+def test_two_processes_installing_into_one_home_at_once_both_succeed(tmp_path: Path) -> None:
+    """`pytest` beside `mcpbench run` on a fresh machine: both install the same servers into one home at the same time.
+    One waits for the other's lock and then finds them installed; neither replaces the other's venv or npm prefix."""
+    home = tmp_path / "home"
+    code = ("import sys, json; from mcpbench.config import load_config; from mcpbench.install import install_servers;"
+            f"cfg = load_config({str(ROOT / 'servers.yaml')!r});"
+            "from pathlib import Path;"
+            "rs = install_servers([cfg.get('calculator'), cfg.get('sequential-thinking')], Path(sys.argv[1]));"
+            "print(json.dumps([(r.name, r.status, r.error) for r in rs]))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "MCPBENCH_HOME": str(home)}) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    results = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    for rs in results:
+        assert [(name, error) for name, _, error in rs] == [("calculator", None), ("sequential-thinking", None)], rs
+    # each server was installed once; the other process found it done
+    for i in range(2):
+        assert sorted(rs[i][1] for rs in results) == ["cached", "installed"], results
+    specs = [load_config(ROOT / "servers.yaml").get(n) for n in ("calculator", "sequential-thinking")]
+    assert all(is_installed(s, home) for s in specs)
+    assert os.access(resolve_command(specs[1], home), os.X_OK)
