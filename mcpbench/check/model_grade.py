@@ -139,6 +139,11 @@ async def add_model_grade(report: CheckReport, tools: list[ToolEntry], model_nam
     finally:
         await provider.aclose()
     result.data["model"] = mg.model_dump()
+    failed = {g.error for g in mg.tools if g.error and not g.error.startswith("unparseable")}
+    if mg.graded == 0 and len(failed) == 1 and len(mg.tools) == sum(1 for g in mg.tools if g.error in failed):
+        # one error for every tool (a task-bound baseline such as scripted/oracle, a model that is down): say it once
+        result.details.append(f"model {model_name} could not grade the rubric: {failed.pop()}")
+        return
     score = f"{mg.score:.0f}/100" if mg.score is not None else "unscored"
     result.details.append(f"model {model_name} grades the same rubric: {score} ({mg.graded} tool(s) graded, "
                           f"{mg.unscored} unscored)")

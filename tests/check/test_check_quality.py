@@ -291,6 +291,14 @@ async def test_add_model_grade_attaches_the_models_grade_through_the_provider_re
         assert quality.data["model"]["score"] == score and quality.data["model"]["graded"] == graded
         assert quality.details[-1].startswith(f"model {model} grades the same rubric: ")
         assert quality.status == "pass"  # the model's grade never changes the rule-based verdict
+    # a model that cannot grade at all (the oracle replays tasks; it was given none) says so once, with the reason
+    report = CheckReport(target="t", transport="stdio", results=judge(o))
+    with anyio.fail_after(60):
+        await add_model_grade(report, CLEAN_RAW, "scripted/oracle", seed=1)
+    quality = report.by_id("schemas.description_quality")
+    assert quality.data["model"]["graded"] == 0 and quality.status == "pass"
+    assert quality.details[-1].startswith("model scripted/oracle could not grade the rubric: ")
+    assert "given no task" in quality.details[-1]
 
 
 def test_an_error_message_is_actionable_when_it_names_the_argument_and_only_refusals_of_working_tools_count() -> None:
