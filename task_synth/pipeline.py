@@ -177,7 +177,9 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps += [StepRef("sample", "walk")]
     steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc"),
               StepRef("sample", "world-sums")] if options.seed_world else []
-    steps += [StepRef("ground", "live"), StepRef("ground", "lone"), StepRef("write", "llm" if llm else "templates")]
+    writer = StepRef("write", "llm" if llm else "templates")
+    steps += [StepRef("ground", "live"), StepRef("ground", "lone"), writer,
+              StepRef("ground", "lone", (("after_write", True),)), writer]
     steps += [StepRef("sample", "carry")] if options.seed_world and len(options.servers) > 1 else []
     steps += [StepRef("sample", "compound")] if len(options.servers) > 1 else []
     steps += [StepRef("filter", "rules")]

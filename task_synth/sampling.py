@@ -234,18 +234,23 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
 
 @step("ground", "lone")
 class LoneRetry:
-    """Lone reads for the reads whose every sampled walk failed grounding. Lone reads are made at sampling only for
-    reads no walk reaches; a read that walks reach but that no walk grounds (an earlier output that has no value to
-    feed it) would otherwise get no task at all. Each new one-hop chain is grounded here, for what the grounded
-    chains leave short of `n × oversample`."""
+    """Lone reads for the reads whose every sampled walk failed grounding (or, `after_write`, was not written). Lone
+    reads are made at sampling only for reads no walk reaches; a read that walks reach but that no walk grounds (an
+    earlier output that has no value to feed it) would otherwise get no task at all. Each new one-hop chain is
+    grounded here, for what the grounded chains leave short of `n × oversample`."""
 
     name = "lone"
+
+    def __init__(self, after_write: bool = False):
+        self.after_write = after_write
+        """Run again after writing: the reads whose every walk grounded but lost its purpose (a number of days fed
+        as kills) get lone reads too, written by the writer step that follows."""
 
     async def run(self, state: SynthState) -> None:
         o = state.options
         if state.walker is None or not o.lone_reads:
             return
-        ok = {g.chain_id for g in state.grounded}
+        ok = set(state.drafts) if self.after_write else {g.chain_id for g in state.grounded}
         kept = [c for c in state.chains if c.id in ok or c.id in state.single_hop]  # a lone read made once stays
         rng = random.Random(f"task_synth:lone-retry:{o.seed}")
         more = lone_reads(state, state.walker, rng, kept, o.n * o.oversample, first_id=len(state.chains))

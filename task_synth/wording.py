@@ -127,10 +127,33 @@ def first_clause(description: str) -> str:
     aside = _ASIDE.sub("", s)
     if not re.search(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z]\w*", aside):
         s = aside  # never when the sentence goes on to name parameters ('from start_date (included) to end_date')
-    s = _CUT.split(s, maxsplit=1)[0].strip(" ,.")
+    cut = _CUT.search(s)
+    if cut is not None:
+        head = s[:cut.start()]
+        after = re.split(r"[,.;:()]", s[cut.end():], maxsplit=1)[0].split()
+        if cut.group().strip() == "," and 1 <= len(after) <= 3 and after[0][:1].islower() and \
+                after[0].lower() not in _DANGLING | _CONNECTORS and _ADJECTIVE_END.search(head):
+            # a comma between the adjectives of a noun phrase ('with an honest, role-aware read'): the cut would
+            # leave 'with an honest', so the unfinished phrase goes too ('…, including hidden ones' is a new phrase)
+            head = _UNFINISHED.sub("", head)
+        s = head
+    s = s.strip(" ,.")
     s = _BY_PARAMETER.sub("", s)
     return TYPE_TALK.sub("", s).strip(" ,.")
 
+
+_UNFINISHED = re.compile(r"\s+(?:with|of|for|from|to|in|on|by|at|into|as)\s+(?:an?|the|some|one)\s+[\w-]+$",
+                         re.IGNORECASE)
+"""A phrase cut off at a comma between its adjectives ('… with an honest' of '… with an honest, role-aware read')."""
+
+_ADJECTIVE_END = re.compile(r"\s(?:an?|the|some|one)\s+[a-z-]*"
+                            r"(?:est|ful|ous|ive|al|ic|able|ible|less|ish|ary|ent|ant)$")
+"""A noun phrase that stops at a word shaped like an adjective ('an honest'): the comma after it lists another."""
+
+_CONNECTORS = frozenset(("including", "given", "which", "that", "so", "then", "but", "plus", "if", "when", "where",
+                         "while", "using", "via", "returning", "optionally", "e.g", "i.e", "as", "not", "only", "also",
+                         "both", "either", "each", "all", "any", "no", "one"))
+"""Words that open a new phrase after a comma, rather than continue a noun phrase's adjectives."""
 
 _ASIDE = re.compile(r"\s*\([^()]{1,40}\)(?=\s+(?:is|are|was|were|has|have|falls?|belongs?)\b)")
 """A short aside between a subject and its verb ("Check whether a date (YYYY-MM-DD) is a holiday"): dropped, so the
@@ -251,12 +274,24 @@ def action(description: str, tool: str = "") -> Action:
         return Action(base, rest)
     if low in VERBS or re.search(r"(?:ize|ise|ify)$", low):
         return Action(low, rest)
+    if low.isalpha() and len(words) > 2 and words[1].lower() in _ARTICLES and low not in _ENGLISH | _DANGLING and \
+            low not in _QUESTION_WORDS and not low.endswith(("ing", "ed")):
+        # a word of no known verb before an article is an imperative ('Rate a team's match', 'Tally the votes')
+        return Action(low, rest)
+    if low in _QUESTION_WORDS and len(words) > 2:
+        # an indirect question ('How many games a climb takes at a given winrate'): what the person works out
+        return Action("work out", _lower_first(" ".join(words)))
     if low.isalpha() and len(words) > 2 and words[1].lower() in ("out", "up"):
         return Action(f"{low} {words[1].lower()}", _lower_first(" ".join(words[2:])))  # 'Work out a percentage …'
     if low.isalpha() and len(words) > 2 and words[1].lower() in _QUANTIFIERS:
         return Action(low, rest)  # an imperative before a quantity: "Draw several compounds", "Draw one compound"
     return Action(None, _lower_first(" ".join(words)))
 
+
+_ARTICLES = frozenset(("a", "an", "the", "your", "its", "their", "our", "these", "those", "each", "every"))
+
+_QUESTION_WORDS = frozenset(("how", "what", "which", "whether", "when", "where", "who", "why"))
+"""Words that open a description written as an indirect question rather than as a deed."""
 
 _ALTERNATIVES = re.compile(r"^(?P<pre>(?:\w+ ){0,2}?)(?P<a>[\w-]+) or (?P<b>[\w-]+)\b(?P<post>.*)$")
 
@@ -346,13 +381,15 @@ FIGURE_CLASSES: dict[str, re.Pattern[str]] = {
     "count": re.compile(r"\b(?:count|counts|rows?|how many|number of|items?|quantity|qty|records?|entries|n)\b"),
     "rate": re.compile(r"\b(?:rate|rates|pct|percent|percentage|apr|yield|return|returns|growth|inflation|"
                        r"discount)\b"),
-    "period": re.compile(r"\b(?:years?|months?|days?|weeks?|hours?|periods?|term|tenure|duration|life|age)\b"),
+    "period": re.compile(r"\b(?:years?|months?|days?|weeks?|hours?|minutes?|mins?|seconds?|secs?|ms|milliseconds?|"
+                         r"periods?|term|tenure|duration|life|age)\b"),
     "money": re.compile(r"\b(?:price|prices|cost|costs|amount|salary|wage|principal|payment|payments|balance|"
                         r"revenue|fee|fees|budget|income|expense|expenses|assets?|zakat|tax|vat|savings|"
                         r"contribution|investment|loan|debt|eur|usd|gbp|dollars?|euros?|cents|profit|gratuity|interest|invested|"
                         r"corpus|target|capital|worth|spend|spent|sales|due|owed|(?:future|present|market|book|net|face|"
                         r"resale|salvage|total) value)\b"),
-    "measure": re.compile(r"\b(?:mm|cm|km|metres?|meters?|inch|inches|ft|feet|width|height|depth|thickness|"
+    "measure": re.compile(r"\b(?:mm|cm|km|(?:kilo|centi|milli)?metres?|(?:kilo|centi|milli)?meters?|miles?|yards?|"
+                          r"inch|inches|ft|feet|width|height|depth|thickness|"
                           r"diameter|radius|distance|weight|mass|kg|kgs|grams?|lbs?|gsm|temperature|celsius|"
                           r"fahrenheit|kelvin|litres?|liters?|ml|dpi|px|pixels?)\b"),
 }
@@ -404,9 +441,40 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
         return None
     name, _, desc = param_words.partition("\n")
     dst = figure_class(name) or figure_class(desc)
-    if dst is None or dst not in MISFITS.get(src, frozenset()):
+    if dst is None:
+        # a time span, a rate or a count into a parameter that names some other thing, sharing no word with it (a
+        # number of days fed as kills, a latency in ms as a points total, league points as wins); a parameter that
+        # says nothing of what it takes ('x', 'value', 'old value') takes anything. Money goes by too many names
+        # (a future value is a fine levy base) and a measure is any length, so neither is judged this way.
+        wanted = _content_words(name)
+        if src in ("period", "rate", "count") and wanted and not wanted & _content_words(source_words):
+            return f"{_AS_NOUN[src]} fed as something else ({source_words} into {humanize(name)})"
+        return None
+    if dst not in MISFITS.get(src, frozenset()):
         return None
     return f"{_AS_NOUN[src]} fed as {_AS_NOUN[dst]} ({source_words} into {humanize(name)})"
+
+
+_ANY_FIGURE = frozenset((
+    "x", "y", "z", "a", "b", "c", "n", "k", "m", "p", "q", "num", "number", "value", "val", "amount", "input",
+    "operand", "arg", "argument", "first", "second", "third", "left", "right", "base", "exponent", "power", "dividend",
+    "divisor", "numerator", "denominator", "factor", "multiplier", "expression", "data", "quantity", "total", "sum",
+    "result", "figure", "old", "new", "current", "initial", "final", "start", "end", "from", "to", "of", "per", "in",
+    "the", "min", "max", "minimum", "maximum", "target", "other", "given", "raw", "input", "output", "i", "j", "count",
+    "size", "limit", "times", "repeat", "repeats", "steps", "length",
+))
+"""Words that say nothing of what figure a parameter takes (x, value, the first operand, an old value)."""
+
+
+def _content_words(words: str) -> set[str]:
+    """The words of a name or label that say what it is, singular ('estimated days' -> {'estimated', 'day'})."""
+    w = humanize(words) if re.search(r"[_A-Z]", words) else words
+    out = set()
+    for t in re.findall(r"[a-z]+", w.lower()):
+        if t in _ANY_FIGURE or (len(t) > 1 and t[:-1] in _ANY_FIGURE and t.endswith("s")):
+            continue
+        out.add(t[:-1] if len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t)
+    return out
 
 
 _SAYS_NOTHING = frozenset({"values", "results", "numbers", "figures", "outputs", "totals", "sums", "scores"})

@@ -335,3 +335,41 @@ def test_a_result_stated_in_prose_is_a_number_to_ask_for_and_an_assignment_or_a_
         assert ask.check == "numeric" and extract(rx, raw) == "15", raw
     for raw in ("x = 3, y = 4", "Your order is 15 days late", "Page 3 of 10", "Version 1.2.3."):
         assert pick_references("number", raw, "k") == [], raw
+
+
+def test_a_time_span_or_a_rate_is_not_fed_as_a_thing_the_parameter_names_otherwise():
+    """A number of days is no number of kills, a latency in ms no points total; a parameter that says nothing of what
+    it takes (x, value) takes anything, one that shares a word with the figure takes it, and money and counts go by
+    too many names to be judged by words."""
+    assert figure_misfit("estimated days", "kills") == "a period fed as something else (estimated days into kills)"
+    assert figure_misfit("input added ms avg", "lp_gain").startswith("a period fed as something else")
+    assert figure_misfit("minutes per game", "current_lp_total").startswith("a period fed as something else")
+    assert figure_misfit("winrate pct", "account_level").startswith("a rate fed as something else")
+    assert figure_misfit("estimated hours", "hours") is None
+    assert figure_misfit("years", "n_years") is None
+    assert figure_misfit("duration seconds", "x") is None
+    assert figure_misfit("elapsed days", "old_value") is None
+    assert figure_misfit("future value", "levy_base") is None
+    assert figure_misfit("kilometres", "length") is None
+
+
+def test_calculators_whose_figures_mean_nothing_to_each_other_get_lone_reads_not_nonsense_walks(tmp_path):
+    """tests/synth/servers/pitchside_server.py: the hours on the road are never fed in as goals or wins; every walk
+    loses its purpose at its second step, and the tools get one-hop tasks of their own after writing instead (before,
+    lone reads came only for reads no walk reached, so two of the three tools had none)."""
+    import sys
+
+    from mcpbench.config import ServerSpec
+    from tests.synth._baselines import valid_tasks
+
+    server = Path(__file__).parent / "servers" / "pitchside_server.py"
+    spec = ServerSpec(name="pitchside", command=sys.executable, args=[str(server)])
+    tasks = valid_tasks(spec, tmp_path / "a.jsonl", n=6, seed=1)
+    assert len(tasks) >= 5
+    tools = {s["tool"] for t in tasks for s in t["reference"]}
+    assert tools == {"travel_time", "match_rating", "league_points"}, tools
+    for t in tasks:
+        steps = t["reference"]
+        for s in steps[1:]:
+            assert not s.get("bindings"), (t["fuzzy"], s)  # no figure of one tool is fed to another
+        assert "travel hours" not in t["fuzzy"] or steps[0]["tool"] == "travel_time"

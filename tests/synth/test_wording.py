@@ -36,6 +36,15 @@ def test_framing_and_tails_of_a_description_are_cut():
 
 def test_a_description_that_names_a_thing_is_worded_as_working_it_out():
     assert action("Tangent function").applied("84") == "work out the tangent function of 84"
+    # an indirect question is what the person works out; a comma between adjectives does not leave half a phrase
+    assert action("How many games a climb takes at a given winrate, or whether it runs backward.").imperative() == \
+        "work out how many games a climb takes at a given winrate"
+    assert first_clause("Calculate KDA with an honest, role-aware read.") == "Calculate KDA"
+    # a word before an article is the imperative even when it is no verb we know
+    assert action("Rate a team's match from its goals.").imperative() == "rate a team's match from its goals"
+    assert action("Tally the votes of a poll").imperative() == "tally the votes of a poll"
+    assert first_clause("Lists files in a directory, including hidden ones.") == "Lists files in a directory"
+    assert first_clause("Search notes by a keyword, case-insensitive") == "Search notes by a keyword"
     assert action("Real part").imperative() == "work out the real part"
     assert action("Simplify radicals").applied("84") == "simplify radicals for 84"
 
