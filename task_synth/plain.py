@@ -73,7 +73,41 @@ def plain_ask(raw: str, description: str, given: set[str]) -> tuple[Ask, str] | 
             and (thing := listed_thing(description)) is not None:
         return (Ask(None, "contains", f"which {thing} it lists first", f"Report the first {thing} listed.",
                     f"The first {thing} listed is {{value}}."), r"\A\s*(\S+)")
+    if len(lines) >= 2 and (found := first_point(text, description)) is not None and found[0] not in given:
+        _, thing, rx = found
+        return (Ask(None, "contains", f"which {thing} it puts first", f"Report the first {thing} given.",
+                    f"The first {thing} given is: {{value}}."), rx)
     return None
 
 
-__all__ = ["listed_thing", "plain_ask", "value_question"]
+_ITEM_MARK = r"(?:[-*\u2022]|\d{1,2}[.)]|\[[^\]\n]{1,30}\])"
+_POINT = re.compile(r"(?m)^[ \t]*" + _ITEM_MARK + r"[ \t]+([A-Za-z][^\n]*?)"
+                    r"(?=[ \t]+[\u2014\u2013-][ \t]|:[ \t]|\.[ \t]|[ \t]\(|[ \t]*$)")
+"""The headline of the first item of a prose answer: after its mark (a bullet, '1.', '[high confidence]'), up to a
+dash, a colon, a full stop or an aside."""
+
+
+def first_point(text: str, description: str) -> tuple[str, str, str] | None:
+    """(headline, what the items are, regex) of the first item of a prose answer listing points ('- No power reaching
+    the system at all — check the outlet…'): a headline of 2–9 words, mostly letters; what the items are is the first
+    plural noun of the description's first sentence ('next troubleshooting steps' -> 'troubleshooting step'), else
+    'point'. None when the answer lists no such item."""
+    m = _POINT.search(text)
+    if m is None:
+        return None
+    head = m.group(1).strip()
+    words = head.split()
+    if not 2 <= len(words) <= 9 or sum(c.isalpha() for c in head) < 0.7 * len(head.replace(" ", "")):
+        return None
+    sentence = re.split(r"(?<=[.!?])\s", " ".join(description.split()), maxsplit=1)[0]
+    dwords = re.findall(r"[A-Za-z][\w'-]*", sentence)
+    thing = "point"
+    for i, w in enumerate(dwords):
+        if w.islower() and len(w) > 3 and is_plural(w) and not w.endswith("ss"):
+            before = dwords[i - 1] if i > 0 and dwords[i - 1].islower() and dwords[i - 1].endswith("ing") else ""
+            thing = f"{before} {singular(w)}".strip()
+            break
+    return head, thing, _POINT.pattern
+
+
+__all__ = ["first_point", "listed_thing", "plain_ask", "value_question"]

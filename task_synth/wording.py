@@ -128,6 +128,9 @@ def first_clause(description: str) -> str:
     if not re.search(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z]\w*", aside):
         s = aside  # never when the sentence goes on to name parameters ('from start_date (included) to end_date')
     cut = _CUT.search(s)
+    while cut is not None and cut.group().strip() == "," and len(s[:cut.start()].split()) == 1 and \
+            _verb(s[:cut.start()].strip().lower()) is None:
+        cut = _CUT.search(s, cut.end())  # 'Real, ranked next steps for …': a first adjective, not a clause
     if cut is not None:
         head = s[:cut.start()]
         after = re.split(r"[,.;:()]", s[cut.end():], maxsplit=1)[0].split()

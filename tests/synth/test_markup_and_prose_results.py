@@ -11,7 +11,10 @@ from pathlib import Path
 
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
+from task_synth.binding import extract
 from task_synth.freetext import MARKUP, classify, is_markup, world_pages
+from task_synth.plain import first_point, plain_ask
+from task_synth.wording import first_clause
 from tests.synth._baselines import valid_tasks
 
 SERVER = Path(__file__).parent / "servers" / "markup_server.py"
@@ -52,3 +55,24 @@ def test_a_pasted_page_is_named_by_its_title_and_given_after_the_question():
     status = next(p for p in world_pages() if "<title>Service status" in p)
     assert page_words(status) == "the Service status page below"
     assert page_words("<p>no title</p>") == "the page below"
+
+
+def test_a_prose_answer_listing_points_is_asked_its_first_point_by_what_the_description_says_they_are():
+    """A troubleshooting guide answers ranked points in prose ('[high confidence] No power reaching the system at all
+    — check …'): no JSON field, no labelled line, no one value. Its first point's headline is asked, named by the
+    description's first plural noun; a list of mere tokens or a one-word headline is not."""
+    raw = ("2 next step(s), most useful first:\n\n[high confidence] No power reaching the system at all — this is "
+           "before the firmware starts\n-> Check the outlet.\n[medium] A loose memory module: reseat it\n")
+    description = "Real, ranked next troubleshooting steps for a PC that won't start. Give the symptoms."
+    found = plain_ask(raw, description, set())
+    assert found is not None
+    ask, rx = found
+    assert ask.fuzzy == "which troubleshooting step it puts first" and ask.check == "contains"
+    assert extract(rx, raw) == "No power reaching the system at all"
+    assert first_point("- Rotate the keys: monthly\n- Use a VPN", "Lists security tips for teams")[:2] == \
+        ("Rotate the keys", "tip")
+    assert first_point("- ok\n- fine", "Lists things") is None  # a one-word headline is no point
+    assert plain_ask(raw, description, {"No power reaching the system at all"}) is None  # never asked back
+    # a first word that is no verb, then a comma: an adjective of the phrase, not a clause of its own
+    assert first_clause(description) == "Real, ranked next troubleshooting steps for a PC that won't start"
+    assert first_clause("Add, subtract or multiply two numbers") == "Add"
