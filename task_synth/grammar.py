@@ -67,7 +67,15 @@ def what_the(words: str, who: bool = False) -> str:
     for', never 'what the 0047900 is')."""
     if re.fullmatch(r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}", words.strip()):
         return f"what {words.strip()} stands for"
+    if words.strip().lower() in _PREPOSITION_FIELDS:  # a field named by its preposition ("from": the sender)
+        return _PREPOSITION_FIELDS[words.strip().lower()]
     return f"{'who' if who else 'what'} the {words} {copula(words)}"
+
+
+_PREPOSITION_FIELDS = {"from": "who it is from", "to": "who it is addressed to", "by": "who it is by",
+                       "cc": "who is copied in", "bcc": "who is copied in"}
+"""Fields a message or a record names by a preposition: asked as a person would ('who it is from', never 'what the
+from is')."""
 
 
 def how_many(words: str) -> str:

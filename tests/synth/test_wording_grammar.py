@@ -71,6 +71,7 @@ def test_a_figure_under_a_plural_label_is_asked_as_a_count_and_every_question_ag
     assert figure_question("max requests") == "what the max requests are"
     assert figure_question("number of rows") == "what the number of rows is"
     assert what_the("status") == "what the status is" and what_the("author", who=True) == "who the author is"
+    assert what_the("from") == "who it is from" and what_the("to") == "who it is addressed to"  # not "the from"
     assert what_the("business days") == "what the business days are"
     assert copula("people") == "are" and copula("analysis") == "is" and copula("ids") == "are"
     assert how_many("rows") == "how many rows there are"
