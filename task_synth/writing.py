@@ -302,13 +302,14 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
     return found
 
 
-_STRING_FIELD = re.compile(r"""["']([A-Za-z_][\w ]{0,40})["']\s*:\s*["']([^"'\n]{1,80})["']""")
+_STRING_FIELD = re.compile(r"""["']([A-Za-z_][\w ]{0,40})["']\s*:\s*(?:["']([^"'\n]{1,80})["']|(-?\d+(?:\.\d+)?)\b)""")
 
 
 def constant_fields(state: SynthState, server: str, tool: str) -> set[str]:
-    """The text values of fields that every grounded output of the tool holds alike, across at least two calls with
-    different arguments: what the tool always says (a discriminator such as `"type": "batch"`, a fixed unit), never
-    what a call found — so never a question. Empty with fewer than two distinct calls."""
+    """The values of fields that every grounded output of the tool holds alike, across at least two calls with
+    different arguments: what the tool always says (a discriminator such as `"type": "batch"`, a fixed unit, a figure
+    that comes out the same whatever the call is given, such as a break-even rate of 50), never what a call found —
+    so never a question. Empty with fewer than two distinct calls."""
     outputs: dict[str, str] = {}
     for g in state.grounded:
         for s in g.steps:
@@ -317,7 +318,7 @@ def constant_fields(state: SynthState, server: str, tool: str) -> set[str]:
     if len(outputs) < 2:
         return set()
     common = set.intersection(*(set(_STRING_FIELD.findall(o)) for o in outputs.values()))
-    return {value for _, value in common}
+    return {text or number for _, text, number in common}
 
 
 def given_values(arguments: dict[str, Any]) -> set[str]:

@@ -323,6 +323,15 @@ def test_a_field_every_call_of_the_tool_returns_alike_is_never_the_question():
     assert "type" not in ask.fuzzy and extract(rx, one.outputs[0]) != "batch"
     st.grounded = st.grounded[:1]  # one call alone shows nothing constant
     assert constant_fields(st, "chem", "draw_batch") == set()
+    # a figure that comes out alike whatever the call is given (a break-even rate) is no answer either
+    def climb(lp: int) -> GroundedStep:
+        out = json.dumps({"games_needed": 1000 // lp, "breakeven_rate": 50.0})
+        return GroundedStep(server="game", tool="climb", arguments={"lp": lp}, outputs=[out, out])
+
+    st.grounded = [Grounded(chain_id="c", steps=[climb(25)]), Grounded(chain_id="d", steps=[climb(40)])]
+    assert constant_fields(st, "game", "climb") == {"50.0"}
+    ask, rx = choose_ask(st.grounded[0], st)
+    assert extract(rx, st.grounded[0].steps[0].outputs[0]) == "40"  # the games needed, not the rate
 
 
 def test_a_result_stated_in_prose_is_a_number_to_ask_for_and_an_assignment_or_a_page_is_not():
