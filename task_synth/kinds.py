@@ -237,6 +237,8 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
         return None
     if schema.get("format") in ("uri", "url"):
         return "url"
+    if schema.get("format") in ("email", "idn-email", "ipv4"):
+        return "ipv4" if schema["format"] == "ipv4" else "email"
     numeric = bool(types & {"number", "integer"})
     for k in KINDS.values():
         if k.name in ("number", "search"):
@@ -256,9 +258,17 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
         for k in KINDS.values():
             if re.search(k.param_described, desc, re.IGNORECASE):
                 return k.name
-    if numeric:
+    if numeric or (types == {None} and _untyped_figure(name, desc)):
         return "number"
     return None
+
+
+def _untyped_figure(name: str, desc: str) -> bool:
+    """A parameter with no type (an unannotated function's `amount: {}`) whose name or description says it is a
+    figure of a known class (money, a count, a rate, a period): it takes numbers as a typed one would."""
+    from task_synth.magnitudes import plausible
+
+    return bool(plausible(name, {"type": "number", "description": desc}))
 
 
 def nullable_unwrapped(schema: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +411,8 @@ def schema_examples(schema: dict[str, Any]) -> list[str]:
     found += re.findall(r"'([^'\s]{2,60})'", str(schema.get("description", "")))
     return found
 
+
+from task_synth import addresses as _addresses  # noqa: E402,F401  (registers the address kinds)
 
 __all__ = [
     "COMPOSERS",
