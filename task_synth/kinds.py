@@ -122,7 +122,9 @@ register_kind(Kind("time", r"\d\d:\d\d", params=r"time|clock|hhmm", described=r"
                    find=r"(?:(?<=T)|(?<![\d:+-]))((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)", produced_by=r"datetime|\btime\b",
                    seeds=("09:30", "14:00", "17:45", "08:15", "11:20", "16:40"), noun="time"))
 register_kind(Kind("date", r"\d{4}-\d\d-\d\d", params=r".*date.*|day", described=r"YYYY-MM-DD|\bdate\b",
-                   find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date"))
+                   find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date",
+                   seeds=("2026-10-15", "2026-10-02", "2026-11-16")))
+"""Dates seed from Brightwater's calendar (docs/world.md): the go/no-go call, the gateway outage, the 2.5.0 release."""
 register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculation", described=r"expression",
                    find=NEVER,
                    seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),

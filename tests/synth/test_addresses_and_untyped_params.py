@@ -95,3 +95,31 @@ def test_a_subnet_planner_whose_parameters_are_bare_names_gives_tasks_on_office_
         if isinstance(v, str):
             ipaddress.ip_network(v, strict=False)  # every literal is an address, a network or a mask
     assert any(re.search(r"the \w+ office network \d", t["fuzzy"]) for t in tasks)
+
+
+SPENDBOOK = Path(__file__).parent / "servers" / "spendbook_server.py"
+
+
+def test_a_write_with_untyped_parameters_and_a_bare_recipient_is_seeded_and_says_what_it_was_given(tmp_path):
+    import anyio
+
+    from tests.synth._baselines import synthesized, validated_and_scored
+
+    spec = ServerSpec(name="spendbook", command=sys.executable, args=[str(SPENDBOOK)], stateful=True)
+    state, suite = anyio.run(synthesized, spec, tmp_path, 6, 1)
+    entry = next(e for e in state.entries if e.name == "log_spend")
+    assert "type" not in (entry.input_schema or {})["properties"]["date"]  # the shape under test: no type at all
+    seeded = [t for t in suite.tasks if "seeded" in t.tags]
+    tools = {s.tool for t in seeded for s in t.reference}
+    assert {"log_spend", "mail_report"} <= tools, [r.reasons for r in state.rejected if r.stage == "seed"]
+    for t in seeded:
+        for s in t.reference:
+            if s.tool == "log_spend":
+                assert re.search(rf"a date of {s.arguments['date']}\b", t.fuzzy), t.fuzzy
+                assert f"an amount of {s.arguments['amount']}" in t.fuzzy, t.fuzzy
+            if s.tool == "mail_report":
+                assert s.arguments["to"].endswith("@brightwater.example")
+                assert "addressed to " in t.fuzzy and s.arguments["to"] in t.fuzzy, t.fuzzy
+            if s.tool == "spends_between":
+                assert s.arguments["start_date"] <= s.arguments["end_date"]
+    anyio.run(validated_and_scored, spec, suite, tmp_path)
