@@ -203,8 +203,10 @@ def in_order(args: dict[str, Any]) -> dict[str, Any]:
             if not m:
                 continue
             q = next((k for k in args if k.lower() == f"{m.group(1)}{hi}{m.group(3)}".lower()), None)
-            a, b = args[p], args.get(q) if q else None
-            if q and type(a) is type(b) and _ordered_kind(a) and a > b:
+            if q is None:
+                continue
+            a, b = args[p], args[q]
+            if type(a) is type(b) and _ordered_kind(a) and a > b:
                 args[p], args[q] = b, a
     return args
 
