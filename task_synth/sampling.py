@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from task_synth import freetext
+from task_synth import freetext, unreached
 from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
 from task_synth.graph import HANDLE, LITERAL_ONLY, handle_source, literal_values
 from task_synth.handles import with_handles
@@ -403,6 +403,7 @@ class WalkSampler:
         if o.lone_reads:
             chains += lone_reads(state, walker, rng, chains, want)
             state.walker = walker
+        unreached.record(state, walker, chains)
         state.chains.extend(chains)
         if len(chains) < want:
             state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "

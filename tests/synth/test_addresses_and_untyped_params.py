@@ -123,3 +123,28 @@ def test_a_write_with_untyped_parameters_and_a_bare_recipient_is_seeded_and_says
             if s.tool == "spends_between":
                 assert s.arguments["start_date"] <= s.arguments["end_date"]
     anyio.run(validated_and_scored, spec, suite, tmp_path)
+
+
+SWITCHBOARD = Path(__file__).parent / "servers" / "switchboard_server.py"
+
+
+def test_a_run_that_makes_nothing_says_why_for_every_tool(tmp_path):
+    """Pins the silent zero: 0 candidates with nothing in rejected.jsonl nor in the summary."""
+    import anyio
+
+    from tests.synth._cli import run_mcpbench
+
+    cfg = tmp_path / "servers.yaml"
+    cfg.write_text(f"version: 1\nservers:\n  - name: switchboard\n    command: {sys.executable}\n"
+                   f"    args: [{str(SWITCHBOARD)!r}]\n", encoding="utf-8")
+    code, out, err = anyio.run(lambda: run_mcpbench("synth", "--config", str(cfg), "--n", "3", "--out", "s.jsonl",
+                                                    cwd=tmp_path, timeout=300))
+    assert code == 1, err  # fewer tasks than wanted
+    rejected = [json.loads(line) for line in (tmp_path / "s.rejected.jsonl").read_text().splitlines()]
+    why = {r["id"]: r["reasons"][0] for r in rejected if r["stage"] == "sample"}
+    assert set(why) == {"switchboard/trunk_details", "switchboard/board_layout", "switchboard/find_extension"}
+    assert "no value for trunk_code" in why["switchboard/trunk_details"]
+    assert "required choice of edition" in why["switchboard/board_layout"]
+    assert "no value for query (a search)" in why["switchboard/find_extension"]
+    text = " ".join(out.split())
+    assert "tools no chain calls" in text and "trunk_details: no value for trunk_code" in text
