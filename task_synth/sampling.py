@@ -324,11 +324,14 @@ def redrawn(state: SynthState, chain: Chain, rng: random.Random, taken: dict[tup
 
 
 def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
-    """A required choice among several (an enum with no default): the request does not recite enum values, so a
-    one-hop task on it would not say which one it asks about."""
+    """A required choice among several (an enum with no default) that only shapes the answer (`format`, `sort`:
+    phrases.is_setting): the request does not recite it, so a one-hop task on it would not say which one it asks
+    about. A choice of what to look at (`version: 5.0`, `category: seafood`) is said, and does not count."""
+    from task_synth.phrases import is_setting
+
     props = walker.schemas.get(node.key, {})
-    return any(len((props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
-               for p in node.params)
+    return any(len(enum := (props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
+               and is_setting(p, enum[0]) for p in node.params)
 
 
 def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:

@@ -34,10 +34,12 @@ def why_not(state: SynthState, walker: Any, node: ToolNode) -> str:
             return f"no value for {p}: its kind is unknown, no tool outputs it and no value is known"
         if kind is not None and not walker.literal_probe(node, p):
             return f"no value for {p} ({with_article(_noun(kind))}): none is known and no tool outputs one"
+    from task_synth.phrases import is_setting
+
     props = walker.schemas.get(node.key, {})
     for p in node.params:
         enum = (props.get(p) or {}).get("enum") or []
-        if len(enum) > 1 and "default" not in (props.get(p) or {}):
+        if len(enum) > 1 and "default" not in (props.get(p) or {}) and is_setting(p, enum[0]):
             return (f"a required choice of {p} ({', '.join(map(str, enum[:4]))}) that a one-hop request would not "
                     "say, and no walk goes through it (nothing leads to it and its output feeds nothing)")
     if not state.options.lone_reads:
