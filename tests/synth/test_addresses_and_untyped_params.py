@@ -144,7 +144,7 @@ def test_a_run_that_makes_nothing_says_why_for_every_tool(tmp_path):
     why = {r["id"]: r["reasons"][0] for r in rejected if r["stage"] == "sample"}
     assert set(why) == {"switchboard/trunk_details", "switchboard/board_layout", "switchboard/find_extension"}
     assert "no value for trunk_code" in why["switchboard/trunk_details"]
-    assert "required choice of edition" in why["switchboard/board_layout"]
+    assert "required choice of layout_format" in why["switchboard/board_layout"]
     assert "no value for query (a search)" in why["switchboard/find_extension"]
     text = " ".join(out.split())
     assert "tools no chain calls" in text and "trunk_details: no value for trunk_code" in text

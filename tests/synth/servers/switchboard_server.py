@@ -1,5 +1,5 @@
 """A server (stdio) none of whose tools synthesis can call, for tests of what a run that makes nothing says: one
-takes a code nothing lists and no kind knows, one a required choice with no default, one a free-text query.
+takes a code nothing lists and no kind knows, one a required setting with no default, one a free-text query.
 
 Before the per-tool reasons, a run on it made 0 candidates and wrote nothing in rejected.jsonl nor in the summary."""
 
@@ -18,9 +18,9 @@ def trunk_details(trunk_code: str) -> str:
 
 
 @mcp.tool()
-def board_layout(edition: Literal["classic", "modern"]) -> str:
-    """The layout of one edition of the board."""
-    return json.dumps({"edition": edition, "rows": 4})
+def board_layout(layout_format: Literal["compact", "detailed"]) -> str:
+    """The layout of the board, in one of two formats."""
+    return json.dumps({"format": layout_format, "rows": 4})
 
 
 @mcp.tool()
