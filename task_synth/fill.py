@@ -49,6 +49,8 @@ def json_types(schema: dict[str, Any]) -> set[str]:
     for alt in schema.get("anyOf") or schema.get("oneOf") or []:
         if isinstance(alt, dict):
             out |= json_types(alt)
+    if not out and isinstance(schema.get("default"), str):
+        out = {"string"}  # an unannotated parameter defaulting to "" (`note=""`) takes text
     return out - {"null"}
 
 
@@ -253,10 +255,41 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
         elif r == "flag" and need:
             args[p] = bool(ps.get("default", False))
         elif need and "default" not in ps:
-            raise Unfillable(f"'{p}'")
+            value = kind_value(p, ps, description)
+            if value is None:
+                raise Unfillable(f"'{p}'")
+            args[p] = value
     if with_content and "rows_n" in {role(p, props.get(p) or {}) for p in args} and not contents:
         raise Unfillable("a table size without its data")
     return args, ids, contents
+
+
+def kind_value(name: str, schema: dict[str, Any], description: str = "") -> Any:
+    """A value for a parameter that is no handle, content or count, by the kind its name, description, format or its
+    tool's DESCRIPTION give it (kinds.py, addresses.py): a date, a figure of its class (money for an `amount`), an
+    e-mail or IPv4 address; None when it has no kind with values. Typed or not (`amount: {}` takes money as
+    `amount: number` does)."""
+    from task_synth.addresses import role_kind
+    from task_synth.kinds import KINDS, param_kind
+
+    kind = param_kind(name, schema) or role_kind(name, schema, description)
+    if kind is None or kind not in KINDS:
+        return None
+    fit = bounds.conform(schema, kind_values(name, kind, schema))
+    return fit[0] if fit else None
+
+
+def kind_values(name: str, kind: str, schema: dict[str, Any] | None = None) -> list[Any]:
+    """The values `kind_value` chooses from for a parameter of KIND: figures of the class its name says (numbers),
+    else the kind's seeds."""
+    from task_synth.kinds import KINDS
+    from task_synth.magnitudes import plausible
+
+    schema = schema or {}
+    if kind == "number":
+        typed = schema if json_types(schema) else {**schema, "type": "number"}
+        return plausible(name, typed) or list(KINDS["number"].seeds)
+    return list(KINDS[kind].seeds) if kind in KINDS else []
 
 
 def _bounded(name: str, schema: dict[str, Any], value: int) -> int:
@@ -309,4 +342,4 @@ def describe_args(args: dict[str, Any]) -> str:
 
 
 __all__ = ["FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value", "json_types",
-           "key_regex", "role", "sql_statements", "writes_content"]
+           "key_regex", "kind_value", "kind_values", "role", "sql_statements", "writes_content"]

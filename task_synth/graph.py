@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcpbench.catalog import ToolEntry
-from task_synth import bounds, colours, compounds, freetext, magnitudes, shapes, units
+from task_synth import addresses, bounds, colours, compounds, freetext, magnitudes, shapes, units
 from task_synth.artifacts import Edge, Evidence, HandleSource, ToolGraph, ToolNode
 from task_synth.conditions import CONDITION, condition_params
 from task_synth.documented import documented_examples
@@ -163,7 +163,7 @@ def literal_values(graph: ToolGraph, kind: str, schema: dict[str, Any] | None = 
     its bounds allow."""
     schema = schema or {}
     meant = magnitudes.plausible(param, schema) if kind == "number" else []
-    vals = meant or _candidates(graph, kind, schema, server)
+    vals = meant or addresses.ordered(kind, param, _candidates(graph, kind, schema, server))
     return bounds.conform(schema, vals) or (bounds.in_bounds(schema) if vals else [])
 
 
@@ -275,6 +275,7 @@ def init_graph(state: SynthState) -> None:
     state.graph.pools = seed_pools(state.entries, state.builtins)
     freetext.assign(state.graph, state.entries)
     colours.assign(state.graph, state.entries)
+    addresses.assign(state.graph, state.entries)
     compounds.assign(state.graph, state.entries)
     units.assign(state.graph, state.entries)
     shapes.assign(state.graph, state.entries, getattr(state.live, "specs", None) or {}, state.builtins)

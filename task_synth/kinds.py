@@ -122,7 +122,9 @@ register_kind(Kind("time", r"\d\d:\d\d", params=r"time|clock|hhmm", described=r"
                    find=r"(?:(?<=T)|(?<![\d:+-]))((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)", produced_by=r"datetime|\btime\b",
                    seeds=("09:30", "14:00", "17:45", "08:15", "11:20", "16:40"), noun="time"))
 register_kind(Kind("date", r"\d{4}-\d\d-\d\d", params=r".*date.*|day", described=r"YYYY-MM-DD|\bdate\b",
-                   find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date"))
+                   find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date",
+                   seeds=("2026-10-15", "2026-10-02", "2026-11-16")))
+"""Dates seed from Brightwater's calendar (docs/world.md): the go/no-go call, the gateway outage, the 2.5.0 release."""
 register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculation", described=r"expression",
                    find=NEVER,
                    seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),
@@ -237,6 +239,8 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
         return None
     if schema.get("format") in ("uri", "url"):
         return "url"
+    if schema.get("format") in ("email", "idn-email", "ipv4"):
+        return "ipv4" if schema["format"] == "ipv4" else "email"
     numeric = bool(types & {"number", "integer"})
     for k in KINDS.values():
         if k.name in ("number", "search"):
@@ -256,9 +260,17 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
         for k in KINDS.values():
             if re.search(k.param_described, desc, re.IGNORECASE):
                 return k.name
-    if numeric:
+    if numeric or (types == {None} and _untyped_figure(name, desc)):
         return "number"
     return None
+
+
+def _untyped_figure(name: str, desc: str) -> bool:
+    """A parameter with no type (an unannotated function's `amount: {}`) whose name or description says it is a
+    figure of a known class (money, a count, a rate, a period): it takes numbers as a typed one would."""
+    from task_synth.magnitudes import plausible
+
+    return bool(plausible(name, {"type": "number", "description": desc}))
 
 
 def nullable_unwrapped(schema: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +413,8 @@ def schema_examples(schema: dict[str, Any]) -> list[str]:
     found += re.findall(r"'([^'\s]{2,60})'", str(schema.get("description", "")))
     return found
 
+
+from task_synth import addresses as _addresses  # noqa: E402,F401  (registers the address kinds)
 
 __all__ = [
     "COMPOSERS",

@@ -36,6 +36,10 @@ CALENDAR_YEARS = (2026, 2025, 2024, 2027, 2023)
 COUNTS = (3, 5, 12, 8, 4)
 MONEY = (1250, 480, 12500, 75.5, 3200)
 IDENTIFIERS = (1, 2, 3)
+PREFIX_LENGTHS = (24, 16, 22, 28, 26)
+"""The length of an IPv4 network's prefix (`cidr_prefix`, `prefix_length`, `mask_bits`): 0–32, most often 16–28."""
+_PREFIX = re.compile(r"(?:\w+_)?(?:cidr(?:_?prefix)?|prefix(?:_?len(?:gth)?)?|mask_?(?:bits|len(?:gth)?)|"
+                     r"prefix_?bits)", re.IGNORECASE)
 
 _SHARE = re.compile(r"\b(?:percent|percentage|pct|coverage|share|proportion|fraction of|opacity|probability)\b|%")
 _A_YEAR = re.compile(r"(?:^|\s)year$")
@@ -63,6 +67,8 @@ def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     desc = f"{schema.get('description', '')} {schema.get('title', '')}".strip()
     if calendar_year(param, desc):
         return list(CALENDAR_YEARS)
+    if _PREFIX.fullmatch(param) and "integer" in str(schema.get("type", "integer")):
+        return list(PREFIX_LENGTHS)
     for words in (param, desc):
         if not words:
             continue
@@ -86,5 +92,5 @@ def plausible(param: str, schema: dict[str, Any] | None) -> list[Any]:
     return []
 
 
-__all__ = ["CALENDAR_YEARS", "COUNTS", "IDENTIFIERS", "MONEY", "PERIODS", "RATES", "SHARES", "calendar_year",
-           "plausible"]
+__all__ = ["CALENDAR_YEARS", "COUNTS", "IDENTIFIERS", "MONEY", "PERIODS", "PREFIX_LENGTHS", "RATES", "SHARES",
+           "calendar_year", "plausible"]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from task_synth.addresses import KINDS as ADDRESS_KINDS
+from task_synth.addresses import words as address_words
 from task_synth.colours import colour_words, palette_words
 from task_synth.compounds import compound_words
 from task_synth.conditions import CONDITION, filtered_step
@@ -327,7 +329,7 @@ def is_setting(p: str, value: Any) -> bool:
     of what to look at (`category: seafood`, `region: EU`) is said."""
     return bool(_SETTING.search(humanize(p).replace(" ", "_")) or _SETTING_VALUES.fullmatch(str(value)))
 _UNNAMED_KINDS = ("expression", "sql", "timezone", "url", "path", "revision", "entity", "table", "repo", "code",
-                  "search")
+                  "search", *ADDRESS_KINDS)
 """Kinds whose value says what it is (a page, a file, a commit): said as is, not as 'a path of …'."""
 
 
@@ -349,6 +351,8 @@ def _value_words(v: StepView, p: str) -> str:
         return colour_words(str(val)) if kind == "colour" else palette_words(str(val))
     if kind == "compound":
         return compound_words(str(val))
+    if kind in ADDRESS_KINDS:
+        return address_words(str(kind), val)
     if kind == "markup":  # a pasted page: named here, given after the question (freetext.pasted_pages)
         from task_synth.freetext import page_words
 

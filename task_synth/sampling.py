@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from task_synth import freetext
+from task_synth import freetext, unreached
 from task_synth.artifacts import BindIntent, Chain, ChainStep, Edge, ToolNode
 from task_synth.graph import HANDLE, LITERAL_ONLY, handle_source, literal_values
 from task_synth.handles import with_handles
@@ -143,6 +143,7 @@ class _Walker:
                 bound_kinds.add(kind)
             else:
                 args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
+        in_order(args)
         freetext.complete(dst, args, self.rng, freetext.chain_text([self.nodes[f"{s.server}/{s.tool}"] for s in steps],
                                                                    [s.arguments for s in steps]))
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
@@ -182,11 +183,39 @@ class _Walker:
         args: dict[str, Any] = {}
         for p in (q for q, k in first.params.items() if k is not None):
             args[p] = self.literal(first, p, avoid=[v for q, v in args.items() if first.params[q] == first.params[p]])
+        in_order(args)
         freetext.complete(first, args, self.rng)
         steps = [ChainStep(server=first.server, tool=first.tool, arguments=args)]
         while len(steps) < hops and self.extend(steps, cross):
             pass
         return steps
+
+
+_ENDS = (("start", "end"), ("from", "to"), ("since", "until"), ("begin", "end"), ("min", "max"), ("first", "last"))
+
+
+def in_order(args: dict[str, Any]) -> dict[str, Any]:
+    """ARGS with the two ends of a range in order (`start_date` before `end_date`, `min_price` under `max_price`):
+    literals drawn one by one may come out reversed, and a range that ends before it starts finds nothing."""
+    for lo, hi in _ENDS:
+        for p in list(args):
+            m = re.fullmatch(rf"(\w*?)({lo})(_?\w*)", p, re.IGNORECASE)
+            if not m:
+                continue
+            q = next((k for k in args if k.lower() == f"{m.group(1)}{hi}{m.group(3)}".lower()), None)
+            if q is None:
+                continue
+            a, b = args[p], args[q]
+            if type(a) is type(b) and _ordered_kind(a) and a > b:
+                args[p], args[q] = b, a
+    return args
+
+
+def _ordered_kind(v: Any) -> bool:
+    """A figure, an ISO date or a time of day: values whose order is a range's (never units or places)."""
+    if isinstance(v, str):
+        return bool(re.fullmatch(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+Z?)?|\d\d:\d\d(?::\d\d)?", v))
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 LONE_PER_TOOL = 3
@@ -217,6 +246,7 @@ def lone_reads(state: SynthState, walker: _Walker, rng: random.Random, chains: l
                 used = [v for q, v in args.items() if node.params[q] == node.params[p]]
                 args[p] = walker.literal(node, p, avoid=used + given.get(f"{node.key}/{p}", []))
                 given.setdefault(f"{node.key}/{p}", []).append(args[p])
+            in_order(args)
             freetext.complete(node, args, rng)
             key = json.dumps([node.key, args], sort_keys=True, default=str)
             if key in seen:
@@ -299,11 +329,14 @@ def redrawn(state: SynthState, chain: Chain, rng: random.Random, taken: dict[tup
 
 
 def _unsaid_choice(walker: _Walker, node: ToolNode) -> bool:
-    """A required choice among several (an enum with no default): the request does not recite enum values, so a
-    one-hop task on it would not say which one it asks about."""
+    """A required choice among several (an enum with no default) that only shapes the answer (`format`, `sort`:
+    phrases.is_setting): the request does not recite it, so a one-hop task on it would not say which one it asks
+    about. A choice of what to look at (`version: 5.0`, `category: seafood`) is said, and does not count."""
+    from task_synth.phrases import is_setting
+
     props = walker.schemas.get(node.key, {})
-    return any(len((props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
-               for p in node.params)
+    return any(len(enum := (props.get(p) or {}).get("enum") or []) > 1 and "default" not in (props.get(p) or {})
+               and is_setting(p, enum[0]) for p in node.params)
 
 
 def with_setups(state: SynthState, steps: list[ChainStep]) -> list[ChainStep]:
@@ -378,11 +411,12 @@ class WalkSampler:
         if o.lone_reads:
             chains += lone_reads(state, walker, rng, chains, want)
             state.walker = walker
+        unreached.record(state, walker, chains)
         state.chains.extend(chains)
         if len(chains) < want:
             state.notes.append(f"sample:walk: only {len(chains)} distinct chains of the {want} wanted "
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "lone_reads", "paths_for", "redrawn",
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "in_order", "lone_reads", "paths_for", "redrawn",
            "with_setups"]

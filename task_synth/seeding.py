@@ -49,7 +49,7 @@ from task_synth.replay import state_arguments
 from task_synth.required import learn_required
 from task_synth.task import CallValue, StateRead, state_key
 from task_synth.topics import Topic, world_topics
-from task_synth.wording import humanize
+from task_synth.wording import humanize, listing
 
 if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
@@ -371,7 +371,7 @@ class WritePlanner:
                                            call_timeout_s=self.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
             await self._setup(tools, done)
-            needs_ids = fill(write.input_schema, topic, self.fmt)[1]
+            needs_ids = fill(write.input_schema, topic, self.fmt, description=write.description)[1]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
             if needs_ids and not all(any(id_regex(p, o) for _, o in done) for p in needs_ids):
@@ -589,6 +589,36 @@ def as_phrase(description: str) -> str:
         f" as {m.group(2).lower()}"
 
 
+_ADDRESSED = (("addressed to", re.compile(r"to|recipients?|to_?address|to_?email", re.IGNORECASE)),
+              ("with a copy to", re.compile(r"b?cc", re.IGNORECASE)),
+              ("sent from", re.compile(r"from|sender|from_?address|from_?email", re.IGNORECASE)))
+
+
+def given_values(step: ChainStep, description: str = "") -> list[str]:
+    """The literal arguments of a seeded step that came from a value kind, not from the records or a handle (fill.
+    kind_value: a date, an amount, a recipient's address), as a request says them ('addressed to Marta Quintela
+    (marta.quintela@brightwater.example)', 'a date of 2026-10-15', 'an amount of 1250'): the person must say them,
+    or the agent cannot make the same call."""
+    from task_synth.addresses import KINDS as ADDRESS_KINDS
+    from task_synth.addresses import role_kind, words
+    from task_synth.fill import kind_values
+    from task_synth.wording import named_value
+
+    out = []
+    for p, v in step.arguments.items():
+        if p in step.bindings or isinstance(v, bool) or not isinstance(v, str | int | float) or \
+                role(p, {}) in ("file", "sheet", "cell", "name", "id", "content"):
+            continue
+        kind = param_kind(p, {}) or role_kind(p, {}, description)
+        if kind in ADDRESS_KINDS:
+            said = words(str(kind), v)
+            out.append(next((f"{lead} {said}" for lead, rx in _ADDRESSED if kind == "email" and rx.fullmatch(p)),
+                            f"{humanize(p)} {said}"))
+        elif kind in ("date", "number", "time") and v in kind_values(p, kind):
+            out.append(named_value(p, str(v)))
+    return out
+
+
 def checked_values(topic: Topic, afters: list[str], before: str, arguments: dict[str, Any]) -> list[str]:
     """What a state check looks for in one read: the topic's markers (its first and last record), except that a
     marker the control read on a fresh instance (BEFORE) also shows proves nothing, and gives way to another value of
@@ -617,6 +647,13 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
               zip(parts, made or [""] * len(parts), strict=True)]
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
     wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
+    given = [g for (steps, _), d in zip(parts, writes or [""] * len(parts), strict=True)
+             for s in steps[:-1] for g in given_values(s, d)]
+    lead = [g for g in given if g.startswith(tuple(w for w, _ in _ADDRESSED))]
+    said = ", ".join([*lead, *(["with " + listing([g for g in given if g not in lead])] if len(lead) < len(given)
+                               else [])])
+    wheres = [(w[0] + (f", {said}" if said and i == 0 else ""), w[1] + (f", {said}" if said and i == 0 else ""))
+              for i, w in enumerate(wheres)]
     fuzzy_where = " and also in ".join(w[0] for w in wheres)
     precise_where = " and in ".join(w[1] for w in wheres)
     records = "; ".join(topic.lines())
@@ -792,7 +829,8 @@ class WorldSeeding:
                     tg.start_soon(one, base + i, w, topic)
             # a write that worked, followed by a change of what it made (followups.py): one try per topic it worked with
             changes = [(tries[i][0], r[0]) for i, r in sorted(results.items()) if not isinstance(r, str)
-                       and tries[i][0] not in planner.sql and not fill(tries[i][0].input_schema, r[0], fmt)[1]
+                       and tries[i][0] not in planner.sql and not fill(tries[i][0].input_schema, r[0], fmt,
+                                                                              description=tries[i][0].description)[1]
                        and status_changes(planner.tools, tries[i][0])]
 
             base = len(tries)

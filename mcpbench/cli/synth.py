@@ -183,6 +183,14 @@ def _print_summary(s: dict[str, Any], state: Any) -> None:
                       for r in state.rejected if r.reasons and r.stage != "select")
     for reason, k in reasons.most_common(5):
         console.print(f"  [dim]{k} × {reason}[/]", highlight=False)
+    unreached = [n.removeprefix("sample:walk: no chain on ") for n in s["notes"]
+                 if n.startswith("sample:walk: no chain on ")]
+    if unreached and (not s["wanted"] or s["tasks"] < s["wanted"]):
+        console.print("  tools no chain calls:", highlight=False)
+        for line in unreached[:12]:
+            console.print(f"  [dim]· {escape(line)}[/]", highlight=False)
+        if len(unreached) > 12:
+            console.print(f"  [dim]· … and {len(unreached) - 12} more (notes in --json)[/]", highlight=False)
 
 
 @tasks_app.command("list")
