@@ -78,6 +78,21 @@ def test_a_listing_cut_at_the_output_cap_still_gives_the_items_of_its_longest_li
     assert [v for v, _ in named_items(text, "name")] == ["Oat Milk", "Rice"]
 
 
+def test_walks_that_read_a_listed_item_are_drawn_again_only_when_the_graph_allows_no_more():
+    from task_synth.artifacts import BindIntent, Chain, ChainStep
+    from task_synth.sampling import REBOUND, rebound
+
+    lst = ChainStep(server="s", tool="list_visits", arguments={})
+    read = ChainStep(server="s", tool="show_visit", arguments={}, depends_on=[0],
+                     binds=[BindIntent(param="visit_id", kind="visit_id@s", source=0)])
+    walk = Chain(id="p-c0000", steps=[lst, read], seed="1:p-c0000")
+    lone = Chain(id="p-c0001", steps=[ChainStep(server="s", tool="stats", arguments={})], seed="1:p-c0001")
+    more = rebound([walk, lone], 10, "p", 1)
+    assert len(more) == REBOUND and all(c.steps == walk.steps for c in more)
+    assert [c.id for c in more] == ["p-c0002", "p-c0003"] and more[0].seed == "1:p-c0002"  # another seed: another item
+    assert rebound([walk, lone], 2, "p", 1) == []  # the walks gave enough
+
+
 def kennel() -> ServerSpec:
     return ServerSpec(name="kennel", command=sys.executable, args=[str(KENNEL)], cwd="${EPISODE_DIR}", stateful=True,
                       output_cap_bytes=4096)
