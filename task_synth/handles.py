@@ -91,10 +91,16 @@ def id_fits(graph: ToolGraph, server: str, tool: str, param: str) -> bool:
     if not noun or node is None:
         return True
     about = _about(node)
-    if _noun_forms(noun) & about:
+    if _names(noun, about):
         return True
     rivals = {id_noun(p) for n in graph.nodes if n.server == server for p in [*n.params, *n.optional]} - {noun, ""}
-    return not any(_noun_forms(r) & about for r in rivals)
+    return not any(_names(r, about) for r in rivals)
+
+
+def _names(noun: str, words: set[str]) -> bool:
+    """WORDS name NOUN: its last word, singular or plural, or a word it shortens (`doc` of 'document')."""
+    last = noun.split()[-1] if noun else ""
+    return bool(_noun_forms(noun) & words) or (len(last) >= 3 and any(w.startswith(last) for w in words))
 
 
 def id_regex(param: str, output: str, generic: bool = True) -> str | None:

@@ -53,6 +53,7 @@ def test_a_bare_id_is_taken_as_a_nouns_id_only_from_a_tool_about_that_noun():
     assert not id_fits(graph, "s", "show_account", "invoice_id")
     assert id_fits(graph, "s", "make_invoice", "invoice_id")
     assert id_fits(graph, "s", "load", "session_id")  # a tool about nothing an id names keeps the bare id
+    assert id_fits(graph, "s", "make_invoice", "inv_id")  # a short form of the noun
     out = '{"id": "acc_1", "name": "x"}'
     assert key_regex("invoice_id", out) and key_regex("invoice_id", out, generic=False) is None
     # a field literally named for the noun comes first
