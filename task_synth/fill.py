@@ -191,9 +191,21 @@ def handle_value(r: str, topic: Topic, fmt: tuple[str, str]) -> Any:
     raise Unfillable(r)
 
 
-def key_regex(param: str, output: str) -> str | None:
-    """A regex reading the value of a key named like `param` in an output (JSON or 'key: value'), or None."""
-    names = [param] + ([param[:-2] + "_id", "id"] if param.endswith("Id") else ["id"] if param.endswith("_id") else [])
+def id_noun(param: str) -> str:
+    """The thing an id parameter names, lower case ('charge_id', 'chargeId', 'line_item_id' -> 'charge', 'charge',
+    'line item'); '' for a bare `id` or a name that is no id."""
+    m = re.fullmatch(r"(.+?)[_-]?(?:id|Id|ID)", param)
+    if not m:
+        return ""
+    return " ".join(w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", m.group(1)))
+
+
+def key_regex(param: str, output: str, generic: bool = True) -> str | None:
+    """A regex reading the value of a key named like `param` in an output (JSON or 'key: value'), or None. A
+    `<noun>_id` falls back on a bare `id` key only when GENERIC (the output is about that noun: handles.id_fits)."""
+    names = [param] + ([param[:-2] + "_id"] if param.endswith("Id") else [])
+    if generic and (param.endswith("Id") or param.endswith("_id")):
+        names.append("id")
     for name in names:
         for rx in (rf'"{re.escape(name)}"\s*:\s*"([^"\n]+)"', rf'"{re.escape(name)}"\s*:\s*(\d+)',
                    rf"(?im)^\W*{re.escape(name)}\W*[:=]\s*([\w.-]+)"):
@@ -341,5 +353,5 @@ def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value", "json_types",
-           "key_regex", "kind_value", "kind_values", "role", "sql_statements", "writes_content"]
+__all__ = ["FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value", "id_noun",
+           "json_types", "key_regex", "kind_value", "kind_values", "role", "sql_statements", "writes_content"]

@@ -33,9 +33,16 @@ MUTATING_VERBS = ("write|create|delete|remove|update|insert|move|edit|add|append
                   "|cancel|archive|publish|enable|disable|start|stop|spawn|mutate|bump|increment|decrement|lock"
                   "|unlock|grant|revoke|modify|change|replace|merge|format|apply|protect|unprotect|copy|customize"
                   "|install|uninstall|deploy|upsert|truncate|purge|erase|overwrite|import|load|attach|detach|link"
-                  "|unlink|invite|pay|transfer|remember|memorize|memorise|supersede|revise|persist")
+                  "|unlink|invite|pay|transfer|remember|memorize|memorise|supersede|revise|persist"
+                  "|capture|refund|void|reserve|confirm|reject|decline|accept|dismiss|authorize|authorise|settle"
+                  "|withdraw|deposit|dispatch|reply|subscribe|unsubscribe|suspend|resume|pause|activate|deactivate"
+                  "|renew|reopen|escalate|unassign|rollback|revert|dispute|redeem|enroll|enrol|pin|unpin|hide"
+                  "|unhide|mute|unmute|snooze")
 """Verbs of tools that change something. A tool whose name holds one, or whose description starts with one, is not
-read-only unless its server says so (readOnlyHint)."""
+read-only unless its server says so (readOnlyHint). Money moves (capture, refund, void, settle, …), decisions on
+an item (confirm, reject, accept, dismiss, …) and changes of its state (pause, resume, reopen, …) change it too.
+Words that are as often nouns of reading tools are left out ('book_count', 'charge_summary', 'rate', 'order',
+'resolve_hostname'): a name that starts with a reading verb reads anyway (_READ_FIRST)."""
 REMOVES = re.compile(r"(^|[_\-. ])(delete|remove|clear|drop|reset|destroy|purge|unset|undo)", re.IGNORECASE)
 """A tool name that removes or resets something: never written with, nor used to make or change an item."""
 _READ_FIRST = re.compile(r"(?:get|list|read|search|show|describe|find|query|count|view|fetch|lookup|inspect)\b",

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import ChainStep, HandleSource, ToolGraph, ToolNode
 from task_synth.binding import BindingError, expand, resolve_binding
-from task_synth.fill import INT_ID, Unfillable, file_format, fill, key_regex, role
+from task_synth.fill import INT_ID, Unfillable, file_format, fill, id_noun, key_regex, role
 from task_synth.graph import handle_source
 from task_synth.kinds import param_kind
 
@@ -65,19 +65,59 @@ _ID_VALUE = r"((?=[\w-]*\d)[A-Za-z0-9][\w-]*|-(?![\w-]))"
 drawn id is written as in stored outputs, so the binding still re-reads them."""
 
 
-def id_regex(param: str, output: str) -> str | None:
+def _noun_forms(noun: str) -> set[str]:
+    w = noun.split()[-1] if noun else ""
+    if len(w) < 2:
+        return set()
+    out = {w, w + "s", w + "es"}
+    if w.endswith("y"):
+        out.add(w[:-1] + "ies")
+    return out
+
+
+def _about(node: ToolNode) -> set[str]:
+    """The words of a tool's name and of its description's first sentence, lower case."""
+    first = re.split(r"(?<=[.!?])\s|\n", (node.description or "").strip(), maxsplit=1)[0]
+    return {w.lower() for w in re.findall(r"[A-Za-z][a-z]*", f"{node.tool.replace('_', ' ')} {first}")}
+
+
+def id_fits(graph: ToolGraph, server: str, tool: str, param: str) -> bool:
+    """Whether a bare `id` in TOOL's output may be taken as PARAM (`<noun>_id`): the tool is about that noun
+    (`make_invoice` or "List invoices" for `invoice_id`), or it names no other thing an id parameter of the server
+    names. `open_account` answers the account's `id`, never the `invoice_id` another tool takes. A bare `id`
+    parameter takes any."""
+    noun = id_noun(param)
+    node = graph.node(f"{server}/{tool}")
+    if not noun or node is None:
+        return True
+    about = _about(node)
+    if _names(noun, about):
+        return True
+    rivals = {id_noun(p) for n in graph.nodes if n.server == server for p in [*n.params, *n.optional]} - {noun, ""}
+    return not any(_names(r, about) for r in rivals)
+
+
+def _names(noun: str, words: set[str]) -> bool:
+    """WORDS name NOUN: its last word, singular or plural, or a word it shortens (`doc` of 'document')."""
+    last = noun.split()[-1] if noun else ""
+    return bool(_noun_forms(noun) & words) or (len(last) >= 3 and any(w.startswith(last) for w in words))
+
+
+def id_regex(param: str, output: str, generic: bool = True) -> str | None:
     """A regex reading the id `param` takes from an output: a key named like it (fill.key_regex: JSON or 'key: value'
     lines), else the id said in text — after the noun the parameter names ('Created collection 3' for
     `collection_id`, 'Basket b7f3a9c2 is ready' for `basketId`) or after 'id' ('saved (id: r-17)'); for an item's
     number (`old_id`, `memoryId`: any name ending in id) also the first number written '#3' ('Logged entry #3
-    (fact)'). None when the output says none."""
-    rx = key_regex(param, output)
+    (fact)'). A bare 'id' is read only when GENERIC (the output is about what PARAM names: id_fits). None when the
+    output says none."""
+    rx = key_regex(param, output, generic)
     if rx:
         return rx
     words = re.findall(r"[A-Za-z][a-z]*", re.sub(r"(?i)[_-]?ids?$", "", param))
     forms = [rf"(?i)\b{re.escape(words[-1].lower())}s?\b\s*(?:id|no\.?|number)?\s*[:=#]?\s*#?{_ID_VALUE}"] \
         if words else []
-    forms.append(rf"(?i)\bid\b\s*[:=#]?\s*#?{_ID_VALUE}")
+    if generic:
+        forms.append(rf"(?i)\bid\b\s*[:=#]?\s*#?{_ID_VALUE}")
     if INT_ID.search(param):  # an item's number said as '#3' ("Logged entry #3", "Stored memory #3 (fact)")
         forms.append(r"(?<![\w#&])#(\d+)\b")
     return next((f for f in forms if re.search(f, output, re.DOTALL)), None)
@@ -161,9 +201,11 @@ def _files(base: Path) -> list[Path]:
     return out
 
 
-def opener_candidates(state: SynthState, server: str, params: set[str]) -> list[ToolEntry]:
+def opener_candidates(state: SynthState, server: str, params: set[str],
+                      sourced: frozenset[str] | set[str] = frozenset()) -> list[ToolEntry]:
     """Tools of `server` that may open what `params` name: the output schema has the key, else the name or the
-    description says load/open/create/…; never a removal, never one that itself takes one of `params`."""
+    description says load/open/create/…; never a removal, never one that itself takes one of `params` (unless it is
+    one of `sourced`, handles another opener gives)."""
     def out_keys(e: ToolEntry) -> set[str]:
         keys: set[str] = set()
 
@@ -178,7 +220,7 @@ def opener_candidates(state: SynthState, server: str, params: set[str]) -> list[
     ranked: list[tuple[int, int, str, ToolEntry]] = []
     for e in state.entries:
         req = set((e.input_schema or {}).get("required") or [])
-        if e.server != server or req & params or _REMOVES.search(e.name):
+        if e.server != server or (req & params) - set(sourced) or _REMOVES.search(e.name):
             continue
         if params & out_keys(e):
             score = 0
@@ -192,15 +234,17 @@ def opener_candidates(state: SynthState, server: str, params: set[str]) -> list[
     return [e for *_, e in sorted(ranked, key=lambda r: r[:3])]
 
 
-def argument_sets(state: SynthState, entry: ToolEntry) -> list[dict[str, Any]]:
+def argument_sets(state: SynthState, entry: ToolEntry, bound: frozenset[str] | set[str] = frozenset()
+                  ) -> list[dict[str, Any]]:
     """Argument sets to try an opener with: files the server sees for file parameters, then what a learnt set-up
-    would be filled from (probe.setup_values), else a world topic's records; [] when a parameter has no value."""
+    would be filled from (probe.setup_values), else a world topic's records; [] when a parameter has no value.
+    Parameters in BOUND (handles an earlier opener gives) are left out."""
     from task_synth.probe import setup_values
     from task_synth.topics import world_topics
 
     schema = entry.input_schema or {}
     props = schema.get("properties") or {}
-    required = [str(p) for p in schema.get("required") or []]
+    required = [str(p) for p in schema.get("required") or [] if p not in bound]
     files = server_files(state, entry.server)
     fmt = file_format([e.description for e in state.entries if e.server == entry.server])
     options: list[list[Any]] = []
@@ -223,10 +267,39 @@ def argument_sets(state: SynthState, entry: ToolEntry) -> list[dict[str, Any]]:
         if not vals:
             return []
         options.append(vals)
+    made_with = _made_with(state, entry, set(required) | set(bound))
     if not required:
-        return [{}]
+        return [made_with]
     n = min(OPENER_TRIES, max(len(o) for o in options))
-    return [{p: o[min(i, len(o) - 1)] for p, o in zip(required, options, strict=True)} for i in range(n)]
+    return [{**made_with, **{p: o[min(i, len(o) - 1)] for p, o in zip(required, options, strict=True)}}
+            for i in range(n)]
+
+
+_WITH = re.compile(r"\bwith\b([^.;\n]{1,120})", re.IGNORECASE)
+
+
+def _made_with(state: SynthState, entry: ToolEntry, taken: set[str]) -> dict[str, Any]:
+    """The optional parameters the opener's first sentence says it makes its item with ("Create an account with an
+    opening balance and a currency" -> `balance`), each given its first literal value when it has one: an item made
+    without them may exist but be of no use to what takes it (a charge on an account holding nothing fails)."""
+    from task_synth.graph import literal_values
+
+    m = _WITH.search(re.split(r"(?<=[.!?])\s", (entry.description or "").strip(), maxsplit=1)[0])
+    if not m:
+        return {}
+    said = {w.lower() for w in re.findall(r"[A-Za-z]+", m.group(1))}
+    props = (entry.input_schema or {}).get("properties") or {}
+    out: dict[str, Any] = {}
+    for p in sorted(props):
+        ps = props[p] if isinstance(props[p], dict) else {}
+        words = {w.lower() for w in re.findall(r"[A-Za-z][a-z]*", p)}
+        kind = param_kind(p, ps)
+        if p in taken or not words or not words <= said or kind is None:
+            continue
+        vals = literal_values(state.graph, kind, ps, entry.server, p)
+        if vals:
+            out[p] = vals[0]
+    return out
 
 
 def _ok(out: Any) -> bool:
@@ -237,9 +310,9 @@ def _ok(out: Any) -> bool:
 
 async def learn_openers(state: SynthState, servers: list[str]) -> None:
     """Find, for each handle parameter of `servers` (isolated per episode), a tool that opens it (graph.handles).
-    Each candidate is tried with all its argument sets in one sandbox episode."""
-    from task_synth.probe import _run_setups
-
+    Each candidate is tried with all its argument sets in one sandbox episode. A second round tries tools that need
+    a handle the first round found (`book_visit(owner_id, …)` opens the `visit_id` other tools take once
+    `add_owner` opens the `owner_id`): the handle's opener runs first and the new opener records it as a need."""
     schemas = {f"{e.server}/{e.name}": (e.input_schema or {}).get("properties") or {} for e in state.entries}
     for server in servers:
         wanted = sorted({p for n in state.graph.nodes if n.server == server for p, k in n.params.items()
@@ -247,28 +320,56 @@ async def learn_openers(state: SynthState, servers: list[str]) -> None:
                         - {h.param for h in state.graph.handles if h.server == server})
         if not wanted:
             continue
-        for cand in opener_candidates(state, server, set(wanted))[:CANDIDATES]:
-            todo = [p for p in wanted if not any(h.server == server and h.param == p for h in state.graph.handles)]
-            sets = argument_sets(state, cand)
-            if not todo or not sets:
+        tried: set[str] = set()
+        for _round in range(2):
+            sourced = {h.param for h in state.graph.handles if h.server == server} if _round else set()
+            todo = [p for p in wanted if p not in sourced]
+            if not todo or (_round and not sourced):
+                break
+            cands = [c for c in opener_candidates(state, server, set(todo), sourced) if c.name not in tried
+                     and (not _round or sourced & set((c.input_schema or {}).get("required") or []))]
+            for cand in cands[:CANDIDATES]:
+                tried.add(cand.name)
+                await _try_opener(state, server, cand, wanted, sourced)
+
+
+async def _try_opener(state: SynthState, server: str, cand: ToolEntry, wanted: list[str], sourced: set[str]) -> None:
+    from task_synth.probe import _run_setups
+
+    todo = [p for p in wanted if not any(h.server == server and h.param == p for h in state.graph.handles)]
+    needs = sorted(set((cand.input_schema or {}).get("required") or []) & sourced)
+    sets = argument_sets(state, cand, set(needs))
+    if not todo or not sets:
+        return
+    try:
+        pre, bound = prelude(state.graph, server, needs)
+    except KeyError:
+        return
+    worked: dict[str, list[tuple[dict[str, Any], str]]] = {}
+    async with state.live.episode(f"synth-open-{server}-{cand.name}", servers=[server],
+                                  call_timeout_s=state.options.call_timeout_s) as tools:
+        await _run_setups(state, tools, [server])
+        outs = await run_prelude(state, tools, pre) if pre else []
+        if isinstance(outs, str):
+            return
+        for args in sets:
+            given = expand(dict(args), state.builtins)
+            try:
+                given.update({q: resolve_binding(bound[q], outs) for q in needs})
+            except BindingError:
+                return
+            out = await tools.call_real(server, cand.name, given, state.options.call_timeout_s)
+            if not _ok(out):
                 continue
-            worked: dict[str, list[tuple[dict[str, Any], str]]] = {}
-            async with state.live.episode(f"synth-open-{server}-{cand.name}", servers=[server],
-                                          call_timeout_s=state.options.call_timeout_s) as tools:
-                await _run_setups(state, tools, [server])
-                for args in sets:
-                    out = await tools.call_real(server, cand.name, expand(dict(args), state.builtins),
-                                                state.options.call_timeout_s)
-                    if not _ok(out):
-                        continue
-                    for p in todo:
-                        rx = id_regex(p, out.content)
-                        if rx:
-                            worked.setdefault(p, []).append((args, rx))
-            for p, found in sorted(worked.items()):
-                state.graph.handles.append(HandleSource(server=server, tool=cand.name, param=p, extract=found[0][1],
-                                                        arguments=[a for a, _ in found][:KEPT_ARGUMENTS]))
-                state.notes.append(f"graph:probe: {server}/{cand.name} opens the {p} other tools take")
+            for p in todo:
+                rx = id_regex(p, out.content, id_fits(state.graph, server, cand.name, p))
+                if rx:
+                    worked.setdefault(p, []).append((args, rx))
+    for p, found in sorted(worked.items()):
+        state.graph.handles.append(HandleSource(server=server, tool=cand.name, param=p, extract=found[0][1],
+                                                arguments=[a for a, _ in found][:KEPT_ARGUMENTS],
+                                                needs={q: q for q in needs}))
+        state.notes.append(f"graph:probe: {server}/{cand.name} opens the {p} other tools take")
 
 
 def observe(state: SynthState, node: ToolNode, args: dict[str, Any], raw: str) -> None:
@@ -281,7 +382,7 @@ def observe(state: SynthState, node: ToolNode, args: dict[str, Any], raw: str) -
     for p in sorted(wanted - own):
         if any(h.server == node.server and h.tool == node.tool and h.param == p for h in state.graph.handles):
             continue
-        rx = key_regex(p, raw)
+        rx = key_regex(p, raw, id_fits(state.graph, node.server, node.tool, p))
         if rx:
             state.graph.handles.append(HandleSource(
                 server=node.server, tool=node.tool, param=p, extract=rx,
@@ -304,7 +405,8 @@ async def confirm_producers(state: SynthState) -> None:
         async with state.live.episode(f"synth-producer-{hs.server}-{hs.tool}", servers=[hs.server],
                                       call_timeout_s=state.options.call_timeout_s) as tools:
             outs = await run_prelude(state, tools, [*pre, step])
-        if not isinstance(outs, str) and key_regex(hs.param, outs[-1]) == hs.extract:
+        fits = id_fits(state.graph, hs.server, hs.tool, hs.param)
+        if not isinstance(outs, str) and key_regex(hs.param, outs[-1], fits) == hs.extract:
             state.graph.handles.append(hs)
 
 
@@ -422,6 +524,7 @@ __all__ = [
     "confirm_producers",
     "context_tools",
     "handle_keys",
+    "id_fits",
     "id_regex",
     "is_handle_param",
     "learn_openers",

@@ -391,6 +391,19 @@ def listed_kind(field: str, server: str) -> str:
     return name
 
 
+def listed_param_kind(name: str, field: str, server: str, tool: str) -> str:
+    """Register the run-local kind NAME (`visit_id@kennel`, whose literal pool a listing gave: listers.py) as found in
+    the output of the listing TOOL of SERVER, under FIELD (`"id": "vis_3"` of each listed visit), so the listing feeds
+    the parameter in walks (list, then read one), not only as a literal. Only the values of the listed items count,
+    never a field of that name nested inside one; another listing's names are not these (a price list's names are no
+    breeds)."""
+    if name not in KINDS:
+        register_kind(Kind(name, r'[^"\\\n]{1,80}', find=rf'"{re.escape(field)}"\s*:\s*"?([^"\\\n,]{{1,80}})',
+                           sources=rf"^{re.escape(server)}/{re.escape(tool)}$", noun=field,
+                           accept=lambda text, start, end: text[start:end] in _listed_names(text, field)))
+    return name
+
+
 @functools.lru_cache(maxsize=64)
 def _listed_names(text: str, field: str) -> frozenset[str]:
     """The names the items of the list an output holds go by (listers.named_items): never a field of the same name
@@ -425,6 +438,7 @@ __all__ = [
     "Kind",
     "composers_into",
     "find_values",
+    "listed_param_kind",
     "param_kind",
     "pick_references",
     "reference_regex",

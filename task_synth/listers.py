@@ -129,16 +129,37 @@ def _lists(node: Any) -> list[tuple[str, list[Any]]]:
 
 
 def _from_objects(items: list[Any], param: str) -> list[str]:
+    return _field_values(items, param)[1]
+
+
+def _field_values(items: list[Any], param: str) -> tuple[str, list[str]]:
+    """(the field, its values) of the objects of a list that give `param` (FIELDS in order); ('', []) when none."""
     objs = [i for i in items if isinstance(i, dict)]
     if not objs:
-        return []
+        return "", []
     nouns = [w for w in forms(param) if w != param]  # `sheet` for sheet_name
     names = [f.format(p=param) for f in FIELDS[:5]] + nouns + [f.format(p=param) for f in FIELDS[5:]]
     for name in names:
         vals = [o.get(name) for o in objs]
         if all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() for v in vals):
-            return [str(v) for v in vals]
-    return []
+            return name, [str(v) for v in vals]
+    return "", []
+
+
+def listed_field(text: str, param: str) -> str:
+    """The object field a listing gives `param`'s values under (extract_values' choice); '' when its values are not
+    an object list's field (a list of strings, a code table, text)."""
+    data = json_values(text)
+    if data is None:
+        return ""
+    plural = set(forms(param))
+    for _, items in sorted(_lists(data), key=lambda kv: (kv[0].lower() not in plural, )):
+        if items and all(isinstance(i, str) for i in items):
+            return ""
+        field, vals = _field_values(items, param)
+        if vals:
+            return field
+    return ""
 
 
 _CUT = re.compile(r"\s*\[\.\.\. mcpbench: output truncated at \d+ bytes; original size \d+ bytes\]\s*$")
@@ -170,12 +191,41 @@ def json_values(text: str) -> Any:
     return items if len(items) >= 2 else None
 
 
+_KEYED_LIST = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*\[')
+
+
 def _cut_list(text: str) -> Any:
-    """The whole items of the list a cut output starts with (as the list, or as {key: list}); None when fewer than
-    two items are whole."""
+    """The whole items of the list a cut output starts with (as the list, or as {key: list}), else of the longest list
+    a top-level key of the cut object holds (`{"count": 236, "filters": {…}, "foods": [{…}, …` -> {"foods": […]});
+    None when fewer than two items are whole."""
     m = _LIST_START.match(text)
-    if not m:
-        return None
+    if m:
+        return _whole_items(text, m)
+    best: Any = None
+    for km in _KEYED_LIST.finditer(text):
+        if text.lstrip().startswith("{") and _depth(text, km.start()) == 1:
+            found = _whole_items(text, km, keyed=True)
+            if found is not None and (best is None or len(next(iter(found.values()))) > len(next(iter(best.values())))):
+                best = found
+    return best
+
+
+def _depth(text: str, end: int) -> int:
+    """How many objects and lists are open at END (strings skipped)."""
+    depth, in_str, esc = 0, False, False
+    for ch in text[:end]:
+        if in_str:
+            esc, in_str = (False, in_str) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return depth
+
+
+def _whole_items(text: str, m: re.Match[str], keyed: bool = False) -> Any:
     dec = json.JSONDecoder()
     items: list[Any] = []
     i = m.end()
@@ -189,7 +239,7 @@ def _cut_list(text: str) -> Any:
         items.append(v)
     if len(items) < 2:
         return None
-    return items if m.group(1) is None else {json.loads(f'"{m.group(1)}"'): items}
+    return items if m.group(1) is None and not keyed else {json.loads(f'"{m.group(1)}"'): items}
 
 
 def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
@@ -352,7 +402,7 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
     the same in two episodes. A query parameter keeps its kind (`search`: what an entity a walk found may feed) and
     gets the names as the server's own literals (graph.local_pools); a bare name takes the run-local kind
     `param@server`. So "search for <a listed trail> and tell me its ascent" asks about a real name."""
-    from task_synth.kinds import listed_kind
+    from task_synth.kinds import listed_kind, listed_param_kind
 
     outputs = {} if outputs is None else outputs
     for server, takers in sorted(search_takers(state).items()):
@@ -381,11 +431,14 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
                     kind = f"{param}@{server}"
                     state.graph.pools.setdefault(kind, values)
                     node.params[param] = kind
+                    listed_param_kind(kind, field, server, lister.tool)  # a walk from the listing binds a name
                 state.notes.append(f"graph:listers: {node.key} {param} takes the names {lister.tool} lists")
                 break
 
 
 async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool:
+    from task_synth.kinds import listed_param_kind
+
     learnt = False
     for server, params in sorted(open_params(state).items()):
         for param in params:
@@ -402,6 +455,9 @@ async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool
             kind = f"{param}@{server}"
             state.graph.pools[kind] = values
             learnt = True
+            field = listed_field(text or "", param)
+            if field and not lister.params:  # the listing feeds it in walks too, not only as a literal
+                listed_param_kind(kind, field, server, lister.tool)
             given = _given(state, lister)
             for node in state.graph.nodes:
                 if node.server == server and node.params.get(param, "") is None:
@@ -417,4 +473,5 @@ async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool
 
 
 __all__ = ["FIELDS", "GENERIC_TAILS", "NAMED_BY", "POOL", "extract_values", "forms", "json_values", "learn",
-           "learn_searches", "listers", "mentions", "named_items", "open_params", "rank", "search_takers", "subject"]
+           "learn_searches", "listed_field", "listers", "mentions", "named_items", "open_params", "rank",
+           "search_takers", "subject"]

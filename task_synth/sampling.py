@@ -218,6 +218,26 @@ def _ordered_kind(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+REBOUND = 2
+"""Extra draws of a walk that reads a listed value, when the graph allows no more distinct walks."""
+
+
+def rebound(chains: list[Chain], want: int, prefix: str, seed: int) -> list[Chain]:
+    """When the walks left the run short of `want`, the walks that bind a value read from an earlier output (the
+    k-th message a listing gives) drawn again, up to REBOUND more times each: grounded under another seed, each binds
+    another listed item (a list → read walk on a small mailbox asks of another message). A draw that binds the same
+    item gives the same answer and is dropped as a duplicate later."""
+    bound = [c for c in chains if any(s.binds for s in c.steps)]
+    out: list[Chain] = []
+    for _ in range(REBOUND):
+        for c in bound:
+            if len(chains) + len(out) >= want:
+                return out
+            cid = f"{prefix}-c{len(chains) + len(out):04d}"
+            out.append(c.model_copy(update={"id": cid, "seed": f"{seed}:{cid}"}))
+    return out
+
+
 LONE_PER_TOOL = 3
 """One-hop chains per read tool of a lone server (each with other literal arguments), times `variants`."""
 
@@ -408,6 +428,7 @@ class WalkSampler:
             for s in steps:
                 walker.uses[f"{s.server}/{s.tool}"] += 1
             chains.append(chain.model_copy(update={"seed": f"{o.seed}:{chain.id}"}))
+        chains += rebound(chains, want, o.id_prefix, o.seed)
         if o.lone_reads:
             chains += lone_reads(state, walker, rng, chains, want)
             state.walker = walker
@@ -418,5 +439,5 @@ class WalkSampler:
                                f"(the graph of {', '.join(o.servers)} allows no more)")
 
 
-__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "LoneRetry", "WalkSampler", "in_order", "lone_reads", "paths_for", "redrawn",
-           "with_setups"]
+__all__ = ["HOP_WEIGHTS", "LONE_PER_TOOL", "REBOUND", "LoneRetry", "WalkSampler", "in_order", "lone_reads", "paths_for",
+           "rebound", "redrawn", "with_setups"]

@@ -39,7 +39,7 @@ from task_synth.followups import change_phrase, kind_for, new_choice, shows_chan
 from task_synth.grammar import codeish, with_article
 from task_synth.graph import MUTATING_VERBS, REMOVES, handle_source, is_read_only, named_as_read
 from task_synth.grounding import GroundingFailed, ground_chain
-from task_synth.handles import HIDDEN, id_regex
+from task_synth.handles import HIDDEN, id_fits, id_regex
 from task_synth.kinds import param_kind
 from task_synth.normalise import VARIES
 from task_synth.probe import looks_like_error
@@ -254,13 +254,13 @@ class WritePlanner:
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
             if role(p, props[p] or {}) == "id":
                 for j in range(len(done) - 1, -1, -1):
-                    rx = id_regex(p, done[j][1])
+                    rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p))
                     if rx:
                         bindings[p] = f"step[{j}]:{rx}"
                         break
         for p in ids:
             for j in range(len(done) - 1, -1, -1):
-                rx = id_regex(p, done[j][1])
+                rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p))
                 if rx:
                     bindings[p] = f"step[{j}]:{rx}"
                     break
@@ -301,6 +301,10 @@ class WritePlanner:
         args.update(expand({p: extra[p] for p in names}, self.state.builtins))
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         return _text(out)
+
+    def _fits(self, tool: str, param: str) -> bool:
+        """Whether TOOL's bare `id` may be taken as PARAM (handles.id_fits)."""
+        return id_fits(self.state.graph, self.server, tool, param)
 
     def _like(self, tool: str, param: str) -> Any:
         """A value of the parameter's JSON type, so a bound value is converted to it (an item's number stays an
@@ -374,14 +378,14 @@ class WritePlanner:
             needs_ids = fill(write.input_schema, topic, self.fmt, description=write.description)[1]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
-            if needs_ids and not all(any(id_regex(p, o) for _, o in done) for p in needs_ids):
+            if needs_ids and not all(any(id_regex(p, o, self._fits(st.tool, p)) for st, o in done) for p in needs_ids):
                 for creator in self._creators(write):
                     try:
                         s = self._fill_step(creator, topic, done, content=False)
                     except Unfillable:
                         continue
                     ok, out = await self._run(tools, s, done, topic)
-                    if ok and all(id_regex(p, out) for p in needs_ids):
+                    if ok and all(id_regex(p, out, self._fits(s.tool, p)) for p in needs_ids):
                         done.append((s, out))
                         break
             try:

@@ -90,6 +90,12 @@ VERBS = frozenset((
     "annotate", "append", "choose", "classify", "concatenate", "copy", "draw", "highlight", "insert", "make", "move",
     "normalise", "normalize", "pick", "rename", "reverse", "save", "shuffle", "sketch", "store", "suggest",
     "tokenise", "tokenize", "transcribe", "truncate", "visualise",
+    # verbs of writes: a request asks for the change ("register an owner", "capture the charge")
+    "accept", "approve", "archive", "assign", "attach", "book", "cancel", "capture", "charge", "close", "complete",
+    "confirm", "decline", "deposit", "disable", "dispute", "enable", "enroll", "forward", "invite", "mark", "pause",
+    "pay", "pin", "publish", "redeem", "refund", "register", "reject", "reply", "reserve", "restore", "resume",
+    "schedule", "settle", "share", "start", "stop", "submit", "subscribe", "transfer", "unpin", "unsubscribe",
+    "upload", "void", "withdraw",
 ))
 _DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "any", "some", "your", "its", "their", "our", "this",
                 "that", "these", "those", "information", "details", "data", "current", "available", "basic"}

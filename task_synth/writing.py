@@ -557,7 +557,8 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
     vs = views(g, state)
     ask, regex = choose_ask(g, state)
     k = len(g.steps) - 1
-    setup = context_tools(state.graph)
+    # an opener that makes something (a write: a new customer, a booking) is asked for, not a place to work in
+    setup = context_tools(state.graph) - made_here(g, state)
     pre = [v for v in vs if (v.server, v.tool) in setup]
     body = [v for v in vs if (v.server, v.tool) not in setup]
     clauses = []
@@ -589,8 +590,19 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
     precise += f" {ask.precise}"
     answer = ask.answer.replace("{value}", placeholder(k, regex))
     raw = (g.steps[-1].raw or g.steps[-1].outputs)[0]
-    return Draft(precise=precise, fuzzy=fuzzy, answer=answer,
-                 checks=[check_for(ask, regex, k, raw)], writer="templates")
+    return Draft(precise=precise, fuzzy=fuzzy, answer=answer, checks=[check_for(ask, regex, k, raw)],
+                 writer="templates", tags=["stateful"] if made_here(g, state) else [])
+
+
+def made_here(g: Grounded, state: SynthState) -> set[tuple[str, str]]:
+    """(server, tool) of the chain's steps that change something (openers that create: a customer, then a charge
+    on it): the request asks for them, and the task is stateful."""
+    out = set()
+    for s in g.steps:
+        node = state.graph.node(f"{s.server}/{s.tool}")
+        if node is not None and not node.read_only:
+            out.add((s.server, s.tool))
+    return out
 
 
 def walk_key(g: Grounded) -> str:
