@@ -91,9 +91,9 @@ def main() -> int:
     parts = ["# Tasks gallery: synthesized on the development set's third-party servers", "",
              f"Generated from {how}, servers from "
              f"`{a.config.relative_to(ROOT) if a.config.is_relative_to(ROOT) else a.config}`: offline, no model, no "
-             "per-server code (no code names these servers; fixes were worked out on their shapes, each shown first on a "
-             "fixture server, so the held-out set in docs/tasks.md is the test on servers never worked against). Three "
-             "tasks per server — judge them yourself. How they are made: docs/tasks.md.", ""]
+             "per-server code (no code names these servers; fixes were worked out on their shapes, each shown first "
+             "on a fixture server, so the held-out set in docs/tasks.md is the test on servers never worked against). "
+             "Three tasks per server — judge them yourself. How they are made: docs/tasks.md.", ""]
     for spec in specs:
         if a.src is not None:
             f = a.src / f"{spec.name}.jsonl"
