@@ -260,7 +260,8 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
         for k in KINDS.values():
             if re.search(k.param_described, desc, re.IGNORECASE):
                 return k.name
-    if numeric or (types == {None} and _untyped_figure(name, desc)):
+    untyped = types == {None} and not any(k in schema for k in ("anyOf", "oneOf", "allOf", "$ref", "const"))
+    if numeric or (untyped and _untyped_figure(name, desc)):
         return "number"
     return None
 

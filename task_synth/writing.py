@@ -597,10 +597,11 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
 def made_here(g: Grounded, state: SynthState) -> set[tuple[str, str]]:
     """(server, tool) of the chain's steps that change something (openers that create: a customer, then a charge
     on it): the request asks for them, and the task is stateful."""
+    setups = {(srv, str(su["tool"])) for srv, su in state.graph.setups.items()}  # set the scene: said 'working in'
     out = set()
     for s in g.steps:
         node = state.graph.node(f"{s.server}/{s.tool}")
-        if node is not None and not node.read_only:
+        if node is not None and not node.read_only and (s.server, s.tool) not in setups:
             out.add((s.server, s.tool))
     return out
 
