@@ -294,7 +294,7 @@ class LoneRetry:
     def __init__(self, after_write: bool = False):
         self.after_write = after_write
         """Run again after writing: the reads whose every walk grounded but lost its purpose (a number of days fed
-        as kills) get lone reads too, written by the writer step that follows."""
+        as goals) get lone reads too, written by the writer step that follows."""
 
     async def run(self, state: SynthState) -> None:
         o = state.options

@@ -142,8 +142,8 @@ def first_clause(description: str) -> str:
         after = re.split(r"[,.;:()]", s[cut.end():], maxsplit=1)[0].split()
         if cut.group().strip() == "," and 1 <= len(after) <= 3 and after[0][:1].islower() and \
                 after[0].lower() not in _DANGLING | _CONNECTORS and _ADJECTIVE_END.search(head):
-            # a comma between the adjectives of a noun phrase ('with an honest, role-aware read'): the cut would
-            # leave 'with an honest', so the unfinished phrase goes too ('…, including hidden ones' is a new phrase)
+            # a comma between the adjectives of a noun phrase ('with a careful, step-by-step read'): the cut would
+            # leave 'with a careful', so the unfinished phrase goes too ('…, including hidden ones' is a new phrase)
             head = _UNFINISHED.sub("", head)
         s = head
     s = s.strip(" ,.")
@@ -153,11 +153,11 @@ def first_clause(description: str) -> str:
 
 _UNFINISHED = re.compile(r"\s+(?:with|of|for|from|to|in|on|by|at|into|as)\s+(?:an?|the|some|one)\s+[\w-]+$",
                          re.IGNORECASE)
-"""A phrase cut off at a comma between its adjectives ('… with an honest' of '… with an honest, role-aware read')."""
+"""A phrase cut off at a comma between its adjectives ('… with a careful' of '… with a careful, step-by-step read')."""
 
 _ADJECTIVE_END = re.compile(r"\s(?:an?|the|some|one)\s+[a-z-]*"
                             r"(?:est|ful|ous|ive|al|ic|able|ible|less|ish|ary|ent|ant)$")
-"""A noun phrase that stops at a word shaped like an adjective ('an honest'): the comma after it lists another."""
+"""A noun phrase that stops at a word shaped like an adjective ('a careful'): the comma after it lists another."""
 
 _CONNECTORS = frozenset(("including", "given", "which", "that", "so", "then", "but", "plus", "if", "when", "where",
                          "while", "using", "via", "returning", "optionally", "e.g", "i.e", "as", "not", "only", "also",
@@ -288,7 +288,7 @@ def action(description: str, tool: str = "") -> Action:
         # a word of no known verb before an article is an imperative ('Rate a team's match', 'Tally the votes')
         return Action(low, rest)
     if low in _QUESTION_WORDS and len(words) > 2:
-        # an indirect question ('How many games a climb takes at a given winrate'): what the person works out
+        # an indirect question ('How many matches a season takes at a given pace'): what the person works out
         return Action("work out", _lower_first(" ".join(words)))
     if low.isalpha() and len(words) > 2 and words[1].lower() in ("out", "up"):
         return Action(f"{low} {words[1].lower()}", _lower_first(" ".join(words[2:])))  # 'Work out a percentage …'
@@ -452,7 +452,7 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
     dst = figure_class(name) or figure_class(desc)
     if dst is None:
         # a time span, a rate or a count into a parameter that names some other thing, sharing no word with it (a
-        # number of days fed as kills, a latency in ms as a points total, league points as wins); a parameter that
+        # number of days fed as goals, a travel time in minutes as shots, league points as wins); a parameter that
         # says nothing of what it takes ('x', 'value', 'old value') takes anything. Money goes by too many names
         # (a future value is a fine levy base) and a measure is any length, so neither is judged this way.
         wanted = _content_words(name)
@@ -469,7 +469,7 @@ _ANY_FIGURE = frozenset((
     "operand", "arg", "argument", "first", "second", "third", "left", "right", "base", "exponent", "power", "dividend",
     "divisor", "numerator", "denominator", "factor", "multiplier", "expression", "data", "quantity", "total", "sum",
     "result", "figure", "old", "new", "current", "initial", "final", "start", "end", "from", "to", "of", "per", "in",
-    "the", "min", "max", "minimum", "maximum", "target", "other", "given", "raw", "input", "output", "i", "j", "count",
+    "the", "min", "max", "minimum", "maximum", "target", "other", "given", "raw", "output", "i", "j", "count",
     "size", "limit", "times", "repeat", "repeats", "steps", "length",
 ))
 """Words that say nothing of what figure a parameter takes (x, value, the first operand, an old value)."""
