@@ -60,6 +60,10 @@ class ServerCounters:
     wire: _compat.WireStats = field(default_factory=_compat.WireStats)
     peak_in_flight: int = 0
     tool_changes: int = 0
+    last_result_at: float = 0.0
+    """time.monotonic() when a call last returned (a list_changed it caused may trail its result; see Fleet)."""
+    announces_tool_changes: bool = False
+    """The server declared capabilities.tools.listChanged: it may send notifications/tools/list_changed."""
 
     def as_status(self) -> dict[str, int]:
         w = self.wire
@@ -198,6 +202,8 @@ class Connection:
                         return
                     scope.deadline = math.inf
                     info = client.server_info
+                    caps = client.server_capabilities
+                    self.counters.announces_tool_changes |= bool(caps and caps.tools and caps.tools.list_changed)
                     self.client = client
                     self.status = self.status.model_copy(update={
                         "status": "connected", "tools": len(self.tools),
@@ -328,6 +334,7 @@ class Connection:
             finally:
                 self.in_flight -= 1
                 self.limiter.release()
+                self.counters.last_result_at = time.monotonic()
         except Exception as e:
             outcome, kind, msg = _compat.classify(e)
             if kind == "timeout":

@@ -330,6 +330,18 @@ class Fleet:
                 await self._relists_idle.wait()
         return not self._relists_pending
 
+    async def trailing_tool_change(self, servers: list[str], announced: int) -> bool:
+        """Has one of these servers announced a tool change since `announced` (see announced_tool_changes), counting
+        a notification that trails the last call's result by up to LATE_NOTIFICATION_S from a server that declared
+        it may send one? Waits only for what is left of that window, so an episode whose last call returned a while
+        ago, or whose servers never announce changes, pays nothing."""
+        last = max((c.last_result_at for s, c in self.counters.items() if s in servers and c.announces_tool_changes),
+                   default=0.0)
+        left = last + LATE_NOTIFICATION_S - time.monotonic()
+        if left > 0:
+            await anyio.sleep(left)
+        return self.announced_tool_changes(servers) != announced
+
     def announced_tool_changes(self, servers: list[str]) -> int:
         """How many tool changes these servers have announced so far (read off the wire or handled, whichever is
         ahead): a change in this number during an episode means its tools may have changed under it."""

@@ -131,8 +131,9 @@ async def execute_episode(fleet: Fleet, provider: Provider, plan: EpisodePlan, s
             traj.status = "infra_failed"
             break
     # a tool change announced while this episode ran is recorded with it, not only in the run's metadata (the
-    # notification is counted as it arrives; its re-list may still be under way: then wait for it)
-    if fleet.announced_tool_changes(plan.servers) != announced:
+    # notification is counted as it arrives, and may trail the result of the call that caused it; its re-list may
+    # still be under way: then wait for it)
+    if await fleet.trailing_tool_change(plan.servers, announced):
         await fleet.settle(10)
     traj.tool_changes = [d.describe() for d in fleet.drift[drift_before:] if d.server in plan.servers]
     live: dict[int, str] | None = None

@@ -86,10 +86,11 @@ async def test_with_the_stop_policy_the_stop_is_visible_whenever_settle_gives_co
     assert seen[0] is not None and (seen[0].server, seen[0].changed) == ("f", ["echo"])
 
 
-def _run(tmp_path, policy: str):
+def _run(tmp_path, policy: str, late_s: float = 0.0):
     cfg = fault_config(tmp_path / "servers.yaml", {"f": []})
     suite = tmp_path / "drift.jsonl"
-    Suite(name="drift", tasks=[echo_task("t0", "f", "hello", before=[("mutate", {})])]).dump(suite)
+    mutate = ("mutate", {"late_s": late_s} if late_s else {})
+    Suite(name="drift", tasks=[echo_task("t0", "f", "hello", before=[mutate])]).dump(suite)
     opts = RunOptions(models=["scripted/oracle"], suite=str(suite), config=cfg, out=tmp_path / policy,
                       on_tool_change=policy, infra_retries=0)
     return anyio.run(Runner(opts).run), tmp_path / policy
@@ -104,6 +105,16 @@ def test_a_run_flags_a_mid_run_tool_change_in_its_store_and_result(tmp_path):
         assert (drift["server"], drift["changed"], drift["policy"]) == ("f", ["echo"], "flag")
         assert store.get_meta("fleet_health")["f"]["tool_changes"] == 1
         # and the episode during which it was announced carries it
+        [episode] = store.episodes()
+        assert episode.trajectory.tool_changes == ["f: tools changed mid-run (changed echo; added added_later)"]
+
+
+def test_a_change_announced_just_after_the_episode_last_call_returned_is_still_the_episode_s(tmp_path):
+    # the notification trails mutate's result by 0.1 s, so the echo after it can return first and end the episode
+    # before it arrives (seen once in CI under load with no delay at all): the episode still carries the change
+    res, run_dir = _run(tmp_path, "flag", late_s=0.1)
+    assert res.state == "completed"
+    with RunStore(run_dir) as store:
         [episode] = store.episodes()
         assert episode.trajectory.tool_changes == ["f: tools changed mid-run (changed echo; added added_later)"]
 
