@@ -23,6 +23,9 @@ _CELL = re.compile(r"(^|_)(at|cell|start_?cell|anchor|top_?left)$", re.IGNORECAS
 _NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subject|heading|original_?request|"
                    r"category|group)$",
                    re.IGNORECASE)
+_NAMED = re.compile(r"\s*(?:the\s+|an?\s+)?((?:[A-Za-z]+\s+){0,2}?[A-Za-z]+)\s+name\b(?!\s+(?:of|or)\b)",
+                    re.IGNORECASE)
+"""A description that starts by saying what the value names ("Project name", "Target category name")."""
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
@@ -92,7 +95,11 @@ def role(name: str, schema: dict[str, Any]) -> str:
             return single
     if "array" in types or "object" in types:
         return "content"
-    if _FILE.search(name) or re.search(r"\bpath to\b|\bfile ?name\b", desc, re.IGNORECASE):
+    if _FILE.search(name):
+        return "file"
+    if _named(name, schema, desc):
+        return "name"  # "Project name (used as filename on export)", "Section name": the thing's name
+    if re.search(r"\bpath to\b|\bfile ?name\b", desc, re.IGNORECASE):
         return "file"
     if _SHEET.search(name):
         return "sheet"
@@ -105,6 +112,19 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if _TEXT.search(name):
         return "content"
     return ""
+
+
+def _named(name: str, schema: dict[str, Any], desc: str) -> bool:
+    """A text parameter whose description starts by naming it ("Binder name" for `binder`, "Project name (used as
+    filename on export)" for `name`), of no kind with values of its own ("Timezone name (IANA)" is a time zone's)."""
+    from task_synth.kinds import param_kind
+
+    m = _NAMED.match(desc)
+    if not m or not json_types(schema) <= {"string"} or param_kind(name, schema) is not None:
+        return False
+    noun = m.group(1).lower().split()[-1]
+    own = re.split(r"_|(?<=[a-z])(?=[A-Z])", name)[-1].lower()
+    return noun != "file" and (own == "name" or noun == own)
 
 
 def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,6 +186,12 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
             out[p] = topic.noun  # an item's category is what the records are, never one record's name
         elif r == "name" or (r == "id" and p.lower().endswith("name")):
             out[p] = str(row[0])
+        elif r == "id" and p not in required:
+            continue  # an optional id is the store's to give
+        elif r == "id" and "string" in json_types(ps):
+            out[p] = slug(str(row[0])).replace("-", "_")  # the id the caller gives the item: its name's slug
+        elif r == "content" and "object" in json_types(ps) and p not in required:
+            continue  # free fields of the item: none needed
         elif r == "content":
             out[p] = [line] if "array" in json_types(ps) else line
         elif r == "enum" and p in required:

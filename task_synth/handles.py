@@ -81,20 +81,38 @@ def _about(node: ToolNode) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z][a-z]*", f"{node.tool.replace('_', ' ')} {first}")}
 
 
-def id_fits(graph: ToolGraph, server: str, tool: str, param: str) -> bool:
+def id_fits(graph: ToolGraph, server: str, tool: str, param: str, taker: str | None = None) -> bool:
     """Whether a bare `id` in TOOL's output may be taken as PARAM (`<noun>_id`): the tool is about that noun
     (`make_invoice` or "List invoices" for `invoice_id`), or it names no other thing an id parameter of the server
     names. `open_account` answers the account's `id`, never the `invoice_id` another tool takes. A bare `id`
-    parameter takes any."""
+    parameter takes any, unless its tool TAKER acts on a thing the server makes (`read_page(id)` where `add_page`
+    exists): then it is that thing's id, and a section's `id` from `add_section` is no page's."""
     noun = id_noun(param)
+    made: set[str] = set()
+    if not noun and taker is not None:
+        made = {tool_noun(n.tool) for n in graph.nodes if n.server == server and MAKES.search(n.tool)} - {""}
+        noun = tool_noun(taker) if tool_noun(taker) in made else ""
     node = graph.node(f"{server}/{tool}")
     if not noun or node is None:
         return True
     about = _about(node)
     if _names(noun, about):
         return True
-    rivals = {id_noun(p) for n in graph.nodes if n.server == server for p in [*n.params, *n.optional]} - {noun, ""}
-    return not any(_names(r, about) for r in rivals)
+    rivals = {id_noun(p) for n in graph.nodes if n.server == server for p in [*n.params, *n.optional]} | made
+    return not any(_names(r, about) for r in rivals - {noun, ""})
+
+
+MAKES = re.compile(r"^(create|add|new|make|insert|register)(?:[_\-. ]|(?=[A-Z]))", re.IGNORECASE)
+
+
+def tool_noun(tool: str) -> str:
+    """The thing a tool acts on, from its name's last word ('read_page', 'getChunk' -> 'page', 'chunk'), singular;
+    '' for a one-word name."""
+    words = re.findall(r"[A-Za-z][a-z]*", tool.replace("_", " "))
+    if len(words) < 2:
+        return ""
+    w = words[-1].lower()
+    return w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") and not w.endswith("ss") else w
 
 
 def _names(noun: str, words: set[str]) -> bool:
@@ -109,7 +127,9 @@ def id_regex(param: str, output: str, generic: bool = True) -> str | None:
     `collection_id`, 'Basket b7f3a9c2 is ready' for `basketId`) or after 'id' ('saved (id: r-17)'); for an item's
     number (`old_id`, `memoryId`: any name ending in id) also the first number written '#3' ('Logged entry #3
     (fact)'). A bare 'id' is read only when GENERIC (the output is about what PARAM names: id_fits). None when the
-    output says none."""
+    output says none (for a bare `id` PARAM too: its tool acts on another thing, id_fits' TAKER)."""
+    if not generic and not id_noun(param) and param.lower() == "id":
+        return None
     rx = key_regex(param, output, generic)
     if rx:
         return rx
@@ -519,6 +539,7 @@ def mask(text: str, values: list[Any], mark: str = MARK) -> str:
 
 __all__ = [
     "HIDDEN",
+    "MAKES",
     "MARK",
     "argument_sets",
     "confirm_producers",
@@ -535,6 +556,7 @@ __all__ = [
     "prelude",
     "run_prelude",
     "server_files",
+    "tool_noun",
     "unbound_handles",
     "with_handles",
 ]

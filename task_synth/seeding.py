@@ -34,7 +34,7 @@ from judges.checks import json_unescaped
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, expand, extract
-from task_synth.fill import Unfillable, file_format, fill, role, sql_statements, writes_content
+from task_synth.fill import Unfillable, file_format, fill, role, slug, sql_statements, writes_content
 from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes
 from task_synth.grammar import codeish, with_article
 from task_synth.graph import MUTATING_VERBS, REMOVES, handle_source, is_read_only, named_as_read
@@ -66,6 +66,30 @@ OPENERS = ("I'm getting ready for the quarterly review.", "For next week's plann
 
 Plan = tuple[Topic, list[ChainStep], tuple[str, str]]
 """A seeded plan: its topic, its chain steps (ending with the verifying read) and the server's file format."""
+
+
+_CHOSEN = re.compile(r"\b(unique|new|custom|your own|choose|chosen|e\.g\.|for example)\b", re.IGNORECASE)
+_GIVEN = re.compile(r"\b(existing|current|old|original|source|target|parent|of the \w+ to)\b", re.IGNORECASE)
+
+
+def new_id(entry: ToolEntry, param: str) -> bool:
+    """PARAM of a tool that makes a thing (`add_page`, `create_user`) is the id the caller gives the new thing: a
+    bare `id` or the thing's own `<noun>_id`, described as one to choose ("Unique page ID (e.g. 'intro')"), never
+    one of an existing thing ("Current chunk ID", "ID of the list to add to")."""
+    from task_synth.fill import id_noun
+    from task_synth.handles import MAKES, tool_noun
+
+    noun = tool_noun(entry.name)
+    desc = str((((entry.input_schema or {}).get("properties") or {}).get(param) or {}).get("description", ""))
+    return bool(MAKES.search(entry.name) and noun and id_noun(param) in ("", noun)
+                and _CHOSEN.search(desc) and not _GIVEN.search(desc))
+
+
+def _fitted(schema: dict[str, Any], value: str) -> str:
+    """VALUE, or with hyphens for underscores when the parameter's pattern or bounds refuse it."""
+    from task_synth import bounds
+
+    return value if bounds.fits(schema, value) else value.replace("_", "-")
 
 
 class SeedFailed(Exception):
@@ -254,13 +278,16 @@ class WritePlanner:
         for p in sorted(set(props) - set(args) - set(ids)):  # an id an earlier step made is passed on
             if role(p, props[p] or {}) == "id":
                 for j in range(len(done) - 1, -1, -1):
-                    rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p))
+                    rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p, entry.name))
                     if rx:
                         bindings[p] = f"step[{j}]:{rx}"
                         break
+        for p in [p for p in ids if new_id(entry, p)]:  # the caller names the item the tool makes
+            args[p] = _fitted(props.get(p) or {}, slug(topic.key).replace("-", "_"))
+            ids = [q for q in ids if q != p]
         for p in ids:
             for j in range(len(done) - 1, -1, -1):
-                rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p))
+                rx = id_regex(p, done[j][1], self._fits(done[j][0].tool, p, entry.name))
                 if rx:
                     bindings[p] = f"step[{j}]:{rx}"
                     break
@@ -302,9 +329,9 @@ class WritePlanner:
         out = await tools.call_real(self.server, s.tool, args, self.state.options.call_timeout_s)
         return _text(out)
 
-    def _fits(self, tool: str, param: str) -> bool:
-        """Whether TOOL's bare `id` may be taken as PARAM (handles.id_fits)."""
-        return id_fits(self.state.graph, self.server, tool, param)
+    def _fits(self, tool: str, param: str, taker: str | None = None) -> bool:
+        """Whether TOOL's bare `id` may be taken as PARAM of TAKER (handles.id_fits)."""
+        return id_fits(self.state.graph, self.server, tool, param, taker)
 
     def _like(self, tool: str, param: str) -> Any:
         """A value of the parameter's JSON type, so a bound value is converted to it (an item's number stays an
@@ -375,18 +402,21 @@ class WritePlanner:
                                            call_timeout_s=self.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
             await self._setup(tools, done)
-            needs_ids = fill(write.input_schema, topic, self.fmt, description=write.description)[1]
+            needs_ids = [p for p in fill(write.input_schema, topic, self.fmt, description=write.description)[1]
+                         if not new_id(write, p)]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
-            if needs_ids and not all(any(id_regex(p, o, self._fits(st.tool, p)) for st, o in done) for p in needs_ids):
+            if needs_ids and not all(any(id_regex(p, o, self._fits(st.tool, p, write.name)) for st, o in done)
+                                     for p in needs_ids):
                 for creator in self._creators(write):
                     try:
                         s = self._fill_step(creator, topic, done, content=False)
                     except Unfillable:
                         continue
                     ok, out = await self._run(tools, s, done, topic)
-                    if ok and all(id_regex(p, out, self._fits(s.tool, p)) for p in needs_ids):
+                    if ok:  # what it made is in the sandbox now, so in the chain too
                         done.append((s, out))
+                    if ok and all(id_regex(p, out, self._fits(s.tool, p, write.name)) for p in needs_ids):
                         break
             try:
                 w = self._fill_step(write, topic, done, content=True)
