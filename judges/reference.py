@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from task_synth.binding import TEMPLATE, BindingError, binding_sources, resolve_binding
+from task_synth.binding import TEMPLATE, BindingError, arg_path, binding_sources, resolve_binding, without_args
 from task_synth.task import ReferenceStep
 
 
@@ -40,8 +40,29 @@ def normalise_value(v: Any) -> Any:
 
 
 def fixed_arguments(step: ReferenceStep) -> dict[str, Any]:
-    """The reference step's arguments that are not bound to an earlier step's output."""
-    return {k: v for k, v in step.arguments.items() if k not in step.bindings}
+    """The reference step's arguments that are not bound to an earlier step's output. A tool that takes its
+    parameters wrapped in one object, with a field of it bound ('params.aircraft_id'), has its other fields counted
+    one by one ('params.minutes'): the object as a whole holds a bound value."""
+    out = without_args(step.arguments, step.bindings)
+    for head in sorted({b.split(".", 1)[0] for b in step.bindings if "." in b} & set(out)):
+        if isinstance(out[head], dict):
+            inner = out.pop(head)
+            out.update({f"{head}.{k}": v for k, v in inner.items()})
+    return out
+
+
+_ABSENT = object()
+
+
+def _given(arguments: Mapping[str, Any], key: str) -> Any:
+    """The call's value for a fixed argument KEY (a dotted one inside its object), or _ABSENT."""
+    if key in arguments:
+        return arguments[key]
+    if "." not in key:
+        return _ABSENT
+    head, rest = key.split(".", 1)
+    inner = arguments.get(head)
+    return _given(inner, rest) if isinstance(inner, Mapping) else _ABSENT
 
 
 def normalised_fixed(step: ReferenceStep) -> dict[str, Any]:
@@ -58,7 +79,7 @@ def count_equal(fixed: dict[str, Any], arguments: dict[str, Any] | None) -> int:
     """equal_fixed_arguments on normalised forms (normalised_fixed, normalised_arguments)."""
     if arguments is None:
         return -1
-    return sum(1 for k, v in fixed.items() if k in arguments and arguments[k] == v)
+    return sum(1 for k, v in fixed.items() if _given(arguments, k) == v)
 
 
 def equal_fixed_arguments(step: ReferenceStep, arguments: dict[str, Any] | None) -> int:
@@ -66,7 +87,7 @@ def equal_fixed_arguments(step: ReferenceStep, arguments: dict[str, Any] | None)
     if arguments is None:
         return -1
     return sum(1 for k, v in fixed_arguments(step).items()
-               if k in arguments and normalise_value(arguments[k]) == normalise_value(v))
+               if (got := _given(arguments, k)) is not _ABSENT and normalise_value(got) == normalise_value(v))
 
 
 def arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None,
@@ -92,11 +113,11 @@ def bound_arguments_match(step: ReferenceStep, arguments: dict[str, Any] | None,
         if spec.startswith(TEMPLATE) or not all(i in outputs for i in binding_sources(spec)):
             continue
         try:
-            want = resolve_binding(spec, outputs, step.arguments.get(param))
+            want = resolve_binding(spec, outputs, arg_path(step.arguments, param))
         except BindingError:
             continue
         compared += 1
-        right += _same_value((arguments or {}).get(param), want)
+        right += _same_value(arg_path(arguments or {}, param), want)
     return right, compared
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mcpbench.store import RunStore
+from task_synth.binding import without_args
 from task_synth.task import Suite, Task
 
 HARD_TAG = "hard"
@@ -48,7 +49,7 @@ def task_fingerprint(task: Task) -> str:
     Covered: id, fuzzy, precise, servers, each reference step's server, tool, literal (unbound) arguments and
     bindings, and each check's kind, options and recipe (its value only when it is not re-derived from a step)."""
     steps = [{"server": s.server, "tool": s.tool, "bindings": dict(sorted(s.bindings.items())),
-              "arguments": {k: v for k, v in sorted(s.arguments.items()) if k not in s.bindings}}
+              "arguments": dict(sorted(without_args(s.arguments, s.bindings).items()))}
              for s in task.reference]
     checks = []
     for c in task.checks:

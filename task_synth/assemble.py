@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from task_synth.artifacts import CheckSpec, Draft, Grounded
-from task_synth.binding import BindingError, binding_sources, extract, render
+from task_synth.binding import BindingError, arg_path, binding_sources, extract, render, with_arg
 from task_synth.normalise import VARIES, mask_differing, mask_live, mask_value
 from task_synth.task import Check, Provenance, ReferenceStep, Task
 
@@ -85,11 +85,11 @@ def reference_steps(g: Grounded) -> list[ReferenceStep]:
         args = dict(s.arguments)
         for p, spec in s.bindings.items():
             if any(live[j] for j in binding_sources(spec)):
-                masked = mask_value(args[p])
+                masked = mask_value(arg_path(args, p))
                 # a value drawn at random each run (an id) keeps no letters of this run either
                 differs = any(mask_live(g.steps[j].outputs[0]) != mask_live(g.steps[j].outputs[-1])
                               for j in binding_sources(spec))
-                args[p] = VARIES if differs and isinstance(masked, str) else masked
+                args = with_arg(args, p, VARIES if differs and isinstance(masked, str) else masked)
         output = s.outputs[0]
         if s.live_varying:
             output = mask_differing(mask_live(output), mask_live(s.outputs[-1]))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from task_synth.task import ReferenceStep, Task
@@ -219,6 +219,43 @@ def placeholders(value: Any, builtins: Mapping[str, str] | None, names: Sequence
     return value
 
 
+def arg_path(args: Mapping[str, Any], key: str) -> Any:
+    """The argument KEY names in ARGS: a top-level one, or, for a tool that takes its parameters wrapped in one object
+    (`{"params": {...}}`), a dotted path into it ('params.problem_name'); None when absent."""
+    if key in args or "." not in key:
+        return args.get(key)
+    head, rest = key.split(".", 1)
+    inner = args.get(head)
+    return arg_path(inner, rest) if isinstance(inner, Mapping) else None
+
+
+def with_arg(args: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """ARGS (a copy along the path) with KEY set to VALUE; KEY as in `arg_path`."""
+    if "." not in key or key in args:
+        return {**args, key: value}
+    head, rest = key.split(".", 1)
+    inner = args.get(head)
+    return {**args, head: with_arg(dict(inner) if isinstance(inner, Mapping) else {}, rest, value)}
+
+
+def without_args(args: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """ARGS less the arguments KEYS name (as in `arg_path`): a reference step's fixed arguments, its bound ones
+    left out also inside a wrapping object; a wrapping object left empty is dropped."""
+    out = dict(args)
+    for key in keys:
+        if key in out or "." not in key:
+            out.pop(key, None)
+            continue
+        head, rest = key.split(".", 1)
+        if isinstance(out.get(head), Mapping):
+            inner = without_args(out[head], [rest])
+            if inner:
+                out[head] = inner
+            else:
+                out.pop(head)
+    return out
+
+
 def resolve_arguments(step: ReferenceStep, outputs: Outputs, *, builtins: Mapping[str, str] | None = None
                       ) -> dict[str, Any]:
     """The arguments to send for `step`, given the outputs of the steps before it (index -> text, or a list).
@@ -229,7 +266,7 @@ def resolve_arguments(step: ReferenceStep, outputs: Outputs, *, builtins: Mappin
     """
     args = dict(step.arguments)
     for arg, spec in step.bindings.items():
-        args[arg] = resolve_binding(spec, outputs, step.arguments.get(arg))
+        args = with_arg(args, arg, resolve_binding(spec, outputs, arg_path(step.arguments, arg)))
     return expand(args, builtins)
 
 
@@ -259,6 +296,7 @@ def expand_task(task: Task, builtins: Mapping[str, str] | None) -> Task:
 __all__ = [
     "TEMPLATE",
     "BindingError",
+    "arg_path",
     "binding_refs",
     "binding_sources",
     "coerce",
@@ -276,4 +314,6 @@ __all__ = [
     "resolve_binding",
     "resolve_ref",
     "template_sources",
+    "with_arg",
+    "without_args",
 ]

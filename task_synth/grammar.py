@@ -125,7 +125,9 @@ def singular(noun: str) -> str:
 
 def plural(noun: str) -> str:
     """The regular plural of a noun phrase's last word ('date' -> 'dates', 'repository' -> 'repositories',
-    'colour code' -> 'colour codes', 'match' -> 'matches')."""
+    'colour code' -> 'colour codes', 'match' -> 'matches'); nouns whose plural is the same stay ('aircraft')."""
+    if re.search(r"(?:craft|sheep|deer|fish|data|staff|species|series)$", noun):
+        return noun
     if re.search(r"[^aeiou]y$", noun):
         return noun[:-1] + "ies"
     if re.search(r"(?:s|x|z|ch|sh)$", noun):

@@ -378,6 +378,15 @@ def field_label(text: str, regex: str) -> str:
     return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", words).split()).lower()
 
 
+def field_noun(field: str) -> str:
+    """How a request calls the values listed under FIELD: its words ('breed_name' -> 'breed name'), an id by the thing
+    it names ('aircraft_id', 'visitId' -> 'aircraft', 'visit')."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", field).replace("_", " ").replace("-", " ").lower().split()
+    if len(words) > 1 and words[-1] in ("id", "ids"):
+        words = words[:-1]
+    return " ".join(words) or field
+
+
 def listed_kind(field: str, server: str) -> str:
     """The kind of the names SERVER's listings give under FIELD (`"name": "Harbour Loop"`), registered on first use
     with a composer into `search`: a search of that server that takes the names a listing gives (listers.py) is fed
@@ -386,7 +395,7 @@ def listed_kind(field: str, server: str) -> str:
     name = f"listed {field} of {server}"
     if name not in KINDS:
         register_kind(Kind(name, r'[^"\\\n]{1,80}', find=rf'"{re.escape(field)}"\s*:\s*"([^"\\\n]{{1,80}})"',
-                           sources=rf"^{re.escape(server)}/", noun=field,
+                           sources=rf"^{re.escape(server)}/", noun=field_noun(field),
                            accept=lambda text, start, end: text[start:end] in _listed_names(text, field)))
         register_composer(Composer("search", name, ("{}",), ("{ref}",)))
     return name
@@ -400,7 +409,7 @@ def listed_param_kind(name: str, field: str, server: str, tool: str) -> str:
     breeds)."""
     if name not in KINDS:
         register_kind(Kind(name, r'[^"\\\n]{1,80}', find=rf'"{re.escape(field)}"\s*:\s*"?([^"\\\n,]{{1,80}})',
-                           sources=rf"^{re.escape(server)}/{re.escape(tool)}$", noun=field,
+                           sources=rf"^{re.escape(server)}/{re.escape(tool)}$", noun=field_noun(field),
                            accept=lambda text, start, end: text[start:end] in _listed_names(text, field)))
     return name
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from mcpbench.catalog import exposed_name
 from mcpbench.trajectory import RequestedCall
-from task_synth.binding import BindingError, expand, expand_task, extract, resolve_arguments
+from task_synth.binding import BindingError, expand, expand_task, extract, resolve_arguments, with_arg
 from task_synth.task import StateRead, Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
@@ -86,7 +86,7 @@ def state_arguments(read: StateRead, calls: Iterable[AgentCall], builtins: Mappi
         for c in reversed(made):
             value = extract(src.extract, c.output) if c.tool == src.tool else None
             if value is not None:
-                args[param] = value
+                args = with_arg(args, param, value)
                 break
         else:
             raise BindingError(f"no successful call of {src.tool} in the episode shows '{param}'")

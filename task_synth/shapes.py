@@ -175,6 +175,30 @@ def inlined(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
     return {k: (v if k in ("$defs", "definitions") else inlined(v, root, depth + 1)) for k, v in schema.items()}
 
 
+def unwrapped(entry: ToolEntry) -> tuple[ToolEntry, str] | None:
+    """(the tool as if it took its parameters directly, the name of the one object it wraps them in), or None. A
+    tool whose only parameter is an object with fields of its own (`{"params": {"$ref": "#/$defs/LogInput"}}`, as
+    servers that validate their input with one model per tool write it) is sampled, filled and bound by those
+    fields; its calls put them back in the object (variants.real_call)."""
+    schema = entry.input_schema or {}
+    props = schema.get("properties") or {}
+    if len(props) != 1:
+        return None
+    [(name, inner)] = props.items()
+    inner = inlined(inner, schema) if isinstance(inner, dict) else None
+    alts = [a for a in (inner or {}).get("anyOf") or [] if isinstance(a, dict) and a.get("type") != "null"]
+    if inner is not None and len(alts) == 1 and not inner.get("properties"):
+        inner = {**alts[0], **{k: v for k, v in inner.items() if k != "anyOf"}}
+    if not isinstance(inner, dict) or not isinstance(inner.get("properties"), dict) or not inner["properties"] \
+            or _types(inner) - {"object"}:
+        return None
+    flat = {"type": "object", "properties": inlined(inner["properties"], schema),
+            "required": [p for p in inner.get("required") or [] if p in inner["properties"]]}
+    if inner.get("additionalProperties") is False:
+        flat["additionalProperties"] = False
+    return entry.model_copy(update={"input_schema": flat}), name
+
+
 def with_inlined_refs(entry: ToolEntry) -> ToolEntry:
     """`entry` with its input schema's local `$ref`s inlined (`inlined`); the same entry when it has none."""
     schema = entry.input_schema or {}

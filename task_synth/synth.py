@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from mcpbench.models.base import Provider
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, TaskPlan
 from task_synth.assemble import own_tags
-from task_synth.binding import placeholder
+from task_synth.binding import placeholder, without_args
 from task_synth.pipeline import (
     LiveTools,
     SynthOptions,
@@ -146,7 +146,7 @@ def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
     plans = []
     for t in tasks:
         steps = [ChainStep(server=s.server, tool=s.tool,
-                           arguments={k: v for k, v in s.arguments.items() if k not in s.bindings},
+                           arguments=without_args(s.arguments, s.bindings),
                            bindings=dict(s.bindings), depends_on=list(s.depends_on)) for s in t.reference]
         checks = [CheckSpec(kind=c.kind, step=c.from_step, extract=c.extract,
                             value=c.value if c.from_step is None else None, tolerance=c.tolerance,

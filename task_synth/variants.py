@@ -71,6 +71,8 @@ class Variant:
     """The selector parameter."""
     value: str
     """The action."""
+    wrap: str = ""
+    """Not an action: the tool takes its parameters in this one object (shapes.unwrapped); `param`, `value` are ''."""
 
     @property
     def key(self) -> str:
@@ -338,9 +340,18 @@ def variants(entry: ToolEntry) -> list[Variant]:
 def expand(entries: list[ToolEntry]) -> tuple[list[ToolEntry], dict[str, Variant]]:
     """The entries with every tool that has documented actions replaced by its variants (in place, in order), and the
     variants by 'server/name'."""
+    from task_synth.pipeline import prepared
+    from task_synth.shapes import unwrapped
+
     out: list[ToolEntry] = []
     table: dict[str, Variant] = {}
     for e in entries:
+        flat = unwrapped(e)
+        if flat is not None:  # the tool as if it took its wrapped object's fields
+            v = Variant(entry=prepared(flat[0]), tool=e.name, param="", value="", wrap=flat[1])
+            out.append(v.entry)
+            table[v.key] = v
+            continue
         vs = variants(e)
         if not vs:
             out.append(e)
@@ -357,6 +368,8 @@ def real_call(table: dict[str, Variant], server: str, tool: str, arguments: dict
     v = table.get(f"{server}/{tool}")
     if v is None:
         return tool, arguments
+    if v.wrap:
+        return v.tool, {v.wrap: arguments}
     return v.tool, {v.param: v.value, **arguments}
 
 
@@ -407,7 +420,9 @@ def real_grounded(g: Grounded, table: dict[str, Variant]) -> Grounded:
     steps = []
     for s in g.steps:
         tool, args = real_call(table, s.server, s.tool, s.arguments)
-        steps.append(s.model_copy(update={"tool": tool, "arguments": args}))
+        v = table.get(f"{s.server}/{s.tool}")
+        bindings = {f"{v.wrap}.{k}": b for k, b in s.bindings.items()} if v is not None and v.wrap else s.bindings
+        steps.append(s.model_copy(update={"tool": tool, "arguments": args, "bindings": bindings}))
     return g.model_copy(update={"steps": steps})
 
 
@@ -416,12 +431,16 @@ def real_draft(d: Draft, table: dict[str, Variant]) -> Draft:
     real tool and its action."""
     precise = d.precise
     for key, v in sorted(table.items(), key=lambda kv: -len(kv[0])):
-        precise = precise.replace(key, f"{v.entry.server}/{v.tool} with {v.param}={v.value}")
+        if not v.wrap:
+            precise = precise.replace(key, f"{v.entry.server}/{v.tool} with {v.param}={v.value}")
     checks = []
     for c in d.checks:
         if c.read is not None and f"{c.read.server}/{c.read.tool}" in table:
+            v = table[f"{c.read.server}/{c.read.tool}"]
             tool, args = real_call(table, c.read.server, c.read.tool, c.read.arguments)
-            c = c.model_copy(update={"read": c.read.model_copy(update={"tool": tool, "arguments": args})})
+            made = {f"{v.wrap}.{k}": src for k, src in c.read.from_calls.items()} if v.wrap else c.read.from_calls
+            c = c.model_copy(update={"read": c.read.model_copy(update={"tool": tool, "arguments": args,
+                                                                       "from_calls": made})})
         checks.append(c)
     return d.model_copy(update={"precise": precise, "checks": checks})
 

@@ -55,8 +55,12 @@ def same_value(a: Any, b: Any) -> bool:
 def argument_match(reference: dict[str, Any], call: dict[str, Any] | None) -> float:
     if not reference:
         return 1.0
+    from task_synth.binding import arg_path
+
     call = call or {}
-    return sum(1 for k, v in reference.items() if k in call and same_value(v, call[k])) / len(reference)
+    return sum(1 for k, v in reference.items()  # a dotted key: a field of the object the tool's parameters are in
+               if (same_value(v, call[k]) if k in call else "." in k and same_value(v, arg_path(call, k)))) \
+        / len(reference)
 
 
 def _ratio(n: int, d: int) -> float | None:
@@ -65,6 +69,8 @@ def _ratio(n: int, d: int) -> float | None:
 
 def usage_stats(pairs: list[tuple[Any, Any]], server: str) -> UsageStats:
     """`pairs`: (task_synth Task, mcpbench Trajectory) for one server's tools."""
+    from judges.reference import fixed_arguments
+
     stats: dict[str, ToolUsage] = {}
     arg_scores: dict[str, list[float]] = defaultdict(list)
 
@@ -90,7 +96,7 @@ def usage_stats(pairs: list[tuple[Any, Any]], server: str) -> UsageStats:
             mine = [c for c in calls if (c.tool or c.exposed_name) == step.tool]
             if not mine:
                 continue
-            fixed = {k: v for k, v in step.arguments.items() if k not in step.bindings}
+            fixed = fixed_arguments(step)
             if fixed:
                 arg_scores[step.tool].append(max(argument_match(fixed, c.arguments) for c in mine))
         for i, c in enumerate(calls):

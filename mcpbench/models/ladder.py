@@ -144,7 +144,7 @@ class FaultyOracle:
 
     def _call(self, task: Any, i: int, outputs: Mapping[int, str], builtins: Any) -> tuple[RequestedCall | None, bool]:
         """(the call for step i, or None when a binding cannot be resolved; whether an argument was corrupted)."""
-        from task_synth.binding import BindingError, expand
+        from task_synth.binding import BindingError, arg_path, expand, with_arg
 
         step = task.reference[i]
         args = dict(step.arguments)
@@ -152,7 +152,7 @@ class FaultyOracle:
         for arg, spec in step.bindings.items():
             rng = self.corrupts(task.id, i, arg)
             try:
-                args[arg] = _bound(spec, outputs, step.arguments.get(arg), rng)
+                args = with_arg(args, arg, _bound(spec, outputs, arg_path(step.arguments, arg), rng))
             except BindingError:
                 return None, faulted
             faulted = faulted or rng is not None

@@ -225,7 +225,7 @@ class OracleProvider:
                               parallel=self.parallel, settings=self.settings)
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        from task_synth.binding import BindingError, expand, render_answer, resolve_binding
+        from task_synth.binding import BindingError, arg_path, expand, render_answer, resolve_binding, with_arg
 
         task, builtins = self.task, self.builtins
         if task is None:
@@ -248,7 +248,7 @@ class OracleProvider:
             args = dict(step.arguments)
             for arg, spec in step.bindings.items():
                 try:
-                    args[arg] = resolve_binding(spec, outputs, step.arguments.get(arg))
+                    args = with_arg(args, arg, resolve_binding(spec, outputs, arg_path(step.arguments, arg)))
                 except BindingError:
                     pass  # the grounded value: the oracle stays a replay, not a solver
             calls.append(RequestedCall(id=f"oracle_{i}", name=exposed_name(step.server, step.tool),
