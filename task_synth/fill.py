@@ -201,6 +201,9 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
                 out[p] = topic.noun if re.search(r"type|kind|category", p, re.IGNORECASE) else line
             else:
                 raise Unfillable(f"item property '{p}'")
+    filled = [p for p in required if out.get(p) == line and role(p, props.get(p) or {}) != "content"]
+    if len(filled) > 1:  # `from` and `to` of a relation: it links two things, it keeps no record
+        raise Unfillable(f"items that relate two things ({', '.join(filled)})")
     return out
 
 

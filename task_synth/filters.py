@@ -370,6 +370,7 @@ class RuleFilter:
         hashes = state.live.catalog.hashes()
         kept: dict[str, Task] = {}
         substance: dict[str, str] = {task_substance(t): t.id for t in state.tasks}  # a later run (refill.py)
+        requests: dict[str, str] = {t.fuzzy: t.id for t in state.tasks}
         earlier = {t.id for t in state.tasks}
         for g in state.grounded:
             plan = state.plans.get(g.chain_id)
@@ -396,12 +397,16 @@ class RuleFilter:
             twin = substance.get(task_substance(task))
             if twin is not None and twin != task.id:
                 reasons.append(f"same calls and checks as task {twin} (worded differently)")
+            said = requests.get(task.fuzzy)
+            if said is not None and said != task.id:  # other calls, one request: an agent could not tell them apart
+                reasons.append(f"the same request as task {said}")
             if reasons:
                 state.task_chain.setdefault(task.id, g.chain_id)
                 state.reject(task.id, "filter", reasons, task)
             else:
                 kept[task.id] = task
                 substance[task_substance(task)] = task.id
+                requests[task.fuzzy] = task.id
                 state.task_chain[task.id] = g.chain_id
         state.tasks.extend(kept.values())
 

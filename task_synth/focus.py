@@ -35,6 +35,11 @@ BOILERPLATE = frozenset({
     "elapsed ms", "duration ms", "code", "status code", "note", "notes", "hint", "instructions", "next step",
 })
 """Keys (as words) that say how the call went, not what it found."""
+_RECORD_TIME = re.compile(r"^(?:(?:date |time )?(?:created|updated|modified|saved|logged|inserted|generated|stored)"
+                          r"(?: (?:at|on|time|date))?|(?:creation|modification|last (?:updated|modified)) "
+                          r"(?:time|date)|last (?:updated|modified))$")
+"""Keys (as words) of the time a record was written ('created_at', 'updatedAt'): the store's bookkeeping, the moment
+the task's own calls ran, never what a person asks about."""
 _ID = re.compile(r"(^|\s)(id|ids|uuid|guid)$")
 _TOKEN = re.compile(r"[a-z]+(?:_[a-z]+)+")
 _READ_VERBS = frozenset({"get", "list", "show", "fetch", "read", "find", "search", "view", "describe", "lookup",
@@ -48,7 +53,8 @@ def boilerplate(key: str, value: Any) -> bool:
     """The field says how the call went, not what it found: an id, a status-like key, or a machine token as value
     ('match_found', 'requests_listed')."""
     words = humanize(key)
-    return bool(_ID.search(words)) or words in BOILERPLATE or (isinstance(value, str) and bool(_TOKEN.fullmatch(value)))
+    return bool(_ID.search(words)) or words in BOILERPLATE or bool(_RECORD_TIME.match(words)) \
+        or (isinstance(value, str) and bool(_TOKEN.fullmatch(value)))
 
 
 def _stem(word: str) -> str:

@@ -184,7 +184,8 @@ def salient(raw: str, key: str, given: set[str] | None = None,
         refs_of = pick_references(kind, raw, key)
         for value, rx in refs_of:
             label = field_label(raw, rx)
-            if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw):
+            if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw) \
+                    or (label and boilerplate(label, value)):
                 continue
             if not label and len(refs_of) > 1:  # one unlabelled value among several: only "the first" names it
                 if value != refs_of[0][0]:

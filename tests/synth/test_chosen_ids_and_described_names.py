@@ -105,4 +105,34 @@ async def test_an_empty_store_of_named_items_gets_stateful_tasks_that_make_the_w
         assert "id" in add.arguments and "id" not in add.bindings  # chosen, not read off the section
         assert "stateful" in t.tags and "final-state" in t.tags
         assert "add_page" not in t.fuzzy and "binder" in t.fuzzy
+    assert len({t.fuzzy for t in suite.tasks}) == len(suite.tasks)  # no request made twice
     await validated_and_scored(binder(), suite, tmp_path)
+
+
+def test_items_that_relate_two_things_keep_no_record():
+    from task_synth.fill import Unfillable
+
+    topic = next(t for t in world_topics() if t.key == "products")
+    fields = ("from", "to", "relationType")
+    relation = {"type": "array", "items": {"type": "object", "required": list(fields),
+                                           "properties": {p: {"type": "string"} for p in fields}}}
+    with pytest.raises(Unfillable, match="relate two things"):
+        content_value(relation, topic)
+    entity = {"type": "array", "items": {"type": "object", "required": ["name", "entityType", "observations"],
+                                         "properties": {"name": {"type": "string"}, "entityType": {"type": "string"},
+                                                        "observations": {"type": "array",
+                                                                         "items": {"type": "string"}}}}}
+    assert content_value(entity, topic)[0] == {"name": "Air Quality Monitor", "entityType": "product",
+                                               "observations": ["Air Quality Monitor (BW-AQ-310, air, 1350)"]}
+
+
+def test_the_time_a_record_was_written_is_never_the_question():
+    from task_synth.focus import boilerplate
+    from task_synth.writing import salient
+
+    for key in ("created_at", "updatedAt", "last_modified", "creation_date", "date_created", "timestamp"):
+        assert boilerplate(key, "2026-12-07T08:36:30"), key
+    for key in ("hire_date", "order_date", "due_date", "start_date"):
+        assert not boilerplate(key, "2026-12-07"), key
+    ask = salient('{"id": "p1", "created_at": "2026-12-07T08:36:30", "words": 16}', "")
+    assert ask is not None and "created" not in ask[0].fuzzy
