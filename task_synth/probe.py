@@ -33,7 +33,7 @@ from task_synth.handles import (
 from task_synth.kinds import KINDS, NEVER, find_values
 from task_synth.normalise import clock_dependent, episode_dirs
 from task_synth.registry import step
-from task_synth.required import learn_required
+from task_synth.required import learn_range, learn_required
 
 if TYPE_CHECKING:
     from task_synth.pipeline import SynthState
@@ -310,8 +310,11 @@ class ProbeSource:
             for node in todo:
                 outcome, raw = first[node.key]
                 if (outcome != "ok" or looks_like_error(raw)) and r + 1 < self.rounds \
-                        and learn_required(state, node.server, node.tool, raw):
-                    continue  # probed again next round, with the parameter its error asked for
+                        and (learn_required(state, node.server, node.tool, raw)
+                             or learn_range(state, node.server, node.tool, raw)):
+                    entry = state.entry(node.server, node.tool)
+                    schemas[node.key] = (entry.input_schema if entry else None) or {}
+                    continue  # probed again next round, with the parameter its error asked for, in its range
                 probed.add(node.key)
                 text = normalise_output(raw, state.builtins)
                 varying = (text != normalise_output(second[node.key][1], state.builtins)

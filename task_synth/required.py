@@ -128,4 +128,55 @@ def learn_required(state: SynthState, server: str, tool: str, error: str) -> lis
     return []
 
 
-__all__ = ["learn_required", "named_required", "one_of_required", "with_described_alternatives"]
+_NUM = r"(-?\d+(?:\.\d+)?)"
+_SAYS_RANGE = (re.compile(rf"\[\s*{_NUM}\s*,\s*{_NUM}\s*\]"),
+               re.compile(rf"\bbetween\s+{_NUM}\s+and\s+{_NUM}\b", re.IGNORECASE),
+               re.compile(rf"\b(?:from|range)\s*:?\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\b", re.IGNORECASE),
+               re.compile(rf"\(\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\s*\)"))
+
+
+def said_ranges(error: str, schema: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Numeric parameters of SCHEMA the error bounds, in the words right after the parameter's name ("my_reservation
+    must be in [0, 1], got 12.0", "'rate' must be between 0 and 1"): name -> (low, high)."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, ps in ((schema.get("properties") or {}).items()):
+        if not isinstance(ps, dict) or not json_types(ps) & {"number", "integer"}:
+            continue
+        for m in re.finditer(rf"(?<![\w.]){re.escape(str(name))}(?![\w])[^\n]{{0,40}}", error or ""):
+            for rx in _SAYS_RANGE:
+                r = rx.search(m.group(0))
+                if r and float(r.group(1)) < float(r.group(2)):
+                    out[str(name)] = (float(r.group(1)), float(r.group(2)))
+                    break
+            if name in out:
+                break
+    return out
+
+
+def learn_range(state: SynthState, server: str, tool: str, error: str) -> list[str]:
+    """Bound the numeric parameters `error` gives a range for (said_ranges) in SERVER/TOOL's entry schema, so values
+    drawn from then on fall inside it (graph.literal_values conforms to bounds); returns them ([] when the error
+    bounds none it did not already bound: the caller should not retry)."""
+    for i, e in enumerate(state.entries):
+        if e.server != server or e.name != tool:
+            continue
+        schema = dict(e.input_schema or {})
+        props = dict(schema.get("properties") or {})
+        learnt = []
+        for name, (lo, hi) in said_ranges(error, schema).items():
+            ps = props[name]
+            if ps.get("minimum") == lo and ps.get("maximum") == hi:
+                continue
+            integral = "integer" in json_types(ps)
+            props[name] = {**ps, "minimum": int(lo) if integral or lo.is_integer() else lo,
+                           "maximum": int(hi) if integral or hi.is_integer() else hi}
+            learnt.append(name)
+        if learnt:
+            state.entries[i] = e.model_copy(update={"input_schema": {**schema, "properties": props}})
+            state.notes.append(f"range: {server}/{tool} bounds {', '.join(learnt)} (its error says so)")
+        return learnt
+    return []
+
+
+__all__ = ["learn_range", "learn_required", "named_required", "one_of_required", "said_ranges",
+           "with_described_alternatives"]

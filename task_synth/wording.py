@@ -446,17 +446,27 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
     if src is None and is_plural(source_words) and not one_figure(source_words) and \
             head_noun(source_words.lower()) not in _SAYS_NOTHING:
         src = "count"  # a figure read under a plural noun counts those things ('total sheets', 'pages')
-    if src is None:
-        return None
     name, _, desc = param_words.partition("\n")
+    if src is None:
+        # a figure of no known class, named by two words or more, into a parameter that names some other thing and
+        # shares no word with it (an inferred price weight fed as a reservation price): one tool's result of one
+        # thing taken for another's input of another
+        got, wanted = _content_words(source_words), _content_words(name)
+        if len(got) >= 2 and wanted and not got & wanted and figure_class(name) is None \
+                and figure_class(desc) is None:
+            return f"a figure fed as something else ({source_words} into {humanize(name)})"
+        return None
     dst = figure_class(name) or figure_class(desc)
     if dst is None:
         # a time span, a rate or a count into a parameter that names some other thing, sharing no word with it (a
         # number of days fed as goals, a travel time in minutes as shots, league points as wins); a parameter that
         # says nothing of what it takes ('x', 'value', 'old value') takes anything. Money goes by too many names
         # (a future value is a fine levy base) and a measure is any length, so neither is judged this way.
-        wanted = _content_words(name)
-        if src in ("period", "rate", "count") and wanted and not wanted & _content_words(source_words):
+        wanted, got = _content_words(name), _content_words(source_words)
+        # money named by three words or more is one specific figure (an inferred opponent price weight), not money
+        # at large: it goes the same way
+        if (src in ("period", "rate", "count") or (src == "money" and len(got) >= 3)) and wanted \
+                and not wanted & got:
             return f"{_AS_NOUN[src]} fed as something else ({source_words} into {humanize(name)})"
         return None
     if dst not in MISFITS.get(src, frozenset()):
