@@ -462,7 +462,49 @@ def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) 
         why = figure_misfit(re.sub(r"^the ", "", name), f"{p}\n{desc}") if name else None
         if why:
             return why
+        had = unit_beside((src.raw or src.outputs or [""])[0], value)
+        told = [str(v) for a, v in sorted(s.arguments.items()) if isinstance(v, str) and _INPUT_UNIT.search(a)]
+        if had and told and not any(_same_unit(had, t) for t in told):
+            return f"a figure in {had} fed as one in {told[0]} ({humanize(p)})"
     return ""
+
+
+_INPUT_UNIT = re.compile(r"^(?:(?:from|source|input|in|original)_?)?units?$|^(?:from|source|input)_?\w*unit",
+                         re.IGNORECASE)
+"""A parameter saying the unit of the figure a step is given ('from_unit', 'unit', 'sourceUnit')."""
+
+
+def unit_beside(raw: str, value: Any) -> str:
+    """The unit a JSON output states beside the figure VALUE: a key naming a unit in the object that holds it
+    (`{"converted_value": 75.4, "converted_unit": "radians"}` -> 'radians'), the one that shares the figure key's
+    prefix when there are several; '' when none does."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        keys = [k for k, v in node.items() if not isinstance(v, bool) and isinstance(v, int | float)
+                and same_number(v, value)]
+        units = {k: v for k, v in node.items() if isinstance(v, str) and re.search(r"unit", str(k), re.IGNORECASE)}
+        if keys and units:
+            prefix = re.split(r"[_\W]", keys[0])[0]
+            return next((v for k, v in units.items() if k.startswith(prefix)), next(iter(units.values())))
+    return ""
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """The same unit, written alike up to case, spaces and a plural 's'."""
+    def norm(u: str) -> str:
+        return re.sub(r"s$", "", re.sub(r"[\s_-]+", "", u.lower()))
+    return norm(a) == norm(b)
 
 
 def shorten(g: Grounded, state: SynthState) -> Grounded:

@@ -1,9 +1,11 @@
-"""Ranges a tool states only in its errors, and figures of one thing fed as another.
+"""Ranges a tool states only in its errors, and figures of one thing (or unit) fed as another.
 
 - "my_share must be in [0, 1], got 12.0": the parameter is bounded from then on (`required.learn_range`, called by
   the probe like `learn_required`), so values drawn for it fall inside the range instead of failing every chain;
 - a figure named by two words or more (three for money) that shares no word with the parameter it would feed, which
-  names some other thing, is not fed to it (`wording.figure_misfit`): an expected payoff is no reservation price.
+  names some other thing, is not fed to it (`wording.figure_misfit`): an expected payoff is no reservation price;
+- nor is a figure an output states the unit of fed to a step told it is in another unit (radians as celsius:
+  `writing.unit_beside`).
 """
 
 from __future__ import annotations
@@ -44,3 +46,15 @@ def test_a_figure_of_one_thing_is_not_fed_as_another():
     assert figure_misfit("average score", "score") is None  # a shared word
     assert figure_misfit("converted value", "value") is None  # a parameter that says nothing takes anything
     assert figure_misfit("payoff", "reservation") is None  # one word says too little to judge
+
+
+def test_a_figure_is_not_fed_as_one_in_another_unit():
+    from task_synth.writing import _INPUT_UNIT, _same_unit, unit_beside
+
+    out = '{"original_value": 12, "original_unit": "turns", "converted_value": 75.4, "converted_unit": "radians"}'
+    assert unit_beside(out, 75.4) == "radians" and unit_beside(out, 12) == "turns"
+    assert unit_beside('{"result": {"value": 3.5, "unit": "kg"}}', 3.5) == "kg"
+    assert unit_beside('{"value": 3.5}', 3.5) == "" and unit_beside("3.5 kg", 3.5) == ""
+    assert [a for a in ("from_unit", "to_unit", "unit", "sourceUnit", "value") if _INPUT_UNIT.search(a)] == \
+        ["from_unit", "unit", "sourceUnit"]
+    assert _same_unit("Radians", "radian") and not _same_unit("radians", "celsius")
