@@ -265,7 +265,24 @@ def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
     parts = [p for p in parts if p]
     if len(parts) >= 2 and all(_ITEM.fullmatch(p) for p in parts):
         return [(p, []) for p in parts]
-    return []
+    return bulleted(text)
+
+
+_BULLET = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+(?:\*\*)?([^\n]+)$")
+_AFTER_NAME = re.compile(r"\s+(?:\[|\(|—|–|-\s|\|)|:\s|\*\*")
+
+
+def bulleted(text: str) -> list[tuple[str, list[str]]]:
+    """(name, [what follows it]) of a text listing's bulleted lines ("- Invert Binary Tree [Trees, Easy] —
+    not_started", "2. Harbour Loop (12 km)"): the words before the first bracket, dash or colon, when two lines or
+    more give one; a heading or a closing line around them is left out."""
+    out: list[tuple[str, list[str]]] = []
+    for m in _BULLET.finditer(text):
+        line = m.group(1).strip()
+        head = _AFTER_NAME.split(line, maxsplit=1)[0].strip().strip("*`'\"")
+        if _ITEM.fullmatch(head) and re.search(r"[A-Za-z]", head):
+            out.append((head, [line[len(head):].strip(" -—–:[]()*")] if line != head else []))
+    return out if len(out) >= 2 else []
 
 
 _CODE = re.compile(r"[A-Z0-9][A-Za-z0-9._-]{0,15}")
