@@ -132,11 +132,12 @@ def expected_values(check: Check, outputs: list[str]) -> list[Any]:
 @rule("given_away")
 def answer_not_given_away(ctx: RuleContext) -> list[str]:
     out = []
-    text = normalise_text(ctx.task.fuzzy)
     numbers = extract_numbers(ctx.task.fuzzy)
     for i, c in enumerate(ctx.task.checks):
         if c.kind in ("regex", "state"):  # a state check's value is what the request asks to record
             continue
+        # compared as the check compares: a re-cased text checked case and all is not given by the text it re-cases
+        text = normalise_text(ctx.task.fuzzy, case_sensitive=c.case_sensitive)
         for v in expected_values(c, ctx.runs[0]) if ctx.runs else [c.value]:
             if c.kind == "numeric":
                 try:
@@ -146,7 +147,7 @@ def answer_not_given_away(ctx: RuleContext) -> list[str]:
                 tol = max(c.tolerance * (abs(want) if c.relative else 1), 1e-9)
                 if any(abs(x - want) <= tol for x in numbers):
                     out.append(f"check {i}: the expected number {v} appears in the fuzzy text")
-            elif len(normalise_text(str(v))) >= 2 and normalise_text(str(v)) in text:
+            elif len(said := normalise_text(str(v), case_sensitive=c.case_sensitive)) >= 2 and said in text:
                 out.append(f"check {i}: the expected value {v!r} appears in the fuzzy text")
     return out
 
