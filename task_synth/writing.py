@@ -444,7 +444,8 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
 
 def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) -> str:
     """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a value the
-    earlier step was given (its output echoes its input: a number, or one of several dates or names said back), or
+    earlier step was given (its output echoes its input: a number, one of several dates or names said back, or the
+    very text it was given), or
     its kind does not fit the parameter (a count fed as money, money as a number of years, anything as an identifier;
     wording.figure_misfit)."""
     entry = state.entry(s.server, s.tool)
@@ -455,6 +456,9 @@ def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) 
             continue
         src = g.steps[ref.source]
         value = s.arguments.get(p)
+        if ref.kind == freetext.TEXT and isinstance(value, str) and any(
+                isinstance(v, str) and v.strip() == value.strip() for v in src.arguments.values()):
+            return "passes on a text the earlier step gave back unchanged (sorting or tidying a text that needed none)"
         if ref.kind != "number":
             out = (src.raw or src.outputs or [""])[0]
             given = [v.strip() for v in src.arguments.values() if isinstance(v, str) and v.strip() and v in out]
