@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from judges.checks import evaluate_checks, extract_numbers, normalise_text
+from judges.checks import evaluate_checks, extract_numbers, json_unescaped, normalise_text
 from mcpbench.catalog import Catalog, argument_errors
 from mcpbench.models.scripted import DO_NOTHING_ANSWER
 from task_synth.assemble import AssembleFailed, assemble
@@ -132,11 +132,12 @@ def expected_values(check: Check, outputs: list[str]) -> list[Any]:
 @rule("given_away")
 def answer_not_given_away(ctx: RuleContext) -> list[str]:
     out = []
-    text = normalise_text(ctx.task.fuzzy)
     numbers = extract_numbers(ctx.task.fuzzy)
     for i, c in enumerate(ctx.task.checks):
         if c.kind in ("regex", "state"):  # a state check's value is what the request asks to record
             continue
+        # compared as the check compares: a re-cased text checked case and all is not given by the text it re-cases
+        text = normalise_text(ctx.task.fuzzy, case_sensitive=c.case_sensitive)
         for v in expected_values(c, ctx.runs[0]) if ctx.runs else [c.value]:
             if c.kind == "numeric":
                 try:
@@ -146,7 +147,8 @@ def answer_not_given_away(ctx: RuleContext) -> list[str]:
                 tol = max(c.tolerance * (abs(want) if c.relative else 1), 1e-9)
                 if any(abs(x - want) <= tol for x in numbers):
                     out.append(f"check {i}: the expected number {v} appears in the fuzzy text")
-            elif len(normalise_text(str(v))) >= 2 and normalise_text(str(v)) in text:
+            elif any(len(said := normalise_text(w, case_sensitive=c.case_sensitive)) >= 2 and said in text
+                     for w in dict.fromkeys((str(v), json_unescaped(str(v))))):  # 'Tom\u00e1s' is 'Tomás' said
                 out.append(f"check {i}: the expected value {v!r} appears in the fuzzy text")
     return out
 

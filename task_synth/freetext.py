@@ -60,6 +60,15 @@ inspects markup."""
 register_kind(Kind(MARKUP, r"(?s)\s*<.+>\s*", find=NEVER, noun="page"))
 _HTML_NAME = re.compile(r"(^|_)(html|markup|page_?source)(_?(content|text|string|source|snippet|code|doc|document|"
                         r"page|input))?$", re.IGNORECASE)
+JSON_DOC, CSV_DOC = "json", "csv"
+DOCUMENTS = (JSON_DOC, CSV_DOC)
+"""A JSON or CSV text built from the world's records: what a person pastes into a tool whose description says its
+text is JSON or CSV (pretty-print, validate, filter rows). Pasted after the question, like a page."""
+register_kind(Kind(JSON_DOC, r"(?s)\s*[\[{].*[\]}]\s*", find=NEVER, noun="JSON text"))
+register_kind(Kind(CSV_DOC, r"(?s).+,.+", find=NEVER, noun="CSV text"))
+_DOC_FORMAT = re.compile(r"\b(json|csv)\b", re.IGNORECASE)
+_OTHER_FORMAT = re.compile(r"\b(?:yaml|xml|toml|ini)\b|\.env\b|\blog (?:file|lines?)\b", re.IGNORECASE)
+"""Formats no world text is written in: a tool whose description says its text is one of them takes no prose."""
 """A one-line plain-text output (a string tool's result) is a text the next call can work on; parameters get this
 kind from `classify`, never from their name alone (kinds.param_kind), and probes never pool it (probe.NOT_POOLED)."""
 
@@ -123,6 +132,9 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     texts = [p for p in open_ if is_free_text(p, props.get(p) or {})]
     if len(texts) != 1:
         return {}
+    fmt = text_format(entry.description or "", props.get(texts[0]) or {})
+    if fmt is not None:
+        return {texts[0]: fmt} if fmt in DOCUMENTS else {}
     out = {texts[0]: TEXT}
     for p in open_:
         if p == texts[0]:
@@ -136,6 +148,50 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     if ("text.start" in out.values()) != ("text.end" in out.values()):
         out = {p: ("text.word" if k in ("text.start", "text.end") else k) for p, k in out.items()}
     return out
+
+
+def text_format(description: str, schema: dict[str, Any]) -> str | None:
+    """The format a tool's text is in, from the first clause of its description or the parameter's own ('Pretty-print
+    JSON text', 'Render CSV as a table'): JSON_DOC or CSV_DOC, '' for a format no world text is written in (YAML, a
+    .env file), None for prose."""
+    from task_synth.wording import first_clause
+
+    said = f"{first_clause(description)} {schema.get('description', '')}"
+    found = {m.group(1).lower() for m in _DOC_FORMAT.finditer(said)}
+    if len(found) == 1:
+        return found.pop()
+    return "" if found or _OTHER_FORMAT.search(said) else None
+
+
+def _key(column: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
+
+
+@cache
+def world_documents(fmt: str) -> tuple[str, ...]:
+    """The world's records (topics.py) as JSON texts (an array of objects) or CSV texts (a header, then a row per
+    record), one per topic, in a fixed order."""
+    import csv
+    import io
+    import json
+
+    from task_synth.topics import world_topics
+
+    out: list[str] = []
+    for t in world_topics():
+        if fmt == JSON_DOC:
+            out.append(json.dumps([{_key(c): v for c, v in zip(t.columns, r, strict=False)} for r in t.rows],
+                                  ensure_ascii=False))
+        else:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows([[_key(c) for c in t.columns], *t.rows])
+            out.append(buf.getvalue().strip())
+    return tuple(out)
+
+
+def document_words(fmt: str) -> str:
+    """How a request names a pasted JSON or CSV text: 'the JSON below'."""
+    return f"the {fmt.upper()} below"
 
 
 def _paragraphs(md: str) -> list[str]:
@@ -189,7 +245,7 @@ def pasted_pages(views: list[Any]) -> str:
     for v in views:
         for p, k in sorted(v.kinds.items()):
             val = v.args.get(p)
-            if k == MARKUP and isinstance(val, str) and not v.is_bound(p) and val.strip() not in out:
+            if k in (MARKUP, *DOCUMENTS) and isinstance(val, str) and not v.is_bound(p) and val.strip() not in out:
                 out.append(val.strip())
     return "".join(f"\n\n{x}" for x in out)
 
@@ -233,6 +289,9 @@ def add_pools(graph: ToolGraph) -> None:
         for k in PARTS:
             if k in used:
                 graph.pools[k] = parts(texts[0], k)[:4]
+    for fmt in DOCUMENTS:
+        if fmt in used:
+            graph.pools[fmt] = list(world_documents(fmt))
     if MARKUP in used and world_pages():
         graph.pools[MARKUP] = list(world_pages())
     if PHRASE in used and world_phrases():
@@ -314,11 +373,13 @@ def fit_parts(node: ToolNode | None, args: dict[str, Any], bound: set[str], rng:
 
 
 def trim_text_ends(steps: list[Any] | None, nodes: dict[str, ToolNode]) -> list[Any] | None:
-    """A walk does not end on a step whose result is only a text to work on (a replaced range): there is nothing to
-    ask of it, so such last steps are dropped (deterministically: no draw)."""
+    """A walk does not end on a step whose result is only a text to work on and that takes nothing but that text
+    (a sorted or tidied text): there is nothing to ask of it, so such last steps are dropped (deterministically: no
+    draw). A tool that also takes a setting or a piece (a letter case, an encoding, a range to replace) changes the
+    text as asked: its result is the answer (plain.changed_text_ask)."""
     while steps and len(steps) > 1:
         node = nodes.get(f"{steps[-1].server}/{steps[-1].tool}")
-        if node is None or set(node.produces) != {TEXT}:
+        if node is None or set(node.produces) != {TEXT} or set(node.params.values()) - {TEXT}:
             break
         steps = steps[:-1]
     return steps
@@ -361,6 +422,9 @@ def chain_text(nodes: list[ToolNode], steps_args: list[dict[str, Any]]) -> str |
 
 
 __all__ = [
+    "CSV_DOC",
+    "DOCUMENTS",
+    "JSON_DOC",
     "MARKUP",
     "PARTS",
     "PHRASE",
@@ -370,6 +434,7 @@ __all__ = [
     "chain_text",
     "classify",
     "complete",
+    "document_words",
     "fit_parts",
     "is_free_text",
     "is_markup",
@@ -378,6 +443,8 @@ __all__ = [
     "parts",
     "pasted_pages",
     "say_once",
+    "text_format",
+    "world_documents",
     "world_pages",
     "world_phrases",
     "world_texts",

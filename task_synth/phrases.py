@@ -48,6 +48,8 @@ class Ask:
     precise: str
     answer: str
     """Reference answer with '{value}' where the value goes."""
+    case_sensitive: bool = False
+    """The value is checked letter case and all (a re-cased or encoded text, whose case is the answer)."""
 
 
 @dataclass
@@ -80,6 +82,8 @@ class StepView:
     collections: list[str] = field(default_factory=list)
     """What the step's output lists, as words: the names of its top-level array fields ('dishes'); the action when
     neither the description nor the tool's name gives one."""
+    says_settings: bool = False
+    """Settings are said too (`mode: upper`): the answer is the changed text they shape (plain.changed_text_ask)."""
 
     def is_bound(self, p: str) -> bool:
         return p in self.bound
@@ -353,6 +357,12 @@ def _value_words(v: StepView, p: str) -> str:
         return compound_words(str(val))
     if kind in ADDRESS_KINDS:
         return address_words(str(kind), val)
+    if kind == "text" and isinstance(val, str) and val != "that same text":
+        return f'"{val}"'  # a sentence the person gives, quoted so the request reads where it ends
+    if kind in ("json", "csv") and isinstance(val, str):  # pasted after the question too
+        from task_synth.freetext import document_words
+
+        return document_words(kind)
     if kind == "markup":  # a pasted page: named here, given after the question (freetext.pasted_pages)
         from task_synth.freetext import page_words
 
@@ -558,7 +568,7 @@ def _generic_fuzzy(v: StepView) -> str:
     number of customers'), never as a bare list ('for 7.5, 12, 3')."""
     order = {p: i for i, p in enumerate(v.params)}  # the schema's order: 'from an old value … to a new value'
     params = sorted((k for k in set(v.args) | set(v.bound) if v.kinds.get(k) not in _SKIP_KINDS
-                     and not (v.kinds.get(k) == "enum" and is_setting(k, v.args.get(k)))),
+                     and not (v.kinds.get(k) == "enum" and is_setting(k, v.args.get(k)) and not v.says_settings)),
                     key=lambda k: (order.get(k, len(order)), k))
     sql = [k for k in params if v.kinds.get(k) == "sql" and not v.is_bound(k)]
     if sql and sql_purpose(str(v.args[sql[0]])):
@@ -640,7 +650,7 @@ def _slot(obj: str, param: str) -> re.Match[str] | None:
     return re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?{re.escape(head)}\b", obj)
 
 
-_NOT_ENDS = ("unit", "number", "text", "markup", "enum", "boolean")
+_NOT_ENDS = ("unit", "number", "text", "markup", "json", "csv", "enum", "boolean")
 """Kinds never said as a route's ends: units have their own wording, figures their names ('an old value of 7.5')."""
 
 

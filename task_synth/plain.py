@@ -80,6 +80,32 @@ def plain_ask(raw: str, description: str, given: set[str]) -> tuple[Ask, str] | 
     return None
 
 
+MAX_TEXT = 400
+"""Characters a changed text may have to be asked whole."""
+
+
+def changed_text_ask(raw: str, given: set[str]) -> tuple[Ask, str] | None:
+    """The Ask and regex for the output of a tool that changes the text it is given (re-cased, encoded): the one-line
+    text it returns is the answer, checked letter case and all, so an answer that repeats the request's text fails.
+    None when the output is no one-line text, a failure, the text the call was given (letter case aside: a tidied
+    text is no answer) or much shorter than it (a verdict on the text, not the text changed)."""
+    from judges.checks import normalise_text
+    from task_synth.filters import is_failure_text
+
+    text = raw.strip()
+    if not text or "\n" in text or len(text) > MAX_TEXT or is_failure_text(text) or text.startswith(("{", "[")):
+        return None
+    if not re.search(r"[A-Za-z0-9]", text):
+        return None
+    said = normalise_text(text, case_sensitive=True)
+    if any(normalise_text(g, case_sensitive=True) == said for g in given):
+        return None
+    if 2 * len(text) < max((len(g.strip()) for g in given), default=0):
+        return None  # a verdict on the text ('(empty)', 'No matches found.'), not the text changed
+    return (Ask(None, "contains", "what the resulting text is", "Report the resulting text exactly.",
+                "It reads: {value}", case_sensitive=True), r"\A\s*([^\n]*?\S)\s*\Z")
+
+
 _ITEM_MARK = r"(?:[-*\u2022]|\d{1,2}[.)]|\[[^\]\n]{1,30}\])"
 _POINT = re.compile(r"(?m)^[ \t]*" + _ITEM_MARK + r"[ \t]+([A-Za-z][^\n]*?)"
                     r"(?=[ \t]+[\u2014\u2013-][ \t]|:[ \t]|\.[ \t]|[ \t]\(|[ \t]*$)")
@@ -110,4 +136,4 @@ def first_point(text: str, description: str) -> tuple[str, str, str] | None:
     return head, thing, _POINT.pattern
 
 
-__all__ = ["first_point", "listed_thing", "plain_ask", "value_question"]
+__all__ = ["changed_text_ask", "first_point", "listed_thing", "plain_ask", "value_question"]

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 POOLED_PER_TOOL = 8
 """Values a single probe output may add to a kind's pool (long listings must not drown the seeds)."""
-NOT_POOLED = {"number", "text", "markup"}
+NOT_POOLED = {"number", "text", "markup", "json", "csv"}
 """Kinds whose probe values are evidence for edges but never literal arguments (any output is full of numbers; an
 output text is a result, not something a person would paste)."""
 

@@ -298,9 +298,19 @@ def choose_ask(g: Grounded, state: SynthState | None = None) -> tuple[Ask, str]:
         from task_synth.plain import plain_ask
 
         found = plain_ask(raw, entry.description if entry else "", given)
+    if (found is None or not askable(found[1], last)) and state is not None and _works_on_text(state, last):
+        from task_synth.plain import changed_text_ask
+
+        found = changed_text_ask(raw, given_values(last.arguments))
     if found is None or not askable(found[1], last):
         raise WriteFailed(f"nothing {'else ' if taken else ''}to ask of the last step's output ({key})")
     return found
+
+
+def _works_on_text(state: SynthState, step: GroundedStep) -> bool:
+    """The step's tool works on a text the request gives (a free-text parameter: freetext.TEXT)."""
+    node = next((n for n in state.graph.nodes if n.server == step.server and n.tool == step.tool), None)
+    return node is not None and freetext.TEXT in node.params.values()
 
 
 _STRING_FIELD = re.compile(r"""["']([A-Za-z_][\w ]{0,40})["']\s*:\s*(?:["']([^"'\n]{1,80})["']|(-?\d+(?:\.\d+)?)\b)""")
@@ -333,7 +343,8 @@ def check_for(ask: Ask, regex: str, step_index: int, raw: str) -> CheckSpec:
         integral = float(value).is_integer()
         return CheckSpec(kind="numeric", step=step_index, extract=regex, tolerance=0.0 if integral else 0.005,
                          relative=not integral, description=ask.precise)
-    return CheckSpec(kind="contains", step=step_index, extract=regex, description=ask.precise)
+    return CheckSpec(kind="contains", step=step_index, extract=regex, description=ask.precise,
+                     case_sensitive=ask.case_sensitive)
 
 
 def _is_number(value: object) -> bool:
@@ -434,7 +445,8 @@ def purposeless_from(g: Grounded, state: SynthState) -> tuple[int, str]:
 
 def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) -> str:
     """Why a figure bound as is into `s` has no purpose ('' when every one has): it only passes on a value the
-    earlier step was given (its output echoes its input: a number, or one of several dates or names said back), or
+    earlier step was given (its output echoes its input: a number, one of several dates or names said back, or the
+    very text it was given), or
     its kind does not fit the parameter (a count fed as money, money as a number of years, anything as an identifier;
     wording.figure_misfit)."""
     entry = state.entry(s.server, s.tool)
@@ -445,6 +457,9 @@ def _misfed(g: Grounded, s: GroundedStep, direct: list[str], state: SynthState) 
             continue
         src = g.steps[ref.source]
         value = s.arguments.get(p)
+        if ref.kind == freetext.TEXT and isinstance(value, str) and any(
+                isinstance(v, str) and v.strip() == value.strip() for v in src.arguments.values()):
+            return "passes on a text the earlier step gave back unchanged (sorting or tidying a text that needed none)"
         if ref.kind != "number":
             out = (src.raw or src.outputs or [""])[0]
             given = [v.strip() for v in src.arguments.values() if isinstance(v, str) and v.strip() and v in out]
@@ -599,6 +614,8 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
     rng = random.Random(f"task_synth:write:{state.options.seed}:{g.chain_id}")
     vs = views(g, state)
     ask, regex = choose_ask(g, state)
+    if ask.case_sensitive:  # the changed text is the answer: how each step changes it must be said
+        vs = [replace(v, says_settings=True) for v in vs]
     k = len(g.steps) - 1
     # an opener that makes something (a write: a new customer, a booking) is asked for, not a place to work in
     setup = context_tools(state.graph) - made_here(g, state)
