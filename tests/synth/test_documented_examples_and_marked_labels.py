@@ -14,6 +14,7 @@ as markdown: `**Label:** value`, a `**Label:**` heading over one bullet, labels 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -21,8 +22,10 @@ import pytest
 
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
+from task_synth.binding import extract
 from task_synth.documented import described_examples, tool_examples
 from task_synth.graph import is_read_only
+from task_synth.labels import field_words, marked_fields, marked_labelled, wide_labelled
 from tests.synth._baselines import synthesized, validated_and_scored
 
 NURSERY = Path(__file__).parent / "servers" / "nursery_server.py"
@@ -83,5 +86,68 @@ async def test_a_server_whose_values_are_only_examples_in_prose_gets_walks_from_
     searched = [t.reference[0].arguments.get("query") for t in suite.tasks if t.reference[0].tool == "find_plants"]
     assert set(searched) <= {"fern", "maple", "orchid", "cactus"}, searched
     res = await validated_and_scored(nursery(), suite, tmp_path)
+    assert res.results["models"]["scripted/oracle"]["overall"]["mean"] == pytest.approx(1.0)
+    assert res.results["models"]["scripted/do-nothing"]["overall"]["mean"] == pytest.approx(0.0)
+
+
+BENCH = Path(__file__).parent / "servers" / "bench_server.py"
+SAG = """📏 Shelf Sag Estimator
+
+**Input:**
+  • Span: 2.5m
+  • Load: 12kg
+
+**Forces:**
+  • Load (F) = **117.7N**
+  • Support reaction = **58.8N**
+
+**Deflection:**
+  • δ (delta) = **4.500mm**
+
+**Formula:** δ = F·L³ / (48·E·I)"""
+DRILL = "🔩 Tap Drill Finder\n\n**Nearest Thread:** M8\n\n**Tap Drill for 8.0mm:**\n  6.80mm bit, fits I"
+
+
+def test_markdown_fields_are_read_without_their_emphasis():
+    fields = {label: (value, numeric) for label, value, _, numeric in marked_fields(SAG)}
+    assert "Input" not in fields and "Forces" not in fields  # a heading over several lines is a list
+    assert fields["Load (F)"] == ("117.7", True) and fields["Support reaction"] == ("58.8", True)
+    assert fields["Deflection"] == ("4.500", True)  # the one bullet under it, after ' = ', emphasis stripped
+    assert fields["Formula"] == ("δ = F·L³ / (48·E·I)", False)
+    for _, value, rx, _ in marked_fields(SAG):
+        assert extract(rx, SAG) == value
+    drill = {label: value for label, value, _, _ in marked_fields(DRILL)}
+    assert drill == {"Nearest Thread": "M8", "Tap Drill for 8.0mm": "6.80mm bit, fits I"}
+    assert marked_fields("**Name:** Bowline\n\n**Uses:** rescue, mooring")[0][:2] == ("Name", "Bowline")
+
+
+def test_a_label_with_a_figure_or_a_dangling_preposition_is_quoted_whole_never_cut():
+    """Pins 'tell me what the color code for k is' (a label 'Color Code for 1.2kΩ' cut to its Latin letters) and an
+    answer of '**' (the emphasis after a label's colon read as its value)."""
+    assert field_words("Tap Drill for 8.0mm") == ('"Tap Drill for 8.0mm"', True)
+    assert field_words("Code for 1.2kΩ") == ('"Code for 1.2kΩ"', True)
+    assert field_words("Size for") == ('"Size for"', True)
+    assert field_words("BMI值") == ("BMI", False)  # Latin words that carry a label still name it
+    ask, rx = marked_labelled(DRILL, set(), {"thread_mm": 8})  # M8 is the 8 it was given: asked back
+    assert ask.fuzzy == 'what it says for "Tap Drill for 8.0mm"' and extract(rx, DRILL) == "6.80mm bit, fits I"
+    ask, rx = marked_labelled(SAG, set(), {"span_m": 2.5, "load_kg": 12})
+    assert ask.fuzzy == "what the support reaction is" and ask.check == "numeric" and extract(rx, SAG) == "58.8"
+    assert wide_labelled("**Code for 1.2kΩ:**\n  brown, red", set(), {}) is None
+
+
+def bench() -> ServerSpec:
+    return ServerSpec(name="bench", command=sys.executable, args=[str(BENCH)])
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(900)
+async def test_a_server_answering_in_markdown_gets_a_question_on_every_tool(tmp_path):
+    state, suite = await synthesized(bench(), tmp_path, 8, 1)
+    tools = {s.tool for t in suite.tasks for s in t.reference}
+    assert tools == {"beam_deflection", "tap_drill", "knot_card"}, [r.reasons for r in state.rejected]
+    for t in suite.tasks:
+        assert "**" not in t.fuzzy and not re.search(r"\bfor (?:k|mm|is)\b", t.fuzzy), t.fuzzy
+        assert all(re.search(r"\w", str(c.value)) for c in t.checks if hasattr(c, "value")), t.checks
+    res = await validated_and_scored(bench(), suite, tmp_path)
     assert res.results["models"]["scripted/oracle"]["overall"]["mean"] == pytest.approx(1.0)
     assert res.results["models"]["scripted/do-nothing"]["overall"]["mean"] == pytest.approx(0.0)
