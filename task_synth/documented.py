@@ -46,8 +46,8 @@ _PLACEHOLDER = re.compile(r"X{3,}|\.\.\.|<[^>]*>|\{[^}]*\}")
 
 def _series(text: str, followed: str = "") -> list[str]:
     """The values of a series ('a, b, or c'; one value alone), quotes taken off, trailing punctuation dropped;
-    none that is a function word, a placeholder ('ORD-XXXXXXXX') or a name assigned to ('cart_id=…')."""
-    if followed.lstrip().startswith("="):
+    none that is a function word, a placeholder ('RCP-XXXX'), a name assigned to ('tray_id=…') or a label."""
+    if followed.lstrip()[:1] in ("=", ":") or text.rstrip().endswith(":"):  # 'ply=…', '4-ply: Red, …': no value
         return []
     out: list[str] = []
     for part in re.split(r"\s*(?:,\s*(?:or|and)\s+|,\s*|\s+(?:or|and)\s+)", text):

@@ -52,6 +52,9 @@ def test_examples_are_read_from_a_parameters_description_and_from_its_tools():
     ring = "Ring up a tray. Example: tray_id=tray-1 after filling PLT-201. Returns a receipt_id like RCP-XXXX."
     assert tool_examples(ring, "tray_id", [], sole=True) == ["tray-1"]
     assert tool_examples("Read a receipt, for example RCP-XXXX.", "receipt_id", [], sole=True) == []
+    # a label heading a worked example ('4-ply: …') is no value of the parameter
+    weave = "Weave a rope.\n\n  Examples:\n    4-ply: Red, Blue, Green → Braid"
+    assert tool_examples(weave, "ply", [], sole=True) == []
 
 
 def test_a_write_said_in_a_later_sentence_is_a_write_and_reads_stay_reads():
