@@ -62,8 +62,9 @@ CHANGES_SAID = ("creates|deletes|removes|inserts|updates|decrements|increments|d
 (files a tool writes are writes_a_file's; 'accepts', 'formats' and 'writes … to stdout' say nothing of a store)."""
 _SAYS_IT_CHANGES = re.compile(rf"^(?:{CHANGES_SAID})\s+(?!(?:are|is|were|was|to|from|of|and|or|per|every|may|can|will|"
                               r"for)\b)[\w\"'`]", re.IGNORECASE)
-"""A sentence that starts by saying what the tool changes ('Decrements stock, returns an order id, and deletes the
-cart.'); not one that tells the caller what to do ('Add an item first') nor a plural noun ('Updates are cached')."""
+"""A sentence that starts by saying what the tool changes ('Removes the pots from the benches, returns a receipt id,
+and deletes the tray.'); not one that tells the caller what to do ('Add an item first') nor a plural noun ('Updates
+are cached')."""
 _WRITE_VERB = (r"(?:writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ed|ing)|export(?:s|ed|ing)?|render(?:s|ed|ing)?"
                r"|dump(?:s|ed|ing)?|stor(?:e|es|ed|ing))")
 _FILE_WRITE_WORDS = re.compile(
@@ -100,8 +101,9 @@ def is_read_only(entry: ToolEntry) -> bool:
 
 
 def says_it_changes(entry: ToolEntry) -> bool:
-    """A sentence of the tool's description starts by saying what it changes ("Check out a cart. … Decrements
-    stock, returns an order id, and deletes the cart."): the first clause alone may name only what it acts on."""
+    """A sentence of the tool's description starts by saying what it changes ("Ring up a tray. … Removes the pots
+    from the benches, returns a receipt id, and deletes the tray."): the first clause may name only what it acts
+    on."""
     for paragraph in re.split(r"\n\s*\n|\n\s*[-*•]\s", entry.description or ""):
         for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
             if _SAYS_IT_CHANGES.search(sentence.lstrip("-*• ")):

@@ -40,13 +40,13 @@ def _wide(label: str, colon: str) -> bool:
 
 
 _CUT_FIGURE = re.compile(r"\d[\d.,]*[A-Za-z]|[A-Za-z][\d.,]*\d[\d.,]*[^\W\d_]|\d[.,]\d")
-"""A figure inside a label ('1.2kΩ', '2.5', 'x1.5'): its letters are no words of the label's name ('color code
-for k' made of 'Color Code for 1.2kΩ'), so such a label is quoted whole."""
+"""A figure inside a label ('2.5kg', '8.0', 'x1.5'): its letters are no words of the label's name ('tap drill for
+mm' made of 'Tap Drill for 8.0mm'), so such a label is quoted whole."""
 
 
 def field_words(label: str) -> tuple[str, bool]:
     """(what a question calls the field, whether it is the quoted label): the label's Latin words when they carry
-    it ('BMI值' -> 'BMI'), else the label in quotes ('"健康状况"', '"Color Code for 1.2kΩ"': a figure in a label or
+    it ('BMI值' -> 'BMI'), else the label in quotes ('"健康状况"', '"Tap Drill for 8.0mm"': a figure in a label or
     a name ending in a preposition is never cut to its words)."""
     latin = _LATIN.findall(label)
     rest = len(re.sub(r"[\sA-Za-z0-9_\-]", "", _LATIN.sub("", label)))
@@ -96,7 +96,7 @@ _ITEM = re.compile(r"[ \t]*(?:[•·▪‣*+-][ \t]+|[ \t]{2,})(.*)")
 _LEADING_FIGURE = re.compile(r"[$€£¥]?\s*-?\d+(?:\.\d+)?(?:\s*(?:[^\W\d_]|°|%)\S{0,8})?(?=\s+[(±])")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _SAID_EQUAL = re.compile(r"^[^=\n]{1,40}?=[ \t]*")
-"""What a block's one line names before the value it gives ('τ (tau) = **144.000s**')."""
+"""What a block's one line names before the value it gives ('δ (delta) = **4.500mm**')."""
 
 
 def _plain(value: str) -> str:
@@ -124,9 +124,6 @@ def marked_fields(raw: str) -> list[tuple[str, str, str, bool]]:
     fence none. The regex reads the value (the number of a figure) from the raw output."""
     out: list[tuple[str, str, str, bool]] = []
     lines = raw.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
     for m in _MARKED.finditer(raw):
         mark, label, rest = m.group(1), m.group(2).strip(), m.group(5)
         colon = m.group(3) or m.group(4)
@@ -154,7 +151,7 @@ def marked_fields(raw: str) -> list[tuple[str, str, str, bool]]:
                 + r"(?:\*\*|__|`)?"
         if not text or not re.search(r"\w", text):
             continue
-        # a figure, or a figure the value starts with ('1.2kΩ (±5.0% tolerance)'), is checked as a number
+        # a figure, or a figure the value starts with ('6.80mm (±0.05)'), is checked as a number
         figure = _FIGURE.fullmatch(text) or _LEADING_FIGURE.match(text)
         number = re.search(r"-?\d+(?:\.\d+)?", text) if figure else None
         if number is not None:
@@ -172,15 +169,15 @@ def marked_labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[
     """The first markdown field of a text output (marked_fields) that is not a value the step was given nor a field
     naming one of its inputs: its Ask and the regex that reads it. A plain English label is asked by its words ("what
     the time constant is"); any other — a figure in it, a label ending in a preposition, another script — by the
-    label whole, quoted ('what it gives for "Color Code for 1.2kΩ"'); None when there is none."""
+    label whole, quoted ('what it says for "Tap Drill for 8.0mm"'); None when there is none."""
     for label, value, rx, numeric in marked_fields(raw):
         if value in given:
             continue
-        name = re.sub(r"[ \t]*\([^)]*\)", "", label).strip()  # 'Reactance (Xc)' is asked as the reactance
+        name = re.sub(r"[ \t]*\([^)]*\)", "", label).strip()  # 'Load (F)' is asked as the load
         plain = re.fullmatch(r"[A-Za-z][A-Za-z -]{1,40}", name) is not None \
             and not {humanize(name).split()[0], humanize(name).split()[-1]} & (TRAILING | {"as"})
         words, quoted = (humanize(name), False) if plain else field_words(label)
-        if plain:  # an acronym of the label stays one ('SDA pins')
+        if plain:  # an acronym of the label stays one ('PCB width')
             words = " ".join(w.upper() if re.search(rf"\b{w.upper()}\b", name) and len(w) > 1 else w
                              for w in words.split())
         if not quoted and not askable_label(words):

@@ -9,7 +9,7 @@ as markdown: `**Label:** value`, a `**Label:**` heading over one bullet, labels 
   "tray_id=tray-1") gives; ids of one shape are found in the server's outputs, so a search feeds the read of one;
 - "Removes the pots …, and deletes the tray." after a first sentence that says nothing of a change is a write;
 - a markdown field is read without its emphasis, and a label that holds a figure or ends in a preposition is
-  quoted whole or not asked ("what the color code for k is" before).
+  quoted whole or not asked ("what the weight for kg is" before).
 """
 
 from __future__ import annotations
@@ -125,17 +125,17 @@ def test_markdown_fields_are_read_without_their_emphasis():
 
 
 def test_a_label_with_a_figure_or_a_dangling_preposition_is_quoted_whole_never_cut():
-    """Pins 'tell me what the color code for k is' (a label 'Color Code for 1.2kΩ' cut to its Latin letters) and an
-    answer of '**' (the emphasis after a label's colon read as its value)."""
+    """Pins 'tell me what the weight for kg is' (a label 'Weight for 2.5kg' cut to its Latin letters) and an answer
+    of '**' (the emphasis after a label's colon read as its value)."""
     assert field_words("Tap Drill for 8.0mm") == ('"Tap Drill for 8.0mm"', True)
-    assert field_words("Code for 1.2kΩ") == ('"Code for 1.2kΩ"', True)
+    assert field_words("Weight for 2.5kg") == ('"Weight for 2.5kg"', True)
     assert field_words("Size for") == ('"Size for"', True)
     assert field_words("BMI值") == ("BMI", False)  # Latin words that carry a label still name it
     ask, rx = marked_labelled(DRILL, set(), {"thread_mm": 8})  # M8 is the 8 it was given: asked back
     assert ask.fuzzy == 'what it says for "Tap Drill for 8.0mm"' and extract(rx, DRILL) == "6.80mm bit, fits I"
     ask, rx = marked_labelled(SAG, set(), {"span_m": 2.5, "load_kg": 12})
     assert ask.fuzzy == "what the support reaction is" and ask.check == "numeric" and extract(rx, SAG) == "58.8"
-    assert wide_labelled("**Code for 1.2kΩ:**\n  brown, red", set(), {}) is None
+    assert wide_labelled("**Drift for 2.5µm:**\n  low, steady", set(), {}) is None
 
 
 def bench() -> ServerSpec:
