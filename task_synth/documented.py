@@ -32,6 +32,64 @@ def documented_examples(description: str, param: str) -> list[Any]:
     return out
 
 
+_TOKEN = r"""(?:"[^"\n]{1,60}"|'[^'\n]{1,60}'|`[^`\n]{1,60}`|[A-Za-z0-9][\w./:+#@-]{0,39})"""
+_SERIES_OF = rf"({_TOKEN}(?:\s*(?:,\s*(?:or|and)\s+|,\s*|\s+(?:or|and)\s+){_TOKEN}){{0,9}})"
+_GIVEN_LEAD = re.compile(r"\b(?:e\.g\.|eg\.|for example|for instance|such as|examples?\s*:)\s*[:,]?\s*" + _SERIES_OF,
+                         re.IGNORECASE)
+_TRY_LEAD = re.compile(r"\btry\s+" + _SERIES_OF, re.IGNORECASE)
+_HEADED_LEAD = re.compile(r"\bexamples?\b([\w ]{0,40}?)\s*:\s*" + _SERIES_OF, re.IGNORECASE)
+_NOT_VALUES = frozenset({"the", "a", "an", "this", "that", "any", "your", "its", "their", "one", "some", "it", "again",
+                         "to", "with", "of", "in", "on"})
+"""Words a lead such as 'such as' or 'try' may be followed by that are no example ('such as the one …')."""
+_PLACEHOLDER = re.compile(r"X{3,}|\.\.\.|<[^>]*>|\{[^}]*\}")
+
+
+def _series(text: str, followed: str = "") -> list[str]:
+    """The values of a series ('a, b, or c'; one value alone), quotes taken off, trailing punctuation dropped;
+    none that is a function word, a placeholder ('RCP-XXXX'), a name assigned to ('tray_id=…') or a label."""
+    if followed.lstrip()[:1] in ("=", ":") or text.rstrip().endswith(":"):  # 'ply=…', '4-ply: Red, …': no value
+        return []
+    out: list[str] = []
+    for part in re.split(r"\s*(?:,\s*(?:or|and)\s+|,\s*|\s+(?:or|and)\s+)", text):
+        v = part.strip().strip("\"'`").rstrip(".,;:)")
+        if v and v.lower() not in _NOT_VALUES and not _PLACEHOLDER.search(v) and v not in out:
+            out.append(v)
+    return out
+
+
+def described_examples(text: str) -> list[str]:
+    """The example values a parameter's own description gives, in order: after 'e.g.', 'for example', 'such as',
+    'Example:' ('Catalogue code, e.g. PLT-201' -> PLT-201), or a series of two or more after 'Try' ('Try fern, maple
+    or orchid' -> fern, maple, orchid); [] when it gives none."""
+    out: list[str] = []
+    for m in _GIVEN_LEAD.finditer(text or ""):
+        out += [v for v in _series(m.group(1), text[m.end():]) if v not in out]
+    for m in _TRY_LEAD.finditer(text or ""):
+        found = _series(m.group(1), text[m.end():])
+        out += [v for v in found if v not in out] if len(found) >= 2 else []
+    return out
+
+
+def tool_examples(description: str, param: str, words: list[str], sole: bool) -> list[str]:
+    """The example values a tool's description gives for `param`, in order: assigned to it ('param=tray-1'); a
+    series under an 'Example(s) …:' lead whose words name it (`words`: its name's forms, 'queries' for `query`:
+    "Example queries that find plants: fern, maple, orchid"); and, when `param` is the one parameter of the tool that
+    has no value (`sole`), any other example the description gives ('Example: PLT-201 (…)', 'Example sold out:
+    PLT-205', 'for example PLT-201'); [] when it gives none."""
+    text = description or ""
+    out = [v for m in re.finditer(rf"(?<![\w-]){re.escape(param)}\s*=\s*({_TOKEN})", text)
+           for v in _series(m.group(1))]
+    if out:
+        return list(dict.fromkeys(out))
+    for m in _HEADED_LEAD.finditer(text):
+        lead = {w.lower() for w in m.group(1).split()}
+        if lead & set(words) or sole:
+            out += [v for v in _series(m.group(2), text[m.end():]) if v not in out]
+    if sole:
+        out += [v for v in described_examples(text) if v not in out]
+    return out
+
+
 _WORD = r"[A-Za-z_][\w.-]{0,30}"
 _Q = r"[\"'`]?"
 _LEAD = re.compile(r"\b(?:(?:must be |should be |is )?one of|(?:allowed|valid|possible|accepted|supported|permitted)"
@@ -263,6 +321,6 @@ def with_documented_items(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
-__all__ = ["documented_choices", "documented_examples", "documented_fields", "documented_range", "enumerated_kinds",
-           "quoted_choices", "sentence_about", "with_documented_choices", "with_documented_items",
-           "with_documented_ranges"]
+__all__ = ["described_examples", "documented_choices", "documented_examples", "documented_fields", "documented_range",
+           "enumerated_kinds", "quoted_choices", "sentence_about", "tool_examples", "with_documented_choices",
+           "with_documented_items", "with_documented_ranges"]

@@ -55,6 +55,16 @@ _UNSAFE_LEAD = re.compile(rf"^(?:(?:{MUTATING_VERBS})(?:s|es)?\b|(?:log|record|j
                           re.IGNORECASE)
 """A description that starts with a verb that changes something, or that keeps something ('Log an entry …', 'Record a
 decision …'; only as its first word: `git_log` reads, 'Records of …' is a noun)."""
+CHANGES_SAID = ("creates|deletes|removes|inserts|updates|decrements|increments|deducts|adds|appends|drops|purges"
+                "|erases|overwrites|modifies|replaces|resets|clears|cancels|archives|reserves|debits|credits|empties"
+                "|stores|persists|registers|submits|sends|publishes|moves|renames")
+"""Third-person verbs by which a later sentence of a description says what the tool changes in what it keeps
+(files a tool writes are writes_a_file's; 'accepts', 'formats' and 'writes … to stdout' say nothing of a store)."""
+_SAYS_IT_CHANGES = re.compile(rf"^(?:{CHANGES_SAID})\s+(?!(?:are|is|were|was|to|from|of|and|or|per|every|may|can|will|"
+                              r"for)\b)[\w\"'`]", re.IGNORECASE)
+"""A sentence that starts by saying what the tool changes ('Removes the pots from the benches, returns a receipt id,
+and deletes the tray.'); not one that tells the caller what to do ('Add an item first') nor a plural noun ('Updates
+are cached')."""
 _WRITE_VERB = (r"(?:writ(?:e|es|ing|ten)|wrote|sav(?:e|es|ed|ing)|export(?:s|ed|ing)?|render(?:s|ed|ing)?"
                r"|dump(?:s|ed|ing)?|stor(?:e|es|ed|ing))")
 _FILE_WRITE_WORDS = re.compile(
@@ -86,7 +96,19 @@ def is_read_only(entry: ToolEntry) -> bool:
         return False
     words = humanize(entry.name)
     return ((named_as_read(entry) or not _UNSAFE.search(words))
-            and not _UNSAFE_LEAD.search(first_clause(entry.description or "")) and not writes_a_file(entry))
+            and not _UNSAFE_LEAD.search(first_clause(entry.description or "")) and not says_it_changes(entry)
+            and not writes_a_file(entry))
+
+
+def says_it_changes(entry: ToolEntry) -> bool:
+    """A sentence of the tool's description starts by saying what it changes ("Ring up a tray. … Removes the pots
+    from the benches, returns a receipt id, and deletes the tray."): the first clause may name only what it acts
+    on."""
+    for paragraph in re.split(r"\n\s*\n|\n\s*[-*•]\s", entry.description or ""):
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+            if _SAYS_IT_CHANGES.search(sentence.lstrip("-*• ")):
+                return True
+    return False
 
 
 def writes_a_file(entry: ToolEntry) -> bool:
@@ -307,6 +329,7 @@ class SchemaSource:
 
 
 __all__ = [
+    "CHANGES_SAID",
     "HANDLE",
     "LITERAL_ONLY",
     "REMOVES",
@@ -320,6 +343,7 @@ __all__ = [
     "literal_values",
     "mark_produces",
     "named_as_read",
+    "says_it_changes",
     "schema_text",
     "seed_pools",
     "writes_a_file",

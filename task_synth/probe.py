@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from task_synth import conditions, freetext, listers
+from task_synth import conditions, exemplars, freetext, listers
 from task_synth.artifacts import ChainStep, ProbeRecord, ToolNode
 from task_synth.binding import expand, placeholders, resolve_binding
 from task_synth.graph import can_fill, connect, init_graph, literal_values, mark_produces
@@ -286,6 +286,7 @@ class ProbeSource:
                 state.graph.local_pools[server] = {"path": files + folders}
         await listers.learn(state)
         await conditions.learn(state)
+        exemplars.learn(state)  # what nothing better fills takes the examples its tool's words give
         await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()

@@ -545,6 +545,8 @@ MEASURE_UNITS = frozenset({"mm", "cm", "km", "m", "kg", "g", "mg", "ms", "s", "m
 """Unit abbreviations a parameter's name may end in ('width_mm', 'price_usd'): said after the value."""
 _TRAILING = frozenset({"to", "of", "for", "the", "a", "an", "and", "or", "in", "with", "from", "by", "on", "at",
                        "into", "per", "that", "which", "is", "be"})
+TRAILING = _TRAILING
+"""Words a name may not end in ('the colour code for'): a label ending in one is no field's name."""
 
 
 def _article(phrase: str) -> str:
@@ -708,6 +710,7 @@ __all__ = [
     "MISFITS",
     "OPENERS",
     "PURPOSE_FITS",
+    "TRAILING",
     "TYPE_TALK",
     "VERBS",
     "Action",

@@ -20,7 +20,7 @@ from task_synth.focus import boilerplate, focused
 from task_synth.grammar import copula, head_noun, how_many, is_plural, plural, singular, what_the
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
-from task_synth.labels import wide_labelled
+from task_synth.labels import marked_fields, marked_labelled, wide_labelled
 from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
@@ -177,7 +177,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
             continue
         asked = figure_question(label) if label and label not in ("result", "value") else "what number it comes to"
         return Ask(None, "numeric", asked, "Report the number in the result.", "It comes to {value}."), rx
-    found = _labelled(raw, given, inputs) or wide_labelled(raw, given, inputs)
+    found = _labelled(raw, given, inputs) or marked_labelled(raw, given, inputs) or wide_labelled(raw, given, inputs)
     if found is not None:
         return found
     for kind in SALIENT_KINDS:
@@ -319,8 +319,8 @@ _STRING_FIELD = re.compile(r"""["']([A-Za-z_][\w ]{0,40})["']\s*:\s*(?:["']([^"'
 def constant_fields(state: SynthState, server: str, tool: str) -> set[str]:
     """The values of fields that every grounded output of the tool holds alike, across at least two calls with
     different arguments: what the tool always says (a discriminator such as `"type": "batch"`, a fixed unit, a figure
-    that comes out the same whatever the call is given, such as a break-even rate of 50), never what a call found —
-    so never a question. Empty with fewer than two distinct calls."""
+    that comes out the same whatever the call is given, such as a break-even rate of 50; a markdown field such as
+    `**Formula:** …`), never what a call found — so never a question. Empty with fewer than two distinct calls."""
     outputs: dict[str, str] = {}
     for g in state.grounded:
         for s in g.steps:
@@ -329,7 +329,8 @@ def constant_fields(state: SynthState, server: str, tool: str) -> set[str]:
     if len(outputs) < 2:
         return set()
     common = set.intersection(*(set(_STRING_FIELD.findall(o)) for o in outputs.values()))
-    return {text or number for _, text, number in common}
+    marked = set.intersection(*({(label, value) for label, value, _, _ in marked_fields(o)} for o in outputs.values()))
+    return {text or number for _, text, number in common} | {value for _, value in marked}
 
 
 def given_values(arguments: dict[str, Any]) -> set[str]:
