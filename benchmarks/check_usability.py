@@ -73,6 +73,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="deadline of one server's check, seconds")
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
+    a.config = a.config.resolve()  # each check runs in a scratch directory of its own
     from mcpbench.config import load_config
 
     cfg = load_config(a.config)
