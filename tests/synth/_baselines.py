@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ async def run_baselines(suite: Path, servers_yaml: str, tmp: Path) -> Any:
     assert models["scripted/oracle"]["overall"]["mean"] >= 0.95
     assert models["scripted/do-nothing"]["overall"]["mean"] <= 0.05
     return res
+
+
+def stateful_fixture(name: str, path: Path) -> ServerSpec:
+    """The fixture server at PATH as a stateful stdio server NAME: a fresh process and working dir per episode."""
+    return ServerSpec(name=name, command=sys.executable, args=[str(path)], cwd="${EPISODE_DIR}", stateful=True)
 
 
 async def synthesized(spec: ServerSpec, tmp: Path, n: int, seed: int) -> tuple[Any, Suite]:

@@ -15,7 +15,6 @@ Shown on tests/synth/servers/binder_server.py (binders of sections of pages, all
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from task_synth.graph import build_node
 from task_synth.handles import id_fits, id_regex, tool_noun
 from task_synth.seeding import new_id
 from task_synth.topics import world_topics
-from tests.synth._baselines import synthesized, validated_and_scored
+from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 BINDER = Path(__file__).parent / "servers" / "binder_server.py"
 
@@ -90,7 +89,7 @@ def test_items_written_as_objects_get_their_names_id_and_no_free_form_slot():
 
 
 def binder() -> ServerSpec:
-    return ServerSpec(name="binder", command=sys.executable, args=[str(BINDER)], cwd="${EPISODE_DIR}", stateful=True)
+    return stateful_fixture("binder", BINDER)
 
 
 @pytest.mark.anyio

@@ -26,7 +26,7 @@ from task_synth.binding import extract
 from task_synth.documented import described_examples, tool_examples
 from task_synth.graph import is_read_only
 from task_synth.labels import field_words, marked_fields, marked_labelled, wide_labelled
-from tests.synth._baselines import synthesized, validated_and_scored
+from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 NURSERY = Path(__file__).parent / "servers" / "nursery_server.py"
 
@@ -70,8 +70,7 @@ def test_a_write_said_in_a_later_sentence_is_a_write_and_reads_stay_reads():
 
 
 def nursery() -> ServerSpec:
-    return ServerSpec(name="nursery", command=sys.executable, args=[str(NURSERY)], cwd="${EPISODE_DIR}",
-                      stateful=True)
+    return stateful_fixture("nursery", NURSERY)
 
 
 @pytest.mark.anyio

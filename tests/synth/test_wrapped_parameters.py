@@ -9,7 +9,6 @@ is recorded as a dotted binding ('params.aircraft_id') that the oracle, the argu
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from task_synth.grammar import plural
 from task_synth.kinds import field_noun
 from task_synth.shapes import unwrapped
 from task_synth.task import ReferenceStep
-from tests.synth._baselines import synthesized, validated_and_scored
+from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 HANGAR = Path(__file__).parent / "servers" / "hangar_server.py"
 WRAPPED = {"type": "object", "required": ["params"], "properties": {"params": {"$ref": "#/$defs/LogInput"}},
@@ -76,7 +75,7 @@ def test_a_listed_id_is_called_by_what_it_names():
 
 
 def hangar() -> ServerSpec:
-    return ServerSpec(name="hangar", command=sys.executable, args=[str(HANGAR)], cwd="${EPISODE_DIR}", stateful=True)
+    return stateful_fixture("hangar", HANGAR)
 
 
 @pytest.mark.anyio
