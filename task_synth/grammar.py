@@ -106,6 +106,16 @@ def article(phrase: str) -> str:
     return "an" if low[0] in "aeiou" else "a"
 
 
+_BEFORE_POSSESSIVE = re.compile(r"\b(?:an?|the) (my|your|our|their)(?= \w)")
+
+
+def no_article_before_possessive(text: str) -> str:
+    """TEXT without an article before a possessive ('a my reservation of 0.5' -> 'my reservation of 0.5', 'the my
+    offer history' -> 'my offer history'): parameters named for the user's side ('my_reservation') are said as the
+    user says them."""
+    return _BEFORE_POSSESSIVE.sub(r"\1", text)
+
+
 def with_article(phrase: str) -> str:
     """`phrase` after its indefinite article ('an annual rate', 'a unit price')."""
     return f"{article(phrase)} {phrase}"
@@ -170,5 +180,18 @@ def spoken(words: str) -> str:
     return " ".join(w.upper() if len(w) == 1 else w for w in ws)
 
 
-__all__ = ["article", "codeish", "copula", "head_noun", "how_many", "is_plural", "one_figure", "plural", "singular",
-           "spoken", "what_the", "with_article"]
+__all__ = [
+    "article",
+    "codeish",
+    "copula",
+    "head_noun",
+    "how_many",
+    "is_plural",
+    "no_article_before_possessive",
+    "one_figure",
+    "plural",
+    "singular",
+    "spoken",
+    "what_the",
+    "with_article",
+]

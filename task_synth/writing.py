@@ -17,7 +17,16 @@ from task_synth import freetext
 from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
-from task_synth.grammar import copula, head_noun, how_many, is_plural, plural, singular, what_the
+from task_synth.grammar import (
+    copula,
+    head_noun,
+    how_many,
+    is_plural,
+    no_article_before_possessive,
+    plural,
+    singular,
+    what_the,
+)
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
 from task_synth.labels import marked_fields, marked_labelled, wide_labelled
@@ -646,6 +655,7 @@ def _write_templates(g: Grounded, state: SynthState) -> Draft:
         asked = f"{join_clauses(clauses)}{setup_context(pre)}, and tell me {question}"
     else:
         asked = f"tell me {question}{setup_context(pre)}"
+    asked = no_article_before_possessive(asked)
     fuzzy = f"{lead_in(lead, opener)} {asked}?{pasted_after(pre)}{freetext.pasted_pages(body)}"
     precise = " ".join(f"({i + 1}) {phrasing(v.server, v.tool, v).precise(v)}" for i, v in enumerate(vs))
     precise += f" {ask.precise}"

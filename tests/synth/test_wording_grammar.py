@@ -242,3 +242,12 @@ def test_a_description_that_starts_with_report_is_a_getter_not_a_report_to_look_
     said = action("Report the OEWS data year this server answers from.", "detect_latest_year").imperative()
     assert said == "get the OEWS data year this server answers from"
     assert action("Reports the status of the build.", "status").imperative() == "get the status of the build"
+
+
+def test_no_article_stands_before_a_possessive():
+    from task_synth.grammar import no_article_before_possessive
+
+    assert no_article_before_possessive("with a my reservation of 0.5 and the my offer history 40") == \
+        "with my reservation of 0.5 and my offer history 40"
+    assert no_article_before_possessive("the mystery of the myth, an our-time classic") == \
+        "the mystery of the myth, an our-time classic"  # words that only begin like one
