@@ -25,7 +25,7 @@ _NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subjec
                    re.IGNORECASE)
 _NAMED = re.compile(r"\s*(?:the\s+|an?\s+)?((?:[A-Za-z]+\s+){0,2}?[A-Za-z]+)\s+name\b(?!\s+(?:of|or)\b)",
                     re.IGNORECASE)
-"""A description that starts by saying what the value names ("Project name", "Target category name")."""
+"""A description that starts by saying what the value names ("Binder name", "Target section name")."""
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
@@ -98,7 +98,7 @@ def role(name: str, schema: dict[str, Any]) -> str:
     if _FILE.search(name):
         return "file"
     if _named(name, schema, desc):
-        return "name"  # "Project name (used as filename on export)", "Section name": the thing's name
+        return "name"  # "Binder name (used as the file name when saved)", "Section name": its name
     if re.search(r"\bpath to\b|\bfile ?name\b", desc, re.IGNORECASE):
         return "file"
     if _SHEET.search(name):
@@ -115,8 +115,8 @@ def role(name: str, schema: dict[str, Any]) -> str:
 
 
 def _named(name: str, schema: dict[str, Any], desc: str) -> bool:
-    """A text parameter whose description starts by naming it ("Binder name" for `binder`, "Project name (used as
-    filename on export)" for `name`), of no kind with values of its own ("Timezone name (IANA)" is a time zone's)."""
+    """A text parameter whose description starts by naming it ("Binder name" for `binder`, "Binder name (used as the
+    file name when saved)" for `name`), of no kind with values of its own ("Timezone name (IANA)" is a time zone's)."""
     from task_synth.kinds import param_kind
 
     m = _NAMED.match(desc)

@@ -110,9 +110,9 @@ _BEFORE_POSSESSIVE = re.compile(r"\b(?:an?|the) (my|your|our|their)(?= \w)")
 
 
 def no_article_before_possessive(text: str) -> str:
-    """TEXT without an article before a possessive ('a my reservation of 0.5' -> 'my reservation of 0.5', 'the my
-    offer history' -> 'my offer history'): parameters named for the user's side ('my_reservation') are said as the
-    user says them."""
+    """TEXT without an article before a possessive ('a my deposit of 50' -> 'my deposit of 50', 'the my bid
+    history' -> 'my bid history'): parameters named for the user's side ('my_deposit') are said as the user says
+    them."""
     return _BEFORE_POSSESSIVE.sub(r"\1", text)
 
 

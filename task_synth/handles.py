@@ -106,7 +106,7 @@ MAKES = re.compile(r"^(create|add|new|make|insert|register)(?:[_\-. ]|(?=[A-Z]))
 
 
 def tool_noun(tool: str) -> str:
-    """The thing a tool acts on, from its name's last word ('read_page', 'getChunk' -> 'page', 'chunk'), singular;
+    """The thing a tool acts on, from its name's last word ('read_page', 'getSection' -> 'page', 'section'), singular;
     '' for a one-word name."""
     words = re.findall(r"[A-Za-z][a-z]*", tool.replace("_", " "))
     if len(words) < 2:

@@ -136,8 +136,8 @@ _SAYS_RANGE = (re.compile(rf"\[\s*{_NUM}\s*,\s*{_NUM}\s*\]"),
 
 
 def said_ranges(error: str, schema: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """Numeric parameters of SCHEMA the error bounds, in the words right after the parameter's name ("my_reservation
-    must be in [0, 1], got 12.0", "'rate' must be between 0 and 1"): name -> (low, high)."""
+    """Numeric parameters of SCHEMA the error bounds, in the words right after the parameter's name ("my_share must
+    be in [0, 1], got 12.0", "'rate' must be between 0 and 1"): name -> (low, high)."""
     out: dict[str, tuple[float, float]] = {}
     for name, ps in ((schema.get("properties") or {}).items()):
         if not isinstance(ps, dict) or not json_types(ps) & {"number", "integer"}:

@@ -75,7 +75,7 @@ _GIVEN = re.compile(r"\b(existing|current|old|original|source|target|parent|of t
 def new_id(entry: ToolEntry, param: str) -> bool:
     """PARAM of a tool that makes a thing (`add_page`, `create_user`) is the id the caller gives the new thing: a
     bare `id` or the thing's own `<noun>_id`, described as one to choose ("Unique page ID (e.g. 'intro')"), never
-    one of an existing thing ("Current chunk ID", "ID of the list to add to")."""
+    one of an existing thing ("Current page ID", "ID of the list to add to")."""
     from task_synth.fill import id_noun
     from task_synth.handles import MAKES, tool_noun
 

@@ -449,7 +449,7 @@ def figure_misfit(source_words: str, param_words: str) -> str | None:
     name, _, desc = param_words.partition("\n")
     if src is None:
         # a figure of no known class, named by two words or more, into a parameter that names some other thing and
-        # shares no word with it (an inferred price weight fed as a reservation price): one tool's result of one
+        # shares no word with it (an expected payoff fed as a deposit): one tool's result of one
         # thing taken for another's input of another
         got, wanted = _content_words(source_words), _content_words(name)
         if len(got) >= 2 and wanted and not got & wanted and figure_class(name) is None \
