@@ -128,27 +128,24 @@ def learn_required(state: SynthState, server: str, tool: str, error: str) -> lis
     return []
 
 
-_NUM = r"(-?\d+(?:\.\d+)?)"
-_SAYS_RANGE = (re.compile(rf"\[\s*{_NUM}\s*,\s*{_NUM}\s*\]"),
-               re.compile(rf"\bbetween\s+{_NUM}\s+and\s+{_NUM}\b", re.IGNORECASE),
-               re.compile(rf"\b(?:from|range)\s*:?\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\b", re.IGNORECASE),
-               re.compile(rf"\(\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\s*\)"))
+_BRACKETED = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
+"""An interval as errors write it ('must be in [0, 1]'); the forms descriptions use: documented.documented_range."""
 
 
 def said_ranges(error: str, schema: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Numeric parameters of SCHEMA the error bounds, in the words right after the parameter's name ("my_share must
     be in [0, 1], got 12.0", "'rate' must be between 0 and 1"): name -> (low, high)."""
+    from task_synth.documented import documented_range
+
     out: dict[str, tuple[float, float]] = {}
     for name, ps in ((schema.get("properties") or {}).items()):
         if not isinstance(ps, dict) or not json_types(ps) & {"number", "integer"}:
             continue
         for m in re.finditer(rf"(?<![\w.]){re.escape(str(name))}(?![\w])[^\n]{{0,40}}", error or ""):
-            for rx in _SAYS_RANGE:
-                r = rx.search(m.group(0))
-                if r and float(r.group(1)) < float(r.group(2)):
-                    out[str(name)] = (float(r.group(1)), float(r.group(2)))
-                    break
-            if name in out:
+            b = _BRACKETED.search(m.group(0))
+            found = ((float(b.group(1)), float(b.group(2))) if b else None) or documented_range(m.group(0))
+            if found and found[0] < found[1]:
+                out[str(name)] = found
                 break
     return out
 
