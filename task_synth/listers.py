@@ -412,6 +412,17 @@ def named_items(text: str, field: str) -> list[tuple[str, list[str]]]:
     return []
 
 
+def _closed(state: SynthState, node: ToolNode) -> bool:
+    """NODE takes no argument, or only ones a choice of the schema fills (an enum: the version of a specification
+    whose outline it lists)."""
+    from task_synth.graph import literal_values
+
+    entry = state.entry(node.server, node.tool)
+    props = ((entry.input_schema if entry else None) or {}).get("properties") or {}
+    return all(k is not None and "enum" in (props.get(p) or {})
+               and literal_values(state.graph, k, props.get(p), node.server, p) for p, k in node.params.items())
+
+
 async def learn_searches(state: SynthState, outputs: dict[str, str | None] | None = None) -> None:
     """A search query (or a bare name) takes the names a listing of the same subject lists: a read of the same
     server with no required arguments that shares a subject word with the search (`list_trails` and
@@ -423,7 +434,7 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
 
     outputs = {} if outputs is None else outputs
     for server, takers in sorted(search_takers(state).items()):
-        listings = [n for n in state.graph.nodes if n.server == server and n.read_only and not n.params]
+        listings = [n for n in state.graph.nodes if n.server == server and n.read_only and _closed(state, n)]
         for node, param in takers:
             about = subject(node)
             for lister in sorted(listings, key=lambda n: n.tool):

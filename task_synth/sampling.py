@@ -141,6 +141,8 @@ class _Walker:
             if kind in src.produces and kind not in LITERAL_ONLY and kind not in bound_kinds:
                 binds.append(BindIntent(param=p, source=last, kind=kind or ""))
                 bound_kinds.add(kind)
+            elif (same := self.same_choice(steps[-1], dst, p)) is not None:
+                args[p] = same
             else:
                 args[p] = self.literal(dst, p, avoid=self._used(steps, kind))
         in_order(args)
@@ -149,6 +151,14 @@ class _Walker:
         steps.append(ChainStep(server=dst.server, tool=dst.tool, arguments=args, binds=binds, bindings=bindings,
                                depends_on=[last]))
         return True
+
+    def same_choice(self, prev: ChainStep, node: ToolNode, param: str) -> Any:
+        """The value the previous step of the same server chose under the same name, when it is a choice of NODE's
+        schema (an enum): what the chain read holds for that choice (the outline of version 5.0 lists titles of 5.0,
+        so the search they feed is of 5.0 too); None otherwise."""
+        options = (self.schemas.get(node.key, {}).get(param) or {}).get("enum")
+        v = prev.arguments.get(param)
+        return v if prev.server == node.server and options and v in options else None
 
     @staticmethod
     def _listed_folder(step: ChainStep, node: ToolNode) -> str | None:
@@ -332,6 +342,10 @@ def redrawn(state: SynthState, chain: Chain, rng: random.Random, taken: dict[tup
         for p in sorted(args):
             kind = node.params.get(p)
             if kind is None or p in bound:
+                continue
+            if out and i - 1 in s.depends_on and (same := walker.same_choice(out[-1], node, p)) is not None:
+                args[p] = same  # the choice the step it reads made (the edition whose outline it was given)
+                changed = changed or same != s.arguments[p]
                 continue
             seen = taken.setdefault((i, p), [args[p]])
             alike = [v for q, v in args.items() if q != p and node.params.get(q) == kind] + used.get(kind, [])
