@@ -26,6 +26,8 @@ _NAME = re.compile(r"(^|_)(name|title|label|project|list|collection|topic|subjec
 _NAMED = re.compile(r"\s*(?:the\s+|an?\s+)?((?:[A-Za-z]+\s+){0,2}?[A-Za-z]+)\s+name\b(?!\s+(?:of|or)\b)",
                     re.IGNORECASE)
 """A description that starts by saying what the value names ("Binder name", "Target section name")."""
+_NAME_OF = re.compile(r"\s*(?:the\s+)?name\s+of\s+(?:the\s+|an?\s+)?((?:[A-Za-z]+\s+){0,2}?[A-Za-z]+)\b", re.IGNORECASE)
+"""The same said the other way round ("Name of the exercise")."""
 _ID = re.compile(r"(^|_)(id|session|session_?id|request_?id|handle|key|uuid)$|[a-z]Id$", re.IGNORECASE)
 _TEXT = re.compile(r"(^|_)(text|content|contents|body|note|notes|message|description|desc|details|markdown|paragraph|"
                    r"observations?|memo|comment|summary|data|values?|input|entry|entries|items|tasks|rows|records|"
@@ -115,11 +117,12 @@ def role(name: str, schema: dict[str, Any]) -> str:
 
 
 def _named(name: str, schema: dict[str, Any], desc: str) -> bool:
-    """A text parameter whose description starts by naming it ("Binder name" for `binder`, "Binder name (used as the
-    file name when saved)" for `name`), of no kind with values of its own ("Timezone name (IANA)" is a time zone's)."""
+    """A text parameter whose description starts by naming it ("Binder name" or "Name of the binder" for `binder`,
+    "Binder name (used as the file name when saved)" for `name`), of no kind with values of its own ("Timezone name
+    (IANA)" is a time zone's)."""
     from task_synth.kinds import param_kind
 
-    m = _NAMED.match(desc)
+    m = _NAMED.match(desc) or _NAME_OF.match(desc)
     if not m or not json_types(schema) <= {"string"} or param_kind(name, schema) is not None:
         return False
     noun = m.group(1).lower().split()[-1]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -112,6 +112,44 @@ def _missing_value(error: str, args: dict[str, Any]) -> str | None:
         return None
     given = {v for v in args.values() if isinstance(v, str)}
     return next((q for q in _QUOTED.findall(error) if q in given), None)
+
+
+_SUGGESTS = re.compile(r"\b(?:did you mean|close matches|suggestions?|similar \w+|available \w+|valid (?:values|"
+                       r"options|names)|known \w+|choose from|try one of)\b\s*(?:are|is|include)?\s*[:?]?\s*([^\n]+)",
+                       re.IGNORECASE)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def suggested(error: str, args: dict[str, Any]) -> tuple[str, str] | None:
+    """(the value of ARGS an error quotes, the first name it suggests instead) when a write is refused for naming
+    what does not exist and told what does: "no problem found matching 'Brightwater products'. Did you mean: Binary
+    Search, Generate Parentheses?" -> ('Brightwater products', 'Binary Search'); None otherwise."""
+    given = set(_strings(args))
+    quoted = next((q for q in _QUOTED.findall(error) if q in given), None)
+    m = _SUGGESTS.search(error)
+    if quoted is None or m is None:
+        return None
+    for part in re.split(r",|;|\bor\b", m.group(1)):
+        name = part.strip().strip("\"'“”‘’`").rstrip("?.!").strip().strip("\"'“”‘’`")
+        if 0 < len(name) <= 60 and name != quoted and not name.lower().startswith(("none", "no ")):
+            return quoted, name
+    return None
+
+
+def renamed(value: Any, names: dict[str, str]) -> Any:
+    """VALUE with every string equal to a key of NAMES replaced by its name (nested in objects and arrays too)."""
+    if isinstance(value, dict):
+        return {k: renamed(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renamed(v, names) for v in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def _named_as(step: ChainStep, creator: ToolEntry, value: str) -> ChainStep:
@@ -293,8 +331,9 @@ class WritePlanner:
                     break
             else:
                 raise Unfillable(f"id '{p}' (no earlier output has it)")
-        return ChainStep(server=self.server, tool=entry.name, arguments=args, bindings=bindings,
-                         depends_on=sorted({int(b[5:b.index("]")]) for b in bindings.values()}))
+        names = {old: new for (server, old), new in self.state.existing.items() if server == self.server}
+        return ChainStep(server=self.server, tool=entry.name, arguments=renamed(args, names) if names else args,
+                         bindings=bindings, depends_on=sorted({int(b[5:b.index("]")]) for b in bindings.values()}))
 
     async def _run(self, tools: EpisodeCalls, s: ChainStep, done: list[tuple[ChainStep, str]],
                    topic: Topic | None = None) -> tuple[bool, str]:
@@ -429,6 +468,11 @@ class WritePlanner:
                 if await self._prerequisite(tools, write, topic, out, done, w.arguments) is None:
                     break
                 w = self._fill_step(write, topic, done, content=True)  # ids the set-up made are passed on
+                ok, out = await self._run(tools, w, done, topic)
+            if not ok and (named := suggested(out, w.arguments)) is not None:
+                # it works on an item that exists, which its error names: that item, in this step and the read
+                self.state.existing.setdefault((self.server, named[0]), named[1])
+                w = self._fill_step(write, topic, done, content=True)
                 ok, out = await self._run(tools, w, done, topic)
             if not ok:
                 raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
@@ -567,9 +611,11 @@ NO_PLACE = ("the system you have access to", "the server's store")
 """where_words when nothing in the chain names the place (fuzzy, precise)."""
 
 
-def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") -> tuple[str, str]:
+def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "",
+                existing: Collection[str] = ()) -> tuple[str, str]:
     """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
-    first call makes, `made`)."""
+    first call makes, `made`); a name among EXISTING is an item that was there before ('the problem "Two Sum"'),
+    not a new one."""
     args: dict[str, Any] = {}
     for s in steps:
         for k, v in s.arguments.items():
@@ -584,6 +630,9 @@ def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") ->
     if "name" in roles:
         tool = next((s.tool for s in steps if roles["name"] in s.arguments.values()), "")
         what = made or named_thing([k for k, v in args.items() if v == roles["name"]], tool)
+        if roles["name"] in existing:
+            thing = re.sub(r"^an? (?:new )?", "", what) if what != "a new record set" else "item"
+            return (f"the {thing} \"{roles['name']}\"",) * 2
         return f"{what} called \"{roles['name']}\"", f"{what} named \"{roles['name']}\""
     tables = [m.group(1) for v in args.values() if isinstance(v, str)
               for m in [re.match(r"\s*CREATE TABLE (\w+)", v)] if m]
@@ -592,6 +641,44 @@ def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "") ->
     if made:
         return made, made
     return NO_PLACE
+
+
+def checked_item(steps: list[ChainStep], read: StateRead | None, made: Collection[int]) -> str:
+    """The item a part's state check reads, as a request names it ('member M-1001'), when the check reads an item
+    that existed before the task rather than one the agent makes: an id argument the final read takes (through the
+    write, when the write echoes it) from an earlier step that is not a write (MADE: indices of the part's writes),
+    with a value the same in every episode (state_read keeps it literal). Such a task must say which item, or an agent
+    that picks another one is failed for doing what it was asked. '' when none."""
+    from task_synth.fill import id_noun
+    from task_synth.handles import tool_noun
+
+    if read is None or not steps:
+        return ""
+    for p in sorted(steps[-1].bindings):
+        v = read.arguments.get(p)
+        if not isinstance(v, str | int) or isinstance(v, bool) or role(p, {"type": "string"}) != "id" \
+                or not 0 < len(str(v)) <= 40:
+            continue
+        j, q = len(steps) - 1, p
+        while (m := _STEP_REF.match(steps[j].bindings.get(q, ""))) and int(m.group(1)) < j:
+            j = int(m.group(1))  # back to where the id came from: the write echoes the id it was given
+            ids = sorted(k for k in steps[j].bindings if role(k, {"type": "string"}) == "id")
+            q = q if q in ids else (ids[0] if ids else "")
+        if j not in made:
+            return f"{id_noun(p) or tool_noun(read.tool) or 'item'} {v}"
+    return ""
+
+
+def existing_item(steps: list[ChainStep], existing: Collection[str]) -> str:
+    """The item a part's write works on when it is one that was there before (a name its error suggested), as a
+    request names it ('the exercise "Sight Reading"', from the parameter that takes it); '' when none."""
+    for s in steps[:-1]:
+        for key, v in s.arguments.items():
+            for inner, value in (v.items() if isinstance(v, dict) else [(key, v)]):
+                if isinstance(value, str) and value in existing:
+                    words = [w for w in humanize(str(inner)).split() if w not in ("name", "title")]
+                    return f'the {" ".join(words) or "item"} "{value}"'
+    return ""
 
 
 def named_thing(keys: list[str], tool: str = "") -> str:
@@ -610,7 +697,7 @@ def named_thing(keys: list[str], tool: str = "") -> str:
 
 
 _AS = re.compile(r"^\s*(?:add|write|insert|create|set|append|put|save|record|store|attach)s?\s+(?:(an?|the)\s+)?"
-                 r"((?:new\s+)?[a-z]+(?:\s[a-z]+)?)\s+(?:to|into|in|on|for)\b", re.IGNORECASE)
+                 r"((?:new\s+)?[a-z]+(?:\s[a-z]+)?)\s+(?:to|into|in|on|for|at)\b", re.IGNORECASE)
 
 
 def as_phrase(description: str) -> str:
@@ -673,12 +760,21 @@ def checked_values(topic: Topic, afters: list[str], before: str, arguments: dict
 
 def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic, rng: random.Random,
               reads: list[tuple[int, StateRead | None]], writes: list[str] | None = None,
-              made: list[str] | None = None, values: list[list[str]] | None = None) -> Draft:
+              made: list[str] | None = None, values: list[list[str]] | None = None,
+              items: list[str] | None = None, existing: Collection[str] = ()) -> Draft:
     """Wording, answer and checks of a seeded task (one part per server the records go to; `writes`: the
     description of each part's write tool, for what kind of record it makes; `made`: the description of each
-    part's first call, for what it makes when no handle names the place)."""
-    wheres = [where_words(steps, fmt, made_phrase(m)) for (steps, fmt), m in
+    part's first call, for what it makes when no handle names the place; `items`: the item each part's check reads,
+    when the request must name it (checked_item); `existing`: names of items that were there before (where_words))."""
+    wheres = [where_words(steps, fmt, made_phrase(m), existing) for (steps, fmt), m in
               zip(parts, made or [""] * len(parts), strict=True)]
+    items = [item or existing_item(steps, existing)
+             for item, (steps, _) in zip(items or [""] * len(parts), parts, strict=True)]
+    for i, item in enumerate(items):  # the item the check reads is said, unless the place says it
+        if item and (item.split('"')[1] if '"' in item else item.split(" ")[-1]) not in wheres[i][1]:
+            place = item if item.startswith("the ") else f"the record of {item}"
+            wheres[i] = (place, place) if wheres[i] == NO_PLACE else \
+                (f"{wheres[i][0]} for {place}", f"{wheres[i][1]} for {place}")
     kinds = [as_phrase(d) for d in (writes or [""] * len(parts))]
     wheres = [(w[0] + k, w[1] + k) for w, k in zip(wheres, kinds, strict=True)]
     given = [g for (steps, _), d in zip(parts, writes or [""] * len(parts), strict=True)
@@ -716,16 +812,18 @@ def draft_for(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic
 
 def asker(parts: list[tuple[list[ChainStep], tuple[str, str]]], topic: Topic,
           reads: list[tuple[int, StateRead | None]], writes: list[str], made: list[str], seed: int,
-          values: list[list[str]] | None = None) -> Callable[[str, int], Draft | None]:
+          values: list[list[str]] | None = None, items: list[str] | None = None, existing: Collection[str] = ()
+          ) -> Callable[[str, int], Draft | None]:
     """The draft of a copy of a seeded chain (id `cid`) asked the topic's k-th other question of the same records
-    (Topic.others), None past the last: SynthState.askers, for refill.py. VALUES: what its state checks look for
-    (checked_values), as the first draft's."""
+    (Topic.others), None past the last: SynthState.askers, for refill.py. VALUES and ITEMS: what its state checks
+    look for (checked_values) and the items they read (checked_item), as the first draft's."""
 
     def ask(cid: str, k: int) -> Draft | None:
         other = topic.asked(k)
         if other is None:
             return None
-        return draft_for(parts, other, random.Random(f"task_synth:seed:{seed}:{cid}"), reads, writes, made, values)
+        return draft_for(parts, other, random.Random(f"task_synth:seed:{seed}:{cid}"), reads, writes, made, values,
+                         items, existing)
 
     return ask
 
@@ -955,11 +1053,16 @@ class WorldSeeding:
                     topic, [g.raw_outputs(run)[last] for run in (0, 1)], before.get(state_key(k), ""),
                     read.arguments))
                 k += len(topic.markers) if read is not None else 0
-            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values)
+            items = [checked_item(ps, read, {i for i, st in enumerate(ps)
+                                             if (e := state.entry(st.server, st.tool)) is None or not is_read_only(e)})
+                     for (_, ps, _), (_, read) in zip(parts, reads[cid], strict=True)]
+            existing = {name for (server, _), name in state.existing.items() if server in chains[cid].servers}
+            draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values,
+                              items, existing)
             state.grounded.append(g)
             state.drafts[cid] = draft
             state.askers[cid] = asker([(ps, fmt) for _, ps, fmt in parts], topic, reads[cid], descs, firsts,
-                                      state.options.seed, values)
+                                      state.options.seed, values, items, existing)
             after = []
             for run in (0, 1):
                 outs = g.raw_outputs(run)

@@ -1,0 +1,78 @@
+"""An id a description gives only as an example still comes from a live output when a seeded write needs one.
+
+Shown on tests/synth/servers/roster_server.py: a store that starts full, whose read of one member says "Use the id
+from search_members (e.g. M-1001)", and whose only write appends a note to the member a caller names by id:
+
+- the example gives `member_id` a run-local kind (exemplars.py), but the parameter stays a handle
+  (handles.is_handle_param): the read whose output carries the member's id opens it, so the seeded write binds the
+  id to that output ("add_note: cannot fill id 'member_id'" before);
+- the final-state check then reads that fixed member, so the request says which one ("in the record of member
+  M-1001"); an agent that put the note on another member would otherwise fail for doing what it was asked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from task_synth.artifacts import ChainStep
+from task_synth.handles import is_handle_param
+from task_synth.kinds import KINDS
+from task_synth.seeding import NO_PLACE, checked_item, where_words
+from task_synth.task import StateRead
+from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
+
+ROSTER = Path(__file__).parent / "servers" / "roster_server.py"
+
+
+def test_an_id_kind_made_only_from_examples_keeps_the_parameter_a_handle():
+    from task_synth.exemplars import shaped_kind
+
+    shaped_kind("badge_id@club", "club", ["B-1001"])
+    assert "badge_id@club" in KINDS
+    assert is_handle_param("badge_id", {"type": "string"}, "badge_id@club")
+    assert not is_handle_param("badge_id", {"type": "string"}, "number")
+    assert not is_handle_param("badge_id", {"type": "string"}, "other_id@club")  # another parameter's examples
+    assert not is_handle_param("badge_id", {"type": "string"}, "badge_id@nowhere")  # a listing's, not registered
+
+
+def test_the_item_a_state_check_reads_is_named_when_it_existed_before_the_task():
+    read_one = ChainStep(server="s", tool="get_member", arguments={"member_id": "M-1001"})
+    note = ChainStep(server="s", tool="add_note", arguments={"text": "x"},
+                     bindings={"member_id": 'step[0]:"id"\\s*:\\s*"([^"]+)"'})
+    verify = ChainStep(server="s", tool="get_member", arguments={},
+                       bindings={"member_id": 'step[1]:"member_id"\\s*:\\s*"([^"]+)"'})
+    steps = [read_one, note, verify]
+    fixed = StateRead(server="s", tool="get_member", arguments={"member_id": "M-1001"})
+    assert checked_item(steps, fixed, made={1}) == "member M-1001"  # back through the note to the read
+    # a bare id is called by the thing the read's tool names
+    bare = verify.model_copy(update={"bindings": {"id": 'step[1]:"id"\\s*:\\s*"([^"]+)"'}})
+    assert checked_item([read_one, note, bare], StateRead(server="s", tool="get_member", arguments={"id": 7}),
+                        made={1}) == "member 7"
+    # an item a write of the chain made (the first request of a fresh store, 'req-1' in every episode) is the
+    # agent's to make: not named
+    assert checked_item(steps, fixed, made={0, 1}) == ""
+    # an id every episode draws anew is read from the agent's own calls: nothing to name
+    drawn = StateRead(server="s", tool="get_member", arguments={})
+    assert checked_item(steps, drawn, made={1}) == "" and checked_item(steps, None, made={1}) == ""
+    assert where_words(steps, ("text", "text")) == NO_PLACE
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(1500)
+async def test_a_note_on_an_existing_member_is_seeded_named_and_checked(tmp_path):
+    spec = stateful_fixture("roster", ROSTER)
+    state, suite = await synthesized(spec, tmp_path, 8, 1)
+    assert state.graph.node("roster/get_member").params["member_id"] == "member_id@roster"
+    assert any(h.param == "member_id" for h in state.graph.handles), state.graph.handles
+    seeded = [t for t in suite.tasks if "seeded" in t.tags]
+    assert len(seeded) >= 4, [r.reasons for r in state.rejected][:10]
+    for t in seeded:
+        note = next(s for s in t.reference if s.tool == "add_note")
+        assert note.bindings.get("member_id", "").startswith("step[0]:"), note  # bound to the read's output
+        reads = [c.read for c in t.checks if c.kind == "state"]
+        assert reads and all(r is not None and r.arguments == {"member_id": "M-1001"} for r in reads)
+        assert "the record of member M-1001" in t.fuzzy and "the record of member M-1001" in t.precise, t.fuzzy
+        assert NO_PLACE[0] not in t.fuzzy
+    await validated_and_scored(spec, suite, tmp_path)
