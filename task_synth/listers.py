@@ -464,6 +464,75 @@ async def learn_searches(state: SynthState, outputs: dict[str, str | None] | Non
                 break
 
 
+_NAME_LINE = re.compile(r"(?im)^\W*(?:name|title|label)\W*[:=]\s*([^\n]{2,60}?)\s*$")
+TRIED_WORDS = 6
+"""Names a search is tried with (search_words)."""
+
+
+def _item_names(text: str) -> list[str]:
+    """The names, titles and labels an output gives its items (JSON keys at any depth, or `Name: X` lines)."""
+    out: list[str] = []
+    queue: list[Any] = [json_values(text)]
+    while queue:
+        cur = queue.pop(0)
+        if isinstance(cur, dict):
+            out += [v.strip() for k, v in cur.items() if str(k).lower() in NAMED_BY and isinstance(v, str)]
+            queue += list(cur.values())
+        elif isinstance(cur, list):
+            queue += cur
+    out += _NAME_LINE.findall(text)
+    return [v for v in dict.fromkeys(out) if 2 <= len(v) <= 60 and any(c.isalpha() for c in v)]
+
+
+async def search_words(state: SynthState, tried: set[str]) -> bool:
+    """A search (or a bare name) that nothing fills takes the names the other reads of its server gave when probed
+    (`"name": "Amira Haddad"` in the read of one member): each is tried on the search in a sandbox, and the ones it
+    finds (an answer that is no error, not empty, and names what was searched for) become its values, as a listing's
+    names do (learn_searches). A search tried once (TRIED: node keys) is not tried again. True when one was learnt."""
+    from task_synth.graph import literal_values
+    from task_synth.probe import looks_like_error
+
+    learnt = False
+    for server, takers in sorted(search_takers(state).items()):
+        names = [v for n in sorted(state.graph.nodes, key=lambda n: n.key)
+                 if n.server == server and n.probe is not None and n.probe.outcome == "ok" and not n.probe.varying
+                 and not looks_like_error(n.probe.output) for v in _item_names(n.probe.output)]
+        names = list(dict.fromkeys(names))
+        for node, param in takers:
+            if node.key in tried or not names:
+                continue
+            tried.add(node.key)
+            entry = state.entry(node.server, node.tool)
+            props = ((entry.input_schema if entry else None) or {}).get("properties") or {}
+            others = {q: literal_values(state.graph, k, props.get(q), server, q) for q, k in node.params.items()
+                      if q != param}
+            if any(k is None or not others[q] for q, k in node.params.items() if q != param):
+                continue  # its other arguments have no values either
+            base = {q: vals[0] for q, vals in others.items()}
+            found: list[str] = []
+            async with state.live.episode(f"synth-search-words-{node.server}-{node.tool}", servers=[server],
+                                          call_timeout_s=state.options.call_timeout_s) as ep:
+                for name in names[:TRIED_WORDS]:
+                    out = await ep.call_real(server, node.tool, expand({**base, param: name}, state.builtins),
+                                             state.options.call_timeout_s)
+                    text = out.content.strip()
+                    if out.ok and not looks_like_error(text) and text not in ("", "[]", "{}", "null") \
+                            and name.lower() in text.lower():
+                        found.append(name)
+            if not found:
+                continue
+            learnt = True
+            if node.params[param] == "search":
+                state.graph.local_pools.setdefault(server, {}).setdefault("search", found[:POOL])
+            else:
+                kind = f"{param}@{server}"
+                state.graph.pools.setdefault(kind, found[:POOL])
+                node.params[param] = kind
+            state.notes.append(f"graph:listers: {node.key} {param} takes the names other reads gave "
+                                f"({', '.join(found[:3])})")
+    return learnt
+
+
 async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool:
     from task_synth.kinds import listed_param_kind
 
@@ -500,6 +569,6 @@ async def _learn_pass(state: SynthState, outputs: dict[str, str | None]) -> bool
     return learnt
 
 
-__all__ = ["FIELDS", "GENERIC_TAILS", "NAMED_BY", "POOL", "extract_values", "forms", "json_values", "learn",
-           "learn_searches", "listed_field", "listers", "mentions", "named_items", "open_params", "rank",
-           "search_takers", "subject"]
+__all__ = ["FIELDS", "GENERIC_TAILS", "NAMED_BY", "POOL", "TRIED_WORDS", "extract_values", "forms", "json_values",
+           "learn", "learn_searches", "listed_field", "listers", "mentions", "named_items", "open_params", "rank",
+           "search_takers", "search_words", "subject"]

@@ -290,6 +290,7 @@ class ProbeSource:
         await learn_openers(state, isolated_servers(state))
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()
+        searched: set[str] = set()
         setup_tried = False
         for r in range(self.rounds + 1):  # a round more when a set-up was learnt (its server is probed again)
             if r == self.rounds and not state.graph.setups:
@@ -326,6 +327,8 @@ class ProbeSource:
                     continue
                 observe(state, node, args[node.key], raw)
                 self._learn(state, node, raw, text, varying)
+            if r + 1 < self.rounds:  # a search nothing filled takes the names these reads gave: probed next round
+                await listers.search_words(state, searched)
         await confirm_producers(state)
         connect(state.graph)
 

@@ -6,6 +6,8 @@ from search_members (e.g. M-1001)", and whose only write appends a note to the m
 - the example gives `member_id` a run-local kind (exemplars.py), but the parameter stays a handle
   (handles.is_handle_param): the read whose output carries the member's id opens it, so the seeded write binds the
   id to that output ("add_note: cannot fill id 'member_id'" before);
+- the search, which nothing lists values for, takes the member's name that read gave, once a live search for it
+  finds it (listers.search_words);
 - the final-state check then reads that fixed member, so the request says which one ("in the record of member
   M-1001"); an agent that put the note on another member would otherwise fail for doing what it was asked.
 """
@@ -66,6 +68,9 @@ async def test_a_note_on_an_existing_member_is_seeded_named_and_checked(tmp_path
     state, suite = await synthesized(spec, tmp_path, 8, 1)
     assert state.graph.node("roster/get_member").params["member_id"] == "member_id@roster"
     assert any(h.param == "member_id" for h in state.graph.handles), state.graph.handles
+    # the search nothing listed takes the name the read of the example member gave, tried live (listers.search_words)
+    assert state.graph.local_pools["roster"]["search"] == ["Amira Haddad"]
+    assert state.graph.node("roster/search_members").probe is not None
     seeded = [t for t in suite.tasks if "seeded" in t.tags]
     assert len(seeded) >= 4, [r.reasons for r in state.rejected][:10]
     for t in seeded:
