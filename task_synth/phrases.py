@@ -631,6 +631,13 @@ def _generic_fuzzy(v: StepView) -> str:
             and end.group(0).split()[-1] == humanize(params[0]).split()[-1]:
         # 'list the recipes of a category' given seafood -> 'of the seafood category'
         return f"{act.verb} {act.obj[:end.start()]}the {_value_words(v, params[0])} {end.group(0).split()[-1]}"
+    head = humanize(params[0]).split()[-1] if humanize(params[0]) else ""
+    choice = re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?((?:[\w-]+ ){{0,2}}?"
+                       rf"{re.escape(head)})\b", act.obj) if head and len(params) == 1 else None
+    if choice and v.kinds.get(params[0]) == "enum" and not v.is_bound(params[0]):
+        # 'Section ids and titles of one MQTT version' given 5.0 -> '… of MQTT version 5.0'
+        obj = f"{act.obj[:choice.start()]}{choice.group(1)} {_value_words(v, params[0])}{act.obj[choice.end():]}"
+        return Action(act.verb, obj).imperative()
     if len(params) == 1 and plain and act.verb is None and end and act.obj[:end.start()].strip() \
             and not end.group(0).startswith("the "):
         # 'The first working day after a date' given 2026-10-05 -> 'work out the first working day after 2026-10-05'

@@ -7,7 +7,9 @@ the outline lists section titles of one edition, the search's query has no examp
 - the outline is a listing though it takes an argument, because an enum fills it (listers._closed), so its titles
   become the search's values ("no value for query (a search)" before);
 - a step given a choice under the same name as the step it reads (the edition) makes the same one, in a walk and
-  in its redraws (sampling same_choice): the search for a title of the 2024 outline is a search of 2024.
+  in its redraws (sampling same_choice): the search for a title of the 2024 outline is a search of 2024;
+- the choice is said where the tool's words leave it open: "the section ids and titles of edition 2024 of the pump
+  manual", not "… of one edition of the pump manual of 2024" (phrases._generic_fuzzy).
 """
 
 from __future__ import annotations
@@ -37,4 +39,6 @@ async def test_an_outline_that_takes_an_edition_feeds_the_search_of_that_edition
         assert search.arguments["edition"] == outline.arguments["edition"], t.reference
         assert search.arguments["query"] in titles[outline.arguments["edition"]]
         assert "query" in search.bindings  # read from the outline, not a literal
+        # the choice said where the description leaves it open ("of one edition of the pump manual")
+        assert f"titles of edition {outline.arguments['edition']} of the pump manual" in t.fuzzy, t.fuzzy
     await validated_and_scored(spec, suite, tmp_path)
