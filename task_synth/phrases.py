@@ -519,7 +519,13 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
         noun = singular(noun)
     if isinstance(val, list) and any(isinstance(x, dict) and len(x) > 1 for x in val):
         return f"the {noun} with {words}"  # 'the item with a quantity of 5 and a unit price of 480'
+    if isinstance(val, list) and _GATHERING.search(noun):
+        return f"the {noun} of {words}"  # 'the opponent offer history of 40 and 52', never 'the … history 40'
     return f"the {noun} {words}"
+
+
+_GATHERING = re.compile(r"\b(?:history|series|sequence|list|array|set|vector|matrix|sample|log|trail|record)$")
+"""Head nouns of a collection that is not the things it holds: its items are said after 'of'."""
 
 
 _PLACE = re.compile(r"^(?:\w+ )?(sheet|worksheet|tab|table|file|document|doc|workbook|spreadsheet|folder|directory|"

@@ -251,3 +251,12 @@ def test_no_article_stands_before_a_possessive():
         "with my reservation of 0.5 and my offer history 40"
     assert no_article_before_possessive("the mystery of the myth, an our-time classic") == \
         "the mystery of the myth, an our-time classic"  # words that only begin like one
+
+
+def test_a_collection_that_is_not_its_items_is_said_with_of():
+    from task_synth.phrases import _collection
+
+    assert _collection("opponent_offer_history", [40], "40", "") == "the opponent offer history of 40"
+    assert _collection("price_series", [1, 2, 3], "1, 2 and 3", "") == "the price series of 1, 2 and 3"
+    assert _collection("values", [1, 2], "1 and 2", "") == "the values 1 and 2"  # the items themselves
+    assert _collection("files", ["a.pdf"], "a.pdf", "") == "the file a.pdf"
