@@ -87,7 +87,17 @@ def tool_examples(description: str, param: str, words: list[str], sole: bool) ->
             out += [v for v in _series(m.group(2), text[m.end():]) if v not in out]
     if sole:
         out += [v for v in described_examples(text) if v not in out]
+        out += [v for v in quoted_series(text) if v not in out]
     return out
+
+
+_QUOTED_SERIES = re.compile(r"\(\s*((?:\"[^\"\n()]{1,40}\"\s*,\s*)+\"[^\"\n()]{1,40}\")\s*\)")
+
+
+def quoted_series(text: str) -> list[str]:
+    """The values of a parenthesised series of two or more quoted words ('in plain words ("trash can", "cog",
+    "paper plane")'): examples a description gives without saying so."""
+    return [v for m in _QUOTED_SERIES.finditer(text or "") for v in re.findall(r"\"([^\"]+)\"", m.group(1))]
 
 
 _WORD = r"[A-Za-z_][\w.-]{0,30}"

@@ -263,8 +263,8 @@ def extract_values(text: str, param: str) -> list[tuple[str, list[str]]]:
         return code_table(data)
     parts = [p.strip().strip("-*• ").strip() for p in re.split(r"[\n,;]", text)]
     parts = [p for p in parts if p]
-    if len(parts) >= 2 and all(_ITEM.fullmatch(p) for p in parts):
-        return [(p, []) for p in parts]
+    if len(parts) >= 2 and all(_ITEM.fullmatch(p) and not re.search(r":(?:\s|$)", p) for p in parts):
+        return [(p, []) for p in parts]  # never headings ("All Tags:") nor labelled lines ("Total Files: 0")
     return bulleted(text)
 
 

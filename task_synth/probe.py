@@ -60,8 +60,14 @@ def looks_like_error(text: str) -> bool:
             return False
         data = {k for k, v in d.items() if v not in (None, "", [], {})} if isinstance(d, dict) else set()
         failed = isinstance(d, dict) and (bool(d.get("error")) or d.get("success") is False)
-        return failed and data <= {"error", "success", "message", "session_id", "status", "code"}
+        return failed and all(_ABOUT_FAILURE.search(str(k)) for k in data)
     return False
+
+
+_ABOUT_FAILURE = re.compile(r"error|message|detail|hint|type|code|trace|exception|suggest|success|status|session_id|"
+                            r"reason", re.IGNORECASE)
+"""Keys of a JSON answer that say why a call failed (`{"error": true, "error_type": "TypeError", "message": …}`),
+not data it returned."""
 
 
 def normalise_output(text: str, builtins: dict[str, str] | None) -> str:
