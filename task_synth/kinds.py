@@ -119,7 +119,8 @@ register_kind(Kind("timezone", IANA, params=r".*time_?zone.*|tz", described=r"IA
                    seeds=("Europe/Lisbon", "Asia/Tokyo", "America/New_York", "Pacific/Auckland", "Asia/Singapore",
                           "America/Denver", "Europe/Berlin", "Australia/Sydney"), noun="timezone"))
 register_kind(Kind("time", r"\d\d:\d\d", params=r"time|clock|hhmm", described=r"HH:MM",
-                   find=r"(?:(?<=T)|(?<![\d:+-]))((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)", produced_by=r"datetime|\btime\b",
+                   param_described=r"\bHH:MM\b", find=r"(?:(?<=T)|(?<![\d:+-]))((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)",
+                   produced_by=r"datetime|\btime\b",
                    seeds=("09:30", "14:00", "17:45", "08:15", "11:20", "16:40"), noun="time"))
 register_kind(Kind("date", r"\d{4}-\d\d-\d\d", params=r".*date.*|day", described=r"YYYY-MM-DD|\bdate\b",
                    find=r"(?<![\d-])(\d{4}-\d\d-\d\d)(?![\d-])", produced_by=r"\bdate|datetime", noun="date",

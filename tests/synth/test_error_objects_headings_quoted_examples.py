@@ -38,3 +38,10 @@ def test_quoted_words_in_parentheses_are_the_examples_of_the_one_open_parameter(
     assert tool_examples(desc, "query", ["queries", "query"], sole=True) == ["trash can", "cog", "paper plane"]
     assert tool_examples(desc, "query", ["queries", "query"], sole=False) == []  # another parameter's, maybe
     assert quoted_series('an exact name ("settings") or a query') == []  # one word is no series
+
+
+def test_a_text_parameter_described_as_hh_mm_is_a_time_whatever_its_name():
+    from task_synth.kinds import param_kind
+
+    assert param_kind("birth_time", {"type": "string", "description": "Birth time in HH:MM format (24-hour)"}) == "time"
+    assert param_kind("birth_time", {"type": "string"}) is None
