@@ -504,10 +504,12 @@ async def search_words(state: SynthState, tried: set[str]) -> bool:
             tried.add(node.key)
             entry = state.entry(node.server, node.tool)
             props = ((entry.input_schema if entry else None) or {}).get("properties") or {}
-            others = {q: literal_values(state.graph, k, props.get(q), server, q) for q, k in node.params.items()
-                      if q != param}
-            if any(k is None or not others[q] for q, k in node.params.items() if q != param):
-                continue  # its other arguments have no values either
+            if any(k is None for q, k in node.params.items() if q != param):
+                continue  # an argument of no kind has no value either
+            others = {q: literal_values(state.graph, str(k), props.get(q), server, q)
+                      for q, k in node.params.items() if q != param}
+            if not all(others.values()):
+                continue
             base = {q: vals[0] for q, vals in others.items()}
             found: list[str] = []
             async with state.live.episode(f"synth-search-words-{node.server}-{node.tool}", servers=[server],
