@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FLEET = load_config(ROOT / "servers.yaml").servers
 DEVSET = load_config(ROOT / "benchmarks" / "devset.servers.yaml").servers
 HELDOUT = load_config(ROOT / "benchmarks" / "heldout.servers.yaml").servers
+SCOUT = load_config(ROOT / "benchmarks" / "scout16.servers.yaml").servers
+"""Scouted in session 16: measured untouched, the next servers to learn from (docs/tasks.md)."""
 
 
 def _package(spec: ServerSpec) -> str:
@@ -25,7 +27,7 @@ def _package(spec: ServerSpec) -> str:
 
 
 def test_no_server_is_in_two_sets_by_name_or_by_package() -> None:
-    sets = {"fleet": FLEET, "devset": DEVSET, "heldout": HELDOUT}
+    sets = {"fleet": FLEET, "devset": DEVSET, "heldout": HELDOUT, "scout": SCOUT}
     seen_names: dict[str, str] = {}
     seen_packages: dict[str, str] = {}
     for set_name, specs in sets.items():
@@ -37,8 +39,8 @@ def test_no_server_is_in_two_sets_by_name_or_by_package() -> None:
 
 
 def test_the_held_out_set_is_seven_pinned_servers_and_the_dev_set_forty_nine() -> None:
-    assert len(HELDOUT) == 7 and len(DEVSET) == 49
-    for spec in [*HELDOUT, *DEVSET]:
+    assert len(HELDOUT) == 7 and len(DEVSET) == 49 and len(SCOUT) == 8
+    for spec in [*HELDOUT, *DEVSET, *SCOUT]:
         assert spec.install is not None, spec.name
         pin = spec.install.pypi or spec.install.npm or ""
         assert "==" in pin or pin.rfind("@") > 0, (spec.name, pin)
