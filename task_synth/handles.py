@@ -33,7 +33,7 @@ from task_synth.artifacts import ChainStep, HandleSource, ToolGraph, ToolNode
 from task_synth.binding import BindingError, expand, resolve_binding
 from task_synth.fill import INT_ID, Unfillable, file_format, fill, id_noun, key_regex, role
 from task_synth.graph import handle_source
-from task_synth.kinds import KINDS, param_kind
+from task_synth.kinds import param_kind
 
 if TYPE_CHECKING:
     from task_synth.pipeline import EpisodeCalls, SynthState
@@ -144,11 +144,8 @@ def id_regex(param: str, output: str, generic: bool = True) -> str | None:
 
 
 def is_handle_param(name: str, schema: dict[str, Any], kind: str | None) -> bool:
-    """A required parameter of no known kind named like an id, a handle or a session. A kind the parameter has only
-    from the example ids its tool's words give (exemplars.shaped_kind: `contact_id@server`) counts as none: the
-    examples are the last resort, and a tool whose output carries such ids is a better source (a search that lists
-    contacts opens the contact a note is then added to)."""
-    if kind is not None and not (kind.split("@")[0] == name and "@" in kind and kind in KINDS):
+    """A required parameter of no known kind named like an id, a handle or a session."""
+    if kind is not None:
         return False
     return role(name, schema or {}) == "id" or bool(_NAMED.search(name))
 

@@ -445,6 +445,7 @@ class WritePlanner:
                          if not new_id(write, p)]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
+                await self._read_example(tools, needs_ids, write, done)
             if needs_ids and not all(any(id_regex(p, o, self._fits(st.tool, p, write.name)) for st, o in done)
                                      for p in needs_ids):
                 for creator in self._creators(write):
@@ -569,6 +570,32 @@ class WritePlanner:
             if not ok:
                 return
             done.append((s, out))
+
+    async def _read_example(self, tools: EpisodeCalls, ids: list[str], write: ToolEntry,
+                            done: list[tuple[ChainStep, str]]) -> None:
+        """For each id the write needs that no earlier output has, and whose values are the examples the server's
+        words give (exemplars.py: 'Use the id from search_contacts (e.g. C-1007)'), the read of one item that takes
+        it, called with the first example: its output carries the id, so the write binds it there (a note added to
+        the contact that read showed) rather than to a literal nothing in the chain produced."""
+        from task_synth.graph import literal_values
+
+        for p in ids:
+            if any(id_regex(p, o, self._fits(st.tool, p, write.name)) for st, o in done):
+                continue
+            node = self.state.graph.node(f"{self.server}/{write.name}")
+            kind = node.params.get(p) if node is not None else None
+            if not kind or "@" not in kind:
+                continue
+            for read in sorted((n for n in self.state.graph.nodes if n.server == self.server and n.read_only
+                                and n.params.get(p) == kind and len(n.params) == 1), key=lambda n: n.tool):
+                examples = literal_values(self.state.graph, kind, None, self.server, p)
+                if not examples:
+                    break
+                s = ChainStep(server=self.server, tool=read.tool, arguments={p: examples[0]})
+                ok, out = await self._run(tools, s, done)
+                if ok and id_regex(p, out, self._fits(read.tool, p, write.name)):
+                    done.append((s, out))
+                    break
 
     def _topic_arguments(self, s: ChainStep, topic: Topic) -> ChainStep | None:
         """The opener step `s` filled from `topic` instead of a learnt argument set (which was filled from whichever
@@ -1055,7 +1082,7 @@ class WorldSeeding:
                 k += len(topic.markers) if read is not None else 0
             items = [checked_item(ps, read, {i for i, st in enumerate(ps)
                                              if (e := state.entry(st.server, st.tool)) is None or not is_read_only(e)})
-                     for (_, ps, _), (_, read) in zip(parts, reads[cid], strict=True)]
+                     for (_, ps, _), (_, read) in zip(parts, reads[cid], strict=False)]
             existing = {name for (server, _), name in state.existing.items() if server in chains[cid].servers}
             draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values,
                               items, existing)

@@ -3,9 +3,9 @@
 Shown on tests/synth/servers/roster_server.py: a store that starts full, whose read of one member says "Use the id
 from search_members (e.g. M-1001)", and whose only write appends a note to the member a caller names by id:
 
-- the example gives `member_id` a run-local kind (exemplars.py), but the parameter stays a handle
-  (handles.is_handle_param): the read whose output carries the member's id opens it, so the seeded write binds the
-  id to that output ("add_note: cannot fill id 'member_id'" before);
+- the example gives `member_id` a run-local kind (exemplars.py), so no tool is learnt to open it as a handle; the
+  seeded write then runs the read of one member with the example first (seeding.WritePlanner._read_example) and
+  binds the id to that read's output ("add_note: cannot fill id 'member_id'" before);
 - the search, which nothing lists values for, takes the member's name that read gave, once a live search for it
   finds it (listers.search_words);
 - the final-state check then reads that fixed member, so the request says which one ("in the record of member
@@ -19,24 +19,11 @@ from pathlib import Path
 import pytest
 
 from task_synth.artifacts import ChainStep
-from task_synth.handles import is_handle_param
-from task_synth.kinds import KINDS
 from task_synth.seeding import NO_PLACE, checked_item, where_words
 from task_synth.task import StateRead
 from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 ROSTER = Path(__file__).parent / "servers" / "roster_server.py"
-
-
-def test_an_id_kind_made_only_from_examples_keeps_the_parameter_a_handle():
-    from task_synth.exemplars import shaped_kind
-
-    shaped_kind("badge_id@club", "club", ["B-1001"])
-    assert "badge_id@club" in KINDS
-    assert is_handle_param("badge_id", {"type": "string"}, "badge_id@club")
-    assert not is_handle_param("badge_id", {"type": "string"}, "number")
-    assert not is_handle_param("badge_id", {"type": "string"}, "other_id@club")  # another parameter's examples
-    assert not is_handle_param("badge_id", {"type": "string"}, "badge_id@nowhere")  # a listing's, not registered
 
 
 def test_the_item_a_state_check_reads_is_named_when_it_existed_before_the_task():
@@ -67,7 +54,6 @@ async def test_a_note_on_an_existing_member_is_seeded_named_and_checked(tmp_path
     spec = stateful_fixture("roster", ROSTER)
     state, suite = await synthesized(spec, tmp_path, 8, 1)
     assert state.graph.node("roster/get_member").params["member_id"] == "member_id@roster"
-    assert any(h.param == "member_id" for h in state.graph.handles), state.graph.handles
     # the search nothing listed takes the name the read of the example member gave, tried live (listers.search_words)
     assert state.graph.local_pools["roster"]["search"] == ["Amira Haddad"]
     assert state.graph.node("roster/search_members").probe is not None
