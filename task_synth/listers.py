@@ -518,8 +518,7 @@ async def search_words(state: SynthState, tried: set[str]) -> bool:
                     out = await ep.call_real(server, node.tool, expand({**base, param: name}, state.builtins),
                                              state.options.call_timeout_s)
                     text = out.content.strip()
-                    if out.ok and not looks_like_error(text) and text not in ("", "[]", "{}", "null") \
-                            and name.lower() in text.lower():
+                    if out.ok and not looks_like_error(text) and name.lower() in text.lower():
                         found.append(name)
             if not found:
                 continue

@@ -586,11 +586,10 @@ class WritePlanner:
             kind = node.params.get(p) if node is not None else None
             if not kind or "@" not in kind:
                 continue
+            examples = literal_values(self.state.graph, kind, None, self.server, p)
             for read in sorted((n for n in self.state.graph.nodes if n.server == self.server and n.read_only
-                                and n.params.get(p) == kind and len(n.params) == 1), key=lambda n: n.tool):
-                examples = literal_values(self.state.graph, kind, None, self.server, p)
-                if not examples:
-                    break
+                                and n.params.get(p) == kind and len(n.params) == 1 and examples),
+                               key=lambda n: n.tool):
                 s = ChainStep(server=self.server, tool=read.tool, arguments={p: examples[0]})
                 ok, out = await self._run(tools, s, done)
                 if ok and id_regex(p, out, self._fits(read.tool, p, write.name)):
