@@ -95,8 +95,8 @@ _QUOTED_SERIES = re.compile(r"\(\s*((?:\"[^\"\n()]{1,40}\"\s*,\s*)+\"[^\"\n()]{1
 
 
 def quoted_series(text: str) -> list[str]:
-    """The values of a parenthesised series of two or more quoted words ('in plain words ("trash can", "cog",
-    "paper plane")'): examples a description gives without saying so."""
+    """The values of a parenthesised series of two or more quoted words ('described in plain words ("fern",
+    "maple", "orchid")'): examples a description gives without saying so."""
     return [v for m in _QUOTED_SERIES.finditer(text or "") for v in re.findall(r"\"([^\"]+)\"", m.group(1))]
 
 

@@ -520,7 +520,7 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     if isinstance(val, list) and any(isinstance(x, dict) and len(x) > 1 for x in val):
         return f"the {noun} with {words}"  # 'the item with a quantity of 5 and a unit price of 480'
     if isinstance(val, list) and _GATHERING.search(noun):
-        return f"the {noun} of {words}"  # 'the opponent offer history of 40 and 52', never 'the … history 40'
+        return f"the {noun} of {words}"  # 'the price history of 40 and 52', never 'the price history 40'
     return f"the {noun} {words}"
 
 
@@ -641,7 +641,7 @@ def _generic_fuzzy(v: StepView) -> str:
     choice = re.search(rf"\b(?:an?|one|some) (?:(?:specific|given|particular|single) )?((?:[\w-]+ ){{0,2}}?"
                        rf"{re.escape(head)})\b", act.obj) if head and len(params) == 1 else None
     if choice and v.kinds.get(params[0]) == "enum" and not v.is_bound(params[0]):
-        # 'Section ids and titles of one MQTT version' given 5.0 -> '… of MQTT version 5.0'
+        # 'Section ids and titles of one edition of the pump manual' given 2024 -> '… of edition 2024 of …'
         obj = f"{act.obj[:choice.start()]}{choice.group(1)} {_value_words(v, params[0])}{act.obj[choice.end():]}"
         return Action(act.verb, obj).imperative()
     if len(params) == 1 and plain and act.verb is None and end and act.obj[:end.start()].strip() \

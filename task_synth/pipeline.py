@@ -145,8 +145,8 @@ class SynthState:
     """Server -> the seeded plans that worked there (seeding.Plan: topic, steps ending with the verifying read, file
     format), kept by seeding for carried answers (carry.py)."""
     existing: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(server, value a seeded write first gave) -> the existing item's name its error suggested instead ("no problem
-    matching 'X'. Did you mean: Two Sum, …?"): later steps take the name, and requests call it the item it is
+    """(server, value a seeded write first gave) -> the existing item's name its error suggested instead ("no exercise
+    matching 'X'. Did you mean: Sight Reading, …?"): later steps take the name, and requests call it the item it is
     (seeding.py)."""
     parts: dict[str, list[str]] = field(default_factory=dict)
     """Chain id of a task joined from others (carry.py, compound.py) -> the chain ids of those others: a suite that

@@ -154,8 +154,8 @@ class _Walker:
 
     def same_choice(self, prev: ChainStep, node: ToolNode, param: str) -> Any:
         """The value the previous step of the same server chose under the same name, when it is a choice of NODE's
-        schema (an enum): what the chain read holds for that choice (the outline of version 5.0 lists titles of 5.0,
-        so the search they feed is of 5.0 too); None otherwise."""
+        schema (an enum): what the chain read holds for that choice (the outline of edition 2025 lists titles of
+        2025, so the search they feed is of 2025 too); None otherwise."""
         options = (self.schemas.get(node.key, {}).get(param) or {}).get("enum")
         v = prev.arguments.get(param)
         return v if prev.server == node.server and options and v in options else None

@@ -129,8 +129,8 @@ def _strings(value: Any) -> list[str]:
 
 def suggested(error: str, args: dict[str, Any]) -> tuple[str, str] | None:
     """(the value of ARGS an error quotes, the first name it suggests instead) when a write is refused for naming
-    what does not exist and told what does: "no problem found matching 'Brightwater products'. Did you mean: Binary
-    Search, Generate Parentheses?" -> ('Brightwater products', 'Binary Search'); None otherwise."""
+    what does not exist and told what does: "No exercise matches 'Brightwater products'. Did you mean: Sight
+    Reading, Major Scales?" -> ('Brightwater products', 'Sight Reading'); None otherwise."""
     given = set(_strings(args))
     quoted = next((q for q in _QUOTED.findall(error) if q in given), None)
     m = _SUGGESTS.search(error)
