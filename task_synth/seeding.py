@@ -640,7 +640,7 @@ NO_PLACE = ("the system you have access to", "the server's store")
 def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "",
                 existing: Collection[str] = ()) -> tuple[str, str]:
     """(fuzzy, precise) wording of where the records go, from the literal handles the chain uses (else what its
-    first call makes, `made`); a name among EXISTING is an item that was there before ('the problem "Two Sum"'),
+    first call makes, `made`); a name among EXISTING is an item that was there before ('the exercise "Sight Reading"'),
     not a new one."""
     args: dict[str, Any] = {}
     for s in steps:
