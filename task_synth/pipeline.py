@@ -179,7 +179,7 @@ def default_steps(options: SynthOptions, *, curated: bool = False) -> list[StepR
     steps = [StepRef("graph", "schema"), StepRef("graph", "probe")]
     steps += [StepRef("graph", "llm")] if llm else []
     steps += [StepRef("sample", "walk")]
-    steps += [StepRef("sample", "seed"), StepRef("sample", "world-calc"),
+    steps += [StepRef("sample", "seed"), StepRef("sample", "act"), StepRef("sample", "world-calc"),
               StepRef("sample", "world-sums")] if options.seed_world else []
     writer = StepRef("write", "llm" if llm else "templates")
     steps += [StepRef("ground", "live"), StepRef("ground", "lone"), writer,

@@ -75,6 +75,7 @@ class StepRef:
 
 
 def _load_builtin_steps() -> None:
+    import task_synth.actions
     import task_synth.binarycalc
     import task_synth.carry
     import task_synth.compound
