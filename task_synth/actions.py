@@ -47,6 +47,7 @@ from task_synth.seeding import (
     OPENERS,
     SeedFailed,
     WritePlanner,
+    _named_tools,
     fresh_reads,
     in_order,
     isolated_servers,
@@ -196,10 +197,21 @@ class ActPlanner:
     def _step(self, entry: ToolEntry, done: list[tuple[ChainStep, str]]) -> ChainStep:
         """ENTRY filled with no content: chosen ids and choices given, other ids bound to DONE. Raises Unfillable."""
         given = {p: v for p in (entry.input_schema or {}).get("required") or []
-                 if (v := chosen_id(entry, p)) is not None and not any(id_regex(p, o) for _, o in done)}
+                 if (v := chosen_id(entry, p) or self._known(entry, p)) is not None
+                 and not any(id_regex(p, o) for _, o in done)}
         given.update(choices(entry))
         given.update(quantities(entry))
         return self.p._fill_step(entry, self.topic, done, content=False, given=given)
+
+    def _known(self, entry: ToolEntry, param: str) -> Any:
+        """A value of PARAM's kind the probe found or its schema exemplifies (the graph's pools: 'SKU-1001'), for an
+        id no output of the chain names under its own key (a product read answers `sku`, the cart takes
+        `product_id`): an item of a store that starts full, which the request then names."""
+        graph = self.p.state.graph
+        node = graph.node(f"{self.p.server}/{entry.name}")
+        kind = node.params.get(param) if node is not None else None
+        pool = (graph.pools.get(kind) or []) if kind else []
+        return pool[0] if pool and isinstance(pool[0], str | int) else None
 
     async def _ready(self, tools: EpisodeCalls, entry: ToolEntry, done: list[tuple[ChainStep, str]],
                      depth: int = 0) -> None:
@@ -212,7 +224,7 @@ class ActPlanner:
         missing = [p for p in ids if not any(id_regex(p, o) for _, o in done)]
         if missing:
             await self.p._open(tools, missing, self.topic, done)
-        missing = [p for p in ids if not any(id_regex(p, o) for _, o in done)]
+        missing = [p for p in ids if not any(id_regex(p, o) for _, o in done) and self._known(entry, p) is None]
         if not missing or depth > 1:
             return
         for creator in self.p._creators(entry)[:4]:
@@ -229,11 +241,12 @@ class ActPlanner:
                 if all(any(id_regex(p, o) for _, o in done) for p in missing):
                     return
 
-    async def plan(self, write: ToolEntry, per_write: int) -> list[tuple[list[ChainStep], Change]]:
-        """Up to PER_WRITE chains (set-up and opening steps, the write, a read) with the change each read shows.
-        Raises SeedFailed with the reason when none."""
+    async def _prefix(self, write: ToolEntry) -> list[ChainStep]:
+        """The steps that make WRITE work, found in a throwaway sandbox: the set-up, the openers of its ids, and,
+        when it fails, a creator its description or error names, or any creator (a cart 'created by add_to_cart'
+        under the same chosen id), before one more try. Raises SeedFailed."""
         p = self.p
-        async with p.state.live.episode(f"act-try.{p.server}.{write.name}", servers=[p.server],
+        async with p.state.live.episode(f"act-prep.{p.server}.{write.name}", servers=[p.server],
                                         call_timeout_s=p.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
             await p._setup(tools, done)
@@ -242,20 +255,60 @@ class ActPlanner:
                 w = self._step(write, done)
             except Unfillable as e:
                 raise SeedFailed(f"{write.name}: cannot fill {e}") from None
+            ok, out = await p._run(tools, w, done, self.topic)
+            if not ok:
+                named = _named_tools(f"{out} {write.description}", p.tools, write.name)
+                creators = [c for c in {c.name: c for c in [*named, *p._creators(write)]}.values()
+                            if not is_read_only(c) and not REMOVES.search(c.name)]
+                for creator in creators[:4]:
+                    await self._ready(tools, creator, done, 1)
+                    try:
+                        c = self._step(creator, done)
+                    except Unfillable:
+                        continue
+                    made, made_out = await p._run(tools, c, done, self.topic)
+                    if not made:
+                        continue
+                    done.append((c, made_out))
+                    try:
+                        w = self._step(write, done)
+                    except Unfillable:
+                        continue
+                    ok, out = await p._run(tools, w, done, self.topic)
+                    if ok:
+                        break
+            if not ok:
+                raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
+            return [st for st, _ in done] + [w]
+
+    async def plan(self, write: ToolEntry, per_write: int) -> list[tuple[list[ChainStep], Change]]:
+        """Up to PER_WRITE chains (set-up and opening steps, the write, a read) with the change each read shows.
+        Raises SeedFailed with the reason when none."""
+        p = self.p
+        prefix = await self._prefix(write)
+        async with p.state.live.episode(f"act-try.{p.server}.{write.name}", servers=[p.server],
+                                        call_timeout_s=p.state.options.call_timeout_s) as tools:
+            done: list[tuple[ChainStep, str]] = []
+            for st in prefix[:-1]:
+                ok, out = await p._run(tools, st, done)
+                if not ok:
+                    raise SeedFailed(f"{st.tool}: a step before the write failed again: {out[:160]!r}")
+                done.append((st, out))
             reads = [r for r in p._ranked_reads(write) if search_param(r) is None]
             before: dict[str, tuple[ChainStep, str, str]] = {}
             for read in reads:
                 try:
-                    r = p._fill_step(read, self.topic, done, content=False)
+                    r = self._step(read, done)
                 except Unfillable:
                     continue
                 ok, out = await p._run(tools, r, done)
                 ok2, again = await p._run(tools, r, done) if ok else (False, "")
                 if ok and ok2:
                     before[read.name] = (r, out, again)
-            ok, out = await p._run(tools, w, done, self.topic)
+            w = prefix[-1]
+            ok, out = await p._run(tools, w, done)
             if not ok:
-                raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
+                raise SeedFailed(f"{write.name}: the write failed again: {out[:160]!r}")
             done.append((w, out))
             iw = len(done) - 1
             found: list[tuple[list[ChainStep], Change]] = []
