@@ -120,11 +120,14 @@ def changed(before: str, after: str, again: str | None = None) -> Change | None:
 
 
 def appeared(after: str, given: list[Any]) -> Change | None:
-    """What a read of an item that did not exist before shows: its first number that is no id, else its first
-    word-valued field that is not one of the values it was GIVEN (an order's total, its status)."""
+    """What a read of an item that did not exist before shows: its first number that is no id (its own before those
+    of a list it holds), else its first word-valued field that is not one of the values it was GIVEN (an order's
+    total, its status)."""
     fields = [(p, v) for p, v in leaves(after) if not _key(p).isdigit() and v not in given
               and not re.search(r"(?:^|_)id$|Id$", _key(p)) and v is not None and not isinstance(v, bool)]
-    numbers = [(p, v) for p, v in fields if isinstance(v, int | float)]
+    # the item's own figures (an order's total) before those of what it lists (an item's price)
+    numbers = sorted(((p, v) for p, v in fields if isinstance(v, int | float)),
+                     key=lambda f: any(x.isdigit() for x in f[0].split(".")))
     for p, v in numbers + fields:
         if not (isinstance(v, str) and _TIMESTAMP.match(v)) and str(v).strip():
             return _key(p), None, v
@@ -281,6 +284,23 @@ class ActPlanner:
                 raise SeedFailed(f"{write.name}: the write failed: {out[:160]!r}")
             return [st for st, _ in done] + [w]
 
+    @staticmethod
+    def _new_item(r: ChainStep, done: list[tuple[ChainStep, str]], iw: int) -> bool:
+        """The read R takes an id the write answered that no earlier step was given (an order's id, not the product
+        id a cart echoes)."""
+        given = {str(v) for st, _ in done for v in st.arguments.values()}
+        for spec in r.bindings.values():
+            m = re.match(rf"^step\[{iw}\]:(.*)$", spec, re.DOTALL)
+            if m is None:
+                continue
+            try:
+                value = extract(m.group(1), done[iw][1])
+            except BindingError:
+                continue
+            if value is not None and str(value) not in given:
+                return True
+        return False
+
     async def plan(self, write: ToolEntry, per_write: int) -> list[tuple[list[ChainStep], Change]]:
         """Up to PER_WRITE chains (set-up and opening steps, the write, a read) with the change each read shows.
         Raises SeedFailed with the reason when none."""
@@ -313,17 +333,17 @@ class ActPlanner:
             iw = len(done) - 1
             found: list[tuple[list[ChainStep], Change]] = []
             for read in reads:
-                if read.name in before:
+                try:  # a read of what the write answered (an order's id) shows an item that did not exist
+                    r = p._fill_step(read, self.topic, done, content=False)
+                except Unfillable:
+                    r = None
+                if r is None or not self._new_item(r, done, iw):
+                    if read.name not in before:
+                        continue
                     r, old, again = before[read.name]
                     ok, new = await p._run(tools, r, done)
                     change = changed(old, new, again) if ok else None
                 else:
-                    try:
-                        r = p._fill_step(read, self.topic, done, content=False)
-                    except Unfillable:
-                        continue
-                    if not any(b.startswith(f"step[{iw}]:") for b in r.bindings.values()):
-                        continue
                     ok, new = await p._run(tools, r, done)
                     ok2, again = await p._run(tools, r, done) if ok else (False, "")
                     change = appeared(new, list(r.arguments.values())) if ok and ok2 and new == again else None
