@@ -39,6 +39,7 @@ from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import id_regex
 from task_synth.normalise import VARIES
 from task_synth.phrases import GENERIC, StepView
+from task_synth.plain import _VALUE, value_question
 from task_synth.recall import search_param
 from task_synth.registry import step
 from task_synth.seeding import (
@@ -72,7 +73,7 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d|^\d{10}(?:\.\d+)?$")
 
 def leaves(text: str) -> list[tuple[str, Any]]:
     """(path, value) of every scalar of a JSON output, in document order ('items.0.qty'), or of its `key: value`
-    lines when it is not JSON."""
+    lines when it is not JSON, or ('', the value) when the output is one short value ('white', a bare JSON 5)."""
     try:
         data = json.loads(text)
     except (ValueError, TypeError):
@@ -81,6 +82,8 @@ def leaves(text: str) -> list[tuple[str, Any]]:
             m = re.match(r"^\W*([A-Za-z][\w .-]{0,40}?)\s*[:=]\s*(\S.*?)\s*$", line)
             if m:
                 out.append((m.group(1).strip(), m.group(2)))
+        if not out and _VALUE.match(text or ""):  # a read that answers one short value ('white'): the whole output
+            out.append(("", (text or "").strip()))
         return out
     out = []
 
@@ -137,6 +140,10 @@ def appeared(after: str, given: list[Any]) -> Change | None:
 def value_regex(key: str, value: Any, output: str) -> str | None:
     """A regex reading KEY's value from OUTPUT (JSON or `key: value`), when KEY occurs once there and the regex
     reads VALUE; None otherwise."""
+    if key == "":  # the output is the value
+        rx = r"\A\s*([^\n]*?\S)\s*\Z"
+        m = re.match(rx, output)
+        return rx if m and m.group(1) == (json.dumps(value) if isinstance(value, bool) else str(value)) else None
     k = re.escape(key)
     for rx in (rf'"{k}"\s*:\s*"([^"\n]*)"', rf'"{k}"\s*:\s*(-?\d+(?:\.\d+)?)', rf'"{k}"\s*:\s*(true|false)',
                rf"(?im)^\W*{k}\s*[:=]\s*(\S[^\n]*?)\s*$"):
@@ -333,17 +340,19 @@ class ActPlanner:
             iw = len(done) - 1
             found: list[tuple[list[ChainStep], Change]] = []
             for read in reads:
+                fresh: ChainStep | None
                 try:  # a read of what the write answered (an order's id) shows an item that did not exist
-                    r = p._fill_step(read, self.topic, done, content=False)
+                    fresh = p._fill_step(read, self.topic, done, content=False)
                 except Unfillable:
-                    r = None
-                if r is None or not self._new_item(r, done, iw):
+                    fresh = None
+                if fresh is None or not self._new_item(fresh, done, iw):
                     if read.name not in before:
                         continue
                     r, old, again = before[read.name]
                     ok, new = await p._run(tools, r, done)
                     change = changed(old, new, again) if ok else None
                 else:
+                    r = fresh
                     ok, new = await p._run(tools, r, done)
                     ok2, again = await p._run(tools, r, done) if ok else (False, "")
                     change = appeared(new, list(r.arguments.values())) if ok and ok2 and new == again else None
@@ -407,8 +416,15 @@ def draft_for(state: SynthState, g: Grounded, change: Change, rng: random.Random
     nouns = [id_noun(k) for k in sorted(read.bindings) if role(k, {"type": "string"}) == "id" and id_noun(k)]
     noun = nouns[0] if nouns else tool_noun(read.tool)
     of = f" of {items[0]}" if items else f" of the {noun}" if noun else ""
-    question = f"what the {what}{of} is now" if ask is change and change[1] is not None else \
-        f"what the {what}{of} is"
+    question = f"what the {what}{of} is"
+    if ask[0] == "":  # a read that answers one value: the question its description asks ('whose turn it is')
+        entry = state.entry(read.server, read.tool)
+        q = value_question(entry.description or "") if entry is not None else None
+        if q is None:
+            raise Unwordable(f"{read.tool}: its description asks nothing of the one value it answers")
+        question, what = q, "value the tool answers"
+    if ask is change and change[1] is not None and not re.search(r"\b(?:now|yet|still|currently)\b", question):
+        question += " now"
     opener = rng.choice(OPENERS)
     fuzzy = f"{opener} Could you {listing(said)}, and then tell me {question}?"
     precise = (" ".join(GENERIC.precise(_view(state.entry(s.server, s.tool), s, i))

@@ -41,6 +41,15 @@ def test_key_value_lines_are_compared_when_the_output_is_not_json():
     assert changed("Status: open\nOwner: Ana", "Status: done\nOwner: Ana") == ("Status", "open", "done")
 
 
+def test_an_output_that_is_one_value_is_the_field_that_changed():
+    assert leaves("white") == [("", "white")] and leaves("3") == [("", 3)]
+    assert changed("white", "black\n") == ("", "white", "black")
+    assert changed("3", "2") == ("", 3, 2)
+    assert value_regex("", "black", "black\n") is not None and value_regex("", "black", "white") is None
+    assert shown(value_regex("", 2, "2") or "", "2") == "2"
+    assert leaves("Moved the card.\nIt is now in the done column, with two others.") == []  # prose is no value
+
+
 def test_a_new_item_is_asked_by_its_first_figure_that_is_no_id():
     out = json.dumps({"order_id": "ORD-00000001", "status": "placed", "total": 89.9})
     assert appeared(out, ["cart-1"]) == ("total", None, 89.9)
@@ -73,14 +82,21 @@ async def test_writes_that_take_no_content_are_acted_on_then_verified(tmp_path):
         assert {"stateful", "final-state"} <= set(t.tags)
         names = [s.tool for s in t.reference]
         write = next(i for i, n in enumerate(names) if n in ("place_order", "move_card"))
-        assert write < len(names) - 1 and names[-1] in ("check_inventory", "get_order_details", "get_card")
+        assert write < len(names) - 1 and names[-1] in ("check_inventory", "get_order_details", "get_card",
+                                                        "open_card_count")
         state_checks = [c for c in t.checks if c.kind == "state"]
         assert state_checks and all(c.read is not None and c.read.tool == names[-1] for c in state_checks)
-        assert any(k in str(c.value) for c in state_checks for k in ("stock_qty", "column", "total")), state_checks
+        assert any(k in str(c.value) for c in state_checks for k in ("stock_qty", "column", "total")) or \
+            names[-1] == "open_card_count", state_checks
         assert not any(re.search(rf"\b{n}\b", t.fuzzy) for n in tools), t.fuzzy
         ref_args = [str(v) for s in t.reference[:write + 1] for v in s.arguments.values()]
         for v in ("cart-123", "SKU-100", "CARD-"):  # the values the agent needs are said
             if any(a.startswith(v) for a in ref_args):
                 assert v in t.fuzzy, t.fuzzy
     assert any("stock qty of product SKU-" in t.fuzzy for t in acted), [t.fuzzy for t in acted]
+    # a read whose whole output is the value (a bare count) is asked what its description says it tells
+    counted = [t for t in acted if t.reference[-1].tool == "open_card_count"]
+    assert counted and all("tell me how many cards are not done yet?" in t.fuzzy for t in counted), \
+        [t.fuzzy for t in acted]
+    assert all(c.value == "2" for t in counted for c in t.checks if c.kind == "state"), counted
     await validated_and_scored(spec, suite, tmp_path)

@@ -12,6 +12,8 @@ writes the world's records) has nothing to write; only acting on the store and r
 - `place_order(cart_id)`: decrements stock, returns an order_id like ORD-00000001, and deletes the cart.
 - `get_order_details(order_id)`: one order.
 - `list_cards()`, `get_card(card_id)`, `move_card(card_id, column)`: a task board's cards and their columns.
+- `open_card_count()`: how many cards are not done, answered as a bare number (a read whose whole output is the
+  value).
 """
 
 import json
@@ -113,6 +115,12 @@ def get_card(card_id: str) -> str:
     if c is None:
         raise ToolError(f"No card {card_id!r}.")
     return json.dumps(c, indent=2)
+
+
+@mcp.tool()
+def open_card_count() -> str:
+    """Tells how many cards are not done yet. Answers the number alone, as plain text."""
+    return str(sum(c["column"] != "done" for c in CARDS.values()))
 
 
 @mcp.tool()
