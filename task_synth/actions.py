@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -69,6 +70,17 @@ _EXAMPLE = re.compile(r"\b(?:e\.g\.|for example|like|such as)\s*[:,]?\s*['\"`]?(
 _CLIENT = re.compile(r"\bclient[- ](?:generated|chosen|supplied|side)\b|\byour own\b|\bany (?:string|name|id)\b",
                      re.IGNORECASE)
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d|^\d{10}(?:\.\d+)?$")
+_TIME_KEY = re.compile(r"(?:^|_)(?:created|updated|modified|timestamp|time|date|at|on)$|[a-z](?:At|On|Time)$",
+                       re.IGNORECASE)
+
+
+def is_time(key: str, value: Any) -> bool:
+    """The field holds a moment ('2026-12-07T11:50', an epoch 1765100000 under `created`): when the write ran, never
+    what it changed."""
+    if isinstance(value, str):
+        return bool(_TIMESTAMP.match(value))
+    return isinstance(value, int | float) and not isinstance(value, bool) and bool(_TIME_KEY.search(key)) and \
+        (1e9 <= value < 1e10 or 1e12 <= value < 1e13)
 
 
 def leaves(text: str) -> list[tuple[str, Any]]:
@@ -109,13 +121,14 @@ def _key(path: str) -> str:
 def changed(before: str, after: str, again: str | None = None) -> Change | None:
     """The first field of AFTER whose value differs from BEFORE's or that BEFORE did not have ('stock_qty', 42, 40);
     fields that differ between BEFORE and AGAIN (a second read before the write: a clock, a call counter), that
-    hold a timestamp, or whose key is not a word are not a change. None when nothing changed."""
+    hold a moment (`is_time`) or a yes/no (asked, 'true' would fail an agent that answers 'yes'), or whose key is not
+    a word are not a change. None when nothing changed."""
     old = dict(leaves(before))
     other = dict(leaves(again)) if again is not None else old
     noisy = {p for p in set(old) | set(other) if old.get(p) != other.get(p)}
     for path, value in leaves(after):
         key = _key(path)
-        if path in noisy or key.isdigit() or (isinstance(value, str) and _TIMESTAMP.match(value)):
+        if path in noisy or key.isdigit() or is_time(key, value) or isinstance(value, bool):
             continue
         if path not in old or old[path] != value:
             return key, old.get(path), value
@@ -132,7 +145,7 @@ def appeared(after: str, given: list[Any]) -> Change | None:
     numbers = sorted(((p, v) for p, v in fields if isinstance(v, int | float)),
                      key=lambda f: any(x.isdigit() for x in f[0].split(".")))
     for p, v in numbers + fields:
-        if not (isinstance(v, str) and _TIMESTAMP.match(v)) and str(v).strip():
+        if not is_time(_key(p), v) and str(v).strip():
             return _key(p), None, v
     return None
 
@@ -365,13 +378,28 @@ class ActPlanner:
         return found
 
 
-def _view(entry: ToolEntry | None, s: Any, i: int) -> StepView:
+def made_here(g: Grounded, state: SynthState) -> list[set[str]]:
+    """Per step, its parameters bound to what an earlier write of the chain answered and no earlier step was given
+    (the customer id a create call returned): the agent takes them from its own calls, so the request never says
+    them (they may differ on every run). A chosen id the chain gave first (a cart id) is said."""
+    made = {i for i, s in enumerate(g.steps) if (e := state.entry(s.server, s.tool)) is None or not is_read_only(e)}
+    out: list[set[str]] = []
+    for i, s in enumerate(g.steps):
+        before = {str(v) for j, t in enumerate(g.steps[:i]) for k, v in t.arguments.items() if k not in out[j]}
+        out.append({k for k, spec in s.bindings.items() if set(binding_sources(spec)) & made
+                    and str(s.arguments.get(k)) not in before})
+    return out
+
+
+def _view(entry: ToolEntry | None, s: Any, i: int, hidden: Collection[str] = (), precise: bool = False) -> StepView:
     """A step as the generic phrasing sees it, every value said as it was sent (bound ones too: the agent is told
-    them, it cannot discover a chosen cart id)."""
+    them, it cannot discover a chosen cart id), except the HIDDEN ones its own earlier calls answer: left out of the
+    request, said as where they come from in the PRECISE one ('the customer id in the result of step 1')."""
     props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
-    args = {k: v for k, v in s.arguments.items() if v != VARIES}
+    args = {k: v for k, v in s.arguments.items() if v != VARIES and k not in hidden}
+    bound = {k: binding_sources(s.bindings[k])[0] for k in hidden if precise and binding_sources(s.bindings[k])}
     return StepView(index=i, server=s.server, tool=s.tool, description=(entry.description if entry else "") or "",
-                    args=args, bound={}, params={k: str((props.get(k) or {}).get("description", "")) for k in props},
+                    args=args, bound=bound, params={k: str((props.get(k) or {}).get("description", "")) for k in props},
                     kinds={k: ("enum" if (props.get(k) or {}).get("enum") else None) for k in args})
 
 
@@ -397,16 +425,17 @@ def draft_for(state: SynthState, g: Grounded, change: Change, rng: random.Random
     rx, state_rx = value_regex(ask[0], ask[2], raw), value_regex(change[0], change[2], raw)
     if rx is None or state_rx is None:
         raise ValueError(f"{ask[0]}: the read does not show {ask[2]!r} once")
+    hidden = made_here(g, state)
     said = []
     for i, s in enumerate(g.steps[:-1]):
         entry = state.entry(s.server, s.tool)
         if entry is None or is_read_only(entry):
             continue
-        said.append(GENERIC.fuzzy(_view(entry, s, i)))
+        said.append(GENERIC.fuzzy(_view(entry, s, i, hidden[i])))
     read = g.steps[-1]
     sr = state_read(g, last)
     made = {i for i, s in enumerate(g.steps) if (e := state.entry(s.server, s.tool)) is None or not is_read_only(e)}
-    given = {str(v) for s in g.steps[:-1] for v in s.arguments.values()}
+    given = {str(v) for i, s in enumerate(g.steps[:-1]) for k, v in s.arguments.items() if k not in hidden[i]}
     # an id a write of the chain answered (not one it echoes) is the agent's to make: 'the order', never a number
     # it has not seen yet
     items = [f"{id_noun(k) or tool_noun(read.tool) or 'item'} {v}" for k, v in (sr.arguments if sr else {}).items()
@@ -427,7 +456,7 @@ def draft_for(state: SynthState, g: Grounded, change: Change, rng: random.Random
         question += " now"
     opener = rng.choice(OPENERS)
     fuzzy = f"{opener} Could you {listing(said)}, and then tell me {question}?"
-    precise = (" ".join(GENERIC.precise(_view(state.entry(s.server, s.tool), s, i))
+    precise = (" ".join(GENERIC.precise(_view(state.entry(s.server, s.tool), s, i, hidden[i], precise=True))
                         for i, s in enumerate(g.steps))
                + f" Report the {what} the last call shows.")
     checks: list[CheckSpec] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from task_synth.actions import appeared, changed, chosen_id, leaves, shown, value_regex
+from task_synth.actions import appeared, changed, chosen_id, leaves, made_here, shown, value_regex
 from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 SHOP = Path(__file__).parent / "servers" / "shop_server.py"
@@ -34,6 +34,41 @@ def test_a_field_that_appears_is_a_change_and_one_that_differs_on_every_read_is_
     assert changed(before, json.dumps({"id": "CARD-1", "column": "todo", "read_at": 19, "tags": []}), again) is None
     stamped = json.dumps({"status": "open", "updated": "2026-12-07T11:50:00Z"})
     assert changed(stamped, json.dumps({"status": "open", "updated": "2026-12-07T11:51:00Z"})) is None
+
+
+def test_moments_and_yes_no_fields_are_not_the_change():
+    before = json.dumps({"id": "ch_1", "created": 1765100000, "refunded": False, "amount_refunded": 0})
+    after = json.dumps({"id": "ch_1", "created": 1765100042, "refunded": True, "amount_refunded": 1250})
+    assert changed(before, after) == ("amount_refunded", 0, 1250)
+    assert appeared(json.dumps({"id": "ch_2", "created": 1765100000, "amount": 12}), []) == ("amount", None, 12)
+
+
+def test_an_id_an_earlier_write_answered_is_left_to_the_agent_and_a_chosen_one_is_said():
+    from types import SimpleNamespace
+
+    from mcpbench.catalog import ToolEntry
+
+    def entry(name: str, desc: str) -> ToolEntry:
+        return ToolEntry(server="s", name=name, description=desc, input_schema={})
+
+    tools = {"create_customer": entry("create_customer", "Create a customer."),
+             "create_charge": entry("create_charge", "Charge a customer's card."),
+             "get_customer": entry("get_customer", "Get a customer by id."),
+             "add_to_cart": entry("add_to_cart", "Add a product to a cart."),
+             "place_order": entry("place_order", "Place the order for a cart.")}
+    state = SimpleNamespace(entry=lambda server, tool: tools.get(tool))
+
+    def step(tool: str, args: dict, bindings: dict | None = None) -> SimpleNamespace:
+        return SimpleNamespace(server="s", tool=tool, arguments=args, bindings=bindings or {})
+
+    made = SimpleNamespace(steps=[step("create_customer", {"name": "Ana"}),
+                                  step("create_charge", {"customer_id": "cus_x1", "amount": 12},
+                                       {"customer_id": "step[0]:$.id"}),
+                                  step("get_customer", {"customer_id": "cus_x1"}, {"customer_id": "step[0]:$.id"})])
+    assert made_here(made, state) == [set(), {"customer_id"}, {"customer_id"}]
+    chosen = SimpleNamespace(steps=[step("add_to_cart", {"cart_id": "cart-123", "product_id": "SKU-1"}),
+                                    step("place_order", {"cart_id": "cart-123"}, {"cart_id": "step[0]:$.cart_id"})])
+    assert made_here(chosen, state) == [set(), set()]  # the cart id was given first: it is said
 
 
 def test_key_value_lines_are_compared_when_the_output_is_not_json():
