@@ -169,10 +169,12 @@ _ASIDE = re.compile(r"\s*\([^()]{1,40}\)(?=\s+(?:is|are|was|were|has|have|falls?
 sentence keeps its verb; any other is cut with what follows (_CUT)."""
 
 
-_BY_PARAMETER = re.compile(r"\s+(?:by|with|from|using|given)\s+(?:its\s+|the\s+|an?\s+)?(?:['\"`]\w+['\"`]|"
+_BY_PARAMETER = re.compile(r"(?:\s+(?:created|made|returned|produced|generated|opened|started|listed))?"
+                           r"\s+(?:by|with|from|using|given)\s+(?:its\s+|the\s+|an?\s+)?(?:['\"`]\w+['\"`]|"
                            r"[a-z]+(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)(?:\s+(?:parameter|argument|field))?$")
-"""A tail naming the parameter the tool takes ("Get details of a specific task by 'taskId'"): how it is called,
-never what a person asks for; an identifier in a request would also leak the schema."""
+"""A tail naming the parameter the tool takes ("Get details of a specific task by 'taskId'"), or the tool that
+makes what it takes, with its participle ("Check out a cart created by add_to_cart" -> "Check out a cart"): how it
+is called, never what a person asks for; an identifier in a request would also leak the schema."""
 
 
 TYPE_TALK = re.compile(r"\s+as (?:an? |the )?(?:python |json |plain )?(?:dict|dictionary|list|array|tuple|str|"

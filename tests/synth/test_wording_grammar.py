@@ -149,6 +149,10 @@ def test_a_description_that_names_the_parameter_it_is_called_by_is_said_without_
     assert action("Get details of a specific task by 'taskId'").imperative() == "get details of a specific task"
     assert action("Get a user by user_id").imperative() == "get the user"
     assert action("Search by keyword").imperative() == "search by keyword"
+    # the tool that makes what it takes goes with its participle, never leaving "a cart created"
+    assert action("Check out a cart created by add_to_cart.").imperative() == "check out a cart"
+    assert action("Read an order created by place_order.").imperative() == "get the order"
+    assert action("Read an order created by hand.").imperative() == "get the order created by hand"
 
 
 # --- chains worded as a numbered step list ("…, then …, then …, and tell me …") ----------------------------------
