@@ -612,13 +612,17 @@ class WritePlanner:
         return s.model_copy(update={"arguments": mine})
 
     def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
+        """The reads that may verify WRITE, the ones taking most of its parameters first. A read that takes content
+        to store (one of `self.writes`) is none: tried with the topic's title it overwrites what the write put in the
+        very place it shares with it (the same slot, the same index), and every read after it shows that instead."""
         wprops = set((write.input_schema or {}).get("properties") or {})
+        writes = {e.name for e in self.writes}
 
         def score(e: ToolEntry) -> tuple[int, int, str]:
             req = set((e.input_schema or {}).get("required") or [])
             return (-len(req & wprops), len(req - wprops), e.name)
 
-        return sorted(self.reads, key=score)[:6]
+        return sorted((e for e in self.reads if e.name not in writes), key=score)[:6]
 
 
 _MADE = re.compile(r"^\s*(?:creates?|starts?|opens?|makes?|initiali[sz]es?|registers?)\s+(an?\s+(?:new\b,?\s*)?"
