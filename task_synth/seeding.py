@@ -612,13 +612,17 @@ class WritePlanner:
         return s.model_copy(update={"arguments": mine})
 
     def _ranked_reads(self, write: ToolEntry) -> list[ToolEntry]:
+        """The reads that may verify WRITE, the ones taking most of its parameters first. A read that takes content
+        to store (one of `self.writes`) is none: tried with the topic's title it overwrites what the write put in the
+        very place it shares with it (the same slot, the same index), and every read after it shows that instead."""
         wprops = set((write.input_schema or {}).get("properties") or {})
+        writes = {e.name for e in self.writes}
 
         def score(e: ToolEntry) -> tuple[int, int, str]:
             req = set((e.input_schema or {}).get("required") or [])
             return (-len(req & wprops), len(req - wprops), e.name)
 
-        return sorted(self.reads, key=score)[:6]
+        return sorted((e for e in self.reads if e.name not in writes), key=score)[:6]
 
 
 _MADE = re.compile(r"^\s*(?:creates?|starts?|opens?|makes?|initiali[sz]es?|registers?)\s+(an?\s+(?:new\b,?\s*)?"
@@ -878,6 +882,33 @@ def state_read(g: Grounded, i: int) -> StateRead | None:
     return StateRead(server=s.server, tool=s.tool, arguments=args, from_calls=from_calls)
 
 
+def joined_pairs(found: dict[str, list[Plan]], servers: list[str], count: int, max_hops: int
+                 ) -> list[tuple[str, Plan, str, Plan]]:
+    """Up to COUNT pairs (server a, its plan, server b, its plan) to join into one task: one topic, the same change
+    asked of both parts (markers), servers alternating, each pair once, and the two parts within MAX_HOPS together.
+
+    A part's length is fixed by its server (the set-ups a write needs, the read that verifies it), so a plan too
+    long for its partner is passed over for the next plan of its server that fits, not joined into a task the
+    `hops` filter would drop after grounding it.
+    """
+    multi = [s for s in servers if found.get(s)]
+    out: list[tuple[str, Plan, str, Plan]] = []
+    used: set[tuple[str, int, str, int]] = set()
+    for k in range(count if len(multi) >= 2 else 0):
+        a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
+        first = k % len(found[a])
+        for i in [*range(first, len(found[a])), *range(first)]:
+            pa = found[a][i]
+            j = next((j for j, pb in enumerate(found[b]) if pb[0].key == pa[0].key
+                      and pb[0].markers == pa[0].markers  # a change asked of one part only: not joined
+                      and len(pa[1]) + len(pb[1]) <= max_hops and (a, i, b, j) not in used), None)
+            if j is not None:
+                used.add((a, i, b, j))
+                out.append((a, pa, b, found[b][j]))
+                break
+    return out
+
+
 def in_order(steps: list[ChainStep]) -> list[ChainStep]:
     """Each step depends on the one before it, data or not: the read shows what the write did, the write needs what
     the set-up made, so a replay (the oracle) must not issue them in one turn."""
@@ -1022,13 +1053,7 @@ class WorldSeeding:
         for server in servers:
             for topic, steps, fmt in found.get(server, [])[:per_server]:
                 candidates.append((f"seed-{server}-{steps[-2].tool}-{topic.key}", [(server, steps, fmt)], topic))
-        multi = [s for s in servers if found.get(s)]
-        for k in range(joined if len(multi) >= 2 else 0):
-            a, b = multi[k % len(multi)], multi[(k + 1) % len(multi)]
-            pa = found[a][k % len(found[a])]
-            pb = next((p for p in found[b] if p[0].key == pa[0].key), None)
-            if pb is None or a == b or pa[0].markers != pb[0].markers:  # a change asked of one part only: not joined
-                continue
+        for k, (a, pa, b, pb) in enumerate(joined_pairs(found, servers, joined, state.options.max_hops)):
             candidates.append((f"seed-{a}-{b}-{pa[0].key}-{k}", [(a, pa[1], pa[2]), (b, pb[1], pb[2])], pa[0]))
         await self._ground_all(state, candidates, rng)
 
@@ -1102,5 +1127,5 @@ class WorldSeeding:
 
 
 __all__ = ["NO_PLACE", "OPENERS", "Plan", "SeedFailed", "WorldSeeding", "WritePlanner", "asker", "checked_values",
-           "draft_for", "echoes", "fresh_reads", "in_order", "isolated_servers", "made_phrase", "renumbered", "shifted",
-           "state_read", "where_words"]
+           "draft_for", "echoes", "fresh_reads", "in_order", "isolated_servers", "joined_pairs", "made_phrase",
+           "renumbered", "shifted", "state_read", "where_words"]
