@@ -36,7 +36,6 @@ from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, binding_sources, extract, placeholder
 from task_synth.fill import Unfillable, file_format, fill, id_noun, role, writes_content
 from task_synth.graph import REMOVES, is_read_only
-from task_synth.grounding import GroundingFailed, ground_chain
 from task_synth.handles import id_regex
 from task_synth.normalise import VARIES
 from task_synth.phrases import GENERIC, StepView
@@ -50,7 +49,7 @@ from task_synth.seeding import (
     SeedFailed,
     WritePlanner,
     _named_tools,
-    fresh_reads,
+    ground_fresh,
     in_order,
     isolated_servers,
     state_read,
@@ -520,24 +519,10 @@ class ActThenVerify:
         await self._ground_all(state, candidates)
 
     async def _ground_all(self, state: SynthState, candidates: list[tuple[str, list[ChainStep], Change]]) -> None:
-        limiter = anyio.CapacityLimiter(state.options.concurrency)
-        results: dict[str, tuple[Grounded, dict[int, str]] | str] = {}
         chains = {cid: Chain(id=cid, steps=in_order(steps), seed=f"{state.options.seed}:{cid}")
                   for cid, steps, _ in candidates}
-
-        async def one(cid: str) -> None:
-            async with limiter:
-                try:
-                    g = await ground_chain(state, chains[cid])
-                    last = len(g.steps) - 1
-                    before = await fresh_reads(state, cid, [(last, state_read(g, last))], chains[cid].servers, 1)
-                    results[cid] = (g, before)
-                except GroundingFailed as e:
-                    results[cid] = str(e)
-
-        async with anyio.create_task_group() as tg:
-            for cid in chains:
-                tg.start_soon(one, cid)
+        results = await ground_fresh(state, chains, lambda _, g: ([(len(g.steps) - 1,
+                                                                    state_read(g, len(g.steps) - 1))], 1))
         for cid, _, change in candidates:
             state.chains.append(chains[cid])
             r = results[cid]

@@ -927,6 +927,30 @@ def shifted(steps: list[ChainStep], offset: int) -> list[ChainStep]:
                                  "depends_on": [d + offset for d in s.depends_on]}) for s in steps]
 
 
+async def ground_fresh(state: SynthState, chains: dict[str, Chain],
+                       state_reads: Callable[[str, Grounded], tuple[list[tuple[int, StateRead | None]], int]]
+                       ) -> dict[str, tuple[Grounded, dict[int, str]] | str]:
+    """Each chain grounded twice, concurrently, with its final-state reads (`state_reads(cid, grounded)`: the reads
+    and how many markers they look for) made on fresh instances where nothing was done: the grounded chain and what
+    those reads show, or why grounding failed."""
+    limiter = anyio.CapacityLimiter(state.options.concurrency)
+    results: dict[str, tuple[Grounded, dict[int, str]] | str] = {}
+
+    async def one(cid: str) -> None:
+        async with limiter:
+            try:
+                g = await ground_chain(state, chains[cid])
+                reads, markers = state_reads(cid, g)
+                results[cid] = (g, await fresh_reads(state, cid, reads, chains[cid].servers, markers))
+            except GroundingFailed as e:
+                results[cid] = str(e)
+
+    async with anyio.create_task_group() as tg:
+        for cid in chains:
+            tg.start_soon(one, cid)
+    return results
+
+
 async def fresh_reads(state: SynthState, cid: str, reads: list[tuple[int, StateRead | None]],
                       servers: list[str], markers: int) -> dict[int, str]:
     """The final-state reads on fresh instances where nothing was done (no call made: a read that takes an id the
@@ -1060,8 +1084,6 @@ class WorldSeeding:
     async def _ground_all(self, state: SynthState,
                           candidates: list[tuple[str, list[tuple[str, list[ChainStep], tuple[str, str]]], Topic]],
                           rng: random.Random) -> None:
-        limiter = anyio.CapacityLimiter(state.options.concurrency)
-        results: dict[str, tuple[Grounded, dict[int, str]] | str] = {}
         chains: dict[str, Chain] = {}
         reads: dict[str, list[tuple[int, StateRead | None]]] = {}
         lasts: dict[str, list[int]] = {}
@@ -1073,19 +1095,11 @@ class WorldSeeding:
                 lasts.setdefault(cid, []).append(len(steps) - 1)
             chains[cid] = Chain(id=cid, steps=steps, seed=f"{state.options.seed}:{cid}")
 
-        async def one(cid: str) -> None:
-            async with limiter:
-                try:
-                    g = await ground_chain(state, chains[cid])
-                    reads[cid] = [(last, state_read(g, last)) for last in lasts[cid]]
-                    before = await fresh_reads(state, cid, reads[cid], chains[cid].servers, len(topics[cid].markers))
-                    results[cid] = (g, before)
-                except GroundingFailed as e:
-                    results[cid] = str(e)
+        def state_reads(cid: str, g: Grounded) -> tuple[list[tuple[int, StateRead | None]], int]:
+            reads[cid] = [(last, state_read(g, last)) for last in lasts[cid]]
+            return reads[cid], len(topics[cid].markers)
 
-        async with anyio.create_task_group() as tg:
-            for cid in chains:
-                tg.start_soon(one, cid)
+        results = await ground_fresh(state, chains, state_reads)
         for cid, parts, topic in candidates:
             state.chains.append(chains[cid])
             r = results[cid]
