@@ -390,6 +390,19 @@ def made_here(g: Grounded, state: SynthState) -> list[set[str]]:
     return out
 
 
+_NOT_PARTICIPLES = frozenset(("need", "speed", "seed", "feed", "bed", "red", "shed"))
+
+
+def field_words(key: str, value: Any) -> str:
+    """A field's name as words: a figure named by a lone past participle is the amount it counts ('refunded' 1250 ->
+    'amount refunded'), never 'the refunded of the charge'."""
+    what = humanize(key).lower()
+    if re.fullmatch(r"[a-z]{3,}ed", what) and what not in _NOT_PARTICIPLES and isinstance(value, int | float) \
+            and not isinstance(value, bool):
+        return f"amount {what}"
+    return what
+
+
 def _view(entry: ToolEntry | None, s: Any, i: int, hidden: Collection[str] = (), precise: bool = False) -> StepView:
     """A step as the generic phrasing sees it, every value said as it was sent (bound ones too: the agent is told
     them, it cannot discover a chosen cart id), except the HIDDEN ones its own earlier calls answer: left out of the
@@ -440,7 +453,7 @@ def draft_for(state: SynthState, g: Grounded, change: Change, rng: random.Random
     items = [f"{id_noun(k) or tool_noun(read.tool) or 'item'} {v}" for k, v in (sr.arguments if sr else {}).items()
              if role(k, {"type": "string"}) == "id" and isinstance(v, str | int)
              and (str(v) in given or not set(binding_sources(read.bindings.get(k, ""))) & made)]
-    what = humanize(ask[0]).lower()
+    what = field_words(ask[0], ask[2])
     nouns = [id_noun(k) for k in sorted(read.bindings) if role(k, {"type": "string"}) == "id" and id_noun(k)]
     noun = nouns[0] if nouns else tool_noun(read.tool)
     of = f" of {items[0]}" if items else f" of the {noun}" if noun else ""
@@ -551,4 +564,4 @@ class ActThenVerify:
 
 
 __all__ = ["ActPlanner", "ActThenVerify", "Change", "appeared", "changed", "choices", "chosen_id", "draft_for",
-           "leaves", "shown", "value_regex"]
+           "field_words", "is_time", "leaves", "made_here", "shown", "value_regex"]

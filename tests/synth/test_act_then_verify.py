@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from task_synth.actions import appeared, changed, chosen_id, leaves, made_here, shown, value_regex
+from task_synth.actions import (
+    appeared,
+    changed,
+    chosen_id,
+    field_words,
+    leaves,
+    made_here,
+    shown,
+    value_regex,
+)
 from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 SHOP = Path(__file__).parent / "servers" / "shop_server.py"
@@ -69,6 +78,13 @@ def test_an_id_an_earlier_write_answered_is_left_to_the_agent_and_a_chosen_one_i
     chosen = SimpleNamespace(steps=[step("add_to_cart", {"cart_id": "cart-123", "product_id": "SKU-1"}),
                                     step("place_order", {"cart_id": "cart-123"}, {"cart_id": "step[0]:$.cart_id"})])
     assert made_here(chosen, state) == [set(), set()]  # the cart id was given first: it is said
+
+
+def test_a_figure_named_by_a_participle_is_the_amount_it_counts():
+    assert field_words("refunded", 1250) == "amount refunded"
+    assert field_words("stock_qty", 41) == "stock qty"
+    assert field_words("status", "refunded") == "status"
+    assert field_words("speed", 3) == "speed"
 
 
 def test_key_value_lines_are_compared_when_the_output_is_not_json():
