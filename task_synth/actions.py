@@ -34,6 +34,7 @@ import anyio
 from mcpbench.catalog import ToolEntry
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, binding_sources, extract, placeholder
+from task_synth.documented import described_examples
 from task_synth.fill import Unfillable, file_format, fill, id_noun, role, writes_content
 from task_synth.graph import REMOVES, is_read_only
 from task_synth.handles import id_regex
@@ -64,8 +65,6 @@ if TYPE_CHECKING:
 Change = tuple[str, Any, Any]
 """(the field's key, its value before — None when it appeared —, its value after)."""
 
-_EXAMPLE = re.compile(r"\b(?:e\.g\.|for example|like|such as)\s*[:,]?\s*['\"`]?([A-Za-z0-9][\w.-]{0,40}?)['\"`]?"
-                      r"(?=[\s,;.)]*(?:$|\s|\)))", re.IGNORECASE)
 _CLIENT = re.compile(r"\bclient[- ](?:generated|chosen|supplied|side)\b|\byour own\b|\bany (?:string|name|id)\b",
                      re.IGNORECASE)
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d|^\d{10}(?:\.\d+)?$")
@@ -180,8 +179,8 @@ def chosen_id(entry: ToolEntry, param: str) -> str | None:
     desc = desc or (own.group(1) if own else "")
     if not (_CLIENT.search(desc) or (_CHOSEN.search(desc) and not _GIVEN.search(desc))) or _GIVEN.search(desc):
         return None
-    m = _EXAMPLE.search(desc)
-    return m.group(1) if m else f"{id_noun(param) or 'item'}-1"
+    examples = described_examples(desc)
+    return examples[0] if examples else f"{id_noun(param) or 'item'}-1"
 
 
 def choices(entry: ToolEntry) -> dict[str, Any]:
