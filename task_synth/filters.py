@@ -15,6 +15,8 @@ Rules (each returns the reasons it rejects a task; none = pass):
 - hops: the chain length is within the allowed range.
 - not_an_error: no check reads its value from an output that is a failure message ("No presentation is loaded",
   "… does not exist"): a task whose answer is an error message asks nothing a person wants.
+- not_local: no check expects a loopback address with a port ("http://localhost:8766", a dashboard a server
+  opened): the port is whichever one the run's server found free, so it differs between runs and machines.
 - wording: the fuzzy request reads as English: no words in another script that are not a value of the task (a pasted
   description) or a label of a reference output quoted as the tool's name of a field ('for "字符"'), no Python/JSON
   literal syntax (`['…']`, `{'k': …}`, `->`), no type talk ("as dict"), no camelCase
@@ -270,6 +272,24 @@ def answer_is_not_an_error(ctx: RuleContext) -> list[str]:
             continue
         if is_failure_text(ctx.runs[0][step]):
             out.append(f"check {i} reads an error message from step {step}: {ctx.runs[0][step][:80]!r}")
+    return out
+
+
+_LOCAL_ADDRESS = re.compile(r"\b(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0)(?::\d{1,5})\b|\[::1?\]:\d{1,5}\b",
+                            re.IGNORECASE)
+
+
+@rule("not_local")
+def answer_is_not_a_local_address(ctx: RuleContext) -> list[str]:
+    out = []
+    for i, c in enumerate(ctx.task.checks):
+        for outputs in ctx.runs or [[]]:
+            found = next((m.group(0) for v in expected_values(c, outputs) if (m := _LOCAL_ADDRESS.search(str(v)))),
+                         None)
+            if found:
+                out.append(f"check {i} expects {found!r}, an address on the machine the server runs on (its port "
+                           "is the run's, not a fact of the world)")
+                break
     return out
 
 

@@ -20,7 +20,7 @@ from task_synth.binding import BindingError, expand, expand_task, extract, resol
 from task_synth.task import StateRead, Suite, Task, state_key
 
 STATIC_RULES = ["names", "step_list", "hops"]
-LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error", "stable"]
+LIVE_RULES = ["given_away", "checks_pass", "do_nothing_fails", "arguments", "not_an_error", "not_local", "stable"]
 
 
 async def replay(task: Task, tools: Any, *, builtins: Mapping[str, str] | None = None,

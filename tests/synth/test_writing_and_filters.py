@@ -192,3 +192,25 @@ def test_a_failure_word_that_names_a_field_is_not_an_error_message_but_an_error_
     assert is_failure_text('{"error": "Rate limit reached (10/day on free tier)", "upgrade_url": "https://x"}')
     assert is_failure_text('{"status": "not found"}') and is_failure_text("Error: invalid id")
     assert not is_failure_text('{"error": null, "value": 3}')
+
+
+def test_a_check_that_expects_a_loopback_address_is_refused_and_a_public_one_is_not():
+    def task(value: str) -> Task:
+        return Task(id="x", servers=["calculator"], precise="p", fuzzy="Where is the dashboard?",
+                    reference=[ReferenceStep(server="calculator", tool="calculate", arguments={"expression": "1"},
+                                             output=value)],
+                    checks=[Check(kind="contains", value=value, from_step=0, extract=r"(https?://\S+)")],
+                    answer=f"It is {value}.")
+
+    def reasons(value: str, rerun: str) -> list[str]:
+        return apply_rules(RuleContext(task=task(value), runs=[[value], [rerun]], catalog=catalog(), hops=(1, 5)),
+                           ["not_local"])
+
+    # the port a server found free on this run: another run, or another machine, answers another one
+    assert reasons("http://localhost:8766", "http://localhost:8767") == [
+        "not_local: check 0 expects 'localhost:8766', an address on the machine the server runs on (its port is the "
+        "run's, not a fact of the world)"]
+    assert reasons("http://127.0.0.1:41234/ui", "http://127.0.0.1:41234/ui")  # even when two runs agree
+    assert reasons("http://[::1]:9000", "http://[::1]:9000")
+    assert not reasons("https://brightwater.example/pricing", "https://brightwater.example/pricing")
+    assert not reasons("localhost", "localhost")  # a host name alone is a setting, not a port the run picked
