@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
-from task_synth.task import CheckKind, StateRead
+from task_synth.task import CheckKind, StateRead, TaskFiles, checked_files
 
 Evidence = Literal["schema", "probe", "llm"]
 
@@ -154,6 +154,15 @@ class Chain(BaseModel):
     steps: list[ChainStep]
     seed: str = ""
     """The per-chain seed used for grounding choices."""
+    files: TaskFiles = Field(default_factory=dict)
+    """A curated plan's files (Task.files): every grounding episode of the chain starts with them."""
+
+    @model_serializer(mode="wrap")
+    def _without_no_files(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if not out.get("files"):
+            out.pop("files", None)
+        return out
 
     @property
     def servers(self) -> list[str]:
@@ -260,6 +269,13 @@ class TaskPlan(BaseModel):
     steps: list[ChainStep]
     checks: list[CheckSpec]
     tags: list[str] = Field(default_factory=list)
+    files: TaskFiles = Field(default_factory=dict)
+    """Server -> {relative POSIX path: text} written into that server's sandbox before it starts (Task.files)."""
+
+    @model_validator(mode="after")
+    def _files_within_limits(self) -> TaskPlan:
+        checked_files(self.files, (s.server for s in self.steps))
+        return self
 
 
 class Rejection(BaseModel):

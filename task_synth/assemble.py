@@ -16,7 +16,7 @@ from typing import Any
 from task_synth.artifacts import CheckSpec, Draft, Grounded
 from task_synth.binding import BindingError, arg_path, binding_sources, extract, render, with_arg
 from task_synth.normalise import VARIES, mask_differing, mask_live, mask_value
-from task_synth.task import Check, Provenance, ReferenceStep, Task
+from task_synth.task import Check, Provenance, ReferenceStep, Task, TaskFiles
 
 OUTPUT_CHARS = 6000
 """Reference outputs longer than this are cut in the file (the judges' prompts show them; replays are live)."""
@@ -122,8 +122,9 @@ def tags_for(steps: list[ReferenceStep], extra: list[str]) -> list[str]:
 
 
 def assemble(g: Grounded, draft: Draft, *, task_id_: str | None, prefix: str, generator: str, seed: int | None,
-             tool_sha256: dict[str, str]) -> Task:
-    """Build the Task. Raises AssembleFailed when a check or the answer template reads nothing."""
+             tool_sha256: dict[str, str], files: TaskFiles | None = None) -> Task:
+    """Build the Task (with the files its chain was grounded on). Raises AssembleFailed when a check or the answer
+    template reads nothing."""
     raw = g.raw_outputs(0)
     live = [s.live_varying for s in g.steps]
     checks = [to_check(c, raw, live) for c in draft.checks]
@@ -138,7 +139,8 @@ def assemble(g: Grounded, draft: Draft, *, task_id_: str | None, prefix: str, ge
     return Task(id=task_id_ or task_id(prefix, steps, draft.fuzzy), servers=servers, precise=draft.precise,
                 fuzzy=draft.fuzzy, checks=checks, reference=steps, answer=answer, tags=tags_for(steps, draft.tags),
                 provenance=Provenance(generator=generator, seed=seed,
-                                      tool_sha256={k: v for k, v in sorted(tool_sha256.items()) if k in used}))
+                                      tool_sha256={k: v for k, v in sorted(tool_sha256.items()) if k in used}),
+                files=files or {})
 
 
 __all__ = [

@@ -394,6 +394,7 @@ class RuleFilter:
         substance: dict[str, str] = {task_substance(t): t.id for t in state.tasks}  # a later run (refill.py)
         requests: dict[str, str] = {t.fuzzy: t.id for t in state.tasks}
         earlier = {t.id for t in state.tasks}
+        files = {c.id: c.files for c in state.chains if c.files}
         for g in state.grounded:
             plan = state.plans.get(g.chain_id)
             draft = state.drafts.get(g.chain_id)
@@ -404,7 +405,7 @@ class RuleFilter:
             try:
                 task = assemble(g, draft, task_id_=plan.id if plan else None, prefix=o.id_prefix,
                                 generator=generator_label(o, curated=plan is not None),
-                                seed=None if plan else o.seed, tool_sha256=hashes)
+                                seed=None if plan else o.seed, tool_sha256=hashes, files=files.get(g.chain_id))
             except AssembleFailed as e:
                 state.reject(g.chain_id, "filter", [f"assemble: {e}"], g)
                 continue

@@ -72,7 +72,7 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
                        on_progress=on_progress, variants=dict(table))
     if plans:
         for pl in plans:
-            state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}"))
+            state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}", files=pl.files))
             state.plans[pl.id] = pl
             state.drafts[pl.id] = Draft(precise=pl.precise, fuzzy=pl.fuzzy, answer=pl.answer, checks=pl.checks,
                                         writer="curated", tags=pl.tags)
@@ -154,7 +154,7 @@ def plans_from_tasks(tasks: list[Task]) -> list[TaskPlan]:
                             description=c.description)
                   for c in t.checks]
         plans.append(TaskPlan(id=t.id, fuzzy=t.fuzzy, precise=t.precise, answer=_answer_template(t), steps=steps,
-                              checks=checks, tags=own_tags(t.tags)))
+                              checks=checks, tags=own_tags(t.tags), files=t.files))
     return plans
 
 

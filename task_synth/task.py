@@ -4,12 +4,86 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 CheckKind = Literal["exact", "numeric", "contains", "regex", "claims", "state"]
+
+FILE_PATH_CHARS = 200
+"""Longest relative path of a task's file."""
+FILES_PER_SERVER = 32
+FILE_BYTES = 256 * 1024
+"""Largest file a task gives a server (UTF-8 bytes)."""
+TASK_FILE_BYTES = 1024 * 1024
+"""All of a task's files together (UTF-8 bytes)."""
+
+TaskFiles = dict[str, dict[str, str]]
+"""Server -> {relative POSIX path: UTF-8 text}: what a server's sandbox holds before it starts (the initial state)."""
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def file_path_problem(path: str) -> str | None:
+    """Why `path` cannot name a file inside a server's sandbox, or None when it can."""
+    if not path:
+        return "is empty"
+    if len(path) > FILE_PATH_CHARS:
+        return f"is longer than {FILE_PATH_CHARS} characters"
+    if path.startswith("/") or _DRIVE.match(path):
+        return "is absolute (a path relative to the server's sandbox is wanted)"
+    if "\\" in path or "\0" in path:
+        return "holds a backslash or NUL (a POSIX path is wanted)"
+    parts = path.split("/")
+    if "" in parts:
+        return "has an empty segment"
+    if any(p in (".", "..") for p in parts):
+        return "has a '.' or '..' segment"
+    return None
+
+
+def files_problems(files: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """What is wrong with a task's files (paths, counts, sizes), each naming the server and the path."""
+    problems: list[str] = []
+    total = 0
+    for server, given in files.items():
+        if len(given) > FILES_PER_SERVER:
+            problems.append(f"server '{server}' is given {len(given)} files, more than {FILES_PER_SERVER}")
+        for path, text in given.items():
+            why = file_path_problem(path)
+            if why:
+                problems.append(f"server '{server}': file path {path[:FILE_PATH_CHARS]!r} {why}")
+            size = len(text.encode("utf-8"))
+            total += size
+            if size > FILE_BYTES:
+                problems.append(f"server '{server}': file {path[:FILE_PATH_CHARS]!r} is {size} bytes, "
+                                f"more than {FILE_BYTES}")
+    if total > TASK_FILE_BYTES:
+        problems.append(f"the task's files are {total} bytes together, more than {TASK_FILE_BYTES}")
+    return problems
+
+
+def checked_files(files: TaskFiles, servers: Iterable[str]) -> TaskFiles:
+    """`files` when every path, count and size is within the limits and every server is one of `servers`.
+
+    Raises ValueError listing every problem."""
+    known = set(servers)
+    problems = files_problems(files)
+    problems += [f"files are given to server '{s}', which is not among the task's servers" for s in files
+                 if s not in known]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return files
 
 
 class CallValue(BaseModel):
@@ -122,6 +196,22 @@ class Task(BaseModel):
     tags: list[str] = Field(default_factory=list)
     """e.g. single-server / multi-server, hops-3, live-varying."""
     provenance: Provenance = Field(default_factory=Provenance)
+    files: TaskFiles = Field(default_factory=dict)
+    """Server -> {relative POSIX path: text}: files written into that server's per-episode sandbox before it starts
+    (a document an editor opens, a folder of notes). Isolated servers only; written only when there are some."""
+
+    @model_validator(mode="after")
+    def _files_within_limits(self) -> Task:
+        checked_files(self.files, self.servers)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_no_files(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a task without files is written as before (suites keep their bytes and hashes)
+        out: dict[str, Any] = handler(self)
+        if not out.get("files"):
+            out.pop("files", None)
+        return out
 
     @property
     def hops(self) -> int:
@@ -193,5 +283,6 @@ def suite_path(name_or_path: str | Path) -> Path:
     return p
 
 
-__all__ = ["SUITES_DIR", "CallValue", "Check", "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task",
-           "state_key", "suite_path"]
+__all__ = ["FILES_PER_SERVER", "FILE_BYTES", "FILE_PATH_CHARS", "SUITES_DIR", "TASK_FILE_BYTES", "CallValue", "Check",
+           "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task", "TaskFiles", "checked_files",
+           "file_path_problem", "files_problems", "state_key", "suite_path"]
