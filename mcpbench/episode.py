@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,14 @@ if TYPE_CHECKING:
 class EpisodeTools:
     """Implements mcpbench.toolbox.Toolbox over a Fleet for one episode."""
 
-    def __init__(self, fleet: Fleet, episode_id: str, servers: list[str], *, call_timeout_s: float | None = None):
+    def __init__(self, fleet: Fleet, episode_id: str, servers: list[str], *, call_timeout_s: float | None = None,
+                 files: Mapping[str, Mapping[str, str]] | None = None):
         self.fleet = fleet
         self.episode_id = episode_id
         self.servers = servers
         self.call_timeout_s = call_timeout_s
+        self.files = dict(files or {})
+        """Server -> {relative path: text} written into each isolated instance's sandbox before it starts."""
         self._isolated: dict[str, Connection] = {}
         self._dirs: list[Path] = []
         self._locks: dict[str, anyio.Lock] = {}
@@ -110,7 +114,8 @@ class EpisodeTools:
         async with lock:
             conn = self._isolated.get(server)
             if conn is None:
-                conn, data_dir = await self.fleet.start_isolated(self.fleet.specs[server], self.episode_id)
+                conn, data_dir = await self.fleet.start_isolated(self.fleet.specs[server], self.episode_id,
+                                                                 files=self.files.get(server))
                 self._dirs.append(data_dir)
                 self._isolated[server] = conn
             return conn

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -388,9 +388,14 @@ class Fleet:
     # ---- episodes --------------------------------------------------------------------------------------------
     @asynccontextmanager
     async def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
-                      call_timeout_s: float | None = None) -> AsyncIterator[EpisodeTools]:
+                      call_timeout_s: float | None = None,
+                      files: Mapping[str, Mapping[str, str]] | None = None) -> AsyncIterator[EpisodeTools]:
         """An isolated view of the fleet for one episode: stateful servers are started lazily, fresh, with a fresh
-        copy of their data, and torn down at the end."""
+        copy of their data and the `files` the task gives them (server -> {relative path: text}), and torn down at
+        the end.
+
+        Raises KeyError for a server the fleet does not have; ValueError when files are given to a server of the
+        fleet that is shared (not isolated per episode: it has no sandbox to hold them) or not in this episode."""
         from mcpbench.episode import EpisodeTools
 
         self._episode_seq += 1
@@ -399,23 +404,32 @@ class Fleet:
         unknown = [n for n in names if n not in self.specs]
         if unknown:
             raise KeyError(f"unknown server(s): {', '.join(unknown)}")
-        tools = EpisodeTools(self, eid, names, call_timeout_s=call_timeout_s)
+        given = {s: dict(f) for s, f in (files or {}).items() if f}
+        problems = unsandboxed(self.specs, given) + [f"files are given to server '{s}', which is not in this episode"
+                                                     for s in given if s not in names]
+        if problems:
+            raise ValueError("; ".join(problems))
+        tools = EpisodeTools(self, eid, names, call_timeout_s=call_timeout_s, files=given)
         try:
             yield tools
         finally:
             with anyio.CancelScope(shield=True):
                 await tools.aclose()
 
-    async def start_isolated(self, spec: ServerSpec, episode_id: str) -> tuple[Connection, Path]:
-        """A fresh instance of a stateful server with a fresh copy of its data (used by EpisodeTools)."""
+    async def start_isolated(self, spec: ServerSpec, episode_id: str,
+                             files: Mapping[str, str] | None = None) -> tuple[Connection, Path]:
+        """A fresh instance of a stateful server with a fresh copy of its data and `files` (relative path -> text)
+        written into its data dir before it starts (used by EpisodeTools)."""
         data_dir = Path(tempfile.mkdtemp(prefix=f"mcpbench-{spec.name}-"))
         world = self.builtins.get("WORLD")
-        if world is not None and spec.isolation.copy_:
+        try:
             # a git repository or a database is disk work: off the event loop, so episodes in flight go on
-            try:
+            if world is not None and spec.isolation.copy_:
                 await anyio.to_thread.run_sync(process.copy_world, Path(world), data_dir, list(spec.isolation.copy_))
-            except FileNotFoundError as e:  # reported as this server's start failure; the others go on
-                return Connection.failed(resolve_placeholder(spec), self.log_dir / f"{spec.name}.log", str(e)), data_dir
+            if files:
+                await anyio.to_thread.run_sync(process.write_files, data_dir, dict(files))
+        except (OSError, ValueError) as e:  # reported as this server's start failure; the others go on
+            return Connection.failed(resolve_placeholder(spec), self.log_dir / f"{spec.name}.log", str(e)), data_dir
         safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in episode_id)[:80]
         conn = await self._start(spec, self.builtins, f"{spec.name}.{safe_id}.log", data_dir)
         return conn, data_dir
@@ -443,6 +457,13 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return out
 
 
+def unsandboxed(specs: Mapping[str, ServerSpec], files: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Why files given to servers (server -> {path: text}) cannot be written: one message per server among `specs`
+    that is shared rather than isolated per episode (files would be silently missing, or left for the next task)."""
+    return [f"server '{s}' is given files, but files need a server isolated per episode (stateful: true) and it is "
+            "shared" for s, f in files.items() if f and (spec := specs.get(s)) is not None and not spec.stateful]
+
+
 def resolve_placeholder(spec: ServerSpec) -> Resolved:
     """A Resolved for a server that could not be resolved (so its failure can still be reported)."""
     from mcpbench.connection import Resolved
@@ -452,4 +473,4 @@ def resolve_placeholder(spec: ServerSpec) -> Resolved:
 
 
 __all__ = ["BUILTIN_VARS", "Fleet", "ServerStatus", "ToolChangePolicy", "ToolDrift", "ToolDriftError",
-           "security_flags"]
+           "security_flags", "unsandboxed"]

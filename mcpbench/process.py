@@ -10,7 +10,8 @@
   shielded), `descendants` / `kill_survivors` (a process tree listed while alive, killed after).
 - **Telling why**: `stderr_tail` reads the end of a server's stderr log with `redact` applied, so a start-up
   failure can say what the server said without leaking a secret.
-- **Copying the world**: `copy_world` gives a stateful server its own copy of the listed parts of the world.
+- **Copying the world**: `copy_world` gives a stateful server its own copy of the listed parts of the world;
+  `write_files` adds the files a task gives it (its initial state).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from contextlib import suppress
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 from urllib.parse import urlparse
 
@@ -355,6 +356,21 @@ def copy_world(world: Path, dest: Path, parts: list[str]) -> None:
             shutil.copy2(src, dst, follow_symlinks=False)
 
 
+def write_files(dest: Path, files: Mapping[str, str]) -> None:
+    """Write a task's files (relative POSIX path -> UTF-8 text) into a server's sandbox `dest`, parent directories
+    made. Blocking: run it in a worker thread from async code.
+
+    Raises ValueError naming a path that would land outside `dest` (`..`, an absolute path, or a symlink the world's
+    copy put on the way); OSError when a file cannot be written (a directory of that name is already there)."""
+    root = dest.resolve()
+    for rel, text in files.items():
+        target = (root / rel).resolve()
+        if PurePosixPath(rel).is_absolute() or not target.is_relative_to(root) or target == root:
+            raise ValueError(f"file {rel!r} would be written outside the server's sandbox")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
+
+
 def open_log(path: Path | None) -> IO[str]:
     """A server's stderr log opened for appending (or /dev/null when there is none)."""
     if path is None:
@@ -386,4 +402,5 @@ __all__ = [
     "terminate",
     "wait_for_port",
     "with_stderr",
+    "write_files",
 ]

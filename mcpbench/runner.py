@@ -140,11 +140,15 @@ class Runner:
         return suite, cfg, run_servers(suite, cfg, self.o)
 
     async def run(self) -> RunResult:
-        from mcpbench.fleet import Fleet
+        from mcpbench.fleet import Fleet, unsandboxed
         from mcpbench.models.registry import get_provider
 
         suite, cfg, servers = self._load()
         specs = [cfg.get(s) for s in servers]
+        by_name = {s.name: s for s in specs}
+        shared = [f"task {t.id}: {why}" for t in suite.tasks for why in unsandboxed(by_name, t.files)]
+        if shared:
+            raise RunError("\n".join(shared))
         async with Fleet.open(specs, on_tool_change=self.o.on_tool_change) as fleet:
             failed = {n: st.error or "failed" for n, st in fleet.status.items() if st.status == "failed"}
             hashes = fleet.catalog.hashes()

@@ -181,16 +181,19 @@ async def ground_chain(state: SynthState, chain: Chain) -> Grounded:
     servers = chain.servers
     timeout = state.options.call_timeout_s
     reads = _plan_state_reads(state, chain.id)
-    async with state.live.episode(f"{chain.id}.g1", servers=servers, call_timeout_s=timeout) as tools:
+    async with state.live.episode(f"{chain.id}.g1", servers=servers, call_timeout_s=timeout,
+                                  files=chain.files) as tools:
         args, bindings, raw1, refs = await _first_run(state, chain, tools)
         after1 = await read_states(reads, tools, builtins=state.builtins, calls=_calls(chain, raw1)) if reads else {}
     recorded = [ReferenceStep(server=s.server, tool=s.tool, arguments=placeholders(a, state.builtins), bindings=b)
                 for s, a, b in zip(chain.steps, args, bindings)]
-    async with state.live.episode(f"{chain.id}.g2", servers=servers, call_timeout_s=timeout) as tools:
+    async with state.live.episode(f"{chain.id}.g2", servers=servers, call_timeout_s=timeout,
+                                  files=chain.files) as tools:
         raw2, args2 = await _second_run(state, recorded, tools)
         after2 = await read_states(reads, tools, builtins=state.builtins, calls=_calls(chain, raw2)) if reads else {}
     if reads:  # a curated plan's final-state checks: read after each run, and on a fresh instance where nothing ran
-        async with state.live.episode(f"{chain.id}.before", servers=servers, call_timeout_s=timeout) as tools:
+        async with state.live.episode(f"{chain.id}.before", servers=servers, call_timeout_s=timeout,
+                                      files=chain.files) as tools:
             state.states[chain.id] = ([after1, after2], await read_states(reads, tools, builtins=state.builtins))
     one, two, drawn = drawn_ids(recorded, args, args2)
     for i, p in drawn:

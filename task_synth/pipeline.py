@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +55,8 @@ class LiveTools(Protocol):
     builtins: dict[str, str]
 
     def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
-                call_timeout_s: float | None = None) -> AbstractAsyncContextManager[EpisodeCalls]: ...
+                call_timeout_s: float | None = None, files: Mapping[str, Mapping[str, str]] | None = None
+                ) -> AbstractAsyncContextManager[EpisodeCalls]: ...
 
 
 class SynthOptions(BaseModel):

@@ -155,6 +155,7 @@ async def validate_task(task: Task, fleet: Any, *, call_timeout_s: float = 120.0
 
 
 async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskValidation:
+    from mcpbench.fleet import unsandboxed
     from task_synth.filters import RuleContext, apply_rules
 
     reasons = static_problems(task)
@@ -162,24 +163,28 @@ async def _validate_once(task: Task, fleet: Any, call_timeout_s: float) -> TaskV
     missing = [s for s in task.servers if fleet.status.get(s) is None or fleet.status[s].status == "failed"]
     if missing:
         return TaskValidation(id=task.id, ok=False, reasons=[*reasons, f"server(s) unavailable: {', '.join(missing)}"])
+    shared = unsandboxed(fleet.specs, task.files) if task.files else []
+    if shared:  # the episode would refuse them: this task's finding, not a crash of the whole check
+        return TaskValidation(id=task.id, ok=False, reasons=[*reasons, *shared])
     for key, sha in sorted(task.provenance.tool_sha256.items()):
         server, _, tool = key.partition("/")
         entry = fleet.catalog.find(server, tool)
         if entry is not None and entry.sha256 != sha:
             warnings.append(f"{key}: tool definition changed since synthesis")
-    async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s) as tools:
+    async with fleet.episode(f"validate.{task.id}", servers=task.servers, call_timeout_s=call_timeout_s,
+                             files=task.files) as tools:
         outputs = await replay(task, tools)
         after = await read_final_state(task, tools, calls=reference_calls(task, outputs))
     runs, states = [outputs], [after]
     if task.live_varying:  # as the runner scores it: the checks re-read from a replay in an episode of its own
         async with fleet.episode(f"validate.{task.id}.live", servers=task.servers,
-                                 call_timeout_s=call_timeout_s) as tools:
+                                 call_timeout_s=call_timeout_s, files=task.files) as tools:
             runs.append(await replay(task, tools))
             states.append(await read_final_state(task, tools, calls=reference_calls(task, runs[-1])))
     before: dict[int, str] = {}
     if task.state_checks:  # what a do-nothing agent leaves: a fresh instance, nothing done
         async with fleet.episode(f"validate.{task.id}.before", servers=task.servers,
-                                 call_timeout_s=call_timeout_s) as tools:
+                                 call_timeout_s=call_timeout_s, files=task.files) as tools:
             before = await read_final_state(task, tools)
     expanded = expand_task(task, fleet.builtins)
     ctx = RuleContext(task=expanded, runs=runs, catalog=fleet.catalog, builtins=fleet.builtins,

@@ -28,7 +28,7 @@ all it reads.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -400,13 +400,15 @@ class VariantFleet:
         self.builtins: dict[str, str] = inner.builtins
 
     def episode(self, episode_id: str | None = None, servers: list[str] | None = None,
-                call_timeout_s: float | None = None) -> AbstractAsyncContextManager[EpisodeCalls]:
-        return self._episode(episode_id, servers, call_timeout_s)
+                call_timeout_s: float | None = None, files: Mapping[str, Mapping[str, str]] | None = None
+                ) -> AbstractAsyncContextManager[EpisodeCalls]:
+        return self._episode(episode_id, servers, call_timeout_s, files)
 
     @asynccontextmanager
-    async def _episode(self, episode_id: str | None, servers: list[str] | None, call_timeout_s: float | None
-                       ) -> AsyncIterator[EpisodeCalls]:
-        async with self._inner.episode(episode_id, servers=servers, call_timeout_s=call_timeout_s) as ep:
+    async def _episode(self, episode_id: str | None, servers: list[str] | None, call_timeout_s: float | None,
+                       files: Mapping[str, Mapping[str, str]] | None) -> AsyncIterator[EpisodeCalls]:
+        async with self._inner.episode(episode_id, servers=servers, call_timeout_s=call_timeout_s,
+                                       files=files) as ep:
             yield _Calls(ep, self.table)
 
     def __getattr__(self, name: str) -> Any:

@@ -60,7 +60,7 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
             details: list[str] = []
             pairs: list[tuple[Any, Any]] = []
             for i, task in enumerate(task_list):
-                async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name]) as tools:
+                async with fleet.episode(f"usability-{i}-{task.id}", servers=[spec.name], files=task.files) as tools:
                     player = provider.for_episode(task, builtins) if isinstance(provider, EpisodeBound) else provider
                     traj = await run_episode(player, tools, task.fuzzy, episode_id=f"usability-{i}",
                                              task_id=task.id, model_name=model_name)
@@ -69,7 +69,8 @@ async def usability(spec: ServerSpec, model_name: str, *, tasks: int = 5, seed: 
                                    if task.state_checks else {})
                 live = None
                 if task.live_varying:  # time-dependent answers: re-run the reference chain now, as the runner does
-                    async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name]) as tools:
+                    async with fleet.episode(f"usability-{i}-{task.id}.live", servers=[spec.name],
+                                             files=task.files) as tools:
                         live = dict(enumerate(await replay(task, tools, builtins=builtins)))
                 if state_reads:
                     live = {**(live or {}), **state_reads}

@@ -103,7 +103,7 @@ async def execute_episode(fleet: Fleet, provider: Provider, plan: EpisodePlan, s
     while True:
         attempt += 1
         async with fleet.episode(f"{plan.episode_id}.a{attempt}", servers=plan.servers,
-                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
+                                 call_timeout_s=spec.limits.call_timeout_s, files=task.files) as tools:
             down = {s: e for s, e in (await tools.unavailable()).items() if s in task.servers}
             if down:  # its tools would not even be offered: not a test of the model
                 traj = Trajectory(episode_id=plan.episode_id, task_id=task.id, model=plan.model, prompt=task.fuzzy,
@@ -141,7 +141,7 @@ async def execute_episode(fleet: Fleet, provider: Provider, plan: EpisodePlan, s
         import task_synth
 
         async with fleet.episode(f"{plan.episode_id}.live", servers=task.servers,
-                                 call_timeout_s=spec.limits.call_timeout_s) as tools:
+                                 call_timeout_s=spec.limits.call_timeout_s, files=task.files) as tools:
             outputs = await task_synth.replay(task, tools)
         live = {i: o for i, o in enumerate(outputs)}
     if state:
