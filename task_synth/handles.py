@@ -179,7 +179,11 @@ def context_tools(graph: ToolGraph) -> set[tuple[str, str]]:
 
 def server_files(state: SynthState, server: str) -> list[str]:
     """The world's files the server sees from its working directory (names relative to it), data files its own
-    descriptions name first; [] when its working directory is not the world's or a copy of it."""
+    descriptions name first; [] when its working directory is not the world's or a copy of it. A server synthesis
+    gave files (task_synth.offered) sees those."""
+    offered = state.offered.get(server)
+    if offered:  # the files synthesis gave it (task_synth.offered): in its sandbox, where it runs
+        return _ranked(state, server, list(offered))
     specs = getattr(state.live, "specs", None) or {}
     spec = specs.get(server)
     world = state.builtins.get("WORLD")
@@ -199,6 +203,11 @@ def server_files(state: SynthState, server: str) -> list[str]:
                 rel = p.relative_to(root)
                 if rest == Path() or rest in rel.parents:
                     found.append(str(rel.relative_to(rest)))
+    return _ranked(state, server, found)
+
+
+def _ranked(state: SynthState, server: str, found: list[str]) -> list[str]:
+    """Data files the server's own descriptions name first, shallow ones first; at most FILES."""
     texts = " ".join(e.description + " " + str(e.input_schema or {}) for e in state.entries if e.server == server)
     named = {m.group(1).lower() for m in _DATA_EXT.finditer(texts)}
     ranked = sorted(dict.fromkeys(found), key=lambda f: (Path(f).suffix.lstrip(".").lower() not in named,

@@ -149,7 +149,13 @@ register_kind(Kind("sql", r".+", params=r"query|sql|statement", described=r"\bSQ
 register_kind(Kind("url", r"https?://[^\s'\"<>)\]]+", params=r"url|uri|href|link", described=r"\bURL\b",
                    find=r"(?<![\w/])(https?://[^\s'\"<>)\]]+[^\s'\"<>)\].,;:])", produced_by=r"\burl|link",
                    noun="page"))
-register_kind(Kind("path", r"[\w./-]+\.\w{1,5}", params=r"path|file(_?path|_?name)?", described=r"\bfile\b",
+register_kind(Kind("path", r"[\w./-]+\.\w{1,5}",
+                   # a file it reads: 'path', 'file_name', 'document_path', 'csvFile'; not where a write puts one
+                   # ('output_path', 'save_path'), a repository, or a JSON/XPath expression
+                   params=r"(?!repo|json_?path|x_?path|output|out_|save|target|dest|export|new_)(?:\w+_)?"
+                          r"(?:path|file(?:_?path|_?name)?)|(?:document|input|source|csv|markdown|md|text|data)_?"
+                          r"(?:path|file)",
+                   param_described=r"\b(?:path to (?:the|a|an) [\w ]{0,20}file|file ?path)\b", described=r"\bfile\b",
                    find=r"(?:\[FILE\]\s+|['\"])([\w./-]+\.(?:md|txt|json|csv|yaml|yml|html|py|log))(?![\w])",
                    sources=r"director|files?\b|list|search|tree", produced_by=r"\bfiles?\b|director",
                    noun="file"))

@@ -152,6 +152,9 @@ class SynthState:
     parts: dict[str, list[str]] = field(default_factory=dict)
     """Chain id of a task joined from others (carry.py, compound.py) -> the chain ids of those others: a suite that
     keeps the joined task asks its parts on their own only when nothing else is left (synth._without_parts)."""
+    offered: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Server -> the files synthesis put in its sandbox (task_synth.offered): every episode has them, and every task
+    on the server carries them (`Task.files`)."""
     filtered: set[str] = field(default_factory=set)
     """Chain ids a writer rejected or the rule filter decided on: a later run of either (refill.py) takes only new
     chains."""

@@ -12,6 +12,7 @@ from mcpbench.models.base import Provider
 from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, TaskPlan
 from task_synth.assemble import own_tags
 from task_synth.binding import placeholder, without_args
+from task_synth.offered import OfferingFleet, offered_files, with_offered
 from task_synth.pipeline import (
     LiveTools,
     SynthOptions,
@@ -70,6 +71,9 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
             live = VariantFleet(live, table)
     state = SynthState(options=options, live=live, entries=entries, builtins=dict(live.builtins), model=model,
                        on_progress=on_progress, variants=dict(table))
+    if not plans and options.seed_world and (offered := offered_files(state)):
+        state.offered = offered  # a server that reads the user's files is given some of the world's
+        state.live = OfferingFleet(state.live, offered)
     if plans:
         for pl in plans:
             state.chains.append(Chain(id=pl.id, steps=pl.steps, seed=f"{options.seed}:{pl.id}", files=pl.files))
@@ -77,6 +81,8 @@ async def synthesize(live: LiveTools, options: SynthOptions, *, plans: list[Task
             state.drafts[pl.id] = Draft(precise=pl.precise, fuzzy=pl.fuzzy, answer=pl.answer, checks=pl.checks,
                                         writer="curated", tags=pl.tags)
     await run_steps(state, steps or default_steps(options, curated=bool(plans)), work)
+    if state.offered:
+        state.tasks = [with_offered(t, state.offered) for t in state.tasks]
     if not plans and len(state.tasks) > options.n:
         state.tasks = _without_parts(_mixed(state.tasks, options.n), options.n, state)
         for t in state.tasks[options.n:]:
