@@ -239,7 +239,8 @@ class ActPlanner:
         """Open the ids ENTRY needs (the probe's openers), else run a creator (itself made ready) that gives them."""
         try:
             ids = [p for p in fill(entry.input_schema, self.topic, self.p.fmt, with_content=False,
-                                   description=entry.description)[1] if chosen_id(entry, p) is None]
+                                   description=entry.description, files=self.p.files)[1]
+                   if chosen_id(entry, p) is None]
         except Unfillable:
             return
         missing = [p for p in ids if not any(id_regex(p, o) for _, o in done)]

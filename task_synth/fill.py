@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from task_synth import bounds
@@ -210,8 +211,14 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
     return out
 
 
-def handle_value(r: str, topic: Topic, fmt: tuple[str, str]) -> Any:
-    """A literal handle built from the topic: 'brightwater-products.xlsx', 'Sheet1', 'A1', 'Brightwater products'."""
+def handle_value(r: str, topic: Topic, fmt: tuple[str, str], files: Sequence[str] = ()) -> Any:
+    """A literal handle built from the topic: 'brightwater-products.xlsx', 'Sheet1', 'A1', 'Brightwater products'.
+    A server that cannot make files and was given some (FILES: task_synth.offered) writes into one of those of the
+    format, not the topic's own table (else any), drawn by the topic's key so topics spread over the files."""
+    if r == "file" and files:
+        ext = fmt[1] or ".md"
+        fits = [f for f in files if f.endswith(ext) and not f.startswith(f"{topic.key}.")] or list(files)
+        return fits[sum(map(ord, topic.key)) % len(fits)]
     if r == "file":
         return f"brightwater-{topic.key}{fmt[1]}"
     if r == "sheet":
@@ -246,6 +253,7 @@ def key_regex(param: str, output: str, generic: bool = True) -> str | None:
     return None
 
 
+FOLDER = re.compile(r"folder|dir(?:ectory)?(?:_|$)|Dir", re.IGNORECASE)
 _SLUG_ONLY = re.compile(r"filename[- ]safe|alphanumeric|no spaces|without spaces|\bslug\b|hyphens?(?:,| and| or) "
                         r"underscores?|\[a-z0-9_-\]|\[A-Za-z0-9_-\]|\\w", re.IGNORECASE)
 
@@ -256,7 +264,8 @@ def slug(text: str) -> str:
 
 
 def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_content: bool = True,
-         description: str = "", titled: bool = False) -> tuple[dict[str, Any], list[str], list[str]]:
+         description: str = "", titled: bool = False, files: Sequence[str] = ()
+         ) -> tuple[dict[str, Any], list[str], list[str]]:
     """(arguments, id params left to bind, content params filled). Raises Unfillable naming the parameter.
 
     Optional content slots are filled too (a table whose data is optional), optional handles only when a required
@@ -279,13 +288,15 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
             contents.append(p)
         elif r == "content" and titled and need and json_types(ps) == {"string"}:
             args[p] = handle_value("name", topic, fmt)
+        elif r == "file" and need and files and FOLDER.search(p):
+            args[p] = "."  # the folder the given files sit in: where the server runs
         elif r in ("file", "sheet", "cell", "name") and need:
-            args[p] = handle_value(r, topic, fmt)
+            args[p] = handle_value(r, topic, fmt, files)
             if r == "name" and (_SLUG_ONLY.search(f"{ps.get('description', '')} {description}")
                                 or not bounds.fits(ps, args[p])):
                 args[p] = slug(args[p])
         elif r.endswith("_list") and need:
-            args[p] = [handle_value(r.removesuffix("_list"), topic, fmt)]
+            args[p] = [handle_value(r.removesuffix("_list"), topic, fmt, files)]
         elif r == "id" and need:
             ids.append(p)
         elif r == "index" and need:
@@ -385,5 +396,6 @@ def describe_args(args: dict[str, Any]) -> str:
     return json.dumps(args, sort_keys=True, ensure_ascii=False)[:200]
 
 
-__all__ = ["FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value", "id_noun",
-           "json_types", "key_regex", "kind_value", "kind_values", "role", "sql_statements", "writes_content"]
+__all__ = ["FOLDER", "FORMATS", "INT_ID", "Unfillable", "content_value", "file_format", "fill", "handle_value",
+           "id_noun", "json_types", "key_regex", "kind_value", "kind_values", "role", "sql_statements",
+           "writes_content"]

@@ -142,7 +142,7 @@ register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER}
                    noun="number", json_type="number", accept=is_quantity))
 register_kind(Kind("table", r"[A-Za-z_][A-Za-z0-9_]*", params=r"table(_?name)?", described=r"\btable\b",
                    find=r"""['"]name['"]\s*:\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""",
-                   sources=r"list_?tables|show_?tables",
+                   sources=r"list_?(?:\w+_)?tables|show_?tables",
                    produced_by=r"\btables\b", noun="table"))
 register_kind(Kind("sql", r".+", params=r"query|sql|statement", described=r"\bSQL\b|SELECT", find=NEVER,
                    noun="query"))

@@ -87,10 +87,10 @@ def formats(entries: list[ToolEntry]) -> list[str]:
 
 @cache
 def _documents() -> tuple[tuple[str, str], ...]:
-    """The world's documents as (path under docs/, Markdown text), the index page aside."""
+    """The world's documents as (file name, Markdown text), the index page aside. Side by side in the sandbox, not
+    in the world's folders: a server that indexes a folder may look at its top level only."""
     root = SOURCE_DIR / "docs"
-    return tuple((str(p.relative_to(root)), p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.md"))
-                 if p.name != "README.md")
+    return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.md")) if p.name != "README.md")
 
 
 def _table(fmt: str, columns: list[str], rows: list[list[Any]], title: str) -> str:

@@ -49,7 +49,8 @@ _ERROR = re.compile(r"^\s*(error\b|traceback|exception\b|failed\b|invalid\b|unkn
 
 def looks_like_error(text: str) -> bool:
     """An ok outcome whose text is really an error or empty (some servers report faults as plain text, or as a JSON
-    object saying only that it failed: `{"error": "…"}`, `{"success": false, …}` with no data)."""
+    object saying only that it failed: `{"error": "…"}`, `{"success": false, …}`, `{"status": "error", …}` with no
+    data)."""
     t = text.strip()
     if not t or t in ("[]", "{}", "null", "None", '""') or bool(_ERROR.match(t)):
         return True
@@ -59,8 +60,10 @@ def looks_like_error(text: str) -> bool:
         except ValueError:
             return False
         data = {k for k, v in d.items() if v not in (None, "", [], {})} if isinstance(d, dict) else set()
-        failed = isinstance(d, dict) and (bool(d.get("error")) or d.get("success") is False)
-        return failed and all(_ABOUT_FAILURE.search(str(k)) for k in data)
+        failed = isinstance(d, dict) and (bool(d.get("error")) or d.get("success") is False
+                                          or str(d.get("status", "")).lower() in ("error", "failed", "failure"))
+        # the keys say why it failed, or name the call itself (`"function_results_id": "fff16c5b"`)
+        return failed and all(_ABOUT_FAILURE.search(str(k)) or re.search(r"(?:^|_)id$", str(k)) for k in data)
     return False
 
 
@@ -131,6 +134,12 @@ def setup_values(state: SynthState, server: str, param: str, schema: dict[str, A
     vals: list[Any] = list(copies)
     if schema.get("type") in (None, "string"):
         vals += [f for f in copied_files(state, copies, str(getattr(spec, "cwd", "") or ""), hint) if f not in vals]
+    if schema.get("type") in (None, "string") and state.offered.get(server):
+        # the files synthesis gave it (task_synth.offered), and the folder they sit in for a folder
+        from task_synth.fill import FOLDER
+        from task_synth.handles import server_files
+
+        vals += [v for v in ["."] * bool(FOLDER.search(param)) + server_files(state, server) if v not in vals]
     if schema.get("type") in (None, "string") and "WORLD" in state.builtins:
         vals.append("${WORLD}")
     kind = param_kind(param, schema)
@@ -289,6 +298,8 @@ class ProbeSource:
             if files and server not in state.graph.local_pools:
                 # the folders they sit in too: a tool that lists a directory is given one (sampling picks by need)
                 folders = sorted({str(Path(f).parent) for f in files} - {"."})
+                if not folders and server in state.offered:
+                    folders = ["."]  # the files it was given sit where it runs
                 state.graph.local_pools[server] = {"path": files + folders}
         await listers.learn(state)
         await conditions.learn(state)

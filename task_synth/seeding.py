@@ -254,6 +254,8 @@ class WritePlanner:
         self.state = state
         self.server = server
         self.fmt = fmt
+        self.files = sorted(state.offered.get(server) or {})
+        """The files the server was given (task_synth.offered): a file a write takes is one of them."""
         self.tools = [e for e in state.entries if e.server == server]
         self.reads = [e for e in self.tools if is_read_only(e)]
         self.writes = [e for e in self.tools if not is_read_only(e)
@@ -301,14 +303,15 @@ class WritePlanner:
         if given:
             schema = {**schema, "required": [p for p in schema.get("required") or [] if p not in given]}
         try:
-            args, ids, _ = fill(schema, topic, self.fmt, with_content=content, description=entry.description)
+            args, ids, _ = fill(schema, topic, self.fmt, with_content=content, description=entry.description,
+                                 files=self.files)
         except Unfillable:
             if content:
                 raise
             # a creator that needs a text to make the item at all (a todo's text, a note's body) makes it under the
             # topic's name; the write it prepares puts the records in
             args, ids, _ = fill(schema, topic, self.fmt, with_content=False, description=entry.description,
-                                titled=True)
+                                titled=True, files=self.files)
         args.update(given)
         bindings: dict[str, str] = {}
         props = self._props(entry)
@@ -357,7 +360,7 @@ class WritePlanner:
         self.reads = [entry if t.name == s.tool else t for t in self.reads]
         self.writes = [entry if t.name == s.tool else t for t in self.writes]
         try:  # once more, with the parameters the error asked for
-            extra = fill(entry.input_schema, topic, self.fmt, description=entry.description)[0]
+            extra = fill(entry.input_schema, topic, self.fmt, description=entry.description, files=self.files)[0]
         except Unfillable:
             return ok, text
         if not all(p in extra for p in names):
@@ -441,8 +444,8 @@ class WritePlanner:
                                            call_timeout_s=self.state.options.call_timeout_s) as tools:
             done: list[tuple[ChainStep, str]] = []
             await self._setup(tools, done)
-            needs_ids = [p for p in fill(write.input_schema, topic, self.fmt, description=write.description)[1]
-                         if not new_id(write, p)]
+            needs_ids = [p for p in fill(write.input_schema, topic, self.fmt, description=write.description,
+                                         files=self.files)[1] if not new_id(write, p)]
             if needs_ids:  # an id the write needs comes from the tool that opens it (graph.handles), else a creator
                 await self._open(tools, needs_ids, topic, done)
                 await self._read_example(tools, needs_ids, write, done)
@@ -603,7 +606,7 @@ class WritePlanner:
         if entry is None or s.bindings:
             return None
         try:
-            args, ids, _ = fill(entry.input_schema, topic, self.fmt, description=entry.description)
+            args, ids, _ = fill(entry.input_schema, topic, self.fmt, description=entry.description, files=self.files)
         except Unfillable:
             return None
         mine = {k: args[k] for k in s.arguments if k in args}
@@ -653,7 +656,8 @@ def where_words(steps: list[ChainStep], fmt: tuple[str, str], made: str = "",
     roles = {role(k, {"type": "string"}): v for k, v in args.items() if isinstance(v, str) and len(v) < 80}
     noun = fmt[0] if fmt[0] != "file" else "file"
     if "file" in roles:
-        where = f"a {noun} named {roles['file']}"
+        # a file the server was given (task_synth.offered) is the user's own: it is there already
+        where = f"the {noun} {roles['file']}" if roles["file"] in existing else f"a {noun} named {roles['file']}"
         if "sheet" in roles:
             where += f" (on its {roles['sheet']} sheet)"
         return where, where
@@ -1122,6 +1126,7 @@ class WorldSeeding:
                                              if (e := state.entry(st.server, st.tool)) is None or not is_read_only(e)})
                      for (_, ps, _), (_, read) in zip(parts, reads[cid], strict=False)]
             existing = {name for (server, _), name in state.existing.items() if server in chains[cid].servers}
+            existing |= {f for s in chains[cid].servers for f in state.offered.get(s, {})}
             draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values,
                               items, existing)
             state.grounded.append(g)

@@ -380,7 +380,7 @@ def setup_context(pre: list[StepView]) -> str:
     names what it was given ("working in repo"). A long text (a list of records) is never 'working in <the whole
     text>': it is 'working from the <what it is> below', and `pasted_after` gives the text for after the question."""
     vals = [str(val) for v in pre for _, val in sorted(v.args.items()) if isinstance(val, str | int | float)]
-    short = [x for x in vals if not _long(x)]
+    short = ["the current folder" if x == "." else x for x in vals if not _long(x)]
     long = [x for x in vals if _long(x)]
     said = [f"working in {', '.join(short)}"] if short else []
     if long:

@@ -5,10 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
+
+import anyio
+import pytest
 
 from mcpbench.catalog import ToolEntry
+from mcpbench.fleet import Fleet
+from task_synth import SynthOptions, synthesize
 from task_synth.offered import formats, reads_files, world_files
 from task_synth.topics import world_topics
+from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
 
 def _entry(name: str, description: str, required: dict[str, dict] | None = None) -> ToolEntry:
@@ -45,7 +52,7 @@ def test_the_formats_given_are_the_text_formats_its_words_name():
 def test_world_files_are_the_worlds_documents_and_topic_tables_and_always_the_same_bytes():
     files = world_files(["md", "csv", "json"])
     assert files == world_files(["md", "csv", "json"])
-    memo = files["memos/2026-09-22-price-update.md"]
+    memo = files["2026-09-22-price-update.md"]
     assert memo.startswith("# Memo: list price change") and "README.md" not in files
     topic = world_topics()[0]
     rows = list(csv.reader(io.StringIO(files[f"{topic.key}.csv"])))
@@ -55,3 +62,34 @@ def test_world_files_are_the_worlds_documents_and_topic_tables_and_always_the_sa
     assert records[0] == dict(zip(topic.columns, topic.rows[0], strict=True))
     assert all(not p.startswith(("/", "..")) and ".." not in p.split("/") for p in files)
     assert sum(len(t.encode()) for t in files.values()) < 64 * 1024
+
+
+NOTESDIR = Path(__file__).parent / "servers" / "notesdir_server.py"
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(1800)
+async def test_a_folder_of_notes_it_never_fills_is_given_the_worlds_documents_and_asked_about_them(tmp_path):
+    spec = stateful_fixture("notesdir", NOTESDIR)
+    state, suite = await synthesized(spec, tmp_path, n=6, seed=1)
+    given = world_files(["md"])
+    assert state.offered == {"notesdir": given}
+    assert len(suite.tasks) >= 5, [r.reasons for r in state.rejected][:10]
+    for t in suite.tasks:
+        assert t.files == {"notesdir": given}, t.id  # each task carries them: validation and runs write them first
+    # what the tasks read are the world's documents: listed by name, their words counted, their dates read
+    outputs = " ".join(s.output for t in suite.tasks for s in t.reference)
+    assert all(name in outputs for name in given)
+    await validated_and_scored(spec, suite, tmp_path)
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(900)
+async def test_without_the_world_seeded_nothing_is_given_and_no_note_is_read(tmp_path):
+    spec = stateful_fixture("notesdir", NOTESDIR)
+    with anyio.fail_after(600):
+        async with Fleet.open([spec]) as fleet:
+            state = await synthesize(fleet, SynthOptions(servers=["notesdir"], n=6, seed=1, seed_world=False))
+    assert state.offered == {}
+    # nothing to read: at most the empty listing itself is asked, never a note
+    assert all([s.tool for s in t.reference] == ["list_notes"] for t in state.tasks), [t.fuzzy for t in state.tasks]
