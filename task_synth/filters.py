@@ -254,13 +254,18 @@ _ERROR_FIELD = re.compile(r"""["'](?:error|errors|err|failure|exception)["']\s*:
 _KEY = re.compile(r"""["'][^"'\n]{1,60}["']\s*:""")
 
 
+_COUNTED = re.compile(r"\b(?:missing|errors?|failed|invalid|unknown)\b[\w ]{0,24}[:=]\s*\d", re.IGNORECASE)
+"""A failure word that labels a figure ("Rows with missing data: 0", "errors = 2"): a count, not a failure."""
+
+
 def is_failure_text(text: str) -> bool:
     """A short output that reports a failure (servers that answer faults as ok text): an error field with a message,
-    or failure words outside the field names (`"required": 4.5` names a threshold, not a missing argument)."""
+    or failure words outside the field names (`"required": 4.5` names a threshold, not a missing argument) and the
+    labels of figures ("Rows with missing data: 0")."""
     t = NO_ERROR.sub("", text.strip())
     if len(t) > ERROR_CHARS:
         return False
-    return bool(_ERROR_FIELD.search(t)) or bool(_FAILURE.search(_KEY.sub("", t)))
+    return bool(_ERROR_FIELD.search(t)) or bool(_FAILURE.search(_COUNTED.sub("", _KEY.sub("", t))))
 
 
 @rule("not_an_error")

@@ -192,6 +192,10 @@ def test_a_failure_word_that_names_a_field_is_not_an_error_message_but_an_error_
     assert is_failure_text('{"error": "Rate limit reached (10/day on free tier)", "upgrade_url": "https://x"}')
     assert is_failure_text('{"status": "not found"}') and is_failure_text("Error: invalid id")
     assert not is_failure_text('{"error": null, "value": 3}')
+    # a figure a failure word labels is a count: a data summary, not an error
+    assert not is_failure_text("=== Data Summary: products ===\nDimensions: 5 rows × 4 columns\n\nData Quality:\n"
+                               "  • Complete rows: 5 (100.0%)\n  • Rows with missing data: 0 (0.0%)\n")
+    assert is_failure_text("Error: 2 rows failed") and is_failure_text("missing: the file does not exist")
 
 
 def test_a_check_that_expects_a_loopback_address_is_refused_and_a_public_one_is_not():
