@@ -61,12 +61,17 @@ def _snake(name: str) -> str:
 
 
 def reads_files(entries: list[ToolEntry]) -> bool:
-    """The server works on files it cannot make: some tool requires a file by path (the `path` kind), or its tools
-    speak of files of a text format ("List all available markdown files"), and no tool is named for making a file
-    or a document (`create_document`, `write_file`, `newNote`: those make their own, through seeding)."""
+    """The server works on files it cannot make: a tool that reads requires a file by path (the `path` kind; a write
+    that only refers to one, `link_file`, is no sign), or its tools speak of files of a text format ("List all
+    available markdown files"), and no tool is named for making a file or a document (`create_document`,
+    `write_file`, `newNote`: those make their own, through seeding)."""
+    from task_synth.graph import is_read_only
+
     if any(_MAKES_FILES.fullmatch(_snake(e.name)) for e in entries):
         return False
     for e in entries:
+        if not is_read_only(e):
+            continue
         schema = e.input_schema or {}
         props = schema.get("properties") or {}
         for name in schema.get("required") or []:
