@@ -56,27 +56,38 @@ _MAKES_FILES = re.compile(r"(?:create|new|write|make|add|touch|generate|upload|i
                           re.IGNORECASE)
 
 
+_CREATES = re.compile(r"(?:create|new|make|init|initiali[sz]e|touch|write|generate)(?:_|$)", re.IGNORECASE)
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).replace("-", "_")
+
+
+def _path_params(e: ToolEntry) -> list[str]:
+    schema = e.input_schema or {}
+    props = schema.get("properties") or {}
+    return [n for n in schema.get("required") or [] if param_kind(n, props.get(n) or {}) == "path"]
+
+
+def makes_files(e: ToolEntry) -> bool:
+    """The tool makes a file: named for it (`create_document`, `write_file`, `newNote`), or a creator that takes
+    where to put what it makes (`create_book(path)`)."""
+    name = _snake(e.name)
+    return bool(_MAKES_FILES.fullmatch(name) or (_CREATES.match(name) and _path_params(e)))
 
 
 def reads_files(entries: list[ToolEntry]) -> bool:
     """The server works on files it cannot make: a tool that reads requires a file by path (the `path` kind; a write
     that only refers to one, `link_file`, is no sign), or its tools speak of files of a text format ("List all
     available markdown files"), and no tool is named for making a file or a document (`create_document`,
-    `write_file`, `newNote`: those make their own, through seeding)."""
+    `write_file`, `newNote`) or a creator that takes a path (`create_book(path)`): those make their own, through
+    seeding."""
     from task_synth.graph import is_read_only
 
-    if any(_MAKES_FILES.fullmatch(_snake(e.name)) for e in entries):
+    if any(makes_files(e) for e in entries):
         return False
-    for e in entries:
-        if not is_read_only(e):
-            continue
-        schema = e.input_schema or {}
-        props = schema.get("properties") or {}
-        for name in schema.get("required") or []:
-            if param_kind(name, props.get(name) or {}) == "path":
-                return True
+    if any(is_read_only(e) and _path_params(e) for e in entries):
+        return True
     return any(_FILES_OF_A_FORMAT.search(e.description or "") for e in entries)
 
 

@@ -37,6 +37,8 @@ def test_a_server_that_reads_files_it_cannot_make_is_one_to_give_files_and_one_t
     assert not reads_files([*markdown, _entry("create_document", "Create a new document.",
                                               {"title": {"type": "string"}})])
     assert not reads_files([*markdown, _entry("writeFile", "Write a file.", {"path": {"type": "string"}})])
+    assert not reads_files([*markdown, _entry("create_book", "Create a new, empty ledger book.",
+                                              {"path": {"type": "string"}})])  # makes one where it is told
     # a write that only refers to a file (links it to an item) is no sign it works on files
     assert not reads_files([_entry("link_file", "Link a file to an item.", {"item_id": {"type": "integer"},
                                                                              "file_path": {"type": "string"}})])
