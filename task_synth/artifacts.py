@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
-from task_synth.task import CheckKind, StateRead, TaskFiles, checked_files
+from task_synth.task import CheckKind, StateRead, TaskFiles, checked_files, without_empty
 
 Evidence = Literal["schema", "probe", "llm"]
 
@@ -159,10 +159,7 @@ class Chain(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_no_files(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if not out.get("files"):
-            out.pop("files", None)
-        return out
+        return without_empty(handler(self), "files")
 
     @property
     def servers(self) -> list[str]:

@@ -86,6 +86,15 @@ def checked_files(files: TaskFiles, servers: Iterable[str]) -> TaskFiles:
     return files
 
 
+def without_empty(out: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """A model's dump without those KEYS whose value is empty: a field added later is written only when it holds
+    something, so files made before it keep their bytes and hashes."""
+    for k in keys:
+        if not out.get(k):
+            out.pop(k, None)
+    return out
+
+
 class CallValue(BaseModel):
     """A final-state read's argument taken from the agent's own calls: the value `extract` reads from the output of
     the agent's last successful call of `tool` (on the read's server) where it finds one."""
@@ -115,10 +124,7 @@ class StateRead(BaseModel):
     @model_serializer(mode="wrap")
     def _without_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a read with literal arguments only is written as before (suites keep their bytes and hashes)
-        out: dict[str, Any] = handler(self)
-        if not out.get("from_calls"):
-            out.pop("from_calls", None)
-        return out
+        return without_empty(handler(self), "from_calls")
 
 
 def state_key(check_index: int) -> int:
@@ -208,10 +214,7 @@ class Task(BaseModel):
     @model_serializer(mode="wrap")
     def _without_no_files(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a task without files is written as before (suites keep their bytes and hashes)
-        out: dict[str, Any] = handler(self)
-        if not out.get("files"):
-            out.pop("files", None)
-        return out
+        return without_empty(handler(self), "files")
 
     @property
     def hops(self) -> int:
@@ -285,4 +288,4 @@ def suite_path(name_or_path: str | Path) -> Path:
 
 __all__ = ["FILES_PER_SERVER", "FILE_BYTES", "FILE_PATH_CHARS", "SUITES_DIR", "TASK_FILE_BYTES", "CallValue", "Check",
            "CheckKind", "Provenance", "ReferenceStep", "StateRead", "Suite", "Task", "TaskFiles", "checked_files",
-           "file_path_problem", "files_problems", "state_key", "suite_path"]
+           "file_path_problem", "files_problems", "state_key", "suite_path", "without_empty"]
