@@ -8,9 +8,9 @@ JSON or plain text — in the formats its tools' words name. Every episode of th
 (`OfferingFleet`), so probes, walks and groundings read real files, and every task that uses the server carries them
 (`Task.files`): the fleet writes them into the sandbox before the server starts, at validation and evaluation alike.
 
-Nothing is offered to a server the config already gives files (`isolation.copy`: `handles.server_files`), to one
-that is shared (it would read the user's directory), to one that runs elsewhere than its sandbox (a relative name
-would not reach the files), or when its tools name only formats that are not text (pdf, xlsx, docx).
+Nothing is offered to a server the config already gives files (`isolation.copy`), to one that is shared (it would
+read the user's directory), to one that runs elsewhere than its sandbox (a relative name would not reach the files),
+or when its tools name only formats that are not text (pdf, xlsx, docx).
 """
 
 from __future__ import annotations
@@ -137,7 +137,6 @@ def world_files(fmts: list[str]) -> dict[str, str]:
 
 def offered_files(state: SynthState) -> dict[str, dict[str, str]]:
     """Server -> the files synthesis gives it (see the module's words for which servers get any)."""
-    from task_synth.handles import server_files
     from task_synth.seeding import isolated_servers
 
     specs = getattr(state.live, "specs", None) or {}
@@ -145,8 +144,7 @@ def offered_files(state: SynthState) -> dict[str, dict[str, str]]:
     for server in isolated_servers(state):
         spec = specs.get(server)
         cwd = str(getattr(spec, "cwd", None) or "").rstrip("/")
-        if cwd != "${EPISODE_DIR}" or getattr(getattr(spec, "isolation", None), "copy_", None) \
-                or server_files(state, server):
+        if cwd != "${EPISODE_DIR}" or getattr(getattr(spec, "isolation", None), "copy_", None):
             continue
         entries = [e for e in state.entries if e.server == server]
         if reads_files(entries) and (fmts := formats(entries)):

@@ -139,7 +139,8 @@ def setup_values(state: SynthState, server: str, param: str, schema: dict[str, A
         from task_synth.fill import FOLDER
         from task_synth.handles import server_files
 
-        vals += [v for v in ["."] * bool(FOLDER.search(param)) + server_files(state, server) if v not in vals]
+        given = (["."] if FOLDER.search(param) else []) + server_files(state, server)
+        vals += [v for v in given if v not in vals]
     if schema.get("type") in (None, "string") and "WORLD" in state.builtins:
         vals.append("${WORLD}")
     kind = param_kind(param, schema)
