@@ -69,6 +69,35 @@ def test_world_files_are_the_worlds_documents_and_topic_tables_and_always_the_sa
     assert sum(len(t.encode()) for t in files.values()) < 64 * 1024
 
 
+def test_what_the_given_files_change_in_filling_and_wording():
+    from task_synth.fill import fill
+    from task_synth.kinds import find_values
+    from task_synth.phrases import StepView
+    from task_synth.probe import looks_like_error
+    from task_synth.writing import setup_context
+
+    topic = world_topics()[0]
+    given = sorted(world_files(["md"]))
+    # a write that takes a file writes into one of those given (it cannot make one); a folder is where they sit
+    schema = {"type": "object", "required": ["document_path", "content"],
+              "properties": {"document_path": {"type": "string"}, "content": {"type": "string"}}}
+    args = fill(schema, topic, ("file", ".md"), files=given)[0]
+    assert args["document_path"] in given
+    assert fill(schema, topic, ("file", ".md"))[0]["document_path"] == f"brightwater-{topic.key}.md"
+    folder = {"type": "object", "required": ["folder_path"], "properties": {"folder_path": {"type": "string"}}}
+    assert fill(folder, topic, ("file", ".csv"), files=given, with_content=False)[0] == {"folder_path": "."}
+    # a set-up given that folder is said as where the work happens, not as a dot
+    view = StepView(index=0, server="s", tool="load_folder", description="", args={"folder_path": "."}, bound={})
+    assert setup_context([view]) == ", working in the current folder"
+    # the answer a set-up learns from: a status that says it failed, beside the call's own id, is an error
+    assert looks_like_error('{"function_results_id": "fff16c5b", "status": "error", "message": "No database '
+                            'loaded. Use load_folder first."}')
+    assert not looks_like_error('{"status": "error", "rows": 3}')  # data beside it: not only a failure
+    # a lister named for tables, whatever it says between ('list_loaded_tables'), lists table names
+    tables = '{"tables": [{"name": "products", "rows": 5}]}'
+    assert [v for _, _, v in find_values("table", tables, "list_loaded_tables")] == ["products"]
+
+
 NOTESDIR = Path(__file__).parent / "servers" / "notesdir_server.py"
 
 
