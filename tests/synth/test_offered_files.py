@@ -93,9 +93,9 @@ def test_what_the_given_files_change_in_filling_and_wording():
     assert looks_like_error('{"function_results_id": "fff16c5b", "status": "error", "message": "No database '
                             'loaded. Use load_folder first."}')
     assert not looks_like_error('{"status": "error", "rows": 3}')  # data beside it: not only a failure
-    # a lister named for tables, whatever it says between ('list_loaded_tables'), lists table names
+    # a lister named for tables, whatever it says between ('list_open_tables'), lists table names
     tables = '{"tables": [{"name": "products", "rows": 5}]}'
-    assert [v for _, _, v in find_values("table", tables, "list_loaded_tables")] == ["products"]
+    assert [v for _, _, v in find_values("table", tables, "list_open_tables")] == ["products"]
 
 
 NOTESDIR = Path(__file__).parent / "servers" / "notesdir_server.py"
