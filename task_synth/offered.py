@@ -78,7 +78,7 @@ def makes_files(e: ToolEntry) -> bool:
 
 def reads_files(entries: list[ToolEntry]) -> bool:
     """The server works on files it cannot make: a tool that reads requires a file by path (the `path` kind; a write
-    that only refers to one, `link_file`, is no sign), or its tools speak of files of a text format ("List all
+    that only refers to one, `attach_file`, is no sign), or its tools speak of files of a text format ("List all
     available markdown files"), and no tool is named for making a file or a document (`create_document`,
     `write_file`, `newNote`) or a creator that takes a path (`create_book(path)`): those make their own, through
     seeding."""

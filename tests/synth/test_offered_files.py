@@ -40,7 +40,7 @@ def test_a_server_that_reads_files_it_cannot_make_is_one_to_give_files_and_one_t
     assert not reads_files([*markdown, _entry("create_book", "Create a new, empty ledger book.",
                                               {"path": {"type": "string"}})])  # makes one where it is told
     # a write that only refers to a file (links it to an item) is no sign it works on files
-    assert not reads_files([_entry("link_file", "Link a file to an item.", {"item_id": {"type": "integer"},
+    assert not reads_files([_entry("attach_file", "Attach a file to an item.", {"item_id": {"type": "integer"},
                                                                              "file_path": {"type": "string"}})])
     # nothing about files at all
     assert not reads_files([_entry("add", "Add two numbers.", {"a": {"type": "number"}})])
