@@ -41,6 +41,7 @@ from task_synth.llm import (
     render_prompt,
     score_task,
 )
+from task_synth.offered import with_offered
 from task_synth.phrases import Ask
 from task_synth.pipeline import generator_label
 from task_synth.planner_catalog import select_tools, tool_card
@@ -291,7 +292,7 @@ class ModelPlanner:
             if why is not None:
                 state.reject(task.id, "filter", [why], task)
                 return
-        state.tasks.append(task)
+        state.tasks.append(with_offered(task, state.offered))  # written as it comes: with the files it reads
         if state.on_progress is not None:
             state.on_progress(state)
 

@@ -4,6 +4,7 @@ store that starts empty), with the scripted OpenAI-compatible endpoint serving c
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -326,3 +327,30 @@ async def test_the_same_replies_and_seed_give_the_same_bytes(tmp_path):
             _, _, _, out, _ = await _plan(tmp_path / name, [turn(plan2), turn(ATLAS_REWRITE), SCORES], [atlas()])
             files.append(out.read_bytes())
     assert files[0] == files[1] and len(Suite.load(tmp_path / "a" / "planned.jsonl").tasks) == 1
+
+
+async def test_a_planned_task_on_a_server_given_files_is_written_as_it_comes_with_those_files(tmp_path):
+    """A folder of notes it never fills is given the world's documents; the planner's task is written by `on_progress`
+    (before synthesis ends) carrying them, so an interrupted run keeps tasks that validate."""
+    from task_synth.offered import world_files
+    from tests.synth._baselines import stateful_fixture
+
+    notes = stateful_fixture("notesdir", SERVERS / "notesdir_server.py")
+    given = world_files(["md"])
+    name = sorted(given)[0]
+    plan = {"scenario": "An office manager sizes a memo before printing it.",
+            "steps": [{"tool": "notesdir/list_notes", "arguments": {}},
+                      {"tool": "notesdir/count_words", "arguments": {"path": name}}],
+            "request": f"How many words has {name}?", "answer": {"step": 2, "field": "words"}}
+    rewrite = {"precise": f"Count the words of the note {name} and report the count.",
+               "fuzzy": f"Before I print {name}, how long is it in words?"}
+    with anyio.fail_after(240):
+        state, fake, _, out, written = await _plan(tmp_path, [turn(plan), turn(rewrite), SCORES], [notes])
+        assert fake.errors == [] and written == [1], [r.reasons for r in state.rejected]
+        kept = Suite.load(out).tasks  # what on_progress wrote, not the final write
+        assert [t.files for t in kept] == [{"notesdir": given}]
+        words = len(re.findall(r"[A-Za-z0-9']+", given[name]))
+        assert kept[0].checks[0].value == words
+        async with Fleet.open([notes]) as fleet:
+            valid = await validate_suite(Suite.load(out), fleet)
+    assert valid[0].ok, valid[0].reasons
