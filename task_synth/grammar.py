@@ -76,6 +76,16 @@ _PREPOSITION_FIELDS = {"from": "who it is from", "to": "who it is addressed to",
                        "cc": "who is copied in", "bcc": "who is copied in"}
 """Fields a message or a record names by a preposition: asked as a person would ('who it is from', never 'what the
 from is')."""
+_PREPOSITION_SAID = {"from": "It is from {value}.", "to": "It is addressed to {value}.", "by": "It is by {value}.",
+                     "cc": "It copies in {value}.", "bcc": "It copies in {value}."}
+
+
+def the_value_is(words: str) -> str:
+    """The answer's template for a named value ('{value}' stands for it), in agreement: 'The total is {value}.',
+    'The business days are {value}.'; a field named by its preposition as a person says it ('It is from {value}.',
+    never 'The from is …')."""
+    said = _PREPOSITION_SAID.get(words.strip().lower())
+    return said if said is not None else f"The {words} {copula(words)} {{value}}."
 
 
 def how_many(words: str) -> str:
@@ -192,6 +202,7 @@ __all__ = [
     "plural",
     "singular",
     "spoken",
+    "the_value_is",
     "what_the",
     "with_article",
 ]

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from task_synth.binding import extract
-from task_synth.grammar import copula, what_the
+from task_synth.grammar import the_value_is, what_the
 from task_synth.phrases import Ask
 from task_synth.wording import TRAILING, askable_label, asks_back, figure_question, humanize
 
@@ -76,13 +76,13 @@ def wide_labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[As
             if figure is None or extract(rx, raw) != figure.group(0):
                 continue
             asked = f'what figure it gives for {words}' if quoted else figure_question(words)
-            said = f"It gives {{value}} for {words}." if quoted else f"The {words} {copula(words)} {{value}}."
+            said = f"It gives {{value}} for {words}." if quoted else the_value_is(words)
             return Ask(None, "numeric", asked, f"Report the {label} in the result.", said), rx
         rx = re.escape(label) + _TEXT_VALUE
         if extract(rx, raw) != value:
             continue
         asked = f"what it says for {words}" if quoted else what_the(words)
-        said = f"It says {{value}} for {words}." if quoted else f"The {words} {copula(words)} {{value}}."
+        said = f"It says {{value}} for {words}." if quoted else the_value_is(words)
         return Ask(None, "contains", asked, f"Report the {label} in the result.", said), rx
     return None
 
@@ -187,10 +187,10 @@ def marked_labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[
             continue
         if numeric:
             asked = f"what figure it gives for {words}" if quoted else figure_question(words)
-            said = f"It gives {{value}} for {words}." if quoted else f"The {words} {copula(words)} {{value}}."
+            said = f"It gives {{value}} for {words}." if quoted else the_value_is(words)
             return Ask(None, "numeric", asked, f"Report the {label} in the result.", said), rx
         asked = f"what it says for {words}" if quoted else what_the(words)
-        said = f"It says {{value}} for {words}." if quoted else f"The {words} {copula(words)} {{value}}."
+        said = f"It says {{value}} for {words}." if quoted else the_value_is(words)
         return Ask(None, "contains", asked, f"Report the {label} in the result.", said), rx
     return None
 

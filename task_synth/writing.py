@@ -18,13 +18,13 @@ from task_synth.artifacts import BoundRef, CheckSpec, Draft, Grounded, GroundedS
 from task_synth.binding import TEMPLATE, binding_sources, extract, nested_values, placeholder
 from task_synth.focus import boilerplate, focused
 from task_synth.grammar import (
-    copula,
     head_noun,
     how_many,
     is_plural,
     no_article_before_possessive,
     plural,
     singular,
+    the_value_is,
     what_the,
 )
 from task_synth.handles import context_tools, handle_keys
@@ -135,7 +135,7 @@ def _labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[Ask, s
             words = f"{words} {entry}"
         asked = what_the(words, who=not entry and bool(PEOPLE.fullmatch(words.split()[-1])))
         return Ask(None, "contains", asked, f"Report the {label} in the result.",
-                   f"The {words} {copula(words)} {{value}}."), rx
+                   the_value_is(words)), rx
     return None
 
 
@@ -164,7 +164,7 @@ def _amount_line(label: str, raw: str) -> tuple[Ask, str] | None:
         return None
     words = humanize(label)
     return Ask(None, "numeric", figure_question(words), f"Report the {label} in the result.",
-               f"The {words} {copula(words)} {{value}}."), rx
+               the_value_is(words)), rx
 
 
 def salient(raw: str, key: str, given: set[str] | None = None,
@@ -259,7 +259,7 @@ def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[A
         return Ask(None, "numeric", f"how many {words} it has", f"Report the {field} in the result.",
                    f"It has {{value}} {words}."), rx
     return Ask(None, "numeric", what_the(words), f"Report the {field} in the result.",
-               f"The {words} {copula(words)} {{value}}."), rx
+               the_value_is(words)), rx
 
 
 _NUMERIC_FIELD = re.compile(r"""(["'])([A-Za-z_][\w ]{0,40})\1\s*:\s*(-?\d+(?:\.\d+)?)(?![\w.])""")

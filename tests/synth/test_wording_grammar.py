@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 
 from task_synth.artifacts import ChainStep
+from task_synth.binding import extract
 from task_synth.filters import wording_problems
 from task_synth.focus import focused
-from task_synth.grammar import article, codeish, copula, how_many, is_plural, singular, what_the
+from task_synth.grammar import article, codeish, copula, how_many, is_plural, singular, the_value_is, what_the
 from task_synth.phrases import GENERIC, StepView
 from task_synth.seeding import made_phrase, where_words
 from task_synth.wording import action, chosen, figure_question, named_value, param_noun
@@ -264,3 +265,12 @@ def test_a_collection_that_is_not_its_items_is_said_with_of():
     assert _collection("price_series", [1, 2, 3], "1, 2 and 3", "") == "the price series of 1, 2 and 3"
     assert _collection("values", [1, 2], "1 and 2", "") == "the values 1 and 2"  # the items themselves
     assert _collection("files", ["a.pdf"], "a.pdf", "") == "the file a.pdf"
+
+
+def test_a_field_named_by_a_preposition_is_answered_as_a_person_says_it():
+    """Pins "The from is Dana Whitfield." (the reference answer of a memo's sender, read from a 'From:' line)."""
+    memo = "# Price update\n\nFrom: Dana Whitfield\nDate: 2026-09-22\n\nList prices rise 4 % on 1 November.\n"
+    ask, rx = salient(memo, "srv/read_memo")
+    assert (ask.fuzzy, ask.answer, extract(rx, memo)) == ("who it is from", "It is from {value}.", "Dana Whitfield")
+    assert the_value_is("to") == "It is addressed to {value}." and the_value_is("total") == "The total is {value}."
+    assert the_value_is("business days") == "The business days are {value}."
