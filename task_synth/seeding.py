@@ -26,13 +26,13 @@ import json
 import random
 import re
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
 from judges.checks import json_unescaped
 from mcpbench.catalog import ToolEntry
-from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded
+from task_synth.artifacts import Chain, ChainStep, CheckSpec, Draft, Grounded, GroundedStep
 from task_synth.binding import BindingError, expand, extract
 from task_synth.fill import Unfillable, file_format, fill, role, slug, sql_statements, writes_content
 from task_synth.followups import change_phrase, kind_for, new_choice, shows_change, status_changes
@@ -889,7 +889,9 @@ def state_read(g: Grounded, i: int) -> StateRead | None:
 def joined_pairs(found: dict[str, list[Plan]], servers: list[str], count: int, max_hops: int
                  ) -> list[tuple[str, Plan, str, Plan]]:
     """Up to COUNT pairs (server a, its plan, server b, its plan) to join into one task: one topic, the same change
-    asked of both parts (markers), servers alternating, each pair once, and the two parts within MAX_HOPS together.
+    asked of both parts (markers), servers alternating, each pair once, and the two parts within MAX_HOPS together
+    once the first part's verifying read is left out of the reference (`trimmed`: its final-state check still reads
+    it at evaluation).
 
     A part's length is fixed by its server (the set-ups a write needs, the read that verifies it), so a plan too
     long for its partner is passed over for the next plan of its server that fits, not joined into a task the
@@ -905,12 +907,59 @@ def joined_pairs(found: dict[str, list[Plan]], servers: list[str], count: int, m
             pa = found[a][i]
             j = next((j for j, pb in enumerate(found[b]) if pb[0].key == pa[0].key
                       and pb[0].markers == pa[0].markers  # a change asked of one part only: not joined
-                      and len(pa[1]) + len(pb[1]) <= max_hops and (a, i, b, j) not in used), None)
+                      and len(pa[1]) - 1 + len(pb[1]) <= max_hops and (a, i, b, j) not in used), None)
             if j is not None:
                 used.add((a, i, b, j))
                 out.append((a, pa, b, found[b][j]))
                 break
     return out
+
+
+Step = TypeVar("Step", ChainStep, GroundedStep)
+
+
+def without_steps(steps: list[Step], drop: Collection[int]) -> list[Step] | None:
+    """The steps with those at DROP left out, bindings, dependencies and bound sources renumbered; None when a kept
+    step uses a dropped one."""
+    at = {i: k for k, i in enumerate(i for i in range(len(steps)) if i not in drop)}
+    used = {int(m) for s in steps for v in s.bindings.values() for m in re.findall(r"step\[(\d+)\]", v)}
+    for i, s in enumerate(steps):
+        if i in drop:
+            continue
+        used |= set(s.depends_on)
+        used |= {b.source for b in s.binds} if isinstance(s, ChainStep) else {r.source for r in s.refs.values()}
+    if used & set(drop):
+        return None
+    out = []
+    for i, s in enumerate(steps):
+        if i in drop:
+            continue
+        update: dict[str, Any] = {
+            "bindings": {p: re.sub(r"step\[(\d+)\]", lambda m: f"step[{at[int(m.group(1))]}]", v)
+                         for p, v in s.bindings.items()},
+            "depends_on": [at[d] for d in s.depends_on]}
+        if isinstance(s, ChainStep):
+            update["binds"] = [b.model_copy(update={"source": at[b.source]}) for b in s.binds]
+        else:
+            update["refs"] = {p: r.model_copy(update={"source": at[r.source]}) for p, r in s.refs.items()}
+        out.append(s.model_copy(update=update))
+    return out
+
+
+def trimmed(chain: Chain, g: Grounded, reads: list[tuple[int, StateRead | None]], max_hops: int
+            ) -> tuple[Chain, Grounded]:
+    """A joined chain longer than MAX_HOPS without its leading parts' verifying reads (READS but the last, each
+    with the final-state read made from it): their changes are still scored by the final-state checks, which make
+    those reads at evaluation. As it was when it fits, when a part has no final-state read, when a kept step uses a
+    read, or when it would still be too long."""
+    drop = [last for last, read in reads[:-1]]
+    if len(g.steps) <= max_hops or not drop or any(read is None for _, read in reads[:-1]) \
+            or len(g.steps) - len(drop) > max_hops:
+        return chain, g
+    cs, gs = without_steps(chain.steps, drop), without_steps(g.steps, drop)
+    if cs is None or gs is None:
+        return chain, g
+    return chain.model_copy(update={"steps": cs}), g.model_copy(update={"steps": gs})
 
 
 def in_order(steps: list[ChainStep]) -> list[ChainStep]:
@@ -1105,12 +1154,14 @@ class WorldSeeding:
 
         results = await ground_fresh(state, chains, state_reads)
         for cid, parts, topic in candidates:
-            state.chains.append(chains[cid])
             r = results[cid]
             if isinstance(r, str):
+                state.chains.append(chains[cid])
                 state.reject(cid, "ground", [r], chains[cid])
                 continue
             g, before = r
+            kept_chain, kept = trimmed(chains[cid], g, reads[cid], state.options.max_hops)
+            state.chains.append(kept_chain)
             descs, firsts = [], []
             for server, ps, _ in parts:
                 entry, first = state.entry(server, ps[-2].tool), state.entry(server, ps[0].tool)
@@ -1129,7 +1180,7 @@ class WorldSeeding:
             existing |= {f for s in chains[cid].servers for f in state.offered.get(s, {})}
             draft = draft_for([(ps, fmt) for _, ps, fmt in parts], topic, rng, reads[cid], descs, firsts, values,
                               items, existing)
-            state.grounded.append(g)
+            state.grounded.append(kept)
             state.drafts[cid] = draft
             state.askers[cid] = asker([(ps, fmt) for _, ps, fmt in parts], topic, reads[cid], descs, firsts,
                                       state.options.seed, values, items, existing)
@@ -1147,4 +1198,4 @@ class WorldSeeding:
 
 __all__ = ["NO_PLACE", "OPENERS", "Plan", "SeedFailed", "WorldSeeding", "WritePlanner", "asker", "checked_values",
            "draft_for", "echoes", "fresh_reads", "in_order", "isolated_servers", "joined_pairs", "made_phrase",
-           "renumbered", "shifted", "state_read", "where_words"]
+           "renumbered", "shifted", "state_read", "trimmed", "where_words", "without_steps"]
