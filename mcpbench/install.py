@@ -342,6 +342,9 @@ async def _exclusive(lock: Path) -> AsyncIterator[None]:
 def _installer_env() -> dict[str, str]:
     env = dict(os.environ)
     env["UV_PYTHON_DOWNLOADS"] = "never"  # offline-first: use this interpreter, never fetch one
+    # a server's files are its own, not hard links into uv's cache: some packages refuse to open a file with
+    # several links (a hardened open in a corpus reader), and cleaning the cache must not touch installed servers
+    env["UV_LINK_MODE"] = "copy"
     env.pop("VIRTUAL_ENV", None)
     return env
 

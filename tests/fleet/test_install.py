@@ -144,6 +144,9 @@ def test_installing_is_idempotent_and_the_installed_servers_launch(tmp_path: Pat
     assert [(r.name, r.kind, r.status) for r in first] == [
         ("calculator", "pypi", "installed"), ("sequential-thinking", "npm", "installed")], first
     assert (home / "servers" / "calculator" / "bin" / "python").exists()
+    # copies, not hard links into uv's cache (a package that refuses multiply-linked files would fail at run time)
+    linked = [f for f in (home / "servers" / "calculator").rglob("*.py") if f.is_file() and f.stat().st_nlink > 1]
+    assert linked == [], linked[:3]
     assert (home / "npm" / "node_modules" / ".bin" / "mcp-server-sequential-thinking").exists()
 
     t0 = time.monotonic()
