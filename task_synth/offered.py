@@ -91,13 +91,21 @@ def reads_files(entries: list[ToolEntry]) -> bool:
     return any(_FILES_OF_A_FORMAT.search(e.description or "") for e in entries)
 
 
+_TABULAR = re.compile(r"\b(?:columns?|rows?|datasets?|tables?|tabular|features?|records?|cells?)\b", re.IGNORECASE)
+_PROSE = re.compile(r"\b(?:documents?|notes?|sections?|headings?|paragraphs?|pages?|words?|sentences?|chapters?|"
+                    r"articles?|memos?)\b", re.IGNORECASE)
+
+
 def formats(entries: list[ToolEntry]) -> list[str]:
-    """The text formats the server's words name, in a fixed order; Markdown and CSV when they name no format at all;
-    [] when they name formats and none of them is text."""
+    """The text formats the server's words name, in a fixed order; [] when they name formats and none of them is
+    text. When they name no format at all, what they speak of decides: CSV and JSON for rows and columns only
+    (a dataset profiler, given notes, only fails on them), Markdown for documents only, else Markdown and CSV."""
     text = " ".join(f"{e.description or ''} {json.dumps(e.input_schema or {})}" for e in entries)
     named = {_format_of(m.group(1)) for m in _FORMAT_WORDS.finditer(text)}
     if not named:
-        return ["md", "csv"]
+        words = " ".join(f"{_snake(e.name).replace('_', ' ')} {e.description or ''}" for e in entries)
+        tabular, prose = bool(_TABULAR.search(words)), bool(_PROSE.search(words))
+        return ["csv", "json"] if tabular and not prose else ["md"] if prose and not tabular else ["md", "csv"]
     return [f for f in TEXT_FORMATS if f in named]
 
 

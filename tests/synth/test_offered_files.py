@@ -51,6 +51,12 @@ def test_the_formats_given_are_the_text_formats_its_words_name():
     assert formats([md]) == ["md"]
     assert formats([md, _entry("load", "Load a CSV or JSON file")]) == ["md", "csv", "json"]
     assert formats([_entry("read", "Read a file")]) == ["md", "csv"]  # none named: documents and a table
+    # none named, and what the tools speak of decides: rows and columns only, documents only
+    profile = [_entry("dataset_shape", "Returns the number of rows and columns in a dataset."),
+               _entry("inspect_column", "Gives a summary of a column.")]
+    assert formats(profile) == ["csv", "json"]
+    assert formats([_entry("outline", "Lists the headings of a document.")]) == ["md"]
+    assert formats([*profile, _entry("outline", "Lists the headings of a document.")]) == ["md", "csv"]
     assert formats([_entry("read_pdf", "Extract the text of a PDF file")]) == []  # not text: nothing to give
 
 
