@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from task_synth.binding import extract
+from task_synth.binding import extract, regex_search
 from task_synth.grammar import the_value_is, what_the
 from task_synth.phrases import Ask
 from task_synth.wording import TRAILING, askable_label, asks_back, figure_question, humanize
@@ -195,4 +195,51 @@ def marked_labelled(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[
     return None
 
 
-__all__ = ["field_words", "marked_fields", "marked_labelled", "wide_labelled"]
+def _enclosing_key(text: str, pos: int) -> str | None:
+    """The key of the JSON object that holds the text at POS (outside any string): '"missing_values": {' ->
+    'missing_values'; None at the top level or inside a list."""
+    depth, quoted = 0, False
+    for i in range(pos - 1, -1, -1):
+        c = text[i]
+        if c == '"' and (i == 0 or text[i - 1] != "\\"):
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif c in "}]":
+            depth += 1
+        elif c in "{[":
+            if depth:
+                depth -= 1
+                continue
+            m = re.search(r'"([^"\\]{1,60})"\s*:\s*$', text[max(0, i - 80):i]) if c == "{" else None
+            return m.group(1) if m else None
+    return None
+
+
+_WRAPPER = re.compile(r"(?:data|results?|response|output|payload|content|body|values?|items?|records?|rows?|"
+                      r"attributes|properties|details|info|meta(?:data)?|fields)")
+"""Keys that only wrap what they hold: a figure under one is not 'the data for X'."""
+
+
+def keyed_by_data(text: str, regex: str, label: str) -> str:
+    """LABEL, or with the field it sits under when its key is data rather than the name of a figure: a column's name
+    keying one figure per column ('"missing_values": {"Product": 0}' -> 'missing values for Product', never 'the
+    product'), the key as it is written. A key is data when it holds a space or the output lists it as a value as
+    well; a key that only wraps (`data`, `result`) adds nothing."""
+    try:
+        m = regex_search(regex, text)
+    except re.error:
+        return label
+    key = re.match(r'"([^"\\]{1,60})"\s*:', text[m.start():]) if m is not None else None
+    if m is None or key is None:
+        return label
+    name = key.group(1)
+    if not (" " in name.strip() or re.search(rf'"{re.escape(name)}"\s*[,\]]', text)):
+        return label
+    parent = _enclosing_key(text, m.start())
+    if parent is not None and _WRAPPER.fullmatch(humanize(parent)):
+        return label
+    return f"{humanize(parent)} for {name}" if parent and label else label  # data keeps its spelling
+
+
+__all__ = ["field_words", "keyed_by_data", "marked_fields", "marked_labelled", "wide_labelled"]

@@ -29,7 +29,7 @@ from task_synth.grammar import (
 )
 from task_synth.handles import context_tools, handle_keys
 from task_synth.kinds import field_label, pick_references
-from task_synth.labels import marked_fields, marked_labelled, wide_labelled
+from task_synth.labels import keyed_by_data, marked_fields, marked_labelled, wide_labelled
 from task_synth.phrases import ORDINALS, Ask, StepView, hand_written, noun, output_collections, phrasing
 from task_synth.registry import step
 from task_synth.wording import (
@@ -181,7 +181,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
 
     refs = [r for r in pick_references("number", raw, key) if r[0] not in given]
     for value, rx in refs:
-        label = field_label(raw, rx)
+        label = keyed_by_data(raw, rx, field_label(raw, rx))
         if back(value, label) or (label and not askable_label(label)):
             continue
         asked = figure_question(label) if label and label not in ("result", "value") else "what number it comes to"
@@ -192,7 +192,7 @@ def salient(raw: str, key: str, given: set[str] | None = None,
     for kind in SALIENT_KINDS:
         refs_of = pick_references(kind, raw, key)
         for value, rx in refs_of:
-            label = field_label(raw, rx)
+            label = keyed_by_data(raw, rx, field_label(raw, rx))
             if back(value, label) or (label and not askable_label(label)) or not _said_as(kind, label, value, raw) \
                     or (label and boilerplate(label, value)):
                 continue
@@ -251,7 +251,13 @@ def _numeric_field(raw: str, given: set[str], inputs: dict[str, Any]) -> tuple[A
     if not found:
         return None
     _, _, field, rx = min(found)
-    words = humanize(field)
+    words = keyed_by_data(raw, rx, humanize(field))
+    if words != humanize(field):  # one figure per data key ('missing values for SKU'): its class is the parent's
+        parent, name = words.split(" for ", 1)
+        if figure_class(parent.replace(" ", "_")) in ("count", None) and _plural(parent):
+            return Ask(None, "numeric", f"{how_many(parent)} for {name}", f"Report the {words} in the result.",
+                       "It comes to {value}."), rx
+        return Ask(None, "numeric", what_the(words), f"Report the {words} in the result.", the_value_is(words)), rx
     if figure_class(field) in ("count", None) and _plural(words) and head_noun(words) != words.split()[-1]:
         return Ask(None, "numeric", how_many(words), f"Report the {field} in the result.",
                    "It comes to {value}."), rx

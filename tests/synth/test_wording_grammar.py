@@ -274,3 +274,19 @@ def test_a_field_named_by_a_preposition_is_answered_as_a_person_says_it():
     assert (ask.fuzzy, ask.answer, extract(rx, memo)) == ("who it is from", "It is from {value}.", "Dana Whitfield")
     assert the_value_is("to") == "It is addressed to {value}." and the_value_is("total") == "The total is {value}."
     assert the_value_is("business days") == "The business days are {value}."
+
+
+def test_a_figure_keyed_by_a_column_name_is_asked_with_the_field_it_sits_under():
+    """Pins "tell me what the product is" -> 0 (a profiler's missing-value count of the column 'Product', asked as if
+    it were the product) and "what the list price is" -> the mean (the median sat beside it)."""
+    overview = json.dumps({"features": ["Product", "SKU"], "missing_values": {"Product": 0, "SKU": 0},
+                           "data_types": {"Product": "object", "SKU": "object"}}, indent=2)
+    ask, rx = salient(overview, "srv/profile")
+    assert ask.fuzzy in ("how many missing values there are for SKU", "how many missing values there are for Product")
+    assert extract(rx, overview) == "0"
+    summary = json.dumps({"mean": {"List price EUR": 1070.0}, "median": {"List price EUR": 1150.0}}, indent=2)
+    ask, rx = salient(summary, "srv/summary")
+    assert ask.fuzzy == "what the mean for List price EUR is" and extract(rx, summary) == "1070.0"
+    # a key that only wraps adds nothing, and a field that is a name for a figure is asked as before
+    assert salient(json.dumps({"data": {"Units sold": 12}}), "srv/sales")[0].fuzzy == "what the units sold is"
+    assert salient(json.dumps({"order": {"total_price": 12.5}}), "srv/order")[0].fuzzy == "what the total price is"
