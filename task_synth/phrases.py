@@ -652,7 +652,8 @@ def _generic_fuzzy(v: StepView) -> str:
         return act.applied(_value_words(v, params[0]))
     if len(said) == 1 and " with " in said[0]:  # 'for the item with a quantity of 3 …', not 'with … with …'
         return f"{act.imperative()} for {said[0]}"
-    return f"{act.imperative()} with {listing(said)}"
+    # a value said twice is said once: a place and its timezone are both 'Lisbon'
+    return f"{act.imperative()} with {listing(list(dict.fromkeys(said)))}"
 
 
 def _slot(obj: str, param: str) -> re.Match[str] | None:
