@@ -30,6 +30,7 @@ from task_synth.binding import (
 from task_synth.handles import HIDDEN, is_handle_param, mask
 from task_synth.kinds import KINDS, field_label, pick_references
 from task_synth.normalise import VARIES, clock_dependent, clock_reading
+from task_synth.orders import fit_order
 from task_synth.places import fit_place
 from task_synth.probe import looks_like_error, normalise_output
 from task_synth.registry import step
@@ -125,7 +126,9 @@ async def _first_run(state: SynthState, chain: Chain, tools: EpisodeCalls
         literal = expand(literal, state.builtins)  # templates may hold ${VAR} around the bound part
         freetext.fit_parts(state.graph.node(f"{s.server}/{s.tool}"), literal, set(bindings), rng)
         entry = state.entry(s.server, s.tool)
-        fit_place(((entry.input_schema if entry else {}) or {}).get("properties") or {}, literal, set(bindings))
+        props = ((entry.input_schema if entry else {}) or {}).get("properties") or {}
+        fit_place(props, literal, set(bindings))
+        fit_order(props, literal, set(bindings), entry.description or "" if entry else "")
         outputs.append(await _call(tools, state, i, s, literal, i in quiet))
         args_out.append(literal)
         bindings_out.append(bindings)
