@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from task_synth.artifacts import ToolGraph
 from task_synth.fill import Unfillable, content_value, fill
+from task_synth.freetext import world_texts
+from task_synth.shapes import shape_kind, values
 from task_synth.topics import world_topics
 from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
 
@@ -77,6 +80,19 @@ def test_an_array_bounded_by_max_items_drops_the_heading_first_then_is_unfillabl
         content_value({**BLOCKS, "maxItems": n - 1}, PRODUCTS)
     with pytest.raises(Unfillable):
         content_value({**BLOCKS, "minItems": n + 2}, PRODUCTS)
+
+
+def test_a_read_tool_taking_text_items_gets_one_item_with_a_sentence_of_the_worlds_documents():
+    """Pins "no value for items: its kind is unknown" on a tool that measures an array of `{text, fontSize}`."""
+    graph = ToolGraph()
+    items = {"type": "array", "items": {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "description": "Text content to measure"}, "fontSize": {"type": "number"}}}}
+    kind = shape_kind(graph, "items", items, None)
+    assert kind == "[{text:text}]"
+    assert values(graph, kind, items)[0] == [{"text": world_texts()[0]}]
+    paths = {"type": "array", "items": {"type": "object", "required": ["source"], "properties": {
+        "source": {"type": "string", "description": "Path to a JSON file"}}}}
+    assert shape_kind(graph, "inputs", paths, None) is None  # a formatted string is no free text
 
 
 def folio():
