@@ -15,6 +15,7 @@ import pytest
 from task_synth.artifacts import ToolGraph
 from task_synth.fill import Unfillable, content_value, fill
 from task_synth.freetext import world_texts
+from task_synth.phrases import GENERIC, StepView
 from task_synth.shapes import shape_kind, values
 from task_synth.topics import world_topics
 from tests.synth._baselines import stateful_fixture, synthesized, validated_and_scored
@@ -93,6 +94,15 @@ def test_a_read_tool_taking_text_items_gets_one_item_with_a_sentence_of_the_worl
     paths = {"type": "array", "items": {"type": "object", "required": ["source"], "properties": {
         "source": {"type": "string", "description": "Path to a JSON file"}}}}
     assert shape_kind(graph, "inputs", paths, None) is None  # a formatted string is no free text
+
+
+def test_text_items_are_said_as_their_quoted_texts():
+    """Pins 'measure text width … with the item Hannah: visit …': a text item read as if it were an item's name."""
+    text = "Hannah: visit the Fort Collins office in September."
+    view = StepView(index=0, server="s", tool="measure", description="Measure text width and height.",
+                    args={"items": [{"text": text}]}, bound={}, kinds={"items": "[{text:text}]"},
+                    params={"items": "Array of text items to measure"})
+    assert GENERIC.fuzzy(view) == f'measure text width and height with the text "{text}"'
 
 
 def folio():
