@@ -194,10 +194,10 @@ def fixed(schema: dict[str, Any]) -> Any:
 
 def _variants(items: dict[str, Any]) -> list[dict[str, Any]]:
     """The object shapes an array's items take: the item schema itself, or each object alternative of its anyOf /
-    oneOf (content blocks tagged by a discriminator: a heading, a paragraph, an image)."""
+    oneOf, nested ones flattened (content blocks tagged by a discriminator: a heading, a paragraph, an image)."""
     alts = [a for a in items.get("anyOf") or items.get("oneOf") or []
             if isinstance(a, dict) and "object" in json_types(a)]
-    return [items] if items.get("properties") or not alts else alts
+    return [items] if items.get("properties") or not alts else [v for a in alts for v in _variants(a)]
 
 
 def _tag(variant: dict[str, Any]) -> str:

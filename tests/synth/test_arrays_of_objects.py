@@ -42,6 +42,8 @@ def test_content_blocks_are_a_heading_with_the_title_then_one_text_block_per_rec
     blocks = content_value(BLOCKS, PRODUCTS)
     assert blocks[0] == {"type": "heading", "text": PRODUCTS.title[0].upper() + PRODUCTS.title[1:]}
     assert blocks[1:] == [{"type": "text", "text": line} for line in PRODUCTS.lines()]
+    nested = {"type": "array", "items": {"anyOf": [BLOCKS["items"], {"type": "string"}]}}
+    assert content_value(nested, PRODUCTS) == blocks  # alternatives grouped in an inner anyOf are the same shapes
 
 
 def test_a_required_property_no_record_can_fill_drops_that_shape_or_makes_the_array_unfillable():
