@@ -160,7 +160,7 @@ def content_value(schema: dict[str, Any], topic: Topic) -> Any:
         if inner and inner <= {"number", "integer"}:
             return numeric_column(topic, integers=inner == {"integer"})
         if "object" in inner:
-            return [_object(items, topic, r, line) for r, line in zip(topic.rows, topic.lines(), strict=True)]
+            return _objects(schema, items, topic)
         return topic.lines()
     if "object" in types:
         return {c: v for c, v in zip(topic.columns, topic.rows[0], strict=False)}
@@ -179,6 +179,91 @@ def numeric_column(topic: Topic, integers: bool = False) -> list[Any]:
     raise Unfillable("an array of numbers the records have no column for")
 
 
+_HEADING = re.compile(r"head|title", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"^(text|paragraph|para|p|body|plain|prose)$", re.IGNORECASE)
+_NO_VALUE = object()
+
+
+def fixed(schema: dict[str, Any]) -> Any:
+    """The one value a property allows (`const`, or an enum of one): a discriminator's tag. _NO_VALUE when free."""
+    if "const" in schema:
+        return schema["const"]
+    enum = schema.get("enum")
+    return enum[0] if isinstance(enum, list) and len(enum) == 1 else _NO_VALUE
+
+
+def _variants(items: dict[str, Any]) -> list[dict[str, Any]]:
+    """The object shapes an array's items take: the item schema itself, or each object alternative of its anyOf /
+    oneOf, nested ones flattened (content blocks tagged by a discriminator: a heading, a paragraph, an image)."""
+    alts = [a for a in items.get("anyOf") or items.get("oneOf") or []
+            if isinstance(a, dict) and "object" in json_types(a)]
+    return [items] if items.get("properties") or not alts else [v for a in alts for v in _variants(a)]
+
+
+def _tag(variant: dict[str, Any]) -> str:
+    props: dict[str, Any] = variant.get("properties") or {}
+    return " ".join(str(v) for v in (fixed(ps or {}) for ps in props.values()) if v is not _NO_VALUE)
+
+
+def _carries_text(variant: dict[str, Any]) -> bool:
+    """The item holds a text of its own (a `text`, `content` or `body` string), so a record can be written in it."""
+    props: dict[str, Any] = variant.get("properties") or {}
+    return any(fixed(ps or {}) is _NO_VALUE and role(p, ps or {}) == "content" and json_types(ps or {}) == {"string"}
+               for p, ps in props.items())
+
+
+def _objects(schema: dict[str, Any], items: dict[str, Any], topic: Topic) -> list[dict[str, Any]]:
+    """The records as an array of objects. One shape: one object per record. Tagged shapes (content blocks): of
+    the shapes that carry text, a heading with the topic's title when there is one, then one paragraph-like item
+    per record. Within minItems / maxItems (a heading is dropped first), else Unfillable."""
+    variants = _variants(items)
+    rows = list(zip(topic.rows, topic.lines(), strict=True))
+    if len(variants) == 1:
+        out = [_object(variants[0], topic, r, line) for r, line in rows]
+        head: list[dict[str, Any]] = []
+    else:
+        texts = [v for v in variants if _carries_text(v)]
+        headings = [v for v in texts if _HEADING.search(_tag(v))]
+        bodies = sorted((v for v in texts if v not in headings), key=lambda v: not _PARAGRAPH.match(_tag(v)))
+        out = []
+        for body in bodies:
+            try:
+                out = [_object(body, topic, r, line) for r, line in rows]
+                break
+            except Unfillable:
+                continue
+        if not out:
+            raise Unfillable("items of which none carries a text")
+        title = f"{topic.title[0].upper()}{topic.title[1:]}"
+        head = []
+        for h in headings[:1]:
+            try:
+                head = [_object(h, topic, [title], title)]
+            except Unfillable:
+                pass
+    low, high = int(schema.get("minItems") or 0), schema.get("maxItems")
+    if high is not None and len(head) + len(out) > int(high):
+        head = []
+    if len(out) + len(head) < low or (high is not None and len(out) > int(high)):
+        raise Unfillable(f"{len(out)} records in an array of {low} to {high} items")
+    return head + out
+
+
+def _cell(prop: str, schema: dict[str, Any], columns: list[str], row: list[Any]) -> Any:
+    """The record's value in the column a property is named for ('list_price_eur' or 'listPriceEur' for 'List price
+    EUR'), as the property's type takes it; _NO_VALUE when no column has its name or the value does not fit."""
+    key = re.sub(r"[^a-z0-9]", "", prop.lower())
+    col = next((i for i, c in enumerate(columns) if re.sub(r"[^a-z0-9]", "", c.lower()) == key), None)
+    if col is None or len(row) != len(columns):
+        return _NO_VALUE
+    value, types = row[col], json_types(schema)
+    if types == {"string"}:
+        value = str(value)
+    elif types and types <= {"number", "integer"} and (not isinstance(value, int | float) or isinstance(value, bool)):
+        return _NO_VALUE
+    return value if bounds.fits(schema, value) else _NO_VALUE
+
+
 def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> dict[str, Any]:
     props: dict[str, Any] = schema.get("properties") or {}
     required = list(schema.get("required") or [])
@@ -186,7 +271,12 @@ def _object(schema: dict[str, Any], topic: Topic, row: list[Any], line: str) -> 
     for p in list(dict.fromkeys(required + list(props))):
         ps = props.get(p) or {}
         r = role(p, ps)
-        if r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in json_types(ps):
+        cell = _cell(p, ps, topic.columns, row)
+        if fixed(ps) is not _NO_VALUE:
+            out[p] = fixed(ps)  # a discriminator: the tag of the item's shape
+        elif cell is not _NO_VALUE:
+            out[p] = cell
+        elif r == "name" and re.search(r"category|group", p, re.IGNORECASE) and "string" in json_types(ps):
             out[p] = topic.noun  # an item's category is what the records are, never one record's name
         elif r == "name" or (r == "id" and p.lower().endswith("name")):
             out[p] = str(row[0])

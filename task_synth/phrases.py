@@ -512,6 +512,13 @@ def _collection(p: str, val: Any, words: str, description: str) -> str:
     b.pdf' (the parameter's noun, singular for one item)."""
     from task_synth.wording import param_noun
 
+    keys = {k for x in val if isinstance(x, dict) and len(x) == 1 for k in x} if isinstance(val, list) else set()
+    if len(keys) == 1 and all(isinstance(x, dict) and len(x) == 1 for x in val):
+        key = keys.pop()
+        texts = [x[key] for x in val]
+        if _CONTENT.search(humanize(key)) and all(isinstance(t, str) for t in texts):
+            # items that are a text each are said as their texts, quoted: 'the text "Hannah: visit …"'
+            return f"the {humanize(key)}{'s' if len(texts) > 1 else ''} " + " and ".join(f'"{t}"' for t in texts)
     noun = param_noun(p, description)
     if not noun:
         return words

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from task_synth import bounds, magnitudes
 from task_synth.binding import expand
+from task_synth.freetext import TEXT, is_free_text, world_texts
 from task_synth.kinds import KINDS, param_kind
 
 if TYPE_CHECKING:
@@ -69,8 +70,17 @@ def server_files(spec: Any, builtins: dict[str, str], texts: list[str]) -> list[
     return out[:FILES]
 
 
+def _text_pool(graph: ToolGraph, name: str, schema: dict[str, Any]) -> bool:
+    """A free-text property (freetext.is_free_text), with the world's sentences as the text pool."""
+    if not is_free_text(name, schema):
+        return False
+    if not graph.pools.get(TEXT) and world_texts():
+        graph.pools[TEXT] = list(world_texts())
+    return bool(graph.pools.get(TEXT))
+
+
 def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: str | None,
-                 in_object: bool = False) -> str | None:
+                 in_object: bool = False, in_item: bool = False) -> str | None:
     types = _types(schema)
     if in_object and "enum" in schema:
         return "enum"
@@ -79,6 +89,8 @@ def _scalar_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind
     if types & {"integer", "number"} and not types & {"string"}:
         return "number"
     kind = param_kind(name, schema)
+    if kind is None and in_item and _text_pool(graph, name, schema):
+        return TEXT  # a text item (`{text, fontSize}` to measure or render): a sentence of the world's documents
     if kind == "palette":  # an item of a palette is a colour
         kind = "colour"
     if kind in ("path", "url") and not graph.pools.get(kind) and files_kind and kind == "path":
@@ -101,7 +113,8 @@ def shape_kind(graph: ToolGraph, name: str, schema: dict[str, Any], files_kind: 
         props = items.get("properties") or {}
         req = list(items.get("required") or [])
         if req:
-            ks = [_scalar_kind(graph, p, props.get(p) or {}, files_kind, in_object=len(req) > 1) for p in req]
+            ks = [_scalar_kind(graph, p, props.get(p) or {}, files_kind, in_object=len(req) > 1, in_item=True)
+                  for p in req]
             if any(k is None for k in ks) or set(ks) <= {"enum", "boolean"}:
                 return None
             return "[{" + ",".join(f"{p}:{k}" for p, k in zip(req, ks, strict=True)) + "}]"
