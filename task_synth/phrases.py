@@ -357,7 +357,7 @@ def _value_words(v: StepView, p: str) -> str:
         return compound_words(str(val))
     if kind in ADDRESS_KINDS:
         return address_words(str(kind), val)
-    if kind == "text" and isinstance(val, str) and val != "that same text":
+    if kind in ("text", "prose") and isinstance(val, str) and val != "that same text":
         return f'"{val}"'  # a sentence the person gives, quoted so the request reads where it ends
     if kind in ("json", "csv") and isinstance(val, str):  # pasted after the question too
         from task_synth.freetext import document_words
