@@ -56,8 +56,9 @@ def _formatted(name: str) -> bool:
     """The name says a format by a whole word ('json_str', 'csvData', 'code') or ends in one run on ('rawjson',
     'jsonstr'); a word that only contains one does not count ('description' has 'script', 'profile' has 'file')."""
     words = name_words(name)
-    return any(w in _FORMATS for w in words) or any(
-        w.endswith(f) or (w.startswith(f) and w[len(f):] in ("str", "string", "text", "data", "input"))
+    return any(w in _FORMATS or w.removesuffix("s") in _FORMATS for w in words) or any(
+        w.endswith(f) or (w.startswith(f) and w[len(f):] in ("str", "string", "text", "data", "input", "content",
+                                                             "body", "doc", "document", "payload"))
         for w in words for f in ("json", "csv", "yaml", "xml", "html", "sql", "regex", "latex", "base64"))
 _CHAR = re.compile(r"^(char|character|letter|symbol|ch)$", re.IGNORECASE)
 _START = re.compile(r"^(start|begin|open|left|from)_?(marker|delimiter|tag|string|text|token)$|^(prefix|start|begin)$",

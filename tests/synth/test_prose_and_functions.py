@@ -9,11 +9,16 @@ token"; `thought`, `initialConcept` or `descrizione` had no kind at all, so thei
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from mcpbench.catalog import ToolEntry
+from mcpbench.config import ServerSpec
 from task_synth.documented import with_documented_expressions
 from task_synth.freetext import PROSE, TEXT, classify, is_free_text, is_prose, name_words, world_prose
 from task_synth.graph import build_node
 from task_synth.kinds import KINDS, expression_variable, param_kind
+from tests.synth._baselines import stateful_fixture, valid_tasks
 
 S = {"type": "string"}
 
@@ -34,7 +39,7 @@ def test_a_format_counts_only_as_a_whole_word_of_the_name():
     for name in ("description", "profile_description", "text", "message_body"):
         assert is_free_text(name, S), name
     for name in ("json_text", "jsonText", "rawjson", "jsonstr", "html_body", "source_code", "file_path", "code",
-                 "input_json"):
+                 "input_json", "htmlcontent", "source_files"):
         assert not is_free_text(name, S), name
 
 
@@ -94,3 +99,29 @@ def test_a_parameter_documented_only_in_the_tools_args_section_is_described_by_i
     # a parameter of no function name, or a tool that writes no function, is left alone
     e = with_documented_expressions(_entry("mc2d", {"label": S}, ["label"], "Integrate f(x, y) on a box."))
     assert "description" not in e.input_schema["properties"]["label"]
+
+
+SERVERS = Path(__file__).parent / "servers"
+
+
+def test_a_server_of_numerical_methods_on_expressions_in_x_yields_verified_tasks(tmp_path):
+    """Before: every `func_str` took a world sentence and the server refused it; 0 tasks."""
+    spec = ServerSpec(name="quadrature", command=sys.executable, args=[str(SERVERS / "quadrature_server.py")])
+    tasks = valid_tasks(spec, tmp_path / "quadrature.jsonl", n=8, seed=3)
+    assert len(tasks) >= 5
+    given = [s["arguments"][p] for t in tasks for s in t["reference"] for p in ("func_str", "g_str")
+             if p in s["arguments"]]
+    assert given and all(v in KINDS["function"].seeds or v == "x**2 - 4" for v in given), given
+    assert {s["tool"] for t in tasks for s in t["reference"]} >= {"integrate", "fixed_point"}
+
+
+def test_a_diary_whose_parameters_are_named_in_italian_yields_verified_tasks(tmp_path):
+    """Before: `pensiero`, `descrizione`, `analisi` had no kind and their tools were in no chain; 0 tasks."""
+    spec = stateful_fixture("diario", SERVERS / "diario_server.py")
+    tasks = valid_tasks(spec, tmp_path / "diario.jsonl", n=8, seed=3)
+    assert len(tasks) >= 5
+    analyses = [s["arguments"]["analisi"] for t in tasks for s in t["reference"] if s["tool"] == "valuta_analisi"]
+    assert analyses and all(a in world_prose() and len(a) >= 100 for a in analyses)
+    assert all('the analisi "' in t["fuzzy"] for t in tasks if any(
+        s["tool"] == "valuta_analisi" for s in t["reference"]))  # each sentence is said with the name it goes to
+    assert {s["tool"] for t in tasks for s in t["reference"]} & {"registra_pensiero", "aggiungi_voce"}
