@@ -41,8 +41,10 @@ PARTS = ("text.char", "text.word", "text.start", "text.end")
 _TEXT_NAME = re.compile(r"(^|_)(text|string|str|sentence|paragraph|passage|input|source|content|body|message)$",
                         re.IGNORECASE)
 _FORMATS = frozenset({"json", "csv", "yaml", "xml", "html", "sql", "regex", "latex", "base64", "smiles", "code",
-                      "script", "url", "path", "file"})
-"""Words of a parameter's name that say its text is in a format, not prose (`json_text`, `sourceCode`, `file_path`)."""
+                      "script", "url", "path", "file", "expr", "expression", "formula", "equation", "func",
+                      "function", "lambda"})
+"""Words of a parameter's name that say its text is in a format, not prose (`json_text`, `sourceCode`, `file_path`,
+`expr_str`: an expression, which its kind gives when its description says so, and which prose never is)."""
 
 
 def name_words(name: str) -> list[str]:
@@ -53,9 +55,12 @@ def name_words(name: str) -> list[str]:
 
 
 def _formatted(name: str) -> bool:
-    """The name says a format by a whole word ('json_str', 'csvData', 'code') or ends in one run on ('rawjson',
-    'jsonstr'); a word that only contains one does not count ('description' has 'script', 'profile' has 'file')."""
+    """The name says a format by a whole word ('json_str', 'csvData', 'code', 'expr_str') or ends in one run on
+    ('rawjson', 'jsonstr'), or has a one-letter word ('g_str'); a word that only contains a format does not count
+    ('description' has 'script', 'profile' has 'file')."""
     words = name_words(name)
+    if any(len(w) == 1 for w in words):
+        return True  # a symbol ('g_str', 'f', 'x_expr'): mathematics, not prose
     return any(w in _FORMATS or w.removesuffix("s") in _FORMATS for w in words) or any(
         w.endswith(f) or (w.startswith(f) and w[len(f):] in ("str", "string", "text", "data", "input", "content",
                                                              "body", "doc", "document", "payload"))

@@ -39,7 +39,7 @@ def test_a_format_counts_only_as_a_whole_word_of_the_name():
     for name in ("description", "profile_description", "text", "message_body"):
         assert is_free_text(name, S), name
     for name in ("json_text", "jsonText", "rawjson", "jsonstr", "html_body", "source_code", "file_path", "code",
-                 "input_json", "htmlcontent", "source_files"):
+                 "input_json", "htmlcontent", "source_files", "expr_str", "func_str", "g_str"):
         assert not is_free_text(name, S), name
 
 
