@@ -196,7 +196,7 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     if len(texts) > 1:
         return {}
     if not texts:
-        return _prose([p for p in open_ if kinds[p] is None], props)
+        return {}
     fmt = text_format(entry.description or "", props.get(texts[0]) or {})
     if fmt is not None:
         return {texts[0]: fmt} if fmt in DOCUMENTS else {}
@@ -212,12 +212,7 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
             out[p] = PHRASE
     if ("text.start" in out.values()) != ("text.end" in out.values()):
         out = {p: ("text.word" if k in ("text.start", "text.end") else k) for p, k in out.items()}
-    return {**_prose([p for p in open_ if p not in out and kinds[p] is None], props), **out}
-
-
-def _prose(params: list[str], props: dict[str, Any]) -> dict[str, str]:
-    """PROSE for the PARAMS (required, of no kind) that `is_prose` accepts."""
-    return {p: PROSE for p in params if is_prose(p, props.get(p) or {})}
+    return out
 
 
 def text_format(description: str, schema: dict[str, Any]) -> str | None:
@@ -366,8 +361,6 @@ def add_pools(graph: ToolGraph) -> None:
         graph.pools[MARKUP] = list(world_pages())
     if PHRASE in used and world_phrases():
         graph.pools[PHRASE] = list(world_phrases())
-    if PROSE in used and texts:
-        graph.pools[PROSE] = world_prose()
 
 
 def world_prose() -> list[str]:
@@ -386,6 +379,26 @@ def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
             continue
         node.params.update(classify(entry, node.params))
     add_pools(graph)
+
+
+def assign_prose(graph: ToolGraph, entries: list[ToolEntry]) -> None:
+    """PROSE for the required parameters of read tools that are still of no kind once everything else had its say
+    (kinds by name and description, free texts, addresses, colours, listers, examples, handles an opener or another
+    tool's output gives) and that `is_prose` accepts: the last resort before 'its kind is unknown'. Run by the probe
+    stage before its probes, so those tools are probed too."""
+    from task_synth.graph import handle_source
+
+    by_key = {f"{e.server}/{e.name}": e for e in entries}
+    for node in graph.nodes:
+        entry = by_key.get(node.key)
+        if entry is None or not node.read_only:
+            continue
+        props = (entry.input_schema or {}).get("properties") or {}
+        for p, k in list(node.params.items()):
+            if k is None and handle_source(graph, node.server, p) is None and is_prose(p, props.get(p) or {}):
+                node.params[p] = PROSE
+    if any(PROSE in n.params.values() for n in graph.nodes) and world_texts():
+        graph.pools[PROSE] = world_prose()
 
 
 def complete(node: ToolNode, args: dict[str, Any], rng: random.Random | None, chain_text: str | None = None) -> None:
@@ -511,6 +524,7 @@ __all__ = [
     "TEXT",
     "add_pools",
     "assign",
+    "assign_prose",
     "chain_text",
     "classify",
     "complete",

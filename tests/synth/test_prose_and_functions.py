@@ -14,8 +14,9 @@ from pathlib import Path
 
 from mcpbench.catalog import ToolEntry
 from mcpbench.config import ServerSpec
+from task_synth.artifacts import ToolGraph
 from task_synth.documented import with_documented_expressions
-from task_synth.freetext import PROSE, TEXT, classify, is_free_text, is_prose, name_words, world_prose
+from task_synth.freetext import PROSE, TEXT, assign_prose, classify, is_free_text, is_prose, name_words, world_prose
 from task_synth.graph import build_node
 from task_synth.kinds import KINDS, expression_variable, param_kind
 from tests.synth._baselines import stateful_fixture, valid_tasks
@@ -57,13 +58,22 @@ def test_a_plain_string_of_an_unknown_name_is_prose_but_a_handle_or_setting_neve
     assert not is_prose("func_str", {**S, "description": "Math expression in x."})
 
 
-def test_prose_goes_beside_a_text_and_alone_and_meets_a_long_minimum_length():
-    e = _entry("reflect", {"summary": S, "analysis": {**S, "minLength": 100}}, ["summary", "analysis"])
-    assert classify(e, build_node(e).params) == {"summary": TEXT, "analysis": PROSE}
-    e = _entry("aggiungi", {"progetto": S, "descrizione": S}, ["progetto", "descrizione"])
-    assert classify(e, build_node(e).params) == {"progetto": PROSE, "descrizione": PROSE}
-    e = _entry("get", {"taskId": S}, ["taskId"])
-    assert classify(e, build_node(e).params) == {}
+def test_prose_is_the_last_resort_for_what_is_still_of_no_kind_and_meets_a_long_minimum_length():
+    entries = [_entry("reflect", {"summary": S, "analysis": {**S, "minLength": 100}}, ["summary", "analysis"]),
+               _entry("aggiungi", {"progetto": S, "descrizione": S}, ["progetto", "descrizione"]),
+               _entry("get", {"taskId": S}, ["taskId"]),
+               _entry("plan", {"block": S}, ["block"])]
+    nodes = [build_node(e) for e in entries]
+    for n in nodes:
+        n.read_only = True
+    nodes[0].params.update(classify(entries[0], nodes[0].params))
+    nodes[3].params["block"] = "network"  # what an earlier assigner gave stays
+    graph = ToolGraph(nodes=nodes)
+    assign_prose(graph, entries)
+    assert [n.params for n in nodes] == [{"summary": TEXT, "analysis": PROSE},
+                                         {"progetto": PROSE, "descrizione": PROSE}, {"taskId": None},
+                                         {"block": "network"}]
+    assert graph.pools[PROSE] == world_prose()
     assert any(len(t) >= 100 for t in world_prose()) and all(len(t) >= 40 for t in world_prose())
 
 
