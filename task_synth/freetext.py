@@ -130,7 +130,9 @@ _NOT_PROSE = frozenset({
     "category", "role", "level", "priority", "color", "colour", "symbol", "ticker", "sort", "order", "action",
     "operation", "op", "env", "channel", "project", "workspace", "database", "db", "schema", "namespace", "bucket",
     "index", "endpoint", "domain", "char", "character", "letter", "word", "prefix", "suffix", "separator",
-    "delimiter", "encoding", "algorithm", "number", "count", "size", "stage", "phase", "step"})
+    "delimiter", "encoding", "algorithm", "number", "count", "size", "stage", "phase", "step",
+    "recipient", "recipients", "sender", "to", "cc", "bcc", "assignee", "author", "parent", "destination", "dest",
+    "location", "place", "server", "service", "provider", "platform", "device", "voice", "style", "theme"})
 """Words of a name that make a string a handle, a setting or a value of its own kind: never given prose."""
 _NOT_PROSE_DESC = re.compile(r"\b(?:ids?|identifier|uuid|key|exist\w*|valid|path|url|uri|json|csv|yaml|xml|html|"
                              r"sql|regex|regular expression|base64|e-?mail|YYYY|one of|must match)\b|"
