@@ -132,10 +132,13 @@ _NOT_PROSE = frozenset({
     "index", "endpoint", "domain", "char", "character", "letter", "word", "prefix", "suffix", "separator",
     "delimiter", "encoding", "algorithm", "number", "count", "size", "stage", "phase", "step",
     "recipient", "recipients", "sender", "to", "cc", "bcc", "assignee", "author", "parent", "destination", "dest",
-    "location", "place", "server", "service", "provider", "platform", "device", "voice", "style", "theme"})
+    "location", "place", "server", "service", "provider", "platform", "device", "voice", "style", "theme",
+    "variable", "var", "bound", "lower", "upper", "point", "matrix", "vector", "guess", "limit", "min", "max",
+    "start", "end", "from", "value", "row", "col", "dimension", "coefficient", "degree", "base"})
 """Words of a name that make a string a handle, a setting or a value of its own kind: never given prose."""
 _NOT_PROSE_DESC = re.compile(r"\b(?:ids?|identifier|uuid|key|exist\w*|valid|path|url|uri|json|csv|yaml|xml|html|"
-                             r"sql|regex|regular expression|base64|e-?mail|YYYY|one of|must match)\b|"
+                             r"sql|regex|regular expression|base64|e-?mail|YYYY|one of|must match|comma[- ]separated|"
+                             r"separated by|variables?|bounds?|matri(?:x|ces)|symbols?|guess(?:es)?)\b|"
                              r"(?<![A-Za-z])ID(?![A-Za-z])", re.IGNORECASE)
 
 
@@ -143,18 +146,22 @@ def is_prose(name: str, schema: dict[str, Any]) -> bool:
     """A required string the synthesizer knows nothing else about that can take a sentence of the world: a plain
     string (no enum, format, pattern or short maximum length) whose name is no handle, setting or value of a kind
     of its own (not an id, a key, a path, a name of a thing that must exist, a type) in any of its words, and
-    whose description (in any language) says it is none either. Names in another language (`descrizione`) or
+    whose description (in any language; one there must be, or a minimum length of 10) says it is none either. Names
+    in another language (`descrizione`) or
     outside the English lists (`thought`, `initialConcept`) pass; a wrong guess costs a rejected call, while an id
     given prose would be a task about nothing, so the lists lean to refusing."""
     from task_synth.kinds import expression_variable
 
     if not _string(schema) or {"format", "pattern", "const"} & set(schema) or _formatted(name):
         return False
-    if int(schema.get("maxLength") or 1000) < 40 or set(name_words(name)) & _NOT_PROSE:
+    words = set(name_words(name))
+    if int(schema.get("maxLength") or 1000) < 40 or (words | {w.removesuffix("s") for w in words}) & _NOT_PROSE:
         return False
     if role(name, schema) not in ("", "content"):
         return False
-    desc = str(schema.get("description", ""))
+    desc = str(schema.get("description", "")).strip()
+    if not desc and int(schema.get("minLength") or 0) < 10:
+        return False  # nothing says it is a text at all ('lhs', 'set1', 'args' of a symbolic tool)
     return not _NOT_PROSE_DESC.search(desc) and expression_variable(desc) is None
 
 

@@ -46,10 +46,13 @@ def test_a_format_counts_only_as_a_whole_word_of_the_name():
 
 def test_a_plain_string_of_an_unknown_name_is_prose_but_a_handle_or_setting_never_is():
     for name in ("thought", "initialConcept", "descrizione", "analysis", "bloccanti"):
-        assert is_prose(name, S), name
+        assert is_prose(name, {**S, "description": "思維內容"}), name
+        assert not is_prose(name, S), name  # nothing says it is a text at all
+    assert is_prose("thought", {**S, "minLength": 50})
     assert is_prose("analysis", {**S, "minLength": 100, "description": "完整詳盡的技術分析結果"})
-    for name in ("taskId", "api_key", "user_name", "file_path", "status", "language", "priority", "currentState"):
-        assert not is_prose(name, S), name
+    for name in ("taskId", "api_key", "user_name", "file_path", "status", "language", "priority", "currentState",
+                 "variables", "lower_bound"):
+        assert not is_prose(name, {**S, "description": "Testo"}), name
     assert not is_prose("thought", {**S, "pattern": "^[0-9a-f]{8}$"})
     assert not is_prose("thought", {**S, "maxLength": 12})
     assert not is_prose("thought", {**S, "enum": ["a", "b"]})
@@ -59,8 +62,9 @@ def test_a_plain_string_of_an_unknown_name_is_prose_but_a_handle_or_setting_neve
 
 
 def test_prose_is_the_last_resort_for_what_is_still_of_no_kind_and_meets_a_long_minimum_length():
+    said = {**S, "description": "Breve descrizione del lavoro"}
     entries = [_entry("reflect", {"summary": S, "analysis": {**S, "minLength": 100}}, ["summary", "analysis"]),
-               _entry("aggiungi", {"progetto": S, "descrizione": S}, ["progetto", "descrizione"]),
+               _entry("aggiungi", {"progetto": said, "descrizione": said}, ["progetto", "descrizione"]),
                _entry("get", {"taskId": S}, ["taskId"]),
                _entry("plan", {"block": S}, ["block"])]
     nodes = [build_node(e) for e in entries]
