@@ -35,7 +35,7 @@ def _words(text: str) -> int:
 
 
 @mcp.tool()
-def registra_pensiero(pensiero: str) -> str:
+def registra_pensiero(pensiero: Annotated[str, Field(description="Il pensiero da registrare")]) -> str:
     """Record a thought in the diary and count its words and characters."""
     if not pensiero.strip():
         raise ToolError("pensiero vuoto")
@@ -46,7 +46,8 @@ def registra_pensiero(pensiero: str) -> str:
 
 
 @mcp.tool()
-def aggiungi_voce(progetto: str, descrizione: str) -> str:
+def aggiungi_voce(progetto: Annotated[str, Field(description="Nome del progetto")],
+                  descrizione: Annotated[str, Field(description="Breve descrizione del lavoro")]) -> str:
     """Add an entry to a project's diary and count the words of its description."""
     if not progetto.strip() or not descrizione.strip():
         raise ToolError("progetto e descrizione sono obbligatori")
@@ -63,7 +64,7 @@ def leggi_diario() -> str:
 
 
 @mcp.tool()
-def valuta_analisi(sommario: str,
+def valuta_analisi(sommario: Annotated[str, Field(description="Sommario dell'attività")],
                    analisi: Annotated[str, Field(min_length=100, description="完整詳盡的技術分析結果")]) -> str:
     """Review an analysis: count its sentences and words."""
     frasi = [f for f in re.split(r"(?<=[.!?])\s+", analisi.strip()) if f]
