@@ -237,6 +237,37 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
+_FUNCTION_NAME = re.compile(r"(?:^|_)(?:func|function|fn|f|g|h|expr|expression|formula|equation|ecuacion|eq)"
+                            r"(?:_?(?:str|string|expr))?$", re.IGNORECASE)
+_CALL = re.compile(r"(?<![\w'])[fgh]\s*\(\s*[a-z]\s*(?:,\s*[a-z]\s*){0,3}\)")
+
+
+def with_documented_expressions(entry: ToolEntry) -> ToolEntry:
+    """`entry` with every string parameter that has no description of its own, but whose line in the tool's
+    description says it is an expression in a variable ('func_str: Math expression in x.'), described by that line;
+    and one named like a function ('func_str', 'g_str') that has no line either, described by the function the
+    tool's description writes ('the double integral of f(x, y)' -> 'Expression f(x, y)'). So the kind inference
+    (kinds.expression_variable) gives it an expression in that variable, not prose or a constant. The same entry
+    when none applies."""
+    from task_synth.kinds import expression_variable
+
+    schema = entry.input_schema or {}
+    props = schema.get("properties") or {}
+    new: dict[str, Any] = {}
+    for name, ps in props.items():
+        if not isinstance(ps, dict) or ps.get("description") or ps.get("type") not in ("string", None) \
+                or {"enum", "format"} & set(ps):
+            continue
+        line = _param_line(entry.description, name).strip()
+        if line and expression_variable(line):
+            new[name] = {**ps, "description": line}
+        elif not line and _FUNCTION_NAME.search(name) and (m := _CALL.search(entry.description or "")):
+            new[name] = {**ps, "description": f"Expression {m.group(0)}"}
+    if not new:
+        return entry
+    return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
+
+
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _RANGES = (re.compile(rf"\(\s*{_NUM}\s*(?:-|–|to|\.\.)\s*{_NUM}\s*(?:%|[A-Za-z]{{1,8}})?\s*(?:[,;)]|$)"),
            re.compile(rf"\bbetween\s+{_NUM}\s*%?\s+and\s+{_NUM}\b", re.IGNORECASE),
@@ -333,4 +364,4 @@ def with_documented_items(entry: ToolEntry) -> ToolEntry:
 
 __all__ = ["described_examples", "documented_choices", "documented_examples", "documented_fields", "documented_range",
            "enumerated_kinds", "quoted_choices", "sentence_about", "tool_examples", "with_documented_choices",
-           "with_documented_items", "with_documented_ranges"]
+           "with_documented_expressions", "with_documented_items", "with_documented_ranges"]

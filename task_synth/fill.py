@@ -401,6 +401,12 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
             args[p] = bool(ps.get("default", False))
         elif need and "default" not in ps:
             value = kind_value(p, ps, description)
+            if value is None and _prose(p, ps):
+                # a text of a name no list knows (`thought`, `descrizione`): what is written, as content is
+                value = content_value(ps, topic) if with_content else handle_value("name", topic, fmt)
+                if not bounds.fits(ps, value):
+                    raise Unfillable(f"'{p}' ({bounds.why_not(ps, value)})")
+                contents += [p] if with_content else []
             if value is None:
                 raise Unfillable(f"'{p}'")
             args[p] = value
@@ -435,6 +441,12 @@ def kind_values(name: str, kind: str, schema: dict[str, Any] | None = None) -> l
         typed = schema if json_types(schema) else {**schema, "type": "number"}
         return plausible(name, typed) or list(KINDS["number"].seeds)
     return list(KINDS[kind].seeds) if kind in KINDS else []
+
+
+def _prose(name: str, schema: dict[str, Any]) -> bool:
+    from task_synth.freetext import is_prose
+
+    return is_prose(name, schema)
 
 
 def _bounded(name: str, schema: dict[str, Any], value: int) -> int:

@@ -11,11 +11,14 @@ Kinds:
   reads like an error; or, bound, a one-line plain-text output of an earlier step (replace a range, then count);
 - run-local kinds, never in kinds.KINDS (nothing produces them, they are never bound):
 - `text.char`, `text.word`, `text.start`, `text.end` — a piece of the call's `text` (fixed by `complete`);
-- `phrase` — a short world name to put into a text (a product), for insertion and replacement parameters.
+- `phrase` — a short world name to put into a text (a product), for insertion and replacement parameters;
+- `prose` — a sentence (or two) of the world's documents for a required plain string nothing else recognises
+  (`thought`, `initialConcept`, a parameter named in another language): see `is_prose`.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from functools import cache
@@ -31,13 +34,37 @@ if TYPE_CHECKING:
 
 TEXT = "text"
 PHRASE = "phrase"
+PROSE = "prose"
 PARTS = ("text.char", "text.word", "text.start", "text.end")
 """Kinds whose value is a piece of the same call's text."""
 
 _TEXT_NAME = re.compile(r"(^|_)(text|string|str|sentence|paragraph|passage|input|source|content|body|message)$",
                         re.IGNORECASE)
-_FORMAT = re.compile(r"json|csv|yaml|xml|html|sql|regex|latex|base64|smiles|code|script|url|path|file",
-                     re.IGNORECASE)
+_FORMATS = frozenset({"json", "csv", "yaml", "xml", "html", "sql", "regex", "latex", "base64", "smiles", "code",
+                      "script", "url", "path", "file", "expr", "expression", "formula", "equation", "func",
+                      "function", "lambda"})
+"""Words of a parameter's name that say its text is in a format, not prose (`json_text`, `sourceCode`, `file_path`,
+`expr_str`: an expression, which its kind gives when its description says so, and which prose never is)."""
+
+
+def name_words(name: str) -> list[str]:
+    """A parameter's name in lower-case words, split at snake_case, kebab-case and camelCase boundaries and digits
+    ('initialConcept' -> initial, concept; 'HTMLBody' -> html, body; 'expr_str' -> expr, str)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return [w.lower() for w in re.split(r"[\W_\d]+", spaced) if w]
+
+
+def _formatted(name: str) -> bool:
+    """The name says a format by a whole word ('json_str', 'csvData', 'code', 'expr_str') or ends in one run on
+    ('rawjson', 'jsonstr'), or has a one-letter word ('g_str'); a word that only contains a format does not count
+    ('description' has 'script', 'profile' has 'file')."""
+    words = name_words(name)
+    if any(len(w) == 1 for w in words):
+        return True  # a symbol ('g_str', 'f', 'x_expr'): mathematics, not prose
+    return any(w in _FORMATS or w.removesuffix("s") in _FORMATS for w in words) or any(
+        w.endswith(f) or (w.startswith(f) and w[len(f):] in ("str", "string", "text", "data", "input", "content",
+                                                             "body", "doc", "document", "payload"))
+        for w in words for f in ("json", "csv", "yaml", "xml", "html", "sql", "regex", "latex", "base64"))
 _CHAR = re.compile(r"^(char|character|letter|symbol|ch)$", re.IGNORECASE)
 _START = re.compile(r"^(start|begin|open|left|from)_?(marker|delimiter|tag|string|text|token)$|^(prefix|start|begin)$",
                     re.IGNORECASE)
@@ -84,13 +111,58 @@ def _string(schema: dict[str, Any]) -> bool:
 
 def is_free_text(name: str, schema: dict[str, Any]) -> bool:
     """A required string parameter that takes free text (by name: fill.role's content, or a string tool's input)."""
-    if not _string(schema) or _FORMAT.search(name):
+    if not _string(schema) or _formatted(name):
         return False
     desc = str(schema.get("description", ""))
     if re.search(r"\b(json|csv|yaml|xml|html|sql|regex|base64|url|path)\b", desc, re.IGNORECASE):
         return False
     return bool(_TEXT_NAME.search(name)) or (role(name, schema) == "content" and name.lower() not in (
         "data", "values", "value", "items", "rows", "records", "entries", "tasks", "lines"))
+
+
+_NOT_PROSE = frozenset({
+    "id", "ids", "key", "uuid", "guid", "token", "hash", "sha", "ref", "slug", "handle", "code", "path", "dir",
+    "directory", "folder", "url", "uri", "link", "host", "port", "ip", "address", "email", "phone", "name",
+    "username", "user", "owner", "account", "type", "status", "state", "mode", "kind", "format", "lang", "language",
+    "locale", "version", "date", "time", "timezone", "tag", "label", "unit", "currency", "country", "city", "region",
+    "branch", "repo", "repository", "model", "method", "field", "column", "table", "sheet", "cell", "range", "query",
+    "pattern", "command", "cmd", "password", "secret", "expr", "expression", "formula", "selector", "target",
+    "category", "role", "level", "priority", "color", "colour", "symbol", "ticker", "sort", "order", "action",
+    "operation", "op", "env", "channel", "project", "workspace", "database", "db", "schema", "namespace", "bucket",
+    "index", "endpoint", "domain", "char", "character", "letter", "word", "prefix", "suffix", "separator",
+    "delimiter", "encoding", "algorithm", "number", "count", "size", "stage", "phase", "step",
+    "recipient", "recipients", "sender", "to", "cc", "bcc", "assignee", "author", "parent", "destination", "dest",
+    "location", "place", "server", "service", "provider", "platform", "device", "voice", "style", "theme",
+    "variable", "var", "bound", "lower", "upper", "point", "matrix", "vector", "guess", "limit", "min", "max",
+    "start", "end", "from", "value", "row", "col", "dimension", "coefficient", "degree", "base"})
+"""Words of a name that make a string a handle, a setting or a value of its own kind: never given prose."""
+_NOT_PROSE_DESC = re.compile(r"\b(?:ids?|identifier|uuid|key|exist\w*|valid|path|url|uri|json|csv|yaml|xml|html|"
+                             r"sql|regex|regular expression|base64|e-?mail|YYYY|one of|must match|comma[- ]separated|"
+                             r"separated by|variables?|bounds?|matri(?:x|ces)|symbols?|guess(?:es)?)\b|"
+                             r"(?<![A-Za-z])ID(?![A-Za-z])", re.IGNORECASE)
+
+
+def is_prose(name: str, schema: dict[str, Any]) -> bool:
+    """A required string the synthesizer knows nothing else about that can take a sentence of the world: a plain
+    string (no enum, format, pattern or short maximum length) whose name is no handle, setting or value of a kind
+    of its own (not an id, a key, a path, a name of a thing that must exist, a type) in any of its words, and
+    whose description (in any language; one there must be, or a minimum length of 10) says it is none either. Names
+    in another language (`descrizione`) or
+    outside the English lists (`thought`, `initialConcept`) pass; a wrong guess costs a rejected call, while an id
+    given prose would be a task about nothing, so the lists lean to refusing."""
+    from task_synth.kinds import expression_variable
+
+    if not _string(schema) or {"format", "pattern", "const"} & set(schema) or _formatted(name):
+        return False
+    words = set(name_words(name))
+    if int(schema.get("maxLength") or 1000) < 40 or (words | {w.removesuffix("s") for w in words}) & _NOT_PROSE:
+        return False
+    if role(name, schema) not in ("", "content"):
+        return False
+    desc = str(schema.get("description", "")).strip()
+    if not desc and int(schema.get("minLength") or 0) < 10:
+        return False  # nothing says it is a text at all ('lhs', 'set1', 'args' of a symbolic tool)
+    return not _NOT_PROSE_DESC.search(desc) and expression_variable(desc) is None
 
 
 def is_markup(name: str, schema: dict[str, Any]) -> bool:
@@ -130,7 +202,9 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     if len(pages) == 1:
         return {pages[0]: MARKUP}
     texts = [p for p in open_ if is_free_text(p, props.get(p) or {})]
-    if len(texts) != 1:
+    if len(texts) > 1:
+        return {}
+    if not texts:
         return {}
     fmt = text_format(entry.description or "", props.get(texts[0]) or {})
     if fmt is not None:
@@ -298,6 +372,13 @@ def add_pools(graph: ToolGraph) -> None:
         graph.pools[PHRASE] = list(world_phrases())
 
 
+def world_prose() -> list[str]:
+    """The PROSE pool: the world's sentences from the fourth on (a text parameter of the same call starts at the
+    first), then pairs of consecutive ones, for a parameter whose minimum length one sentence does not reach."""
+    texts = list(world_texts())
+    return texts[3:] + texts[:3] + [f"{a} {b}" for a, b in itertools.pairwise(texts)]
+
+
 def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
     """Give free-text parameters of read tools their kinds and pools (graph.init_graph calls it once)."""
     by_key = {f"{e.server}/{e.name}": e for e in entries}
@@ -307,6 +388,26 @@ def assign(graph: ToolGraph, entries: list[ToolEntry]) -> None:
             continue
         node.params.update(classify(entry, node.params))
     add_pools(graph)
+
+
+def assign_prose(graph: ToolGraph, entries: list[ToolEntry]) -> None:
+    """PROSE for the required parameters of read tools that are still of no kind once everything else had its say
+    (kinds by name and description, free texts, addresses, colours, listers, examples, handles an opener or another
+    tool's output gives) and that `is_prose` accepts: the last resort before 'its kind is unknown'. Run by the probe
+    stage before its probes, so those tools are probed too."""
+    from task_synth.graph import handle_source
+
+    by_key = {f"{e.server}/{e.name}": e for e in entries}
+    for node in graph.nodes:
+        entry = by_key.get(node.key)
+        if entry is None or not node.read_only:
+            continue
+        props = (entry.input_schema or {}).get("properties") or {}
+        for p, k in list(node.params.items()):
+            if k is None and handle_source(graph, node.server, p) is None and is_prose(p, props.get(p) or {}):
+                node.params[p] = PROSE
+    if any(PROSE in n.params.values() for n in graph.nodes) and world_texts():
+        graph.pools[PROSE] = world_prose()
 
 
 def complete(node: ToolNode, args: dict[str, Any], rng: random.Random | None, chain_text: str | None = None) -> None:
@@ -428,9 +529,11 @@ __all__ = [
     "MARKUP",
     "PARTS",
     "PHRASE",
+    "PROSE",
     "TEXT",
     "add_pools",
     "assign",
+    "assign_prose",
     "chain_text",
     "classify",
     "complete",
@@ -438,6 +541,8 @@ __all__ = [
     "fit_parts",
     "is_free_text",
     "is_markup",
+    "is_prose",
+    "name_words",
     "page_words",
     "part_kind",
     "parts",
@@ -447,5 +552,6 @@ __all__ = [
     "world_documents",
     "world_pages",
     "world_phrases",
+    "world_prose",
     "world_texts",
 ]

@@ -130,6 +130,39 @@ register_kind(Kind("expression", r".+", params=r"expr(ession)?|formula|calculati
                    find=NEVER,
                    seeds=("12 * 7", "(45 + 15) / 4", "2 ** 10", "365 * 24", "1250 * 0.23", "(18 - 4) * 3.5"),
                    noun="expression"))
+FUNCTION = "function"
+"""An expression in a variable ("func_str: Math expression in x", "Right-hand side f(x, y)"): what a root finder,
+an integrator or an ODE solver takes. Never arithmetic on constants: a constant ("12 * 7") has no root to find and
+the server may reject it, and prose is no expression at all. `function` is in x (and serves f(x, y) too, which
+accepts an expression in x alone); `function.t` and the like are in another variable."""
+_FUNCTIONS_IN_X = ("cos(x)", "x**2 - 3*x + 2", "exp(-x)", "x**3 - 2*x - 5", "1/(1 + x**2)", "sin(x) + x/2")
+FUNCTION_VARIABLES = ("x", "t", "y", "z", "n", "s", "u")
+_EXPRESSION_WORDS = re.compile(r"\b(?:expression|function|formula|equation|integrand|polynomial|right[- ]hand side|"
+                               r"rhs)\b", re.IGNORECASE)
+_IN_VARIABLE = re.compile(r"\b(?:expression|function|formula|equation|integrand|polynomial)s?\s+(?:in|of)\s+"
+                          r"(?:terms of\s+)?(?:the variables?\s+)?[`'\"]?(?!a\b|i\b)([a-z])\b(?![`'\"]?\s*[(=])",
+                          re.IGNORECASE)
+_CALL_OF = re.compile(r"(?<![\w'])[a-zA-Z]\s*\(\s*([a-z])\s*(?:,\s*[a-z]\s*){0,3}\)")
+
+
+def function_kind(variable: str) -> str:
+    """The kind of an expression in VARIABLE: `function` in x, `function.<v>` in another variable."""
+    return FUNCTION if variable == "x" else f"{FUNCTION}.{variable}"
+
+
+def expression_variable(description: str) -> str | None:
+    """The variable a parameter's description says its expression is in ("Math expression in x", "function of t",
+    "g(x)", "f(x, y)": x), else None. The description must say it is an expression, function, equation or
+    right-hand side, so a figure that merely mentions f(x) ("Point where f(x) is evaluated") is not one; a regular
+    or cron expression never is."""
+    if not _EXPRESSION_WORDS.search(description) or NOT_ARITHMETIC.search(description):
+        return None
+    m = _IN_VARIABLE.search(description) or _CALL_OF.search(description)
+    if m is None or m.group(1).lower() not in FUNCTION_VARIABLES:
+        return None
+    return "x" if re.search(r"\bx\b", m.group(0), re.IGNORECASE) else m.group(1).lower()
+
+
 register_kind(Kind("cron", r"\S+(?: \S+){4}", params=r"cron(_?expr(ession)?|_?schedule)?", described=r"\bcron\b",
                    find=NEVER, param_described=r"\bcron\b", seeds=("0 9 * * 1-5", "30 17 * * 5", "0 6 1 * *"),
                    noun="schedule"))
@@ -137,6 +170,9 @@ NOT_ARITHMETIC = re.compile(r"\b(?:cron|regular|regex|json ?path|xpath|jq|jmespa
                             r"\bcron\b|\bregex\b|\bregular expression\b", re.IGNORECASE)
 """Description words that make an `expression` parameter something other than arithmetic ("Cron expression (5
 fields …)", "Regular expression to match"): it does not take the arithmetic seeds (a cron one takes `cron`)."""
+for _v in FUNCTION_VARIABLES:
+    register_kind(Kind(function_kind(_v), r".+", find=NEVER, noun="function",
+                       seeds=tuple(re.sub(r"\bx\b", _v, f) for f in _FUNCTIONS_IN_X)))
 register_kind(Kind("number", NUMBER, find=rf"(?:(?<=\":)|(?<![\w.:/-]))({NUMBER})(?![\w:/-]|\.\w|-\d)",
                    produced_by=r"result|sum|total|count|number|amount", seeds=(12, 7.5, 40, 128, 3),
                    noun="number", json_type="number", accept=is_quantity))
@@ -249,6 +285,9 @@ def param_kind(name: str, schema: dict[str, Any]) -> str | None:
     if schema.get("format") in ("email", "idn-email", "ipv4"):
         return "ipv4" if schema["format"] == "ipv4" else "email"
     numeric = bool(types & {"number", "integer"})
+    variable = expression_variable(desc) if types <= {"string", None} else None
+    if variable is not None:
+        return function_kind(variable)
     for k in KINDS.values():
         if k.name in ("number", "search"):
             continue

@@ -357,7 +357,7 @@ def _value_words(v: StepView, p: str) -> str:
         return compound_words(str(val))
     if kind in ADDRESS_KINDS:
         return address_words(str(kind), val)
-    if kind == "text" and isinstance(val, str) and val != "that same text":
+    if kind in ("text", "prose") and isinstance(val, str) and val != "that same text":
         return f'"{val}"'  # a sentence the person gives, quoted so the request reads where it ends
     if kind in ("json", "csv") and isinstance(val, str):  # pasted after the question too
         from task_synth.freetext import document_words
@@ -441,6 +441,12 @@ def named(v: StepView, p: str) -> str:
         return f"{unit_role(p)} {words}"
     if base == "colour" and not _ONLY_COLOUR.fullmatch(p):
         return f"{words} as the {colour_role(p)}"
+    if v.kinds.get(p) == "prose" and not v.is_bound(p):
+        from task_synth.wording import param_noun
+
+        # a sentence given to a parameter of an unknown name: which sentence is which is said by its name
+        noun = param_noun(p, v.params.get(p, ""))
+        return f"the {noun} {words}" if noun else words
     if v.kinds.get(p) in _UNNAMED_KINDS or (v.kinds.get(p) not in ("enum", "number", None) and not _numeric(v, p)):
         return words
     if v.kinds.get(p) == "enum" or (not _numeric(v, p) and isinstance(v.args.get(p), str)):

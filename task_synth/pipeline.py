@@ -203,7 +203,8 @@ def select_entries(catalog: Catalog, servers: list[str], exclude: list[str]) -> 
     (shapes.with_inlined_refs), open object items get the fields their array's description lists
     (documented.with_documented_items), of optional parameters the description says one must be given, one is
     required (required.with_described_alternatives), and a numeric parameter whose line in the tool's description
-    names its unit or quantity is described by that line (measures.with_documented_measures)."""
+    names its unit or quantity is described by that line (measures.with_documented_measures), as is a string
+    parameter whose line says it is an expression in a variable (documented.with_documented_expressions)."""
     out = [prepared(e) for e in catalog.entries(servers)
            if not any(fnmatch.fnmatchcase(f"{e.server}/{e.name}", pat) for pat in exclude)]
     return sorted(out, key=lambda e: (servers.index(e.server) if e.server in servers else len(servers), e.name))
@@ -211,13 +212,18 @@ def select_entries(catalog: Catalog, servers: list[str], exclude: list[str]) -> 
 
 def prepared(e: ToolEntry) -> ToolEntry:
     """The entry with what its words document made part of its schema (select_entries)."""
-    from task_synth.documented import with_documented_choices, with_documented_items, with_documented_ranges
+    from task_synth.documented import (
+        with_documented_choices,
+        with_documented_expressions,
+        with_documented_items,
+        with_documented_ranges,
+    )
     from task_synth.measures import with_documented_measures
     from task_synth.required import with_described_alternatives
     from task_synth.shapes import with_inlined_refs
 
     return with_documented_measures(with_described_alternatives(with_documented_items(with_documented_ranges(
-        with_documented_choices(with_inlined_refs(e))))))
+        with_documented_choices(with_documented_expressions(with_inlined_refs(e)))))))
 
 
 def _jsonl(path: Path, items: list[BaseModel]) -> None:

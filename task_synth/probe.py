@@ -306,6 +306,7 @@ class ProbeSource:
         await conditions.learn(state)
         exemplars.learn(state)  # what nothing better fills takes the examples its tool's words give
         await learn_openers(state, isolated_servers(state))
+        freetext.assign_prose(state.graph, state.entries)  # the last resort for what is still of no kind
         schemas = {f"{e.server}/{e.name}": e.input_schema or {} for e in state.entries}
         probed: set[str] = set()
         searched: set[str] = set()
