@@ -8,11 +8,15 @@ answer-key *recipe*; the pipeline grounds it live and fills in every expected va
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from task_synth.task import CheckKind, StateRead, TaskFiles, checked_files, without_empty
+
+if TYPE_CHECKING:
+    from mcpbench.catalog import ToolEntry
 
 Evidence = Literal["schema", "probe", "llm"]
 
@@ -122,6 +126,14 @@ class ToolGraph(BaseModel):
 
     def out_edges(self, key: str) -> list[Edge]:
         return [e for e in self.edges if e.src == key]
+
+    def read_nodes(self, entries: list[ToolEntry]) -> Iterator[tuple[ToolNode, ToolEntry, dict[str, Any]]]:
+        """Each read-only node with its tool's entry and input properties (nodes of no entry in ENTRIES left out)."""
+        by_key = {f"{e.server}/{e.name}": e for e in entries}
+        for node in self.nodes:
+            entry = by_key.get(node.key)
+            if entry is not None and node.read_only:
+                yield node, entry, (entry.input_schema or {}).get("properties") or {}
 
 
 class BindIntent(BaseModel):

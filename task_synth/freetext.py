@@ -397,12 +397,7 @@ def assign_prose(graph: ToolGraph, entries: list[ToolEntry]) -> None:
     stage before its probes, so those tools are probed too."""
     from task_synth.graph import handle_source
 
-    by_key = {f"{e.server}/{e.name}": e for e in entries}
-    for node in graph.nodes:
-        entry = by_key.get(node.key)
-        if entry is None or not node.read_only:
-            continue
-        props = (entry.input_schema or {}).get("properties") or {}
+    for node, _, props in graph.read_nodes(entries):
         for p, k in list(node.params.items()):
             if k is None and handle_source(graph, node.server, p) is None and is_prose(p, props.get(p) or {}):
                 node.params[p] = PROSE

@@ -223,12 +223,7 @@ def with_inlined_refs(entry: ToolEntry) -> ToolEntry:
 
 def assign(graph: ToolGraph, entries: list[ToolEntry], specs: dict[str, Any], builtins: dict[str, str]) -> None:
     """Give required array parameters of read tools a shaped kind (graph.init_graph calls it once)."""
-    by_key = {f"{e.server}/{e.name}": e for e in entries}
-    for node in graph.nodes:
-        entry = by_key.get(node.key)
-        if entry is None or not node.read_only:
-            continue
-        props = (entry.input_schema or {}).get("properties") or {}
+    for node, entry, props in graph.read_nodes(entries):
         open_ = [p for p, k in node.params.items() if k is None and "array" in _types(props.get(p) or {})]
         if not open_:
             continue
