@@ -922,11 +922,9 @@ def without_steps(steps: list[Step], drop: Collection[int]) -> list[Step] | None
     """The steps with those at DROP left out, bindings, dependencies and bound sources renumbered; None when a kept
     step uses a dropped one."""
     at = {i: k for k, i in enumerate(i for i in range(len(steps)) if i not in drop)}
-    used = {int(m) for s in steps for v in s.bindings.values() for m in re.findall(r"step\[(\d+)\]", v)}
-    for i, s in enumerate(steps):
-        if i in drop:
-            continue
-        used |= set(s.depends_on)
+    used: set[int] = set()
+    for s in (s for i, s in enumerate(steps) if i not in drop):
+        used |= {int(m) for v in s.bindings.values() for m in re.findall(r"step\[(\d+)\]", v)} | set(s.depends_on)
         used |= {b.source for b in s.binds} if isinstance(s, ChainStep) else {r.source for r in s.refs.values()}
     if used & set(drop):
         return None
