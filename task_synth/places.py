@@ -16,6 +16,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from task_synth.wording import humanize
+
 
 @dataclass(frozen=True)
 class Place:
@@ -41,10 +43,6 @@ _TZ = re.compile(r"(?:\w+_)?time_?zone(?:_id|_name)?|tz")
 _COUNTRY = re.compile(r"country(?:_name)?")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).replace("-", "_").lower()
-
-
 def _number(schema: dict[str, Any] | None) -> bool:
     t = (schema or {}).get("type")
     types = set(t) if isinstance(t, list) else {t}
@@ -60,9 +58,9 @@ def fit_place(props: dict[str, dict[str, Any]], args: dict[str, Any], bound: set
     """ARGS (a call about to be made, PROPS its schema's properties) with its latitude, longitude, place name,
     timezone and country taken from one place, when it has exactly one latitude and one longitude and no place name
     that an earlier step gave (BOUND: parameters bound to an output). Changes nothing otherwise."""
-    if any(_NAME.fullmatch(_snake(p)) for p in bound):
+    if any(_NAME.fullmatch(humanize(p).replace(" ", "_")) for p in bound):
         return
-    free = {p: _snake(p) for p in args if p not in bound}
+    free = {p: humanize(p).replace(" ", "_") for p in args if p not in bound}
     lats = [p for p, s in free.items() if _LAT.fullmatch(s) and _number(props.get(p))]
     lons = [p for p, s in free.items() if _LON.fullmatch(s) and _number(props.get(p))]
     if len(lats) != 1 or len(lons) != 1:
