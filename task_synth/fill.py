@@ -364,6 +364,8 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
     TITLED (without content): a required text content parameter takes the topic's name instead of its records (a
     creator that needs a text to make the item at all: a todo's text, a note's body).
     """
+    from task_synth.freetext import is_prose  # freetext uses fill.role
+
     props: dict[str, Any] = (schema or {}).get("properties") or {}
     required = list((schema or {}).get("required") or [])
     args: dict[str, Any] = {}
@@ -401,7 +403,7 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
             args[p] = bool(ps.get("default", False))
         elif need and "default" not in ps:
             value = kind_value(p, ps, description)
-            if value is None and _prose(p, ps):
+            if value is None and is_prose(p, ps):
                 # a text of a name no list knows (`thought`, `descrizione`): what is written, as content is
                 value = content_value(ps, topic) if with_content else handle_value("name", topic, fmt)
                 if not bounds.fits(ps, value):
@@ -441,12 +443,6 @@ def kind_values(name: str, kind: str, schema: dict[str, Any] | None = None) -> l
         typed = schema if json_types(schema) else {**schema, "type": "number"}
         return plausible(name, typed) or list(KINDS["number"].seeds)
     return list(KINDS[kind].seeds) if kind in KINDS else []
-
-
-def _prose(name: str, schema: dict[str, Any]) -> bool:
-    from task_synth.freetext import is_prose
-
-    return is_prose(name, schema)
 
 
 def _bounded(name: str, schema: dict[str, Any], value: int) -> int:

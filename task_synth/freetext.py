@@ -202,9 +202,7 @@ def classify(entry: ToolEntry, kinds: dict[str, str | None]) -> dict[str, str]:
     if len(pages) == 1:
         return {pages[0]: MARKUP}
     texts = [p for p in open_ if is_free_text(p, props.get(p) or {})]
-    if len(texts) > 1:
-        return {}
-    if not texts:
+    if len(texts) != 1:
         return {}
     fmt = text_format(entry.description or "", props.get(texts[0]) or {})
     if fmt is not None:
