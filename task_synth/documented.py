@@ -237,7 +237,7 @@ def with_documented_choices(entry: ToolEntry) -> ToolEntry:
     return entry.model_copy(update={"input_schema": {**schema, "properties": {**props, **new}}})
 
 
-_FUNCTION_NAME = re.compile(r"(?:^|_)(?:func|function|fn|f|g|h|expr|expression|formula|equation|ecuacion|eq)"
+_FUNCTION_NAME = re.compile(r"(?:^|_)(?:func|function|fn|f|g|h|expr|expression|formula|equation|eq)"
                             r"(?:_?(?:str|string|expr))?$", re.IGNORECASE)
 _CALL = re.compile(r"(?<![\w'])[fgh]\s*\(\s*[a-z]\s*(?:,\s*[a-z]\s*){0,3}\)")
 
