@@ -404,7 +404,7 @@ def fill(schema: dict[str, Any], topic: Topic, fmt: tuple[str, str], *, with_con
         elif need and "default" not in ps:
             value = kind_value(p, ps, description)
             if value is None and is_prose(p, ps):
-                # a text of a name no list knows (`thought`, `descrizione`): what is written, as content is
+                # a text of a name no list knows (`musing`, `resoconto`): what is written, as content is
                 value = content_value(ps, topic) if with_content else handle_value("name", topic, fmt)
                 if not bounds.fits(ps, value):
                     raise Unfillable(f"'{p}' ({bounds.why_not(ps, value)})")

@@ -13,7 +13,7 @@ Kinds:
 - `text.char`, `text.word`, `text.start`, `text.end` — a piece of the call's `text` (fixed by `complete`);
 - `phrase` — a short world name to put into a text (a product), for insertion and replacement parameters;
 - `prose` — a sentence (or two) of the world's documents for a required plain string nothing else recognises
-  (`thought`, `initialConcept`, a parameter named in another language): see `is_prose`.
+  (`musing`, `roughIdea`, a parameter named in another language): see `is_prose`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ _FORMATS = frozenset({"json", "csv", "yaml", "xml", "html", "sql", "regex", "lat
 
 def name_words(name: str) -> list[str]:
     """A parameter's name in lower-case words, split at snake_case, kebab-case and camelCase boundaries and digits
-    ('initialConcept' -> initial, concept; 'HTMLBody' -> html, body; 'expr_str' -> expr, str)."""
+    ('roughIdea' -> rough, idea; 'HTMLBody' -> html, body; 'expr_str' -> expr, str)."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
     return [w.lower() for w in re.split(r"[\W_\d]+", spaced) if w]
 
@@ -147,9 +147,8 @@ def is_prose(name: str, schema: dict[str, Any]) -> bool:
     string (no enum, format, pattern or short maximum length) whose name is no handle, setting or value of a kind
     of its own (not an id, a key, a path, a name of a thing that must exist, a type) in any of its words, and
     whose description (in any language; one there must be, or a minimum length of 10) says it is none either. Names
-    in another language (`descrizione`) or
-    outside the English lists (`thought`, `initialConcept`) pass; a wrong guess costs a rejected call, while an id
-    given prose would be a task about nothing, so the lists lean to refusing."""
+    in another language (`resoconto`) or outside the English lists (`musing`, `roughIdea`) pass; a wrong guess
+    costs a rejected call, while an id given prose would be a task about nothing, so the lists lean to refusing."""
     from task_synth.kinds import expression_variable
 
     if not _string(schema) or {"format", "pattern", "const"} & set(schema) or _formatted(name):

@@ -4,7 +4,7 @@ function of that variable, never prose or a constant.
 
 Regressions pinned: `description` was no free text because it contains 'script' (and `profile` 'file', `zipcode`
 'code'); `func_str` took a world sentence because it ends in `_str`, and the server answered "Unknown or forbidden
-token"; `thought`, `initialConcept` or `descrizione` had no kind at all, so their tools were in no chain.
+token"; `musing`, `roughIdea` or `resoconto` had no kind at all, so their tools were in no chain.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _entry(name: str, props: dict, required: list[str], description: str = "") -
 
 
 def test_a_name_is_split_into_words_at_case_and_separator_boundaries():
-    assert name_words("initialConcept") == ["initial", "concept"]
+    assert name_words("roughIdea") == ["rough", "idea"]
     assert name_words("HTMLBody") == ["html", "body"]
     assert name_words("expr_str") == ["expr", "str"]
     assert name_words("source-code2") == ["source", "code"]
@@ -45,18 +45,18 @@ def test_a_format_counts_only_as_a_whole_word_of_the_name():
 
 
 def test_a_plain_string_of_an_unknown_name_is_prose_but_a_handle_or_setting_never_is():
-    for name in ("thought", "initialConcept", "descrizione", "analysis", "bloccanti"):
+    for name in ("musing", "roughIdea", "resoconto", "analysis", "ostacoli"):
         assert is_prose(name, {**S, "description": "思維內容"}), name
         assert not is_prose(name, S), name  # nothing says it is a text at all
-    assert is_prose("thought", {**S, "minLength": 50})
-    assert is_prose("analysis", {**S, "minLength": 100, "description": "完整詳盡的技術分析結果"})
+    assert is_prose("musing", {**S, "minLength": 50})
+    assert is_prose("analysis", {**S, "minLength": 100, "description": "詳細的分析內容"})
     for name in ("taskId", "api_key", "user_name", "file_path", "status", "language", "priority", "currentState",
                  "variables", "lower_bound"):
         assert not is_prose(name, {**S, "description": "Testo"}), name
-    assert not is_prose("thought", {**S, "pattern": "^[0-9a-f]{8}$"})
-    assert not is_prose("thought", {**S, "maxLength": 12})
-    assert not is_prose("thought", {**S, "enum": ["a", "b"]})
-    assert not is_prose("riferimento", {**S, "description": "任務的唯一ID"})
+    assert not is_prose("musing", {**S, "pattern": "^[0-9a-f]{8}$"})
+    assert not is_prose("musing", {**S, "maxLength": 12})
+    assert not is_prose("musing", {**S, "enum": ["a", "b"]})
+    assert not is_prose("rimando", {**S, "description": "任務的唯一ID"})
     assert not is_prose("ref_of", {**S, "description": "An existing entry"})
     assert not is_prose("func_str", {**S, "description": "Math expression in x."})
 
@@ -64,7 +64,7 @@ def test_a_plain_string_of_an_unknown_name_is_prose_but_a_handle_or_setting_neve
 def test_prose_is_the_last_resort_for_what_is_still_of_no_kind_and_meets_a_long_minimum_length():
     said = {**S, "description": "Breve descrizione del lavoro"}
     entries = [_entry("reflect", {"summary": S, "analysis": {**S, "minLength": 100}}, ["summary", "analysis"]),
-               _entry("aggiungi", {"progetto": said, "descrizione": said}, ["progetto", "descrizione"]),
+               _entry("aggiungi", {"cantiere": said, "resoconto": said}, ["cantiere", "resoconto"]),
                _entry("get", {"taskId": S}, ["taskId"]),
                _entry("plan", {"block": S}, ["block"])]
     nodes = [build_node(e) for e in entries]
@@ -75,7 +75,7 @@ def test_prose_is_the_last_resort_for_what_is_still_of_no_kind_and_meets_a_long_
     graph = ToolGraph(nodes=nodes)
     assign_prose(graph, entries)
     assert [n.params for n in nodes] == [{"summary": TEXT, "analysis": PROSE},
-                                         {"progetto": PROSE, "descrizione": PROSE}, {"taskId": None},
+                                         {"cantiere": PROSE, "resoconto": PROSE}, {"taskId": None},
                                          {"block": "network"}]
     assert graph.pools[PROSE] == world_prose()
     assert any(len(t) >= 100 for t in world_prose()) and all(len(t) >= 40 for t in world_prose())
@@ -130,7 +130,7 @@ def test_a_server_of_numerical_methods_on_expressions_in_x_yields_verified_tasks
 
 
 def test_a_diary_whose_parameters_are_named_in_italian_yields_verified_tasks(tmp_path):
-    """Before: `pensiero`, `descrizione`, `analisi` had no kind and their tools were in no chain; 0 tasks."""
+    """Before: `pensiero`, `resoconto`, `analisi` had no kind and their tools were in no chain; 0 tasks."""
     spec = stateful_fixture("diario", SERVERS / "diario_server.py")
     tasks = valid_tasks(spec, tmp_path / "diario.jsonl", n=8, seed=3)
     assert len(tasks) >= 5

@@ -1,9 +1,9 @@
 """A small MCP server (stdio): a work diary whose tools are described in English but whose parameters are named in
-Italian, one described in Chinese, none named like English text (`pensiero`, `descrizione`, `analisi`). What a
+Italian, one described in Chinese, none named like English text (`pensiero`, `resoconto`, `analisi`). What a
 person writes is counted back, so a task can ask for a figure of it.
 
-- `registra_pensiero(pensiero)` records a thought: `{"numero": n, "parole": words, "caratteri": characters}`;
-- `aggiungi_voce(progetto, descrizione)` adds an entry to a project: `{"numero": n, "progetto": …, "parole": words}`;
+- `registra_pensiero(pensiero)` records a musing: `{"numero": n, "parole": words, "caratteri": characters}`;
+- `aggiungi_voce(cantiere, resoconto)` adds an entry to a project: `{"numero": n, "cantiere": …, "parole": words}`;
 - `leggi_diario()` lists what was recorded, with the counts (kept in `diario.json` in the working directory);
 - `valuta_analisi(sommario, analisi)` checks an analysis of at least 100 characters: `{"frasi": sentences,
   "parole": words}`; shorter ones are refused.
@@ -36,7 +36,7 @@ def _words(text: str) -> int:
 
 @mcp.tool()
 def registra_pensiero(pensiero: Annotated[str, Field(description="Il pensiero da registrare")]) -> str:
-    """Record a thought in the diary and count its words and characters."""
+    """Record a musing in the diary and count its words and characters."""
     if not pensiero.strip():
         raise ToolError("pensiero vuoto")
     data = _load()
@@ -46,26 +46,26 @@ def registra_pensiero(pensiero: Annotated[str, Field(description="Il pensiero da
 
 
 @mcp.tool()
-def aggiungi_voce(progetto: Annotated[str, Field(description="Nome del progetto")],
-                  descrizione: Annotated[str, Field(description="Breve descrizione del lavoro")]) -> str:
+def aggiungi_voce(cantiere: Annotated[str, Field(description="Nome del cantiere")],
+                  resoconto: Annotated[str, Field(description="Breve descrizione del lavoro")]) -> str:
     """Add an entry to a project's diary and count the words of its description."""
-    if not progetto.strip() or not descrizione.strip():
-        raise ToolError("progetto e descrizione sono obbligatori")
+    if not cantiere.strip() or not resoconto.strip():
+        raise ToolError("cantiere e resoconto sono obbligatori")
     data = _load()
-    data["voci"].append({"progetto": progetto, "descrizione": descrizione, "parole": _words(descrizione)})
+    data["voci"].append({"cantiere": cantiere, "resoconto": resoconto, "parole": _words(resoconto)})
     _save(data)
     return json.dumps({"numero": len(data["voci"]), **data["voci"][-1]}, ensure_ascii=False)
 
 
 @mcp.tool()
 def leggi_diario() -> str:
-    """Read the diary: every thought and entry recorded, with their word counts."""
+    """Read the diary: every musing and entry recorded, with their word counts."""
     return json.dumps(_load(), ensure_ascii=False)
 
 
 @mcp.tool()
 def valuta_analisi(sommario: Annotated[str, Field(description="Sommario dell'attività")],
-                   analisi: Annotated[str, Field(min_length=100, description="完整詳盡的技術分析結果")]) -> str:
+                   analisi: Annotated[str, Field(min_length=100, description="詳細的分析內容")]) -> str:
     """Review an analysis: count its sentences and words."""
     frasi = [f for f in re.split(r"(?<=[.!?])\s+", analisi.strip()) if f]
     return json.dumps({"frasi": len(frasi), "parole": _words(analisi)})
